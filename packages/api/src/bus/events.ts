@@ -1,0 +1,32 @@
+import type { DirectConversation, MessageOut, PublicUser, RoomOut } from "../schemas";
+
+/** Events that other clients must see, published after the change they describe is committed. */
+export type BusEvent =
+  /** A message or a system notice, in a room's sequence. */
+  | { type: "room.message"; roomId: number; seq: number; message: MessageOut }
+  /** The user's set of rooms changed: they created, joined, left or were invited to a room. */
+  | { type: "user.room"; userId: number; change: "created" | "joined" | "left" | "invited"; room: RoomOut }
+  /** Somebody opened a direct conversation with the user (or the user did). */
+  | { type: "user.direct"; userId: number; conversation: DirectConversation }
+  /** The user's public profile changed (a rename). */
+  | { type: "user.profile"; userId: number; user: PublicUser }
+  /** A token of the user was revoked: whatever holds it open must close. */
+  | { type: "user.session-revoked"; userId: number; jti: string }
+  /** A public room was created: directories may show it. */
+  | { type: "directory.room"; room: RoomOut };
+
+export type Channel = `room:${number}` | `user:${number}` | "directory";
+
+export const roomChannel = (roomId: number): Channel => `room:${roomId}`;
+export const userChannel = (userId: number): Channel => `user:${userId}`;
+
+export function channelOf(event: BusEvent): Channel {
+  switch (event.type) {
+    case "room.message":
+      return roomChannel(event.roomId);
+    case "directory.room":
+      return "directory";
+    default:
+      return userChannel(event.userId);
+  }
+}

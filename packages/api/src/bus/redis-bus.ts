@@ -1,0 +1,75 @@
+import { Redis } from "ioredis";
+import { type Bus, EventQueue } from "./bus";
+import { type BusEvent, type Channel, channelOf } from "./events";
+
+export interface RedisBusOptions {
+  /** Prefix of every Redis channel name, so that several deployments can share a Redis. */
+  prefix?: string;
+  /** Told about a publish that could not reach Redis: subscribers heal such gaps from the database. */
+  onError?: (error: unknown) => void;
+}
+
+interface ChannelEntry {
+  queues: Set<EventQueue>;
+  ready: Promise<unknown>;
+}
+
+/**
+ * The bus between processes: one publishing and one subscribing Redis connection per process.
+ * A channel is subscribed in Redis only while somebody in this process listens to it, and each
+ * Redis message is parsed once for all of its local listeners.
+ */
+export function createRedisBus(url: string, options: RedisBusOptions = {}): Bus {
+  const prefix = options.prefix ?? "parley:";
+  const onError = options.onError ?? ((error) => console.error("[bus] publish failed:", error));
+  const publisher = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 3 });
+  const subscriber = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: null });
+  for (const client of [publisher, subscriber]) client.on("error", () => {}); // ioredis reconnects by itself
+  const channels = new Map<Channel, ChannelEntry>();
+
+  subscriber.on("message", (redisChannel: string, payload: string) => {
+    const entry = channels.get(redisChannel.slice(prefix.length) as Channel);
+    if (!entry) return;
+    let event: BusEvent;
+    try {
+      event = JSON.parse(payload) as BusEvent;
+    } catch {
+      return; // not ours
+    }
+    for (const queue of entry.queues) queue.push(event);
+  });
+
+  function release(channel: Channel, entry: ChannelEntry, queue: EventQueue) {
+    entry.queues.delete(queue);
+    if (entry.queues.size > 0 || channels.get(channel) !== entry) return;
+    channels.delete(channel);
+    subscriber.unsubscribe(prefix + channel).catch(() => {});
+  }
+
+  return {
+    async publish(event) {
+      try {
+        await publisher.publish(prefix + channelOf(event), JSON.stringify(event));
+      } catch (error) {
+        onError(error);
+      }
+    },
+    async subscribe(channel, signal) {
+      let entry = channels.get(channel);
+      if (!entry) {
+        entry = { queues: new Set(), ready: subscriber.subscribe(prefix + channel) };
+        channels.set(channel, entry);
+      }
+      const owner = entry;
+      const queue = new EventQueue(signal, () => release(channel, owner, queue));
+      if (!signal.aborted) owner.queues.add(queue);
+      await owner.ready;
+      return queue;
+    },
+    async close() {
+      for (const entry of channels.values()) for (const q of entry.queues) q.fail(new Error("the bus was closed"));
+      channels.clear();
+      await Promise.allSettled([publisher.quit(), subscriber.quit()]);
+    },
+  };
+}

@@ -1,0 +1,22 @@
+import type { Database } from "@parley/db";
+import type { Bus } from "./bus";
+
+/** What every service needs, built once per process and handed in (never imported as singletons). */
+export interface Deps {
+  db: Database;
+  bus: Bus;
+  auth: { secret: Uint8Array; tokenTtlSeconds: number };
+  /** Names nobody may register: the senders of the seed protocols' notices and errors. */
+  reservedUsernames: readonly string[];
+  clock: () => Date;
+}
+
+/** The authenticated caller, as every transport hands it to the services. */
+export interface Actor {
+  userId: number;
+  username: string;
+  displayName: string | null;
+  /** The id of the token the caller presented, so that logout can revoke exactly it. */
+  jti: string;
+  tokenExpiresAt: Date;
+}

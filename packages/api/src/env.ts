@@ -1,0 +1,98 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { DbEnv, dbConfigFrom } from "@parley/db/env";
+import type { DbConfig } from "@parley/db";
+import { z } from "zod";
+
+const optionalUrl = (schemes: string[], name: string) =>
+  z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z
+      .string()
+      .trim()
+      .refine((v) => schemes.some((s) => v.startsWith(`${s}://`)), `${name} must start with ${schemes.join(":// or ")}://`)
+      .optional(),
+  );
+
+export const ApiEnv = DbEnv.extend({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  /** Redis for the event bus between processes. Unset: an in-process bus (one process only). */
+  REDIS_URL: optionalUrl(["redis", "rediss"], "REDIS_URL"),
+  /** HS256 key for access tokens: at least 32 bytes; required in production. */
+  JWT_SECRET: z.preprocess((v) => (v === "" ? undefined : v), z.string().optional()),
+  /** How long an access token lives, in seconds. */
+  TOKEN_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(60 * 60 * 24 * 365)
+    .default(60 * 60 * 24 * 7),
+  /** The name join/leave notices are sent under by the seed WebSocket protocols. */
+  SYSTEM_USER_NAME: z.string().trim().min(1).max(32).default("system"),
+  /** The name error frames are sent under by the seed WebSocket protocols. */
+  ERROR_USER_NAME: z.string().trim().min(1).max(32).default("error"),
+});
+export type ApiEnv = z.infer<typeof ApiEnv>;
+
+export interface ApiConfig {
+  env: ApiEnv["NODE_ENV"];
+  db: DbConfig;
+  redisUrl: string | undefined;
+  auth: { secret: Uint8Array; tokenTtlSeconds: number };
+  systemUserName: string;
+  errorUserName: string;
+}
+
+/** Raised when configuration is invalid; the message lists every problem at once. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+/**
+ * Parses the process environment once. In production a missing or short JWT_SECRET refuses to
+ * start; in development a random secret is generated once and kept under DATA_DIR.
+ */
+export async function loadApiConfig(source: NodeJS.ProcessEnv = process.env): Promise<ApiConfig> {
+  const parsed = ApiEnv.safeParse(source);
+  if (!parsed.success) {
+    throw new ConfigError(`Invalid configuration:\n${z.prettifyError(parsed.error)}`);
+  }
+  const env = parsed.data;
+  return {
+    env: env.NODE_ENV,
+    db: dbConfigFrom(env),
+    redisUrl: env.REDIS_URL,
+    auth: { secret: await resolveJwtSecret(env), tokenTtlSeconds: env.TOKEN_TTL_SECONDS },
+    systemUserName: env.SYSTEM_USER_NAME,
+    errorUserName: env.ERROR_USER_NAME,
+  };
+}
+
+const MIN_SECRET_BYTES = 32;
+
+async function resolveJwtSecret(env: ApiEnv): Promise<Uint8Array> {
+  if (env.JWT_SECRET !== undefined) {
+    const secret = new TextEncoder().encode(env.JWT_SECRET);
+    if (secret.byteLength < MIN_SECRET_BYTES) {
+      throw new ConfigError(`JWT_SECRET must be at least ${MIN_SECRET_BYTES} bytes long`);
+    }
+    return secret;
+  }
+  if (env.NODE_ENV === "production") {
+    throw new ConfigError("JWT_SECRET must be set (at least 32 bytes) when NODE_ENV=production");
+  }
+  const file = path.resolve(env.DATA_DIR, "jwt-secret");
+  const existing = await readFile(file, "utf8").catch(() => undefined);
+  if (existing && existing.trim().length >= MIN_SECRET_BYTES) return new TextEncoder().encode(existing.trim());
+  const generated = randomBytes(48).toString("base64url");
+  await mkdir(path.dirname(file), { recursive: true });
+  try {
+    await writeFile(file, generated, { mode: 0o600, flag: "wx" });
+    return new TextEncoder().encode(generated);
+  } catch (error) {
+    // Another process starting beside this one wrote it first: use theirs.
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    return new TextEncoder().encode((await readFile(file, "utf8")).trim());
+  }
+}

@@ -1,0 +1,43 @@
+import type { TRPC_ERROR_CODE_KEY } from "@trpc/server";
+
+/** The few ways a request can fail, in the words of the domain rather than of a transport. */
+export type AppErrorCode = "BAD_INPUT" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "CONFLICT" | "TOO_LARGE";
+
+export class AppError extends Error {
+  override readonly name = "AppError";
+  constructor(
+    readonly code: AppErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const trpcCodeOf: Record<AppErrorCode, TRPC_ERROR_CODE_KEY> = {
+  BAD_INPUT: "BAD_REQUEST",
+  UNAUTHENTICATED: "UNAUTHORIZED",
+  FORBIDDEN: "FORBIDDEN",
+  NOT_FOUND: "NOT_FOUND",
+  CONFLICT: "CONFLICT",
+  TOO_LARGE: "PAYLOAD_TOO_LARGE",
+};
+
+export const httpStatusOf: Record<AppErrorCode, number> = {
+  BAD_INPUT: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  TOO_LARGE: 413,
+};
+
+export const notFound = (what: string) => new AppError("NOT_FOUND", `${what} was not found`);
+
+/** PostgreSQL's unique_violation, raised through either driver. */
+export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+  for (let e: unknown = error; e && typeof e === "object"; e = (e as { cause?: unknown }).cause) {
+    const { code, constraint: name, constraint_name } = e as Record<string, unknown>;
+    if (code === "23505") return !constraint || name === constraint || constraint_name === constraint;
+  }
+  return false;
+}

@@ -1,0 +1,13 @@
+import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
+import type { AppRouter } from "./root";
+
+export { type Context, createContext, tokenFromAuthorization } from "./context";
+export type { Actor, Deps } from "./deps";
+export { type ApiConfig, ConfigError, loadApiConfig } from "./env";
+export { AppError, type AppErrorCode, httpStatusOf } from "./errors";
+export { type AppRouter, appRouter } from "./root";
+export { createRuntime, type Runtime } from "./runtime";
+export { createCallerFactory } from "./trpc";
+
+export type RouterInputs = inferRouterInputs<AppRouter>;
+export type RouterOutputs = inferRouterOutputs<AppRouter>;

@@ -1,0 +1,22 @@
+import { authRouter } from "./routers/auth";
+import { directRouter } from "./routers/direct";
+import { historyRouter } from "./routers/history";
+import { invitesRouter } from "./routers/invites";
+import { messagesRouter } from "./routers/messages";
+import { profileRouter } from "./routers/profile";
+import { roomsRouter } from "./routers/rooms";
+import { usersRouter } from "./routers/users";
+import { router } from "./trpc";
+
+export const appRouter = router({
+  auth: authRouter,
+  profile: profileRouter,
+  users: usersRouter,
+  rooms: roomsRouter,
+  invites: invitesRouter,
+  history: historyRouter,
+  direct: directRouter,
+  messages: messagesRouter,
+});
+
+export type AppRouter = typeof appRouter;

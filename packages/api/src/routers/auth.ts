@@ -1,0 +1,17 @@
+import { z } from "zod";
+import { LoginInput, Profile, RegisterInput, Session } from "../schemas";
+import * as auth from "../services/auth";
+import { authedProcedure, publicProcedure, router } from "../trpc";
+
+export const authRouter = router({
+  register: publicProcedure
+    .input(RegisterInput)
+    .output(Session)
+    .mutation(({ ctx, input }) => auth.register(ctx.deps, input)),
+  login: publicProcedure
+    .input(LoginInput)
+    .output(Session)
+    .mutation(({ ctx, input }) => auth.login(ctx.deps, input)),
+  logout: authedProcedure.output(z.void()).mutation(({ ctx }) => auth.logout(ctx.deps, ctx.actor)),
+  me: authedProcedure.output(Profile).query(({ ctx }) => auth.me(ctx.deps, ctx.actor)),
+});

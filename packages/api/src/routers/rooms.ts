@@ -1,0 +1,33 @@
+import { z } from "zod";
+import { CreateRoomInput, Member, PublicRoomsInput, PublicRoomsPage, RoomIdInput, RoomOut } from "../schemas";
+import * as invites from "../services/invites";
+import * as rooms from "../services/rooms";
+import { authedProcedure, router } from "../trpc";
+
+export const roomsRouter = router({
+  create: authedProcedure
+    .input(CreateRoomInput)
+    .output(RoomOut)
+    .mutation(({ ctx, input }) => rooms.createRoom(ctx.deps, ctx.actor, input)),
+  join: authedProcedure
+    .input(RoomIdInput)
+    .output(RoomOut)
+    .mutation(({ ctx, input }) => rooms.joinRoom(ctx.deps, ctx.actor, input.roomId)),
+  leave: authedProcedure
+    .input(RoomIdInput)
+    .output(z.void())
+    .mutation(({ ctx, input }) => rooms.leaveRoom(ctx.deps, ctx.actor, input.roomId)),
+  get: authedProcedure
+    .input(RoomIdInput)
+    .output(RoomOut)
+    .query(({ ctx, input }) => rooms.getRoom(ctx.deps, ctx.actor, input.roomId)),
+  mine: authedProcedure.output(z.array(RoomOut)).query(({ ctx }) => rooms.listMyRooms(ctx.deps, ctx.actor)),
+  public: authedProcedure
+    .input(PublicRoomsInput)
+    .output(PublicRoomsPage)
+    .query(({ ctx, input }) => rooms.listPublicRooms(ctx.deps, input)),
+  members: authedProcedure
+    .input(RoomIdInput)
+    .output(z.array(Member))
+    .query(({ ctx, input }) => invites.listMembers(ctx.deps, ctx.actor, input.roomId)),
+});

@@ -1,0 +1,10 @@
+import { z } from "zod";
+
+export const Id = z.number({ error: "must be a number" }).int("must be a whole number").positive("must be positive");
+export const IsoDate = z.string().describe("ISO 8601 timestamp");
+export const PageLimit = z.number().int().min(1).max(100).default(50);
+export const SearchText = z.string().trim().max(64).optional();
+
+/** One page of a list, and where the next one starts (null at the end). */
+export const pageOf = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), nextCursor: z.string().nullable() });

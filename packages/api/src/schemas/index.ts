@@ -1,0 +1,4 @@
+export * from "./common";
+export * from "./messages";
+export * from "./rooms";
+export * from "./users";

@@ -1,0 +1,54 @@
+import { z } from "zod";
+import { Id, IsoDate, PageLimit, pageOf, SearchText } from "./common";
+
+export const Username = z
+  .string({ error: "username must be a string" })
+  .trim()
+  .min(2, "username must be at least 2 characters")
+  .max(32, "username must be at most 32 characters")
+  .regex(/^[\p{L}\p{N}_.-]+$/u, "username may hold only letters, digits, '_', '.' and '-'");
+export const Password = z
+  .string({ error: "password must be a string" })
+  .min(4, "password must be at least 4 characters")
+  .max(256, "password must be at most 256 characters");
+export const Email = z.string().trim().max(254).pipe(z.email("email must be an e-mail address"));
+export const DisplayName = z.string().trim().min(1, "name must not be empty").max(64, "name must be at most 64 characters");
+
+export const RegisterInput = z.object({
+  username: Username,
+  password: Password,
+  email: Email.optional(),
+  displayName: DisplayName.optional(),
+});
+export type RegisterInput = z.infer<typeof RegisterInput>;
+
+export const LoginInput = z.object({
+  /** A username or an e-mail address. */
+  login: z.string().trim().min(1, "username or email is required").max(254),
+  password: z.string().min(1, "password is required").max(256),
+});
+export type LoginInput = z.infer<typeof LoginInput>;
+
+export const RenameInput = z.object({ username: Username });
+export const UpdateProfileInput = z.object({ displayName: DisplayName.nullable() });
+
+export const PublicUser = z.object({
+  id: Id,
+  username: z.string(),
+  displayName: z.string().nullable(),
+  createdAt: IsoDate,
+});
+export type PublicUser = z.infer<typeof PublicUser>;
+
+export const Profile = PublicUser.extend({ email: z.string().nullable(), updatedAt: IsoDate });
+export type Profile = z.infer<typeof Profile>;
+
+export const Session = z.object({ token: z.string(), expiresAt: IsoDate, user: Profile });
+export type Session = z.infer<typeof Session>;
+
+export const UserRef = z.union([z.object({ userId: Id }), z.object({ username: z.string().trim().min(1).max(32) })]);
+export type UserRef = z.infer<typeof UserRef>;
+
+export const DirectoryInput = z.object({ search: SearchText, limit: PageLimit, cursor: z.string().max(200).optional() });
+export type DirectoryInput = z.infer<typeof DirectoryInput>;
+export const DirectoryPage = pageOf(PublicUser);

@@ -1,0 +1,115 @@
+import { schema, type User } from "@parley/db";
+import { and, eq, lt, notExists, or, sql } from "drizzle-orm";
+import type { Actor, Deps } from "../deps";
+import { AppError, isUniqueViolation } from "../errors";
+import type { LoginInput, Profile, RegisterInput, Session } from "../schemas";
+import { profileOf } from "./output";
+import { hashPassword, spendPasswordCheck, verifyPassword } from "./passwords";
+import { issueToken, verifyToken } from "./tokens";
+
+const { users, revokedTokens } = schema;
+
+export function assertUsernameAllowed(deps: Pick<Deps, "reservedUsernames">, username: string): void {
+  if (deps.reservedUsernames.some((name) => name.toLowerCase() === username.toLowerCase())) {
+    throw new AppError("CONFLICT", `the username "${username}" is reserved`);
+  }
+}
+
+/** Turns a unique violation on users into the words a person needs. */
+export function userConflict(error: unknown): unknown {
+  if (isUniqueViolation(error, "users_username_lower_key")) return new AppError("CONFLICT", "that username is taken");
+  if (isUniqueViolation(error, "users_email_lower_key"))
+    return new AppError("CONFLICT", "that e-mail address is already registered");
+  return error;
+}
+
+async function sessionFor(deps: Deps, user: User): Promise<Session> {
+  const { token, expiresAt } = await issueToken(deps, user.id);
+  return { token, expiresAt: expiresAt.toISOString(), user: profileOf(user) };
+}
+
+export async function register(deps: Deps, input: RegisterInput): Promise<Session> {
+  assertUsernameAllowed(deps, input.username);
+  const passwordHash = await hashPassword(input.password);
+  const user = await deps.db
+    .insert(users)
+    .values({
+      username: input.username,
+      email: input.email ?? null,
+      displayName: input.displayName ?? null,
+      passwordHash,
+    })
+    .returning()
+    .then(([row]) => row)
+    .catch((error) => {
+      throw userConflict(error);
+    });
+  if (!user) throw new Error("insert returned no row");
+  return sessionFor(deps, user);
+}
+
+/** Logs in by username or e-mail; the answer for a wrong password and an unknown user is the same. */
+export async function login(deps: Deps, input: LoginInput): Promise<Session> {
+  const key = input.login.toLowerCase();
+  const [user] = await deps.db
+    .select()
+    .from(users)
+    .where(or(sql`lower(${users.username}) = ${key}`, sql`lower(${users.email}) = ${key}`))
+    .limit(1);
+  if (!user) {
+    await spendPasswordCheck(input.password);
+  } else if (await verifyPassword(user.passwordHash, input.password)) {
+    return sessionFor(deps, user);
+  }
+  throw new AppError("UNAUTHENTICATED", "wrong username, e-mail or password");
+}
+
+/**
+ * Who holds this token: valid signature, not expired, not revoked, user still there. One query
+ * checks revocation and loads the user, so every transport pays one primary-key look-up.
+ */
+export async function authenticate(deps: Deps, token: string): Promise<Actor> {
+  const claims = await verifyToken(deps, token);
+  const [user] = await deps.db
+    .select({ id: users.id, username: users.username, displayName: users.displayName })
+    .from(users)
+    .where(
+      and(
+        eq(users.id, claims.userId),
+        notExists(deps.db.select({ one: sql`1` }).from(revokedTokens).where(eq(revokedTokens.jti, claims.jti))),
+      ),
+    )
+    .limit(1);
+  if (!user) throw new AppError("UNAUTHENTICATED", "this session has ended: log in again");
+  return {
+    userId: user.id,
+    username: user.username,
+    displayName: user.displayName,
+    jti: claims.jti,
+    tokenExpiresAt: claims.expiresAt,
+  };
+}
+
+/**
+ * Revokes the caller's token everywhere: it is stored in PostgreSQL, which every instance and
+ * every transport checks, and announced on the bus so that open sockets close.
+ */
+export async function logout(deps: Deps, actor: Actor): Promise<void> {
+  await deps.db
+    .insert(revokedTokens)
+    .values({ jti: actor.jti, expiresAt: actor.tokenExpiresAt })
+    .onConflictDoNothing();
+  await purgeExpiredRevocations(deps);
+  await deps.bus.publish({ type: "user.session-revoked", userId: actor.userId, jti: actor.jti });
+}
+
+/** A revoked token that has expired fails on its own: its row is no longer needed. */
+export async function purgeExpiredRevocations(deps: Pick<Deps, "db" | "clock">): Promise<void> {
+  await deps.db.delete(revokedTokens).where(lt(revokedTokens.expiresAt, deps.clock()));
+}
+
+export async function me(deps: Deps, actor: Actor): Promise<Profile> {
+  const [user] = await deps.db.select().from(users).where(eq(users.id, actor.userId));
+  if (!user) throw new AppError("UNAUTHENTICATED", "this account no longer exists");
+  return profileOf(user);
+}

@@ -1,0 +1,55 @@
+import { schema } from "@parley/db";
+import { and, asc, eq, ne } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
+import type { Actor, Deps } from "../deps";
+import { AppError } from "../errors";
+import type { DirectConversation, UserRef } from "../schemas";
+import { publicUserOf, roomOutOf } from "./output";
+import { transact } from "./transact";
+import { findUser } from "./users";
+
+const { rooms, roomMembers, users } = schema;
+
+const directKeyOf = (a: number, b: number) => (a < b ? `${a}:${b}` : `${b}:${a}`);
+
+/** Opens the caller's direct conversation with another user, or returns the one that exists. */
+export async function openDirect(deps: Deps, actor: Actor, ref: UserRef): Promise<DirectConversation> {
+  const peer = await findUser(deps.db, ref);
+  if (peer.id === actor.userId) throw new AppError("BAD_INPUT", "you cannot open a direct conversation with yourself");
+  const directKey = directKeyOf(actor.userId, peer.id);
+  return transact(deps, async (tx, emit) => {
+    const [created] = await tx
+      .insert(rooms)
+      .values({ kind: "direct", name: null, isPrivate: true, ownerId: null, directKey })
+      .onConflictDoNothing()
+      .returning();
+    if (created) {
+      await tx.insert(roomMembers).values([
+        { roomId: created.id, userId: actor.userId },
+        { roomId: created.id, userId: peer.id },
+      ]);
+      const [me] = await tx.select().from(users).where(eq(users.id, actor.userId));
+      if (me) emit({ type: "user.direct", userId: peer.id, conversation: { room: roomOutOf(created), peer: publicUserOf(me) } });
+      emit({ type: "user.direct", userId: actor.userId, conversation: { room: roomOutOf(created), peer: publicUserOf(peer) } });
+      return { room: roomOutOf(created), peer: publicUserOf(peer) };
+    }
+    const [existing] = await tx.select().from(rooms).where(eq(rooms.directKey, directKey));
+    if (!existing) throw new Error("direct conversation vanished inside its transaction");
+    return { room: roomOutOf(existing), peer: publicUserOf(peer) };
+  });
+}
+
+/** The caller's direct conversations, each with the other person. */
+export async function listDirect(deps: Deps, actor: Actor): Promise<DirectConversation[]> {
+  const mine = alias(roomMembers, "mine");
+  const theirs = alias(roomMembers, "theirs");
+  const rows = await deps.db
+    .select({ room: rooms, peer: users })
+    .from(mine)
+    .innerJoin(rooms, and(eq(rooms.id, mine.roomId), eq(rooms.kind, "direct")))
+    .innerJoin(theirs, and(eq(theirs.roomId, rooms.id), ne(theirs.userId, actor.userId)))
+    .innerJoin(users, eq(users.id, theirs.userId))
+    .where(eq(mine.userId, actor.userId))
+    .orderBy(asc(rooms.id));
+  return rows.map(({ room, peer }) => ({ room: roomOutOf(room), peer: publicUserOf(peer) }));
+}

@@ -1,0 +1,55 @@
+import { schema } from "@parley/db";
+import { and, asc, eq } from "drizzle-orm";
+import type { Actor, Deps } from "../deps";
+import { AppError } from "../errors";
+import type { InviteInput, Member } from "../schemas";
+import { appendNotice } from "./messages";
+import { publicUserOf, roomOutOf } from "./output";
+import { accessRoom } from "./room-access";
+import { transact } from "./transact";
+import { findUser } from "./users";
+
+const { roomMembers, users } = schema;
+
+/** The room's owner adds a user to it. Inviting a member again changes nothing. */
+export async function invite(deps: Deps, actor: Actor, input: InviteInput): Promise<Member> {
+  const { room, role } = await accessRoom(deps.db, actor.userId, input.roomId);
+  if (room.kind === "direct") throw new AppError("BAD_INPUT", "nobody can be invited to a direct conversation");
+  if (role !== "owner") throw new AppError("FORBIDDEN", "only the room's owner can invite people");
+  const invitee = await findUser(deps.db, input.user);
+  return transact(deps, async (tx, emit) => {
+    const [added] = await tx
+      .insert(roomMembers)
+      .values({ roomId: room.id, userId: invitee.id, role: "member" })
+      .onConflictDoNothing()
+      .returning();
+    if (added) {
+      const notice = { event: "invited", userId: invitee.id, username: invitee.username, byUserId: actor.userId } as const;
+      const message = await appendNotice(tx, emit, room.id, notice);
+      emit({ type: "user.room", userId: invitee.id, change: "invited", room: { ...roomOutOf(room), lastSeq: message.seq } });
+      return { user: publicUserOf(invitee), role: added.role, joinedAt: added.joinedAt.toISOString() };
+    }
+    const [existing] = await tx
+      .select()
+      .from(roomMembers)
+      .where(and(eq(roomMembers.roomId, room.id), eq(roomMembers.userId, invitee.id)));
+    if (!existing) throw new Error("membership vanished inside its transaction");
+    return { user: publicUserOf(invitee), role: existing.role, joinedAt: existing.joinedAt.toISOString() };
+  });
+}
+
+/** Who is in a room the caller may see. */
+export async function listMembers(deps: Deps, actor: Actor, roomId: number): Promise<Member[]> {
+  await accessRoom(deps.db, actor.userId, roomId);
+  const rows = await deps.db
+    .select({ member: roomMembers, user: users })
+    .from(roomMembers)
+    .innerJoin(users, eq(users.id, roomMembers.userId))
+    .where(eq(roomMembers.roomId, roomId))
+    .orderBy(asc(roomMembers.joinedAt), asc(roomMembers.userId));
+  return rows.map(({ member, user }) => ({
+    user: publicUserOf(user),
+    role: member.role,
+    joinedAt: member.joinedAt.toISOString(),
+  }));
+}

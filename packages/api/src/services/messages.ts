@@ -1,0 +1,156 @@
+import { type Database, type NoticeData, schema, type Transaction } from "@parley/db";
+import { and, asc, desc, eq, gt, lt, sql } from "drizzle-orm";
+import type { Actor, Deps } from "../deps";
+import { notFound } from "../errors";
+import { HistoryInput, type HistoryPage, type MessageOut, type SendMessageInput } from "../schemas";
+import { type MessageAuthor, messageOutOf } from "./output";
+import { requireMember } from "./room-access";
+import { type Emit, transact } from "./transact";
+
+const { messages, rooms, users } = schema;
+
+interface NewMessage {
+  roomId: number;
+  author: MessageAuthor | null;
+  body: string;
+  notice?: NoticeData;
+  clientId?: string | undefined;
+}
+
+/**
+ * Appends a message to a room inside the caller's transaction. The room row's `last_seq` is
+ * bumped first, which locks the row: senders to one room take turns, and a rolled-back
+ * transaction gives its number back, so sequence numbers are gap-free and strictly increasing.
+ */
+export async function appendMessage(tx: Transaction, emit: Emit, message: NewMessage): Promise<MessageOut> {
+  const [room] = await tx
+    .update(rooms)
+    .set({ lastSeq: sql`${rooms.lastSeq} + 1` })
+    .where(eq(rooms.id, message.roomId))
+    .returning({ lastSeq: rooms.lastSeq });
+  if (!room) throw notFound("room");
+  const [row] = await tx
+    .insert(messages)
+    .values({
+      roomId: message.roomId,
+      authorId: message.author?.id ?? null,
+      kind: message.author ? "text" : "system",
+      body: message.body,
+      notice: message.notice ?? null,
+      seq: room.lastSeq,
+      clientId: message.clientId ?? null,
+    })
+    .returning();
+  if (!row) throw new Error("insert returned no row");
+  const out = messageOutOf(row, message.author);
+  emit({ type: "room.message", roomId: out.roomId, seq: out.seq, message: out });
+  return out;
+}
+
+/** Writes a system notice (join, leave, invite, rename) into a room's history. */
+export const appendNotice = (tx: Transaction, emit: Emit, roomId: number, notice: NoticeData) =>
+  appendMessage(tx, emit, { roomId, author: null, body: noticeText(notice), notice });
+
+export function noticeText(notice: NoticeData): string {
+  switch (notice.event) {
+    case "joined":
+      return `${notice.username} joined the room`;
+    case "left":
+      return `${notice.username} left the room`;
+    case "invited":
+      return `${notice.username} was invited to the room`;
+    case "renamed":
+      return `${notice.from} is now known as ${notice.to}`;
+  }
+}
+
+/** Thrown inside the transaction to roll back a retry of a message that already exists. */
+class AlreadySent {
+  constructor(readonly message: MessageOut) {}
+}
+
+/**
+ * Sends a text message. Idempotent by `clientId`: a retry returns the message already stored
+ * (with its original sequence number) and writes nothing.
+ */
+export async function sendMessage(deps: Deps, actor: Actor, input: SendMessageInput): Promise<MessageOut> {
+  await requireMember(deps.db, actor.userId, input.roomId);
+  const author = { id: actor.userId, username: actor.username, displayName: actor.displayName };
+  if (input.clientId) {
+    const existing = await findByClientId(deps.db, input.roomId, actor.userId, input.clientId);
+    if (existing) return existing;
+  }
+  try {
+    return await transact(deps, async (tx, emit) => {
+      const sent = await appendMessage(tx, emit, { roomId: input.roomId, author, body: input.text, clientId: input.clientId });
+      if (input.clientId) {
+        // The room row is locked now: a concurrent retry either committed before us or waits.
+        const earlier = await findByClientId(tx, input.roomId, actor.userId, input.clientId, sent.seq);
+        if (earlier) throw new AlreadySent(earlier);
+      }
+      return sent;
+    });
+  } catch (error) {
+    if (error instanceof AlreadySent) return error.message;
+    throw error;
+  }
+}
+
+async function findByClientId(
+  db: Database,
+  roomId: number,
+  authorId: number,
+  clientId: string,
+  exceptSeq = 0,
+): Promise<MessageOut | undefined> {
+  const [row] = await historyRows(db)
+    .where(
+      and(
+        eq(messages.roomId, roomId),
+        eq(messages.authorId, authorId),
+        eq(messages.clientId, clientId),
+        exceptSeq ? lt(messages.seq, exceptSeq) : undefined,
+      ),
+    )
+    .limit(1);
+  return row && messageOutOf(row.message, row.author);
+}
+
+const historyRows = (db: Database) =>
+  db
+    .select({
+      message: messages,
+      author: { id: users.id, username: users.username, displayName: users.displayName },
+    })
+    .from(messages)
+    .leftJoin(users, eq(users.id, messages.authorId))
+    .$dynamic();
+
+/**
+ * The query behind a history page: keyset on (room_id, seq), served by the unique index on those
+ * columns at any depth. One row more than asked tells whether there is more.
+ */
+export function historyQuery(db: Database, input: HistoryInput) {
+  const { roomId, before, after, limit } = HistoryInput.parse(input);
+  const rows = historyRows(db).limit(limit + 1);
+  if (after !== undefined) {
+    return rows.where(and(eq(messages.roomId, roomId), gt(messages.seq, after))).orderBy(asc(messages.seq));
+  }
+  return rows
+    .where(and(eq(messages.roomId, roomId), before !== undefined ? lt(messages.seq, before) : undefined))
+    .orderBy(desc(messages.seq));
+}
+
+/**
+ * A page of a room's history for one of its members: `before` a sequence number (or from the
+ * newest) newest first, or `after` one oldest first.
+ */
+export async function getHistory(deps: Deps, actor: Actor, input: HistoryInput): Promise<HistoryPage> {
+  const { limit } = HistoryInput.parse(input);
+  await requireMember(deps.db, actor.userId, input.roomId);
+  const rows = await historyQuery(deps.db, input);
+  return {
+    items: rows.slice(0, limit).map((r) => messageOutOf(r.message, r.author)),
+    hasMore: rows.length > limit,
+  };
+}

@@ -1,0 +1,49 @@
+import type { Message, Room, User } from "@parley/db";
+import type { MessageOut, Profile, PublicUser, RoomOut } from "../schemas";
+
+/** Turns rows into the public shapes of `schemas/`: what leaves the server and nothing more. */
+
+export const publicUserOf = (u: Pick<User, "id" | "username" | "displayName" | "createdAt">): PublicUser => ({
+  id: u.id,
+  username: u.username,
+  displayName: u.displayName,
+  createdAt: u.createdAt.toISOString(),
+});
+
+export const profileOf = (u: User): Profile => ({
+  ...publicUserOf(u),
+  email: u.email,
+  updatedAt: u.updatedAt.toISOString(),
+});
+
+export const roomOutOf = (r: Room): RoomOut => ({
+  id: r.id,
+  kind: r.kind,
+  name: r.name,
+  isPrivate: r.isPrivate,
+  ownerId: r.ownerId,
+  lastSeq: r.lastSeq,
+  createdAt: r.createdAt.toISOString(),
+});
+
+export type MessageAuthor = Pick<User, "id" | "username" | "displayName">;
+
+export const messageOutOf = (m: Message, author: MessageAuthor | null): MessageOut => ({
+  id: m.id,
+  roomId: m.roomId,
+  seq: m.seq,
+  kind: m.kind,
+  author: author && { id: author.id, username: author.username, displayName: author.displayName },
+  body: m.body,
+  notice: m.notice,
+  clientId: m.clientId,
+  createdAt: m.createdAt.toISOString(),
+});
+
+/** Opaque keyset cursors: the client hands back what it was given. */
+export const encodeCursor = (key: string) => Buffer.from(key, "utf8").toString("base64url");
+export const decodeCursor = (cursor: string | undefined) =>
+  cursor === undefined ? undefined : Buffer.from(cursor, "base64url").toString("utf8");
+
+/** Escapes LIKE wildcards so that a search for "50%" finds "50%" and not everything. */
+export const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;

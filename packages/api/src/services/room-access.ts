@@ -1,0 +1,33 @@
+import { type Database, type Room, schema } from "@parley/db";
+import { and, eq } from "drizzle-orm";
+import { AppError, notFound } from "../errors";
+
+const { rooms, roomMembers } = schema;
+
+export interface RoomAccess {
+  room: Room;
+  /** The caller's role, or null when the caller is not a member. */
+  role: "owner" | "member" | null;
+}
+
+/**
+ * The one rule of who may know about a room: anybody may see a public room; only its members
+ * may see a private room or a direct conversation. Everybody else is told it does not exist.
+ */
+export async function accessRoom(db: Database, userId: number | null, roomId: number): Promise<RoomAccess> {
+  const [row] = await db
+    .select({ room: rooms, role: roomMembers.role })
+    .from(rooms)
+    .leftJoin(roomMembers, and(eq(roomMembers.roomId, rooms.id), eq(roomMembers.userId, userId ?? 0)))
+    .where(eq(rooms.id, roomId))
+    .limit(1);
+  if (!row || (row.room.isPrivate && !row.role)) throw notFound("room");
+  return { room: row.room, role: row.role };
+}
+
+/** The room, if the caller is one of its members. */
+export async function requireMember(db: Database, userId: number, roomId: number): Promise<RoomAccess> {
+  const access = await accessRoom(db, userId, roomId);
+  if (!access.role) throw new AppError("FORBIDDEN", "you are not a member of this room: join it first");
+  return access;
+}

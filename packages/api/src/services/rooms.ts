@@ -1,0 +1,143 @@
+import { type Room, schema } from "@parley/db";
+import { and, asc, eq, gt, ilike, sql } from "drizzle-orm";
+import type { Actor, Deps } from "../deps";
+import { AppError, isUniqueViolation } from "../errors";
+import type { CreateRoomInput, PublicRoomsInput, RoomOut } from "../schemas";
+import { appendNotice } from "./messages";
+import { decodeCursor, encodeCursor, likePattern, roomOutOf } from "./output";
+import { accessRoom, requireMember } from "./room-access";
+import { transact } from "./transact";
+
+const { rooms, roomMembers } = schema;
+
+/** Creates a room; its creator owns it and is its first member. */
+export async function createRoom(deps: Deps, actor: Actor, input: CreateRoomInput): Promise<RoomOut> {
+  const isPrivate = input.isPrivate ?? false;
+  return transact(deps, async (tx, emit) => {
+    const [room] = await tx
+      .insert(rooms)
+      .values({ kind: "room", name: input.name, isPrivate, ownerId: actor.userId })
+      .returning()
+      .catch((error) => {
+        if (isUniqueViolation(error, "rooms_name_lower_key")) {
+          throw new AppError("CONFLICT", `a room named "${input.name}" already exists`);
+        }
+        throw error;
+      });
+    if (!room) throw new Error("insert returned no row");
+    await tx.insert(roomMembers).values({ roomId: room.id, userId: actor.userId, role: "owner" });
+    const out = roomOutOf(room);
+    emit({ type: "user.room", userId: actor.userId, change: "created", room: out });
+    if (!isPrivate) emit({ type: "directory.room", room: out });
+    return out;
+  });
+}
+
+/**
+ * Joins a public room (a private one only when already invited, which makes the caller a member).
+ * Joining twice changes nothing. A room whose members have all left goes to the first who joins.
+ */
+export async function joinRoom(deps: Deps, actor: Actor, roomId: number): Promise<RoomOut> {
+  const { room, role } = await accessRoom(deps.db, actor.userId, roomId);
+  if (room.kind === "direct") throw new AppError("BAD_INPUT", "a direct conversation cannot be joined");
+  if (role) return roomOutOf(room);
+  return transact(deps, async (tx, emit) => {
+    const becomesOwner = room.ownerId === null;
+    const [joined] = await tx
+      .insert(roomMembers)
+      .values({ roomId, userId: actor.userId, role: becomesOwner ? "owner" : "member" })
+      .onConflictDoNothing()
+      .returning();
+    if (becomesOwner && joined) await tx.update(rooms).set({ ownerId: actor.userId }).where(eq(rooms.id, roomId));
+    if (joined) {
+      await appendNotice(tx, emit, roomId, { event: "joined", userId: actor.userId, username: actor.username });
+    }
+    const out = roomOutOf(await currentRoom(tx, roomId));
+    if (joined) emit({ type: "user.room", userId: actor.userId, change: "joined", room: out });
+    return out;
+  });
+}
+
+/** Leaves a room. An owner who leaves hands the room to the member who has been there longest. */
+export async function leaveRoom(deps: Deps, actor: Actor, roomId: number): Promise<void> {
+  const { room } = await requireMember(deps.db, actor.userId, roomId);
+  if (room.kind === "direct") throw new AppError("BAD_INPUT", "a direct conversation cannot be left");
+  await transact(deps, async (tx, emit) => {
+    const [left] = await tx
+      .delete(roomMembers)
+      .where(and(eq(roomMembers.roomId, roomId), eq(roomMembers.userId, actor.userId)))
+      .returning();
+    if (!left) return; // a concurrent leave got there first
+    if (left.role === "owner") {
+      const [heir] = await tx
+        .select()
+        .from(roomMembers)
+        .where(eq(roomMembers.roomId, roomId))
+        .orderBy(asc(roomMembers.joinedAt), asc(roomMembers.userId))
+        .limit(1);
+      if (heir) {
+        await tx
+          .update(roomMembers)
+          .set({ role: "owner" })
+          .where(and(eq(roomMembers.roomId, roomId), eq(roomMembers.userId, heir.userId)));
+      }
+      await tx
+        .update(rooms)
+        .set({ ownerId: heir?.userId ?? null })
+        .where(eq(rooms.id, roomId));
+    }
+    await appendNotice(tx, emit, roomId, { event: "left", userId: actor.userId, username: actor.username });
+    emit({ type: "user.room", userId: actor.userId, change: "left", room: roomOutOf(await currentRoom(tx, roomId)) });
+  });
+}
+
+async function currentRoom(tx: Pick<Deps["db"], "select">, roomId: number): Promise<Room> {
+  const [room] = await tx.select().from(rooms).where(eq(rooms.id, roomId));
+  if (!room) throw new Error(`room ${roomId} vanished inside its transaction`);
+  return room;
+}
+
+/** A room the caller may know about (`actor` null: anybody, who sees public rooms only). */
+export async function getRoom(deps: Deps, actor: Actor | null, roomId: number): Promise<RoomOut> {
+  const { room } = await accessRoom(deps.db, actor?.userId ?? null, roomId);
+  return roomOutOf(room);
+}
+
+/** The rooms (not direct conversations) the caller belongs to, oldest first. */
+export async function listMyRooms(deps: Deps, actor: Actor): Promise<RoomOut[]> {
+  const rows = await deps.db
+    .select({ room: rooms })
+    .from(roomMembers)
+    .innerJoin(rooms, eq(rooms.id, roomMembers.roomId))
+    .where(and(eq(roomMembers.userId, actor.userId), eq(rooms.kind, "room")))
+    .orderBy(asc(rooms.id));
+  return rows.map((r) => roomOutOf(r.room));
+}
+
+/** Public rooms by name, optionally filtered by a piece of it. */
+export async function listPublicRooms(
+  deps: Deps,
+  input: PublicRoomsInput,
+): Promise<{ items: RoomOut[]; nextCursor: string | null }> {
+  const after = decodeCursor(input.cursor);
+  const byName = sql`lower(${rooms.name})`;
+  const rows = await deps.db
+    .select()
+    .from(rooms)
+    .where(
+      and(
+        eq(rooms.kind, "room"),
+        eq(rooms.isPrivate, false),
+        after !== undefined ? gt(byName, after) : undefined,
+        input.search ? ilike(rooms.name, likePattern(input.search)) : undefined,
+      ),
+    )
+    .orderBy(asc(byName))
+    .limit(input.limit + 1);
+  const items = rows.slice(0, input.limit);
+  const last = items.at(-1);
+  return {
+    items: items.map(roomOutOf),
+    nextCursor: rows.length > input.limit && last?.name ? encodeCursor(last.name.toLowerCase()) : null,
+  };
+}

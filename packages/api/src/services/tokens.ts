@@ -1,0 +1,47 @@
+import { randomUUID } from "node:crypto";
+import { errors, jwtVerify, SignJWT } from "jose";
+import type { Deps } from "../deps";
+import { AppError } from "../errors";
+
+export interface IssuedToken {
+  token: string;
+  jti: string;
+  expiresAt: Date;
+}
+
+export interface TokenClaims {
+  userId: number;
+  jti: string;
+  expiresAt: Date;
+}
+
+export async function issueToken({ auth, clock }: Pick<Deps, "auth" | "clock">, userId: number): Promise<IssuedToken> {
+  const now = Math.floor(clock().getTime() / 1000);
+  const exp = now + auth.tokenTtlSeconds;
+  const jti = randomUUID();
+  const token = await new SignJWT({})
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setSubject(String(userId))
+    .setJti(jti)
+    .setIssuedAt(now)
+    .setExpirationTime(exp)
+    .sign(auth.secret);
+  return { token, jti, expiresAt: new Date(exp * 1000) };
+}
+
+/** Checks signature and expiry; says nothing of revocation (see `authenticate`). */
+export async function verifyToken({ auth, clock }: Pick<Deps, "auth" | "clock">, token: string): Promise<TokenClaims> {
+  try {
+    const { payload } = await jwtVerify(token, auth.secret, {
+      algorithms: ["HS256"],
+      currentDate: clock(),
+      requiredClaims: ["sub", "jti", "exp"],
+    });
+    const userId = Number(payload.sub);
+    if (!Number.isSafeInteger(userId) || userId <= 0 || !payload.jti || !payload.exp) throw new Error("bad claims");
+    return { userId, jti: payload.jti, expiresAt: new Date(payload.exp * 1000) };
+  } catch (error) {
+    if (error instanceof errors.JWTExpired) throw new AppError("UNAUTHENTICATED", "your session has expired: log in again");
+    throw new AppError("UNAUTHENTICATED", "the token is not valid: log in again");
+  }
+}

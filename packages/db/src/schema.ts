@@ -1,0 +1,131 @@
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
+
+const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
+
+export const users = pgTable(
+  "users",
+  {
+    id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+    username: text("username").notNull(),
+    email: text("email"),
+    displayName: text("display_name"),
+    passwordHash: text("password_hash").notNull(),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("users_username_lower_key").on(sql`lower(${t.username})`),
+    uniqueIndex("users_email_lower_key").on(sql`lower(${t.email})`),
+  ],
+);
+
+export const roomKind = pgEnum("room_kind", ["room", "direct"]);
+export const memberRole = pgEnum("member_role", ["owner", "member"]);
+export const messageKind = pgEnum("message_kind", ["text", "system"]);
+
+export const rooms = pgTable(
+  "rooms",
+  {
+    id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+    kind: roomKind("kind").notNull().default("room"),
+    /** Null for direct conversations, which are named after the other member. */
+    name: text("name"),
+    isPrivate: boolean("is_private").notNull().default(false),
+    /** The creator, who owns the room. Null for direct conversations. */
+    ownerId: integer("owner_id").references(() => users.id),
+    /** "<lower id>:<higher id>" for a direct conversation: one conversation per pair. */
+    directKey: text("direct_key"),
+    /** Last sequence number handed out in this room; bumped in the inserting transaction. */
+    lastSeq: bigint("last_seq", { mode: "number" }).notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("rooms_name_lower_key")
+      .on(sql`lower(${t.name})`)
+      .where(sql`${t.kind} = 'room'`),
+    uniqueIndex("rooms_direct_key_key").on(t.directKey),
+    index("rooms_public_name_idx")
+      .on(sql`lower(${t.name})`, t.id)
+      .where(sql`${t.kind} = 'room' and ${t.isPrivate} = false`),
+    check(
+      "rooms_kind_shape",
+      sql`(${t.kind} = 'room' and ${t.name} is not null and ${t.directKey} is null)
+       or (${t.kind} = 'direct' and ${t.name} is null and ${t.directKey} is not null and ${t.isPrivate})`,
+    ),
+  ],
+);
+
+export const roomMembers = pgTable(
+  "room_members",
+  {
+    roomId: integer("room_id")
+      .notNull()
+      .references(() => rooms.id, { onDelete: "cascade" }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    role: memberRole("role").notNull().default("member"),
+    joinedAt: timestamp("joined_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.roomId, t.userId] }), index("room_members_user_idx").on(t.userId, t.roomId)],
+);
+
+/** What a system notice is about, so that clients can render and react to it. */
+export type NoticeData =
+  | { event: "joined"; userId: number; username: string }
+  | { event: "left"; userId: number; username: string }
+  | { event: "invited"; userId: number; username: string; byUserId: number }
+  | { event: "renamed"; userId: number; from: string; to: string };
+
+export const messages = pgTable(
+  "messages",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    roomId: integer("room_id")
+      .notNull()
+      .references(() => rooms.id, { onDelete: "cascade" }),
+    /** Null for system notices. */
+    authorId: integer("author_id").references(() => users.id),
+    kind: messageKind("kind").notNull().default("text"),
+    body: text("body").notNull(),
+    notice: jsonb("notice").$type<NoticeData>(),
+    /** Per-room, gap-free, strictly increasing. */
+    seq: bigint("seq", { mode: "number" }).notNull(),
+    /** The sender's own id for this message, so that a retry is recognised. */
+    clientId: text("client_id"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("messages_room_seq_key").on(t.roomId, t.seq),
+    uniqueIndex("messages_client_id_key").on(t.roomId, t.authorId, t.clientId).where(sql`${t.clientId} is not null`),
+    check("messages_author_kind", sql`(${t.kind} = 'text') = (${t.authorId} is not null)`),
+  ],
+);
+
+export const revokedTokens = pgTable(
+  "revoked_tokens",
+  {
+    jti: text("jti").primaryKey(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [index("revoked_tokens_expires_idx").on(t.expiresAt)],
+);
+
+export type User = typeof users.$inferSelect;
+export type Room = typeof rooms.$inferSelect;
+export type RoomMember = typeof roomMembers.$inferSelect;
+export type Message = typeof messages.$inferSelect;
