@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { DbEnv, dbConfigFrom } from "@parley/db/env";
 import type { DbConfig } from "@parley/db";
+import { DbEnv, dbConfigFrom } from "@parley/db/env";
 import { z } from "zod";
 
 const optionalUrl = (schemes: string[], name: string) =>
@@ -11,7 +11,10 @@ const optionalUrl = (schemes: string[], name: string) =>
     z
       .string()
       .trim()
-      .refine((v) => schemes.some((s) => v.startsWith(`${s}://`)), `${name} must start with ${schemes.join(":// or ")}://`)
+      .refine(
+        (v) => schemes.some((s) => v.startsWith(`${s}://`)),
+        `${name} must start with ${schemes.join(":// or ")}://`,
+      )
       .optional(),
   );
 
@@ -30,6 +33,7 @@ export const ApiEnv = DbEnv.extend({
     .default(60 * 60 * 24 * 7),
   /** The name join/leave notices are sent under by the seed WebSocket protocols. */
   SYSTEM_USER_NAME: z.string().trim().min(1).max(32).default("system"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** The name error frames are sent under by the seed WebSocket protocols. */
   ERROR_USER_NAME: z.string().trim().min(1).max(32).default("error"),
 });
@@ -42,6 +46,7 @@ export interface ApiConfig {
   auth: { secret: Uint8Array; tokenTtlSeconds: number };
   systemUserName: string;
   errorUserName: string;
+  logLevel: ApiEnv["LOG_LEVEL"];
 }
 
 /** Raised when configuration is invalid; the message lists every problem at once. */
@@ -66,6 +71,7 @@ export async function loadApiConfig(source: NodeJS.ProcessEnv = process.env): Pr
     auth: { secret: await resolveJwtSecret(env), tokenTtlSeconds: env.TOKEN_TTL_SECONDS },
     systemUserName: env.SYSTEM_USER_NAME,
     errorUserName: env.ERROR_USER_NAME,
+    logLevel: env.LOG_LEVEL,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { TRPC_ERROR_CODE_KEY } from "@trpc/server";
+import type { ZodError } from "zod";
 
 /** The few ways a request can fail, in the words of the domain rather than of a transport. */
 export type AppErrorCode = "BAD_INPUT" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "CONFLICT" | "TOO_LARGE";
@@ -40,4 +41,11 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
     if (code === "23505") return !constraint || name === constraint || constraint_name === constraint;
   }
   return false;
+}
+
+/** A schema failure in words: "username: must be at least 2 characters; password: ...". */
+export function readableIssues(error: ZodError): string {
+  return error.issues
+    .map((issue) => (issue.path.length ? `${issue.path.join(".")}: ${issue.message}` : issue.message))
+    .join("; ");
 }

@@ -5,6 +5,7 @@ export { type Context, createContext, tokenFromAuthorization } from "./context";
 export type { Actor, Deps } from "./deps";
 export { type ApiConfig, ConfigError, loadApiConfig } from "./env";
 export { AppError, type AppErrorCode, httpStatusOf } from "./errors";
+export { createLogger, type Logger } from "./logger";
 export { type AppRouter, appRouter } from "./root";
 export { createRuntime, type Runtime } from "./runtime";
 export { createCallerFactory } from "./trpc";

@@ -2,18 +2,22 @@ import { createDb, type DbHandle } from "@parley/db";
 import { type Bus, createBus } from "./bus";
 import type { Deps } from "./deps";
 import type { ApiConfig } from "./env";
+import type { Logger } from "./logger";
 
 export interface Runtime {
   deps: Deps;
   db: DbHandle;
   bus: Bus;
+  log: Logger;
   close(): Promise<void>;
 }
 
 /** Builds the process's dependencies from its configuration: the database (migrated) and the bus. */
-export async function createRuntime(config: ApiConfig): Promise<Runtime> {
+export async function createRuntime(config: ApiConfig, log: Logger): Promise<Runtime> {
   const db = await createDb(config.db);
-  const bus = createBus(config.redisUrl);
+  const bus = createBus(config.redisUrl, {
+    onError: (error) => log.warn({ err: error }, "an event could not be published; subscribers heal from the database"),
+  });
   const deps: Deps = {
     db: db.db,
     bus,
@@ -25,6 +29,7 @@ export async function createRuntime(config: ApiConfig): Promise<Runtime> {
     deps,
     db,
     bus,
+    log,
     async close() {
       await bus.close();
       await db.close();

@@ -1,31 +1,30 @@
 import { initTRPC, TRPCError } from "@trpc/server";
-import { ZodError, z } from "zod";
+import { ZodError } from "zod";
 import type { Context } from "./context";
-import { AppError, trpcCodeOf } from "./errors";
+import { AppError, readableIssues, trpcCodeOf } from "./errors";
 import { authenticate } from "./services/auth";
 
 const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error }) {
-    // Input that fails its schema: say which field and why, in words.
-    if (error.cause instanceof ZodError) {
-      return { ...shape, message: readableIssues(error.cause), data: { ...shape.data, issues: error.cause.issues } };
-    }
+    // Input that failed its schema: hand clients the structured issues too, for their forms.
+    if (error.code === "BAD_REQUEST" && error.cause instanceof ZodError)
+      return { ...shape, data: { ...shape.data, issues: error.cause.issues } };
     return shape;
   },
 });
 
-function readableIssues(error: ZodError): string {
-  return error.issues
-    .map((issue) => (issue.path.length ? `${issue.path.join(".")}: ${issue.message}` : issue.message))
-    .join("; ");
-}
-
-/** Domain errors become tRPC errors here, once, for every procedure. */
+/**
+ * Domain errors and schema failures become tRPC errors here, once, for every procedure and every
+ * transport (HTTP, WebSocket, server-side callers), with a message that says what was wrong.
+ */
 const domainErrors = t.middleware(async ({ next }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof AppError) {
-    const cause = result.error.cause;
-    throw new TRPCError({ code: trpcCodeOf[cause.code], message: cause.message, cause });
+  if (result.ok) return result;
+  const cause = result.error.cause;
+  if (cause instanceof AppError) throw new TRPCError({ code: trpcCodeOf[cause.code], message: cause.message, cause });
+  // Only input: an output that fails its schema is our bug and stays an internal error.
+  if (cause instanceof ZodError && result.error.code === "BAD_REQUEST") {
+    throw new TRPCError({ code: "BAD_REQUEST", message: readableIssues(cause), cause });
   }
   return result;
 });
@@ -43,5 +42,3 @@ export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
   const actor = await authenticate(ctx.deps, ctx.token);
   return next({ ctx: { actor } });
 });
-
-export const Empty = z.void();

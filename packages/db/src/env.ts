@@ -4,7 +4,8 @@ const postgresUrl = z
   .string()
   .trim()
   .refine((v) => /^(postgres|postgresql|memory):\/\//.test(v), {
-    message: "DATABASE_URL must be a postgres:// or postgresql:// URL (or memory:// for a throw-away embedded database)",
+    message:
+      "DATABASE_URL must be a postgres:// or postgresql:// URL (or memory:// for a throw-away embedded database)",
   });
 
 export const DbEnv = z.object({

@@ -54,9 +54,7 @@ export const rooms = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
-    uniqueIndex("rooms_name_lower_key")
-      .on(sql`lower(${t.name})`)
-      .where(sql`${t.kind} = 'room'`),
+    uniqueIndex("rooms_name_lower_key").on(sql`lower(${t.name})`).where(sql`${t.kind} = 'room'`),
     uniqueIndex("rooms_direct_key_key").on(t.directKey),
     index("rooms_public_name_idx")
       .on(sql`lower(${t.name})`, t.id)

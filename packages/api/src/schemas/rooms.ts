@@ -15,7 +15,11 @@ export const RoomIdInput = z.object({ roomId: Id });
 export const InviteInput = z.object({ roomId: Id, user: UserRef });
 export type InviteInput = z.infer<typeof InviteInput>;
 
-export const PublicRoomsInput = z.object({ search: SearchText, limit: PageLimit, cursor: z.string().max(200).optional() });
+export const PublicRoomsInput = z.object({
+  search: SearchText,
+  limit: PageLimit,
+  cursor: z.string().max(200).optional(),
+});
 export type PublicRoomsInput = z.infer<typeof PublicRoomsInput>;
 
 export const RoomOut = z.object({

@@ -12,7 +12,11 @@ export const Password = z
   .min(4, "password must be at least 4 characters")
   .max(256, "password must be at most 256 characters");
 export const Email = z.string().trim().max(254).pipe(z.email("email must be an e-mail address"));
-export const DisplayName = z.string().trim().min(1, "name must not be empty").max(64, "name must be at most 64 characters");
+export const DisplayName = z
+  .string()
+  .trim()
+  .min(1, "name must not be empty")
+  .max(64, "name must be at most 64 characters");
 
 export const RegisterInput = z.object({
   username: Username,
@@ -49,6 +53,10 @@ export type Session = z.infer<typeof Session>;
 export const UserRef = z.union([z.object({ userId: Id }), z.object({ username: z.string().trim().min(1).max(32) })]);
 export type UserRef = z.infer<typeof UserRef>;
 
-export const DirectoryInput = z.object({ search: SearchText, limit: PageLimit, cursor: z.string().max(200).optional() });
+export const DirectoryInput = z.object({
+  search: SearchText,
+  limit: PageLimit,
+  cursor: z.string().max(200).optional(),
+});
 export type DirectoryInput = z.infer<typeof DirectoryInput>;
 export const DirectoryPage = pageOf(PublicUser);

@@ -95,10 +95,7 @@ export async function authenticate(deps: Deps, token: string): Promise<Actor> {
  * every transport checks, and announced on the bus so that open sockets close.
  */
 export async function logout(deps: Deps, actor: Actor): Promise<void> {
-  await deps.db
-    .insert(revokedTokens)
-    .values({ jti: actor.jti, expiresAt: actor.tokenExpiresAt })
-    .onConflictDoNothing();
+  await deps.db.insert(revokedTokens).values({ jti: actor.jti, expiresAt: actor.tokenExpiresAt }).onConflictDoNothing();
   await purgeExpiredRevocations(deps);
   await deps.bus.publish({ type: "user.session-revoked", userId: actor.userId, jti: actor.jti });
 }

@@ -29,8 +29,17 @@ export async function openDirect(deps: Deps, actor: Actor, ref: UserRef): Promis
         { roomId: created.id, userId: peer.id },
       ]);
       const [me] = await tx.select().from(users).where(eq(users.id, actor.userId));
-      if (me) emit({ type: "user.direct", userId: peer.id, conversation: { room: roomOutOf(created), peer: publicUserOf(me) } });
-      emit({ type: "user.direct", userId: actor.userId, conversation: { room: roomOutOf(created), peer: publicUserOf(peer) } });
+      if (me)
+        emit({
+          type: "user.direct",
+          userId: peer.id,
+          conversation: { room: roomOutOf(created), peer: publicUserOf(me) },
+        });
+      emit({
+        type: "user.direct",
+        userId: actor.userId,
+        conversation: { room: roomOutOf(created), peer: publicUserOf(peer) },
+      });
       return { room: roomOutOf(created), peer: publicUserOf(peer) };
     }
     const [existing] = await tx.select().from(rooms).where(eq(rooms.directKey, directKey));

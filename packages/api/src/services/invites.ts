@@ -24,9 +24,19 @@ export async function invite(deps: Deps, actor: Actor, input: InviteInput): Prom
       .onConflictDoNothing()
       .returning();
     if (added) {
-      const notice = { event: "invited", userId: invitee.id, username: invitee.username, byUserId: actor.userId } as const;
+      const notice = {
+        event: "invited",
+        userId: invitee.id,
+        username: invitee.username,
+        byUserId: actor.userId,
+      } as const;
       const message = await appendNotice(tx, emit, room.id, notice);
-      emit({ type: "user.room", userId: invitee.id, change: "invited", room: { ...roomOutOf(room), lastSeq: message.seq } });
+      emit({
+        type: "user.room",
+        userId: invitee.id,
+        change: "invited",
+        room: { ...roomOutOf(room), lastSeq: message.seq },
+      });
       return { user: publicUserOf(invitee), role: added.role, joinedAt: added.joinedAt.toISOString() };
     }
     const [existing] = await tx

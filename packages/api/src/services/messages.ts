@@ -1,7 +1,7 @@
 import { type Database, type NoticeData, schema, type Transaction } from "@parley/db";
 import { and, asc, desc, eq, gt, lt, sql } from "drizzle-orm";
 import type { Actor, Deps } from "../deps";
-import { notFound } from "../errors";
+import { isUniqueViolation, notFound } from "../errors";
 import { HistoryInput, type HistoryPage, type MessageOut, type SendMessageInput } from "../schemas";
 import { type MessageAuthor, messageOutOf } from "./output";
 import { requireMember } from "./room-access";
@@ -64,11 +64,6 @@ export function noticeText(notice: NoticeData): string {
   }
 }
 
-/** Thrown inside the transaction to roll back a retry of a message that already exists. */
-class AlreadySent {
-  constructor(readonly message: MessageOut) {}
-}
-
 /**
  * Sends a text message. Idempotent by `clientId`: a retry returns the message already stored
  * (with its original sequence number) and writes nothing.
@@ -76,22 +71,20 @@ class AlreadySent {
 export async function sendMessage(deps: Deps, actor: Actor, input: SendMessageInput): Promise<MessageOut> {
   await requireMember(deps.db, actor.userId, input.roomId);
   const author = { id: actor.userId, username: actor.username, displayName: actor.displayName };
-  if (input.clientId) {
-    const existing = await findByClientId(deps.db, input.roomId, actor.userId, input.clientId);
-    if (existing) return existing;
-  }
+  const retried = () =>
+    input.clientId ? findByClientId(deps.db, input.roomId, actor.userId, input.clientId) : undefined;
+  const existing = await retried();
+  if (existing) return existing;
   try {
-    return await transact(deps, async (tx, emit) => {
-      const sent = await appendMessage(tx, emit, { roomId: input.roomId, author, body: input.text, clientId: input.clientId });
-      if (input.clientId) {
-        // The room row is locked now: a concurrent retry either committed before us or waits.
-        const earlier = await findByClientId(tx, input.roomId, actor.userId, input.clientId, sent.seq);
-        if (earlier) throw new AlreadySent(earlier);
-      }
-      return sent;
-    });
+    return await transact(deps, (tx, emit) =>
+      appendMessage(tx, emit, { roomId: input.roomId, author, body: input.text, clientId: input.clientId }),
+    );
   } catch (error) {
-    if (error instanceof AlreadySent) return error.message;
+    // A concurrent retry committed first; our transaction rolled back, sequence number and all.
+    if (isUniqueViolation(error, "messages_client_id_key")) {
+      const winner = await retried();
+      if (winner) return winner;
+    }
     throw error;
   }
 }
@@ -101,17 +94,9 @@ async function findByClientId(
   roomId: number,
   authorId: number,
   clientId: string,
-  exceptSeq = 0,
 ): Promise<MessageOut | undefined> {
   const [row] = await historyRows(db)
-    .where(
-      and(
-        eq(messages.roomId, roomId),
-        eq(messages.authorId, authorId),
-        eq(messages.clientId, clientId),
-        exceptSeq ? lt(messages.seq, exceptSeq) : undefined,
-      ),
-    )
+    .where(and(eq(messages.roomId, roomId), eq(messages.authorId, authorId), eq(messages.clientId, clientId)))
     .limit(1);
   return row && messageOutOf(row.message, row.author);
 }

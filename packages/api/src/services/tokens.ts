@@ -41,7 +41,8 @@ export async function verifyToken({ auth, clock }: Pick<Deps, "auth" | "clock">,
     if (!Number.isSafeInteger(userId) || userId <= 0 || !payload.jti || !payload.exp) throw new Error("bad claims");
     return { userId, jti: payload.jti, expiresAt: new Date(payload.exp * 1000) };
   } catch (error) {
-    if (error instanceof errors.JWTExpired) throw new AppError("UNAUTHENTICATED", "your session has expired: log in again");
+    if (error instanceof errors.JWTExpired)
+      throw new AppError("UNAUTHENTICATED", "your session has expired: log in again");
     throw new AppError("UNAUTHENTICATED", "the token is not valid: log in again");
   }
 }

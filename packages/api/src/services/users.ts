@@ -8,7 +8,10 @@ import { decodeCursor, encodeCursor, likePattern, publicUserOf } from "./output"
 const { users } = schema;
 
 /** The user directory: everybody, by username, optionally filtered by a piece of name. */
-export async function listUsers(deps: Deps, input: DirectoryInput): Promise<{ items: PublicUser[]; nextCursor: string | null }> {
+export async function listUsers(
+  deps: Deps,
+  input: DirectoryInput,
+): Promise<{ items: PublicUser[]; nextCursor: string | null }> {
   const after = decodeCursor(input.cursor);
   const byName = sql`lower(${users.username})`;
   const rows = await deps.db
@@ -17,7 +20,9 @@ export async function listUsers(deps: Deps, input: DirectoryInput): Promise<{ it
     .where(
       and(
         after !== undefined ? gt(byName, after) : undefined,
-        input.search ? or(ilike(users.username, likePattern(input.search)), ilike(users.displayName, likePattern(input.search))) : undefined,
+        input.search
+          ? or(ilike(users.username, likePattern(input.search)), ilike(users.displayName, likePattern(input.search)))
+          : undefined,
       ),
     )
     .orderBy(asc(byName))

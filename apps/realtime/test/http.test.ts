@@ -1,0 +1,63 @@
+import { createTestDatabase, type TestDatabase } from "@parley/db/testing";
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningServer, startRealtime } from "./processes";
+
+describe("tRPC over HTTP on a real realtime process", () => {
+  let database: TestDatabase;
+  let server: RunningServer;
+  const post = (procedure: string, body: string, headers: Record<string, string> = {}) =>
+    fetch(`${server.url}/trpc/${procedure}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body,
+    });
+  const userCount = async () => {
+    const sql = postgres(database.url, { max: 1 });
+    const [row] = await sql`select count(*)::int as n from users`;
+    await sql.end();
+    return row?.n as number;
+  };
+
+  beforeAll(async () => {
+    database = await createTestDatabase("postgres");
+    server = await startRealtime({ DATABASE_URL: database.url, JWT_SECRET: "an http test secret of 32 bytes or more" });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await database?.dispose();
+  });
+
+  it("registers and answers an authenticated query", async () => {
+    const registered = await post("auth.register", JSON.stringify({ username: "http-user", password: "pw-pw-pw" }));
+    expect(registered.status).toBe(200);
+    const { result } = (await registered.json()) as { result: { data: { token: string } } };
+    const me = await fetch(`${server.url}/trpc/auth.me`, { headers: { authorization: result.data.token } });
+    expect(me.status).toBe(200);
+    expect(((await me.json()) as { result: { data: { username: string } } }).result.data.username).toBe("http-user");
+  });
+
+  it("answers bad requests with a 4xx and words, and stores nothing", async () => {
+    const before = await userCount();
+    const cases: [Response, number, RegExp][] = [
+      [await post("auth.register", "{not json"), 400, /JSON|parse/i],
+      [await post("auth.register", JSON.stringify({ username: 7 })), 400, /username/],
+      [await post("auth.register", JSON.stringify({ username: "x".repeat(2_000_000), password: "p" })), 413, /large/i],
+      [await post("auth.nope", "{}"), 404, /No procedure/i],
+      [await fetch(`${server.url}/trpc/auth.me`), 401, /sign in/],
+      [await fetch(`${server.url}/trpc/auth.me`, { headers: { authorization: "Bearer junk" } }), 401, /not valid/],
+      [await fetch(`${server.url}/elsewhere`), 404, /nothing is served/],
+    ];
+    for (const [response, status, words] of cases) {
+      expect(response.status).toBe(status);
+      expect(await response.text()).toMatch(words);
+    }
+    expect(await userCount()).toBe(before);
+  });
+
+  it("closes cleanly on SIGTERM", async () => {
+    const exited = new Promise<number | null>((resolve) => server.process.once("exit", resolve));
+    server.process.kill("SIGTERM");
+    expect(await exited).toBe(0);
+  });
+});

@@ -1,0 +1,129 @@
+import { drivers } from "@parley/db/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHarness, expectTrpcError, type Harness } from "./harness";
+
+describe.each(drivers)("auth on %s", (driver) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness(driver);
+  });
+  afterAll(() => h?.dispose());
+
+  it("registers, logs in by username or e-mail, and tells who is signed in", async () => {
+    const session = await h.anonymous.auth.register({
+      username: "Alice",
+      password: "wonderland",
+      email: "Alice@Example.org",
+      displayName: "Alice L.",
+    });
+    expect(session.user).toMatchObject({ username: "Alice", email: "Alice@Example.org", displayName: "Alice L." });
+    expect(session.token.split(".")).toHaveLength(3);
+
+    const byName = await h.anonymous.auth.login({ login: "alice", password: "wonderland" });
+    const byEmail = await h.anonymous.auth.login({ login: "alice@example.ORG", password: "wonderland" });
+    expect(byName.user.id).toBe(session.user.id);
+    expect(byEmail.user.id).toBe(session.user.id);
+    expect(await h.callerFor(byEmail.token).auth.me()).toMatchObject({ id: session.user.id, username: "Alice" });
+  });
+
+  it("stores an argon2id hash, never the password", async () => {
+    const { id } = await h.signUp();
+    const [row] = await h.deps.db.query.users.findMany({ where: (u, { eq }) => eq(u.id, id) });
+    expect(row?.passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+  });
+
+  it("refuses a taken username or e-mail whatever their case, and changes nothing", async () => {
+    await h.anonymous.auth.register({ username: "bob", password: "builder", email: "bob@example.org" });
+    const before = await h.counts();
+    await expectTrpcError(
+      h.anonymous.auth.register({ username: "BOB", password: "whatever" }),
+      "CONFLICT",
+      /username is taken/,
+    );
+    await expectTrpcError(
+      h.anonymous.auth.register({ username: "bobby", password: "whatever", email: "BOB@example.org" }),
+      "CONFLICT",
+      /e-mail/,
+    );
+    expect(await h.counts()).toEqual(before);
+  });
+
+  it("keeps the notice senders' names reserved", async () => {
+    await expectTrpcError(
+      h.anonymous.auth.register({ username: "System", password: "whatever" }),
+      "CONFLICT",
+      /reserved/,
+    );
+  });
+
+  it("answers a wrong password and an unknown user alike", async () => {
+    await h.signUp("carol");
+    const wrong = await expectTrpcError(h.anonymous.auth.login({ login: "carol", password: "nope" }), "UNAUTHORIZED");
+    const unknown = await expectTrpcError(
+      h.anonymous.auth.login({ login: "nobody", password: "nope" }),
+      "UNAUTHORIZED",
+    );
+    expect(wrong.message).toBe(unknown.message);
+  });
+
+  it("rejects bad registrations with a reason and stores nothing", async () => {
+    const before = await h.counts();
+    const bad: unknown[] = [
+      { username: "x", password: "long enough" },
+      { username: "has space", password: "long enough" },
+      { username: "a".repeat(33), password: "long enough" },
+      { username: "fine", password: "abc" },
+      { username: "fine", password: "x".repeat(257) },
+      { username: "fine", password: "long enough", email: "not-an-email" },
+      { username: 42, password: "long enough" },
+      { password: "long enough" },
+      null,
+    ];
+    for (const input of bad) {
+      // @ts-expect-error: deliberately wrong input
+      const error = await expectTrpcError(h.anonymous.auth.register(input), "BAD_REQUEST");
+      expect(error.message.length).toBeGreaterThan(5);
+    }
+    expect(await h.counts()).toEqual(before);
+  });
+
+  it("logout revokes exactly that token, for every later call", async () => {
+    const { caller, token, username } = await h.signUp();
+    const other = await h.anonymous.auth.login({ login: username, password: "correct horse" });
+    await caller.auth.logout();
+    await expectTrpcError(h.callerFor(token).auth.me(), "UNAUTHORIZED", /session has ended/);
+    await expectTrpcError(h.callerFor(token).rooms.mine(), "UNAUTHORIZED");
+    expect((await h.callerFor(other.token).auth.me()).username).toBe(username);
+  });
+
+  it("announces a logout on the user's channel so that open sockets can close", async () => {
+    const { caller, id } = await h.signUp();
+    const heard = await h.listen(`user:${id}`);
+    await caller.auth.logout();
+    heard.stop();
+    expect(heard.events).toContainEqual(expect.objectContaining({ type: "user.session-revoked", userId: id }));
+  });
+
+  it("refuses expired, forged and missing tokens", async () => {
+    const { token } = await h.signUp();
+    h.setNow(new Date(Date.now() + 2 * 3600 * 1000));
+    await expectTrpcError(h.callerFor(token).auth.me(), "UNAUTHORIZED", /expired/);
+    h.setNow(null);
+    const [header, payload] = token.split(".");
+    await expectTrpcError(h.callerFor(`${header}.${payload}.forged`).auth.me(), "UNAUTHORIZED", /not valid/);
+    await expectTrpcError(h.callerFor("garbage").auth.me(), "UNAUTHORIZED");
+    await expectTrpcError(h.anonymous.auth.me(), "UNAUTHORIZED", /sign in/);
+  });
+
+  it("purges revocations once their tokens have expired", async () => {
+    const { caller } = await h.signUp();
+    await caller.auth.logout();
+    const later = await h.signUp();
+    h.setNow(new Date(Date.now() + 2 * 3600 * 1000));
+    const { auth } = await import("../src/services");
+    await auth.purgeExpiredRevocations(h.deps);
+    h.setNow(null);
+    expect((await h.counts()).revoked_tokens).toBe(0);
+    expect((await later.caller.auth.me()).id).toBe(later.id);
+  });
+});

@@ -1,0 +1,108 @@
+import { drivers } from "@parley/db/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { appRouter } from "../src/root";
+import { type Caller, createHarness, expectTrpcError, type Harness } from "./harness";
+
+const huge = "x".repeat(100_000);
+const wrongTypes = [undefined, null, 42, "text", [], { roomId: "1" }];
+const badIds = [{ roomId: 0 }, { roomId: -3 }, { roomId: 1.5 }, { roomId: "7" }, { roomId: Number.NaN }];
+
+/**
+ * Bad input for every procedure. A procedure without an entry fails the coverage test below, so
+ * that a new procedure cannot ship without its bad-input cases. `null`: it takes no input.
+ */
+const badInputs: Record<string, unknown[] | null> = {
+  "auth.register": [...wrongTypes, { username: "", password: "pw-pw-pw" }, { username: "ok", password: huge }],
+  "auth.login": [...wrongTypes, { login: "", password: "x" }, { login: huge, password: "x" }],
+  "auth.logout": null,
+  "auth.me": null,
+  "profile.mine": null,
+  "profile.byId": [...wrongTypes, { userId: 0 }, { userId: "1" }],
+  "profile.rename": [...wrongTypes, { username: "" }, { username: "a b" }, { username: huge }],
+  "profile.update": [...wrongTypes, { displayName: "" }, { displayName: huge }],
+  "users.list": [42, "text", { limit: 0 }, { limit: 101 }, { search: huge }, { cursor: huge }],
+  "rooms.create": [...wrongTypes, { name: "" }, { name: "   " }, { name: huge }, { name: "ok", isPrivate: "yes" }],
+  "rooms.join": [...wrongTypes, ...badIds],
+  "rooms.leave": [...wrongTypes, ...badIds],
+  "rooms.get": [...wrongTypes, ...badIds],
+  "rooms.mine": null,
+  "rooms.public": [42, "text", { limit: 1000 }, { search: huge }],
+  "rooms.members": [...wrongTypes, ...badIds],
+  "invites.create": [...wrongTypes, { roomId: 1 }, { roomId: 1, user: {} }, { roomId: 1, user: { userId: "2" } }],
+  "history.list": [
+    ...wrongTypes,
+    ...badIds,
+    { roomId: 1, limit: 0 },
+    { roomId: 1, before: -1 },
+    { roomId: 1, after: "1" },
+  ],
+  "direct.open": [...wrongTypes, { user: { userId: 0 } }, { user: { username: "" } }],
+  "direct.list": null,
+  "messages.send": [
+    ...wrongTypes,
+    ...badIds,
+    { roomId: 1 },
+    { roomId: 1, text: "" },
+    { roomId: 1, text: 42 },
+    { roomId: 1, text: huge },
+    { roomId: 1, text: "hi", clientId: huge },
+  ],
+};
+
+const procedurePaths = Object.keys(appRouter._def.procedures);
+
+function procedureOf(caller: Caller, path: string): (input: unknown) => Promise<unknown> {
+  const [group, name] = path.split(".") as [string, string];
+  return (caller as unknown as Record<string, Record<string, (input: unknown) => Promise<unknown>>>)[group]?.[name] as (
+    input: unknown,
+  ) => Promise<unknown>;
+}
+
+it("has bad-input cases for every procedure of the router", () => {
+  expect(Object.keys(badInputs).sort()).toEqual([...procedurePaths].sort());
+});
+
+describe.each(drivers)("bad input on %s", (driver) => {
+  let h: Harness;
+  let caller: Caller;
+  beforeAll(async () => {
+    h = await createHarness(driver);
+    const owner = await h.signUp("owner");
+    caller = owner.caller;
+    const room = await caller.rooms.create({ name: "room-one" });
+    await caller.messages.send({ roomId: room.id, text: "already here" });
+  });
+  afterAll(() => h?.dispose());
+
+  it.each(procedurePaths.filter((p) => badInputs[p]))(
+    "%s answers BAD_REQUEST in words and changes nothing",
+    async (path) => {
+      const call = procedureOf(caller, path);
+      const before = await h.counts();
+      for (const input of badInputs[path] ?? []) {
+        const error = await expectTrpcError(call(input), "BAD_REQUEST");
+        expect(error.message, `input ${JSON.stringify(input)?.slice(0, 80)}`).toMatch(/[a-z]{3,}/);
+        expect(error.message).not.toMatch(/^\[/); // words, not a JSON dump of issues
+      }
+      expect(await h.counts()).toEqual(before);
+    },
+  );
+
+  it("answers unknown ids with NOT_FOUND, never a crash", async () => {
+    const before = await h.counts();
+    for (const call of [
+      () => caller.rooms.join({ roomId: 123_456 }),
+      () => caller.rooms.get({ roomId: 123_456 }),
+      () => caller.rooms.leave({ roomId: 123_456 }),
+      () => caller.rooms.members({ roomId: 123_456 }),
+      () => caller.history.list({ roomId: 123_456 }),
+      () => caller.messages.send({ roomId: 123_456, text: "hello?" }),
+      () => caller.invites.create({ roomId: 123_456, user: { userId: 1 } }),
+      () => caller.profile.byId({ userId: 123_456 }),
+      () => caller.direct.open({ user: { userId: 123_456 } }),
+    ]) {
+      await expectTrpcError(call(), "NOT_FOUND", /was not found/);
+    }
+    expect(await h.counts()).toEqual(before);
+  });
+});

@@ -1,0 +1,121 @@
+import { testRedisUrl } from "@parley/db/testing";
+import { Redis } from "ioredis";
+import { afterAll, describe, expect, it } from "vitest";
+import {
+  type Bus,
+  type BusEvent,
+  BusOverflowError,
+  createMemoryBus,
+  createRedisBus,
+  MAX_QUEUED_EVENTS,
+} from "../src/bus";
+import { eventually } from "./harness";
+
+const message = (roomId: number, seq: number): BusEvent => ({
+  type: "room.message",
+  roomId,
+  seq,
+  message: {
+    id: seq,
+    roomId,
+    seq,
+    kind: "text",
+    author: { id: 1, username: "a", displayName: null },
+    body: `m${seq}`,
+    notice: null,
+    clientId: null,
+    createdAt: new Date(0).toISOString(),
+  },
+});
+
+/** Reads events from a subscription into an array until the signal aborts. */
+async function collect(bus: Bus, channel: Parameters<Bus["subscribe"]>[0], signal: AbortSignal) {
+  const events: BusEvent[] = [];
+  const stream = await bus.subscribe(channel, signal);
+  const done = (async () => {
+    for await (const e of stream) events.push(e);
+  })();
+  return { events, done };
+}
+
+// A distinct prefix per run, so that parallel runs on one Redis do not hear each other.
+const prefix = `parley-test-${process.pid}-${Date.now()}:`;
+
+describe("the in-process bus", () => {
+  it("delivers a channel's events in order to each of its subscribers, and nothing else", async () => {
+    const bus = createMemoryBus();
+    const stop = new AbortController();
+    const a = await collect(bus, "room:1", stop.signal);
+    const b = await collect(bus, "room:1", stop.signal);
+    const other = await collect(bus, "room:2", stop.signal);
+    for (let seq = 1; seq <= 3; seq++) await bus.publish(message(1, seq));
+    await eventually(() => expect(b.events).toHaveLength(3));
+    stop.abort();
+    await Promise.all([a.done, b.done, other.done]);
+    expect(a.events.map((e) => (e.type === "room.message" ? e.seq : 0))).toEqual([1, 2, 3]);
+    expect(other.events).toEqual([]);
+  });
+
+  it("ends a subscription when its signal aborts, and cuts off one that falls too far behind", async () => {
+    const bus = createMemoryBus();
+    const stop = new AbortController();
+    const stream = await bus.subscribe("room:9", stop.signal);
+    for (let seq = 1; seq <= MAX_QUEUED_EVENTS + 1; seq++) await bus.publish(message(9, seq));
+    const iterator = stream[Symbol.asyncIterator]();
+    let read = 0;
+    await expect(
+      (async () => {
+        for (;;) {
+          const next = await iterator.next();
+          if (next.done) return;
+          read++;
+        }
+      })(),
+    ).rejects.toBeInstanceOf(BusOverflowError);
+    expect(read).toBe(MAX_QUEUED_EVENTS);
+  });
+});
+
+describe("the Redis bus", () => {
+  const buses: Bus[] = [];
+  const admin = new Redis(testRedisUrl);
+  afterAll(async () => {
+    await Promise.all(buses.map((b) => b.close()));
+    await admin.quit();
+  });
+  const newBus = () => {
+    const bus = createRedisBus(testRedisUrl, { prefix });
+    buses.push(bus);
+    return bus;
+  };
+
+  it("lets two processes' buses see each other's events", async () => {
+    const one = newBus();
+    const two = newBus();
+    const stop = new AbortController();
+    const onOne = await collect(one, "room:7", stop.signal);
+    const onTwo = await collect(two, "room:7", stop.signal);
+    await one.publish(message(7, 1));
+    await two.publish(message(7, 2));
+    await eventually(() => {
+      expect(onOne.events).toHaveLength(2);
+      expect(onTwo.events).toHaveLength(2);
+    });
+    stop.abort();
+    expect(onTwo.events).toEqual([message(7, 1), message(7, 2)]);
+  });
+
+  it("subscribes a channel in Redis only while somebody listens", async () => {
+    const bus = newBus();
+    const channels = () => admin.pubsub("CHANNELS", `${prefix}*`) as Promise<string[]>;
+    const first = new AbortController();
+    const second = new AbortController();
+    await bus.subscribe("user:42", first.signal);
+    await bus.subscribe("user:42", second.signal);
+    expect(await channels()).toContain(`${prefix}user:42`);
+    first.abort();
+    expect(await channels()).toContain(`${prefix}user:42`);
+    second.abort();
+    await eventually(async () => expect(await channels()).not.toContain(`${prefix}user:42`));
+  });
+});

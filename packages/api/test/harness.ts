@@ -1,0 +1,117 @@
+import { randomBytes } from "node:crypto";
+import { schema } from "@parley/db";
+import { createTestDatabase, type Driver, type TestDatabase } from "@parley/db/testing";
+import { TRPCError } from "@trpc/server";
+import { sql } from "drizzle-orm";
+import { expect } from "vitest";
+import { type Bus, type BusEvent, type Channel, createMemoryBus } from "../src/bus";
+import { createContext } from "../src/context";
+import type { Deps } from "../src/deps";
+import { appRouter } from "../src/root";
+import { createCallerFactory } from "../src/trpc";
+
+const createCaller = createCallerFactory(appRouter);
+export type Caller = ReturnType<typeof createCaller>;
+
+export interface Harness {
+  deps: Deps;
+  database: TestDatabase;
+  /** A caller with no token. */
+  anonymous: Caller;
+  callerFor(token: string | null): Caller;
+  /** Registers a fresh user and returns a caller signed in as them. */
+  signUp(name?: string): Promise<{ caller: Caller; token: string; id: number; username: string }>;
+  /** Rows in every table: a change-nothing check compares two of these. */
+  counts(): Promise<Record<string, number>>;
+  /** Collects what the bus delivers on a channel from now on. */
+  listen(channel: Channel): Promise<{ events: BusEvent[]; stop(): void }>;
+  /** Lets the test control time (token expiry). */
+  setNow(date: Date | null): void;
+  dispose(): Promise<void>;
+}
+
+export const TEST_SECRET = new TextEncoder().encode("a test secret that is long enough for HS256!");
+
+export async function createHarness(driver: Driver, bus: Bus = createMemoryBus()): Promise<Harness> {
+  const database = await createTestDatabase(driver);
+  let now: Date | null = null;
+  const deps: Deps = {
+    db: database.handle.db,
+    bus,
+    auth: { secret: TEST_SECRET, tokenTtlSeconds: 3600 },
+    reservedUsernames: ["system", "error"],
+    clock: () => now ?? new Date(),
+  };
+  const callerFor = (token: string | null) => createCaller(createContext(deps, token));
+  return {
+    deps,
+    database,
+    anonymous: callerFor(null),
+    callerFor,
+    async signUp(name) {
+      const username = name ?? `u${randomBytes(4).toString("hex")}`;
+      const session = await callerFor(null).auth.register({ username, password: "correct horse" });
+      return { caller: callerFor(session.token), token: session.token, id: session.user.id, username };
+    },
+    async counts() {
+      const result: Record<string, number> = {};
+      for (const [name, table] of Object.entries({
+        users: schema.users,
+        rooms: schema.rooms,
+        room_members: schema.roomMembers,
+        messages: schema.messages,
+        revoked_tokens: schema.revokedTokens,
+      })) {
+        const [row] = await deps.db.select({ n: sql<number>`count(*)::int` }).from(table);
+        result[name] = row?.n ?? -1;
+      }
+      const [seqs] = await deps.db.select({ n: sql<number>`coalesce(sum(last_seq), 0)::int` }).from(schema.rooms);
+      result.room_seq_total = seqs?.n ?? -1;
+      return result;
+    },
+    async listen(channel) {
+      const controller = new AbortController();
+      const events: BusEvent[] = [];
+      const stream = await bus.subscribe(channel, controller.signal);
+      void (async () => {
+        for await (const event of stream) events.push(event);
+      })().catch(() => {});
+      return { events, stop: () => controller.abort() };
+    },
+    setNow(date) {
+      now = date;
+    },
+    async dispose() {
+      await bus.close();
+      await database.dispose();
+    },
+  };
+}
+
+/** Expects a tRPC error with this code (and, optionally, words in its message). */
+export async function expectTrpcError(promise: Promise<unknown>, code: TRPCError["code"], words?: RegExp) {
+  const error = await promise.then(
+    () => {
+      throw new Error(`expected ${code}, but the call succeeded`);
+    },
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(TRPCError);
+  expect((error as TRPCError).code).toBe(code);
+  if (words) expect((error as TRPCError).message).toMatch(words);
+  return error as TRPCError;
+}
+
+/** Waits until `check` holds, polling the event loop: for events that arrive asynchronously. */
+export async function eventually(check: () => void | Promise<void>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await check();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+}

@@ -1,0 +1,72 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { sql } from "drizzle-orm";
+import { afterAll, describe, expect, it } from "vitest";
+import { createDb, schema } from "../src";
+import { createEmptyPostgresDatabase, dropPostgresDatabase } from "../src/testing";
+
+const tables = async (db: Awaited<ReturnType<typeof createDb>>["db"]) => {
+  const result = await db.execute<{ table_name: string }>(
+    sql`select table_name from information_schema.tables where table_schema = 'public' order by table_name`,
+  );
+  return [...(Array.isArray(result) ? result : (result as { rows: { table_name: string }[] }).rows)].map(
+    (r) => r.table_name,
+  );
+};
+const expected = ["messages", "revoked_tokens", "room_members", "rooms", "users"];
+
+describe("createDb on PostgreSQL", () => {
+  const created: URL[] = [];
+  afterAll(async () => {
+    for (const url of created) await dropPostgresDatabase(url);
+  });
+
+  it("migrates a fresh database, once, even when several processes start together", async () => {
+    const url = await createEmptyPostgresDatabase();
+    created.push(url);
+    const config = { databaseUrl: url.href, dataDir: "", poolMax: 2 };
+    const handles = await Promise.all([createDb(config), createDb(config), createDb(config)]);
+    expect(handles.map((h) => h.driver)).toEqual(["postgres", "postgres", "postgres"]);
+    const { db } = handles[0] as (typeof handles)[0];
+    expect(await tables(db)).toEqual(expected);
+    const applied = await db.execute(sql`select count(*)::int as n from drizzle.__drizzle_migrations`);
+    expect([...(applied as unknown as { n: number }[])][0]?.n).toBe(1);
+    await Promise.all(handles.map((h) => h.close()));
+  });
+});
+
+describe("createDb on PGlite", () => {
+  let dataDir: string;
+  afterAll(() => rm(dataDir, { recursive: true, force: true }));
+
+  it("keeps its data under DATA_DIR across restarts", async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), "parley-db-"));
+    const first = await createDb({ databaseUrl: undefined, dataDir, poolMax: 1 });
+    expect(first.driver).toBe("pglite");
+    expect(await tables(first.db)).toEqual(expected);
+    await first.db.insert(schema.users).values({ username: "persisted", passwordHash: "x" });
+    await first.close();
+
+    const second = await createDb({ databaseUrl: undefined, dataDir, poolMax: 1 });
+    const users = await second.db.select().from(schema.users);
+    expect(users.map((u) => u.username)).toEqual(["persisted"]);
+    await second.close();
+  });
+
+  it("enforces case-insensitive unique usernames and gap-free sequence uniqueness in the schema itself", async () => {
+    const handle = await createDb({ databaseUrl: "memory://", dataDir: "", poolMax: 1 });
+    await handle.db.insert(schema.users).values({ username: "Ann", passwordHash: "x" });
+    await expect(handle.db.insert(schema.users).values({ username: "aNN", passwordHash: "x" })).rejects.toThrow();
+    const [room] = await handle.db.insert(schema.rooms).values({ name: "r" }).returning();
+    const roomId = room?.id ?? 0;
+    await handle.db.insert(schema.messages).values({ roomId, kind: "system", body: "a", seq: 1 });
+    await expect(
+      handle.db.insert(schema.messages).values({ roomId, kind: "system", body: "b", seq: 1 }),
+    ).rejects.toThrow();
+    await expect(
+      handle.db.insert(schema.rooms).values({ kind: "direct", name: null, directKey: "1:2", isPrivate: false }),
+    ).rejects.toThrow();
+    await handle.close();
+  });
+});

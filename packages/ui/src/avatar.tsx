@@ -1,0 +1,52 @@
+import type { CSSProperties } from "react";
+
+export interface AvatarProps {
+  /** The name to draw initials from: a display name, or the username when there is none. */
+  name: string;
+  /** Width and height in pixels. */
+  size?: number;
+  className?: string;
+}
+
+/** Up to two initials: the first letters of the first two words, or the first two letters of one word. */
+export function initialsOf(name: string): string {
+  const words = name
+    .trim()
+    .split(/[\s_.-]+/u)
+    .filter((word) => word.length > 0);
+  const [first, second] = words;
+  if (first === undefined) return "?";
+  const letters = second === undefined ? Array.from(first).slice(0, 2) : [Array.from(first)[0], Array.from(second)[0]];
+  return letters.join("").toLocaleUpperCase();
+}
+
+/** A stable hue for a name, so the same person always gets the same colour. */
+function hueOf(name: string): number {
+  let hash = 0;
+  for (const char of name) hash = (hash * 31 + (char.codePointAt(0) ?? 0)) % 360;
+  return hash;
+}
+
+/** A round badge with a person's initials. */
+export function Avatar({ name, size = 32, className }: AvatarProps) {
+  const style: CSSProperties = {
+    display: "inline-flex",
+    alignItems: "center",
+    justifyContent: "center",
+    flexShrink: 0,
+    width: size,
+    height: size,
+    borderRadius: "50%",
+    background: `hsl(${hueOf(name)} 55% 45%)`,
+    color: "#fff",
+    fontSize: Math.round(size * 0.4),
+    fontWeight: 600,
+    lineHeight: 1,
+    userSelect: "none",
+  };
+  return (
+    <span className={className} style={style} role="img" aria-label={name}>
+      {initialsOf(name)}
+    </span>
+  );
+}
