@@ -1,16 +1,19 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
-import { appRouter, createContext, type Deps, tokenFromAuthorization } from "@parley/api";
+import { appRouter, createContext, type Deps, type Logger, tokenFromAuthorization } from "@parley/api";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 
 /** The largest tRPC request body accepted over HTTP: far above any valid input, far below harm. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 /** tRPC over HTTP under `/trpc`, and `/healthz` for load balancers; everything else is a 404. */
-export function createHttpListener(deps: Deps): RequestListener {
+export function createHttpListener(deps: Deps, log: Logger): RequestListener {
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: "/trpc/",
     maxBodySize: MAX_BODY_BYTES,
+    onError: ({ error, path }) => {
+      if (error.code === "INTERNAL_SERVER_ERROR") log.error({ err: error, path }, "procedure failed");
+    },
     createContext: ({ req }) => createContext(deps, tokenFromAuthorization(req.headers.authorization)),
   });
   return (req: IncomingMessage, res: ServerResponse) => {

@@ -8,7 +8,7 @@ const { REALTIME_PORT, HOST } = RealtimeEnv.parse(process.env);
 const log = createLogger("realtime", config.logLevel);
 const runtime = await createRuntime(config, log);
 
-const server = createServer(createHttpListener(runtime.deps));
+const server = createServer(createHttpListener(runtime.deps, log));
 server.listen(REALTIME_PORT, HOST, () => {
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : REALTIME_PORT;

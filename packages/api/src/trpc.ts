@@ -6,10 +6,11 @@ import { authenticate } from "./services/auth";
 
 const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error }) {
+    // Stack traces stay in the server's log, never on the wire.
+    const { stack: _stack, ...data } = shape.data;
     // Input that failed its schema: hand clients the structured issues too, for their forms.
-    if (error.code === "BAD_REQUEST" && error.cause instanceof ZodError)
-      return { ...shape, data: { ...shape.data, issues: error.cause.issues } };
-    return shape;
+    const issues = error.code === "BAD_REQUEST" && error.cause instanceof ZodError ? error.cause.issues : undefined;
+    return { ...shape, data: issues ? { ...data, issues } : data };
   },
 });
 

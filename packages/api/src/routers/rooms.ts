@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CreateRoomInput, Member, PublicRoomsInput, PublicRoomsPage, RoomIdInput, RoomOut } from "../schemas";
+import { CreateRoomInput, Member, PublicRoomsPage, RoomIdInput, RoomOut, SearchPageInput } from "../schemas";
 import * as invites from "../services/invites";
 import * as rooms from "../services/rooms";
 import { authedProcedure, router } from "../trpc";
@@ -23,7 +23,7 @@ export const roomsRouter = router({
     .query(({ ctx, input }) => rooms.getRoom(ctx.deps, ctx.actor, input.roomId)),
   mine: authedProcedure.output(z.array(RoomOut)).query(({ ctx }) => rooms.listMyRooms(ctx.deps, ctx.actor)),
   public: authedProcedure
-    .input(PublicRoomsInput)
+    .input(SearchPageInput)
     .output(PublicRoomsPage)
     .query(({ ctx, input }) => rooms.listPublicRooms(ctx.deps, input)),
   members: authedProcedure

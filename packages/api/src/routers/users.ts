@@ -1,10 +1,10 @@
-import { DirectoryInput, DirectoryPage } from "../schemas";
+import { DirectoryPage, SearchPageInput } from "../schemas";
 import * as users from "../services/users";
 import { authedProcedure, router } from "../trpc";
 
 export const usersRouter = router({
   list: authedProcedure
-    .input(DirectoryInput)
+    .input(SearchPageInput)
     .output(DirectoryPage)
     .query(({ ctx, input }) => users.listUsers(ctx.deps, input)),
 });

@@ -5,6 +5,18 @@ export const IsoDate = z.string().describe("ISO 8601 timestamp");
 export const PageLimit = z.number().int().min(1).max(100).default(50);
 export const SearchText = z.string().trim().max(64).optional();
 
+/** A list read by name a page at a time, optionally filtered by a piece of text. */
+export const SearchPageInput = z.object({
+  search: SearchText,
+  limit: PageLimit,
+  cursor: z.string().max(200).optional(),
+});
+export type SearchPageInput = z.infer<typeof SearchPageInput>;
+
 /** One page of a list, and where the next one starts (null at the end). */
 export const pageOf = <T extends z.ZodType>(item: T) =>
   z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}

@@ -31,7 +31,7 @@ export const HistoryInput = z
     limit: z.number().int().min(1).max(MAX_PAGE).default(50),
   })
   .refine((v) => v.before === undefined || v.after === undefined, "give either before or after, not both");
-export type HistoryInput = z.input<typeof HistoryInput>;
+export type HistoryInput = z.infer<typeof HistoryInput>;
 
 export const Notice = z.discriminatedUnion("event", [
   z.object({ event: z.literal("joined"), userId: z.number(), username: z.string() }),

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id, IsoDate, PageLimit, pageOf, SearchText } from "./common";
+import { Id, IsoDate, pageOf } from "./common";
 import { PublicUser, UserRef } from "./users";
 
 export const RoomName = z
@@ -9,18 +9,11 @@ export const RoomName = z
   .max(64, "room name must be at most 64 characters");
 
 export const CreateRoomInput = z.object({ name: RoomName, isPrivate: z.boolean().default(false) });
-export type CreateRoomInput = z.input<typeof CreateRoomInput>;
+export type CreateRoomInput = z.infer<typeof CreateRoomInput>;
 
 export const RoomIdInput = z.object({ roomId: Id });
 export const InviteInput = z.object({ roomId: Id, user: UserRef });
 export type InviteInput = z.infer<typeof InviteInput>;
-
-export const PublicRoomsInput = z.object({
-  search: SearchText,
-  limit: PageLimit,
-  cursor: z.string().max(200).optional(),
-});
-export type PublicRoomsInput = z.infer<typeof PublicRoomsInput>;
 
 export const RoomOut = z.object({
   id: Id,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id, IsoDate, PageLimit, pageOf, SearchText } from "./common";
+import { Id, IsoDate, pageOf } from "./common";
 
 export const Username = z
   .string({ error: "username must be a string" })
@@ -53,10 +53,4 @@ export type Session = z.infer<typeof Session>;
 export const UserRef = z.union([z.object({ userId: Id }), z.object({ username: z.string().trim().min(1).max(32) })]);
 export type UserRef = z.infer<typeof UserRef>;
 
-export const DirectoryInput = z.object({
-  search: SearchText,
-  limit: PageLimit,
-  cursor: z.string().max(200).optional(),
-});
-export type DirectoryInput = z.infer<typeof DirectoryInput>;
 export const DirectoryPage = pageOf(PublicUser);

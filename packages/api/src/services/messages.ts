@@ -2,7 +2,7 @@ import { type Database, type NoticeData, schema, type Transaction } from "@parle
 import { and, asc, desc, eq, gt, lt, sql } from "drizzle-orm";
 import type { Actor, Deps } from "../deps";
 import { isUniqueViolation, notFound } from "../errors";
-import { HistoryInput, type HistoryPage, type MessageOut, type SendMessageInput } from "../schemas";
+import type { HistoryInput, HistoryPage, MessageOut, SendMessageInput } from "../schemas";
 import { type MessageAuthor, messageOutOf } from "./output";
 import { requireMember } from "./room-access";
 import { type Emit, transact } from "./transact";
@@ -115,8 +115,7 @@ const historyRows = (db: Database) =>
  * The query behind a history page: keyset on (room_id, seq), served by the unique index on those
  * columns at any depth. One row more than asked tells whether there is more.
  */
-export function historyQuery(db: Database, input: HistoryInput) {
-  const { roomId, before, after, limit } = HistoryInput.parse(input);
+export function historyQuery(db: Database, { roomId, before, after, limit }: HistoryInput) {
   const rows = historyRows(db).limit(limit + 1);
   if (after !== undefined) {
     return rows.where(and(eq(messages.roomId, roomId), gt(messages.seq, after))).orderBy(asc(messages.seq));
@@ -131,7 +130,7 @@ export function historyQuery(db: Database, input: HistoryInput) {
  * newest) newest first, or `after` one oldest first.
  */
 export async function getHistory(deps: Deps, actor: Actor, input: HistoryInput): Promise<HistoryPage> {
-  const { limit } = HistoryInput.parse(input);
+  const { limit } = input;
   await requireMember(deps.db, actor.userId, input.roomId);
   const rows = await historyQuery(deps.db, input);
   return {

@@ -1,5 +1,5 @@
 import type { Message, Room, User } from "@parley/db";
-import type { MessageOut, Profile, PublicUser, RoomOut } from "../schemas";
+import type { MessageOut, Page, Profile, PublicUser, RoomOut } from "../schemas";
 
 /** Turns rows into the public shapes of `schemas/`: what leaves the server and nothing more. */
 
@@ -41,9 +41,27 @@ export const messageOutOf = (m: Message, author: MessageAuthor | null): MessageO
 });
 
 /** Opaque keyset cursors: the client hands back what it was given. */
-export const encodeCursor = (key: string) => Buffer.from(key, "utf8").toString("base64url");
+const encodeCursor = (key: string) => Buffer.from(key, "utf8").toString("base64url");
 export const decodeCursor = (cursor: string | undefined) =>
   cursor === undefined ? undefined : Buffer.from(cursor, "base64url").toString("utf8");
+
+/**
+ * Turns `limit + 1` rows read in key order into a page: the extra row only says there is more,
+ * and the cursor is the key of the last row shown.
+ */
+export function keysetPage<Row, T>(
+  rows: Row[],
+  limit: number,
+  keyOf: (row: Row) => string,
+  show: (row: Row) => T,
+): Page<T> {
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  return {
+    items: items.map(show),
+    nextCursor: rows.length > limit && last !== undefined ? encodeCursor(keyOf(last)) : null,
+  };
+}
 
 /** Escapes LIKE wildcards so that a search for "50%" finds "50%" and not everything. */
 export const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;

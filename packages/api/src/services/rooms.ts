@@ -2,9 +2,9 @@ import { type Room, schema } from "@parley/db";
 import { and, asc, eq, gt, ilike, sql } from "drizzle-orm";
 import type { Actor, Deps } from "../deps";
 import { AppError, isUniqueViolation } from "../errors";
-import type { CreateRoomInput, PublicRoomsInput, RoomOut } from "../schemas";
+import type { CreateRoomInput, Page, RoomOut, SearchPageInput } from "../schemas";
 import { appendNotice } from "./messages";
-import { decodeCursor, encodeCursor, likePattern, roomOutOf } from "./output";
+import { decodeCursor, keysetPage, likePattern, roomOutOf } from "./output";
 import { accessRoom, requireMember } from "./room-access";
 import { transact } from "./transact";
 
@@ -12,7 +12,7 @@ const { rooms, roomMembers } = schema;
 
 /** Creates a room; its creator owns it and is its first member. */
 export async function createRoom(deps: Deps, actor: Actor, input: CreateRoomInput): Promise<RoomOut> {
-  const isPrivate = input.isPrivate ?? false;
+  const { isPrivate } = input;
   return transact(deps, async (tx, emit) => {
     const [room] = await tx
       .insert(rooms)
@@ -115,14 +115,11 @@ export async function listMyRooms(deps: Deps, actor: Actor): Promise<RoomOut[]> 
 }
 
 /** Public rooms by name, optionally filtered by a piece of it. */
-export async function listPublicRooms(
-  deps: Deps,
-  input: PublicRoomsInput,
-): Promise<{ items: RoomOut[]; nextCursor: string | null }> {
+export async function listPublicRooms(deps: Deps, input: SearchPageInput): Promise<Page<RoomOut>> {
   const after = decodeCursor(input.cursor);
-  const byName = sql`lower(${rooms.name})`;
+  const byName = sql<string>`lower(${rooms.name})`;
   const rows = await deps.db
-    .select()
+    .select({ room: rooms, key: byName })
     .from(rooms)
     .where(
       and(
@@ -134,10 +131,10 @@ export async function listPublicRooms(
     )
     .orderBy(asc(byName))
     .limit(input.limit + 1);
-  const items = rows.slice(0, input.limit);
-  const last = items.at(-1);
-  return {
-    items: items.map(roomOutOf),
-    nextCursor: rows.length > input.limit && last?.name ? encodeCursor(last.name.toLowerCase()) : null,
-  };
+  return keysetPage(
+    rows,
+    input.limit,
+    (r) => r.key,
+    (r) => roomOutOf(r.room),
+  );
 }

@@ -2,20 +2,17 @@ import { type Database, schema, type User } from "@parley/db";
 import { and, asc, eq, gt, ilike, or, sql } from "drizzle-orm";
 import type { Deps } from "../deps";
 import { notFound } from "../errors";
-import type { DirectoryInput, PublicUser, UserRef } from "../schemas";
-import { decodeCursor, encodeCursor, likePattern, publicUserOf } from "./output";
+import type { Page, PublicUser, SearchPageInput, UserRef } from "../schemas";
+import { decodeCursor, keysetPage, likePattern, publicUserOf } from "./output";
 
 const { users } = schema;
 
 /** The user directory: everybody, by username, optionally filtered by a piece of name. */
-export async function listUsers(
-  deps: Deps,
-  input: DirectoryInput,
-): Promise<{ items: PublicUser[]; nextCursor: string | null }> {
+export async function listUsers(deps: Deps, input: SearchPageInput): Promise<Page<PublicUser>> {
   const after = decodeCursor(input.cursor);
-  const byName = sql`lower(${users.username})`;
+  const byName = sql<string>`lower(${users.username})`;
   const rows = await deps.db
-    .select()
+    .select({ user: users, key: byName })
     .from(users)
     .where(
       and(
@@ -27,12 +24,12 @@ export async function listUsers(
     )
     .orderBy(asc(byName))
     .limit(input.limit + 1);
-  const items = rows.slice(0, input.limit);
-  const last = items.at(-1);
-  return {
-    items: items.map(publicUserOf),
-    nextCursor: rows.length > input.limit && last ? encodeCursor(last.username.toLowerCase()) : null,
-  };
+  return keysetPage(
+    rows,
+    input.limit,
+    (r) => r.key,
+    (r) => publicUserOf(r.user),
+  );
 }
 
 /** Finds a user by id or by username (case-insensitive). */
