@@ -9,6 +9,12 @@ export interface Deps {
   /** Names nobody may register: the senders of the seed protocols' notices and errors. */
   reservedUsernames: readonly string[];
   clock: () => Date;
+  live: {
+    /** The most messages a resumed stream replays; beyond that it tells the client to reset. */
+    resumeLimit: number;
+    /** How long a typing indicator lasts unless renewed. */
+    typingTtlMs: number;
+  };
 }
 
 /** The authenticated caller, as every transport hands it to the services. */

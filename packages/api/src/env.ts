@@ -33,6 +33,8 @@ export const ApiEnv = DbEnv.extend({
     .default(60 * 60 * 24 * 7),
   /** The name join/leave notices are sent under by the seed WebSocket protocols. */
   SYSTEM_USER_NAME: z.string().trim().min(1).max(32).default("system"),
+  /** The most messages a resumed subscription replays before it asks the client to refetch instead. */
+  RESUME_MAX_EVENTS: z.coerce.number().int().min(1).max(100_000).default(1000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** The name error frames are sent under by the seed WebSocket protocols. */
   ERROR_USER_NAME: z.string().trim().min(1).max(32).default("error"),
@@ -47,6 +49,7 @@ export interface ApiConfig {
   systemUserName: string;
   errorUserName: string;
   logLevel: ApiEnv["LOG_LEVEL"];
+  resumeLimit: number;
 }
 
 /** Raised when configuration is invalid; the message lists every problem at once. */
@@ -72,6 +75,7 @@ export async function loadApiConfig(source: NodeJS.ProcessEnv = process.env): Pr
     systemUserName: env.SYSTEM_USER_NAME,
     errorUserName: env.ERROR_USER_NAME,
     logLevel: env.LOG_LEVEL,
+    resumeLimit: env.RESUME_MAX_EVENTS,
   };
 }
 

@@ -1,5 +1,6 @@
 import { authRouter } from "./routers/auth";
 import { directRouter } from "./routers/direct";
+import { eventsRouter } from "./routers/events";
 import { historyRouter } from "./routers/history";
 import { invitesRouter } from "./routers/invites";
 import { messagesRouter } from "./routers/messages";
@@ -17,6 +18,7 @@ export const appRouter = router({
   history: historyRouter,
   direct: directRouter,
   messages: messagesRouter,
+  events: eventsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -24,6 +24,7 @@ export async function createRuntime(config: ApiConfig, log: Logger): Promise<Run
     auth: config.auth,
     reservedUsernames: [config.systemUserName, config.errorUserName],
     clock: () => new Date(),
+    live: { resumeLimit: config.resumeLimit, typingTtlMs: 5000 },
   };
   return {
     deps,

@@ -18,17 +18,30 @@ const t = initTRPC.context<Context>().create({
  * Domain errors and schema failures become tRPC errors here, once, for every procedure and every
  * transport (HTTP, WebSocket, server-side callers), with a message that says what was wrong.
  */
+function toTrpcError(error: unknown): unknown {
+  const cause = error instanceof TRPCError ? error.cause : error;
+  if (cause instanceof AppError) return new TRPCError({ code: trpcCodeOf[cause.code], message: cause.message, cause });
+  // Only input: an output that fails its schema is our bug and stays an internal error.
+  if (cause instanceof ZodError && error instanceof TRPCError && error.code === "BAD_REQUEST") {
+    return new TRPCError({ code: "BAD_REQUEST", message: readableIssues(cause), cause });
+  }
+  return error;
+}
+
 const domainErrors = t.middleware(async ({ next }) => {
   const result = await next();
-  if (result.ok) return result;
-  const cause = result.error.cause;
-  if (cause instanceof AppError) throw new TRPCError({ code: trpcCodeOf[cause.code], message: cause.message, cause });
-  // Only input: an output that fails its schema is our bug and stays an internal error.
-  if (cause instanceof ZodError && result.error.code === "BAD_REQUEST") {
-    throw new TRPCError({ code: "BAD_REQUEST", message: readableIssues(cause), cause });
-  }
+  if (!result.ok) throw toTrpcError(result.error);
   return result;
 });
+
+/** The same mapping for what a subscription throws while it streams, after the middleware returned. */
+export async function* withDomainErrors<T>(stream: AsyncIterable<T>): AsyncGenerator<T> {
+  try {
+    yield* stream;
+  } catch (error) {
+    throw toTrpcError(error);
+  }
+}
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;

@@ -38,6 +38,9 @@ const badInputs: Record<string, unknown[] | null> = {
   ],
   "direct.open": [...wrongTypes, { user: { userId: 0 } }, { user: { username: "" } }],
   "direct.list": null,
+  "events.room": [...wrongTypes, ...badIds, { roomId: 1, lastEventId: 5 }, { roomId: 1, lastEventId: "x".repeat(30) }],
+  "events.mine": null,
+  "events.typing": [...wrongTypes, ...badIds],
   "messages.send": [
     ...wrongTypes,
     ...badIds,

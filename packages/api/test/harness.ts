@@ -18,7 +18,8 @@ export interface Harness {
   database: TestDatabase;
   /** A caller with no token. */
   anonymous: Caller;
-  callerFor(token: string | null): Caller;
+  /** A caller presenting this token; its subscriptions end when `signal` aborts. */
+  callerFor(token: string | null, signal?: AbortSignal): Caller;
   /** Registers a fresh user and returns a caller signed in as them. */
   signUp(name?: string): Promise<{ caller: Caller; token: string; id: number; username: string }>;
   /** Rows in every table: a change-nothing check compares two of these. */
@@ -41,8 +42,10 @@ export async function createHarness(driver: Driver, bus: Bus = createMemoryBus()
     auth: { secret: TEST_SECRET, tokenTtlSeconds: 3600 },
     reservedUsernames: ["system", "error"],
     clock: () => now ?? new Date(),
+    live: { resumeLimit: 50, typingTtlMs: 5000 },
   };
-  const callerFor = (token: string | null) => createCaller(createContext(deps, token));
+  const callerFor = (token: string | null, signal?: AbortSignal) =>
+    createCaller(createContext(deps, token), { signal });
   return {
     deps,
     database,

@@ -4,10 +4,10 @@ export interface Bus {
   /** Delivers the event to every subscriber of its channel, in this process and (Redis) in others. */
   publish(event: BusEvent): Promise<void>;
   /**
-   * Resolves once the subscription is live (events published after that are delivered),
-   * then yields the channel's events until `signal` aborts.
+   * Resolves once the subscription to every channel is live (events published after that are
+   * delivered), then yields their events, in publishing order per channel, until `signal` aborts.
    */
-  subscribe(channel: Channel, signal: AbortSignal): Promise<AsyncIterable<BusEvent>>;
+  subscribe(channels: Channel | Channel[], signal: AbortSignal): Promise<AsyncIterable<BusEvent>>;
   close(): Promise<void>;
 }
 

@@ -13,7 +13,21 @@ export type BusEvent =
   /** A token of the user was revoked: whatever holds it open must close. */
   | { type: "user.session-revoked"; userId: number; jti: string }
   /** A public room was created: directories may show it. */
-  | { type: "directory.room"; room: RoomOut };
+  | { type: "directory.room"; room: RoomOut }
+  /** Somebody is typing in a room: ephemeral, never stored, void after `until` (ms since epoch). */
+  | { type: "room.typing"; roomId: number; userId: number; username: string; until: number }
+  /** Who in the room is online changed (ephemeral). */
+  | { type: "room.presence"; roomId: number; online: PresenceEntry[] }
+  /**
+   * Never published: the bus hands it to its own subscribers after its connection to the other
+   * processes was restored, because events may have been lost meanwhile. Resync from the database.
+   */
+  | { type: "bus.resync" };
+
+export interface PresenceEntry {
+  userId: number;
+  username: string;
+}
 
 export type Channel = `room:${number}` | `user:${number}` | "directory";
 
@@ -23,7 +37,11 @@ export const userChannel = (userId: number): Channel => `user:${userId}`;
 export function channelOf(event: BusEvent): Channel {
   switch (event.type) {
     case "room.message":
+    case "room.typing":
+    case "room.presence":
       return roomChannel(event.roomId);
+    case "bus.resync":
+      throw new Error("bus.resync is delivered by the bus itself, never published");
     case "directory.room":
       return "directory";
     default:

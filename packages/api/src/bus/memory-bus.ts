@@ -9,14 +9,21 @@ export function createMemoryBus(): Bus {
     async publish(event) {
       for (const queue of listeners.get(channelOf(event)) ?? []) queue.push(event);
     },
-    async subscribe(channel, signal) {
-      const queues = listeners.get(channel) ?? new Set<EventQueue>();
-      listeners.set(channel, queues);
+    async subscribe(channels, signal) {
+      const names = [channels].flat();
       const queue = new EventQueue(signal, () => {
-        queues.delete(queue);
-        if (queues.size === 0 && listeners.get(channel) === queues) listeners.delete(channel);
+        for (const channel of names) {
+          const queues = listeners.get(channel);
+          queues?.delete(queue);
+          if (queues?.size === 0) listeners.delete(channel);
+        }
       });
-      if (!signal.aborted) queues.add(queue);
+      if (signal.aborted) return queue;
+      for (const channel of names) {
+        const queues = listeners.get(channel) ?? new Set<EventQueue>();
+        listeners.set(channel, queues);
+        queues.add(queue);
+      }
       return queue;
     },
     async close() {

@@ -27,6 +27,16 @@ export function createRedisBus(url: string, options: RedisBusOptions = {}): Bus 
   for (const client of [publisher, subscriber]) client.on("error", () => {}); // ioredis reconnects by itself
   const channels = new Map<Channel, ChannelEntry>();
 
+  // After a reconnect ioredis subscribes again by itself, but what was published meanwhile is lost.
+  let connectedBefore = false;
+  subscriber.on("ready", () => {
+    if (connectedBefore) {
+      const resync: BusEvent = { type: "bus.resync" };
+      for (const entry of channels.values()) for (const queue of entry.queues) queue.push(resync);
+    }
+    connectedBefore = true;
+  });
+
   subscriber.on("message", (redisChannel: string, payload: string) => {
     const entry = channels.get(redisChannel.slice(prefix.length) as Channel);
     if (!entry) return;
@@ -54,16 +64,21 @@ export function createRedisBus(url: string, options: RedisBusOptions = {}): Bus 
         onError(error);
       }
     },
-    async subscribe(channel, signal) {
-      let entry = channels.get(channel);
-      if (!entry) {
-        entry = { queues: new Set(), ready: subscriber.subscribe(prefix + channel) };
-        channels.set(channel, entry);
-      }
-      const owner = entry;
-      const queue = new EventQueue(signal, () => release(channel, owner, queue));
-      if (!signal.aborted) owner.queues.add(queue);
-      await owner.ready;
+    async subscribe(wanted, signal) {
+      if (signal.aborted) return new EventQueue(signal, () => {});
+      const entries = [wanted].flat().map((channel) => {
+        let entry = channels.get(channel);
+        if (!entry) {
+          entry = { queues: new Set(), ready: subscriber.subscribe(prefix + channel) };
+          channels.set(channel, entry);
+        }
+        return [channel, entry] as const;
+      });
+      const queue = new EventQueue(signal, () => {
+        for (const [channel, entry] of entries) release(channel, entry, queue);
+      });
+      for (const [, entry] of entries) entry.queues.add(queue);
+      await Promise.all(entries.map(([, entry]) => entry.ready));
       return queue;
     },
     async close() {

@@ -33,6 +33,13 @@ export const HistoryInput = z
   .refine((v) => v.before === undefined || v.after === undefined, "give either before or after, not both");
 export type HistoryInput = z.infer<typeof HistoryInput>;
 
+export const RoomEventsInput = z.object({
+  roomId: Id,
+  /** The last sequence number the client has: the stream replays everything after it. */
+  lastEventId: z.string().max(20).nullish(),
+});
+export type RoomEventsInput = z.infer<typeof RoomEventsInput>;
+
 export const Notice = z.discriminatedUnion("event", [
   z.object({ event: z.literal("joined"), userId: z.number(), username: z.string() }),
   z.object({ event: z.literal("left"), userId: z.number(), username: z.string() }),
