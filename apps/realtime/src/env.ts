@@ -1,8 +1,34 @@
 import { z } from "zod";
 
-/** The realtime server's own settings; the shared ones are parsed by `loadApiConfig`. */
+const list = z
+  .string()
+  .optional()
+  .transform((v) =>
+    (v ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+
+/** Settings of the WebSocket server, wherever it runs (its own process or the all-in-one one). */
 export const RealtimeEnv = z.object({
+  /** Browser origins allowed to open a WebSocket, comma-separated; unset: the server's own origin only. */
+  ALLOWED_ORIGINS: list,
+  /** Bytes queued for one connection before it is cut off as too slow. */
+  WS_MAX_BUFFERED_BYTES: z.coerce
+    .number()
+    .int()
+    .min(16 * 1024)
+    .default(4 * 1024 * 1024),
+  /** Subscriptions one connection may hold at once. */
+  WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).max(10_000).default(100),
+  /** How often open sockets' tokens are checked again (revocation, expiry), in milliseconds. */
+  SESSION_CHECK_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
+});
+export type RealtimeEnv = z.infer<typeof RealtimeEnv>;
+
+/** The standalone realtime process's own settings. */
+export const RealtimeProcessEnv = RealtimeEnv.extend({
   REALTIME_PORT: z.coerce.number().int().min(0).max(65_535).default(3001),
   HOST: z.string().trim().min(1).default("0.0.0.0"),
 });
-export type RealtimeEnv = z.infer<typeof RealtimeEnv>;

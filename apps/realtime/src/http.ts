@@ -1,29 +1,40 @@
-import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { appRouter, createContext, type Deps, type Logger, tokenFromAuthorization } from "@parley/api";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 
 /** The largest tRPC request body accepted over HTTP: far above any valid input, far below harm. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-/** tRPC over HTTP under `/trpc`, and `/healthz` for load balancers; everything else is a 404. */
-export function createHttpListener(deps: Deps, log: Logger): RequestListener {
+export type ApiHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+/**
+ * tRPC over HTTP under `/trpc/`, and `/healthz` for load balancers. Returns false for any other
+ * path, so that the caller can serve it (the web app) or answer 404 (the realtime process).
+ */
+export function createApiHandler(deps: Deps, log: Logger): ApiHandler {
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: "/trpc/",
     maxBodySize: MAX_BODY_BYTES,
+    createContext: ({ req }) => createContext(deps, tokenFromAuthorization(req.headers.authorization)),
     onError: ({ error, path }) => {
       if (error.code === "INTERNAL_SERVER_ERROR") log.error({ err: error, path }, "procedure failed");
     },
-    createContext: ({ req }) => createContext(deps, tokenFromAuthorization(req.headers.authorization)),
   });
-  return (req: IncomingMessage, res: ServerResponse) => {
+  return (req, res) => {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
-    if (path.startsWith("/trpc/")) return trpc(req, res);
-    if (path === "/healthz") return sendJson(res, 200, { ok: true });
-    sendJson(res, 404, { error: `nothing is served at ${path}` });
+    if (path.startsWith("/trpc/")) {
+      trpc(req, res);
+      return true;
+    }
+    if (path === "/healthz") {
+      sendJson(res, 200, { ok: true });
+      return true;
+    }
+    return false;
   };
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown) {
+export function sendJson(res: ServerResponse, status: number, body: unknown) {
   res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
 }

@@ -1,29 +1,50 @@
 import { createServer } from "node:http";
-import { createLogger, createRuntime, loadApiConfig } from "@parley/api";
-import { RealtimeEnv } from "./env";
-import { createHttpListener } from "./http";
+import { ConfigError, createLogger, getProcessRuntime, loadApiConfig } from "@parley/api";
+import { RealtimeProcessEnv } from "./env";
+import { createApiHandler, sendJson } from "./http";
+import { createRealtime } from "./realtime";
 
-const config = await loadApiConfig(process.env);
-const { REALTIME_PORT, HOST } = RealtimeEnv.parse(process.env);
-const log = createLogger("realtime", config.logLevel);
-const runtime = await createRuntime(config, log);
+/** The realtime process: tRPC over WebSocket at /trpc (and over HTTP), any number of instances. */
+async function main() {
+  const config = await loadApiConfig(process.env);
+  const env = RealtimeProcessEnv.parse(process.env);
+  const log = createLogger("realtime", config.logLevel);
+  const runtime = await getProcessRuntime(config, log);
+  const realtime = await createRealtime(runtime, env);
+  const api = createApiHandler(runtime.deps, log);
 
-const server = createServer(createHttpListener(runtime.deps, log));
-server.listen(REALTIME_PORT, HOST, () => {
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : REALTIME_PORT;
-  log.info({ port, db: runtime.db.driver, bus: config.redisUrl ? "redis" : "memory" }, `listening on ${HOST}:${port}`);
-});
+  const server = createServer((req, res) => {
+    if (!api(req, res)) sendJson(res, 404, { error: `nothing is served at ${req.url?.split("?")[0]}` });
+  });
+  server.on("upgrade", (req, socket, head) => {
+    if ((req.url ?? "").split("?")[0] === "/trpc") realtime.handleUpgrade(req, socket, head);
+    else socket.destroy();
+  });
+  server.listen(env.REALTIME_PORT, env.HOST, () => {
+    const address = server.address();
+    const port = typeof address === "object" && address ? address.port : env.REALTIME_PORT;
+    log.info(
+      { port, db: runtime.db.driver, bus: config.redisUrl ? "redis" : "memory" },
+      `listening on ${env.HOST}:${port}`,
+    );
+  });
 
-let closing = false;
-async function shutdown(signal: string) {
-  if (closing) return;
-  closing = true;
-  log.info({ signal }, "shutting down");
-  server.closeIdleConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  await runtime.close();
-  process.exit(0);
+  let closing = false;
+  async function shutdown(signal: string) {
+    if (closing) return;
+    closing = true;
+    log.info({ signal, connections: realtime.connections }, "shutting down: asking clients to reconnect");
+    await realtime.close();
+    server.closeIdleConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await runtime.close();
+    process.exit(0);
+  }
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
 }
-process.on("SIGTERM", () => void shutdown("SIGTERM"));
-process.on("SIGINT", () => void shutdown("SIGINT"));
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+});

@@ -8,6 +8,8 @@ const tsx = path.join(repoRoot, "node_modules", ".bin", "tsx");
 export interface RunningServer {
   url: string;
   process: ChildProcess;
+  /** Everything the process has printed so far. */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -16,24 +18,35 @@ export interface RunningServer {
  * (its JSON log line carries the port), or rejects with what it printed if it exits first.
  */
 export function startRealtime(env: Record<string, string>): Promise<RunningServer> {
-  const child = spawn(tsx, [path.join(repoRoot, "apps/realtime/src/main.ts")], {
-    env: { ...process.env, HOST: "127.0.0.1", REALTIME_PORT: "0", LOG_LEVEL: "info", ...env },
+  return startServer("apps/realtime/src/main.ts", { HOST: "127.0.0.1", REALTIME_PORT: "0", ...env });
+}
+
+/** Starts a server entry of this repo as a real process; see `startRealtime`. */
+export function startServer(entry: string, env: Record<string, string>): Promise<RunningServer> {
+  const child = spawn(tsx, [path.join(repoRoot, entry)], {
+    env: { ...process.env, LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
   return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
+    let listening = false;
+    child.stdout.on("data", (chunk: Buffer) => {
       output += chunk.toString();
+      if (listening) return;
       for (const line of output.split("\n")) {
         const port = /"port":(\d+)/.exec(line)?.[1];
         if (port && line.includes("listening")) {
-          child.stdout.off("data", onData);
-          resolve({ url: `http://127.0.0.1:${port}`, process: child, stop: () => stopProcess(child) });
+          listening = true;
+          resolve({
+            url: `http://127.0.0.1:${port}`,
+            process: child,
+            output: () => output,
+            stop: () => stopProcess(child),
+          });
           return;
         }
       }
-    };
-    child.stdout.on("data", onData);
+    });
     child.stderr.on("data", (chunk: Buffer) => {
       output += chunk.toString();
     });
@@ -66,4 +79,55 @@ export function runScript(
     stderr += c.toString();
   });
   return new Promise((resolve) => child.once("exit", (code) => resolve({ code, stdout, stderr })));
+}
+
+/** A port nobody listens on right now. */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import("node:net");
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+export interface RunningRedis {
+  url: string;
+  stop(): Promise<void>;
+  restart(): Promise<void>;
+}
+
+/** A Redis of the test's own, on its own port, so that the test may stop and restart it. */
+export async function startRedis(): Promise<RunningRedis> {
+  const port = await freePort();
+  let child: ChildProcess;
+  const start = () =>
+    new Promise<void>((resolve, reject) => {
+      child = spawn(
+        "redis-server",
+        ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        {
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
+      child.once("error", reject);
+      let out = "";
+      child.stdout?.on("data", (c: Buffer) => {
+        out += c.toString();
+        if (out.includes("Ready to accept connections")) resolve();
+      });
+      child.once("exit", (code) => reject(new Error(`redis-server exited with ${code}: ${out}`)));
+    });
+  await start();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    stop: () => stopProcess(child),
+    async restart() {
+      await stopProcess(child);
+      await start();
+    },
+  };
 }

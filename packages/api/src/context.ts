@@ -1,14 +1,38 @@
 import type { Deps } from "./deps";
+import { AppError } from "./errors";
 
 /** What every procedure sees, whatever the transport: the dependencies and the caller's token. */
 export interface Context {
   deps: Deps;
   /** The bearer token the caller presented, if any; checked lazily by `authedProcedure`. */
   token: string | null;
+  /** Set on long-lived connections (WebSocket): what one connection may hold open at once. */
+  connection?: ConnectionSlots;
 }
 
-export function createContext(deps: Deps, token: string | null | undefined): Context {
-  return { deps, token: token || null };
+export interface ConnectionSlots {
+  /** Takes a subscription slot, or throws when the connection holds too many; returns its release. */
+  claimSubscription(): () => void;
+}
+
+export function createContext(deps: Deps, token: string | null | undefined, connection?: ConnectionSlots): Context {
+  return { deps, token: token || null, ...(connection ? { connection } : {}) };
+}
+
+/** Slots for at most `max` subscriptions at once on one connection. */
+export function subscriptionSlots(max: number): ConnectionSlots {
+  let open = 0;
+  return {
+    claimSubscription() {
+      if (open >= max) throw new AppError("TOO_MANY", `a connection may hold at most ${max} subscriptions`);
+      open++;
+      let released = false;
+      return () => {
+        if (!released) open--;
+        released = true;
+      };
+    },
+  };
 }
 
 /**

@@ -22,6 +22,8 @@ export const ApiEnv = DbEnv.extend({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   /** Redis for the event bus between processes. Unset: an in-process bus (one process only). */
   REDIS_URL: optionalUrl(["redis", "rediss"], "REDIS_URL"),
+  /** Prefix of Redis channel and key names, so that deployments (or test runs) can share one Redis. */
+  REDIS_PREFIX: z.string().trim().min(1).max(64).default("parley:"),
   /** HS256 key for access tokens: at least 32 bytes; required in production. */
   JWT_SECRET: z.preprocess((v) => (v === "" ? undefined : v), z.string().optional()),
   /** How long an access token lives, in seconds. */
@@ -45,6 +47,7 @@ export interface ApiConfig {
   env: ApiEnv["NODE_ENV"];
   db: DbConfig;
   redisUrl: string | undefined;
+  redisPrefix: string;
   auth: { secret: Uint8Array; tokenTtlSeconds: number };
   systemUserName: string;
   errorUserName: string;
@@ -71,6 +74,7 @@ export async function loadApiConfig(source: NodeJS.ProcessEnv = process.env): Pr
     env: env.NODE_ENV,
     db: dbConfigFrom(env),
     redisUrl: env.REDIS_URL,
+    redisPrefix: env.REDIS_PREFIX,
     auth: { secret: await resolveJwtSecret(env), tokenTtlSeconds: env.TOKEN_TTL_SECONDS },
     systemUserName: env.SYSTEM_USER_NAME,
     errorUserName: env.ERROR_USER_NAME,

@@ -2,7 +2,14 @@ import type { TRPC_ERROR_CODE_KEY } from "@trpc/server";
 import type { ZodError } from "zod";
 
 /** The few ways a request can fail, in the words of the domain rather than of a transport. */
-export type AppErrorCode = "BAD_INPUT" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "CONFLICT" | "TOO_LARGE";
+export type AppErrorCode =
+  | "BAD_INPUT"
+  | "UNAUTHENTICATED"
+  | "FORBIDDEN"
+  | "NOT_FOUND"
+  | "CONFLICT"
+  | "TOO_LARGE"
+  | "TOO_MANY";
 
 export class AppError extends Error {
   override readonly name = "AppError";
@@ -21,6 +28,7 @@ export const trpcCodeOf: Record<AppErrorCode, TRPC_ERROR_CODE_KEY> = {
   NOT_FOUND: "NOT_FOUND",
   CONFLICT: "CONFLICT",
   TOO_LARGE: "PAYLOAD_TOO_LARGE",
+  TOO_MANY: "TOO_MANY_REQUESTS",
 };
 
 export const httpStatusOf: Record<AppErrorCode, number> = {
@@ -30,6 +38,7 @@ export const httpStatusOf: Record<AppErrorCode, number> = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   TOO_LARGE: 413,
+  TOO_MANY: 429,
 };
 
 export const notFound = (what: string) => new AppError("NOT_FOUND", `${what} was not found`);

@@ -1,13 +1,21 @@
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "./root";
 
-export { type Context, createContext, tokenFromAuthorization } from "./context";
+export {
+  type ConnectionSlots,
+  type Context,
+  createContext,
+  subscriptionSlots,
+  tokenFromAuthorization,
+} from "./context";
 export type { Actor, Deps } from "./deps";
 export { type ApiConfig, ConfigError, loadApiConfig } from "./env";
 export { AppError, type AppErrorCode, httpStatusOf } from "./errors";
 export { createLogger, type Logger } from "./logger";
+export { existingProcessRuntime, getProcessRuntime } from "./process-runtime";
 export { type AppRouter, appRouter } from "./root";
 export { createRuntime, type Runtime } from "./runtime";
+export { authenticate } from "./services/auth";
 export { createCallerFactory } from "./trpc";
 
 export type RouterInputs = inferRouterInputs<AppRouter>;

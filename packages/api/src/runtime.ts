@@ -16,6 +16,7 @@ export interface Runtime {
 export async function createRuntime(config: ApiConfig, log: Logger): Promise<Runtime> {
   const db = await createDb(config.db);
   const bus = createBus(config.redisUrl, {
+    prefix: config.redisPrefix,
     onError: (error) => log.warn({ err: error }, "an event could not be published; subscribers heal from the database"),
   });
   const deps: Deps = {

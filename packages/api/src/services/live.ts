@@ -17,8 +17,11 @@ export type RoomStreamEvent =
   | { type: "presence"; online: { userId: number; username: string }[] };
 
 export interface RoomStreamItem {
-  /** The room sequence number: the id a client resumes from. Absent for ephemeral events. */
-  seq?: number;
+  /**
+   * The room sequence number the client has reached with this event: the id it resumes from.
+   * A message carries its own; a reset the one to go on from; typing and presence the last one.
+   */
+  seq: number;
   event: RoomStreamEvent;
 }
 
@@ -84,11 +87,14 @@ export async function* roomEvents(
       }
       case "room.typing":
         if (event.userId !== actor.userId) {
-          yield { event: { type: "typing", userId: event.userId, username: event.username, until: event.until } };
+          yield {
+            seq: last,
+            event: { type: "typing", userId: event.userId, username: event.username, until: event.until },
+          };
         }
         break;
       case "room.presence":
-        yield { event: { type: "presence", online: event.online } };
+        yield { seq: last, event: { type: "presence", online: event.online } };
         break;
       case "user.room":
         if (event.change === "left" && event.room.id === room.id) return;

@@ -1,0 +1,178 @@
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import {
+  type Actor,
+  AppError,
+  appRouter,
+  authenticate,
+  createContext,
+  type Runtime,
+  subscriptionSlots,
+  tokenFromAuthorization,
+} from "@parley/api";
+import { userChannel } from "@parley/api/bus";
+import { schema } from "@parley/db";
+import { TRPCError } from "@trpc/server";
+import { inArray } from "drizzle-orm";
+import { type WebSocket, WebSocketServer } from "ws";
+import type { RealtimeEnv } from "./env";
+
+/** The largest frame a client may send: far above any valid request. */
+export const MAX_PAYLOAD_BYTES = 64 * 1024;
+
+/** Close codes that tell a client why it was disconnected (4000-4999 are the application's). */
+export const CloseCode = {
+  sessionEnded: 4401,
+  tooSlow: 4408,
+  shuttingDown: 1012,
+} as const;
+
+export interface Realtime {
+  /** Takes over an HTTP upgrade request for the tRPC WebSocket endpoint. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Asks every client to reconnect (elsewhere), then closes all sockets. */
+  close(): Promise<void>;
+  /** Sockets open right now. */
+  readonly connections: number;
+}
+
+interface Connection {
+  ws: WebSocket;
+  actor: Actor | null;
+}
+
+/**
+ * tRPC over WebSocket for one process: authentication at the upgrade and in `connectionParams`,
+ * an Origin allowlist, frame and subscription limits, a cut-off for clients that stop reading,
+ * and sockets closed within seconds when their token is revoked (on any instance) or expires.
+ */
+export async function createRealtime(runtime: Runtime, config: RealtimeEnv): Promise<Realtime> {
+  // Imported at run time, so that this ESM module and tRPC share one copy of @trpc/server.
+  const { getWSConnectionHandler } = await import("@trpc/server/adapters/ws");
+  const { deps, log } = runtime;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD_BYTES, perMessageDeflate: false });
+  const connections = new Set<Connection>();
+  const connectionOf = new WeakMap<WebSocket, Connection>();
+
+  const onConnection = getWSConnectionHandler({
+    wss,
+    router: appRouter,
+    keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },
+    async createContext({ req, res: ws, info }) {
+      const fromParams = info.connectionParams?.token;
+      const token = (typeof fromParams === "string" && fromParams) || tokenFromUpgrade(req);
+      const connection = connectionOf.get(ws);
+      if (token && connection) {
+        // A bad token fails the connection itself: a client must not believe it is signed in.
+        connection.actor = await authenticate(deps, token).catch((error: unknown) => {
+          if (error instanceof AppError) throw new TRPCError({ code: "UNAUTHORIZED", message: error.message });
+          throw error;
+        });
+        watchSession(connection, connection.actor);
+      }
+      return createContext(deps, token, subscriptionSlots(config.WS_MAX_SUBSCRIPTIONS));
+    },
+    onError({ error, path }) {
+      if (error.code === "INTERNAL_SERVER_ERROR") log.error({ err: error, path }, "websocket procedure failed");
+    },
+  });
+
+  function tokenFromUpgrade(req: IncomingMessage): string | null {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    return (
+      url.searchParams.get("token") || url.searchParams.get("jwt") || tokenFromAuthorization(req.headers.authorization)
+    );
+  }
+
+  function originAllowed(req: IncomingMessage): boolean {
+    const origin = req.headers.origin;
+    if (!origin) return true; // not a browser: it authenticates with its token
+    if (config.ALLOWED_ORIGINS.includes(origin)) return true;
+    try {
+      return new URL(origin).host === req.headers.host;
+    } catch {
+      return false;
+    }
+  }
+
+  function reject(socket: Duplex, status: number, reason: string) {
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${reason}\n`);
+  }
+
+  /** Sends through a gate: a client that has this much unsent is cut off instead of being buffered for. */
+  function guardBackpressure(ws: WebSocket) {
+    const send = ws.send.bind(ws) as (data: unknown, ...rest: unknown[]) => void;
+    (ws as { send: unknown }).send = (data: unknown, ...rest: unknown[]) => {
+      if (ws.readyState !== ws.OPEN) return;
+      if (ws.bufferedAmount > config.WS_MAX_BUFFERED_BYTES) {
+        log.warn({ buffered: ws.bufferedAmount }, "cutting off a client that stopped reading");
+        ws.close(CloseCode.tooSlow, "too slow: the client stopped reading");
+        setTimeout(() => ws.terminate(), 1000).unref();
+        return;
+      }
+      send(data, ...rest);
+    };
+  }
+
+  function closeForSession(connection: Connection, reason: string) {
+    connection.ws.close(CloseCode.sessionEnded, reason);
+    setTimeout(() => connection.ws.terminate(), 1000).unref();
+  }
+
+  /** A logout on any instance is announced on the user's channel: close this socket at once. */
+  function watchSession(connection: Connection, actor: Actor) {
+    const closed = new AbortController();
+    connection.ws.once("close", () => closed.abort());
+    void (async () => {
+      const events = await deps.bus.subscribe(userChannel(actor.userId), closed.signal);
+      for await (const event of events) {
+        if (event.type === "user.session-revoked" && event.jti === actor.jti)
+          closeForSession(connection, "token revoked");
+      }
+    })().catch((error: unknown) => log.warn({ err: error }, "a session watch stopped"));
+  }
+
+  // The database is checked too, every few seconds: the bus between processes may drop an event.
+  const sessionCheck = setInterval(async () => {
+    const now = Date.now();
+    const signedIn = [...connections].filter((c) => c.actor);
+    for (const c of signedIn) if ((c.actor?.tokenExpiresAt.getTime() ?? 0) <= now) closeForSession(c, "token expired");
+    const jtis = [...new Set(signedIn.map((c) => c.actor?.jti ?? ""))];
+    if (jtis.length === 0) return;
+    try {
+      const revoked = await deps.db
+        .select({ jti: schema.revokedTokens.jti })
+        .from(schema.revokedTokens)
+        .where(inArray(schema.revokedTokens.jti, jtis));
+      const gone = new Set(revoked.map((r) => r.jti));
+      for (const c of signedIn) if (c.actor && gone.has(c.actor.jti)) closeForSession(c, "token revoked");
+    } catch (error) {
+      log.warn({ err: error }, "could not re-check sessions");
+    }
+  }, config.SESSION_CHECK_MS);
+  sessionCheck.unref();
+
+  return {
+    handleUpgrade(req, socket, head) {
+      if (!originAllowed(req)) return reject(socket, 403, "Forbidden: this origin may not connect");
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        const connection: Connection = { ws, actor: null };
+        connections.add(connection);
+        connectionOf.set(ws, connection);
+        ws.once("close", () => connections.delete(connection));
+        guardBackpressure(ws);
+        onConnection(ws, req);
+      });
+    },
+    get connections() {
+      return connections.size;
+    },
+    async close() {
+      clearInterval(sessionCheck);
+      const reconnect = JSON.stringify({ id: null, method: "reconnect" });
+      for (const { ws } of connections) ws.send(reconnect);
+      for (const { ws } of connections) ws.close(CloseCode.shuttingDown, "server restarting: reconnect");
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
