@@ -139,6 +139,8 @@ describe.each(drivers)("live room events on %s", (driver) => {
     const items = await stream.next(4);
     expect(items.map(seqOf)).toEqual([1, 2, 3, 4]);
     expect(bodies(items)).toEqual(["seen", "lost on the bus", "also lost", "live again"]);
+    await send(room.id, "and on");
+    expect((await stream.next(1)).map(seqOf)).toEqual([5]); // nothing repeated after the gap
     stop.abort();
   });
 

@@ -54,14 +54,13 @@ export async function* roomEvents(
       yield { seq: to, event: { type: "reset", lastSeq: to } };
     } else {
       for (let after = from; after < to; ) {
-        const rows = await historyQuery(deps.db, {
-          roomId: room.id,
-          after,
-          limit: Math.min(BACKFILL_PAGE, to - after),
-        });
+        const limit = Math.min(BACKFILL_PAGE, to - after);
+        // historyQuery reads one row more than the page, to tell whether there is more: not ours.
+        const rows = (await historyQuery(deps.db, { roomId: room.id, after, limit })).slice(0, limit);
         if (rows.length === 0) break;
-        for (const row of rows)
-          yield { seq: row.message.seq, event: { type: "message", message: messageOutOf(row.message, row.author) } };
+        for (const { message, author } of rows) {
+          yield { seq: message.seq, event: { type: "message", message: messageOutOf(message, author) } };
+        }
         after = rows.at(-1)?.message.seq ?? to;
       }
     }

@@ -1,0 +1,150 @@
+import { randomBytes } from "node:crypto";
+import { once } from "node:events";
+import { createTestDatabase, type TestDatabase } from "@parley/db/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { followRoom, httpClient, wsClient } from "./clients";
+import { type RunningRedis, type RunningServer, startRealtime, startRedis } from "./processes";
+
+const SECRET = "a resilience test secret, 32 bytes or more";
+
+async function signUp(server: RunningServer) {
+  const session = await httpClient(server.url).auth.register.mutate({
+    username: `u${randomBytes(4).toString("hex")}`,
+    password: "pw-pw-pw",
+  });
+  return { ...session, http: httpClient(server.url, session.token) };
+}
+
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+describe("surviving faults: a killed instance, a restarted Redis, a client that stops reading", () => {
+  let database: TestDatabase;
+  let redis: RunningRedis;
+  let shared: Record<string, string>;
+  const servers: RunningServer[] = [];
+  const start = async (extra: Record<string, string> = {}) => {
+    const server = await startRealtime({ ...shared, ...extra });
+    servers.push(server);
+    return server;
+  };
+
+  beforeAll(async () => {
+    database = await createTestDatabase("postgres");
+    redis = await startRedis();
+    shared = {
+      DATABASE_URL: database.url,
+      REDIS_URL: redis.url,
+      REDIS_PREFIX: `t${randomBytes(4).toString("hex")}:`,
+      JWT_SECRET: SECRET,
+    };
+  });
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.stop()));
+    await redis?.stop();
+    await database?.dispose();
+  });
+
+  it("resumes on A, with every message exactly once and in order, after B is killed mid-stream", async () => {
+    const [a, b] = await Promise.all([start(), start()]);
+    const sender = await signUp(a);
+    const room = await sender.http.rooms.create.mutate({ name: `kill-${randomBytes(3).toString("hex")}` });
+    const reader = await signUp(a);
+    await reader.http.rooms.join.mutate({ roomId: room.id }); // seq 1
+    let target = b.url;
+    const live = wsClient(() => target, reader.token);
+    const { inbox, stop } = followRoom(live.client, room.id, "1");
+
+    const total = 500;
+    let killed = false;
+    for (let i = 1; i <= total; i++) {
+      await sender.http.messages.send.mutate({ roomId: room.id, text: `m${i}` });
+      if (i === 150) {
+        await inbox.waitFor((items) => items.length >= 100, "the first messages on B");
+        b.process.kill("SIGKILL");
+        target = a.url; // the client's next connection goes to A, with its lastEventId
+        killed = true;
+      }
+    }
+    expect(killed).toBe(true);
+    await inbox.waitFor((items) => items.length >= total, `all ${total} messages`, 60_000);
+    expect(inbox.items.map((m) => m.seq)).toEqual(range(2, total + 1));
+    expect(inbox.items.map((m) => m.body)).toEqual(range(1, total).map((i) => `m${i}`));
+    stop();
+    live.ws.close();
+  });
+
+  it("loses nothing when Redis restarts in the middle of a send loop", async () => {
+    const [a, b] = await Promise.all([start(), start()]);
+    const sender = await signUp(a);
+    const room = await sender.http.rooms.create.mutate({ name: `redis-${randomBytes(3).toString("hex")}` });
+    const readers = await Promise.all([signUp(a), signUp(b)]);
+    const follows = [];
+    for (const [i, reader] of readers.entries()) {
+      await reader.http.rooms.join.mutate({ roomId: room.id });
+      const client = wsClient([a, b][i]?.url ?? a.url, reader.token).client;
+      follows.push(followRoom(client, room.id, String(room.lastSeq)));
+    }
+    const lastSeq = (await sender.http.rooms.get.query({ roomId: room.id })).lastSeq;
+    const total = 120;
+    for (let i = 1; i <= total; i++) {
+      await sender.http.messages.send.mutate({ roomId: room.id, text: `r${i}` });
+      if (i === 40) await redis.restart();
+    }
+    for (const { inbox } of follows) {
+      await inbox.waitFor(
+        (items) => items.filter((m) => m.body.startsWith("r")).length >= total,
+        `all ${total} messages after the restart`,
+        60_000,
+      );
+      const texts = inbox.items.filter((m) => m.seq > lastSeq).map((m) => m.body);
+      expect(texts).toEqual(range(1, total).map((i) => `r${i}`));
+      const seqs = inbox.items.map((m) => m.seq);
+      expect(
+        seqs.filter((seq, i) => seqs.indexOf(seq) !== i),
+        "seqs delivered twice",
+      ).toEqual([]);
+    }
+    for (const f of follows) f.stop();
+  });
+
+  it("cuts off a client that stops reading, while a normal client in the room keeps receiving", async () => {
+    const b = await start({ WS_MAX_BUFFERED_BYTES: "65536" });
+    const sender = await signUp(b);
+    const room = await sender.http.rooms.create.mutate({ name: `slow-${randomBytes(3).toString("hex")}` });
+    const [slow, normal] = await Promise.all([signUp(b), signUp(b)]);
+    await slow.http.rooms.join.mutate({ roomId: room.id });
+    await normal.http.rooms.join.mutate({ roomId: room.id });
+    const from = (await sender.http.rooms.get.query({ roomId: room.id })).lastSeq;
+
+    const normalClient = wsClient(b.url, normal.token).client;
+    const { inbox } = followRoom(normalClient, room.id, String(from));
+
+    const socket = new WebSocket(`${b.url.replace("http", "ws")}/trpc?token=${slow.token}`);
+    await once(socket, "open");
+    socket.send(
+      JSON.stringify({ id: 1, method: "subscription", params: { path: "events.room", input: { roomId: room.id } } }),
+    );
+    await once(socket, "message"); // the subscription has started
+    const closed = once(socket, "close");
+    // Stop reading: the kernel buffers fill, then the server's send queue for this client grows.
+    (socket as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
+
+    const text = "x".repeat(3990);
+    const total = 1500;
+    for (let i = 0; i < total; i += 50) {
+      await Promise.all(
+        range(i + 1, Math.min(i + 50, total)).map((n) =>
+          sender.http.messages.send.mutate({ roomId: room.id, text: `${n} ${text}` }),
+        ),
+      );
+    }
+    await inbox.waitFor((items) => items.length >= total, `all ${total} messages for the normal client`, 60_000);
+    expect(new Set(inbox.items.map((m) => m.seq)).size).toBe(total);
+    expect(b.output()).toContain("cutting off a client that stopped reading");
+
+    (socket as unknown as { _socket: { resume(): void } })._socket.resume();
+    const [code] = await closed;
+    expect([4408, 1006]).toContain(code); // 4408 when the close frame got through, 1006 when it could not
+  });
+});
