@@ -3,7 +3,7 @@ import { once } from "node:events";
 import { createTestDatabase, type TestDatabase } from "@parley/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { followRoom, httpClient, type ParleyClient, wsClient } from "./clients";
+import { followRoom, httpClient, Inbox, type ParleyClient, wsClient } from "./clients";
 import { type RunningRedis, type RunningServer, startRealtime, startRedis } from "./processes";
 
 const SECRET = "a scaled-mode test secret, 32 bytes or more";
@@ -104,5 +104,94 @@ describe("scaled mode: realtime instances A and B on PostgreSQL and Redis", () =
       [4401, "token revoked"],
       [4401, "token revoked"],
     ]);
+  });
+
+  it("shows who is online in a room across instances, and who went away", async () => {
+    const ann = await signUp(a);
+    const ben = await signUp(b);
+    const room = await roomWith(ann);
+    await ben.http.rooms.join.mutate({ roomId: room.id });
+    const seen = new Inbox<number[]>();
+    const onA = wsClient(a.url, ann.token);
+    const annSub = onA.client.events.room.subscribe(
+      { roomId: room.id },
+      {
+        onData: ({ data }) => {
+          if (data.type === "presence") seen.push(data.online.map((p) => p.userId).sort());
+        },
+        onError: seen.fail,
+      },
+    );
+    const both = [ann.user.id, ben.user.id].sort();
+    const last = () => JSON.stringify(seen.items.at(-1));
+    await seen.waitFor(() => last() === JSON.stringify([ann.user.id]), "ann alone online");
+    const onB = wsClient(b.url, ben.token);
+    const benSub = onB.client.events.room.subscribe({ roomId: room.id }, {});
+    await seen.waitFor(() => last() === JSON.stringify(both), "ann and ben online");
+    benSub.unsubscribe();
+    await seen.waitFor(() => last() === JSON.stringify([ann.user.id]), "ben gone");
+    annSub.unsubscribe();
+    onA.ws.close();
+    onB.ws.close();
+  });
+
+  it("answers bad frames with an error frame, refuses oversized frames, foreign origins and too many subscriptions", async () => {
+    const user = await signUp(a);
+    const room = await roomWith(user);
+    const url = `${a.url.replace("http", "ws")}/trpc?token=${user.token}`;
+    const socket = new WebSocket(url);
+    await once(socket, "open");
+    // Frames by request id (a parse error has none), skipping keep-alives and start/stop notices.
+    const frames = new Inbox<{ id: number | null; error?: { message: string; data: { code: string } } }>();
+    socket.on("message", (data) => {
+      if (String(data) === "PING") return;
+      const frame = JSON.parse(String(data));
+      if (!["started", "stopped"].includes(frame.result?.type)) frames.push(frame);
+    });
+    const reply = async (id: number | null) =>
+      (await frames.waitFor((all) => all.some((f) => f.id === id), `a reply to ${id}`)).find((f) => f.id === id);
+
+    socket.send("{not json");
+    expect(await reply(null)).toMatchObject({ error: { data: { code: "PARSE_ERROR" } } });
+    socket.send(
+      JSON.stringify({
+        id: 2,
+        method: "mutation",
+        params: { path: "messages.send", input: { roomId: room.id, text: 42 } },
+      }),
+    );
+    const badInput = await reply(2);
+    expect(badInput).toMatchObject({ error: { data: { code: "BAD_REQUEST" } } });
+    expect(badInput?.error?.message).toMatch(/text/);
+
+    // The same connection still works.
+    socket.send(JSON.stringify({ id: 3, method: "query", params: { path: "auth.me" } }));
+    expect(await reply(3)).toMatchObject({ result: { data: { username: user.user.username } } });
+
+    for (let id = 10; id <= 110; id++) {
+      socket.send(JSON.stringify({ id, method: "subscription", params: { path: "events.mine" } }));
+    }
+    // They start concurrently: whichever comes 101st is refused, and only that one.
+    const refused = await frames.waitFor(
+      (all) => all.some((f) => f.error?.data.code === "TOO_MANY_REQUESTS"),
+      "a refusal",
+    );
+    expect(refused.filter((f) => f.id !== null && f.id >= 10)).toEqual([
+      expect.objectContaining({
+        error: expect.objectContaining({ message: "a connection may hold at most 100 subscriptions" }),
+      }),
+    ]);
+
+    const closed = once(socket, "close");
+    socket.send("x".repeat(70 * 1024));
+    const [code] = await closed;
+    expect(code).toBe(1009);
+
+    const foreign = new WebSocket(url, { headers: { origin: "https://elsewhere.example" } });
+    const [, response] = await once(foreign, "unexpected-response");
+    expect((response as { statusCode: number }).statusCode).toBe(403);
+    const same = new WebSocket(url, { headers: { origin: a.url } });
+    await once(same, "open");
+    same.close();
   });
 });

@@ -1,10 +1,12 @@
 import type { Database } from "@parley/db";
 import type { Bus } from "./bus";
+import type { Presence } from "./presence";
 
 /** What every service needs, built once per process and handed in (never imported as singletons). */
 export interface Deps {
   db: Database;
   bus: Bus;
+  presence: Presence;
   auth: { secret: Uint8Array; tokenTtlSeconds: number };
   /** Names nobody may register: the senders of the seed protocols' notices and errors. */
   reservedUsernames: readonly string[];

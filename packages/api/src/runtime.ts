@@ -3,6 +3,7 @@ import { type Bus, createBus } from "./bus";
 import type { Deps } from "./deps";
 import type { ApiConfig } from "./env";
 import type { Logger } from "./logger";
+import { createMemoryPresence, createRedisPresence } from "./presence";
 
 export interface Runtime {
   deps: Deps;
@@ -19,9 +20,13 @@ export async function createRuntime(config: ApiConfig, log: Logger): Promise<Run
     prefix: config.redisPrefix,
     onError: (error) => log.warn({ err: error }, "an event could not be published; subscribers heal from the database"),
   });
+  const presence = config.redisUrl
+    ? createRedisPresence(config.redisUrl, bus, { prefix: config.redisPrefix })
+    : createMemoryPresence(bus);
   const deps: Deps = {
     db: db.db,
     bus,
+    presence,
     auth: config.auth,
     reservedUsernames: [config.systemUserName, config.errorUserName],
     clock: () => new Date(),
@@ -33,6 +38,7 @@ export async function createRuntime(config: ApiConfig, log: Logger): Promise<Run
     bus,
     log,
     async close() {
+      await presence.close();
       await bus.close();
       await db.close();
     },

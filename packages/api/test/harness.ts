@@ -7,6 +7,7 @@ import { expect } from "vitest";
 import { type Bus, type BusEvent, type Channel, createMemoryBus } from "../src/bus";
 import { createContext } from "../src/context";
 import type { Deps } from "../src/deps";
+import { createMemoryPresence } from "../src/presence";
 import { appRouter } from "../src/root";
 import { createCallerFactory } from "../src/trpc";
 
@@ -39,6 +40,7 @@ export async function createHarness(driver: Driver, bus: Bus = createMemoryBus()
   const deps: Deps = {
     db: database.handle.db,
     bus,
+    presence: createMemoryPresence(bus),
     auth: { secret: TEST_SECRET, tokenTtlSeconds: 3600 },
     reservedUsernames: ["system", "error"],
     clock: () => now ?? new Date(),

@@ -5,8 +5,11 @@ import type { RoomStreamEvent } from "../src/services/live";
 import { sendMessage } from "../src/services/messages";
 import { type Caller, createHarness, expectTrpcError, type Harness } from "./harness";
 
-/** Reads a subscription in the background; `next(n)` waits for the next n items. */
-async function open(subscription: Promise<AsyncIterable<unknown>>) {
+/** Messages and resets: what the sequence-number tests read (presence and typing are tested apart). */
+const sequenced = (item: unknown) => ["message", "reset"].includes(eventOf(item).type);
+
+/** Reads a subscription in the background; `next(n)` waits for the next n items that `keep`. */
+async function open(subscription: Promise<AsyncIterable<unknown>>, keep: (item: unknown) => boolean = sequenced) {
   const items: unknown[] = [];
   let wake: (() => void) | undefined;
   let ended: unknown = null;
@@ -15,6 +18,7 @@ async function open(subscription: Promise<AsyncIterable<unknown>>) {
   void (async () => {
     try {
       for await (const item of iterable) {
+        if (!keep(item)) continue;
         items.push(item);
         wake?.();
       }
@@ -148,7 +152,7 @@ describe.each(drivers)("live room events on %s", (driver) => {
     const room = await newRoom();
     const guest = await h.signUp();
     await guest.caller.rooms.join({ roomId: room.id });
-    const stream = await open(guest.caller.events.room({ roomId: room.id }));
+    const stream = await open(guest.caller.events.room({ roomId: room.id }), (i) => eventOf(i).type === "typing");
     await owner.caller.events.typing({ roomId: room.id });
     const [typing] = await stream.next(1);
     expect(eventOf(typing)).toMatchObject({ type: "typing", userId: owner.id });
@@ -185,11 +189,49 @@ describe.each(drivers)("live room events on %s", (driver) => {
   it("streams the caller's own events: an invitation", async () => {
     const invitee = await h.signUp();
     const stop = new AbortController();
-    const stream = await open(h.callerFor(invitee.token, stop.signal).events.mine());
+    const stream = await open(h.callerFor(invitee.token, stop.signal).events.mine(), () => true);
     const room = await newRoom(true);
     await owner.caller.invites.create({ roomId: room.id, user: { userId: invitee.id } });
     const [event] = await stream.next(1);
     expect(event).toMatchObject({ type: "user.room", change: "invited", room: { id: room.id } });
     stop.abort();
+  });
+});
+
+describe("presence", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness("pglite");
+  });
+  afterAll(() => h?.dispose());
+
+  it("tells a room who is online while they follow it", async () => {
+    const ann = await h.signUp();
+    const ben = await h.signUp();
+    const room = await ann.caller.rooms.create({ name: "presence-room" });
+    await ben.caller.rooms.join({ roomId: room.id });
+    const presence = (i: unknown) => eventOf(i).type === "presence";
+    const online = (i: unknown) => {
+      const e = eventOf(i);
+      return e.type === "presence" ? e.online.map((p) => p.userId).sort() : [];
+    };
+
+    const annStop = new AbortController();
+    const annStream = await open(h.callerFor(ann.token, annStop.signal).events.room({ roomId: room.id }), presence);
+    expect(online((await annStream.next(1))[0])).toEqual([ann.id]);
+
+    const benStop = new AbortController();
+    const benStream = await open(h.callerFor(ben.token, benStop.signal).events.room({ roomId: room.id }), presence);
+    expect(online((await benStream.next(1))[0]).sort()).toEqual([ann.id, ben.id].sort());
+    const seenByAnn = async (ids: number[]) => {
+      for (;;) {
+        const [item] = await annStream.next(1);
+        if (JSON.stringify(online(item)) === JSON.stringify(ids.sort())) return;
+      }
+    };
+    await seenByAnn([ann.id, ben.id]);
+    benStop.abort();
+    await seenByAnn([ann.id]);
+    annStop.abort();
   });
 });

@@ -68,39 +68,49 @@ export async function* roomEvents(
 
   if (resumeFrom !== undefined && resumeFrom !== last) yield* catchUp(resumeFrom, last);
 
-  for await (const event of stream) {
-    switch (event.type) {
-      case "room.message":
-        if (event.seq <= last) continue; // replayed already
-        if (event.seq > last + 1) yield* catchUp(last, event.seq - 1);
-        last = event.seq;
-        yield { seq: event.seq, event: { type: "message", message: event.message } };
-        break;
-      case "bus.resync": {
-        const latest = await currentSeq(deps.db, room.id);
-        if (latest > last) {
-          yield* catchUp(last, latest);
-          last = latest;
+  const leave = await deps.presence.enter(room.id, { userId: actor.userId, username: actor.username });
+  try {
+    yield { seq: last, event: { type: "presence", online: await deps.presence.online(room.id) } };
+    yield* live();
+  } finally {
+    await leave();
+  }
+
+  async function* live(): AsyncGenerator<RoomStreamItem> {
+    for await (const event of stream) {
+      switch (event.type) {
+        case "room.message":
+          if (event.seq <= last) continue; // replayed already
+          if (event.seq > last + 1) yield* catchUp(last, event.seq - 1);
+          last = event.seq;
+          yield { seq: event.seq, event: { type: "message", message: event.message } };
+          break;
+        case "bus.resync": {
+          const latest = await currentSeq(deps.db, room.id);
+          if (latest > last) {
+            yield* catchUp(last, latest);
+            last = latest;
+          }
+          break;
         }
-        break;
+        case "room.typing":
+          if (event.userId !== actor.userId) {
+            yield {
+              seq: last,
+              event: { type: "typing", userId: event.userId, username: event.username, until: event.until },
+            };
+          }
+          break;
+        case "room.presence":
+          yield { seq: last, event: { type: "presence", online: event.online } };
+          break;
+        case "user.room":
+          if (event.change === "left" && event.room.id === room.id) return;
+          break;
+        case "user.session-revoked":
+          if (event.jti === actor.jti) throw new AppError("UNAUTHENTICATED", "this session has ended: log in again");
+          break;
       }
-      case "room.typing":
-        if (event.userId !== actor.userId) {
-          yield {
-            seq: last,
-            event: { type: "typing", userId: event.userId, username: event.username, until: event.until },
-          };
-        }
-        break;
-      case "room.presence":
-        yield { seq: last, event: { type: "presence", online: event.online } };
-        break;
-      case "user.room":
-        if (event.change === "left" && event.room.id === room.id) return;
-        break;
-      case "user.session-revoked":
-        if (event.jti === actor.jti) throw new AppError("UNAUTHENTICATED", "this session has ended: log in again");
-        break;
     }
   }
 }
