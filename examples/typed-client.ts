@@ -2,12 +2,12 @@
  * Talks to Parley with the typed tRPC client: signs up (or in), opens a room, sends a message and
  * reads the room's newest messages back.
  *
- *   PARLEY_URL=http://localhost:3001 npm run typed-client -w @parley/examples
+ *   PARLEY_URL=http://localhost:3000 npm run typed-client -w @parley/examples
  */
 import type { AppRouter } from "@parley/api";
 import { createTRPCClient, httpBatchLink, TRPCClientError } from "@trpc/client";
 
-const baseUrl = process.env.PARLEY_URL ?? "http://localhost:3001";
+const baseUrl = process.env.PARLEY_URL ?? "http://localhost:3000";
 const username = process.env.PARLEY_USER ?? "example-bot";
 const password = process.env.PARLEY_PASSWORD ?? "example-password";
 const roomName = process.env.PARLEY_ROOM ?? "examples";

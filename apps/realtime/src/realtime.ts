@@ -20,6 +20,9 @@ import type { RealtimeEnv } from "./env";
 /** The largest frame a client may send: far above any valid request. */
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
 
+/** How long a closing server waits for its clients to answer the close. */
+const CLOSE_GRACE_MS = 3000;
+
 /** Close codes that tell a client why it was disconnected (4000-4999 are the application's). */
 export const CloseCode = {
   sessionEnded: 4401,
@@ -170,8 +173,17 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv): Pro
     async close() {
       clearInterval(sessionCheck);
       const reconnect = JSON.stringify({ id: null, method: "reconnect" });
-      for (const { ws } of connections) ws.send(reconnect);
-      for (const { ws } of connections) ws.close(CloseCode.shuttingDown, "server restarting: reconnect");
+      const closed = [...connections].map(({ ws }) => new Promise((resolve) => ws.once("close", resolve)));
+      for (const { ws } of connections) {
+        ws.send(reconnect);
+        ws.close(CloseCode.shuttingDown, "server restarting: reconnect");
+      }
+      // Clients answer the close at once; one that does not (it stopped reading) is not waited for.
+      const grace = setTimeout(() => {
+        for (const { ws } of connections) ws.terminate();
+      }, CLOSE_GRACE_MS);
+      await Promise.all(closed);
+      clearTimeout(grace);
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };

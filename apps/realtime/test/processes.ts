@@ -3,7 +3,17 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
-const tsx = path.join(repoRoot, "node_modules", ".bin", "tsx");
+
+/**
+ * Runs a TypeScript entry as `npm start` does: `node --import tsx`, from the repo root. (The `tsx`
+ * command forwards SIGTERM and kills its child 30 ms later, cutting a graceful shutdown short.)
+ */
+const spawnTs = (entry: string, args: string[], env: Record<string, string>) =>
+  spawn(process.execPath, ["--import", "tsx", path.resolve(repoRoot, entry), ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
 
 export interface RunningServer {
   url: string;
@@ -23,10 +33,7 @@ export function startRealtime(env: Record<string, string>): Promise<RunningServe
 
 /** Starts a server entry of this repo as a real process; see `startRealtime`. */
 export function startServer(entry: string, env: Record<string, string>): Promise<RunningServer> {
-  const child = spawn(tsx, [path.join(repoRoot, entry)], {
-    env: { ...process.env, LOG_LEVEL: "info", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawnTs(entry, [], { LOG_LEVEL: "info", ...env });
   let output = "";
   return new Promise((resolve, reject) => {
     let listening = false;
@@ -63,13 +70,13 @@ export function stopProcess(child: ChildProcess): Promise<void> {
   });
 }
 
-/** Runs a TypeScript script to completion, collecting what it prints. */
+/** Runs a TypeScript script to completion (path from the repo root, or absolute), collecting what it prints. */
 export function runScript(
   script: string,
   args: string[],
   env: Record<string, string>,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(tsx, [script, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawnTs(script, args, env);
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (c: Buffer) => {

@@ -1,0 +1,24 @@
+import { ConfigError } from "@parley/api";
+import { RealtimeEnv } from "@parley/realtime/env";
+import { z } from "zod";
+
+/** Settings of `server.ts`, the web process: the pages, the API and (unless turned off) the WebSockets. */
+export const WebServerEnv = RealtimeEnv.extend({
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  HOST: z.string().trim().min(1).default("0.0.0.0"),
+  /**
+   * `on`: tRPC over WebSocket at /trpc in this process (the all-in-one mode). `off`: the scaled
+   * mode's web process, where the realtime instances serve the WebSockets.
+   */
+  WEB_WEBSOCKET: z.enum(["on", "off"]).default("on"),
+  /** Next runs in development mode (compiling on demand, HMR) only when this says so explicitly. */
+  NODE_ENV: z.string().optional(),
+});
+export type WebServerEnv = z.infer<typeof WebServerEnv>;
+
+/** Parses the web process's settings once; a ConfigError names every invalid one. */
+export function loadWebServerEnv(source: NodeJS.ProcessEnv = process.env): WebServerEnv {
+  const parsed = WebServerEnv.safeParse(source);
+  if (!parsed.success) throw new ConfigError(`Invalid configuration:\n${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
