@@ -1,5 +1,5 @@
 import { createServer } from "node:http";
-import { ConfigError, createLogger, getProcessRuntime, loadApiConfig } from "@parley/api";
+import { ConfigError, createLogger, getProcessRuntime, loadApiConfig, parseSettings } from "@parley/api";
 import { RealtimeProcessEnv } from "./env";
 import { createApiHandler, sendJson } from "./http";
 import { createRealtime } from "./realtime";
@@ -7,7 +7,7 @@ import { createRealtime } from "./realtime";
 /** The realtime process: tRPC over WebSocket at /trpc (and over HTTP), any number of instances. */
 async function main() {
   const config = await loadApiConfig(process.env);
-  const env = RealtimeProcessEnv.parse(process.env);
+  const env = parseSettings(RealtimeProcessEnv, process.env);
   const log = createLogger("realtime", config.logLevel);
   const runtime = await getProcessRuntime(config, log);
   const realtime = await createRealtime(runtime, env);

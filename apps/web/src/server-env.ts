@@ -1,4 +1,4 @@
-import { ConfigError } from "@parley/api";
+import { parseSettings } from "@parley/api";
 import { RealtimeEnv } from "@parley/realtime/env";
 import { z } from "zod";
 
@@ -17,8 +17,5 @@ export const WebServerEnv = RealtimeEnv.extend({
 export type WebServerEnv = z.infer<typeof WebServerEnv>;
 
 /** Parses the web process's settings once; a ConfigError names every invalid one. */
-export function loadWebServerEnv(source: NodeJS.ProcessEnv = process.env): WebServerEnv {
-  const parsed = WebServerEnv.safeParse(source);
-  if (!parsed.success) throw new ConfigError(`Invalid configuration:\n${z.prettifyError(parsed.error)}`);
-  return parsed.data;
-}
+export const loadWebServerEnv = (source: NodeJS.ProcessEnv = process.env): WebServerEnv =>
+  parseSettings(WebServerEnv, source);

@@ -65,11 +65,7 @@ export class ConfigError extends Error {
  * start; in development a random secret is generated once and kept under DATA_DIR.
  */
 export async function loadApiConfig(source: NodeJS.ProcessEnv = process.env): Promise<ApiConfig> {
-  const parsed = ApiEnv.safeParse(source);
-  if (!parsed.success) {
-    throw new ConfigError(`Invalid configuration:\n${z.prettifyError(parsed.error)}`);
-  }
-  const env = parsed.data;
+  const env = parseSettings(ApiEnv, source);
   return {
     env: env.NODE_ENV,
     db: dbConfigFrom(env),
@@ -81,6 +77,13 @@ export async function loadApiConfig(source: NodeJS.ProcessEnv = process.env): Pr
     logLevel: env.LOG_LEVEL,
     resumeLimit: env.RESUME_MAX_EVENTS,
   };
+}
+
+/** Parses settings with their schema, or throws a ConfigError that names every invalid one. */
+export function parseSettings<T extends z.ZodType>(schema: T, source: NodeJS.ProcessEnv): z.infer<T> {
+  const parsed = schema.safeParse(source);
+  if (!parsed.success) throw new ConfigError(`Invalid configuration:\n${z.prettifyError(parsed.error)}`);
+  return parsed.data;
 }
 
 const MIN_SECRET_BYTES = 32;

@@ -9,7 +9,7 @@ export {
   tokenFromAuthorization,
 } from "./context";
 export type { Actor, Deps } from "./deps";
-export { type ApiConfig, ConfigError, loadApiConfig } from "./env";
+export { type ApiConfig, ConfigError, loadApiConfig, parseSettings } from "./env";
 export { AppError, type AppErrorCode, httpStatusOf } from "./errors";
 export { createLogger, type Logger } from "./logger";
 export { existingProcessRuntime, getProcessRuntime } from "./process-runtime";
