@@ -1,6 +1,8 @@
+import { once } from "node:events";
 import { createTestDatabase, type TestDatabase } from "@parley/db/testing";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import { type RunningServer, startRealtime } from "./processes";
 
 describe("tRPC over HTTP on a real realtime process", () => {
@@ -55,6 +57,29 @@ describe("tRPC over HTTP on a real realtime process", () => {
       expect(body).not.toContain('"stack"'); // stack traces stay in the server's log
     }
     expect(await userCount()).toBe(before);
+  });
+
+  it("closes a socket when its token expires", async () => {
+    const shortLived = await startRealtime({
+      DATABASE_URL: database.url,
+      JWT_SECRET: "an http test secret of 32 bytes or more",
+      TOKEN_TTL_SECONDS: "5",
+      SESSION_CHECK_MS: "250",
+    });
+    try {
+      const registered = await fetch(`${shortLived.url}/trpc/auth.register`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ username: "short-lived", password: "pw-pw-pw" }),
+      });
+      const { result } = (await registered.json()) as { result: { data: { token: string } } };
+      const socket = new WebSocket(`${shortLived.url.replace("http", "ws")}/trpc?token=${result.data.token}`);
+      await once(socket, "open");
+      const [code, reason] = await once(socket, "close");
+      expect([code, String(reason)]).toEqual([4401, "token expired"]);
+    } finally {
+      await shortLived.stop();
+    }
   });
 
   it("closes cleanly on SIGTERM", async () => {

@@ -30,7 +30,7 @@ export const ApiEnv = DbEnv.extend({
   TOKEN_TTL_SECONDS: z.coerce
     .number()
     .int()
-    .min(60)
+    .min(5)
     .max(60 * 60 * 24 * 365)
     .default(60 * 60 * 24 * 7),
   /** The name join/leave notices are sent under by the seed WebSocket protocols. */
