@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { getRequestListener } from "@hono/node-server";
 import { appRouter, createContext, type Deps, type Logger, tokenFromAuthorization } from "@parley/api";
+import { createCompatRest, isCompatPath } from "@parley/api/compat";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 
 /** The largest tRPC request body accepted over HTTP: far above any valid input, far below harm. */
@@ -8,8 +10,9 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 export type ApiHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
 
 /**
- * tRPC over HTTP under `/trpc/`, and `/healthz` for load balancers. Returns false for any other
- * path, so that the caller can serve it (the web app) or answer 404 (the realtime process).
+ * tRPC over HTTP under `/trpc/`, the seed servers' REST endpoints at their own paths, and
+ * `/healthz` for load balancers. Returns false for any other path, so that the caller can serve
+ * it (the web app) or answer 404 (the realtime process).
  */
 export function createApiHandler(deps: Deps, log: Logger): ApiHandler {
   const trpc = createHTTPHandler({
@@ -21,10 +24,15 @@ export function createApiHandler(deps: Deps, log: Logger): ApiHandler {
       if (error.code === "INTERNAL_SERVER_ERROR") log.error({ err: error, path }, "procedure failed");
     },
   });
+  const compat = getRequestListener(createCompatRest(deps).fetch);
   return (req, res) => {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     if (path.startsWith("/trpc/")) {
       trpc(req, res);
+      return true;
+    }
+    if (isCompatPath(path)) {
+      void compat(req, res);
       return true;
     }
     if (path === "/healthz") {

@@ -2,7 +2,7 @@ import { type Database, type NoticeData, schema, type Transaction } from "@parle
 import { and, asc, desc, eq, gt, lt, sql } from "drizzle-orm";
 import type { Actor, Deps } from "../deps";
 import { isUniqueViolation, notFound } from "../errors";
-import type { HistoryInput, HistoryPage, MessageOut, SendMessageInput } from "../schemas";
+import { type HistoryInput, type HistoryPage, MAX_PAGE, type MessageOut, type SendMessageInput } from "../schemas";
 import { type MessageAuthor, messageOutOf } from "./output";
 import { requireMember } from "./room-access";
 import { type Emit, transact } from "./transact";
@@ -130,11 +130,36 @@ export function historyQuery(db: Database, { roomId, before, after, limit }: His
  * newest) newest first, or `after` one oldest first.
  */
 export async function getHistory(deps: Deps, actor: Actor, input: HistoryInput): Promise<HistoryPage> {
-  const { limit } = input;
   await requireMember(deps.db, actor.userId, input.roomId);
-  const rows = await historyQuery(deps.db, input);
+  return historyPage(deps.db, input);
+}
+
+async function historyPage(db: Database, input: HistoryInput): Promise<HistoryPage> {
+  const rows = await historyQuery(db, input);
   return {
-    items: rows.slice(0, limit).map((r) => messageOutOf(r.message, r.author)),
-    hasMore: rows.length > limit,
+    items: rows.slice(0, input.limit).map((r) => messageOutOf(r.message, r.author)),
+    hasMore: rows.length > input.limit,
   };
+}
+
+/**
+ * A page of history older than a message, by its id rather than its sequence number (the seed
+ * protocols page that way); message id 0 means from the newest. Newest first.
+ */
+export async function getHistoryBeforeMessage(
+  deps: Deps,
+  actor: Actor,
+  { roomId, beforeMessageId, limit = MAX_PAGE }: { roomId: number; beforeMessageId: number; limit?: number },
+): Promise<HistoryPage> {
+  await requireMember(deps.db, actor.userId, roomId);
+  let before: number | undefined;
+  if (beforeMessageId > 0) {
+    const [row] = await deps.db
+      .select({ seq: messages.seq })
+      .from(messages)
+      .where(and(eq(messages.roomId, roomId), eq(messages.id, beforeMessageId)));
+    if (!row) throw notFound(`message ${beforeMessageId} of room ${roomId}`);
+    before = row.seq;
+  }
+  return historyPage(deps.db, { roomId, before, after: undefined, limit });
 }

@@ -1,0 +1,230 @@
+import { type Context, Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { z } from "zod";
+import { tokenFromAuthorization } from "../context";
+import type { Actor, Deps } from "../deps";
+import { AppError, httpStatusOf, readableIssues } from "../errors";
+import { DisplayName, Email, Password, RoomName, Username } from "../schemas";
+import * as auth from "../services/auth";
+import * as invites from "../services/invites";
+import * as messages from "../services/messages";
+import * as profile from "../services/profile";
+import * as rooms from "../services/rooms";
+import * as users from "../services/users";
+import { normalizeKeys, SeedId } from "./fields";
+import {
+  chatRoomOf,
+  profileOf,
+  publicProfileOf,
+  roomInfoOf,
+  type SeedMessage,
+  seedMessageOf,
+  seedUserOf,
+} from "./shapes";
+
+/** Bodies of the seed endpoints, by their normalized keys (see `normalizeKeys`). */
+const RegisterBody = z.object({
+  username: Username,
+  password: Password,
+  email: Email.optional(),
+  name: DisplayName.optional(),
+});
+const LoginBody = z
+  .object({
+    email: z.string().trim().max(254).optional(),
+    username: z.string().trim().max(254).optional(),
+    password: z.string().min(1).max(256),
+  })
+  .refine((b) => b.email || b.username, "give an email or a username");
+const SignupBody = z.object({ username: Username, email: Email, password: Password });
+const RenameBody = z.object({ username: Username });
+const CreateRoomBody = z.object({ name: RoomName, isprivate: z.boolean().default(false) });
+const RoomBody = z.object({ roomid: SeedId });
+const InviteBody = z.object({ roomid: SeedId, userid: SeedId });
+const MessagesBody = z.object({ lastid: z.coerce.number().int().min(0).default(0) });
+
+/** The largest request body a seed endpoint accepts. */
+const MAX_BODY_BYTES = 64 * 1024;
+/** `GET /users` answers at most this many users (the seed has no paging). */
+const MAX_USERS = 1000;
+
+type Env = { Variables: { body: Record<string, unknown> } };
+
+/**
+ * The seed servers' REST endpoints, at their paths, over the same services as tRPC: this file
+ * only reads requests in the seeds' shapes and answers in theirs (see the README and COMPAT.md).
+ */
+export function createCompatRest(deps: Deps) {
+  const app = new Hono<Env>();
+
+  app.onError((error, c) => {
+    if (error instanceof AppError) return fail(c, httpStatusOf[error.code], error.message);
+    if (error instanceof z.ZodError) return fail(c, 400, readableIssues(error));
+    console.error("[compat] unexpected error", error);
+    return fail(c, 500, "something went wrong on our side");
+  });
+  app.notFound((c) => fail(c, 404, `nothing is served at ${c.req.method} ${c.req.path}`));
+
+  app.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => fail(c, 413, `the request body is over ${MAX_BODY_BYTES} bytes`),
+    }),
+  );
+
+  const body = async <T extends z.ZodType>(c: Context, schema: T): Promise<z.infer<T>> => {
+    const text = c.req.method === "GET" ? await getBody(c) : await c.req.text();
+    let json: unknown = {};
+    if (text.trim()) {
+      try {
+        json = JSON.parse(text);
+      } catch {
+        throw new AppError("BAD_INPUT", "the request body is not valid JSON");
+      }
+    }
+    return schema.parse(normalizeKeys(json));
+  };
+  const actorOf = async (c: Context): Promise<Actor> => {
+    const token = tokenFromAuthorization(c.req.header("authorization"));
+    if (!token) throw new AppError("UNAUTHENTICATED", "sign in first: send your token in the Authorization header");
+    return auth.authenticate(deps, token);
+  };
+  const optionalActor = async (c: Context): Promise<Actor | null> =>
+    tokenFromAuthorization(c.req.header("authorization")) ? actorOf(c) : null;
+
+  // Seeds 000, 001, 003, 004: register, then log in with the e-mail or the username.
+  app.post("/register", async (c) => {
+    const input = await body(c, RegisterBody);
+    const session = await auth.register(deps, { ...input, displayName: input.name });
+    const user = session.user;
+    return c.json({
+      ...profileOf(user),
+      token: session.token,
+      code: "200",
+      message: `welcome ${user.displayName ?? user.username}`,
+      content: { token: session.token },
+    });
+  });
+  const login = async (c: Context) => {
+    const input = await body(c, LoginBody);
+    const session = await auth.login(deps, { login: input.email || input.username || "", password: input.password });
+    return c.json({ token: session.token, code: "200", message: "", content: { token: session.token } });
+  };
+  app.put("/login", login);
+  app.post("/login", login);
+
+  app.post("/logout", async (c) => {
+    await auth.logout(deps, await actorOf(c));
+    return c.json({ code: "200", message: "logged out: this token no longer works anywhere" });
+  });
+
+  app.get("/profile", async (c) => c.json(profileOf(await auth.me(deps, await actorOf(c)))));
+  app.get("/profile/:uid", async (c) => {
+    const uid = SeedId.parse(c.req.param("uid"));
+    return c.json(publicProfileOf(await profile.getPublicProfile(deps, uid)));
+  });
+  app.put("/change-name", async (c) => {
+    const { username } = await body(c, RenameBody);
+    return c.json(profileOf(await profile.rename(deps, await actorOf(c), username)));
+  });
+
+  // Seed 004: everybody, by name and username.
+  app.get("/users", async (c) => {
+    await actorOf(c);
+    const found: { name: string; username: string }[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await users.listUsers(deps, { limit: 100, cursor });
+      found.push(...page.items.map((u) => ({ name: u.displayName ?? u.username, username: u.username })));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor && found.length < MAX_USERS);
+    return c.json({ code: "200", message: "", content: found.slice(0, MAX_USERS) });
+  });
+
+  app.post("/create-room", async (c) => {
+    const input = await body(c, CreateRoomBody);
+    const room = await rooms.createRoom(deps, await actorOf(c), { name: input.name, isPrivate: input.isprivate });
+    return c.json(roomInfoOf(room));
+  });
+  app.put("/join", async (c) => {
+    const { roomid } = await body(c, RoomBody);
+    const room = await rooms.joinRoom(deps, await actorOf(c), roomid);
+    return c.json({ ...roomInfoOf(room), message: `joined room ${room.id}` });
+  });
+  app.put("/invite", async (c) => {
+    const { roomid, userid } = await body(c, InviteBody);
+    const member = await invites.invite(deps, await actorOf(c), { roomId: roomid, user: { userId: userid } });
+    return c.json({
+      room_id: roomid,
+      user_id: member.user.id,
+      message: `${member.user.username} is in room ${roomid}`,
+    });
+  });
+  app.get("/rooms", async (c) => c.json((await rooms.listMyRooms(deps, await actorOf(c))).map((r) => r.id)));
+  app.get("/room/:id", async (c) => {
+    const id = SeedId.parse(c.req.param("id"));
+    return c.json(roomInfoOf(await rooms.getRoom(deps, await optionalActor(c), id)));
+  });
+
+  // Seed 001: 100 messages older than LastID (a message id), newest first; LastID 0: the newest.
+  app.get("/messages/:roomId", async (c) => {
+    const roomId = SeedId.parse(c.req.param("roomId"));
+    const fromQuery = c.req.query("last_id") ?? c.req.query("LastID") ?? c.req.query("lastId");
+    const { lastid } =
+      fromQuery !== undefined ? MessagesBody.parse({ lastid: fromQuery }) : await body(c, MessagesBody);
+    const page = await messages.getHistoryBeforeMessage(deps, await actorOf(c), { roomId, beforeMessageId: lastid });
+    return c.json(page.items.map(seedMessageOf) satisfies SeedMessage[]);
+  });
+
+  // Seed 002, under /v1/api.
+  app.post("/v1/api/auth/signup", async (c) => {
+    const input = await body(c, SignupBody);
+    const session = await auth.register(deps, input);
+    return c.json({ user: seedUserOf(session.user), token: session.token });
+  });
+  app.post("/v1/api/auth/login", async (c) => {
+    const input = await body(c, LoginBody);
+    const session = await auth.login(deps, { login: input.email || input.username || "", password: input.password });
+    return c.json({ user: seedUserOf(session.user), token: session.token });
+  });
+  app.post("/v1/api/chat/create", async (c) => {
+    const { name } = await body(c, z.object({ name: RoomName }));
+    return c.json({ chatRoom: chatRoomOf(await rooms.createRoom(deps, await actorOf(c), { name, isPrivate: false })) });
+  });
+  app.get("/v1/api/chat/rooms", async (c) => {
+    const actor = await actorOf(c);
+    const seen = new Map<number, ReturnType<typeof chatRoomOf>>();
+    for (const room of await rooms.listMyRooms(deps, actor)) seen.set(room.id, chatRoomOf(room));
+    let cursor: string | undefined;
+    do {
+      const page = await rooms.listPublicRooms(deps, { limit: 100, cursor });
+      for (const room of page.items) seen.set(room.id, chatRoomOf(room));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor && seen.size < MAX_USERS);
+    return c.json({ chatRooms: [...seen.values()].sort((a, b) => a.ID - b.ID) });
+  });
+
+  return app;
+}
+
+/**
+ * Seed 001 sends a JSON body with GET (`curl -d`). Fetch's Request drops it, so in Node it is read
+ * from the raw request that @hono/node-server hands over as `env.incoming`.
+ */
+async function getBody(c: Context): Promise<string> {
+  const incoming = (c.env as { incoming?: AsyncIterable<Buffer> } | undefined)?.incoming;
+  if (!incoming) return "";
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of incoming) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new AppError("TOO_LARGE", `the request body is over ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** Every seed error: the status, and what was wrong in words, under the keys the seeds' clients read. */
+function fail(c: Context, status: number, message: string) {
+  return c.json({ code: String(status), message, error: message }, status as 400);
+}
