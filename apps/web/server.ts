@@ -5,7 +5,7 @@ import type { Duplex } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { ConfigError, createLogger, getProcessRuntime, loadApiConfig } from "@parley/api";
 import { createApiHandler } from "@parley/realtime/http";
-import { createRealtime, type Realtime } from "@parley/realtime/server";
+import { createRealtime, isRealtimePath, type Realtime } from "@parley/realtime/server";
 import next from "next";
 import { loadWebServerEnv } from "./src/server-env";
 
@@ -42,7 +42,7 @@ async function main() {
   // The one runtime of this process: Next's server bundle has its own copy of @parley/api, and
   // reaches this same instance through getProcessRuntime, never a second database or bus.
   const runtime = await getProcessRuntime(config, log);
-  const realtime: Realtime | null = env.WEB_WEBSOCKET === "on" ? await createRealtime(runtime, env) : null;
+  const realtime: Realtime | null = env.WEB_WEBSOCKET === "on" ? await createRealtime(runtime, env, config) : null;
   const api = createApiHandler(runtime.deps, log);
 
   // Next attaches its own "upgrade" listener (HMR in development) to `httpServer`, or else to the
@@ -77,13 +77,13 @@ async function main() {
   const upgraded = new Map<Duplex, "realtime" | "next">();
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const pathname = (req.url ?? "/").split("?")[0] ?? "/";
-    if (pathname === "/trpc") {
+    if (isRealtimePath(pathname)) {
       if (!realtime) {
         refuse(socket, "404 Not Found", "WebSockets are served by the realtime process here (WEB_WEBSOCKET=off)");
         return;
       }
       track(socket, "realtime");
-      realtime.handleUpgrade(req, socket, head);
+      void realtime.handleUpgrade(req, socket, head);
     } else if (dev && pathname === NEXT_HMR_PATH && nextUpgrades.listenerCount("upgrade") > 0) {
       track(socket, "next");
       nextUpgrades.emit("upgrade", req, socket, head);

@@ -2,7 +2,7 @@ import { createServer } from "node:http";
 import { ConfigError, createLogger, getProcessRuntime, loadApiConfig, parseSettings } from "@parley/api";
 import { RealtimeProcessEnv } from "./env";
 import { createApiHandler, sendJson } from "./http";
-import { createRealtime } from "./realtime";
+import { createRealtime, isRealtimePath } from "./realtime";
 
 /** The realtime process: tRPC over WebSocket at /trpc (and over HTTP), any number of instances. */
 async function main() {
@@ -10,14 +10,14 @@ async function main() {
   const env = parseSettings(RealtimeProcessEnv, process.env);
   const log = createLogger("realtime", config.logLevel);
   const runtime = await getProcessRuntime(config, log);
-  const realtime = await createRealtime(runtime, env);
+  const realtime = await createRealtime(runtime, env, config);
   const api = createApiHandler(runtime.deps, log);
 
   const server = createServer((req, res) => {
     if (!api(req, res)) sendJson(res, 404, { error: `nothing is served at ${req.url?.split("?")[0]}` });
   });
   server.on("upgrade", (req, socket, head) => {
-    if ((req.url ?? "").split("?")[0] === "/trpc") realtime.handleUpgrade(req, socket, head);
+    if (isRealtimePath((req.url ?? "").split("?")[0] ?? "/")) void realtime.handleUpgrade(req, socket, head);
     else socket.destroy();
   });
   server.listen(env.REALTIME_PORT, env.HOST, () => {

@@ -16,6 +16,7 @@ import { TRPCError } from "@trpc/server";
 import { inArray } from "drizzle-orm";
 import { type WebSocket, WebSocketServer } from "ws";
 import type { RealtimeEnv } from "./env";
+import { type SeedNames, seedActor, seedConnection } from "./seed-sockets";
 
 /** The largest frame a client may send: far above any valid request. */
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
@@ -31,8 +32,8 @@ export const CloseCode = {
 } as const;
 
 export interface Realtime {
-  /** Takes over an HTTP upgrade request for the tRPC WebSocket endpoint. */
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Takes over an HTTP upgrade request for a path `isRealtimePath` accepts. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void>;
   /** Asks every client to reconnect (elsewhere), then closes all sockets. */
   close(): Promise<void>;
   /** Sockets open right now. */
@@ -49,7 +50,13 @@ interface Connection {
  * an Origin allowlist, frame and subscription limits, a cut-off for clients that stop reading,
  * and sockets closed within seconds when their token is revoked (on any instance) or expires.
  */
-export async function createRealtime(runtime: Runtime, config: RealtimeEnv): Promise<Realtime> {
+const pathOf = (req: IncomingMessage) => (req.url ?? "/").split("?")[0] ?? "/";
+
+/** The WebSocket endpoints: tRPC at /trpc, and the seed protocols at /ws and /chats/{username}. */
+export const isRealtimePath = (pathname: string) =>
+  pathname === "/trpc" || pathname === "/ws" || /^\/chats\/[^/]+$/.test(pathname);
+
+export async function createRealtime(runtime: Runtime, config: RealtimeEnv, names: SeedNames): Promise<Realtime> {
   // Imported at run time, so that this ESM module and tRPC share one copy of @trpc/server.
   const { getWSConnectionHandler } = await import("@trpc/server/adapters/ws");
   const { deps, log } = runtime;
@@ -156,15 +163,27 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv): Pro
   sessionCheck.unref();
 
   return {
-    handleUpgrade(req, socket, head) {
+    async handleUpgrade(req, socket, head) {
       if (!originAllowed(req)) return reject(socket, 403, "Forbidden: this origin may not connect");
+      const seed = pathOf(req) !== "/trpc";
+      // The seed protocols authenticate at the upgrade; tRPC clients may do it in connectionParams.
+      let actor: Actor | null = null;
+      if (seed) {
+        try {
+          actor = await seedActor(deps, tokenFromUpgrade(req));
+        } catch (error) {
+          return reject(socket, 401, error instanceof AppError ? error.message : "Unauthorized");
+        }
+      }
       wss.handleUpgrade(req, socket, head, (ws) => {
-        const connection: Connection = { ws, actor: null };
+        const connection: Connection = { ws, actor };
         connections.add(connection);
         connectionOf.set(ws, connection);
         ws.once("close", () => connections.delete(connection));
         guardBackpressure(ws);
-        onConnection(ws, req);
+        if (!seed) return onConnection(ws, req);
+        if (actor) watchSession(connection, actor);
+        seedConnection(deps, names, ws, req, actor);
       });
     },
     get connections() {

@@ -138,3 +138,14 @@ export async function listPublicRooms(deps: Deps, input: SearchPageInput): Promi
     (r) => roomOutOf(r.room),
   );
 }
+
+/** The public room of that name, created (with no owner) if it does not exist yet. */
+export async function ensurePublicRoom(deps: Deps, name: string): Promise<RoomOut> {
+  await deps.db.insert(rooms).values({ kind: "room", name, isPrivate: false, ownerId: null }).onConflictDoNothing();
+  const [room] = await deps.db
+    .select()
+    .from(rooms)
+    .where(and(eq(rooms.kind, "room"), sql`lower(${rooms.name}) = ${name.toLowerCase()}`));
+  if (!room) throw new Error(`room ${name} vanished`);
+  return roomOutOf(room);
+}

@@ -1,0 +1,217 @@
+import type { IncomingMessage } from "node:http";
+import { type Actor, AppError, authenticate, type Deps } from "@parley/api";
+import { roomChannel } from "@parley/api/bus";
+import { normalizeKeys, SeedId } from "@parley/api/compat";
+import { readableIssues } from "@parley/api/errors";
+import { type MessageOut, MessageText } from "@parley/api/schemas";
+import { direct, live, messages, rooms } from "@parley/api/services";
+import type { WebSocket } from "ws";
+import { ZodError } from "zod";
+
+/** The public room that seed 003's broadcast-to-everyone WebSocket maps to. */
+export const LOBBY = "lobby";
+
+export interface SeedNames {
+  systemUserName: string;
+  errorUserName: string;
+}
+
+/**
+ * The seed servers' WebSocket protocols, as adapters onto the same services and live room stream
+ * as tRPC (COMPAT.md):
+ * - `/ws?token=`: seed 000 frames (`{"type":"join","content":"1"}`, `leave`, `message`) and seed
+ *   001 frames (`{"Type":"enter","RoomID":1}`, RoomID 0 leaves, `{"Type":"message","Text":..}`),
+ *   told apart by their keys; until it enters a room the socket follows the `lobby` (seed 003:
+ *   any other text is said in the lobby; without a token the socket only listens);
+ * - `/ws?jwt=&room_id=`: seed 002, that room, frames `{"chatRoomId":1,"chatMessage":".."}`;
+ * - `/chats/{username}`: seed 004, the direct conversation with that user, raw text both ways
+ *   (`{"from","body","sent_at"}` out).
+ * Errors are answered with a frame from the error user; the connection stays open.
+ */
+export function seedConnection(deps: Deps, names: SeedNames, ws: WebSocket, req: IncomingMessage, actor: Actor | null) {
+  const url = new URL(req.url ?? "/", "http://localhost");
+  const closed = new AbortController();
+  ws.once("close", () => closed.abort());
+  let following: AbortController | null = null;
+  let roomId: number | null = null;
+
+  const send = (frame: unknown) => ws.send(JSON.stringify(frame));
+  const fail = (error: unknown) => {
+    const message =
+      error instanceof AppError
+        ? error.message
+        : error instanceof ZodError
+          ? readableIssues(error)
+          : "something went wrong on our side";
+    if (!(error instanceof AppError || error instanceof ZodError)) console.error("[seed ws]", error);
+    send({
+      type: "error",
+      Type: "error",
+      username: names.errorUserName,
+      content: message,
+      Text: message,
+      error: message,
+    });
+  };
+  const needActor = (): Actor => {
+    if (!actor) throw new AppError("UNAUTHENTICATED", "sign in first: connect with ?token=<jwt>");
+    return actor;
+  };
+
+  /**
+   * Streams a room to the socket in `format` until another room is followed: everything after
+   * `afterSeq` (so a joiner sees its own join notice, as in the seeds), then live.
+   */
+  function follow(id: number, format: (m: MessageOut) => unknown, afterSeq?: number) {
+    following?.abort();
+    const stop = new AbortController();
+    following = stop;
+    roomId = id;
+    const signal = AbortSignal.any([stop.signal, closed.signal]);
+    void (async () => {
+      if (actor) {
+        const lastEventId = afterSeq === undefined ? null : String(afterSeq);
+        for await (const { event } of live.roomEvents(deps, actor, { roomId: id, lastEventId }, signal)) {
+          if (event.type === "message") send(format(event.message));
+        }
+      } else {
+        // Listening without a token: public rooms only (the lobby), live only.
+        const events = await deps.bus.subscribe(roomChannel(id), signal);
+        send({ type: "system", Type: "system", username: names.systemUserName, content: "listening to the lobby" });
+        for await (const event of events) {
+          if (event.type === "room.message") send(format(event.message));
+        }
+      }
+    })().catch((error: unknown) => {
+      if (!signal.aborted) fail(error);
+    });
+  }
+
+  const wsFrame = (m: MessageOut) => {
+    const username = m.author?.username ?? names.systemUserName;
+    const sentAt = Math.floor(Date.parse(m.createdAt) / 1000);
+    return {
+      type: m.kind === "system" ? "system" : "message",
+      Type: m.kind === "system" ? "system" : "message",
+      id: m.id,
+      room_id: m.roomId,
+      RoomID: m.roomId,
+      chatRoomId: m.roomId,
+      username,
+      Username: username,
+      userName: username,
+      content: m.body,
+      Text: m.body,
+      chatMessage: m.body,
+      sent_at: sentAt,
+    };
+  };
+  const sendText = async (text: unknown) => {
+    if (roomId === null) throw new AppError("BAD_INPUT", "join a room first");
+    await messages.sendMessage(deps, needActor(), { roomId, text: MessageText.parse(text) });
+  };
+
+  async function onWsFrame(raw: string) {
+    let frame: Record<string, unknown> | null = null;
+    try {
+      const parsed: unknown = JSON.parse(raw);
+      if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) frame = normalizeKeys(parsed);
+    } catch {}
+    const type = typeof frame?.type === "string" ? frame.type.toLowerCase() : undefined;
+    if (!frame || (type === undefined && frame.chatmessage === undefined)) {
+      // Seed 003: any other text is said in the lobby.
+      if (roomId === null) throw new AppError("BAD_INPUT", "join a room first");
+      return sendText(raw);
+    }
+    if (frame.chatmessage !== undefined) {
+      if (frame.roomid !== undefined && SeedId.parse(frame.roomid) !== roomId) {
+        throw new AppError("BAD_INPUT", `this socket is for room ${roomId}`);
+      }
+      return sendText(frame.chatmessage);
+    }
+    switch (type) {
+      case "join":
+      case "enter": {
+        const id = type === "join" ? SeedId.parse(frame.content) : Number(frame.roomid ?? Number.NaN);
+        if (type === "enter" && id === 0) return leave();
+        return joinAndFollow(SeedId.parse(id), wsFrame);
+      }
+      case "leave":
+        return leave();
+      case "message":
+        return sendText(frame.content ?? frame.text);
+      default:
+        throw new AppError(
+          "BAD_INPUT",
+          `unknown frame type "${String(frame.type)}": use join, leave, enter or message`,
+        );
+    }
+  }
+
+  /** Joins (public rooms, or private ones the caller was invited to) and follows from just before. */
+  async function joinAndFollow(id: number, format: (m: MessageOut) => unknown) {
+    const me = needActor();
+    const before = await rooms.getRoom(deps, me, id);
+    await rooms.joinRoom(deps, me, id);
+    follow(id, format, before.lastSeq);
+  }
+
+  async function leave() {
+    if (roomId === null) throw new AppError("BAD_INPUT", "you are in no room");
+    const left = roomId;
+    following?.abort();
+    roomId = null;
+    await rooms.leaveRoom(deps, needActor(), left);
+  }
+
+  // Frames are handled one at a time, in order (a join is done before the next message), and
+  // none is lost while the connection is still being set up.
+  const queue: string[] = [];
+  let handle: ((raw: string) => Promise<unknown>) | null = null;
+  let busy = false;
+  async function drain() {
+    if (busy || !handle) return;
+    busy = true;
+    for (let raw = queue.shift(); raw !== undefined; raw = queue.shift()) {
+      await handle(raw).catch(fail);
+    }
+    busy = false;
+  }
+  ws.on("message", (data) => {
+    queue.push(String(data));
+    void drain();
+  });
+
+  void (async () => {
+    const chatsWith = /^\/chats\/([^/]+)$/.exec(url.pathname)?.[1];
+    if (chatsWith !== undefined) {
+      // Seed 004: a direct conversation, raw text in, {from, body, sent_at} out.
+      const me = needActor();
+      const conversation = await direct.openDirect(deps, me, { username: decodeURIComponent(chatsWith) });
+      follow(conversation.room.id, (m) => ({
+        from: m.author?.username ?? names.systemUserName,
+        body: m.body,
+        sent_at: Math.floor(Date.parse(m.createdAt) / 1000),
+      }));
+      handle = sendText;
+    } else if (url.searchParams.has("room_id")) {
+      // Seed 002: one room, given in the URL.
+      await joinAndFollow(SeedId.parse(url.searchParams.get("room_id")), wsFrame);
+      handle = onWsFrame;
+    } else {
+      const lobby = await rooms.ensurePublicRoom(deps, LOBBY);
+      if (actor) await joinAndFollow(lobby.id, wsFrame);
+      else follow(lobby.id, wsFrame);
+      handle = onWsFrame;
+    }
+    await drain();
+  })().catch((error: unknown) => {
+    fail(error);
+    ws.close(1008, error instanceof AppError ? error.message.slice(0, 120) : "cannot open this conversation");
+  });
+}
+
+/** Who the upgrade says it is, if anybody: a bad token is refused rather than ignored. */
+export async function seedActor(deps: Deps, token: string | null): Promise<Actor | null> {
+  return token ? authenticate(deps, token) : null;
+}
