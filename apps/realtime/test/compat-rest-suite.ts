@@ -1,0 +1,496 @@
+import { request as httpRequest } from "node:http";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunningServer } from "./processes";
+
+/** Starts a Parley with an empty database of its own; `stop` stops it and throws the data away. */
+export type FreshParley = () => Promise<RunningServer>;
+
+/**
+ * The seed READMEs' requests, replayed as they are written (paths, verbs, headers, bodies), each
+ * seed against a Parley of its own, checking the response fields each README documents. Run in
+ * both ways to run: `start` gives a fresh Parley of that mode.
+ */
+export function seedRestConformance(mode: string, start: FreshParley) {
+  describe(`the seed REST endpoints (${mode})`, () => {
+    const servers: RunningServer[] = [];
+    const fresh = async () => {
+      const server = await start();
+      servers.push(server);
+      return server;
+    };
+    afterAll(async () => {
+      await Promise.all(servers.map((s) => s.stop()));
+    });
+
+    /** A curl-like call: method, path, headers and a body sent exactly as given (GET may carry one, as with curl -d). */
+    const call = (
+      server: RunningServer,
+      method: string,
+      path: string,
+      headers: Record<string, string> = {},
+      body?: string,
+    ) =>
+      new Promise<{ status: number; json: Record<string, unknown> & unknown[]; text: string }>((resolve, reject) => {
+        const length = body === undefined ? {} : { "Content-Length": String(Buffer.byteLength(body)) }; // as curl sends
+        const request = httpRequest(
+          `${server.url}${path}`,
+          { method, headers: { ...headers, ...length } },
+          (response) => {
+            let text = "";
+            response.on("data", (chunk: Buffer) => {
+              text += chunk.toString();
+            });
+            response.on("end", () => {
+              let json: unknown = null;
+              try {
+                json = JSON.parse(text);
+              } catch {}
+              resolve({ status: response.statusCode ?? 0, json: json as Record<string, unknown> & unknown[], text });
+            });
+          },
+        );
+        request.on("error", reject);
+        request.end(body);
+      });
+    const JSON_TYPE = { "Content-Type": "application/json" };
+
+    describe("seed 000 (chat-server v1)", () => {
+      let s: RunningServer;
+      beforeAll(async () => {
+        s = await fresh();
+      });
+
+      it("register, login (PUT), profile, change-name, create-room, join, invite", async () => {
+        const registered = await call(
+          s,
+          "POST",
+          "/register",
+          JSON_TYPE,
+          `{
+        "username": "user",
+        "email": "user@example.com",
+        "password": "password"
+    }`,
+        );
+        expect(registered.status).toBe(200);
+        expect(registered.json).toMatchObject({ id: 1, username: "user", email: "user@example.com" });
+
+        const login = await call(
+          s,
+          "PUT",
+          "/login",
+          JSON_TYPE,
+          `{
+        "email": "user@example.com",
+        "password": "password"
+    }`,
+        );
+        expect(login.status).toBe(200);
+        const token = login.json.token as string;
+        expect(token.split(".")).toHaveLength(3);
+
+        const profile = await call(s, "GET", "/profile", { Authorization: token });
+        expect(profile.json).toMatchObject({ id: 1, username: "user", email: "user@example.com" });
+
+        const renamed = await call(
+          s,
+          "PUT",
+          "/change-name",
+          { Authorization: token, ...JSON_TYPE },
+          `{
+        "username": "newname1234"
+    }`,
+        );
+        expect(renamed.status).toBe(200);
+        expect(renamed.json).toMatchObject({ username: "newname1234" });
+
+        const room = await call(
+          s,
+          "POST",
+          "/create-room",
+          { Authorization: token, ...JSON_TYPE },
+          `{
+    "name": "GeneralChat",
+    "is_private": false
+    }`,
+        );
+        expect(room.status).toBe(200);
+        expect(room.json).toMatchObject({ id: 1, name: "GeneralChat", is_private: false, creator: 1 });
+
+        const other = await call(s, "POST", "/register", JSON_TYPE, '{"username":"other","password":"password"}');
+        const otherToken = (await call(s, "PUT", "/login", JSON_TYPE, '{"username":"other","password":"password"}'))
+          .json.token as string;
+        const joined = await call(
+          s,
+          "PUT",
+          "/join",
+          { Authorization: otherToken, ...JSON_TYPE },
+          `{
+    "room_id": 1
+    }`,
+        );
+        expect(joined.status).toBe(200);
+
+        const secret = await call(
+          s,
+          "POST",
+          "/create-room",
+          { Authorization: token, ...JSON_TYPE },
+          '{"name":"Secret","is_private":true}',
+        );
+        const refused = await call(
+          s,
+          "PUT",
+          "/join",
+          { Authorization: otherToken, ...JSON_TYPE },
+          `{"room_id": ${secret.json.id}}`,
+        );
+        expect(refused.status).toBe(404);
+        const invited = await call(
+          s,
+          "PUT",
+          "/invite",
+          { Authorization: token, ...JSON_TYPE },
+          `{
+    "room_id": ${secret.json.id},
+    "user_id": ${other.json.id}
+    }`,
+        );
+        expect(invited.status).toBe(200);
+        expect(
+          (await call(s, "PUT", "/join", { Authorization: otherToken, ...JSON_TYPE }, `{"room_id": ${secret.json.id}}`))
+            .status,
+        ).toBe(200);
+        const notOwner = await call(
+          s,
+          "PUT",
+          "/invite",
+          { Authorization: otherToken, ...JSON_TYPE },
+          `{"room_id": 1, "user_id": 1}`,
+        );
+        expect(notOwner.status).toBe(403);
+        expect(notOwner.json.message).toMatch(/owner/);
+      });
+    });
+
+    describe("seed 001 (chat-server v2)", () => {
+      let s: RunningServer;
+      let token: string;
+      beforeAll(async () => {
+        s = await fresh();
+      });
+
+      it("capitalised fields, public profiles, rooms, room info", async () => {
+        expect(
+          (
+            await call(
+              s,
+              "POST",
+              "/register",
+              JSON_TYPE,
+              `{
+        "Username": "user",
+        "Email": "user@example.com",
+        "Password": "password"
+    }`,
+            )
+          ).status,
+        ).toBe(200);
+        token = (
+          await call(
+            s,
+            "PUT",
+            "/login",
+            JSON_TYPE,
+            `{
+        "Email": "user@example.com",
+        "Password": "password"
+    }`,
+          )
+        ).json.token as string;
+        const publicProfile = await call(s, "GET", "/profile/1");
+        expect(publicProfile.json).toMatchObject({ id: 1, username: "user" });
+        expect(publicProfile.text).not.toContain("user@example.com");
+
+        const renamed = await call(
+          s,
+          "PUT",
+          "/change-name",
+          { Authorization: token, ...JSON_TYPE },
+          `{
+        "NewName": "newname1234"
+    }`,
+        );
+        expect(renamed.json).toMatchObject({ username: "newname1234" });
+
+        const room = await call(
+          s,
+          "POST",
+          "/create-room",
+          { Authorization: token, ...JSON_TYPE },
+          `{
+        "Name": "GeneralChat",
+        "IsPrivate": false
+    }`,
+        );
+        expect(room.json).toMatchObject({ id: 1, name: "GeneralChat" });
+        expect(
+          (
+            await call(
+              s,
+              "PUT",
+              "/join",
+              { Authorization: token, ...JSON_TYPE },
+              `{
+        "RoomID": 1
+    }`,
+            )
+          ).status,
+        ).toBe(200);
+        expect(
+          (
+            await call(
+              s,
+              "PUT",
+              "/invite",
+              { Authorization: token, ...JSON_TYPE },
+              `{
+        "RoomID": 1,
+        "UID": 1
+    }`,
+            )
+          ).status,
+        ).toBe(200);
+        expect((await call(s, "GET", "/rooms", { Authorization: token })).json).toEqual([1]);
+        expect((await call(s, "GET", "/room/1")).json).toMatchObject({
+          id: 1,
+          name: "GeneralChat",
+          is_private: false,
+          creator: 1,
+        });
+      });
+
+      it("pages /messages/{roomId} back by LastID, 100 at a time, every message once", async () => {
+        for (let i = 1; i <= 250; i++) {
+          const sent = await fetch(`${s.url}/trpc/messages.send`, {
+            method: "POST",
+            headers: { authorization: token, ...JSON_TYPE },
+            body: JSON.stringify({ roomId: 1, text: `m${i}` }),
+          });
+          expect(sent.status).toBe(200);
+        }
+        const seen: string[] = [];
+        let lastId = 0;
+        for (;;) {
+          const page = await call(s, "GET", "/messages/1", { Authorization: token }, `{"LastID":${lastId}}`);
+          expect(page.status).toBe(200);
+          const items = page.json as unknown as { id: number; text: string }[];
+          expect(items.length).toBeLessThanOrEqual(100);
+          if (items.length === 0) break;
+          seen.push(...items.map((m) => m.text));
+          lastId = items.at(-1)?.id ?? 0;
+        }
+        const texts = seen.filter((t) => /^m\d+$/.test(t));
+        expect(texts).toEqual(Array.from({ length: 250 }, (_, i) => `m${250 - i}`));
+        const viaQuery = await call(s, "GET", `/messages/1?last_id=0`, { Authorization: token });
+        expect((viaQuery.json as unknown as unknown[]).length).toBe(100);
+      });
+    });
+
+    describe("seed 002 (real-time chat app server)", () => {
+      let s: RunningServer;
+      beforeAll(async () => {
+        s = await fresh();
+      });
+
+      it("signup, login, create and list chat rooms in gorm-style records", async () => {
+        const signup = await call(
+          s,
+          "POST",
+          "/v1/api/auth/signup",
+          JSON_TYPE,
+          `{
+    "user_name": "user",
+    "email": "email@mail.com",
+    "password": "pass"
+}`,
+        );
+        expect(signup.status).toBe(200);
+        expect(signup.json).toMatchObject({
+          user: { ID: 1, DeletedAt: null, UserName: "user", Email: "email@mail.com" },
+        });
+        const login = await call(
+          s,
+          "POST",
+          "/v1/api/auth/login",
+          JSON_TYPE,
+          `{
+    "email": "email@mail.com",
+    "password": "pass"
+}`,
+        );
+        expect(login.json).toMatchObject({ user: { ID: 1, UserName: "user" } });
+        const token = login.json.token as string;
+        const created = await call(
+          s,
+          "POST",
+          "/v1/api/chat/create",
+          { Authorization: `Bearer ${token}`, ...JSON_TYPE },
+          `{
+    "name": "Chat name"
+}`,
+        );
+        expect(created.json).toMatchObject({ chatRoom: { ID: 1, DeletedAt: null, name: "Chat name" } });
+        const listed = await call(s, "GET", "/v1/api/chat/rooms", { Authorization: `Bearer ${token}` });
+        expect(listed.json).toMatchObject({ chatRooms: [{ ID: 1, name: "Chat name" }] });
+      });
+    });
+
+    describe("seed 003 (ByteChat)", () => {
+      let s: RunningServer;
+      beforeAll(async () => {
+        s = await fresh();
+      });
+
+      it("register, login (POST), profile, and a logout that revokes the token on REST and tRPC", async () => {
+        const registered = await call(
+          s,
+          "POST",
+          "/register",
+          JSON_TYPE,
+          `{
+  "username": "alice",
+  "password": "123456"
+}`,
+        );
+        expect(registered.json).toMatchObject({ id: 1, username: "alice" });
+        const login = await call(
+          s,
+          "POST",
+          "/login",
+          JSON_TYPE,
+          `{
+  "username": "alice",
+  "password": "123456"
+}`,
+        );
+        const token = login.json.token as string;
+        expect((await call(s, "GET", "/profile", { Authorization: `Bearer ${token}` })).json).toMatchObject({
+          username: "alice",
+        });
+        expect((await call(s, "POST", "/logout", { Authorization: `Bearer ${token}` })).status).toBe(200);
+        const after = await call(s, "GET", "/profile", { Authorization: `Bearer ${token}` });
+        expect(after.status).toBe(401);
+        expect(after.json.message).toMatch(/session has ended/);
+        const trpc = await fetch(`${s.url}/trpc/auth.me`, { headers: { authorization: `Bearer ${token}` } });
+        expect(trpc.status).toBe(401);
+        expect((await call(s, "GET", "/profile", { Authorization: "Bearer forged.token.here" })).status).toBe(401);
+      });
+    });
+
+    describe("seed 004 (flash-chat-server)", () => {
+      let s: RunningServer;
+      beforeAll(async () => {
+        s = await fresh();
+      });
+
+      it("register with a name, login, and the user list", async () => {
+        const registered = await call(
+          s,
+          "POST",
+          "/register",
+          JSON_TYPE,
+          `{
+    "name":"Parsa",
+    "username":"apm",
+    "password":"secret"
+}`,
+        );
+        expect(registered.json).toMatchObject({
+          code: "200",
+          message: "welcome Parsa",
+          content: { token: expect.any(String) },
+        });
+        const login = await call(
+          s,
+          "POST",
+          "/login",
+          JSON_TYPE,
+          `{
+    "name":"Parsa",
+    "username":"apm",
+    "password":"secret"
+}`,
+        );
+        expect(login.json).toMatchObject({ code: "200", message: "", content: { token: expect.any(String) } });
+        await call(s, "POST", "/register", JSON_TYPE, '{"name":"Parham","username":"popo","password":"secret"}');
+        const listed = await call(s, "GET", "/users", {
+          Authorization: `Bearer ${(login.json.content as { token: string }).token}`,
+        });
+        expect(listed.json).toEqual({
+          code: "200",
+          message: "",
+          content: [
+            { name: "Parsa", username: "apm" },
+            { name: "Parham", username: "popo" },
+          ],
+        });
+      });
+    });
+
+    describe("bad input", () => {
+      let s: RunningServer;
+      let token: string;
+      beforeAll(async () => {
+        s = await fresh();
+        await call(s, "POST", "/register", JSON_TYPE, '{"username":"owner","password":"password"}');
+        token = (await call(s, "PUT", "/login", JSON_TYPE, '{"username":"owner","password":"password"}')).json
+          .token as string;
+        await call(s, "POST", "/create-room", { Authorization: token, ...JSON_TYPE }, '{"name":"Taken"}');
+      });
+
+      it("answers in words with the contract's statuses, and stores nothing", async () => {
+        const auth = { Authorization: token, ...JSON_TYPE };
+        const cases: [string, string, Record<string, string>, string | undefined, number, RegExp][] = [
+          ["POST", "/register", JSON_TYPE, "{not json", 400, /not valid JSON/],
+          ["POST", "/register", JSON_TYPE, '{"username":"x"}', 400, /password/],
+          ["POST", "/register", JSON_TYPE, '{"username":42,"password":"password"}', 400, /username/],
+          ["POST", "/register", JSON_TYPE, "[1,2]", 400, /JSON object/],
+          ["POST", "/register", JSON_TYPE, '{"username":"OWNER","password":"password"}', 409, /taken/],
+          [
+            "POST",
+            "/register",
+            JSON_TYPE,
+            JSON.stringify({ username: "big", password: "x".repeat(70_000) }),
+            413,
+            /over/,
+          ],
+          ["PUT", "/login", JSON_TYPE, '{"password":"password"}', 400, /email or a username/],
+          ["PUT", "/login", JSON_TYPE, '{"username":"owner","password":"wrong"}', 401, /wrong/],
+          ["GET", "/profile", {}, undefined, 401, /sign in/],
+          ["GET", "/profile/abc", {}, undefined, 400, /number/],
+          ["GET", "/profile/999", {}, undefined, 404, /not found/],
+          ["POST", "/create-room", auth, '{"name":"taken"}', 409, /already exists/],
+          ["POST", "/create-room", auth, '{"name":""}', 400, /name/],
+          ["POST", "/create-room", auth, '{"name":"ok","is_private":"yes"}', 400, /isprivate/],
+          ["PUT", "/join", auth, '{"room_id":"abc"}', 400, /roomid/],
+          ["PUT", "/join", auth, '{"room_id":999}', 404, /room was not found/],
+          ["PUT", "/invite", auth, '{"room_id":1,"user_id":999}', 404, /user was not found/],
+          ["GET", "/room/999", {}, undefined, 404, /room was not found/],
+          ["GET", "/messages/999", { Authorization: token }, undefined, 404, /room was not found/],
+          ["GET", "/messages/1", { Authorization: token }, '{"LastID":"x"}', 400, /lastid/],
+          ["DELETE", "/register", {}, undefined, 404, /nothing is served/],
+        ];
+        const before = (await call(s, "GET", "/v1/api/chat/rooms", { Authorization: token })).text;
+        for (const [method, path, headers, body, status, words] of cases) {
+          const response = await call(s, method, path, headers, body);
+          expect(response.status, `${method} ${path} ${body ?? ""}`.slice(0, 80)).toBe(status);
+          expect(response.json?.message, `${method} ${path} ${response.text}`).toMatch(words);
+        }
+        expect((await call(s, "GET", "/v1/api/chat/rooms", { Authorization: token })).text).toBe(before);
+        const users = await call(s, "GET", "/users", { Authorization: token });
+        expect((users.json.content as unknown[]).length).toBe(1);
+      });
+    });
+  });
+}
