@@ -438,6 +438,18 @@ export function seedRestConformance(mode: string, start: FreshParley) {
       });
     });
 
+    describe("OpenAPI", () => {
+      it("serves the document of every seed endpoint at /openapi.json", async () => {
+        const s = await fresh();
+        const document = await call(s, "GET", "/openapi.json");
+        expect(document.status).toBe(200);
+        expect(document.json).toMatchObject({ openapi: "3.1.0" });
+        expect(Object.keys(document.json.paths as object)).toEqual(
+          expect.arrayContaining(["/register", "/login", "/messages/{roomId}", "/v1/api/chat/rooms"]),
+        );
+      });
+    });
+
     describe("bad input", () => {
       let s: RunningServer;
       let token: string;

@@ -1,8 +1,9 @@
 export { normalizeKeys, SeedId } from "./fields";
+export { openApiDocument, SEED_ENDPOINTS } from "./openapi";
 export { createCompatRest } from "./rest";
 
 /** The paths the seed REST endpoints live at: the web app's pages never use these. */
 const COMPAT_PATHS =
-  /^\/(register|login|logout|profile|change-name|users|create-room|join|invite|rooms)$|^\/(profile|room|messages)\/[^/]+$|^\/v1\/api\//;
+  /^\/(register|login|logout|profile|change-name|users|create-room|join|invite|rooms|openapi\.json)$|^\/(profile|room|messages)\/[^/]+$|^\/v1\/api\//;
 
 export const isCompatPath = (pathname: string) => COMPAT_PATHS.test(pathname);

@@ -4,14 +4,25 @@ import { z } from "zod";
 import { tokenFromAuthorization } from "../context";
 import type { Actor, Deps } from "../deps";
 import { AppError, httpStatusOf, readableIssues } from "../errors";
-import { DisplayName, Email, Password, RoomName, Username } from "../schemas";
 import * as auth from "../services/auth";
 import * as invites from "../services/invites";
 import * as messages from "../services/messages";
 import * as profile from "../services/profile";
 import * as rooms from "../services/rooms";
 import * as users from "../services/users";
+import {
+  ChatCreateBody,
+  CreateRoomBody,
+  InviteBody,
+  LoginBody,
+  MessagesBody,
+  RegisterBody,
+  RenameBody,
+  RoomBody,
+  SignupBody,
+} from "./bodies";
 import { normalizeKeys, SeedId } from "./fields";
+import { openApiDocument } from "./openapi";
 import {
   chatRoomOf,
   profileOf,
@@ -21,27 +32,6 @@ import {
   seedMessageOf,
   seedUserOf,
 } from "./shapes";
-
-/** Bodies of the seed endpoints, by their normalized keys (see `normalizeKeys`). */
-const RegisterBody = z.object({
-  username: Username,
-  password: Password,
-  email: Email.optional(),
-  name: DisplayName.optional(),
-});
-const LoginBody = z
-  .object({
-    email: z.string().trim().max(254).optional(),
-    username: z.string().trim().max(254).optional(),
-    password: z.string().min(1).max(256),
-  })
-  .refine((b) => b.email || b.username, "give an email or a username");
-const SignupBody = z.object({ username: Username, email: Email, password: Password });
-const RenameBody = z.object({ username: Username });
-const CreateRoomBody = z.object({ name: RoomName, isprivate: z.boolean().default(false) });
-const RoomBody = z.object({ roomid: SeedId });
-const InviteBody = z.object({ roomid: SeedId, userid: SeedId });
-const MessagesBody = z.object({ lastid: z.coerce.number().int().min(0).default(0) });
 
 /** The largest request body a seed endpoint accepts. */
 const MAX_BODY_BYTES = 64 * 1024;
@@ -64,6 +54,7 @@ export function createCompatRest(deps: Deps) {
     return fail(c, 500, "something went wrong on our side");
   });
   app.notFound((c) => fail(c, 404, `nothing is served at ${c.req.method} ${c.req.path}`));
+  app.get("/openapi.json", (c) => c.json(openApiDocument()));
 
   app.use(
     bodyLimit({
@@ -188,7 +179,7 @@ export function createCompatRest(deps: Deps) {
     return c.json({ user: seedUserOf(session.user), token: session.token });
   });
   app.post("/v1/api/chat/create", async (c) => {
-    const { name } = await body(c, z.object({ name: RoomName }));
+    const { name } = await body(c, ChatCreateBody);
     return c.json({ chatRoom: chatRoomOf(await rooms.createRoom(deps, await actorOf(c), { name, isPrivate: false })) });
   });
   app.get("/v1/api/chat/rooms", async (c) => {

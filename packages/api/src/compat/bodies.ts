@@ -1,0 +1,25 @@
+import { z } from "zod";
+import { DisplayName, Email, Password, RoomName, Username } from "../schemas";
+import { SeedId } from "./fields";
+
+/** Bodies of the seed endpoints, by their normalized keys (see `normalizeKeys`). */
+export const RegisterBody = z.object({
+  username: Username,
+  password: Password,
+  email: Email.optional(),
+  name: DisplayName.optional(),
+});
+export const LoginBody = z
+  .object({
+    email: z.string().trim().max(254).optional(),
+    username: z.string().trim().max(254).optional(),
+    password: z.string().min(1).max(256),
+  })
+  .refine((b) => b.email || b.username, "give an email or a username");
+export const SignupBody = z.object({ username: Username, email: Email, password: Password });
+export const RenameBody = z.object({ username: Username });
+export const CreateRoomBody = z.object({ name: RoomName, isprivate: z.boolean().default(false) });
+export const RoomBody = z.object({ roomid: SeedId });
+export const InviteBody = z.object({ roomid: SeedId, userid: SeedId });
+export const ChatCreateBody = z.object({ name: RoomName });
+export const MessagesBody = z.object({ lastid: z.coerce.number().int().min(0).default(0) });
