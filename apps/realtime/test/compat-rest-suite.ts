@@ -1,5 +1,7 @@
+import { once } from "node:events";
 import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import type { RunningServer } from "./processes";
 
 /** Starts a Parley with an empty database of its own; `stop` stops it and throws the data away. */
@@ -384,6 +386,9 @@ export function seedRestConformance(mode: string, start: FreshParley) {
         expect(after.json.message).toMatch(/session has ended/);
         const trpc = await fetch(`${s.url}/trpc/auth.me`, { headers: { authorization: `Bearer ${token}` } });
         expect(trpc.status).toBe(401);
+        const socket = new WebSocket(`${s.url.replace("http", "ws")}/ws?token=${token}`);
+        const [, refused] = await once(socket, "unexpected-response");
+        expect((refused as { statusCode: number }).statusCode).toBe(401);
         expect((await call(s, "GET", "/profile", { Authorization: "Bearer forged.token.here" })).status).toBe(401);
       });
     });
