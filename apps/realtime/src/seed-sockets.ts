@@ -11,6 +11,9 @@ import { ZodError } from "zod";
 /** The public room that seed 003's broadcast-to-everyone WebSocket maps to. */
 export const LOBBY = "lobby";
 
+/** How many earlier messages a seed 004 chat shows when it opens. */
+const RECENT_DIRECT_MESSAGES = 50;
+
 export interface SeedNames {
   systemUserName: string;
   errorUserName: string;
@@ -188,11 +191,18 @@ export function seedConnection(deps: Deps, names: SeedNames, ws: WebSocket, req:
       // Seed 004: a direct conversation, raw text in, {from, body, sent_at} out.
       const me = needActor();
       const conversation = await direct.openDirect(deps, me, { username: decodeURIComponent(chatsWith) });
-      follow(conversation.room.id, (m) => ({
-        from: m.author?.username ?? names.systemUserName,
-        body: m.body,
-        sent_at: Math.floor(Date.parse(m.createdAt) / 1000),
-      }));
+      // Opening the chat shows its recent messages first, then new ones live: nothing sent just
+      // before (or while) the socket opened is missed.
+      const recent = Math.max(0, conversation.room.lastSeq - RECENT_DIRECT_MESSAGES);
+      follow(
+        conversation.room.id,
+        (m) => ({
+          from: m.author?.username ?? names.systemUserName,
+          body: m.body,
+          sent_at: Math.floor(Date.parse(m.createdAt) / 1000),
+        }),
+        recent,
+      );
       handle = sendText;
     } else if (url.searchParams.has("room_id")) {
       // Seed 002: one room, given in the URL.

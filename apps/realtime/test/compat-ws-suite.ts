@@ -57,7 +57,7 @@ export function seedWsConformance(mode: string, pair: ParleyPair) {
       const trpc = wsClient(b.url, ann.token);
       const heard = new Inbox<string>();
       trpc.client.events.room.subscribe(
-        { roomId: room.id },
+        { roomId: room.id, lastEventId: String(room.lastSeq) }, // from the start: no race with the first frames
         { onData: ({ data }) => (data.type === "message" ? heard.push(data.message.body) : undefined) },
       );
 
