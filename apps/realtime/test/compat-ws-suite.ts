@@ -101,14 +101,29 @@ export function seedWsConformance(mode: string, pair: ParleyPair) {
     it("seed 002 follows the room in its URL and sends chatMessage frames", async () => {
       const ann = await signUp();
       const room = await ann.http.rooms.create.mutate({ name: `v2-${randomBytes(3).toString("hex")}` });
+      const ben = await signUp();
+      const trpc = wsClient(a.url, ann.token);
+      const heard = new Inbox<string>();
+      trpc.client.events.room.subscribe(
+        { roomId: room.id, lastEventId: String(room.lastSeq) },
+        { onData: ({ data }) => (data.type === "message" ? heard.push(data.message.body) : undefined) },
+      );
       const client = await seedSocket(ws(b, `/ws?jwt=${ann.token}&room_id=${room.id}`));
+      const v0 = await seedSocket(ws(a, `/ws?token=${ben.token}`)); // a seed 000 client in the same room
+      v0.send(JSON.stringify({ type: "join", content: String(room.id) }));
+      await v0.next((f) => f.type === "system" && String(f.content).includes(ben.username), "its own join notice");
       client.send(JSON.stringify({ chatRoomId: room.id, chatMessage: "from seed 002" }));
       expect(await client.next((f) => f.chatMessage === "from seed 002", "its own message")).toMatchObject({
         chatRoomId: room.id,
       });
+      await v0.next((f) => f.content === "from seed 002", "002's message on 000");
+      v0.send(JSON.stringify({ type: "message", content: "from seed 000" }));
+      await client.next((f) => f.chatMessage === "from seed 000", "000's message on 002");
       await ann.http.messages.send.mutate({ roomId: room.id, text: "to seed 002" });
       await client.next((f) => f.chatMessage === "to seed 002", "a message from tRPC");
-      client.ws.close();
+      await heard.waitFor((all) => ["from seed 002", "from seed 000"].every((t) => all.includes(t)), "both over tRPC");
+      for (const c of [client, v0]) c.ws.close();
+      trpc.ws.close();
     });
 
     it("seed 003 broadcasts to everyone on /ws through the lobby, listeners need no token", async () => {
@@ -121,6 +136,16 @@ export function seedWsConformance(mode: string, pair: ParleyPair) {
       expect(await listener.next((f) => f.content === "hello everyone", "the broadcast")).toMatchObject({
         username: ann.username,
       });
+      // The lobby is a public room like any other: a seed 001 client can enter it by its id.
+      const { items } = await ann.http.rooms.public.query({ search: "lobby" });
+      const lobby = items.find((r) => r.name === "lobby");
+      const v1 = await seedSocket(ws(a, `/ws?token=${ann.token}`));
+      v1.send(JSON.stringify({ Type: "enter", RoomID: lobby?.id }));
+      v1.send(JSON.stringify({ Type: "message", Text: "from seed 001 in the lobby" }));
+      expect(await listener.next((f) => f.content === "from seed 001 in the lobby", "001 in the lobby")).toMatchObject({
+        username: ann.username,
+      });
+      v1.ws.close();
       listener.send("anonymous words");
       expect(await listener.next((f) => f.type === "error", "an error frame")).toMatchObject({ username: "error" });
       for (const s of [listener, speaker]) s.ws.close();
@@ -137,7 +162,24 @@ export function seedWsConformance(mode: string, pair: ParleyPair) {
       expect(Math.abs((received.sent_at as number) - Date.now() / 1000)).toBeLessThan(60);
       const conversations = await popo.http.direct.list.query();
       expect(conversations.map((c) => c.peer.username)).toEqual([apm.username]);
-      for (const s of [apmSide, popoSide]) s.ws.close();
+      const dm = conversations[0]?.room.id ?? 0;
+
+      // The same conversation through seed 001 frames and through tRPC.
+      const heard = new Inbox<string>();
+      const trpc = wsClient(a.url, apm.token);
+      trpc.client.events.room.subscribe(
+        { roomId: dm, lastEventId: "0" },
+        { onData: ({ data }) => (data.type === "message" ? heard.push(data.message.body) : undefined) },
+      );
+      const v1 = await seedSocket(ws(b, `/ws?token=${popo.token}`));
+      v1.send(JSON.stringify({ Type: "enter", RoomID: dm }));
+      v1.send(JSON.stringify({ Type: "message", Text: "from seed 001" }));
+      expect(await apmSide.next((f) => f.body === "from seed 001", "001's message on 004")).toMatchObject({
+        from: popo.username,
+      });
+      await heard.waitFor((all) => ["hello world!", "from seed 001"].every((t) => all.includes(t)), "both over tRPC");
+      for (const s of [apmSide, popoSide, v1]) s.ws.close();
+      trpc.ws.close();
     });
 
     it("answers bad frames from the error user, keeps the connection, and stores nothing", async () => {

@@ -39,8 +39,8 @@ export async function createRoom(deps: Deps, actor: Actor, input: CreateRoomInpu
  */
 export async function joinRoom(deps: Deps, actor: Actor, roomId: number): Promise<RoomOut> {
   const { room, role } = await accessRoom(deps.db, actor.userId, roomId);
+  if (role) return roomOutOf(room); // already in: a member may "join" its own direct conversation too
   if (room.kind === "direct") throw new AppError("BAD_INPUT", "a direct conversation cannot be joined");
-  if (role) return roomOutOf(room);
   return transact(deps, async (tx, emit) => {
     const becomesOwner = room.ownerId === null;
     const [joined] = await tx
