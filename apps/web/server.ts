@@ -5,7 +5,7 @@ import type { Duplex } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { ConfigError, createLogger, getProcessRuntime, loadApiConfig } from "@parley/api";
 import { createApiHandler } from "@parley/realtime/http";
-import { createRealtime, isRealtimePath, type Realtime } from "@parley/realtime/server";
+import { createRealtime, isRealtimePath, type Realtime, refuseUpgrade } from "@parley/realtime/server";
 import next from "next";
 import { loadWebServerEnv } from "./src/server-env";
 
@@ -79,7 +79,7 @@ async function main() {
     const pathname = (req.url ?? "/").split("?")[0] ?? "/";
     if (isRealtimePath(pathname)) {
       if (!realtime) {
-        refuse(socket, "404 Not Found", "WebSockets are served by the realtime process here (WEB_WEBSOCKET=off)");
+        refuseUpgrade(socket, 404, "WebSockets are served by the realtime process here (WEB_WEBSOCKET=off)");
         return;
       }
       track(socket, "realtime");
@@ -152,10 +152,6 @@ async function main() {
   }
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
-}
-
-function refuse(socket: Duplex, status: string, reason: string) {
-  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${reason}\n`);
 }
 
 main().catch((error: unknown) => {

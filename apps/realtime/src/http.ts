@@ -24,7 +24,7 @@ export function createApiHandler(deps: Deps, log: Logger): ApiHandler {
       if (error.code === "INTERNAL_SERVER_ERROR") log.error({ err: error, path }, "procedure failed");
     },
   });
-  const compat = getRequestListener(createCompatRest(deps).fetch);
+  const compat = getRequestListener(createCompatRest(deps, log).fetch);
   return (req, res) => {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     if (path.startsWith("/trpc/")) {

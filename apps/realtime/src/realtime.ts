@@ -1,4 +1,4 @@
-import type { IncomingMessage } from "node:http";
+import { type IncomingMessage, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import {
   type Actor,
@@ -16,7 +16,7 @@ import { TRPCError } from "@trpc/server";
 import { inArray } from "drizzle-orm";
 import { type WebSocket, WebSocketServer } from "ws";
 import type { RealtimeEnv } from "./env";
-import { type SeedNames, seedActor, seedConnection } from "./seed-sockets";
+import { type SeedNames, seedConnection } from "./seed-sockets";
 
 /** The largest frame a client may send: far above any valid request. */
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
@@ -50,6 +50,12 @@ interface Connection {
  * an Origin allowlist, frame and subscription limits, a cut-off for clients that stop reading,
  * and sockets closed within seconds when their token is revoked (on any instance) or expires.
  */
+/** Answers an upgrade request with a plain HTTP error instead of a WebSocket. */
+export function refuseUpgrade(socket: Duplex, status: number, reason: string) {
+  const statusText = STATUS_CODES[status] ?? "Error";
+  socket.end(`HTTP/1.1 ${status} ${statusText}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${reason}\n`);
+}
+
 const pathOf = (req: IncomingMessage) => (req.url ?? "/").split("?")[0] ?? "/";
 
 /** The WebSocket endpoints: tRPC at /trpc, and the seed protocols at /ws and /chats/{username}. */
@@ -103,10 +109,6 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
     } catch {
       return false;
     }
-  }
-
-  function reject(socket: Duplex, status: number, reason: string) {
-    socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${reason}\n`);
   }
 
   /** Sends through a gate: a client that has this much unsent is cut off instead of being buffered for. */
@@ -164,15 +166,16 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
 
   return {
     async handleUpgrade(req, socket, head) {
-      if (!originAllowed(req)) return reject(socket, 403, "Forbidden: this origin may not connect");
+      if (!originAllowed(req)) return refuseUpgrade(socket, 403, "Forbidden: this origin may not connect");
       const seed = pathOf(req) !== "/trpc";
       // The seed protocols authenticate at the upgrade; tRPC clients may do it in connectionParams.
       let actor: Actor | null = null;
       if (seed) {
         try {
-          actor = await seedActor(deps, tokenFromUpgrade(req));
+          const token = tokenFromUpgrade(req);
+          actor = token ? await authenticate(deps, token) : null; // a bad token is refused, not ignored
         } catch (error) {
-          return reject(socket, 401, error instanceof AppError ? error.message : "Unauthorized");
+          return refuseUpgrade(socket, 401, error instanceof AppError ? error.message : "Unauthorized");
         }
       }
       wss.handleUpgrade(req, socket, head, (ws) => {
@@ -183,7 +186,7 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
         guardBackpressure(ws);
         if (!seed) return onConnection(ws, req);
         if (actor) watchSession(connection, actor);
-        seedConnection(deps, names, ws, req, actor);
+        seedConnection({ deps, log, names }, ws, req, actor);
       });
     },
     get connections() {

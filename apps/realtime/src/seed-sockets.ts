@@ -1,12 +1,11 @@
 import type { IncomingMessage } from "node:http";
-import { type Actor, AppError, authenticate, type Deps } from "@parley/api";
+import { type Actor, AppError, type Deps, type Logger } from "@parley/api";
 import { roomChannel } from "@parley/api/bus";
 import { normalizeKeys, SeedId } from "@parley/api/compat";
-import { readableIssues } from "@parley/api/errors";
+import { publicError } from "@parley/api/errors";
 import { type MessageOut, MessageText } from "@parley/api/schemas";
 import { direct, live, messages, rooms } from "@parley/api/services";
 import type { WebSocket } from "ws";
-import { ZodError } from "zod";
 
 /** The public room that seed 003's broadcast-to-everyone WebSocket maps to. */
 export const LOBBY = "lobby";
@@ -17,6 +16,12 @@ const RECENT_DIRECT_MESSAGES = 50;
 export interface SeedNames {
   systemUserName: string;
   errorUserName: string;
+}
+
+export interface SeedSocketDeps {
+  deps: Deps;
+  log: Logger;
+  names: SeedNames;
 }
 
 /**
@@ -31,7 +36,12 @@ export interface SeedNames {
  *   (`{"from","body","sent_at"}` out).
  * Errors are answered with a frame from the error user; the connection stays open.
  */
-export function seedConnection(deps: Deps, names: SeedNames, ws: WebSocket, req: IncomingMessage, actor: Actor | null) {
+export function seedConnection(
+  { deps, log, names }: SeedSocketDeps,
+  ws: WebSocket,
+  req: IncomingMessage,
+  actor: Actor | null,
+) {
   const url = new URL(req.url ?? "/", "http://localhost");
   const closed = new AbortController();
   ws.once("close", () => closed.abort());
@@ -40,13 +50,8 @@ export function seedConnection(deps: Deps, names: SeedNames, ws: WebSocket, req:
 
   const send = (frame: unknown) => ws.send(JSON.stringify(frame));
   const fail = (error: unknown) => {
-    const message =
-      error instanceof AppError
-        ? error.message
-        : error instanceof ZodError
-          ? readableIssues(error)
-          : "something went wrong on our side";
-    if (!(error instanceof AppError || error instanceof ZodError)) console.error("[seed ws]", error);
+    const { message, ours } = publicError(error);
+    if (ours) log.error({ err: error, path: url.pathname }, "seed websocket frame failed");
     send({
       type: "error",
       Type: "error",
@@ -219,9 +224,4 @@ export function seedConnection(deps: Deps, names: SeedNames, ws: WebSocket, req:
     fail(error);
     ws.close(1008, error instanceof AppError ? error.message.slice(0, 120) : "cannot open this conversation");
   });
-}
-
-/** Who the upgrade says it is, if anybody: a bad token is refused rather than ignored. */
-export async function seedActor(deps: Deps, token: string | null): Promise<Actor | null> {
-  return token ? authenticate(deps, token) : null;
 }

@@ -1,5 +1,5 @@
 import type { TRPC_ERROR_CODE_KEY } from "@trpc/server";
-import type { ZodError } from "zod";
+import { ZodError } from "zod";
 
 /** The few ways a request can fail, in the words of the domain rather than of a transport. */
 export type AppErrorCode =
@@ -57,4 +57,15 @@ export function readableIssues(error: ZodError): string {
   return error.issues
     .map((issue) => (issue.path.length ? `${issue.path.join(".")}: ${issue.message}` : issue.message))
     .join("; ");
+}
+
+/**
+ * What a transport tells its client about an error: the HTTP status and the words. `ours` is true
+ * for anything that is not the client's mistake; the message then says nothing of the cause, which
+ * the transport logs instead.
+ */
+export function publicError(error: unknown): { status: number; message: string; ours: boolean } {
+  if (error instanceof AppError) return { status: httpStatusOf[error.code], message: error.message, ours: false };
+  if (error instanceof ZodError) return { status: 400, message: readableIssues(error), ours: false };
+  return { status: 500, message: "something went wrong on our side", ours: true };
 }

@@ -2,10 +2,11 @@ import { describe, expect, it } from "vitest";
 import { createMemoryBus } from "../src/bus";
 import { createCompatRest, isCompatPath, openApiDocument, SEED_ENDPOINTS } from "../src/compat";
 import type { Deps } from "../src/deps";
+import { createLogger } from "../src/logger";
 
 describe("the seed REST layer's OpenAPI document", () => {
   // Routing only: no request reaches a service here.
-  const app = createCompatRest({ bus: createMemoryBus() } as unknown as Deps);
+  const app = createCompatRest({ bus: createMemoryBus() } as unknown as Deps, createLogger("test", "silent"));
   const routes = app.routes
     .filter((r) => r.method !== "ALL" && r.path !== "/openapi.json")
     .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)/g, "{$1}")}`);

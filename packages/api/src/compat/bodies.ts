@@ -9,13 +9,15 @@ export const RegisterBody = z.object({
   email: Email.optional(),
   name: DisplayName.optional(),
 });
+/** Seeds log in with an e-mail or a username; either is Parley's `login`. */
 export const LoginBody = z
   .object({
     email: z.string().trim().max(254).optional(),
     username: z.string().trim().max(254).optional(),
     password: z.string().min(1).max(256),
   })
-  .refine((b) => b.email || b.username, "give an email or a username");
+  .refine((b) => b.email || b.username, "give an email or a username")
+  .transform((b) => ({ login: b.email || b.username || "", password: b.password }));
 export const SignupBody = z.object({ username: Username, email: Email, password: Password });
 export const RenameBody = z.object({ username: Username });
 export const CreateRoomBody = z.object({ name: RoomName, isprivate: z.boolean().default(false) });

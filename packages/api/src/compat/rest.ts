@@ -1,12 +1,14 @@
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { z } from "zod";
+import type { z } from "zod";
 import { tokenFromAuthorization } from "../context";
 import type { Actor, Deps } from "../deps";
-import { AppError, httpStatusOf, readableIssues } from "../errors";
+import { AppError, publicError } from "../errors";
+import type { Logger } from "../logger";
 import * as auth from "../services/auth";
 import * as invites from "../services/invites";
 import * as messages from "../services/messages";
+import { collectPages } from "../services/output";
 import * as profile from "../services/profile";
 import * as rooms from "../services/rooms";
 import * as users from "../services/users";
@@ -35,23 +37,20 @@ import {
 
 /** The largest request body a seed endpoint accepts. */
 const MAX_BODY_BYTES = 64 * 1024;
-/** `GET /users` answers at most this many users (the seed has no paging). */
-const MAX_USERS = 1000;
-
-type Env = { Variables: { body: Record<string, unknown> } };
+/** The most users or rooms a list answers (the seeds' lists have no paging). */
+const MAX_LISTED = 1000;
 
 /**
  * The seed servers' REST endpoints, at their paths, over the same services as tRPC: this file
  * only reads requests in the seeds' shapes and answers in theirs (see the README and COMPAT.md).
  */
-export function createCompatRest(deps: Deps) {
-  const app = new Hono<Env>();
+export function createCompatRest(deps: Deps, log: Logger) {
+  const app = new Hono();
 
   app.onError((error, c) => {
-    if (error instanceof AppError) return fail(c, httpStatusOf[error.code], error.message);
-    if (error instanceof z.ZodError) return fail(c, 400, readableIssues(error));
-    console.error("[compat] unexpected error", error);
-    return fail(c, 500, "something went wrong on our side");
+    const { status, message, ours } = publicError(error);
+    if (ours) log.error({ err: error, path: c.req.path }, "seed REST request failed");
+    return fail(c, status, message);
   });
   app.notFound((c) => fail(c, 404, `nothing is served at ${c.req.method} ${c.req.path}`));
   app.get("/openapi.json", (c) => c.json(openApiDocument()));
@@ -97,8 +96,7 @@ export function createCompatRest(deps: Deps) {
     });
   });
   const login = async (c: Context) => {
-    const input = await body(c, LoginBody);
-    const session = await auth.login(deps, { login: input.email || input.username || "", password: input.password });
+    const session = await auth.login(deps, await body(c, LoginBody));
     return c.json({ token: session.token, code: "200", message: "", content: { token: session.token } });
   };
   app.put("/login", login);
@@ -122,14 +120,9 @@ export function createCompatRest(deps: Deps) {
   // Seed 004: everybody, by name and username.
   app.get("/users", async (c) => {
     await actorOf(c);
-    const found: { name: string; username: string }[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await users.listUsers(deps, { limit: 100, cursor });
-      found.push(...page.items.map((u) => ({ name: u.displayName ?? u.username, username: u.username })));
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor && found.length < MAX_USERS);
-    return c.json({ code: "200", message: "", content: found.slice(0, MAX_USERS) });
+    const everybody = await collectPages((cursor) => users.listUsers(deps, { limit: 100, cursor }), MAX_LISTED);
+    const content = everybody.map((u) => ({ name: u.displayName ?? u.username, username: u.username }));
+    return c.json({ code: "200", message: "", content });
   });
 
   app.post("/create-room", async (c) => {
@@ -174,8 +167,7 @@ export function createCompatRest(deps: Deps) {
     return c.json({ user: seedUserOf(session.user), token: session.token });
   });
   app.post("/v1/api/auth/login", async (c) => {
-    const input = await body(c, LoginBody);
-    const session = await auth.login(deps, { login: input.email || input.username || "", password: input.password });
+    const session = await auth.login(deps, await body(c, LoginBody));
     return c.json({ user: seedUserOf(session.user), token: session.token });
   });
   app.post("/v1/api/chat/create", async (c) => {
@@ -183,16 +175,8 @@ export function createCompatRest(deps: Deps) {
     return c.json({ chatRoom: chatRoomOf(await rooms.createRoom(deps, await actorOf(c), { name, isPrivate: false })) });
   });
   app.get("/v1/api/chat/rooms", async (c) => {
-    const actor = await actorOf(c);
-    const seen = new Map<number, ReturnType<typeof chatRoomOf>>();
-    for (const room of await rooms.listMyRooms(deps, actor)) seen.set(room.id, chatRoomOf(room));
-    let cursor: string | undefined;
-    do {
-      const page = await rooms.listPublicRooms(deps, { limit: 100, cursor });
-      for (const room of page.items) seen.set(room.id, chatRoomOf(room));
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor && seen.size < MAX_USERS);
-    return c.json({ chatRooms: [...seen.values()].sort((a, b) => a.ID - b.ID) });
+    const visible = await rooms.listVisibleRooms(deps, await actorOf(c), MAX_LISTED);
+    return c.json({ chatRooms: visible.map(chatRoomOf) });
   });
 
   return app;

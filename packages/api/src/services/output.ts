@@ -65,3 +65,15 @@ export function keysetPage<Row, T>(
 
 /** Escapes LIKE wildcards so that a search for "50%" finds "50%" and not everything. */
 export const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/** Reads a keyset-paged list from its start, page after page, until it ends or holds `max` items. */
+export async function collectPages<T>(readPage: (cursor: string | undefined) => Promise<Page<T>>, max: number) {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await readPage(cursor);
+    items.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor && items.length < max);
+  return items.slice(0, max);
+}

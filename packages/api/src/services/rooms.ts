@@ -4,7 +4,7 @@ import type { Actor, Deps } from "../deps";
 import { AppError, isUniqueViolation } from "../errors";
 import type { CreateRoomInput, Page, RoomOut, SearchPageInput } from "../schemas";
 import { appendNotice } from "./messages";
-import { decodeCursor, keysetPage, likePattern, roomOutOf } from "./output";
+import { collectPages, decodeCursor, keysetPage, likePattern, roomOutOf } from "./output";
 import { accessRoom, requireMember } from "./room-access";
 import { transact } from "./transact";
 
@@ -112,6 +112,15 @@ export async function listMyRooms(deps: Deps, actor: Actor): Promise<RoomOut[]> 
     .where(and(eq(roomMembers.userId, actor.userId), eq(rooms.kind, "room")))
     .orderBy(asc(rooms.id));
   return rows.map((r) => roomOutOf(r.room));
+}
+
+/** Every room the caller may see, by id: the public ones and the caller's own (at most `max`). */
+export async function listVisibleRooms(deps: Deps, actor: Actor, max: number): Promise<RoomOut[]> {
+  const visible = new Map<number, RoomOut>();
+  for (const room of await listMyRooms(deps, actor)) visible.set(room.id, room);
+  const publicRooms = await collectPages((cursor) => listPublicRooms(deps, { limit: 100, cursor }), max);
+  for (const room of publicRooms) visible.set(room.id, room);
+  return [...visible.values()].sort((a, b) => a.id - b.id).slice(0, max);
 }
 
 /** Public rooms by name, optionally filtered by a piece of it. */
