@@ -5,8 +5,10 @@ import type { Duplex } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { ConfigError, createLogger, getProcessRuntime, loadApiConfig } from "@parley/api";
 import { createApiHandler } from "@parley/realtime/http";
+import { isOriginAllowed } from "@parley/realtime/origin";
 import { createRealtime, isRealtimePath, type Realtime, refuseUpgrade } from "@parley/realtime/server";
 import next from "next";
+import { deriveSessionSecret, sessionTokenReader } from "./src/auth/session-cookie";
 import { loadWebServerEnv } from "./src/server-env";
 
 type NextHandler = ReturnType<ReturnType<typeof next>["getRequestHandler"]>;
@@ -43,7 +45,14 @@ async function main() {
   // reaches this same instance through getProcessRuntime, never a second database or bus.
   const runtime = await getProcessRuntime(config, log);
   const realtime: Realtime | null = env.WEB_WEBSOCKET === "on" ? await createRealtime(runtime, env, config) : null;
-  const api = createApiHandler(runtime.deps, log);
+  const sessionSecret = env.NEXTAUTH_SECRET ?? deriveSessionSecret(config.auth.secret);
+  const api = createApiHandler(runtime.deps, log, {
+    sessionToken: sessionTokenReader({
+      secret: sessionSecret,
+      secure: env.NEXTAUTH_URL?.startsWith("https://") ?? false,
+      originAllowed: (req) => isOriginAllowed(req, env.ALLOWED_ORIGINS),
+    }),
+  });
 
   // Next attaches its own "upgrade" listener (HMR in development) to `httpServer`, or else to the
   // server of the first request it handles: a second listener beside ours on every upgrade. Give
@@ -109,6 +118,10 @@ async function main() {
   });
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : env.PORT;
+
+  // next-auth reads these from the environment (in Next's bundle); fill in the defaults once, here.
+  process.env.NEXTAUTH_SECRET = sessionSecret;
+  process.env.NEXTAUTH_URL = env.NEXTAUTH_URL ?? `http://${hostname}:${port}`;
 
   const app = next({ dev, dir, hostname, port, httpServer: nextUpgrades });
   try {

@@ -9,17 +9,29 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 
 export type ApiHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
 
+export interface ApiHandlerOptions {
+  /**
+   * Another way for tRPC over HTTP to learn the caller's token when there is no `Authorization`
+   * header: the web process reads it from the browser's session cookie.
+   */
+  sessionToken?: (req: IncomingMessage) => Promise<string | null>;
+}
+
 /**
  * tRPC over HTTP under `/trpc/`, the seed servers' REST endpoints at their own paths, and
  * `/healthz` for load balancers. Returns false for any other path, so that the caller can serve
  * it (the web app) or answer 404 (the realtime process).
  */
-export function createApiHandler(deps: Deps, log: Logger): ApiHandler {
+export function createApiHandler(deps: Deps, log: Logger, options: ApiHandlerOptions = {}): ApiHandler {
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: "/trpc/",
     maxBodySize: MAX_BODY_BYTES,
-    createContext: ({ req }) => createContext(deps, tokenFromAuthorization(req.headers.authorization)),
+    createContext: async ({ req }) =>
+      createContext(
+        deps,
+        tokenFromAuthorization(req.headers.authorization) ?? (await options.sessionToken?.(req)) ?? null,
+      ),
     onError: ({ error, path }) => {
       if (error.code === "INTERNAL_SERVER_ERROR") log.error({ err: error, path }, "procedure failed");
     },

@@ -16,6 +16,7 @@ import { TRPCError } from "@trpc/server";
 import { inArray } from "drizzle-orm";
 import { type WebSocket, WebSocketServer } from "ws";
 import type { RealtimeEnv } from "./env";
+import { isOriginAllowed } from "./origin";
 import { type SeedNames, seedConnection } from "./seed-sockets";
 
 /** The largest frame a client may send: far above any valid request. */
@@ -100,17 +101,6 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
     );
   }
 
-  function originAllowed(req: IncomingMessage): boolean {
-    const origin = req.headers.origin;
-    if (!origin) return true; // not a browser: it authenticates with its token
-    if (config.ALLOWED_ORIGINS.includes(origin)) return true;
-    try {
-      return new URL(origin).host === req.headers.host;
-    } catch {
-      return false;
-    }
-  }
-
   /** Sends through a gate: a client that has this much unsent is cut off instead of being buffered for. */
   function guardBackpressure(ws: WebSocket) {
     const send = ws.send.bind(ws) as (data: unknown, ...rest: unknown[]) => void;
@@ -166,7 +156,8 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
 
   return {
     async handleUpgrade(req, socket, head) {
-      if (!originAllowed(req)) return refuseUpgrade(socket, 403, "Forbidden: this origin may not connect");
+      if (!isOriginAllowed(req, config.ALLOWED_ORIGINS))
+        return refuseUpgrade(socket, 403, "Forbidden: this origin may not connect");
       const seed = pathOf(req) !== "/trpc";
       // The seed protocols authenticate at the upgrade; tRPC clients may do it in connectionParams.
       let actor: Actor | null = null;

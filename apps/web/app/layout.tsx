@@ -1,3 +1,5 @@
+import "@parley/ui/styles.css";
+import "./app.css";
 import type { Metadata, Viewport } from "next";
 import type { ReactNode } from "react";
 
@@ -6,22 +8,19 @@ export const metadata: Metadata = {
   description: "Parley is a self-hostable real-time chat server: public and private rooms, direct messages, history.",
 };
 
-export const viewport: Viewport = { width: "device-width", initialScale: 1 };
+export const viewport: Viewport = {
+  width: "device-width",
+  initialScale: 1,
+  themeColor: [
+    { media: "(prefers-color-scheme: light)", color: "#f6f7fb" },
+    { media: "(prefers-color-scheme: dark)", color: "#12141b" },
+  ],
+};
 
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
-      <body
-        style={{
-          margin: 0,
-          fontFamily: "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
-          lineHeight: 1.5,
-          color: "#111827",
-          background: "#f9fafb",
-        }}
-      >
-        {children}
-      </body>
+      <body>{children}</body>
     </html>
   );
 }

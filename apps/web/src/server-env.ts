@@ -1,9 +1,12 @@
 import { parseSettings } from "@parley/api";
 import { RealtimeEnv } from "@parley/realtime/env";
 import { z } from "zod";
+import { PublicEnv } from "./public-config";
+
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === "" ? undefined : v), schema.optional());
 
 /** Settings of `server.ts`, the web process: the pages, the API and (unless turned off) the WebSockets. */
-export const WebServerEnv = RealtimeEnv.extend({
+export const WebServerEnv = RealtimeEnv.extend(PublicEnv.shape).extend({
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   HOST: z.string().trim().min(1).default("0.0.0.0"),
   /**
@@ -13,6 +16,10 @@ export const WebServerEnv = RealtimeEnv.extend({
   WEB_WEBSOCKET: z.enum(["on", "off"]).default("on"),
   /** Next runs in development mode (compiling on demand, HMR) only when this says so explicitly. */
   NODE_ENV: z.string().optional(),
+  /** The address people reach the site at (next-auth's callbacks, secure cookies when https). Unset: http://localhost:PORT. */
+  NEXTAUTH_URL: optional(z.url("NEXTAUTH_URL must be a URL such as https://chat.example")),
+  /** Encrypts session cookies. Unset: derived from JWT_SECRET, so web processes sharing that agree. */
+  NEXTAUTH_SECRET: optional(z.string().min(32, "NEXTAUTH_SECRET must be at least 32 characters")),
 });
 export type WebServerEnv = z.infer<typeof WebServerEnv>;
 

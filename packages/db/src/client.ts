@@ -23,7 +23,9 @@ export interface DbHandle {
   close(): Promise<void>;
 }
 
-export const migrationsFolder = fileURLToPath(new URL("../drizzle", import.meta.url));
+// Built from the module's own path rather than `new URL("../drizzle", import.meta.url)`, which
+// bundlers (Next's, for the web app's server code) try to resolve as an asset of their own.
+export const migrationsFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "drizzle");
 
 /** Any number taken once: identifies Parley's migration lock among advisory locks. */
 const MIGRATION_LOCK_KEY = 727_539_001;

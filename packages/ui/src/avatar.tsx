@@ -5,7 +5,8 @@ export interface AvatarProps {
   name: string;
   /** Width and height in pixels. */
   size?: number;
-  className?: string;
+  /** Draws a small dot on the avatar when the person is online. */
+  online?: boolean;
 }
 
 /** Up to two initials: the first letters of the first two words, or the first two letters of one word. */
@@ -27,25 +28,14 @@ function hueOf(name: string): number {
   return hash;
 }
 
-/** A round badge with a person's initials. */
-export function Avatar({ name, size = 32, className }: AvatarProps) {
-  const style: CSSProperties = {
-    display: "inline-flex",
-    alignItems: "center",
-    justifyContent: "center",
-    flexShrink: 0,
-    width: size,
-    height: size,
-    borderRadius: "50%",
-    background: `hsl(${hueOf(name)} 55% 45%)`,
-    color: "#fff",
-    fontSize: Math.round(size * 0.4),
-    fontWeight: 600,
-    lineHeight: 1,
-    userSelect: "none",
-  };
+/** A round badge with a person's initials; decorative, since the name is always shown beside it. */
+export function Avatar({ name, size = 32, online }: AvatarProps) {
+  const style = {
+    "--pl-avatar-size": `${size}px`,
+    "--pl-avatar-hue": hueOf(name),
+  } as CSSProperties;
   return (
-    <span className={className} style={style} role="img" aria-label={name}>
+    <span className="pl-avatar" style={style} aria-hidden="true" data-online={online || undefined}>
       {initialsOf(name)}
     </span>
   );

@@ -1,3 +1,10 @@
 export { Avatar, type AvatarProps, initialsOf } from "./avatar";
-export { type MessageAuthor, MessageItem, type MessageItemProps, timeOf } from "./message-item";
+export { Composer, type ComposerProps } from "./composer";
+export { ConnectionBadge, type ConnectionState } from "./connection-badge";
+export type { LinkComponent } from "./link";
+export { LinkifiedText } from "./linkified-text";
+export { type MemberEntry, MemberList } from "./member-list";
+export { type MessageAuthor, MessageItem, type MessageItemProps, type MessageStatus, timeOf } from "./message-item";
 export { MessageList, type MessageListProps } from "./message-list";
+export { RoomList, type RoomListEntry, type RoomListProps, unreadLabel } from "./room-list";
+export { TypingIndicator, typingText } from "./typing-indicator";

@@ -1,17 +1,19 @@
 import type { Metadata } from "next";
-import Link from "next/link";
+import { redirect } from "next/navigation";
+import { HOME_PATH } from "@/auth/paths";
+import { currentSession } from "@/auth/session";
+import { AuthForm } from "@/client/auth-form";
+
+// Who is signed in decides: the form, or straight on to the chat.
+export const dynamic = "force-dynamic";
 
 export const metadata: Metadata = { title: "Sign in" };
 
-// Placeholder: the form arrives with the web UI.
-export default function SigninPage() {
+export default async function SigninPage() {
+  if (await currentSession()) redirect(HOME_PATH);
   return (
-    <main style={{ maxWidth: 640, margin: "0 auto", padding: "48px 16px" }}>
-      <h1>Sign in</h1>
-      <p>This page is not built yet.</p>
-      <p>
-        <Link href="/">Back to the start</Link> · <Link href="/signup">Create an account</Link>
-      </p>
+    <main className="auth-page">
+      <AuthForm mode="signin" />
     </main>
   );
 }

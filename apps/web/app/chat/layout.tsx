@@ -1,0 +1,20 @@
+import { redirect } from "next/navigation";
+import type { ReactNode } from "react";
+import { SIGN_IN_PATH } from "@/auth/paths";
+import { currentSession } from "@/auth/session";
+import { AppShell } from "@/client/app-shell";
+import { ChatProviders } from "@/client/providers";
+import { publicConfig } from "@/public-config";
+
+// Every page here depends on who is signed in.
+export const dynamic = "force-dynamic";
+
+export default async function ChatLayout({ children }: { children: ReactNode }) {
+  const session = await currentSession();
+  if (!session) redirect(SIGN_IN_PATH);
+  return (
+    <ChatProviders viewer={session.user} apiToken={session.apiToken} realtimeUrl={publicConfig().realtimeUrl}>
+      <AppShell>{children}</AppShell>
+    </ChatProviders>
+  );
+}

@@ -1,0 +1,22 @@
+import Link from "next/link";
+
+export default function ChatHome() {
+  return (
+    <section className="page chat-home">
+      <h1>Welcome to Parley</h1>
+      <p>Pick a conversation on the left, or start one:</p>
+      <ul className="chat-home-actions">
+        <li>
+          <Link className="pl-button pl-button-primary" href="/chat/browse">
+            Find or create a room
+          </Link>
+        </li>
+        <li>
+          <Link className="pl-button" href="/chat/people">
+            Message someone
+          </Link>
+        </li>
+      </ul>
+    </section>
+  );
+}

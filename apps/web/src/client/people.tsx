@@ -1,0 +1,92 @@
+"use client";
+
+import { Avatar } from "@parley/ui";
+import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+import { roomHref } from "./app-shell";
+import { messageOf } from "./errors";
+import { useViewer } from "./session-context";
+import { useTRPC } from "./trpc";
+import { useDebounced } from "./use-debounced";
+
+/** The user directory: find someone and start (or reopen) a direct conversation. */
+export function People() {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const queryClient = useQueryClient();
+  const viewer = useViewer();
+  const [search, setSearch] = useState("");
+  const term = useDebounced(search.trim());
+  const people = useInfiniteQuery(
+    trpc.users.list.infiniteQueryOptions(
+      { search: term || undefined, limit: 30 },
+      { getNextPageParam: (page) => page.nextCursor ?? undefined },
+    ),
+  );
+  const open = useMutation(
+    trpc.direct.open.mutationOptions({
+      onSuccess: (conversation) => {
+        void queryClient.invalidateQueries({ queryKey: trpc.direct.list.queryKey() });
+        router.push(roomHref(conversation.room.id));
+      },
+    }),
+  );
+  const items = (people.data?.pages.flatMap((page) => page.items) ?? []).filter((user) => user.id !== viewer.id);
+
+  return (
+    <section className="page">
+      <h1>People</h1>
+      <div className="pl-field">
+        <label htmlFor="people-search">Search people</label>
+        <input
+          id="people-search"
+          type="search"
+          className="pl-input"
+          value={search}
+          maxLength={64}
+          onChange={(event) => setSearch(event.target.value)}
+        />
+      </div>
+      {open.isError ? (
+        <p className="pl-alert" role="alert">
+          {messageOf(open.error)}
+        </p>
+      ) : null}
+      <ul className="card-list">
+        {items.map((user) => (
+          <li key={user.id} className="card">
+            <Avatar name={user.displayName ?? user.username} />
+            <span className="card-title">
+              {user.displayName ?? user.username}
+              {user.displayName ? <span className="card-meta"> @{user.username}</span> : null}
+            </span>
+            <button
+              type="button"
+              className="pl-button"
+              onClick={() => open.mutate({ user: { userId: user.id } })}
+              disabled={open.isPending}
+              aria-label={`Message ${user.username}`}
+            >
+              Message
+            </button>
+          </li>
+        ))}
+      </ul>
+      {people.isPending ? <p className="pl-hint">Loading…</p> : null}
+      {!people.isPending && items.length === 0 ? (
+        <p className="pl-hint">{term ? `No one matches “${term}”.` : "No one else is here yet."}</p>
+      ) : null}
+      {people.hasNextPage ? (
+        <button
+          type="button"
+          className="pl-button"
+          onClick={() => people.fetchNextPage()}
+          disabled={people.isFetchingNextPage}
+        >
+          More people
+        </button>
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,235 @@
+"use client";
+
+import { MAX_MESSAGE_LENGTH } from "@parley/api/schemas";
+import { Composer, type MemberEntry, MemberList, MessageItem, MessageList, TypingIndicator } from "@parley/ui";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
+import { messageOf } from "./errors";
+import { useViewer } from "./session-context";
+import { useTRPC } from "./trpc";
+import { type Outgoing, useRoomTimeline } from "./use-room-timeline";
+
+/** How often "is typing" is sent again while the person keeps typing (the server's notice lasts 5 s). */
+const TYPING_EVERY_MS = 3000;
+/** A message by the same author this soon after the previous one is drawn without the name again. */
+const CONTINUED_MS = 5 * 60_000;
+
+/** One conversation: its messages live, history on scroll-back, members, invite and leave. */
+export function RoomView({ roomId }: { roomId: number }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const queryClient = useQueryClient();
+  const viewer = useViewer();
+  const room = useQuery(trpc.rooms.get.queryOptions({ roomId }, { retry: false }));
+  const members = useQuery(trpc.rooms.members.queryOptions({ roomId }, { enabled: room.isSuccess }));
+  const directs = useQuery(trpc.direct.list.queryOptions(undefined, { enabled: room.data?.kind === "direct" }));
+  const refreshMembers = useCallback(
+    () => void queryClient.invalidateQueries({ queryKey: trpc.rooms.members.queryKey({ roomId }) }),
+    [queryClient, trpc, roomId],
+  );
+  const timeline = useRoomTimeline(roomId, room.isSuccess, refreshMembers);
+
+  const markRead = useMutation(trpc.rooms.markRead.mutationOptions());
+  const newestSeq = timeline.messages.at(-1)?.seq;
+  const { mutate: markReadMutate } = markRead;
+  useEffect(() => {
+    if (newestSeq === undefined) return;
+    const mark = () => document.visibilityState === "visible" && markReadMutate({ roomId, seq: newestSeq });
+    mark();
+    document.addEventListener("visibilitychange", mark);
+    return () => document.removeEventListener("visibilitychange", mark);
+  }, [roomId, newestSeq, markReadMutate]);
+
+  const typing = useMutation(trpc.events.typing.mutationOptions());
+  const lastTyping = useRef(0);
+  const onTyping = useCallback(() => {
+    const now = Date.now();
+    if (now - lastTyping.current < TYPING_EVERY_MS) return;
+    lastTyping.current = now;
+    typing.mutate({ roomId });
+  }, [typing, roomId]);
+
+  const leave = useMutation(
+    trpc.rooms.leave.mutationOptions({
+      onSuccess: () => {
+        void queryClient.invalidateQueries({ queryKey: trpc.rooms.mine.queryKey() });
+        router.push("/chat");
+      },
+    }),
+  );
+
+  if (room.isError) {
+    return (
+      <section className="page">
+        <h1>This conversation is not open to you</h1>
+        <p className="pl-alert" role="alert">
+          {messageOf(room.error)}
+        </p>
+        <p>
+          <Link href="/chat/browse">Browse public rooms</Link>
+        </p>
+      </section>
+    );
+  }
+
+  const peer = directs.data?.find((direct) => direct.room.id === roomId)?.peer;
+  const isDirect = room.data?.kind === "direct";
+  const title = isDirect
+    ? peer
+      ? (peer.displayName ?? peer.username)
+      : "Direct conversation"
+    : (room.data?.name ?? "…");
+  const isOwner = room.data?.ownerId === viewer.id;
+  const memberEntries: MemberEntry[] = (members.data ?? []).map((member) => ({
+    id: member.user.id,
+    username: member.user.username,
+    displayName: member.user.displayName,
+    role: member.role,
+    online: timeline.online.has(member.user.id),
+  }));
+  const typingNames = timeline.typing.map((typist) => typist.username);
+
+  return (
+    <div className="room">
+      <header className="room-header">
+        <div className="room-title">
+          <h1>{title}</h1>
+          <p className="room-meta">
+            {isDirect ? "Direct conversation" : room.data?.isPrivate ? "Private room" : "Public room"}
+            {memberEntries.length > 0 ? ` · ${timeline.online.size} of ${memberEntries.length} online` : ""}
+          </p>
+        </div>
+        {room.data && !isDirect ? (
+          <button
+            type="button"
+            className="pl-button pl-button-danger"
+            onClick={() => leave.mutate({ roomId })}
+            disabled={leave.isPending}
+          >
+            Leave room
+          </button>
+        ) : null}
+      </header>
+      {leave.isError ? (
+        <p className="pl-alert room-alert" role="alert">
+          {messageOf(leave.error)}
+        </p>
+      ) : null}
+      <div className="room-body">
+        <section className="room-conversation">
+          {timeline.error ? (
+            <p className="pl-alert room-alert" role="alert">
+              {timeline.error}
+            </p>
+          ) : null}
+          <MessageList
+            label="Chat history"
+            firstKey={timeline.messages[0]?.seq}
+            lastKey={`${newestSeq}:${timeline.outgoing.length}`}
+            hasOlder={timeline.hasOlder}
+            loadingOlder={timeline.loadingOlder}
+            onReachTop={timeline.loadOlder}
+            empty={timeline.startAfter === null ? "Loading…" : "No messages yet. Say hello!"}
+          >
+            {timeline.messages.map((message, index) => {
+              const previous = timeline.messages[index - 1];
+              const continued =
+                previous !== undefined &&
+                previous.kind === "text" &&
+                message.kind === "text" &&
+                previous.author?.id === message.author?.id &&
+                Date.parse(message.createdAt) - Date.parse(previous.createdAt) < CONTINUED_MS;
+              return (
+                <MessageItem
+                  key={message.seq}
+                  {...message}
+                  own={message.author?.id === viewer.id}
+                  continued={continued}
+                />
+              );
+            })}
+            {timeline.outgoing.map((outgoing) => (
+              <OutgoingItem key={outgoing.clientId} outgoing={outgoing} onRetry={timeline.retry} />
+            ))}
+          </MessageList>
+          <TypingIndicator names={typingNames} />
+          <Composer
+            onSend={timeline.send}
+            onTyping={onTyping}
+            maxLength={MAX_MESSAGE_LENGTH}
+            disabled={!room.isSuccess}
+            placeholder={room.data ? `Message ${isDirect ? title : `#${title}`}` : undefined}
+          />
+        </section>
+        <aside className="room-members" aria-label="Members">
+          <h2>Members</h2>
+          <MemberList members={memberEntries} />
+          {isOwner && !isDirect ? <InviteForm roomId={roomId} onInvited={refreshMembers} /> : null}
+        </aside>
+      </div>
+    </div>
+  );
+}
+
+function OutgoingItem({ outgoing, onRetry }: { outgoing: Outgoing; onRetry: (clientId: string) => void }) {
+  const viewer = useViewer();
+  return (
+    <MessageItem
+      kind="text"
+      author={{ id: viewer.id, username: viewer.username, displayName: null }}
+      body={outgoing.text}
+      createdAt={outgoing.createdAt}
+      own
+      status={outgoing.status}
+      error={outgoing.error}
+      onRetry={() => onRetry(outgoing.clientId)}
+    />
+  );
+}
+
+function InviteForm({ roomId, onInvited }: { roomId: number; onInvited: () => void }) {
+  const trpc = useTRPC();
+  const [done, setDone] = useState<string | null>(null);
+  const invite = useMutation(
+    trpc.invites.create.mutationOptions({
+      onSuccess: (member) => {
+        setDone(`${member.user.username} is now a member.`);
+        onInvited();
+      },
+    }),
+  );
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const username = String(new FormData(form).get("username") ?? "").trim();
+    if (!username) return;
+    setDone(null);
+    invite.mutate({ roomId, user: { username } }, { onSuccess: () => form.reset() });
+  }
+  return (
+    <form className="invite-form" onSubmit={submit}>
+      <h3>Invite someone</h3>
+      <div className="pl-field">
+        <label htmlFor="invite-username">Username</label>
+        <div className="inline-field">
+          <input id="invite-username" name="username" className="pl-input" autoComplete="off" required maxLength={32} />
+          <button type="submit" className="pl-button" disabled={invite.isPending}>
+            Invite
+          </button>
+        </div>
+      </div>
+      {invite.isError ? (
+        <p className="pl-field-error" role="alert">
+          {messageOf(invite.error)}
+        </p>
+      ) : null}
+      {done ? (
+        <p className="pl-hint" role="status">
+          {done}
+        </p>
+      ) : null}
+    </form>
+  );
+}
