@@ -1,0 +1,46 @@
+import { expect, test } from "./fixtures";
+import {
+  conversationLink,
+  expectConnected,
+  expectMessages,
+  roomIdOf,
+  sendMessage,
+  sidebarList,
+  signUp,
+  snap,
+  uniqueName,
+} from "./parley-ui";
+
+test("a direct conversation started from People reaches the peer with an unread badge", async ({
+  page: alice,
+  newPage,
+}) => {
+  const bob = await newPage();
+  const aliceName = uniqueName("alice");
+  const bobName = uniqueName("bob");
+  await signUp(alice, aliceName);
+  await signUp(bob, bobName);
+  await expectConnected(bob);
+
+  await alice.getByRole("link", { name: "People" }).click();
+  await expect(alice).toHaveURL(/\/chat\/people$/);
+  await alice.getByLabel("Search people").fill(bobName);
+  await snap(alice, "people");
+  await alice.getByRole("button", { name: `Message ${bobName}`, exact: true }).click();
+  const roomId = await roomIdOf(alice);
+  await expect(alice.getByRole("heading", { level: 1 })).toHaveText(bobName);
+  const text = `psst ${bobName}, a word in private`;
+  await sendMessage(alice, text);
+
+  const entry = conversationLink(sidebarList(bob, "Direct messages"), aliceName);
+  await expect(entry.getByLabel("1 unread", { exact: true })).toBeVisible();
+  await entry.click();
+  expect(await roomIdOf(bob)).toBe(roomId);
+  await expect(bob.getByRole("heading", { level: 1 })).toHaveText(aliceName);
+  await expectMessages(bob, [text]);
+
+  await alice.getByRole("link", { name: "Profile" }).click();
+  await expect(alice).toHaveURL(/\/chat\/profile$/);
+  await expect(alice.getByLabel("Display name", { exact: true })).toBeVisible();
+  await snap(alice, "profile");
+});

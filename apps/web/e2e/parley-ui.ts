@@ -1,0 +1,127 @@
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import { expect, type Locator, type Page, test } from "@playwright/test";
+
+/**
+ * What a person does and sees in Parley's web UI, through the roles, labels and routes of the UI
+ * contract only (issue 5): no CSS classes, no test ids.
+ */
+
+export const PASSWORD = "correct horse battery";
+
+/** A username nobody else in this run has (2–32 letters and digits). */
+export const uniqueName = (prefix: string) => `${prefix}${randomBytes(4).toString("hex")}`;
+
+export const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** Text that starts with `text`: entries' accessible names start with the room's or person's name. */
+export const startingWith = (text: string) => new RegExp(`^${escapeRegExp(text)}`);
+
+/** Saves a screenshot of a main screen to test-results/screens/<name>.png, kept with the run's artifacts. */
+export async function snap(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(test.info().project.outputDir, "screens", `${name}.png`), fullPage: true });
+}
+
+export async function signUp(page: Page, username: string, password = PASSWORD): Promise<void> {
+  await page.goto("/signup");
+  await page.getByLabel("Username", { exact: true }).fill(username);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page).toHaveURL(/\/chat$/);
+}
+
+export async function signIn(page: Page, login: string, password = PASSWORD): Promise<void> {
+  await page.goto("/signin");
+  await page.getByLabel("Username", { exact: true }).fill(login);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+/**
+ * The page's alerts, except Next's route announcer (a `role="alert"` of its own that reads out the
+ * title after each client-side navigation).
+ */
+export const alerts = (page: Page) => page.getByRole("alert").and(page.locator(":not(#__next-route-announcer__)"));
+
+/** The header's connection badge. */
+export const connectionBadge = (page: Page) => page.getByRole("status", { name: "Connection" });
+
+export async function expectConnected(page: Page, timeout?: number): Promise<void> {
+  const badge = connectionBadge(page);
+  await expect(badge).toHaveAttribute("data-state", "connected", { timeout });
+  await expect(badge).toHaveText("Connected");
+}
+
+export async function expectReconnecting(page: Page): Promise<void> {
+  const badge = connectionBadge(page);
+  await expect(badge).toHaveAttribute("data-state", "reconnecting");
+  await expect(badge).toHaveText("Reconnecting…");
+}
+
+export const sidebar = (page: Page) => page.getByRole("navigation", { name: "Conversations" });
+
+/** The sidebar list under a heading (`Rooms` or `Direct messages`): the first list after it. */
+export const sidebarList = (page: Page, heading: "Rooms" | "Direct messages") =>
+  sidebar(page)
+    .getByRole("heading", { name: heading, exact: true })
+    .locator("xpath=following::*[self::ul or self::ol or @role='list'][1]");
+
+/** A conversation's entry in a sidebar list: a link whose name starts with the room's (or person's) name. */
+export const conversationLink = (list: Locator, name: string) => list.getByRole("link", { name: startingWith(name) });
+
+/** The room id in the page's URL, /chat/rooms/{id}, once the page is there. */
+export async function roomIdOf(page: Page): Promise<number> {
+  await expect(page).toHaveURL(/\/chat\/rooms\/\d+$/);
+  return Number(new URL(page.url()).pathname.split("/").pop());
+}
+
+/** Creates a room on the browse page and lands in it; returns its id. */
+export async function createRoom(page: Page, name: string, options: { private?: boolean } = {}): Promise<number> {
+  await page.getByRole("link", { name: "Browse rooms" }).click();
+  await expect(page).toHaveURL(/\/chat\/browse$/);
+  await page.getByLabel("Room name", { exact: true }).fill(name);
+  if (options.private) await page.getByLabel("Private", { exact: true }).check();
+  await page.getByRole("button", { name: "Create room" }).click();
+  const id = await roomIdOf(page);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(name);
+  return id;
+}
+
+/** Finds a public room on the browse page by its (unique) name, joins it and opens it. */
+export async function joinRoom(page: Page, name: string): Promise<number> {
+  await page.getByRole("link", { name: "Browse rooms" }).click();
+  await expect(page).toHaveURL(/\/chat\/browse$/);
+  await page.getByLabel("Search rooms").fill(name);
+  await page.getByRole("button", { name: "Join" }).click();
+  await page.getByRole("link", { name: "Open" }).click();
+  const id = await roomIdOf(page);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(name);
+  return id;
+}
+
+export const messageLog = (page: Page) => page.getByRole("log", { name: "Messages" });
+
+/** The text messages in the room's log, oldest first (system notices left out). */
+export const textMessages = (page: Page) => messageLog(page).locator('li[data-kind="text"]');
+
+export const composer = (page: Page) => page.getByRole("textbox", { name: "Message", exact: true });
+
+/** Sends with the Send button, or with Enter in the composer; resolves once the message shows in the log. */
+export async function sendMessage(page: Page, text: string, how: "button" | "enter" = "button"): Promise<void> {
+  await composer(page).fill(text);
+  if (how === "enter") await composer(page).press("Enter");
+  else await page.getByRole("button", { name: "Send" }).click();
+  await expect(textMessages(page).filter({ hasText: text })).toHaveCount(1);
+}
+
+/**
+ * The log shows exactly these text messages, in this order, each once, none still pending or
+ * failed. (Each message is matched by its body: the entry also carries the author and the time.)
+ */
+export async function expectMessages(page: Page, bodies: string[]): Promise<void> {
+  const expected = bodies.map((body) => new RegExp(escapeRegExp(body)));
+  await expect(textMessages(page)).toHaveText(expected);
+  await expect(messageLog(page).locator('li[data-status="pending"], li[data-status="failed"]')).toHaveCount(0);
+  // Again once settled: an optimistic entry and its confirmed copy must not both remain.
+  await expect(textMessages(page)).toHaveText(expected);
+}

@@ -1,0 +1,169 @@
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createTestDatabase, testRedisUrl } from "@parley/db/testing";
+import { freePort, type RunningServer, startRealtime, startServer } from "@parley/realtime/testing";
+
+/** Every process of a stack signs and checks tokens (and next-auth its cookies) with this. */
+const JWT_SECRET = "an end-to-end test secret, 32 bytes or more";
+
+/** What every process of a stack is started with, whatever the environment of the test run holds. */
+const common = {
+  NODE_ENV: "production",
+  HOST: "127.0.0.1",
+  JWT_SECRET,
+  // Logouts reach open sockets through the bus at once; this is the slower check behind it.
+  SESSION_CHECK_MS: "500",
+  NEXT_TELEMETRY_DISABLED: "1",
+  LOG_LEVEL: "info",
+};
+
+/** The realtime process of a scaled stack, which a test may stop and start again on the same port. */
+export interface RealtimeControl {
+  /** `http://127.0.0.1:<port>`; the browser opens `ws://127.0.0.1:<port>/trpc`. */
+  readonly url: string;
+  readonly running: boolean;
+  /** SIGTERM (clients are asked to reconnect) or SIGKILL (connections simply drop); resolves once it exited. */
+  stop(signal?: "SIGTERM" | "SIGKILL"): Promise<void>;
+  /** Starts it again on the same port; resolves once it listens. */
+  start(): Promise<void>;
+  restart(signal?: "SIGTERM" | "SIGKILL"): Promise<void>;
+  /** Everything the realtime process printed, across restarts. */
+  output(): string;
+}
+
+export interface Stack {
+  mode: "scaled" | "all-in-one";
+  /** The web process, where the browser goes: `http://127.0.0.1:<port>`. */
+  webUrl: string;
+  /** The separate realtime process (scaled mode); null when the web process serves WebSockets itself. */
+  realtime: RealtimeControl | null;
+  /** Everything the web process printed. */
+  webOutput(): string;
+  stop(): Promise<void>;
+}
+
+/** Two free ports that are not the same one. */
+async function twoPorts(): Promise<[number, number]> {
+  const first = await freePort();
+  let second = await freePort();
+  while (second === first) second = await freePort();
+  return [first, second];
+}
+
+const startWeb = (port: number, env: Record<string, string>) =>
+  startServer("apps/web/server.ts", {
+    ...common,
+    PORT: String(port),
+    NEXTAUTH_URL: `http://127.0.0.1:${port}`,
+    ...env,
+  });
+
+/**
+ * The scaled topology, as real processes: a fresh PostgreSQL database, the shared Redis under a
+ * prefix of this stack's own, one web process (production build, no WebSockets) and one realtime
+ * process that the browser reaches through `REALTIME_PUBLIC_URL`.
+ */
+export async function startScaledStack(): Promise<Stack> {
+  const database = await createTestDatabase("postgres");
+  const [webPort, realtimePort] = await twoPorts();
+  const shared = {
+    DATABASE_URL: database.url,
+    REDIS_URL: testRedisUrl,
+    REDIS_PREFIX: `e2e${randomBytes(4).toString("hex")}:`,
+  };
+  const realtimeEnv = {
+    ...common,
+    ...shared,
+    REALTIME_PORT: String(realtimePort),
+    ALLOWED_ORIGINS: `http://127.0.0.1:${webPort}`,
+  };
+
+  let realtime: RunningServer | null = null;
+  let realtimeOutput = "";
+  const stopRealtime = async (signal: "SIGTERM" | "SIGKILL" = "SIGTERM") => {
+    const current = realtime;
+    if (!current) return;
+    realtime = null;
+    const exited = current.process.exitCode !== null || current.process.signalCode !== null;
+    if (!exited) {
+      await new Promise<void>((resolve) => {
+        current.process.once("exit", () => resolve());
+        current.process.kill(signal);
+      });
+    }
+    realtimeOutput += current.output();
+  };
+  const startRealtimeProcess = async () => {
+    if (realtime) throw new Error("the realtime process is already running");
+    realtime = await startRealtime(realtimeEnv);
+  };
+
+  let web: RunningServer | null = null;
+  try {
+    [web] = await Promise.all([
+      startWeb(webPort, {
+        ...shared,
+        WEB_WEBSOCKET: "off",
+        REALTIME_PUBLIC_URL: `ws://127.0.0.1:${realtimePort}/trpc`,
+      }),
+      startRealtimeProcess(),
+    ]);
+  } catch (error) {
+    await Promise.all([web?.stop(), stopRealtime()]);
+    await database.dispose();
+    throw error;
+  }
+  const running = web;
+
+  const control: RealtimeControl = {
+    url: `http://127.0.0.1:${realtimePort}`,
+    get running() {
+      return realtime !== null;
+    },
+    stop: stopRealtime,
+    start: startRealtimeProcess,
+    async restart(signal) {
+      await stopRealtime(signal);
+      await startRealtimeProcess();
+    },
+    output: () => realtimeOutput + (realtime?.output() ?? ""),
+  };
+  return {
+    mode: "scaled",
+    webUrl: running.url,
+    realtime: control,
+    webOutput: () => running.output(),
+    async stop() {
+      await Promise.all([running.stop(), stopRealtime()]);
+      await database.dispose();
+    },
+  };
+}
+
+/**
+ * The all-in-one process alone: no PostgreSQL (embedded PGlite in a temporary directory), no
+ * Redis, WebSockets on the same port (`REALTIME_PUBLIC_URL` unset: the browser uses `/trpc` there).
+ */
+export async function startAllInOneStack(): Promise<Stack> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), "parley-e2e-"));
+  const [port] = await twoPorts();
+  let web: RunningServer;
+  try {
+    web = await startWeb(port, { DATABASE_URL: "", REDIS_URL: "", DATA_DIR: dataDir, WEB_WEBSOCKET: "on" });
+  } catch (error) {
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    mode: "all-in-one",
+    webUrl: web.url,
+    realtime: null,
+    webOutput: () => web.output(),
+    async stop() {
+      await web.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
