@@ -87,19 +87,19 @@ export async function createRoom(page: Page, name: string, options: { private?: 
   return id;
 }
 
-/** Finds a public room on the browse page by its (unique) name, joins it and opens it. */
+/** Finds a public room on the browse page by its (unique) name and joins it, which opens it. */
 export async function joinRoom(page: Page, name: string): Promise<number> {
   await page.getByRole("link", { name: "Browse rooms" }).click();
   await expect(page).toHaveURL(/\/chat\/browse$/);
   await page.getByLabel("Search rooms").fill(name);
-  await page.getByRole("button", { name: "Join" }).click();
-  await page.getByRole("link", { name: "Open" }).click();
+  // Each room's Join button is named after it ("Join general"): a search may still list others.
+  await page.getByRole("button", { name: `Join ${name}`, exact: true }).click();
   const id = await roomIdOf(page);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(name);
   return id;
 }
 
-export const messageLog = (page: Page) => page.getByRole("log", { name: "Messages" });
+export const messageLog = (page: Page) => page.getByRole("log", { name: "Chat history" });
 
 /** The text messages in the room's log, oldest first (system notices left out). */
 export const textMessages = (page: Page) => messageLog(page).locator('li[data-kind="text"]');

@@ -31,6 +31,9 @@ test("after Sign out, the old session cookie and the old API token are both refu
   // Both work while signed in: the refusals below are the sign-out's doing.
   expect((await withCookie.get("/trpc/auth.me")).status()).toBe(200);
   expect((await withToken.get("/trpc/auth.me")).status()).toBe(200);
+  // Another site's page cannot act with the cookie (cross-site request forgery).
+  const forged = await withCookie.get("/trpc/auth.me", { headers: { origin: "http://evil.example" } });
+  expect(forged.status()).toBe(401);
 
   await page.getByRole("button", { name: "Sign out" }).click();
   await page.waitForURL((url) => !url.pathname.startsWith("/chat"));

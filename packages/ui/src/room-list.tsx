@@ -33,9 +33,7 @@ export function unreadLabel(unread: number): string {
 export function RoomList({ heading, entries, activeId, Link, empty }: RoomListProps) {
   return (
     <div className="pl-room-list">
-      <h2 className="pl-room-list-heading">
-        {heading}
-      </h2>
+      <h2 className="pl-room-list-heading">{heading}</h2>
       {entries.length === 0 ? <p className="pl-room-list-empty">{empty}</p> : null}
       <ul>
         {entries.map((entry) => (

@@ -3,9 +3,8 @@
 import { ConnectionBadge, RoomList, type RoomListEntry } from "@parley/ui";
 import Link from "next/link";
 import { useParams, usePathname } from "next/navigation";
-import { signOut } from "next-auth/react";
 import { type ReactNode, useEffect, useState } from "react";
-import { SIGN_IN_PATH } from "@/auth/paths";
+import { signOutAndLeave } from "./end-session";
 import { useConnectionState, useViewer } from "./session-context";
 import { useConversations } from "./use-conversations";
 
@@ -44,7 +43,7 @@ export function AppShell({ children }: { children: ReactNode }) {
 
   async function onSignOut() {
     setSigningOut(true);
-    await signOut({ callbackUrl: SIGN_IN_PATH });
+    await signOutAndLeave();
   }
 
   return (

@@ -5,7 +5,7 @@ import type { ConnectionState } from "@parley/ui";
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createTRPCClient, createWSClient, httpBatchLink, splitLink, wsLink } from "@trpc/client";
 import { type ReactNode, useEffect, useState } from "react";
-import { SIGN_IN_PATH } from "@/auth/paths";
+import { leaveForSignIn } from "./end-session";
 import { isSessionEnded } from "./errors";
 import { ConnectionContext, type Viewer, ViewerContext } from "./session-context";
 import { TRPCProvider } from "./trpc";
@@ -23,10 +23,6 @@ function sameOriginRealtimeUrl(): string {
   return `${window.location.protocol === "https:" ? "wss" : "ws"}://${window.location.host}/trpc`;
 }
 
-function endSession() {
-  window.location.assign(SIGN_IN_PATH);
-}
-
 /**
  * The signed-in app's plumbing: queries and mutations over HTTP (authenticated by the session
  * cookie), subscriptions over one WebSocket (authenticated by the API token), and the state of
@@ -39,8 +35,8 @@ export function ChatProviders({ viewer, apiToken, realtimeUrl, children }: ChatP
         defaultOptions: {
           queries: { staleTime: 30_000, retry: (count, error) => !isSessionEnded(error) && count < 2 },
         },
-        queryCache: new QueryCache({ onError: (error) => isSessionEnded(error) && endSession() }),
-        mutationCache: new MutationCache({ onError: (error) => isSessionEnded(error) && endSession() }),
+        queryCache: new QueryCache({ onError: (error) => isSessionEnded(error) && leaveForSignIn() }),
+        mutationCache: new MutationCache({ onError: (error) => isSessionEnded(error) && leaveForSignIn() }),
       }),
   );
   const [connection, setConnection] = useState<ConnectionState>("connecting");
@@ -53,7 +49,7 @@ export function ChatProviders({ viewer, apiToken, realtimeUrl, children }: ChatP
             url: realtimeUrl ?? sameOriginRealtimeUrl(),
             connectionParams: () => ({ token: apiToken }),
             // A socket the server closed because the session ended must not come back.
-            onClose: (cause) => cause?.code === 4401 && endSession(),
+            onClose: (cause) => cause?.code === 4401 && leaveForSignIn(),
           });
     const http = httpBatchLink({ url: "/trpc" });
     const trpc = createTRPCClient<AppRouter>({

@@ -29,7 +29,17 @@ export function RoomView({ roomId }: { roomId: number }) {
     () => void queryClient.invalidateQueries({ queryKey: trpc.rooms.members.queryKey({ roomId }) }),
     [queryClient, trpc, roomId],
   );
-  const timeline = useRoomTimeline(roomId, room.isSuccess, refreshMembers);
+  // A public room can be looked at before joining it: members, but no history, until "Join".
+  const isMember = members.data?.some((member) => member.user.id === viewer.id) ?? false;
+  const timeline = useRoomTimeline(roomId, isMember, refreshMembers);
+  const join = useMutation(
+    trpc.rooms.join.mutationOptions({
+      onSuccess: () => {
+        refreshMembers();
+        void queryClient.invalidateQueries({ queryKey: trpc.rooms.mine.queryKey() });
+      },
+    }),
+  );
 
   const markRead = useMutation(trpc.rooms.markRead.mutationOptions());
   const newestSeq = timeline.messages.at(-1)?.seq;
@@ -101,7 +111,7 @@ export function RoomView({ roomId }: { roomId: number }) {
             {memberEntries.length > 0 ? ` · ${timeline.online.size} of ${memberEntries.length} online` : ""}
           </p>
         </div>
-        {room.data && !isDirect ? (
+        {room.data && !isDirect && isMember ? (
           <button
             type="button"
             className="pl-button pl-button-danger"
@@ -131,7 +141,13 @@ export function RoomView({ roomId }: { roomId: number }) {
             hasOlder={timeline.hasOlder}
             loadingOlder={timeline.loadingOlder}
             onReachTop={timeline.loadOlder}
-            empty={timeline.startAfter === null ? "Loading…" : "No messages yet. Say hello!"}
+            empty={
+              members.isSuccess && !isMember
+                ? "Join to read this room's messages."
+                : timeline.startAfter === null
+                  ? "Loading…"
+                  : "No messages yet. Say hello!"
+            }
           >
             {timeline.messages.map((message, index) => {
               const previous = timeline.messages[index - 1];
@@ -155,13 +171,33 @@ export function RoomView({ roomId }: { roomId: number }) {
             ))}
           </MessageList>
           <TypingIndicator names={typingNames} />
-          <Composer
-            onSend={timeline.send}
-            onTyping={onTyping}
-            maxLength={MAX_MESSAGE_LENGTH}
-            disabled={!room.isSuccess}
-            placeholder={room.data ? `Message ${isDirect ? title : `#${title}`}` : undefined}
-          />
+          {members.isSuccess && !isMember ? (
+            <div className="room-join">
+              <p>You are not in this room yet: join it to read and write.</p>
+              {join.isError ? (
+                <p className="pl-field-error" role="alert">
+                  {messageOf(join.error)}
+                </p>
+              ) : null}
+              <button
+                type="button"
+                className="pl-button pl-button-primary"
+                onClick={() => join.mutate({ roomId })}
+                disabled={join.isPending}
+                aria-label={`Join ${title}`}
+              >
+                Join
+              </button>
+            </div>
+          ) : (
+            <Composer
+              onSend={timeline.send}
+              onTyping={onTyping}
+              maxLength={MAX_MESSAGE_LENGTH}
+              disabled={!isMember}
+              placeholder={room.data ? `Message ${isDirect ? title : `#${title}`}` : undefined}
+            />
+          )}
         </section>
         <aside className="room-members" aria-label="Members">
           <h2>Members</h2>

@@ -1,0 +1,84 @@
+import { expect, test } from "./fixtures";
+import { trpcOverHttp } from "./outside-client";
+import {
+  composer,
+  createRoom,
+  expectMessages,
+  messageLog,
+  PASSWORD,
+  roomIdOf,
+  sendMessage,
+  signUp,
+  textMessages,
+  uniqueName,
+} from "./parley-ui";
+
+/** Sends over HTTP from the page: its tRPC batch requests carry the procedure in the path. */
+const SEND_REQUESTS = "**/trpc/*messages.send*";
+
+test("a send that fails is marked, and Retry delivers it once", async ({ page }) => {
+  await signUp(page, uniqueName("retry"));
+  await createRoom(page, uniqueName("flaky"));
+  await sendMessage(page, "first, while all is well");
+
+  // The network drops every send for a while.
+  await page.route(SEND_REQUESTS, (route) => route.abort("internetdisconnected"));
+  await composer(page).fill("second, into the void");
+  await composer(page).press("Enter");
+  const failed = messageLog(page).locator('li[data-status="failed"]');
+  await expect(failed).toHaveCount(1);
+  await expect(failed).toContainText("second, into the void");
+  await expect(failed.getByRole("alert")).toContainText("Not sent");
+
+  await page.unroute(SEND_REQUESTS);
+  await failed.getByRole("button", { name: "Retry" }).click();
+  await expectMessages(page, ["first, while all is well", "second, into the void"]);
+
+  // The server stored it once: a reload shows the same.
+  await page.reload();
+  await expectMessages(page, ["first, while all is well", "second, into the void"]);
+});
+
+test("a retry after a lost answer does not post twice: the client id makes the send idempotent", async ({ page }) => {
+  await signUp(page, uniqueName("twice"));
+  await createRoom(page, uniqueName("echo"));
+
+  // The request reaches the server, but its answer is lost on the way back.
+  let dropped = 0;
+  await page.route(SEND_REQUESTS, async (route) => {
+    await route.fetch();
+    dropped++;
+    await route.abort("connectionreset");
+  });
+  await composer(page).fill("said exactly once");
+  await composer(page).press("Enter");
+  // The live stream brings the server's copy, which replaces the optimistic one.
+  await expectMessages(page, ["said exactly once"]);
+  expect(dropped).toBe(1);
+  await page.unroute(SEND_REQUESTS);
+  await page.reload();
+  await expectMessages(page, ["said exactly once"]);
+});
+
+test("scrolling up loads older history, each message once and in order", async ({ page, baseURL }) => {
+  const name = uniqueName("archivist");
+  await signUp(page, name);
+  const roomId = await createRoom(page, uniqueName("annals"));
+  expect(await roomIdOf(page)).toBe(roomId);
+
+  // 120 messages from a script: more than one page (50) of history.
+  const { token } = await trpcOverHttp(baseURL as string, "").auth.login.mutate({ login: name, password: PASSWORD });
+  const script = trpcOverHttp(baseURL as string, token);
+  const bodies = Array.from({ length: 120 }, (_, i) => `entry ${String(i + 1).padStart(3, "0")}`);
+  for (const text of bodies) await script.messages.send.mutate({ roomId, text });
+  await page.reload();
+  await expect(textMessages(page).last()).toContainText("entry 120");
+
+  // Scroll to the top until the whole history is there.
+  await expect(async () => {
+    await textMessages(page).first().scrollIntoViewIfNeeded();
+    await expect(textMessages(page)).toHaveCount(bodies.length, { timeout: 1000 });
+  }).toPass();
+  await expectMessages(page, bodies);
+  await expect(page.getByText("The beginning of this conversation")).toBeVisible();
+});
