@@ -3,7 +3,7 @@ import { once } from "node:events";
 import { createTestDatabase, type TestDatabase } from "@parley/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { followRoom, httpClient, wsClient } from "./clients";
+import { followRoom, httpClient, Inbox, wsClient } from "./clients";
 import { type RunningRedis, type RunningServer, startRealtime, startRedis } from "./processes";
 
 const SECRET = "a resilience test secret, 32 bytes or more";
@@ -106,6 +106,42 @@ describe("surviving faults: a killed instance, a restarted Redis, a client that 
       ).toEqual([]);
     }
     for (const f of follows) f.stop();
+  });
+
+  it("loses no room activity in a user's own stream when Redis restarts", async () => {
+    const [a, b] = await Promise.all([start(), start()]);
+    const sender = await signUp(a);
+    const room = await sender.http.rooms.create.mutate({ name: `mine-${randomBytes(3).toString("hex")}` });
+    const reader = await signUp(b);
+    await reader.http.rooms.join.mutate({ roomId: room.id }); // seq 1
+    const events = new Inbox<string>();
+    const activity = new Inbox<number>();
+    const subscription = wsClient(b.url, reader.token).client.events.mine.subscribe(undefined, {
+      onData: (event) => {
+        events.push(event.type);
+        if (event.type === "room.activity" && event.roomId === room.id) activity.push(event.seq);
+      },
+      onError: activity.fail,
+    });
+    // The reader's own profile event comes through once the stream follows the reader's rooms;
+    // one sent before the subscription reached the bus is lost, so send another until one arrives.
+    for (let attempt = 1; !events.items.includes("user.profile"); attempt++) {
+      await reader.http.profile.update.mutate({ displayName: null });
+      await events
+        .waitFor((types) => types.includes("user.profile"), "the stream to follow the reader's rooms", 1000)
+        .catch((error) => {
+          if (attempt === 20) throw error;
+        });
+    }
+
+    const total = 120;
+    for (let i = 1; i <= total; i++) {
+      await sender.http.messages.send.mutate({ roomId: room.id, text: `r${i}` });
+      if (i === 40) await redis.restart();
+    }
+    await activity.waitFor((seqs) => seqs.includes(total + 1), `activity up to seq ${total + 1}`, 60_000);
+    expect(activity.items).toEqual(range(2, total + 1)); // each once, in order, none lost
+    subscription.unsubscribe();
   });
 
   it("cuts off a client that stops reading, while a normal client in the room keeps receiving", async () => {

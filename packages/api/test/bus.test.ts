@@ -41,6 +41,76 @@ async function collect(bus: Bus, channel: Parameters<Bus["subscribe"]>[0], signa
 // A distinct prefix per run, so that parallel runs on one Redis do not hear each other.
 const prefix = `parley-test-${process.pid}-${Date.now()}:`;
 
+const seqsOf = (events: BusEvent[]) => events.map((e) => (e.type === "room.message" ? [e.roomId, e.seq] : e.type));
+
+describe.each([
+  ["in-process", createMemoryBus],
+  ["Redis", () => createRedisBus(testRedisUrl, { prefix })],
+])("a subscription on the %s bus", (_name, createBus) => {
+  const buses: Bus[] = [];
+  afterAll(() => Promise.all(buses.map((b) => b.close())));
+  const newBus = () => {
+    const bus = createBus();
+    buses.push(bus);
+    return bus;
+  };
+
+  it("adds and removes channels while it is read, without disturbing other subscribers", async () => {
+    const bus = newBus();
+    const stop = new AbortController();
+    const mine = await collect(bus, "room:101", stop.signal);
+    const other = await collect(bus, "room:101", stop.signal);
+    const subscription = await bus.subscribe("room:103", stop.signal); // the same one, reached by a handle
+    const viaHandle: BusEvent[] = [];
+    void (async () => {
+      for await (const e of subscription) viaHandle.push(e);
+    })().catch(() => {});
+
+    await subscription.addChannels(["room:101", "room:102"]);
+    await subscription.addChannels("room:102"); // twice: still once
+    await bus.publish(message(101, 1));
+    await bus.publish(message(102, 1));
+    await bus.publish(message(103, 1));
+    // Removing a channel drops what it has not delivered yet: let these arrive first.
+    await eventually(() => expect(viaHandle).toHaveLength(3));
+    subscription.removeChannels(["room:101", "room:103"]);
+    await bus.publish(message(101, 2)); // the others still hear room:101
+    await bus.publish(message(103, 2));
+    await bus.publish(message(102, 2));
+
+    await eventually(() =>
+      expect(seqsOf(viaHandle)).toEqual([
+        [101, 1],
+        [102, 1],
+        [103, 1],
+        [102, 2],
+      ]),
+    );
+    await eventually(() =>
+      expect(seqsOf(other.events)).toEqual([
+        [101, 1],
+        [101, 2],
+      ]),
+    );
+    expect(seqsOf(mine.events)).toEqual([
+      [101, 1],
+      [101, 2],
+    ]);
+    stop.abort();
+  });
+
+  it("adds nothing to a subscription that has ended", async () => {
+    const bus = newBus();
+    const stop = new AbortController();
+    const subscription = await bus.subscribe("room:201", stop.signal);
+    stop.abort();
+    await subscription.addChannels("room:202");
+    const events: BusEvent[] = [];
+    for await (const e of subscription) events.push(e);
+    expect(events).toEqual([]);
+  });
+});
+
 describe("the in-process bus", () => {
   it("delivers a channel's events in order to each of its subscribers, and nothing else", async () => {
     const bus = createMemoryBus();
@@ -117,5 +187,18 @@ describe("the Redis bus", () => {
     expect(await channels()).toContain(`${prefix}user:42`);
     second.abort();
     await eventually(async () => expect(await channels()).not.toContain(`${prefix}user:42`));
+  });
+
+  it("subscribes and unsubscribes channels in Redis as a subscription adds and removes them", async () => {
+    const bus = newBus();
+    const channels = () => admin.pubsub("CHANNELS", `${prefix}room:3*`) as Promise<string[]>;
+    const stop = new AbortController();
+    const subscription = await bus.subscribe("user:43", stop.signal);
+    await subscription.addChannels(["room:301", "room:302"]);
+    expect((await channels()).sort()).toEqual([`${prefix}room:301`, `${prefix}room:302`]);
+    subscription.removeChannels("room:301");
+    await eventually(async () => expect(await channels()).toEqual([`${prefix}room:302`]));
+    stop.abort(); // ending it releases the channels it added too
+    await eventually(async () => expect(await channels()).toEqual([]));
   });
 });

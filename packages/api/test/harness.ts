@@ -120,3 +120,62 @@ export async function eventually(check: () => void | Promise<void>, timeoutMs = 
     }
   }
 }
+
+/** Reads a subscription in the background; `next(n)` waits for the next n items that `keep`. */
+export async function readStream<T>(subscription: Promise<AsyncIterable<T>>, keep: (item: T) => boolean = () => true) {
+  const items: T[] = [];
+  let wake: (() => void) | undefined;
+  let ended: unknown = null;
+  let done = false;
+  const iterable = await subscription;
+  void (async () => {
+    try {
+      for await (const item of iterable) {
+        if (!keep(item)) continue;
+        items.push(item);
+        wake?.();
+      }
+    } catch (error) {
+      ended = error;
+    } finally {
+      done = true;
+      wake?.();
+    }
+  })();
+  let read = 0;
+  return {
+    items,
+    get ended() {
+      return ended;
+    },
+    get done() {
+      return done;
+    },
+    /** Resolves with the next `n` items, or rejects if the stream ends before. */
+    async next(n = 1, timeoutMs = 10_000): Promise<T[]> {
+      const deadline = Date.now() + timeoutMs;
+      while (items.length < read + n) {
+        if (done) throw new Error(`stream ended after ${items.length} items: ${String(ended)}`);
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${n} items; have ${items.length - read}`);
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, 200);
+        });
+      }
+      const out = items.slice(read, read + n);
+      read += n;
+      return out;
+    },
+    async untilDone(timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!done) {
+        if (Date.now() > deadline) throw new Error("the stream did not end");
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, 200);
+        });
+      }
+      return ended;
+    },
+  };
+}

@@ -1,7 +1,9 @@
 import { createTestDatabase, type TestDatabase } from "@parley/db/testing";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MAX_UNREAD } from "../src/schemas";
 import { historyQuery } from "../src/services/messages";
+import { myRoomsQuery } from "../src/services/rooms";
 
 interface PlanNode {
   "Node Type": string;
@@ -16,12 +18,14 @@ const MESSAGES = 1_000_000;
 
 /**
  * A page of 100 from a room of a million messages is read from the (room_id, seq) index at any
- * depth: no sequential scan of messages and no sort, whichever end or middle is asked for.
+ * depth: no sequential scan of messages and no sort, whichever end or middle is asked for. So is
+ * an unread count, which stops at its cap however much is unread.
  */
-describe("history pages in a room of a million messages (PostgreSQL)", () => {
+describe("history pages and unread counts in a room of a million messages (PostgreSQL)", () => {
   let database: TestDatabase;
   let client: postgres.Sql;
   let roomId: number;
+  let readerId: number;
 
   beforeAll(async () => {
     database = await createTestDatabase("postgres");
@@ -38,12 +42,36 @@ describe("history pages in a room of a million messages (PostgreSQL)", () => {
       insert into messages (room_id, author_id, kind, body, seq)
       select ${neighbour}, ${user?.id}, 'text', 'other ' || g, g from generate_series(1, 50000) g`;
     await client`update rooms set last_seq = ${MESSAGES} where id = ${roomId}`;
+    // A member who has read none of either room: a million and fifty thousand messages unread.
+    const [reader] = await client`insert into users (username, password_hash) values ('reader', 'x') returning id`;
+    readerId = reader?.id;
+    await client`insert into room_members (room_id, user_id) values (${roomId}, ${readerId}), (${neighbour}, ${readerId})`;
     await client`analyze messages`;
   }, 180_000);
 
   afterAll(async () => {
     await client?.end();
     await database?.dispose();
+  });
+
+  const explain = async (query: { sql: string; params: unknown[] }) => {
+    const [row] = await client.unsafe(`explain (analyze, format json) ${query.sql}`, query.params as never[]);
+    const explained = (row as unknown as { "QUERY PLAN": [{ Plan: PlanNode; "Execution Time": number }] })[
+      "QUERY PLAN"
+    ][0];
+    return { nodes: flatten(explained.Plan), ms: explained["Execution Time"] };
+  };
+
+  it("counts a member's unread messages from the index, reading no more than the cap", async () => {
+    const { nodes, ms } = await explain(myRoomsQuery(database.handle.db, readerId).toSQL());
+    const messageScans = nodes.filter((n) => n["Relation Name"] === "messages");
+    expect(messageScans.map((n) => [n["Node Type"], n["Index Name"]])).toEqual([
+      ["Index Scan", "messages_room_seq_key"],
+    ]);
+    expect(messageScans[0]?.["Actual Rows"]).toBeLessThanOrEqual(MAX_UNREAD); // per room
+    const rows = await myRoomsQuery(database.handle.db, readerId);
+    expect(rows.map((r) => r.unread)).toEqual([MAX_UNREAD, MAX_UNREAD]);
+    console.log(`unread counts of 2 rooms: ${ms.toFixed(3)} ms, plan ${nodes.map((n) => n["Node Type"]).join(" > ")}`);
   });
 
   it.each([
@@ -53,13 +81,7 @@ describe("history pages in a room of a million messages (PostgreSQL)", () => {
     ["a page from near the start, going forward", { after: 10 }],
     ["a page from the middle, going forward", { after: MESSAGES / 2 }],
   ])("serves %s from the index", async (_label, cursor) => {
-    const query = historyQuery(database.handle.db, { roomId, limit: 100, ...cursor }).toSQL();
-    const [row] = await client.unsafe(`explain (analyze, format json) ${query.sql}`, query.params as never[]);
-    const explained = (row as unknown as { "QUERY PLAN": [{ Plan: PlanNode; "Execution Time": number }] })[
-      "QUERY PLAN"
-    ][0];
-    const { Plan: plan, "Execution Time": ms } = explained;
-    const nodes = flatten(plan);
+    const { nodes, ms } = await explain(historyQuery(database.handle.db, { roomId, limit: 100, ...cursor }).toSQL());
     const messageScans = nodes.filter((n) => n["Relation Name"] === "messages");
     expect(messageScans.map((n) => [n["Node Type"], n["Index Name"]])).toEqual([
       ["Index Scan", "messages_room_seq_key"],

@@ -3,69 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMemoryBus } from "../src/bus";
 import type { RoomStreamEvent } from "../src/services/live";
 import { sendMessage } from "../src/services/messages";
-import { type Caller, createHarness, expectTrpcError, type Harness } from "./harness";
+import { type Caller, createHarness, expectTrpcError, type Harness, readStream } from "./harness";
 
 /** Messages and resets: what the sequence-number tests read (presence and typing are tested apart). */
 const sequenced = (item: unknown) => ["message", "reset"].includes(eventOf(item).type);
 
-/** Reads a subscription in the background; `next(n)` waits for the next n items that `keep`. */
-async function open(subscription: Promise<AsyncIterable<unknown>>, keep: (item: unknown) => boolean = sequenced) {
-  const items: unknown[] = [];
-  let wake: (() => void) | undefined;
-  let ended: unknown = null;
-  let done = false;
-  const iterable = await subscription;
-  void (async () => {
-    try {
-      for await (const item of iterable) {
-        if (!keep(item)) continue;
-        items.push(item);
-        wake?.();
-      }
-    } catch (error) {
-      ended = error;
-    } finally {
-      done = true;
-      wake?.();
-    }
-  })();
-  let read = 0;
-  return {
-    items,
-    get ended() {
-      return ended;
-    },
-    get done() {
-      return done;
-    },
-    /** Resolves with the next `n` items, or rejects if the stream ends before. */
-    async next(n = 1, timeoutMs = 10_000): Promise<unknown[]> {
-      const deadline = Date.now() + timeoutMs;
-      while (items.length < read + n) {
-        if (done) throw new Error(`stream ended after ${items.length} items: ${String(ended)}`);
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${n} items; have ${items.length - read}`);
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          setTimeout(resolve, 200);
-        });
-      }
-      const out = items.slice(read, read + n);
-      read += n;
-      return out;
-    },
-    async untilDone(timeoutMs = 10_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (!done) {
-        if (Date.now() > deadline) throw new Error("the stream did not end");
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          setTimeout(resolve, 200);
-        });
-      }
-      return ended;
-    },
-  };
-}
+/** Reads a room stream's messages and resets (or what `keep` picks) in the background. */
+const open = (subscription: Promise<AsyncIterable<unknown>>, keep: (item: unknown) => boolean = sequenced) =>
+  readStream(subscription, keep);
 
 /** A tracked item as the server-side caller sees it: [id, data]. */
 const seqOf = (item: unknown) => Number((item as [string, RoomStreamEvent])[0]);

@@ -78,6 +78,12 @@ export const roomMembers = pgTable(
       .references(() => users.id, { onDelete: "cascade" }),
     role: memberRole("role").notNull().default("member"),
     joinedAt: timestamp("joined_at", { withTimezone: true }).notNull().defaultNow(),
+    /**
+     * The member has read the room up to this sequence number: messages after it are unread.
+     * Starts at the room's `last_seq` when the membership is created, so history is not unread.
+     * A bigint like `rooms.last_seq`, which it copies and is compared with.
+     */
+    lastReadSeq: bigint("last_read_seq", { mode: "number" }).notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.roomId, t.userId] }), index("room_members_user_idx").on(t.userId, t.roomId)],
 );

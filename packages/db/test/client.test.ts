@@ -1,9 +1,12 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
 import { sql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/pglite";
+import { migrate } from "drizzle-orm/pglite/migrator";
 import { afterAll, describe, expect, it } from "vitest";
-import { createDb, schema } from "../src";
+import { createDb, migrationsFolder, schema } from "../src";
 import { createEmptyPostgresDatabase, dropPostgresDatabase } from "../src/testing";
 
 const tables = async (db: Awaited<ReturnType<typeof createDb>>["db"]) => {
@@ -15,6 +18,9 @@ const tables = async (db: Awaited<ReturnType<typeof createDb>>["db"]) => {
   );
 };
 const expected = ["messages", "revoked_tokens", "room_members", "rooms", "users"];
+const migrationCount = async () =>
+  (JSON.parse(await readFile(path.join(migrationsFolder, "meta/_journal.json"), "utf8")) as { entries: unknown[] })
+    .entries.length;
 
 describe("createDb on PostgreSQL", () => {
   const created: URL[] = [];
@@ -31,7 +37,7 @@ describe("createDb on PostgreSQL", () => {
     const { db } = handles[0] as (typeof handles)[0];
     expect(await tables(db)).toEqual(expected);
     const applied = await db.execute(sql`select count(*)::int as n from drizzle.__drizzle_migrations`);
-    expect([...(applied as unknown as { n: number }[])][0]?.n).toBe(1);
+    expect([...(applied as unknown as { n: number }[])][0]?.n).toBe(await migrationCount());
     await Promise.all(handles.map((h) => h.close()));
   });
 });
@@ -68,5 +74,39 @@ describe("createDb on PGlite", () => {
       handle.db.insert(schema.rooms).values({ kind: "direct", name: null, directKey: "1:2", isPrivate: false }),
     ).rejects.toThrow();
     await handle.close();
+  });
+});
+
+describe("the read-state migration", () => {
+  let folder: string;
+  afterAll(() => rm(folder, { recursive: true, force: true }));
+
+  it("starts existing memberships with their room read, not with all of its history unread", async () => {
+    // The migrations up to 0000 only: the database as it was before read state existed.
+    folder = await mkdtemp(path.join(tmpdir(), "parley-migrations-"));
+    const journal = JSON.parse(await readFile(path.join(migrationsFolder, "meta/_journal.json"), "utf8"));
+    await mkdir(path.join(folder, "meta"));
+    await writeFile(
+      path.join(folder, "meta/_journal.json"),
+      JSON.stringify({ ...journal, entries: [journal.entries[0]] }),
+    );
+    await copyFile(path.join(migrationsFolder, "0000_init.sql"), path.join(folder, "0000_init.sql"));
+
+    const client = await PGlite.create();
+    const db = drizzle(client);
+    await migrate(db, { migrationsFolder: folder });
+    await db.execute(sql`insert into users (username, password_hash) values ('ann', 'x')`);
+    await db.execute(sql`insert into rooms (name, last_seq) values ('busy', 7), ('quiet', 0)`);
+    await db.execute(sql`insert into room_members (room_id, user_id) select id, 1 from rooms`);
+
+    await migrate(db, { migrationsFolder });
+    const rows = await db.execute<{ name: string; last_read_seq: string }>(
+      sql`select name, last_read_seq from room_members join rooms on rooms.id = room_id order by name`,
+    );
+    expect(rows.rows.map((r) => [r.name, Number(r.last_read_seq)])).toEqual([
+      ["busy", 7],
+      ["quiet", 0],
+    ]);
+    await client.close();
   });
 });

@@ -7,8 +7,71 @@ export interface Bus {
    * Resolves once the subscription to every channel is live (events published after that are
    * delivered), then yields their events, in publishing order per channel, until `signal` aborts.
    */
-  subscribe(channels: Channel | Channel[], signal: AbortSignal): Promise<AsyncIterable<BusEvent>>;
+  subscribe(channels: Channel | Channel[], signal: AbortSignal): Promise<Subscription>;
   close(): Promise<void>;
+}
+
+/** One subscriber's events, from a set of channels that may grow and shrink while it is read. */
+export interface Subscription extends AsyncIterable<BusEvent> {
+  /** Resolves once the channels are live too. Adding a channel the subscription has changes nothing. */
+  addChannels(channels: Channel | Channel[]): Promise<void>;
+  /**
+   * Stops delivering the channels' events at once: those already queued for this subscriber are
+   * still yielded, those still on their way (from Redis) are not.
+   */
+  removeChannels(channels: Channel | Channel[]): void;
+}
+
+/** How a bus connects one subscriber's queue to a channel, and disconnects it again. */
+export interface ChannelRegistry {
+  /** Resolves once the channel's events reach the queue. */
+  attach(channel: Channel, queue: EventQueue): Promise<unknown>;
+  detach(channel: Channel, queue: EventQueue): void;
+}
+
+/**
+ * The channel bookkeeping of one subscription, shared by every bus: which channels its queue is
+ * attached to, and detaching all of them when the subscription ends (aborted, failed, closed).
+ */
+export class ChannelSubscription implements Subscription {
+  private readonly attached = new Map<Channel, Promise<unknown>>();
+  private readonly queue: EventQueue;
+  private ended = false;
+
+  constructor(
+    private readonly registry: ChannelRegistry,
+    signal: AbortSignal,
+  ) {
+    this.queue = new EventQueue(signal, () => {
+      this.ended = true;
+      for (const channel of this.attached.keys()) registry.detach(channel, this.queue);
+      this.attached.clear();
+    });
+    if (signal.aborted) this.ended = true;
+  }
+
+  async addChannels(channels: Channel | Channel[]): Promise<void> {
+    if (this.ended) return;
+    const ready = [channels].flat().map((channel) => {
+      let attached = this.attached.get(channel);
+      if (!attached) {
+        attached = this.registry.attach(channel, this.queue);
+        this.attached.set(channel, attached);
+      }
+      return attached;
+    });
+    await Promise.all(ready);
+  }
+
+  removeChannels(channels: Channel | Channel[]): void {
+    for (const channel of [channels].flat()) {
+      if (this.attached.delete(channel)) this.registry.detach(channel, this.queue);
+    }
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<BusEvent> {
+    return this.queue[Symbol.asyncIterator]();
+  }
 }
 
 /** A subscriber fell so far behind that its events were dropped; it must resync from the database. */

@@ -8,6 +8,8 @@ export type BusEvent =
   | { type: "user.room"; userId: number; change: "created" | "joined" | "left" | "invited"; room: RoomOut }
   /** Somebody opened a direct conversation with the user (or the user did). */
   | { type: "user.direct"; userId: number; conversation: DirectConversation }
+  /** The user read a room up to `lastReadSeq` (in one of their tabs): others clear its unread count. */
+  | { type: "user.read"; userId: number; roomId: number; lastReadSeq: number }
   /** The user's public profile changed (a rename). */
   | { type: "user.profile"; userId: number; user: PublicUser }
   /** A token of the user was revoked: whatever holds it open must close. */

@@ -1,5 +1,5 @@
 import { Redis } from "ioredis";
-import { type Bus, EventQueue } from "./bus";
+import { type Bus, type ChannelRegistry, ChannelSubscription, type EventQueue } from "./bus";
 import { type BusEvent, type Channel, channelOf } from "./events";
 
 export interface RedisBusOptions {
@@ -32,7 +32,7 @@ export function createRedisBus(url: string, options: RedisBusOptions = {}): Bus 
   subscriber.on("ready", () => {
     if (connectedBefore) {
       const resync: BusEvent = { type: "bus.resync" };
-      for (const entry of channels.values()) for (const queue of entry.queues) queue.push(resync);
+      for (const queue of subscribedQueues()) queue.push(resync);
     }
     connectedBefore = true;
   });
@@ -49,12 +49,28 @@ export function createRedisBus(url: string, options: RedisBusOptions = {}): Bus 
     for (const queue of entry.queues) queue.push(event);
   });
 
-  function release(channel: Channel, entry: ChannelEntry, queue: EventQueue) {
-    entry.queues.delete(queue);
-    if (entry.queues.size > 0 || channels.get(channel) !== entry) return;
-    channels.delete(channel);
-    subscriber.unsubscribe(prefix + channel).catch(() => {});
-  }
+  /** Every subscriber once, however many of its channels it listens to. */
+  const subscribedQueues = () => new Set([...channels.values()].flatMap((entry) => [...entry.queues]));
+
+  const registry: ChannelRegistry = {
+    attach(channel, queue) {
+      let entry = channels.get(channel);
+      if (!entry) {
+        entry = { queues: new Set(), ready: subscriber.subscribe(prefix + channel) };
+        channels.set(channel, entry);
+      }
+      entry.queues.add(queue);
+      return entry.ready;
+    },
+    detach(channel, queue) {
+      const entry = channels.get(channel);
+      if (!entry) return;
+      entry.queues.delete(queue);
+      if (entry.queues.size > 0) return;
+      channels.delete(channel);
+      subscriber.unsubscribe(prefix + channel).catch(() => {});
+    },
+  };
 
   return {
     async publish(event) {
@@ -65,24 +81,12 @@ export function createRedisBus(url: string, options: RedisBusOptions = {}): Bus 
       }
     },
     async subscribe(wanted, signal) {
-      if (signal.aborted) return new EventQueue(signal, () => {});
-      const entries = [wanted].flat().map((channel) => {
-        let entry = channels.get(channel);
-        if (!entry) {
-          entry = { queues: new Set(), ready: subscriber.subscribe(prefix + channel) };
-          channels.set(channel, entry);
-        }
-        return [channel, entry] as const;
-      });
-      const queue = new EventQueue(signal, () => {
-        for (const [channel, entry] of entries) release(channel, entry, queue);
-      });
-      for (const [, entry] of entries) entry.queues.add(queue);
-      await Promise.all(entries.map(([, entry]) => entry.ready));
-      return queue;
+      const subscription = new ChannelSubscription(registry, signal);
+      await subscription.addChannels(wanted);
+      return subscription;
     },
     async close() {
-      for (const entry of channels.values()) for (const q of entry.queues) q.fail(new Error("the bus was closed"));
+      for (const queue of subscribedQueues()) queue.fail(new Error("the bus was closed"));
       channels.clear();
       await Promise.allSettled([publisher.quit(), subscriber.quit()]);
     },

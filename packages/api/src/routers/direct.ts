@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DirectConversation, OpenDirectInput } from "../schemas";
+import { DirectConversation, MyDirectConversation, OpenDirectInput } from "../schemas";
 import * as direct from "../services/direct";
 import { authedProcedure, router } from "../trpc";
 
@@ -8,5 +8,8 @@ export const directRouter = router({
     .input(OpenDirectInput)
     .output(DirectConversation)
     .mutation(({ ctx, input }) => direct.openDirect(ctx.deps, ctx.actor, input.user)),
-  list: authedProcedure.output(z.array(DirectConversation)).query(({ ctx }) => direct.listDirect(ctx.deps, ctx.actor)),
+  /** The caller's direct conversations, each with its unread count and how far the caller has read it. */
+  list: authedProcedure
+    .output(z.array(MyDirectConversation))
+    .query(({ ctx }) => direct.listDirect(ctx.deps, ctx.actor)),
 });

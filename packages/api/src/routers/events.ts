@@ -28,7 +28,10 @@ export const eventsRouter = router({
     .subscription(({ ctx, input, signal }) =>
       withDomainErrors(trackedBySeq(inSlot(ctx, (s) => live.roomEvents(ctx.deps, ctx.actor, input, s), signal))),
     ),
-  /** The caller's own events: invitations, rooms joined and left, direct conversations, profile. */
+  /**
+   * The caller's own events (invitations, rooms joined and left, direct conversations, read marks,
+   * profile) and a `room.activity` for each new message in any of the caller's rooms.
+   */
   mine: authedProcedure.subscription(({ ctx, signal }) =>
     withDomainErrors(inSlot(ctx, (s) => live.userEvents(ctx.deps, ctx.actor, s), signal)),
   ),

@@ -1,6 +1,16 @@
 import { z } from "zod";
-import { CreateRoomInput, Member, PublicRoomsPage, RoomIdInput, RoomOut, SearchPageInput } from "../schemas";
+import {
+  CreateRoomInput,
+  MarkReadInput,
+  Member,
+  MyRoom,
+  PublicRoomsPage,
+  RoomIdInput,
+  RoomOut,
+  SearchPageInput,
+} from "../schemas";
 import * as invites from "../services/invites";
+import * as readState from "../services/read-state";
 import * as rooms from "../services/rooms";
 import { authedProcedure, router } from "../trpc";
 
@@ -21,7 +31,13 @@ export const roomsRouter = router({
     .input(RoomIdInput)
     .output(RoomOut)
     .query(({ ctx, input }) => rooms.getRoom(ctx.deps, ctx.actor, input.roomId)),
-  mine: authedProcedure.output(z.array(RoomOut)).query(({ ctx }) => rooms.listMyRooms(ctx.deps, ctx.actor)),
+  /** The caller's rooms, each with its unread count and how far the caller has read it. */
+  mine: authedProcedure.output(z.array(MyRoom)).query(({ ctx }) => rooms.listMyRooms(ctx.deps, ctx.actor)),
+  /** The caller has seen the room up to `seq`: its unread count drops, in every tab. */
+  markRead: authedProcedure
+    .input(MarkReadInput)
+    .output(z.void())
+    .mutation(({ ctx, input }) => readState.markRead(ctx.deps, ctx.actor, input)),
   public: authedProcedure
     .input(SearchPageInput)
     .output(PublicRoomsPage)

@@ -33,4 +33,30 @@ export type Member = z.infer<typeof Member>;
 
 export const DirectConversation = z.object({ room: RoomOut, peer: PublicUser });
 export type DirectConversation = z.infer<typeof DirectConversation>;
+
+/** The most unread messages a listing counts: the UI shows that many as "99+". */
+export const MAX_UNREAD = 100;
+
+/** How far the caller has read a room, as the sidebar shows it. */
+const ReadState = {
+  /** Text messages by others after `lastReadSeq`, counted up to MAX_UNREAD (which means "that many or more"). */
+  unread: z.number().int().min(0).max(MAX_UNREAD),
+  /** The sequence number up to which the caller has read the room. */
+  lastReadSeq: z.number().int().min(0),
+};
+
+/** A room in the caller's sidebar. */
+export const MyRoom = RoomOut.extend(ReadState);
+export type MyRoom = z.infer<typeof MyRoom>;
+
+/** A direct conversation in the caller's sidebar. */
+export const MyDirectConversation = DirectConversation.extend(ReadState);
+export type MyDirectConversation = z.infer<typeof MyDirectConversation>;
+
+export const MarkReadInput = z.object({
+  roomId: Id,
+  /** The newest sequence number the caller has seen; beyond the room's newest, it means all of it. */
+  seq: z.number({ error: "seq must be a number" }).int("seq must be a whole number").min(0, "seq must not be negative"),
+});
+export type MarkReadInput = z.infer<typeof MarkReadInput>;
 export const OpenDirectInput = z.object({ user: UserRef });

@@ -3,8 +3,9 @@ import { and, asc, eq, ne } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Actor, Deps } from "../deps";
 import { AppError } from "../errors";
-import type { DirectConversation, UserRef } from "../schemas";
+import type { DirectConversation, MyDirectConversation, UserRef } from "../schemas";
 import { publicUserOf, roomOutOf } from "./output";
+import { unreadOf } from "./read-state";
 import { transact } from "./transact";
 import { findUser } from "./users";
 
@@ -25,8 +26,8 @@ export async function openDirect(deps: Deps, actor: Actor, ref: UserRef): Promis
       .returning();
     if (created) {
       await tx.insert(roomMembers).values([
-        { roomId: created.id, userId: actor.userId },
-        { roomId: created.id, userId: peer.id },
+        { roomId: created.id, userId: actor.userId, lastReadSeq: created.lastSeq },
+        { roomId: created.id, userId: peer.id, lastReadSeq: created.lastSeq },
       ]);
       const [me] = await tx.select().from(users).where(eq(users.id, actor.userId));
       if (me)
@@ -48,17 +49,24 @@ export async function openDirect(deps: Deps, actor: Actor, ref: UserRef): Promis
   });
 }
 
-/** The caller's direct conversations, each with the other person. */
-export async function listDirect(deps: Deps, actor: Actor): Promise<DirectConversation[]> {
+/** The caller's direct conversations, each with the other person and how far the caller has read it. */
+export async function listDirect(deps: Deps, actor: Actor): Promise<MyDirectConversation[]> {
   const mine = alias(roomMembers, "mine");
   const theirs = alias(roomMembers, "theirs");
+  const unread = unreadOf(deps.db, mine, actor.userId);
   const rows = await deps.db
-    .select({ room: rooms, peer: users })
+    .select({ room: rooms, peer: users, lastReadSeq: mine.lastReadSeq, unread: unread.count })
     .from(mine)
     .innerJoin(rooms, and(eq(rooms.id, mine.roomId), eq(rooms.kind, "direct")))
     .innerJoin(theirs, and(eq(theirs.roomId, rooms.id), ne(theirs.userId, actor.userId)))
     .innerJoin(users, eq(users.id, theirs.userId))
+    .crossJoinLateral(unread)
     .where(eq(mine.userId, actor.userId))
     .orderBy(asc(rooms.id));
-  return rows.map(({ room, peer }) => ({ room: roomOutOf(room), peer: publicUserOf(peer) }));
+  return rows.map(({ room, peer, lastReadSeq, unread }) => ({
+    room: roomOutOf(room),
+    peer: publicUserOf(peer),
+    unread,
+    lastReadSeq,
+  }));
 }

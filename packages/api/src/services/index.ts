@@ -4,5 +4,6 @@ export * as invites from "./invites";
 export * as live from "./live";
 export * as messages from "./messages";
 export * as profile from "./profile";
+export * as readState from "./read-state";
 export * as rooms from "./rooms";
 export * as users from "./users";

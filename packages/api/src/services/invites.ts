@@ -5,6 +5,7 @@ import { AppError } from "../errors";
 import type { InviteInput, Member } from "../schemas";
 import { appendNotice } from "./messages";
 import { publicUserOf, roomOutOf } from "./output";
+import { startReadingAt } from "./read-state";
 import { accessRoom } from "./room-access";
 import { transact } from "./transact";
 import { findUser } from "./users";
@@ -31,6 +32,7 @@ export async function invite(deps: Deps, actor: Actor, input: InviteInput): Prom
         byUserId: actor.userId,
       } as const;
       const message = await appendNotice(tx, emit, room.id, notice);
+      await startReadingAt(tx, room.id, invitee.id, message.seq); // the history before is not news to a newcomer
       emit({
         type: "user.room",
         userId: invitee.id,

@@ -1,9 +1,9 @@
 import { type Database, schema } from "@parley/db";
-import { eq } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, lte } from "drizzle-orm";
 import { type BusEvent, roomChannel, userChannel } from "../bus";
 import type { Actor, Deps } from "../deps";
 import { AppError } from "../errors";
-import type { MessageOut, RoomEventsInput } from "../schemas";
+import { MAX_UNREAD, type MessageOut, type RoomEventsInput } from "../schemas";
 import { historyQuery } from "./messages";
 import { messageOutOf } from "./output";
 import { requireMember } from "./room-access";
@@ -26,7 +26,7 @@ export interface RoomStreamItem {
 }
 
 const BACKFILL_PAGE = 100;
-const { rooms } = schema;
+const { messages, rooms, roomMembers } = schema;
 
 /**
  * A room's events for one of its members, resumable with no message lost or repeated.
@@ -115,14 +115,113 @@ export async function* roomEvents(
   }
 }
 
-/** The caller's own events: rooms joined, left and invited to, direct conversations, profile. */
-export async function* userEvents(deps: Deps, actor: Actor, signal: AbortSignal): AsyncGenerator<BusEvent> {
+/** A new message or notice in one of the caller's rooms: enough for a sidebar to bump its unread count. */
+export interface RoomActivity {
+  type: "room.activity";
+  roomId: number;
+  seq: number;
+  /** Null for a system notice. */
+  authorId: number | null;
+  kind: MessageOut["kind"];
+}
+
+/** What the caller's own stream carries: their user events, and activity in each of their rooms. */
+export type UserStreamEvent = Extract<BusEvent, { type: `user.${string}` }> | RoomActivity;
+
+/**
+ * The caller's own events (rooms joined, left and invited to, direct conversations, read marks,
+ * profile), and a `room.activity` for every message in each room the caller is a member of.
+ *
+ * Follows the caller's memberships while it runs: a room joined, invited to or opened is
+ * followed from then on, a room left is not. Each followed room's sequence is checked the way
+ * `roomEvents` checks it: what the bus skipped (a gap, a reconnect, the moment between joining
+ * and following) is read from the database, and nothing is yielded twice. It fails when the
+ * caller's token is revoked.
+ */
+export async function* userEvents(deps: Deps, actor: Actor, signal: AbortSignal): AsyncGenerator<UserStreamEvent> {
   const stream = await deps.bus.subscribe(userChannel(actor.userId), signal);
-  for await (const event of stream) {
-    if (event.type === "user.session-revoked" && event.jti === actor.jti) {
-      throw new AppError("UNAUTHENTICATED", "this session has ended: log in again");
+  /** The rooms followed, each with the last sequence number the stream has accounted for. */
+  const followed = new Map<number, number>();
+
+  /** Follows the rooms the caller is a member of now, and stops following the others. */
+  async function* followMemberships(): AsyncGenerator<RoomActivity> {
+    const roomIds = await memberRoomIds(deps.db, actor.userId);
+    const member = new Set(roomIds);
+    const gone = [...followed.keys()].filter((roomId) => !member.has(roomId));
+    stream.removeChannels(gone.map(roomChannel));
+    for (const roomId of gone) followed.delete(roomId);
+    await stream.addChannels(roomIds.map(roomChannel));
+    // Read after the channels are live: anything newer than this arrives on the bus.
+    for (const { roomId, lastSeq } of await lastSeqs(deps.db, roomIds)) {
+      const last = followed.get(roomId);
+      if (last !== undefined) yield* missed(roomId, last, lastSeq);
+      followed.set(roomId, Math.max(last ?? 0, lastSeq));
     }
-    if (event.type !== "bus.resync") yield event;
+  }
+
+  /** Follows a room the caller has just entered, whose newest message was `seq` when they did. */
+  async function* follow(roomId: number, seq: number): AsyncGenerator<RoomActivity> {
+    if (followed.has(roomId)) return;
+    await stream.addChannels(roomChannel(roomId));
+    followed.set(roomId, seq);
+    // Messages sent between entering and following were published before the channel was live.
+    const [latest] = await lastSeqs(deps.db, [roomId]);
+    if (latest) yield* missed(roomId, seq, latest.lastSeq);
+  }
+
+  /** The activity of messages `after` < seq <= `upTo`, from the database. */
+  async function* missed(roomId: number, after: number, upTo: number): AsyncGenerator<RoomActivity> {
+    if (upTo <= after) return;
+    for (const row of await activitySince(deps.db, roomId, after, upTo)) {
+      if (row.seq <= (followed.get(roomId) ?? 0)) continue;
+      followed.set(roomId, row.seq);
+      yield { type: "room.activity", ...row };
+    }
+    followed.set(roomId, Math.max(followed.get(roomId) ?? 0, upTo));
+  }
+
+  // Nothing is followed yet, so nothing is missed: the rooms' current state is the starting point.
+  yield* followMemberships();
+
+  for await (const event of stream) {
+    switch (event.type) {
+      case "room.message": {
+        const last = followed.get(event.roomId);
+        if (last === undefined || event.seq <= last) continue; // not followed (any more), or yielded already
+        if (event.seq > last + 1) yield* missed(event.roomId, last, event.seq - 1);
+        followed.set(event.roomId, event.seq);
+        const { author, kind } = event.message;
+        yield { type: "room.activity", roomId: event.roomId, seq: event.seq, authorId: author?.id ?? null, kind };
+        break;
+      }
+      case "room.typing":
+      case "room.presence":
+      case "directory.room":
+        break; // the open room's own stream shows typing and presence; the directory is not followed
+      case "bus.resync":
+        yield* followMemberships();
+        break;
+      case "user.room":
+        if (event.change === "left") {
+          stream.removeChannels(roomChannel(event.room.id));
+          followed.delete(event.room.id);
+          yield event;
+        } else {
+          yield event;
+          yield* follow(event.room.id, event.room.lastSeq);
+        }
+        break;
+      case "user.direct":
+        yield event;
+        yield* follow(event.conversation.room.id, event.conversation.room.lastSeq);
+        break;
+      case "user.session-revoked":
+        if (event.jti === actor.jti) throw new AppError("UNAUTHENTICATED", "this session has ended: log in again");
+        yield event;
+        break;
+      default:
+        yield event;
+    }
   }
 }
 
@@ -131,6 +230,31 @@ export async function startTyping(deps: Deps, actor: Actor, roomId: number): Pro
   await requireMember(deps.db, actor.userId, roomId);
   const until = deps.clock().getTime() + deps.live.typingTtlMs;
   await deps.bus.publish({ type: "room.typing", roomId, userId: actor.userId, username: actor.username, until });
+}
+
+/** The rooms (and direct conversations) the user is a member of. */
+async function memberRoomIds(db: Database, userId: number): Promise<number[]> {
+  const rows = await db.select({ roomId: roomMembers.roomId }).from(roomMembers).where(eq(roomMembers.userId, userId));
+  return rows.map((r) => r.roomId);
+}
+
+async function lastSeqs(db: Database, roomIds: number[]) {
+  if (roomIds.length === 0) return [];
+  return db.select({ roomId: rooms.id, lastSeq: rooms.lastSeq }).from(rooms).where(inArray(rooms.id, roomIds));
+}
+
+/**
+ * The activity of a room's messages `after` < seq <= `upTo`, oldest first: at most the newest
+ * MAX_UNREAD of them, which is as many as a sidebar's unread count shows.
+ */
+async function activitySince(db: Database, roomId: number, after: number, upTo: number) {
+  const rows = await db
+    .select({ roomId: messages.roomId, seq: messages.seq, authorId: messages.authorId, kind: messages.kind })
+    .from(messages)
+    .where(and(eq(messages.roomId, roomId), gt(messages.seq, after), lte(messages.seq, upTo)))
+    .orderBy(desc(messages.seq))
+    .limit(MAX_UNREAD);
+  return rows.reverse();
 }
 
 async function currentSeq(db: Database, roomId: number): Promise<number> {

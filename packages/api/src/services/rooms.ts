@@ -1,10 +1,11 @@
-import { type Room, schema } from "@parley/db";
+import { type Database, type Room, schema } from "@parley/db";
 import { and, asc, eq, gt, ilike, sql } from "drizzle-orm";
 import type { Actor, Deps } from "../deps";
 import { AppError, isUniqueViolation } from "../errors";
-import type { CreateRoomInput, Page, RoomOut, SearchPageInput } from "../schemas";
+import type { CreateRoomInput, MyRoom, Page, RoomOut, SearchPageInput } from "../schemas";
 import { appendNotice } from "./messages";
 import { collectPages, decodeCursor, keysetPage, likePattern, roomOutOf } from "./output";
+import { startReadingAt, unreadOf } from "./read-state";
 import { accessRoom, requireMember } from "./room-access";
 import { transact } from "./transact";
 
@@ -25,7 +26,9 @@ export async function createRoom(deps: Deps, actor: Actor, input: CreateRoomInpu
         throw error;
       });
     if (!room) throw new Error("insert returned no row");
-    await tx.insert(roomMembers).values({ roomId: room.id, userId: actor.userId, role: "owner" });
+    await tx
+      .insert(roomMembers)
+      .values({ roomId: room.id, userId: actor.userId, role: "owner", lastReadSeq: room.lastSeq });
     const out = roomOutOf(room);
     emit({ type: "user.room", userId: actor.userId, change: "created", room: out });
     if (!isPrivate) emit({ type: "directory.room", room: out });
@@ -50,7 +53,9 @@ export async function joinRoom(deps: Deps, actor: Actor, roomId: number): Promis
       .returning();
     if (becomesOwner && joined) await tx.update(rooms).set({ ownerId: actor.userId }).where(eq(rooms.id, roomId));
     if (joined) {
-      await appendNotice(tx, emit, roomId, { event: "joined", userId: actor.userId, username: actor.username });
+      const notice = { event: "joined", userId: actor.userId, username: actor.username } as const;
+      const { seq } = await appendNotice(tx, emit, roomId, notice);
+      await startReadingAt(tx, roomId, actor.userId, seq); // the history before is not news to a newcomer
     }
     const out = roomOutOf(await currentRoom(tx, roomId));
     if (joined) emit({ type: "user.room", userId: actor.userId, change: "joined", room: out });
@@ -103,15 +108,22 @@ export async function getRoom(deps: Deps, actor: Actor | null, roomId: number): 
   return roomOutOf(room);
 }
 
-/** The rooms (not direct conversations) the caller belongs to, oldest first. */
-export async function listMyRooms(deps: Deps, actor: Actor): Promise<RoomOut[]> {
-  const rows = await deps.db
-    .select({ room: rooms })
+/** The rooms (not direct conversations) the caller belongs to, oldest first, with how far each is read. */
+export async function listMyRooms(deps: Deps, actor: Actor): Promise<MyRoom[]> {
+  const rows = await myRoomsQuery(deps.db, actor.userId);
+  return rows.map((r) => ({ ...roomOutOf(r.room), unread: r.unread, lastReadSeq: r.lastReadSeq }));
+}
+
+/** The query behind `listMyRooms`: one statement, each room's unread count in a LATERAL join. */
+export function myRoomsQuery(db: Database, userId: number) {
+  const unread = unreadOf(db, roomMembers, userId);
+  return db
+    .select({ room: rooms, lastReadSeq: roomMembers.lastReadSeq, unread: unread.count })
     .from(roomMembers)
     .innerJoin(rooms, eq(rooms.id, roomMembers.roomId))
-    .where(and(eq(roomMembers.userId, actor.userId), eq(rooms.kind, "room")))
+    .crossJoinLateral(unread)
+    .where(and(eq(roomMembers.userId, userId), eq(rooms.kind, "room")))
     .orderBy(asc(rooms.id));
-  return rows.map((r) => roomOutOf(r.room));
 }
 
 /** Every room the caller may see, by id: the public ones and the caller's own (at most `max`). */

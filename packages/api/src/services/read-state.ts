@@ -1,0 +1,73 @@
+import { type Database, schema, type Transaction } from "@parley/db";
+import { and, eq, gt, lt, ne, sql } from "drizzle-orm";
+import type { AnyPgColumn } from "drizzle-orm/pg-core";
+import type { Actor, Deps } from "../deps";
+import { MAX_UNREAD, type MarkReadInput } from "../schemas";
+import { requireMember } from "./room-access";
+import { transact } from "./transact";
+
+const { messages, rooms, roomMembers } = schema;
+
+/**
+ * Marks a room read up to `seq` for one of its members: never backwards, never past the room's
+ * newest message. Tells the caller's other tabs, after the commit, when that moved anything.
+ */
+export async function markRead(deps: Deps, actor: Actor, { roomId, seq }: MarkReadInput): Promise<void> {
+  await requireMember(deps.db, actor.userId, roomId);
+  await transact(deps, async (tx, emit) => {
+    const readUpTo = sql<number>`least(${seq}, ${rooms.lastSeq})`;
+    const [moved] = await tx
+      .update(roomMembers)
+      .set({ lastReadSeq: readUpTo })
+      .from(rooms)
+      .where(
+        and(
+          eq(roomMembers.roomId, roomId),
+          eq(roomMembers.userId, actor.userId),
+          eq(rooms.id, roomMembers.roomId),
+          lt(roomMembers.lastReadSeq, readUpTo),
+        ),
+      )
+      .returning({ lastReadSeq: roomMembers.lastReadSeq });
+    // Nothing moved: already read that far (or the caller left meanwhile), and nobody needs telling.
+    if (moved) emit({ type: "user.read", userId: actor.userId, roomId, lastReadSeq: moved.lastReadSeq });
+  });
+}
+
+/**
+ * A new member has read the room up to `seq`: the notice of their own arrival, which the caller
+ * has just appended (holding the room's row lock, so nothing came after it).
+ */
+export async function startReadingAt(tx: Transaction, roomId: number, userId: number, seq: number): Promise<void> {
+  await tx
+    .update(roomMembers)
+    .set({ lastReadSeq: seq })
+    .where(and(eq(roomMembers.roomId, roomId), eq(roomMembers.userId, userId)));
+}
+
+/**
+ * The unread count of the membership `member` of user `userId` (a `room_members` row of the outer
+ * query), for a LATERAL join: others' text messages after its read mark, read on the
+ * (room_id, seq) index and counted no further than MAX_UNREAD.
+ */
+export function unreadOf(db: Database, member: { roomId: AnyPgColumn; lastReadSeq: AnyPgColumn }, userId: number) {
+  const counted = db
+    .select({ seq: messages.seq })
+    .from(messages)
+    .where(
+      and(
+        eq(messages.roomId, member.roomId),
+        gt(messages.seq, member.lastReadSeq),
+        eq(messages.kind, "text"),
+        // The caller's id as a value, not the member's column: the planner then estimates how
+        // few messages are the caller's own from the statistics, and reads the index in order.
+        ne(messages.authorId, userId),
+      ),
+    )
+    .limit(MAX_UNREAD)
+    .as("counted");
+  return db
+    .select({ count: sql<number>`count(*)::int`.as("unread_count") })
+    .from(counted)
+    .as("unread");
+}

@@ -1,0 +1,171 @@
+import { randomBytes } from "node:crypto";
+import { testRedisUrl } from "@parley/db/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Bus, createMemoryBus, createRedisBus } from "../src/bus";
+import type { UserStreamEvent } from "../src/services/live";
+import { sendMessage } from "../src/services/messages";
+import { type Caller, createHarness, type Harness, readStream } from "./harness";
+
+type SignedUp = Awaited<ReturnType<Harness["signUp"]>>;
+
+const uniqueName = (prefix: string) => `${prefix}-${randomBytes(4).toString("hex")}`;
+
+const buses: [string, () => Bus][] = [
+  ["in-process", createMemoryBus],
+  // A prefix of its own, so that parallel runs on one Redis do not hear each other.
+  ["Redis", () => createRedisBus(testRedisUrl, { prefix: `parley-test-${process.pid}-${Date.now()}:` })],
+];
+
+/** The activity items of a stream, as [roomId, seq, authorId, kind]. */
+const activityOf = (items: UserStreamEvent[]) =>
+  items.flatMap((e) => (e.type === "room.activity" ? [[e.roomId, e.seq, e.authorId, e.kind]] : []));
+
+describe.each(buses)("the caller's own stream (events.mine) on the %s bus", (_name, createBus) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness("postgres", createBus());
+  });
+  afterAll(() => h?.dispose());
+
+  /**
+   * Opens a user's stream and waits until it follows the user's rooms: a profile change of their
+   * own comes through only after the stream has subscribed to every room they were in.
+   */
+  async function follow(user: SignedUp) {
+    const stop = new AbortController();
+    const stream = await readStream(h.callerFor(user.token, stop.signal).events.mine());
+    await user.caller.profile.update({ displayName: null });
+    await nextWhere(stream, (e) => e.type === "user.profile");
+    return { stream, stop: () => stop.abort() };
+  }
+
+  /** Reads on until an item passes `check`, and returns it. */
+  async function nextWhere(
+    stream: Awaited<ReturnType<typeof readStream<UserStreamEvent>>>,
+    check: (event: UserStreamEvent) => boolean,
+  ): Promise<UserStreamEvent> {
+    for (;;) {
+      const [event] = await stream.next(1);
+      if (event && check(event)) return event;
+    }
+  }
+  const activityIn = (roomId: number, seq: number) => (e: UserStreamEvent) =>
+    e.type === "room.activity" && e.roomId === roomId && e.seq === seq;
+  const send = (caller: Caller, roomId: number, text: string) => caller.messages.send({ roomId, text });
+
+  it("yields activity in rooms joined before it started and after, and none after leaving", async () => {
+    const ann = await h.signUp();
+    const ben = await h.signUp();
+    const before = await ann.caller.rooms.create({ name: uniqueName("before") });
+    await ben.caller.rooms.join({ roomId: before.id }); // seq 1
+    const { stream, stop } = await follow(ben);
+
+    await send(ann.caller, before.id, "in a room ben was in"); // seq 2
+    expect(await nextWhere(stream, (e) => e.type === "room.activity")).toEqual({
+      type: "room.activity",
+      roomId: before.id,
+      seq: 2,
+      authorId: ann.id,
+      kind: "text",
+    });
+
+    const after = await ann.caller.rooms.create({ name: uniqueName("after") });
+    await ben.caller.rooms.join({ roomId: after.id }); // seq 1
+    await send(ann.caller, after.id, "in a room ben joined while streaming"); // seq 2
+    await send(ben.caller, after.id, "ben's own"); // seq 3
+    await nextWhere(stream, activityIn(after.id, 3));
+
+    await ben.caller.rooms.leave({ roomId: before.id }); // seq 3 of before: ben's own notice
+    await send(ann.caller, before.id, "after ben left"); // seq 4 of before
+    await send(ann.caller, after.id, "the last one"); // seq 4 of after
+    await nextWhere(stream, activityIn(after.id, 4));
+    stop();
+
+    expect(activityOf(stream.items)).toEqual([
+      [before.id, 2, ann.id, "text"],
+      [after.id, 2, ann.id, "text"],
+      [after.id, 3, ben.id, "text"],
+      [before.id, 3, null, "system"],
+      [after.id, 4, ann.id, "text"],
+    ]);
+    expect(stream.items.map((e) => e.type)).toContain("user.room");
+  });
+
+  it("follows a room the user is invited to, and a direct conversation somebody opens with them", async () => {
+    const ann = await h.signUp();
+    const cat = await h.signUp();
+    const { stream, stop } = await follow(cat);
+
+    const secret = await ann.caller.rooms.create({ name: uniqueName("secret"), isPrivate: true });
+    await ann.caller.invites.create({ roomId: secret.id, user: { userId: cat.id } }); // seq 1
+    await send(ann.caller, secret.id, "welcome"); // seq 2
+    await nextWhere(stream, activityIn(secret.id, 2));
+
+    const { room } = await ann.caller.direct.open({ user: { userId: cat.id } });
+    await send(ann.caller, room.id, "psst"); // seq 1
+    await nextWhere(stream, activityIn(room.id, 1));
+    stop();
+
+    expect(stream.items.map((e) => e.type).filter((type) => type !== "room.activity")).toEqual([
+      "user.profile",
+      "user.room",
+      "user.direct",
+    ]);
+    expect(activityOf(stream.items)).toEqual([
+      [secret.id, 2, ann.id, "text"],
+      [room.id, 1, ann.id, "text"],
+    ]);
+  });
+
+  it("fills in activity the bus lost, from the database, and repeats none", async () => {
+    const ann = await h.signUp();
+    const ben = await h.signUp();
+    const room = await ann.caller.rooms.create({ name: uniqueName("gap") });
+    await ben.caller.rooms.join({ roomId: room.id }); // seq 1
+    const { stream, stop } = await follow(ben);
+
+    const actor = { userId: ann.id, username: ann.username, displayName: null, jti: "x", tokenExpiresAt: new Date() };
+    const deaf = { ...h.deps, bus: createMemoryBus() }; // commits, but its events reach nobody
+    await sendMessage(deaf, actor, { roomId: room.id, text: "lost on the bus" }); // seq 2
+    await sendMessage(deaf, actor, { roomId: room.id, text: "also lost" }); // seq 3
+    await send(ann.caller, room.id, "live again"); // seq 4
+    await send(ann.caller, room.id, "and on"); // seq 5
+    await nextWhere(stream, activityIn(room.id, 5));
+    stop();
+
+    expect(activityOf(stream.items).map(([, seq]) => seq)).toEqual([2, 3, 4, 5]);
+  });
+
+  it("carries the user's read marks to their other tabs, and no typing or presence of rooms", async () => {
+    const ann = await h.signUp();
+    const ben = await h.signUp();
+    const room = await ann.caller.rooms.create({ name: uniqueName("quiet") });
+    await ben.caller.rooms.join({ roomId: room.id }); // seq 1
+    await send(ann.caller, room.id, "unread"); // seq 2
+    const { stream, stop } = await follow(ben);
+
+    const annStop = new AbortController();
+    const annRoom = await readStream(h.callerFor(ann.token, annStop.signal).events.room({ roomId: room.id }));
+    await annRoom.next(1); // ann is online in the room: a presence event went to the room
+    await ann.caller.events.typing({ roomId: room.id });
+    await ben.caller.rooms.markRead({ roomId: room.id, seq: 2 });
+    expect(await nextWhere(stream, (e) => e.type === "user.read")).toEqual({
+      type: "user.read",
+      userId: ben.id,
+      roomId: room.id,
+      lastReadSeq: 2,
+    });
+    annStop.abort();
+    stop();
+
+    // Typing and presence went out before the read mark: had the stream passed them on, they would be here.
+    expect(stream.items.map((e) => e.type)).toEqual(["user.profile", "user.read"]);
+  });
+
+  it("fails when its session is revoked", async () => {
+    const ben = await h.signUp();
+    const { stream } = await follow(ben);
+    await ben.caller.auth.logout();
+    expect(String(await stream.untilDone())).toMatch(/session has ended/);
+  });
+});
