@@ -1,4 +1,4 @@
-import { test } from "./fixtures";
+import { expect, test } from "./fixtures";
 import { restLogin, trpcOverHttp } from "./outside-client";
 import {
   createRoom,
@@ -9,8 +9,10 @@ import {
   PASSWORD,
   sendMessage,
   signUp,
+  textMessages,
   uniqueName,
 } from "./parley-ui";
+import { RESUME_MAX_EVENTS } from "./stacks";
 
 /** tRPC's WebSocket client backs off between attempts: give the badge time to come back. */
 const RECONNECT_TIMEOUT_MS = 45_000;
@@ -57,4 +59,33 @@ test("the realtime process restarts mid-conversation: the badge says so, and eve
   await sendMessage(bob, said[3] as string);
   await expectMessages(alice, said);
   await expectMessages(bob, said);
+});
+
+test("more was missed than a stream replays: the page reloads the newest messages, and scroll-back has the rest", async ({
+  page,
+  realtime,
+  baseURL,
+}) => {
+  test.setTimeout(150_000);
+  const name = uniqueName("away");
+  await signUp(page, name);
+  const roomId = await createRoom(page, uniqueName("busy"));
+  await expectConnected(page);
+  await sendMessage(page, "before the outage");
+
+  await realtime.stop("SIGKILL");
+  await expectReconnecting(page);
+  const script = trpcOverHttp(baseURL as string, await restLogin(baseURL as string, name, PASSWORD));
+  const missed = Array.from({ length: RESUME_MAX_EVENTS + 20 }, (_, i) => `missed ${String(i + 1).padStart(3, "0")}`);
+  for (const text of missed) await script.messages.send.mutate({ roomId, text });
+
+  await realtime.start();
+  await expectConnected(page, RECONNECT_TIMEOUT_MS);
+  // The stream says reset; the page reloads the newest page rather than show a partial history.
+  await expect(textMessages(page).last()).toContainText(missed.at(-1) as string);
+  await expect(async () => {
+    await textMessages(page).first().scrollIntoViewIfNeeded();
+    await expect(textMessages(page)).toHaveCount(missed.length + 1, { timeout: 1000 });
+  }).toPass();
+  await expectMessages(page, ["before the outage", ...missed]);
 });

@@ -82,3 +82,21 @@ test("scrolling up loads older history, each message once and in order", async (
   await expectMessages(page, bodies);
   await expect(page.getByText("The beginning of this conversation")).toBeVisible();
 });
+
+test("message text is shown as text: markup stays inert, web links are clickable, script links are not", async ({
+  page,
+}) => {
+  await signUp(page, uniqueName("plain"));
+  await createRoom(page, uniqueName("safe"));
+  const markup = `<img src=x onerror="document.title='pwned'"><b>bold?</b>`;
+  const text = `${markup} see https://example.com/docs?a=1 or javascript:alert(1)`;
+  await sendMessage(page, text);
+  const message = textMessages(page).filter({ hasText: "bold?" });
+  await expect(message).toContainText(markup);
+  await expect(message.locator("img, b")).toHaveCount(0);
+  const links = message.getByRole("link");
+  await expect(links).toHaveCount(1);
+  await expect(links).toHaveAttribute("href", "https://example.com/docs?a=1");
+  await expect(links).toHaveAttribute("rel", /noopener/);
+  expect(await page.title()).not.toBe("pwned");
+});

@@ -8,6 +8,9 @@ import { freePort, type RunningServer, startRealtime, startServer } from "@parle
 /** Every process of a stack signs and checks tokens (and next-auth its cookies) with this. */
 const JWT_SECRET = "an end-to-end test secret, 32 bytes or more";
 
+/** The most messages a resumed subscription replays in these stacks (default 1000). */
+export const RESUME_MAX_EVENTS = 40;
+
 /** What every process of a stack is started with, whatever the environment of the test run holds. */
 const common = {
   NODE_ENV: "production",
@@ -15,6 +18,8 @@ const common = {
   JWT_SECRET,
   // Logouts reach open sockets through the bus at once; this is the slower check behind it.
   SESSION_CHECK_MS: "500",
+  // Small enough that a test can miss more than a resumed stream replays, and see the page reset.
+  RESUME_MAX_EVENTS: String(RESUME_MAX_EVENTS),
   NEXT_TELEMETRY_DISABLED: "1",
   LOG_LEVEL: "info",
 };

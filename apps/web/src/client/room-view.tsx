@@ -99,7 +99,8 @@ export function RoomView({ roomId }: { roomId: number }) {
     role: member.role,
     online: timeline.online.has(member.user.id),
   }));
-  const typingNames = timeline.typing.map((typist) => typist.username);
+  const nameOf = new Map(memberEntries.map((member) => [member.id, member.displayName ?? member.username]));
+  const typingNames = timeline.typing.map((typist) => nameOf.get(typist.userId) ?? typist.username);
 
   return (
     <div className="room">
