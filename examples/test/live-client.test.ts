@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { createTestDatabase, type TestDatabase } from "@parley/db/testing";
-import { freePort, type RunningServer, repoRoot, startRealtime, stopProcess } from "@parley/realtime/testing";
+import { type RunningServer, repoRoot, restartablePort, startRealtime, stopProcess } from "@parley/realtime/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const SECRET = "a live-client test secret of 32 bytes or more";
@@ -34,7 +34,7 @@ describe("the live-client example (splitLink, wsLink with connectionParams) acro
   });
 
   it("prints every message once, in order, resuming after it lost its server", async () => {
-    const port = String(await freePort());
+    const port = String(await restartablePort());
     const first = await start({ REALTIME_PORT: port });
     const owner = await post(first.url, "auth.register", { username: "owner", password: "pw-pw-pw" });
     const token = owner.token as string;

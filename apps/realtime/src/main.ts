@@ -34,9 +34,11 @@ async function main() {
     if (closing) return;
     closing = true;
     log.info({ signal, connections: realtime.connections }, "shutting down: asking clients to reconnect");
+    // Stop listening first: clients told to reconnect must find another instance, not this one.
+    const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
     await realtime.close();
     server.closeIdleConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await serverClosed;
     await runtime.close();
     process.exit(0);
   }

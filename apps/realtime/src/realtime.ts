@@ -69,6 +69,8 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
   const { deps, log } = runtime;
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD_BYTES, perMessageDeflate: false });
   const connections = new Set<Connection>();
+  /** Set by close(): no new sockets from then on. */
+  let closing = false;
   const connectionOf = new WeakMap<WebSocket, Connection>();
 
   const onConnection = getWSConnectionHandler({
@@ -156,6 +158,8 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
 
   return {
     async handleUpgrade(req, socket, head) {
+      // Shutting down: a client that reconnected here at once would keep the process from exiting.
+      if (closing) return refuseUpgrade(socket, 503, "Service Unavailable: this server is restarting");
       if (!isOriginAllowed(req, config.ALLOWED_ORIGINS))
         return refuseUpgrade(socket, 403, "Forbidden: this origin may not connect");
       const seed = pathOf(req) !== "/trpc";
@@ -184,6 +188,7 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
       return connections.size;
     },
     async close() {
+      closing = true;
       clearInterval(sessionCheck);
       const reconnect = JSON.stringify({ id: null, method: "reconnect" });
       const closed = [...connections].map(({ ws }) => new Promise((resolve) => ws.once("close", resolve)));

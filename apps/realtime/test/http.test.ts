@@ -82,9 +82,31 @@ describe("tRPC over HTTP on a real realtime process", () => {
     }
   });
 
-  it("closes cleanly on SIGTERM", async () => {
+  it("closes cleanly on SIGTERM, even with a client that reconnects the moment it is asked to", async () => {
+    const url = `${server.url.replace(/^http/, "ws")}/trpc`;
+    let reconnects = 0;
+    let exitedAlready = false;
+    // As tRPC's client does: a new socket as soon as the server says `reconnect`, before the old
+    // one has closed, and again whenever one closes.
+    const follow = (ws: WebSocket) => {
+      const again = () => {
+        if (exitedAlready) return;
+        reconnects++;
+        follow(new WebSocket(url));
+      };
+      ws.on("error", () => {});
+      ws.on("message", (data) => {
+        if (String(data).includes('"reconnect"')) again();
+      });
+      ws.once("close", again);
+    };
+    const first = new WebSocket(url);
+    await once(first, "open");
+    follow(first);
     const exited = new Promise<number | null>((resolve) => server.process.once("exit", resolve));
     server.process.kill("SIGTERM");
     expect(await exited).toBe(0);
+    exitedAlready = true;
+    expect(reconnects).toBeGreaterThan(0);
   });
 });

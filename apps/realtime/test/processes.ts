@@ -90,11 +90,34 @@ export function runScript(
 
 /** A port nobody listens on right now. */
 export async function freePort(): Promise<number> {
+  return listenOnce(0);
+}
+
+/** Below Linux's default ephemeral range (32768–60999), which outgoing connections take ports from. */
+const RESTARTABLE_PORTS = { from: 20_000, to: 32_000 };
+
+/**
+ * A free port for a process that a test stops and starts again on the same port. A port from the
+ * ephemeral range can be taken, while the process is down, as the local port of some outgoing
+ * connection (to PostgreSQL, Redis, ...), and the restart then fails with EADDRINUSE.
+ */
+export async function restartablePort(): Promise<number> {
+  for (;;) {
+    const port = RESTARTABLE_PORTS.from + Math.floor(Math.random() * (RESTARTABLE_PORTS.to - RESTARTABLE_PORTS.from));
+    try {
+      return await listenOnce(port);
+    } catch {
+      // taken: try another
+    }
+  }
+}
+
+async function listenOnce(port: number): Promise<number> {
   const { createServer } = await import("node:net");
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
+    server.listen(port, "127.0.0.1", () => {
       const address = server.address();
       server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
     });
@@ -109,7 +132,7 @@ export interface RunningRedis {
 
 /** A Redis of the test's own, on its own port, so that the test may stop and restart it. */
 export async function startRedis(): Promise<RunningRedis> {
-  const port = await freePort();
+  const port = await restartablePort();
   let child: ChildProcess;
   const start = () =>
     new Promise<void>((resolve, reject) => {

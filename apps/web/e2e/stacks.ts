@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createTestDatabase, testRedisUrl } from "@parley/db/testing";
-import { freePort, type RunningServer, startRealtime, startServer } from "@parley/realtime/testing";
+import { freePort, type RunningServer, restartablePort, startRealtime, startServer } from "@parley/realtime/testing";
 
 /** Every process of a stack signs and checks tokens (and next-auth its cookies) with this. */
 const JWT_SECRET = "an end-to-end test secret, 32 bytes or more";
@@ -49,12 +49,12 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-/** Two free ports that are not the same one. */
+/** A free port for the web process, and one for the realtime process that tests restart on it. */
 async function twoPorts(): Promise<[number, number]> {
-  const first = await freePort();
-  let second = await freePort();
-  while (second === first) second = await freePort();
-  return [first, second];
+  const web = await freePort();
+  let realtime = await restartablePort();
+  while (realtime === web) realtime = await restartablePort();
+  return [web, realtime];
 }
 
 const startWeb = (port: number, env: Record<string, string>) =>
