@@ -17,17 +17,45 @@ interface Store {
 }
 
 /**
- * Counts this process's subscriptions per room and user, and tells the room (through the bus)
- * whenever its set of people online changes. The store says who is online across processes.
+ * At most one announcement per room per this long (the first at once, the rest folded into one at
+ * the end of the window): a crowd arriving together, such as a mass reconnect after a restart,
+ * costs a handful of announcements to the room instead of one per person.
  */
-function presenceOver(store: Store, bus: Bus) {
+export const PRESENCE_ANNOUNCE_EVERY_MS = 500;
+
+/**
+ * Counts this process's subscriptions per room and user, and tells the room (through the bus)
+ * when its set of people online changes. The store says who is online across processes.
+ */
+function presenceOver(store: Store, bus: Bus, announceEveryMs = PRESENCE_ANNOUNCE_EVERY_MS) {
   const local = new Map<number, Map<number, { who: PresenceEntry; count: number }>>();
-  const announce = async (roomId: number) =>
+  /** Per room: when it was last announced, and the announcement due at the end of the window. */
+  const throttle = new Map<number, { last: number; due?: NodeJS.Timeout }>();
+
+  const announceNow = async (roomId: number) =>
     bus.publish({ type: "room.presence", roomId, online: await store.online(roomId) });
 
-  const presence: Presence & { local: typeof local; announce: typeof announce } = {
+  async function announce(roomId: number): Promise<void> {
+    const state = throttle.get(roomId) ?? { last: 0 };
+    throttle.set(roomId, state);
+    if (state.due) return; // already due: it will read the state as it is then
+    const wait = state.last + announceEveryMs - Date.now();
+    if (wait <= 0) {
+      state.last = Date.now();
+      await announceNow(roomId);
+      return;
+    }
+    state.due = setTimeout(() => {
+      state.due = undefined;
+      state.last = Date.now();
+      if (!local.has(roomId)) throttle.delete(roomId);
+      announceNow(roomId).catch(() => {}); // the bus reports its own failures
+    }, wait);
+    state.due.unref();
+  }
+
+  const presence: Presence & { local: typeof local } = {
     local,
-    announce,
     async enter(roomId, who) {
       const room = local.get(roomId) ?? new Map();
       local.set(roomId, room);
@@ -51,7 +79,10 @@ function presenceOver(store: Store, bus: Bus) {
       };
     },
     online: (roomId) => store.online(roomId),
-    async close() {},
+    async close() {
+      for (const state of throttle.values()) clearTimeout(state.due);
+      throttle.clear();
+    },
   };
   return presence;
 }
@@ -59,7 +90,7 @@ function presenceOver(store: Store, bus: Bus) {
 const byName = (a: PresenceEntry, b: PresenceEntry) => a.username.localeCompare(b.username);
 
 /** Presence for one process: the all-in-one mode and tests. */
-export function createMemoryPresence(bus: Bus): Presence {
+export function createMemoryPresence(bus: Bus, announceEveryMs?: number): Presence {
   const rooms = new Map<number, Map<number, PresenceEntry>>();
   return presenceOver(
     {
@@ -75,6 +106,7 @@ export function createMemoryPresence(bus: Bus): Presence {
       },
     },
     bus,
+    announceEveryMs,
   );
 }
 
@@ -140,6 +172,7 @@ export function createRedisPresence(url: string, bus: Bus, options: RedisPresenc
     online: presence.online,
     async close() {
       clearInterval(renew);
+      await presence.close();
       const pipeline = redis.pipeline();
       for (const [roomId, people] of presence.local) {
         for (const { who } of people.values()) pipeline.zrem(key(roomId), member(who));
