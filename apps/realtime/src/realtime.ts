@@ -18,6 +18,7 @@ import { type WebSocket, WebSocketServer } from "ws";
 import type { RealtimeEnv } from "./env";
 import { isOriginAllowed } from "./origin";
 import { type SeedNames, seedConnection } from "./seed-sockets";
+import { wireEncoder } from "./wire-encoder";
 
 /** The largest frame a client may send: far above any valid request. */
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
@@ -77,6 +78,7 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
     wss,
     router: appRouter,
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },
+    experimental_encoder: wireEncoder,
     async createContext({ req, res: ws, info }) {
       const fromParams = info.connectionParams?.token;
       const token = (typeof fromParams === "string" && fromParams) || tokenFromUpgrade(req);

@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { wireEncoder } from "../src/wire-encoder";
+
+const message = () => ({
+  id: 41,
+  roomId: 7,
+  seq: 12,
+  kind: "text",
+  author: { id: 3, username: "ada", displayName: 'Ada "the" Countess ✨' },
+  body: 'a body with "quotes", \\ backslashes, \n newlines and </script>',
+  notice: null,
+  clientId: null,
+  createdAt: "2026-11-22T04:00:00.000Z",
+});
+
+const frameOf = (id: number, event: unknown, jsonrpc?: "2.0") => ({
+  id,
+  ...(jsonrpc ? { jsonrpc } : {}),
+  result: { type: "data", id: "12", data: { id: "12", data: event } },
+});
+
+describe("the wire encoder", () => {
+  it("writes exactly what JSON.stringify writes, for message frames and any other", () => {
+    const shared = message();
+    const frames = [
+      frameOf(1, { type: "message", message: shared }),
+      frameOf(2, { type: "message", message: shared }, "2.0"),
+      frameOf(3, { type: "presence", online: [{ userId: 1, username: "ada" }] }),
+      frameOf(4, { type: "message", message: shared, extra: true }),
+      { id: 5, result: { type: "started" } },
+      { id: null, method: "reconnect" },
+      { id: 6, error: { message: "nope", code: -32001 } },
+      "not an object",
+    ];
+    for (const frame of frames) {
+      const encoded = wireEncoder.encode(frame);
+      expect(JSON.parse(String(encoded))).toEqual(JSON.parse(JSON.stringify(frame)));
+    }
+  });
+
+  it("serializes a message once, however many subscribers' frames carry it", () => {
+    let serialized = 0;
+    const shared = { ...message(), toJSON: undefined as unknown };
+    const plain = message();
+    shared.toJSON = () => {
+      serialized++;
+      return plain;
+    };
+    const encoded = Array.from({ length: 1000 }, (_, i) =>
+      wireEncoder.encode(frameOf(i, { type: "message", message: shared })),
+    );
+    expect(serialized).toBe(1);
+    expect(JSON.parse(String(encoded[999]))).toEqual(
+      JSON.parse(JSON.stringify(frameOf(999, { type: "message", message: plain }))),
+    );
+  });
+
+  it("decodes text frames and refuses binary ones", () => {
+    expect(wireEncoder.decode('{"id":1}')).toEqual({ id: 1 });
+    expect(() => wireEncoder.decode(new Uint8Array([1, 2]))).toThrow(/JSON text/);
+  });
+});
