@@ -151,6 +151,7 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
         .from(schema.revokedTokens)
         .where(inArray(schema.revokedTokens.jti, jtis));
       const gone = new Set(revoked.map((r) => r.jti));
+      for (const jti of gone) deps.access.forgetSession(jti); // in case its announcement was lost
       for (const c of signedIn) if (c.actor && gone.has(c.actor.jti)) closeForSession(c, "token revoked");
     } catch (error) {
       log.warn({ err: error }, "could not re-check sessions");

@@ -1,4 +1,5 @@
 import type { Database } from "@parley/db";
+import type { AccessCache } from "./access-cache";
 import type { Bus } from "./bus";
 import type { Presence } from "./presence";
 
@@ -7,6 +8,8 @@ export interface Deps {
   db: Database;
   bus: Bus;
   presence: Presence;
+  /** Sessions and memberships the hot paths need not ask the database for again (see access-cache.ts). */
+  access: AccessCache;
   auth: { secret: Uint8Array; tokenTtlSeconds: number };
   /** Names nobody may register: the senders of the seed protocols' notices and errors. */
   reservedUsernames: readonly string[];

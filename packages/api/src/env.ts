@@ -38,6 +38,12 @@ export const ApiEnv = DbEnv.extend({
   /** The most messages a resumed subscription replays before it asks the client to refetch instead. */
   RESUME_MAX_EVENTS: z.coerce.number().int().min(1).max(100_000).default(1000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /**
+   * How long a process may trust what it learnt about a token or a membership without asking the
+   * database again, in milliseconds (changes are announced to every process at once; this bounds
+   * the cost of a missed announcement). 0: ask every time.
+   */
+  ACCESS_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(10_000),
   /** The name error frames are sent under by the seed WebSocket protocols. */
   ERROR_USER_NAME: z.string().trim().min(1).max(32).default("error"),
 });
@@ -53,6 +59,7 @@ export interface ApiConfig {
   errorUserName: string;
   logLevel: ApiEnv["LOG_LEVEL"];
   resumeLimit: number;
+  accessCacheMs: number;
 }
 
 /** Raised when configuration is invalid; the message lists every problem at once. */
@@ -76,6 +83,7 @@ export async function loadApiConfig(source: NodeJS.ProcessEnv = process.env): Pr
     errorUserName: env.ERROR_USER_NAME,
     logLevel: env.LOG_LEVEL,
     resumeLimit: env.RESUME_MAX_EVENTS,
+    accessCacheMs: env.ACCESS_CACHE_MS,
   };
 }
 

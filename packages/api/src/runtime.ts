@@ -1,4 +1,5 @@
 import { createDb, type DbHandle } from "@parley/db";
+import { createAccessCache } from "./access-cache";
 import { type Bus, createBus } from "./bus";
 import type { Deps } from "./deps";
 import type { ApiConfig } from "./env";
@@ -23,10 +24,12 @@ export async function createRuntime(config: ApiConfig, log: Logger): Promise<Run
   const presence = config.redisUrl
     ? createRedisPresence(config.redisUrl, bus, { prefix: config.redisPrefix })
     : createMemoryPresence(bus);
+  const access = createAccessCache(bus, { ttlMs: config.accessCacheMs });
   const deps: Deps = {
     db: db.db,
     bus,
     presence,
+    access,
     auth: config.auth,
     reservedUsernames: [config.systemUserName, config.errorUserName],
     clock: () => new Date(),
@@ -38,6 +41,7 @@ export async function createRuntime(config: ApiConfig, log: Logger): Promise<Run
     bus,
     log,
     async close() {
+      access.close();
       await presence.close();
       await bus.close();
       await db.close();

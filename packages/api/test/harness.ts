@@ -4,6 +4,7 @@ import { createTestDatabase, type Driver, type TestDatabase } from "@parley/db/t
 import { TRPCError } from "@trpc/server";
 import { sql } from "drizzle-orm";
 import { expect } from "vitest";
+import { createAccessCache } from "../src/access-cache";
 import { type Bus, type BusEvent, type Channel, createMemoryBus } from "../src/bus";
 import { createContext } from "../src/context";
 import type { Deps } from "../src/deps";
@@ -41,6 +42,7 @@ export async function createHarness(driver: Driver, bus: Bus = createMemoryBus()
     db: database.handle.db,
     bus,
     presence: createMemoryPresence(bus),
+    access: createAccessCache(bus, { ttlMs: 10_000 }),
     auth: { secret: TEST_SECRET, tokenTtlSeconds: 3600 },
     reservedUsernames: ["system", "error"],
     clock: () => now ?? new Date(),
@@ -87,6 +89,7 @@ export async function createHarness(driver: Driver, bus: Bus = createMemoryBus()
       now = date;
     },
     async dispose() {
+      deps.access.close();
       await bus.close();
       await database.dispose();
     },

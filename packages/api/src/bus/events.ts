@@ -20,6 +20,12 @@ export type BusEvent =
   | { type: "room.typing"; roomId: number; userId: number; username: string; until: number }
   /** Who in the room is online changed (ephemeral). */
   | { type: "room.presence"; roomId: number; online: PresenceEntry[] }
+  /** Every process forgets what it cached about this token: it was revoked. */
+  | { type: "access.session-revoked"; jti: string }
+  /** Every process forgets what it cached about this user's identity (name, display name). */
+  | { type: "access.user-changed"; userId: number }
+  /** Every process forgets that this user was a member of this room. */
+  | { type: "access.membership-ended"; userId: number; roomId: number }
   /**
    * Never published: the bus hands it to its own subscribers after its connection to the other
    * processes was restored, because events may have been lost meanwhile. Resync from the database.
@@ -31,7 +37,10 @@ export interface PresenceEntry {
   username: string;
 }
 
-export type Channel = `room:${number}` | `user:${number}` | "directory";
+export type Channel = `room:${number}` | `user:${number}` | "directory" | "access";
+
+/** Where every process hears of changes that void what it caches about sessions and memberships. */
+export const accessChannel: Channel = "access";
 
 export const roomChannel = (roomId: number): Channel => `room:${roomId}`;
 export const userChannel = (userId: number): Channel => `user:${userId}`;
@@ -46,6 +55,10 @@ export function channelOf(event: BusEvent): Channel {
       throw new Error("bus.resync is delivered by the bus itself, never published");
     case "directory.room":
       return "directory";
+    case "access.session-revoked":
+    case "access.user-changed":
+    case "access.membership-ended":
+      return accessChannel;
     default:
       return userChannel(event.userId);
   }

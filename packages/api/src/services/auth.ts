@@ -65,11 +65,15 @@ export async function login(deps: Deps, input: LoginInput): Promise<Session> {
 }
 
 /**
- * Who holds this token: valid signature, not expired, not revoked, user still there. One query
- * checks revocation and loads the user, so every transport pays one primary-key look-up.
+ * Who holds this token: valid signature, not expired, not revoked, user still there. The signature
+ * and expiry are checked every time; the rest is one query (revocation and the user together),
+ * remembered for a few seconds by the process's access cache, which every process clears at once
+ * when the token is revoked or the user renamed.
  */
 export async function authenticate(deps: Deps, token: string): Promise<Actor> {
   const claims = await verifyToken(deps, token);
+  const known = deps.access.actor(claims.jti);
+  if (known && known.userId === claims.userId) return known;
   const [user] = await deps.db
     .select({ id: users.id, username: users.username, displayName: users.displayName })
     .from(users)
@@ -81,13 +85,15 @@ export async function authenticate(deps: Deps, token: string): Promise<Actor> {
     )
     .limit(1);
   if (!user) throw new AppError("UNAUTHENTICATED", "this session has ended: log in again");
-  return {
+  const actor: Actor = {
     userId: user.id,
     username: user.username,
     displayName: user.displayName,
     jti: claims.jti,
     tokenExpiresAt: claims.expiresAt,
   };
+  deps.access.rememberActor(actor);
+  return actor;
 }
 
 /**
@@ -96,7 +102,9 @@ export async function authenticate(deps: Deps, token: string): Promise<Actor> {
  */
 export async function logout(deps: Deps, actor: Actor): Promise<void> {
   await deps.db.insert(revokedTokens).values({ jti: actor.jti, expiresAt: actor.tokenExpiresAt }).onConflictDoNothing();
+  deps.access.forgetSession(actor.jti);
   await purgeExpiredRevocations(deps);
+  await deps.bus.publish({ type: "access.session-revoked", jti: actor.jti });
   await deps.bus.publish({ type: "user.session-revoked", userId: actor.userId, jti: actor.jti });
 }
 

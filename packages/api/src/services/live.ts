@@ -6,7 +6,7 @@ import { AppError } from "../errors";
 import { MAX_UNREAD, type MessageOut, type RoomEventsInput } from "../schemas";
 import { historyQuery } from "./messages";
 import { messageOutOf } from "./output";
-import { requireMember } from "./room-access";
+import { requireMemberCached } from "./room-access";
 
 /** What a room's live stream carries. Only messages (and resets) have a sequence number. */
 export type RoomStreamEvent =
@@ -44,7 +44,7 @@ export async function* roomEvents(
   input: RoomEventsInput,
   signal: AbortSignal,
 ): AsyncGenerator<RoomStreamItem> {
-  const { room } = await requireMember(deps.db, actor.userId, input.roomId);
+  const { room } = await requireMemberCached(deps, actor.userId, input.roomId);
   const stream = await deps.bus.subscribe([roomChannel(room.id), userChannel(actor.userId)], signal);
   let last = await currentSeq(deps.db, room.id);
   const resumeFrom = parseEventId(input.lastEventId);
@@ -219,6 +219,10 @@ export async function* userEvents(deps: Deps, actor: Actor, signal: AbortSignal)
         if (event.jti === actor.jti) throw new AppError("UNAUTHENTICATED", "this session has ended: log in again");
         yield event;
         break;
+      case "access.session-revoked":
+      case "access.user-changed":
+      case "access.membership-ended":
+        break; // for the processes' caches, on their own channel: never on a user's
       default:
         yield event;
     }
@@ -227,7 +231,7 @@ export async function* userEvents(deps: Deps, actor: Actor, signal: AbortSignal)
 
 /** Tells a room's other members that the caller is typing; nothing is stored. */
 export async function startTyping(deps: Deps, actor: Actor, roomId: number): Promise<void> {
-  await requireMember(deps.db, actor.userId, roomId);
+  await requireMemberCached(deps, actor.userId, roomId);
   const until = deps.clock().getTime() + deps.live.typingTtlMs;
   await deps.bus.publish({ type: "room.typing", roomId, userId: actor.userId, username: actor.username, until });
 }

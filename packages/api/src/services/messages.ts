@@ -4,7 +4,7 @@ import type { Actor, Deps } from "../deps";
 import { isUniqueViolation, notFound } from "../errors";
 import { type HistoryInput, type HistoryPage, MAX_PAGE, type MessageOut, type SendMessageInput } from "../schemas";
 import { type MessageAuthor, messageOutOf } from "./output";
-import { requireMember } from "./room-access";
+import { requireMember, requireMemberCached } from "./room-access";
 import { type Emit, transact } from "./transact";
 
 const { messages, rooms, users } = schema;
@@ -69,7 +69,7 @@ export function noticeText(notice: NoticeData): string {
  * (with its original sequence number) and writes nothing.
  */
 export async function sendMessage(deps: Deps, actor: Actor, input: SendMessageInput): Promise<MessageOut> {
-  await requireMember(deps.db, actor.userId, input.roomId);
+  await requireMemberCached(deps, actor.userId, input.roomId);
   const author = { id: actor.userId, username: actor.username, displayName: actor.displayName };
   const retried = () =>
     input.clientId ? findByClientId(deps.db, input.roomId, actor.userId, input.clientId) : undefined;
@@ -130,7 +130,7 @@ export function historyQuery(db: Database, { roomId, before, after, limit }: His
  * newest) newest first, or `after` one oldest first.
  */
 export async function getHistory(deps: Deps, actor: Actor, input: HistoryInput): Promise<HistoryPage> {
-  await requireMember(deps.db, actor.userId, input.roomId);
+  await requireMemberCached(deps, actor.userId, input.roomId);
   return historyPage(deps.db, input);
 }
 

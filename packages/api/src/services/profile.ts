@@ -44,8 +44,9 @@ export async function rename(deps: Deps, actor: Actor, username: string): Promis
       await appendNotice(tx, emit, roomId, { event: "renamed", userId: after.id, from: before.username, to: username });
     }
     emit({ type: "user.profile", userId: after.id, user: publicUserOf(after) });
+    emit({ type: "access.user-changed", userId: after.id });
     return profileOf(after);
-  });
+  }).finally(() => deps.access.forgetUser(actor.userId));
 }
 
 export async function updateProfile(deps: Deps, actor: Actor, displayName: string | null): Promise<Profile> {
@@ -57,6 +58,7 @@ export async function updateProfile(deps: Deps, actor: Actor, displayName: strin
       .returning();
     if (!user) throw notFound("user");
     emit({ type: "user.profile", userId: user.id, user: publicUserOf(user) });
+    emit({ type: "access.user-changed", userId: user.id });
     return profileOf(user);
-  });
+  }).finally(() => deps.access.forgetUser(actor.userId));
 }

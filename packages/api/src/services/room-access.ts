@@ -1,5 +1,6 @@
 import { type Database, type Room, schema } from "@parley/db";
 import { and, eq } from "drizzle-orm";
+import type { Deps } from "../deps";
 import { AppError, notFound } from "../errors";
 
 const { rooms, roomMembers } = schema;
@@ -23,6 +24,19 @@ export async function accessRoom(db: Database, userId: number | null, roomId: nu
     .limit(1);
   if (!row || (row.room.isPrivate && !row.role)) throw notFound("room");
   return { room: row.room, role: row.role };
+}
+
+/**
+ * `requireMember` for the hot paths (sending, following, typing, reading history), which need only
+ * the room and the fact of membership: remembered by the process's access cache, which every
+ * process clears when the member leaves. Not for decisions on the member's role.
+ */
+export async function requireMemberCached(deps: Pick<Deps, "db" | "access">, userId: number, roomId: number) {
+  const known = deps.access.memberOf(userId, roomId);
+  if (known) return { room: known };
+  const { room } = await requireMember(deps.db, userId, roomId);
+  deps.access.rememberMember(userId, room);
+  return { room };
 }
 
 /** The room, if the caller is one of its members. */

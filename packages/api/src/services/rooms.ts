@@ -92,8 +92,10 @@ export async function leaveRoom(deps: Deps, actor: Actor, roomId: number): Promi
         .where(eq(rooms.id, roomId));
     }
     await appendNotice(tx, emit, roomId, { event: "left", userId: actor.userId, username: actor.username });
+    emit({ type: "access.membership-ended", userId: actor.userId, roomId });
     emit({ type: "user.room", userId: actor.userId, change: "left", room: roomOutOf(await currentRoom(tx, roomId)) });
   });
+  deps.access.forgetMember(actor.userId, roomId);
 }
 
 async function currentRoom(tx: Pick<Deps["db"], "select">, roomId: number): Promise<Room> {
