@@ -44,7 +44,8 @@ if (!profile) throw new Error(`--profile must be one of ${Object.keys(PROFILES).
 const only = new Set(values.only.split(",") as Workload[]);
 const systems = values.systems.split(",") as SystemName[];
 for (const w of only) if (!WORKLOADS.includes(w)) throw new Error(`unknown workload ${w}: ${WORKLOADS.join(", ")}`);
-for (const s of systems) if (!SYSTEM_NAMES.includes(s)) throw new Error(`unknown system ${s}: ${SYSTEM_NAMES.join(", ")}`);
+for (const s of systems)
+  if (!SYSTEM_NAMES.includes(s)) throw new Error(`unknown system ${s}: ${SYSTEM_NAMES.join(", ")}`);
 
 const outDir = path.resolve(values.out);
 mkdirSync(outDir, { recursive: true });

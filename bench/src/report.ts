@@ -92,7 +92,12 @@ export function markdown(r: BenchResult): string {
         `| ${f.system} | ${int(f.subscribers)} | ${int(f.bestDeliveriesPerSec)} | ${ratio(f.bestDeliveriesPerSec, parley?.bestDeliveriesPerSec)} | ${best ? `${ms(best.p50Ms)} / ${ms(best.p99Ms)} / ${ms(best.maxMs)}` : "–"} | ${best ? best.sutCpuMicrosPerDelivery : "–"} | ${int(f.openMs)}, ${int(f.presenceEvents)}, ${int(f.settleMs)} |`,
       );
     }
-    lines.push("", "Every step:", "", "| system | subscribers | msgs/s | deliveries/s | p50 | p99 | max ms | lost | SUT µs/delivery | generator cores | |");
+    lines.push(
+      "",
+      "Every step:",
+      "",
+      "| system | subscribers | msgs/s | deliveries/s | p50 | p99 | max ms | lost | SUT µs/delivery | generator cores | |",
+    );
     lines.push("|---|---|---|---|---|---|---|---|---|---|---|");
     for (const f of r.fanout)
       for (const s of f.steps)
@@ -131,11 +136,16 @@ export function markdown(r: BenchResult): string {
   }
 
   if (r.history) {
-    lines.push(`## History: a page of 100 in a room of ${int(r.history.messages)} messages (tRPC over HTTP, one at a time)`, "");
+    lines.push(
+      `## History: a page of 100 in a room of ${int(r.history.messages)} messages (tRPC over HTTP, one at a time)`,
+      "",
+    );
     lines.push(`Inserted with one INSERT … SELECT generate_series in ${int(r.history.insertMs)} ms.`, "");
     lines.push("| page | requests/s | p50 ms | p99 ms | max ms |", "|---|---|---|---|---|");
     for (const h of r.history.rows)
-      lines.push(`| ${h.depth} | ${int(h.requestsPerSec)} | ${ms(h.latency.p50Ms)} | ${ms(h.latency.p99Ms)} | ${ms(h.latency.maxMs)} |`);
+      lines.push(
+        `| ${h.depth} | ${int(h.requestsPerSec)} | ${ms(h.latency.p50Ms)} | ${ms(h.latency.p99Ms)} | ${ms(h.latency.maxMs)} |`,
+      );
     lines.push("");
   }
 
@@ -198,7 +208,8 @@ export function svg(r: BenchResult): string {
     }
   }
   const height = y + 12;
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">\n<rect width="100%" height="100%" fill="white"/>\n${parts.join("\n")}\n</svg>\n`;
+  const title = `Parley vs peers: fan-out deliveries per second and memory per connection (${r.profile} profile)`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="${escapeXml(title)}" width="${width}" height="${height}" font-family="sans-serif">\n<title>${escapeXml(title)}</title>\n<rect width="100%" height="100%" fill="white"/>\n${parts.join("\n")}\n</svg>\n`;
 }
 
 const escapeXml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");

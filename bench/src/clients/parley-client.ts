@@ -26,7 +26,9 @@ export function parleySubscriber(
       },
     },
     (socket) => {
-      socket.send(JSON.stringify({ id: 1, method: "subscription", params: { path: "events.room", input: { roomId } } }));
+      socket.send(
+        JSON.stringify({ id: 1, method: "subscription", params: { path: "events.room", input: { roomId } } }),
+      );
       if (options.withUserStream)
         socket.send(JSON.stringify({ id: 2, method: "subscription", params: { path: "events.mine" } }));
     },
@@ -51,7 +53,11 @@ export function parleySubscriber(
  * `messages.send` as tRPC mutations over one WebSocket. `publish` does not wait for the answer
  * (open loop); `call` does (closed loop, for the send path).
  */
-export function parleyPublisher(baseUrl: string, token: string, roomId: number): Publisher & {
+export function parleyPublisher(
+  baseUrl: string,
+  token: string,
+  roomId: number,
+): Publisher & {
   call(body: string): Promise<void>;
 } {
   const ws = new WebSocket(`${wsUrl(baseUrl)}/trpc?token=${token}`, { perMessageDeflate: false });

@@ -6,7 +6,12 @@ import { type ConnectOptions, type Publisher, rawSubscriber, type Subscriber, ws
  * connect; "2" ping → "3" pong; events are `42["name",data]`. The peer joins the `?room=` and
  * then emits `ready`.
  */
-export function socketIoSubscriber(baseUrl: string, token: string, roomId: number, options: ConnectOptions): Subscriber {
+export function socketIoSubscriber(
+  baseUrl: string,
+  token: string,
+  roomId: number,
+  options: ConnectOptions,
+): Subscriber {
   const { ws, subscriber } = rawSubscriber(
     socketIoUrl(baseUrl, token, roomId),
     {

@@ -31,7 +31,12 @@ export interface ConnectOptions {
 /** What a protocol does with a frame before the subscription is live. */
 export type Handshake = (frame: string, ws: WebSocket) => "ready" | "continue" | Error;
 
-export function rawSubscriber(url: string, options: ConnectOptions, onOpen: (ws: WebSocket) => void, handshake: Handshake) {
+export function rawSubscriber(
+  url: string,
+  options: ConnectOptions,
+  onOpen: (ws: WebSocket) => void,
+  handshake: Handshake,
+) {
   const ws = new WebSocket(url, { perMessageDeflate: false, localAddress: options.localAddress });
   let closeCode: number | null = null;
   let live = false;

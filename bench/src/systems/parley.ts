@@ -63,8 +63,7 @@ export async function startParley(options: { users: number; cpuProfDir?: string 
   const urlOf = (instance: number) => instances[instance % instances.length]?.url ?? "";
   return {
     name: "parley",
-    description:
-      "Parley: 2 realtime instances (tRPC over WebSocket), PostgreSQL 15 (every message stored), Redis bus",
+    description: "Parley: 2 realtime instances (tRPC over WebSocket), PostgreSQL 15 (every message stored), Redis bus",
     instances,
     database,
     tokens,

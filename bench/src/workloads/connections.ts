@@ -51,6 +51,6 @@ export async function runConnections(
     settleMs: followers.settleMs,
   };
   console.log(`  connections ${system.name}: ${JSON.stringify(result)}`);
-  await sleep(1000); // let the servers notice the closes before the next workload
+  await sleep(300); // let the servers notice the closes before the next workload
   return { ...result, rssPerConnectionBytes: round(result.rssPerConnectionBytes, 0) };
 }

@@ -1,4 +1,4 @@
-import { stampOf, type Subscriber } from "../clients/raw-client";
+import { type Subscriber, stampOf } from "../clients/raw-client";
 import { Latency, settle } from "../stats";
 import { inBatches, type System } from "../systems/system";
 

@@ -54,7 +54,10 @@ export async function runHistory(
   const oldest = last - options.messages;
 
   const targets: { depth: string; before: number | null }[] = [
-    ...options.depths.map((d) => ({ depth: d === 0 ? "newest" : `${d.toLocaleString("en")} back`, before: d === 0 ? null : last - d + 1 })),
+    ...options.depths.map((d) => ({
+      depth: d === 0 ? "newest" : `${d.toLocaleString("en")} back`,
+      before: d === 0 ? null : last - d + 1,
+    })),
     { depth: "oldest page", before: oldest + 101 },
   ];
   const http = httpClient(api, 1);

@@ -7,8 +7,8 @@ import { Latency, type LatencySummary, sleep } from "../stats";
 import type { ParleySystem } from "../systems/parley";
 import { startHttpEcho } from "../systems/peers";
 import { repoRoot, startPinned } from "../systems/pinned-process";
-import { openLoop } from "./open-loop";
 import { httpClient } from "./http-client";
+import { openLoop } from "./open-loop";
 
 export interface SendPathRow {
   path: string;

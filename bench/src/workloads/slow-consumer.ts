@@ -29,7 +29,9 @@ export async function runSlowConsumer(
 ): Promise<SlowConsumerResult> {
   const roomId = await system.createRoom();
   const healthy = new Receipts();
-  const slowSet = new Set(Array.from({ length: Math.max(1, Math.round(options.subscribers / 100)) }, (_, i) => i * 100));
+  const slowSet = new Set(
+    Array.from({ length: Math.max(1, Math.round(options.subscribers / 100)) }, (_, i) => i * 100),
+  );
   const followers = await openFollowers(system, roomId, options.subscribers, {
     receiptsOf: (i) => (slowSet.has(i) ? null : healthy),
   });
@@ -81,6 +83,6 @@ export async function runSlowConsumer(
     slowDisconnected,
   };
   console.log(`  slow consumer ${system.name}: ${JSON.stringify({ ...result, rssTimeline: undefined })}`);
-  await sleep(1000);
+  await sleep(300);
   return result;
 }
