@@ -1,1 +1,85 @@
-export {};
+import { spawnSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { PROFILES, type ProfileName } from "./profiles";
+import { type BenchResult, describeMachine, emptyResult, writeReport } from "./report";
+import { startParley } from "./systems/parley";
+import { startPeer } from "./systems/peers";
+import { hasTaskset } from "./systems/pinned-process";
+import { SYSTEM_NAMES, type System, type SystemName } from "./systems/system";
+import { runConnections } from "./workloads/connections";
+import { runFanout } from "./workloads/fanout";
+import { runHistory } from "./workloads/history";
+import { runSendPath } from "./workloads/send-path";
+import { runSlowConsumer } from "./workloads/slow-consumer";
+
+const WORKLOADS = ["fanout", "connections", "send", "history", "slow"] as const;
+type Workload = (typeof WORKLOADS)[number];
+
+const { values } = parseArgs({
+  options: {
+    profile: { type: "string", default: "quick" },
+    only: { type: "string", default: WORKLOADS.join(",") },
+    systems: { type: "string", default: SYSTEM_NAMES.join(",") },
+    out: { type: "string", default: fileURLToPath(new URL("../results", import.meta.url)) },
+    "cpu-prof": { type: "boolean", default: false },
+    /** Set by the bench itself when it has re-executed itself under `taskset -c 0`. */
+    pinned: { type: "boolean", default: false },
+  },
+});
+
+// The generator takes core 0, every process under test core 1.
+if (hasTaskset && !values.pinned) {
+  const self = fileURLToPath(import.meta.url);
+  const args = ["-c", "0", process.execPath, "--import", "tsx", self, ...process.argv.slice(2), "--pinned"];
+  const { status } = spawnSync("taskset", args, { stdio: "inherit" });
+  process.exit(status ?? 1);
+}
+
+const profileName = values.profile as ProfileName;
+const profile = PROFILES[profileName];
+if (!profile) throw new Error(`--profile must be one of ${Object.keys(PROFILES).join(", ")}`);
+const only = new Set(values.only.split(",") as Workload[]);
+const systems = values.systems.split(",") as SystemName[];
+for (const w of only) if (!WORKLOADS.includes(w)) throw new Error(`unknown workload ${w}: ${WORKLOADS.join(", ")}`);
+for (const s of systems)
+  if (!SYSTEM_NAMES.includes(s)) throw new Error(`unknown system ${s}: ${SYSTEM_NAMES.join(", ")}`);
+
+const outDir = path.resolve(values.out);
+mkdirSync(outDir, { recursive: true });
+const cpuProfDir = values["cpu-prof"] ? path.join(outDir, "cpu-profiles") : undefined;
+const started = performance.now();
+const result: BenchResult = emptyResult(profileName, describeMachine(hasTaskset));
+
+for (const name of systems) {
+  console.log(`${name}: starting`);
+  const t0 = performance.now();
+  const system: System =
+    name === "parley" ? await startParley({ users: profile.users, cpuProfDir }) : await startPeer(name, { cpuProfDir });
+  result.systems[name] = { description: system.description, startMs: Math.round(performance.now() - t0) };
+  try {
+    if (only.has("fanout"))
+      for (const subscribers of profile.fanout.subscribers)
+        result.fanout.push(await runFanout(system, { ...profile.fanout, subscribers }));
+    if (only.has("connections"))
+      for (const connections of profile.connections.counts)
+        result.connections.push(
+          await runConnections(system, { connections, localAddresses: profile.connections.localAddresses }),
+        );
+    if (only.has("slow")) result.slowConsumer.push(await runSlowConsumer(system, profile.slowConsumer));
+    if (system.name === "parley" && "tokens" in system) {
+      const parley = system as Awaited<ReturnType<typeof startParley>>;
+      if (only.has("send")) result.sendPath = await runSendPath(parley, { ...profile.sendPath, cpuProfDir });
+      if (only.has("history")) result.history = await runHistory(parley, profile.history);
+    }
+  } finally {
+    await system.stop();
+  }
+}
+
+result.wallSeconds = Math.round((performance.now() - started) / 100) / 10;
+const files = writeReport(result, outDir);
+console.log(`wrote ${files.join(", ")} in ${result.wallSeconds} s`);
+process.exit(0);

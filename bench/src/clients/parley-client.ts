@@ -1,0 +1,101 @@
+import WebSocket from "ws";
+import { type ConnectOptions, type Publisher, rawSubscriber, type Subscriber, wsUrl } from "./raw-client";
+
+/**
+ * Parley's tRPC-over-WebSocket protocol by hand: the token in `?token=`, then
+ * `{"id":1,"method":"subscription","params":{"path":"events.room","input":{"roomId":n}}}`
+ * (and `events.mine` as id 2 when asked). Live once the room stream's first `presence` event
+ * arrives (it is yielded after the bus subscription). Answers keep-alive `PING`s with `PONG`.
+ */
+export function parleySubscriber(
+  baseUrl: string,
+  token: string,
+  roomId: number,
+  options: ConnectOptions & { withUserStream?: boolean; onPresence?: () => void },
+): Subscriber {
+  let roomLive = false;
+  let mineLive = !options.withUserStream;
+  const { ws, subscriber } = rawSubscriber(
+    `${wsUrl(baseUrl)}/trpc?token=${token}`,
+    {
+      ...options,
+      onFrame(frame) {
+        if (frame === "PING") return ws.send("PONG");
+        if (frame.includes('"type":"presence"')) options.onPresence?.();
+        options.onFrame?.(frame);
+      },
+    },
+    (socket) => {
+      socket.send(
+        JSON.stringify({ id: 1, method: "subscription", params: { path: "events.room", input: { roomId } } }),
+      );
+      if (options.withUserStream)
+        socket.send(JSON.stringify({ id: 2, method: "subscription", params: { path: "events.mine" } }));
+    },
+    (frame, socket) => {
+      if (frame === "PING") {
+        socket.send("PONG");
+        return "continue";
+      }
+      if (frame.includes('"error"')) return new Error(`subscription refused: ${frame.slice(0, 300)}`);
+      if (frame.startsWith('{"id":1,') && frame.includes('"type":"presence"')) {
+        options.onPresence?.();
+        roomLive = true;
+      }
+      if (frame.startsWith('{"id":2,') && frame.includes('"started"')) mineLive = true;
+      return roomLive && mineLive ? "ready" : "continue";
+    },
+  );
+  return subscriber;
+}
+
+/**
+ * `messages.send` as tRPC mutations over one WebSocket. `publish` does not wait for the answer
+ * (open loop); `call` does (closed loop, for the send path).
+ */
+export function parleyPublisher(
+  baseUrl: string,
+  token: string,
+  roomId: number,
+): Publisher & {
+  call(body: string): Promise<void>;
+} {
+  const ws = new WebSocket(`${wsUrl(baseUrl)}/trpc?token=${token}`, { perMessageDeflate: false });
+  const pending = new Map<number, { resolve(): void; reject(error: Error): void }>();
+  let errors = 0;
+  let id = 0;
+  ws.on("message", (data) => {
+    const frame = data.toString();
+    if (frame === "PING") return ws.send("PONG");
+    const answered = Number(/^\{"id":(\d+)/.exec(frame)?.[1]);
+    const failed = frame.includes('"error"');
+    if (failed) errors++;
+    const waiter = pending.get(answered);
+    if (!waiter) return;
+    pending.delete(answered);
+    if (failed) waiter.reject(new Error(frame.slice(0, 300)));
+    else waiter.resolve();
+  });
+  const ready = new Promise<void>((resolve, reject) => {
+    ws.once("open", () => resolve());
+    ws.once("error", reject);
+  });
+  const send = (body: string) => {
+    id++;
+    const input = JSON.stringify({ roomId, text: body });
+    ws.send(`{"id":${id},"method":"mutation","params":{"path":"messages.send","input":${input}}}`);
+    return id;
+  };
+  return {
+    ready,
+    publish: (body) => void send(body),
+    call: (body) =>
+      new Promise<void>((resolve, reject) => {
+        pending.set(send(body), { resolve, reject });
+      }),
+    get errors() {
+      return errors;
+    },
+    close: () => ws.terminate(),
+  };
+}

@@ -1,0 +1,40 @@
+/** The sizes of each workload, per profile. */
+export interface Profile {
+  users: number;
+  fanout: { subscribers: number[]; rates: number[]; stepSeconds: number };
+  connections: { counts: number[]; localAddresses: number };
+  sendPath: { seconds: number; concurrency: number };
+  history: { messages: number; depths: number[]; seconds: number };
+  slowConsumer: { subscribers: number; rate: number; seconds: number };
+}
+
+export const PROFILES = {
+  /** Every workload in a few seconds at tiny sizes: proves the harness, measures nothing. */
+  smoke: {
+    users: 8,
+    fanout: { subscribers: [20], rates: [20, 50], stepSeconds: 1 },
+    connections: { counts: [50], localAddresses: 1 },
+    sendPath: { seconds: 1, concurrency: 4 },
+    history: { messages: 2000, depths: [0, 1000], seconds: 0.5 },
+    slowConsumer: { subscribers: 20, rate: 20, seconds: 1 },
+  },
+  /** Under five minutes on the 2-core CI machine. */
+  quick: {
+    users: 50,
+    fanout: { subscribers: [1000], rates: [10, 30, 100, 300], stepSeconds: 5 },
+    connections: { counts: [2000], localAddresses: 1 },
+    sendPath: { seconds: 4, concurrency: 16 },
+    history: { messages: 100_000, depths: [0, 10_000], seconds: 3 },
+    slowConsumer: { subscribers: 500, rate: 20, seconds: 10 },
+  },
+  full: {
+    users: 100,
+    fanout: { subscribers: [1000, 5000, 10_000], rates: [10, 30, 100, 300, 1000], stepSeconds: 10 },
+    connections: { counts: [10_000, 25_000, 50_000], localAddresses: 8 },
+    sendPath: { seconds: 10, concurrency: 32 },
+    history: { messages: 1_000_000, depths: [0, 10_000, 100_000], seconds: 5 },
+    slowConsumer: { subscribers: 500, rate: 20, seconds: 30 },
+  },
+} satisfies Record<string, Profile>;
+
+export type ProfileName = keyof typeof PROFILES;

@@ -1,0 +1,224 @@
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { SystemName } from "./systems/system";
+import type { ConnectionsResult } from "./workloads/connections";
+import type { FanoutResult } from "./workloads/fanout";
+import type { HistoryResult } from "./workloads/history";
+import type { SendPathRow } from "./workloads/send-path";
+import type { SlowConsumerResult } from "./workloads/slow-consumer";
+
+export interface BenchResult {
+  date: string;
+  profile: string;
+  machine: Record<string, string | number | boolean>;
+  wallSeconds: number;
+  systems: Partial<Record<SystemName, { description: string; startMs: number }>>;
+  fanout: FanoutResult[];
+  connections: ConnectionsResult[];
+  sendPath: SendPathRow[];
+  history: HistoryResult | null;
+  slowConsumer: SlowConsumerResult[];
+}
+
+const version = (command: string, args: string[]) => {
+  try {
+    return execFileSync(command, args, { encoding: "utf8" }).trim().split("\n")[0] ?? "";
+  } catch {
+    return "unknown";
+  }
+};
+
+export function describeMachine(pinned: boolean): BenchResult["machine"] {
+  return {
+    cpu: os.cpus()[0]?.model ?? "unknown",
+    cores: os.cpus().length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    postgres: version("psql", ["--version"]),
+    redis: version("redis-server", ["--version"]),
+    pinning: pinned ? "generator on core 0, every system process on core 1 (taskset)" : "none (no taskset)",
+  };
+}
+
+export function emptyResult(profile: string, machine: BenchResult["machine"]): BenchResult {
+  return {
+    date: new Date().toISOString(),
+    profile,
+    machine,
+    wallSeconds: 0,
+    systems: {},
+    fanout: [],
+    connections: [],
+    sendPath: [],
+    history: null,
+    slowConsumer: [],
+  };
+}
+
+const int = (n: number) => Math.round(n).toLocaleString("en");
+const ms = (n: number) => (n >= 100 ? int(n) : n.toFixed(1));
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+const ratio = (value: number, parley: number | undefined) =>
+  parley && parley > 0 && value > 0 ? `${(value / parley).toFixed(1)}×` : "–";
+
+export function markdown(r: BenchResult): string {
+  const lines: string[] = [];
+  const m = r.machine;
+  lines.push(`# Parley benchmarks: ${r.profile} profile, ${r.date.slice(0, 10)}`, "");
+  lines.push(
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}, ${m.postgres}, ${m.redis}. ` +
+      `Pinning: ${m.pinning}. PostgreSQL and Redis are not pinned. Wall time ${r.wallSeconds} s.`,
+    "",
+  );
+  for (const [name, s] of Object.entries(r.systems)) lines.push(`- \`${name}\`: ${s.description}`);
+  lines.push("");
+
+  if (r.fanout.length) {
+    lines.push("## Fan-out: one room, subscribers on two instances, 100-byte messages", "");
+    lines.push(
+      "Best step: the highest deliveries/s with p99 ≤ 250 ms, nothing lost and the generator below 90% of its core.",
+      "",
+      "| system | subscribers | best deliveries/s | vs Parley | p50 / p99 / max ms at best | SUT CPU µs/delivery at best | setup: open ms, presence events, settle ms |",
+      "|---|---|---|---|---|---|---|",
+    );
+    for (const f of r.fanout) {
+      const parley = r.fanout.find((p) => p.system === "parley" && p.subscribers === f.subscribers);
+      const best = f.steps.find((s) => s.deliveriesPerSec === f.bestDeliveriesPerSec && s.passed);
+      lines.push(
+        `| ${f.system} | ${int(f.subscribers)} | ${int(f.bestDeliveriesPerSec)} | ${ratio(f.bestDeliveriesPerSec, parley?.bestDeliveriesPerSec)} | ${best ? `${ms(best.p50Ms)} / ${ms(best.p99Ms)} / ${ms(best.maxMs)}` : "–"} | ${best ? best.sutCpuMicrosPerDelivery : "–"} | ${int(f.openMs)}, ${int(f.presenceEvents)}, ${int(f.settleMs)} |`,
+      );
+    }
+    lines.push(
+      "",
+      "Every step:",
+      "",
+      "| system | subscribers | msgs/s | deliveries/s | p50 | p99 | max ms | lost | SUT µs/delivery | generator cores | |",
+    );
+    lines.push("|---|---|---|---|---|---|---|---|---|---|---|");
+    for (const f of r.fanout)
+      for (const s of f.steps)
+        lines.push(
+          `| ${f.system} | ${int(f.subscribers)} | ${s.rate} | ${int(s.deliveriesPerSec)} | ${ms(s.p50Ms)} | ${ms(s.p99Ms)} | ${ms(s.maxMs)} | ${int(s.lost)} | ${s.sutCpuMicrosPerDelivery} | ${s.generatorCpu}${s.generatorSaturated ? " (saturated)" : ""} | ${s.passed ? "pass" : "**fail**"} |`,
+        );
+    lines.push("");
+  }
+
+  if (r.connections.length) {
+    lines.push("## Connections: idle, authenticated, each following one room", "");
+    lines.push(
+      "Memory of both instances after a full GC, minus the same before opening. Parley's connections also follow `events.mine`.",
+      "",
+      "| system | connections | failed | time to open | connections/s | RSS / connection | vs Parley | heap / connection | presence events (settle ms) |",
+      "|---|---|---|---|---|---|---|---|---|",
+    );
+    for (const c of r.connections) {
+      const parley = r.connections.find((p) => p.system === "parley" && p.connections === c.connections);
+      lines.push(
+        `| ${c.system} | ${int(c.connections)} | ${c.failed} | ${int(c.openMs)} ms | ${int(c.connectionsPerSec)} | ${kib(c.rssPerConnectionBytes)} | ${ratio(c.rssPerConnectionBytes, parley?.rssPerConnectionBytes)} | ${kib(c.heapPerConnectionBytes)} | ${int(c.presenceEvents)} (${int(c.settleMs)}) |`,
+      );
+    }
+    lines.push("");
+  }
+
+  if (r.sendPath.length) {
+    lines.push("## Send path (Parley: each message stored in PostgreSQL and published on Redis)", "");
+    lines.push("| path | max requests/s (closed loop) | p50 / p99 / max ms at half that rate (open loop) | failed | |");
+    lines.push("|---|---|---|---|---|");
+    for (const s of r.sendPath)
+      lines.push(
+        `| ${s.path} | ${s.maxRequestsPerSec ? int(s.maxRequestsPerSec) : "–"} | ${s.halfRate ? `${ms(s.atHalfRate.p50Ms)} / ${ms(s.atHalfRate.p99Ms)} / ${ms(s.atHalfRate.maxMs)} (at ${int(s.halfRate)}/s)` : "–"} | ${s.failed} | ${s.note ?? ""} |`,
+      );
+    lines.push("");
+  }
+
+  if (r.history) {
+    lines.push(
+      `## History: a page of 100 in a room of ${int(r.history.messages)} messages (tRPC over HTTP, one at a time)`,
+      "",
+    );
+    lines.push(`Inserted with one INSERT … SELECT generate_series in ${int(r.history.insertMs)} ms.`, "");
+    lines.push("| page | requests/s | p50 ms | p99 ms | max ms |", "|---|---|---|---|---|");
+    for (const h of r.history.rows)
+      lines.push(
+        `| ${h.depth} | ${int(h.requestsPerSec)} | ${ms(h.latency.p50Ms)} | ${ms(h.latency.p99Ms)} | ${ms(h.latency.maxMs)} |`,
+      );
+    lines.push("");
+  }
+
+  if (r.slowConsumer.length) {
+    const s0 = r.slowConsumer[0];
+    lines.push(
+      `## Slow consumer: ${s0?.subscribers} subscribers at ${s0?.rate} messages/s; then ${s0?.slow} stop reading for ${s0?.seconds} s`,
+      "",
+    );
+    lines.push(
+      "| system | healthy p99 before | healthy p99 during | healthy max during | lost by healthy | RSS before → peak | slow ones disconnected |",
+      "|---|---|---|---|---|---|---|",
+    );
+    for (const s of r.slowConsumer)
+      lines.push(
+        `| ${s.system} | ${ms(s.before.p99Ms)} ms | ${ms(s.during.p99Ms)} ms | ${ms(s.during.maxMs)} ms | ${int(s.lostByHealthy)} | ${mib(s.rssBeforeBytes)} → ${mib(s.rssPeakBytes)} | ${s.slowDisconnected} / ${s.slow} |`,
+      );
+    lines.push("");
+  }
+  return lines.join("\n");
+}
+
+/** Two panels of horizontal bars: best fan-out deliveries/s, and RSS per idle connection. */
+export function svg(r: BenchResult): string {
+  const panels: { title: string; bars: { label: string; value: number; text: string }[] }[] = [
+    {
+      title: `Fan-out: best deliveries/s (p99 ≤ 250 ms, no loss), ${r.fanout[0]?.subscribers ?? 0} subscribers`,
+      bars: r.fanout
+        .filter((f) => f.subscribers === r.fanout[0]?.subscribers)
+        .map((f) => ({ label: f.system, value: f.bestDeliveriesPerSec, text: int(f.bestDeliveriesPerSec) })),
+    },
+    {
+      title: `RSS per idle connection (after GC), ${r.connections[0]?.connections ?? 0} connections`,
+      bars: r.connections
+        .filter((c) => c.connections === r.connections[0]?.connections)
+        .map((c) => ({ label: c.system, value: c.rssPerConnectionBytes, text: kib(c.rssPerConnectionBytes) })),
+    },
+  ];
+  const width = 720;
+  const barHeight = 22;
+  const parts: string[] = [];
+  let y = 30;
+  parts.push(
+    `<text x="10" y="18" font-size="13" font-weight="bold">Parley vs peers, ${r.profile} profile, ${r.date.slice(0, 10)}, ${r.machine.cores} cores</text>`,
+  );
+  for (const panel of panels) {
+    y += 20;
+    parts.push(`<text x="10" y="${y}" font-size="12">${escapeXml(panel.title)}</text>`);
+    y += 8;
+    const max = Math.max(1, ...panel.bars.map((b) => b.value));
+    for (const bar of panel.bars) {
+      const w = Math.round((bar.value / max) * (width - 260));
+      const fill = bar.label === "parley" ? "#3b6fd8" : "#9aa5b1";
+      parts.push(
+        `<text x="10" y="${y + 15}" font-size="12">${escapeXml(bar.label)}</text>`,
+        `<rect x="140" y="${y}" width="${w}" height="${barHeight - 4}" fill="${fill}"/>`,
+        `<text x="${146 + w}" y="${y + 15}" font-size="12">${escapeXml(bar.text)}</text>`,
+      );
+      y += barHeight;
+    }
+  }
+  const height = y + 12;
+  const title = `Parley vs peers: fan-out deliveries per second and memory per connection (${r.profile} profile)`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="${escapeXml(title)}" width="${width}" height="${height}" font-family="sans-serif">\n<title>${escapeXml(title)}</title>\n<rect width="100%" height="100%" fill="white"/>\n${parts.join("\n")}\n</svg>\n`;
+}
+
+const escapeXml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+/** Writes `<date>.json`, `.md` and `.svg` (with `-<profile>` unless quick) and returns their paths. */
+export function writeReport(r: BenchResult, dir: string): string[] {
+  const base = path.join(dir, `${r.date.slice(0, 10)}${r.profile === "quick" ? "" : `-${r.profile}`}`);
+  writeFileSync(`${base}.json`, `${JSON.stringify(r, null, 2)}\n`);
+  writeFileSync(`${base}.md`, markdown(r));
+  writeFileSync(`${base}.svg`, svg(r));
+  return [`${base}.json`, `${base}.md`, `${base}.svg`];
+}

@@ -1,0 +1,13 @@
+/**
+ * Preloaded (`--import`) into every process under test, Parley's and the peers' alike, so that
+ * the bench can ask over the IPC channel for memory after a full collection without changing
+ * their code. Needs `--expose-gc`; without it the answer says so and is taken before any GC.
+ */
+process.on("message", (message: unknown) => {
+  if (message !== "bench:memory") return;
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  gc?.();
+  const { rss, heapUsed } = process.memoryUsage();
+  process.send?.({ type: "bench:memory", rss, heapUsed, afterGc: gc !== undefined });
+});

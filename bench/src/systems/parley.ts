@@ -1,0 +1,92 @@
+import { randomBytes } from "node:crypto";
+import { createTestDatabase, type TestDatabase } from "@parley/db/testing";
+import { freePort } from "@parley/realtime/testing";
+import { parleyPublisher, parleySubscriber } from "../clients/parley-client";
+import { type PinnedProcess, startPinned } from "./pinned-process";
+import { inBatches, type System } from "./system";
+import { trpcCall } from "./trpc-http";
+
+export interface ParleySystem extends System {
+  database: TestDatabase;
+  /** Tokens of the user pool; user 0 owns every room. */
+  tokens: string[];
+  /** The environment every Parley process of this run shares (for the web process of the send path). */
+  env: Record<string, string>;
+}
+
+/**
+ * Parley's scaled topology: two realtime instances (apps/realtime/src/main.ts) on a fresh
+ * PostgreSQL database and the local Redis under a prefix of their own, and a pool of users
+ * registered through `auth.register` (argon2 makes one user per connection too slow to set up).
+ */
+export async function startParley(options: { users: number; cpuProfDir?: string }): Promise<ParleySystem> {
+  const database = await createTestDatabase("postgres");
+  const env = {
+    DATABASE_URL: database.url,
+    REDIS_URL: "redis://127.0.0.1:6379",
+    REDIS_PREFIX: `bench-parley-${randomBytes(4).toString("hex")}:`,
+    JWT_SECRET: randomBytes(48).toString("base64"),
+    HOST: "127.0.0.1",
+    LOG_LEVEL: "warn",
+    NODE_ENV: "production",
+    // A connection holds one or two subscriptions here; the cap only has to stay out of the way.
+    WS_MAX_SUBSCRIPTIONS: "1000",
+    NEXT_TELEMETRY_DISABLED: "1",
+  };
+  const instances: PinnedProcess[] = [];
+  for (let i = 0; i < 2; i++) {
+    const port = await freePort();
+    instances.push(
+      await startPinned({
+        name: `parley-realtime-${i}`,
+        entry: "apps/realtime/src/main.ts",
+        env: { ...env, REALTIME_PORT: String(port) },
+        port,
+        cpuProfDir: options.cpuProfDir,
+      }),
+    );
+  }
+  const api = instances[0]?.url ?? "";
+  const run = randomBytes(3).toString("hex");
+  const tokens = await inBatches(
+    Array.from({ length: options.users }, (_, i) => i),
+    4,
+    async (i) =>
+      (
+        await trpcCall<{ token: string }>(api, "auth.register", {
+          username: `bench-${run}-${i}`,
+          password: "bench-password",
+        })
+      ).token,
+  );
+  let rooms = 0;
+  const urlOf = (instance: number) => instances[instance % instances.length]?.url ?? "";
+  return {
+    name: "parley",
+    description: "Parley: 2 realtime instances (tRPC over WebSocket), PostgreSQL 15 (every message stored), Redis bus",
+    instances,
+    database,
+    tokens,
+    env,
+    async createRoom() {
+      const room = await trpcCall<{ id: number }>(
+        api,
+        "rooms.create",
+        { name: `bench ${run} ${++rooms}` },
+        { token: tokens[0] },
+      );
+      await inBatches(tokens.slice(1), 8, (token) => trpcCall(api, "rooms.join", { roomId: room.id }, { token }));
+      return room.id;
+    },
+    subscribe(instance, roomId, member, subscribeOptions) {
+      return parleySubscriber(urlOf(instance), tokens[member % tokens.length] ?? "", roomId, subscribeOptions);
+    },
+    publisher(instance, roomId) {
+      return parleyPublisher(urlOf(instance), tokens[0] ?? "", roomId);
+    },
+    async stop() {
+      await Promise.all(instances.map((p) => p.stop()));
+      await database.dispose();
+    },
+  };
+}

@@ -1,0 +1,24 @@
+import { Agent, request } from "node:http";
+
+/** A keep-alive HTTP client for the measured requests: node:http, one socket per concurrent request. */
+export function httpClient(baseUrl: string, sockets: number) {
+  const agent = new Agent({ keepAlive: true, maxSockets: sockets });
+  const { hostname, port } = new URL(baseUrl);
+  return {
+    call(method: "GET" | "POST", path: string, body: string | null, token?: string): Promise<void> {
+      return new Promise((resolve, reject) => {
+        const headers: Record<string, string> = { "content-type": "application/json" };
+        if (token) headers.authorization = `Bearer ${token}`;
+        const req = request({ agent, hostname, port, method, path, headers }, (res) => {
+          res.resume();
+          res.once("end", () =>
+            res.statusCode === 200 ? resolve() : reject(new Error(`${method} ${path}: ${res.statusCode}`)),
+          );
+        });
+        req.once("error", reject);
+        req.end(body ?? undefined);
+      });
+    },
+    close: () => agent.destroy(),
+  };
+}

@@ -1,0 +1,51 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { runScript } from "@parley/realtime/testing";
+import { afterAll, expect, test } from "vitest";
+import type { BenchResult } from "../src/report";
+import { SYSTEM_NAMES } from "../src/systems/system";
+
+const out = mkdtempSync(path.join(os.tmpdir(), "parley-bench-"));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+const positive = (n: number) => Number.isFinite(n) && n > 0;
+
+test("the smoke profile runs every workload against every system and writes JSON, Markdown and SVG", async () => {
+  const run = await runScript("bench/src/main.ts", ["--profile", "smoke", "--out", out], {});
+  expect(run.code, run.stdout + run.stderr).toBe(0);
+
+  const files = readdirSync(out);
+  const json = files.find((f) => f.endsWith("-smoke.json"));
+  expect(json, files.join(", ")).toBeDefined();
+  expect(files.some((f) => f.endsWith("-smoke.md"))).toBe(true);
+  expect(files.some((f) => f.endsWith("-smoke.svg"))).toBe(true);
+  const result = JSON.parse(readFileSync(path.join(out, json ?? ""), "utf8")) as BenchResult;
+
+  for (const system of SYSTEM_NAMES) {
+    const fanout = result.fanout.find((f) => f.system === system);
+    expect(fanout?.steps.length, system).toBeGreaterThan(0);
+    for (const step of fanout?.steps ?? []) {
+      expect(positive(step.deliveriesPerSec) && positive(step.p99Ms), `${system} fan-out`).toBe(true);
+      expect(step.lost, `${system} lost messages in a smoke fan-out`).toBe(0);
+    }
+    const connections = result.connections.find((c) => c.system === system);
+    expect(connections?.failed, system).toBe(0);
+    expect(positive(connections?.openMs ?? 0) && positive(connections?.heapPerConnectionBytes ?? 0), system).toBe(true);
+    expect(connections?.afterGc, system).toBe(true);
+    const slow = result.slowConsumer.find((s) => s.system === system);
+    expect(positive(slow?.before.p99Ms ?? 0) && positive(slow?.during.p99Ms ?? 0), system).toBe(true);
+    expect(positive(slow?.rssPeakBytes ?? 0), system).toBe(true);
+  }
+  const measured = result.sendPath.filter((row) => !row.note);
+  expect(measured.map((row) => row.path)).toEqual([
+    "tRPC over HTTP (web process)",
+    "tRPC over HTTP (realtime process)",
+    "tRPC over WebSocket (realtime process)",
+    "ceiling: bare node:http JSON echo",
+  ]);
+  for (const row of measured)
+    expect(positive(row.maxRequestsPerSec) && positive(row.atHalfRate.p99Ms), row.path).toBe(true);
+  expect(result.history?.rows.length).toBeGreaterThanOrEqual(3);
+  for (const row of result.history?.rows ?? []) expect(positive(row.latency.p50Ms), row.depth).toBe(true);
+});
