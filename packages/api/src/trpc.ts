@@ -34,12 +34,26 @@ const domainErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
-/** The same mapping for what a subscription throws while it streams, after the middleware returned. */
-export async function* withDomainErrors<T>(stream: AsyncIterable<T>): AsyncGenerator<T> {
+/**
+ * What a subscription streams, as one generator between the service and tRPC (every layer is
+ * another hop per event per subscriber). Once started, it takes what it must `hold` while it runs
+ * (a connection's subscription slot; released when it ends), opens the stream, maps each item for
+ * the wire, and maps what the stream throws the way the middleware maps errors, since it throws
+ * after the middleware returned.
+ */
+export async function* streamed<T, U>(
+  open: () => AsyncIterable<T>,
+  map: (item: T) => U,
+  hold?: () => () => void,
+): AsyncGenerator<U> {
+  let release: (() => void) | undefined;
   try {
-    yield* stream;
+    release = hold?.();
+    for await (const item of open()) yield map(item);
   } catch (error) {
     throw toTrpcError(error);
+  } finally {
+    release?.();
   }
 }
 

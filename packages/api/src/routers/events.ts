@@ -3,37 +3,37 @@ import type { Context } from "../context";
 import type { Actor } from "../deps";
 import { RoomEventsInput, RoomIdInput } from "../schemas";
 import * as live from "../services/live";
-import { authedProcedure, router, withDomainErrors } from "../trpc";
+import { authedProcedure, router, streamed } from "../trpc";
 
 type LiveContext = Context & { actor: Actor };
 
-/** Holds one of the connection's subscription slots while `stream` runs. */
-async function* inSlot<T>(ctx: LiveContext, stream: (signal: AbortSignal) => AsyncIterable<T>, signal?: AbortSignal) {
-  const release = ctx.connection?.claimSubscription();
-  try {
-    yield* stream(signal ?? new AbortController().signal);
-  } finally {
-    release?.();
-  }
+/** A service's stream for a subscription, holding one of the connection's subscription slots while it runs. */
+function subscribed<T, U>(
+  ctx: LiveContext,
+  signal: AbortSignal | undefined,
+  open: (signal: AbortSignal) => AsyncIterable<T>,
+  map: (item: T) => U,
+) {
+  const slots = ctx.connection;
+  return streamed(() => open(signal ?? new AbortController().signal), map, slots && (() => slots.claimSubscription()));
 }
 
-async function* trackedBySeq(items: AsyncIterable<live.RoomStreamItem>) {
-  for await (const item of items) yield tracked(String(item.seq), item.event);
-}
+const trackedBySeq = (item: live.RoomStreamItem) => tracked(String(item.seq), item.event);
+const asIs = <T>(item: T) => item;
 
 export const eventsRouter = router({
   /** A room's messages, notices, typing and presence; resumable by `lastEventId` (a sequence number). */
   room: authedProcedure
     .input(RoomEventsInput)
     .subscription(({ ctx, input, signal }) =>
-      withDomainErrors(trackedBySeq(inSlot(ctx, (s) => live.roomEvents(ctx.deps, ctx.actor, input, s), signal))),
+      subscribed(ctx, signal, (s) => live.roomEvents(ctx.deps, ctx.actor, input, s), trackedBySeq),
     ),
   /**
    * The caller's own events (invitations, rooms joined and left, direct conversations, read marks,
    * profile) and a `room.activity` for each new message in any of the caller's rooms.
    */
   mine: authedProcedure.subscription(({ ctx, signal }) =>
-    withDomainErrors(inSlot(ctx, (s) => live.userEvents(ctx.deps, ctx.actor, s), signal)),
+    subscribed(ctx, signal, (s) => live.userEvents(ctx.deps, ctx.actor, s), asIs),
   ),
   /** Tells the room's other members the caller is typing (lasts a few seconds unless repeated). */
   typing: authedProcedure
