@@ -5,7 +5,8 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useState } from "react";
 import { roomHref } from "./app-shell";
-import { messageOf } from "./errors";
+import { ErrorAlert } from "./error-alert";
+import { SearchField } from "./search-field";
 import { useTRPC } from "./trpc";
 import { useDebounced } from "./use-debounced";
 
@@ -36,27 +37,9 @@ export function BrowseRooms() {
       <h1>Rooms</h1>
       <CreateRoomForm onCreated={openRoom} />
       <h2>Public rooms</h2>
-      <div className="pl-field">
-        <label htmlFor="room-search">Search rooms</label>
-        <input
-          id="room-search"
-          type="search"
-          className="pl-input"
-          value={search}
-          maxLength={64}
-          onChange={(event) => setSearch(event.target.value)}
-        />
-      </div>
-      {join.isError ? (
-        <p className="pl-alert" role="alert">
-          {messageOf(join.error)}
-        </p>
-      ) : null}
-      {rooms.isError ? (
-        <p className="pl-alert" role="alert">
-          {messageOf(rooms.error)}
-        </p>
-      ) : null}
+      <SearchField id="room-search" label="Search rooms" value={search} onChange={setSearch} />
+      <ErrorAlert error={join.error} />
+      <ErrorAlert error={rooms.error} />
       <ul className="card-list">
         {items.map((room) => (
           <li key={room.id} className="card">
@@ -111,11 +94,7 @@ function CreateRoomForm({ onCreated }: { onCreated: (roomId: number) => void }) 
   return (
     <form className="create-room" onSubmit={submit}>
       <h2>Create a room</h2>
-      {create.isError ? (
-        <p className="pl-alert" role="alert">
-          {messageOf(create.error)}
-        </p>
-      ) : null}
+      <ErrorAlert error={create.error} />
       <div className="pl-field">
         <label htmlFor="room-name">Room name</label>
         <input id="room-name" name="name" className="pl-input" required maxLength={64} autoComplete="off" />

@@ -5,7 +5,8 @@ import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-q
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { roomHref } from "./app-shell";
-import { messageOf } from "./errors";
+import { ErrorAlert } from "./error-alert";
+import { SearchField } from "./search-field";
 import { useViewer } from "./session-context";
 import { useTRPC } from "./trpc";
 import { useDebounced } from "./use-debounced";
@@ -37,22 +38,8 @@ export function People() {
   return (
     <section className="page">
       <h1>People</h1>
-      <div className="pl-field">
-        <label htmlFor="people-search">Search people</label>
-        <input
-          id="people-search"
-          type="search"
-          className="pl-input"
-          value={search}
-          maxLength={64}
-          onChange={(event) => setSearch(event.target.value)}
-        />
-      </div>
-      {open.isError ? (
-        <p className="pl-alert" role="alert">
-          {messageOf(open.error)}
-        </p>
-      ) : null}
+      <SearchField id="people-search" label="Search people" value={search} onChange={setSearch} />
+      <ErrorAlert error={open.error} />
       <ul className="card-list">
         {items.map((user) => (
           <li key={user.id} className="card">

@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useState } from "react";
+import { ErrorAlert } from "./error-alert";
 import { messageOf } from "./errors";
 import { useTRPC } from "./trpc";
 
@@ -39,11 +40,7 @@ export function ProfileForm() {
   return (
     <section className="page">
       <h1>Your profile</h1>
-      {error ? (
-        <p className="pl-alert" role="alert">
-          {messageOf(error)}
-        </p>
-      ) : null}
+      <ErrorAlert error={error} />
       {saved ? (
         <p className="pl-hint" role="status">
           {saved}

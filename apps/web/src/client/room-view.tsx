@@ -6,7 +6,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
-import { messageOf } from "./errors";
+import { ErrorAlert } from "./error-alert";
 import { useViewer } from "./session-context";
 import { useTRPC } from "./trpc";
 import { type Outgoing, useRoomTimeline } from "./use-room-timeline";
@@ -74,9 +74,7 @@ export function RoomView({ roomId }: { roomId: number }) {
     return (
       <section className="page">
         <h1>This conversation is not open to you</h1>
-        <p className="pl-alert" role="alert">
-          {messageOf(room.error)}
-        </p>
+        <ErrorAlert error={room.error} />
         <p>
           <Link href="/chat/browse">Browse public rooms</Link>
         </p>
@@ -123,11 +121,7 @@ export function RoomView({ roomId }: { roomId: number }) {
           </button>
         ) : null}
       </header>
-      {leave.isError ? (
-        <p className="pl-alert room-alert" role="alert">
-          {messageOf(leave.error)}
-        </p>
-      ) : null}
+      <ErrorAlert error={leave.error} className="pl-alert room-alert" />
       <div className="room-body">
         <section className="room-conversation">
           {timeline.error ? (
@@ -175,11 +169,7 @@ export function RoomView({ roomId }: { roomId: number }) {
           {members.isSuccess && !isMember ? (
             <div className="room-join">
               <p>You are not in this room yet: join it to read and write.</p>
-              {join.isError ? (
-                <p className="pl-field-error" role="alert">
-                  {messageOf(join.error)}
-                </p>
-              ) : null}
+              <ErrorAlert error={join.error} className="pl-field-error" />
               <button
                 type="button"
                 className="pl-button pl-button-primary"
@@ -257,11 +247,7 @@ function InviteForm({ roomId, onInvited }: { roomId: number; onInvited: () => vo
           </button>
         </div>
       </div>
-      {invite.isError ? (
-        <p className="pl-field-error" role="alert">
-          {messageOf(invite.error)}
-        </p>
-      ) : null}
+      <ErrorAlert error={invite.error} className="pl-field-error" />
       {done ? (
         <p className="pl-hint" role="status">
           {done}
