@@ -1,3 +1,4 @@
+import { optionalSetting } from "@parley/api/env";
 import { z } from "zod";
 
 /** Settings the browser needs, read on the server at request time (not baked into the build). */
@@ -6,13 +7,11 @@ export const PublicEnv = z.object({
    * The WebSocket URL of tRPC subscriptions, for when the realtime servers are not behind this
    * origin (e.g. `wss://realtime.chat.example/trpc`). Unset: this origin's `/trpc`.
    */
-  REALTIME_PUBLIC_URL: z.preprocess(
-    (v) => (v === "" ? undefined : v),
+  REALTIME_PUBLIC_URL: optionalSetting(
     z
       .string()
       .trim()
-      .regex(/^wss?:\/\//, "REALTIME_PUBLIC_URL must start with ws:// or wss://")
-      .optional(),
+      .regex(/^wss?:\/\//, "REALTIME_PUBLIC_URL must start with ws:// or wss://"),
   ),
 });
 

@@ -1,9 +1,8 @@
 import { parseSettings } from "@parley/api";
+import { optionalSetting } from "@parley/api/env";
 import { RealtimeEnv } from "@parley/realtime/env";
 import { z } from "zod";
 import { PublicEnv } from "./public-config";
-
-const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === "" ? undefined : v), schema.optional());
 
 /** Settings of `server.ts`, the web process: the pages, the API and (unless turned off) the WebSockets. */
 export const WebServerEnv = RealtimeEnv.extend(PublicEnv.shape).extend({
@@ -17,9 +16,9 @@ export const WebServerEnv = RealtimeEnv.extend(PublicEnv.shape).extend({
   /** Next runs in development mode (compiling on demand, HMR) only when this says so explicitly. */
   NODE_ENV: z.string().optional(),
   /** The address people reach the site at (next-auth's callbacks, secure cookies when https). Unset: http://localhost:PORT. */
-  NEXTAUTH_URL: optional(z.url("NEXTAUTH_URL must be a URL such as https://chat.example")),
+  NEXTAUTH_URL: optionalSetting(z.url("NEXTAUTH_URL must be a URL such as https://chat.example")),
   /** Encrypts session cookies. Unset: derived from JWT_SECRET, so web processes sharing that agree. */
-  NEXTAUTH_SECRET: optional(z.string().min(32, "NEXTAUTH_SECRET must be at least 32 characters")),
+  NEXTAUTH_SECRET: optionalSetting(z.string().min(32, "NEXTAUTH_SECRET must be at least 32 characters")),
 });
 export type WebServerEnv = z.infer<typeof WebServerEnv>;
 

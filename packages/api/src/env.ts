@@ -2,20 +2,21 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { DbConfig } from "@parley/db";
-import { DbEnv, dbConfigFrom } from "@parley/db/env";
+import { DbEnv, dbConfigFrom, optionalSetting } from "@parley/db/env";
+
+export { optionalSetting };
+
 import { z } from "zod";
 
 const optionalUrl = (schemes: string[], name: string) =>
-  z.preprocess(
-    (v) => (v === "" ? undefined : v),
+  optionalSetting(
     z
       .string()
       .trim()
       .refine(
         (v) => schemes.some((s) => v.startsWith(`${s}://`)),
         `${name} must start with ${schemes.join(":// or ")}://`,
-      )
-      .optional(),
+      ),
   );
 
 export const ApiEnv = DbEnv.extend({
@@ -25,7 +26,7 @@ export const ApiEnv = DbEnv.extend({
   /** Prefix of Redis channel and key names, so that deployments (or test runs) can share one Redis. */
   REDIS_PREFIX: z.string().trim().min(1).max(64).default("parley:"),
   /** HS256 key for access tokens: at least 32 bytes; required in production. */
-  JWT_SECRET: z.preprocess((v) => (v === "" ? undefined : v), z.string().optional()),
+  JWT_SECRET: optionalSetting(z.string()),
   /** How long an access token lives, in seconds. */
   TOKEN_TTL_SECONDS: z.coerce
     .number()

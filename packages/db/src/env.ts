@@ -1,5 +1,12 @@
 import { z } from "zod";
 
+/**
+ * An optional setting, where an empty value (`FOO=` in a shell or a compose file) means unset, as
+ * it does for a person reading the configuration.
+ */
+export const optionalSetting = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === "" ? undefined : v), schema.optional());
+
 const postgresUrl = z
   .string()
   .trim()
@@ -10,7 +17,7 @@ const postgresUrl = z
 
 export const DbEnv = z.object({
   /** PostgreSQL to connect to. Unset: embedded PGlite persisted under DATA_DIR. */
-  DATABASE_URL: z.preprocess((v) => (v === "" ? undefined : v), postgresUrl.optional()),
+  DATABASE_URL: optionalSetting(postgresUrl),
   /** Where the embedded database (and the development JWT secret) live. */
   DATA_DIR: z.string().trim().min(1).default("./.data"),
   /** Connections per process in the PostgreSQL pool. */

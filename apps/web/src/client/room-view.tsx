@@ -41,16 +41,15 @@ export function RoomView({ roomId }: { roomId: number }) {
     }),
   );
 
-  const markRead = useMutation(trpc.rooms.markRead.mutationOptions());
+  const { mutate: markRead } = useMutation(trpc.rooms.markRead.mutationOptions());
   const newestSeq = timeline.messages.at(-1)?.seq;
-  const { mutate: markReadMutate } = markRead;
   useEffect(() => {
     if (newestSeq === undefined) return;
-    const mark = () => document.visibilityState === "visible" && markReadMutate({ roomId, seq: newestSeq });
+    const mark = () => document.visibilityState === "visible" && markRead({ roomId, seq: newestSeq });
     mark();
     document.addEventListener("visibilitychange", mark);
     return () => document.removeEventListener("visibilitychange", mark);
-  }, [roomId, newestSeq, markReadMutate]);
+  }, [roomId, newestSeq, markRead]);
 
   const typing = useMutation(trpc.events.typing.mutationOptions());
   const lastTyping = useRef(0);

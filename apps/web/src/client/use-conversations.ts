@@ -62,5 +62,5 @@ export function useConversations(openRoomId: number | undefined) {
     }),
   );
 
-  return { rooms, directs, markSeen: useCallback((roomId: number) => setUnread(roomId, () => 0), [setUnread]) };
+  return { rooms, directs };
 }
