@@ -13,6 +13,8 @@ import { type Outgoing, useRoomTimeline } from "./use-room-timeline";
 
 /** How often "is typing" is sent again while the person keeps typing (the server's notice lasts 5 s). */
 const TYPING_EVERY_MS = 3000;
+/** Read marks go to the server at most this often while messages stream in. */
+const MARK_READ_EVERY_MS = 1000;
 /** A message by the same author this soon after the previous one is drawn without the name again. */
 const CONTINUED_MS = 5 * 60_000;
 
@@ -41,15 +43,8 @@ export function RoomView({ roomId }: { roomId: number }) {
     }),
   );
 
-  const { mutate: markRead } = useMutation(trpc.rooms.markRead.mutationOptions());
   const newestSeq = timeline.messages.at(-1)?.seq;
-  useEffect(() => {
-    if (newestSeq === undefined) return;
-    const mark = () => document.visibilityState === "visible" && markRead({ roomId, seq: newestSeq });
-    mark();
-    document.addEventListener("visibilitychange", mark);
-    return () => document.removeEventListener("visibilitychange", mark);
-  }, [roomId, newestSeq, markRead]);
+  useReadMark(roomId, newestSeq);
 
   const typing = useMutation(trpc.events.typing.mutationOptions());
   const lastTyping = useRef(0);
@@ -197,6 +192,46 @@ export function RoomView({ roomId }: { roomId: number }) {
       </div>
     </div>
   );
+}
+
+/**
+ * Tells the server how far the reader has read, while the tab is visible: at once, then at most
+ * once per MARK_READ_EVERY_MS while messages stream in (each mark is a write and an event).
+ */
+function useReadMark(roomId: number, newestSeq: number | undefined) {
+  const trpc = useTRPC();
+  const { mutate: markRead } = useMutation(trpc.rooms.markRead.mutationOptions());
+  const newest = useRef(newestSeq);
+  newest.current = newestSeq;
+  const marked = useRef({ at: 0, seq: -1, due: undefined as ReturnType<typeof setTimeout> | undefined });
+
+  const mark = useCallback(() => {
+    const state = marked.current;
+    state.due = undefined;
+    const seq = newest.current;
+    if (seq === undefined || seq <= state.seq || document.visibilityState !== "visible") return;
+    state.at = Date.now();
+    state.seq = seq;
+    markRead({ roomId, seq });
+  }, [roomId, markRead]);
+
+  useEffect(() => {
+    const state = marked.current;
+    if (newestSeq === undefined || state.due) return;
+    const wait = state.at + MARK_READ_EVERY_MS - Date.now();
+    if (wait <= 0) mark();
+    else state.due = setTimeout(mark, wait);
+  }, [newestSeq, mark]);
+
+  useEffect(() => {
+    const state = marked.current;
+    document.addEventListener("visibilitychange", mark);
+    return () => {
+      document.removeEventListener("visibilitychange", mark);
+      clearTimeout(state.due);
+      state.due = undefined;
+    };
+  }, [mark]);
 }
 
 function OutgoingItem({ outgoing, onRetry }: { outgoing: Outgoing; onRetry: (clientId: string) => void }) {
