@@ -18,7 +18,7 @@ import { type WebSocket, WebSocketServer } from "ws";
 import type { RealtimeEnv } from "./env";
 import { isOriginAllowed } from "./origin";
 import { type SeedNames, seedConnection } from "./seed-sockets";
-import { wireEncoder } from "./wire-encoder";
+import { SocketWire, wireEncoder } from "./wire-encoder";
 
 /** The largest frame a client may send: far above any valid request. */
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
@@ -91,7 +91,8 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
         });
         watchSession(connection, connection.actor);
       }
-      return createContext(deps, token, subscriptionSlots(config.WS_MAX_SUBSCRIPTIONS));
+      const slots = subscriptionSlots(config.WS_MAX_SUBSCRIPTIONS);
+      return createContext(deps, token, { ...slots, openWire: () => new SocketWire(ws) });
     },
     onError({ error, path }) {
       if (error.code === "INTERNAL_SERVER_ERROR") log.error({ err: error, path }, "websocket procedure failed");

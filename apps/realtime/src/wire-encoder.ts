@@ -1,7 +1,15 @@
+import type { MessageOut, SubscriptionWire } from "@parley/api";
 import type { Encoder } from "@trpc/server/adapters/ws";
+import type { WebSocket } from "ws";
 
 /** The JSON of each message event, keyed by the message object the bus handed every subscriber. */
 const messageJson = new WeakMap<object, string>();
+
+/** The last frame built for each message: most subscriptions share their id, so most reuse it. */
+const lastFrame = new WeakMap<object, { head: string; frame: Buffer }>();
+
+/** Wires waiting to learn their subscription's id, keyed by the event they marked. */
+const unboundWires = new WeakMap<object, SocketWire>();
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null;
 
@@ -19,10 +27,20 @@ function sharedMessageJson(message: object): string {
   return json;
 }
 
+/** The start of every frame of one subscription: `{"id":…,"jsonrpc":…,` (tRPC's own key order). */
+const frameHead = (id: unknown, jsonrpc: unknown) =>
+  `{"id":${JSON.stringify(id)},${jsonrpc === undefined ? "" : `"jsonrpc":${JSON.stringify(jsonrpc)},`}`;
+
+/** The data frame of a tracked room message, after the subscription's `head`. */
+const messageFrameBody = (trackedId: string, message: object) =>
+  `"result":{"type":"data","id":${JSON.stringify(trackedId)},` +
+  `"data":{"id":${JSON.stringify(trackedId)},"data":{"type":"message","message":${sharedMessageJson(message)}}}}}`;
+
 /**
  * tRPC's wire encoding (JSON text frames), with a fast path for the frame that dominates fan-out:
  * `{ id, jsonrpc?, result: { type: "data", id, data: { id, data: { type: "message", message } } } }`,
- * a tracked room event. Everything else is `JSON.stringify`, as tRPC's own encoder does.
+ * a tracked room event. Everything else is `JSON.stringify`, as tRPC's own encoder does. Encoding
+ * a data frame whose event a `SocketWire` marked tells that wire its subscription's id.
  */
 export const wireEncoder: Encoder = {
   encode(frame) {
@@ -32,17 +50,46 @@ export const wireEncoder: Encoder = {
     if (!isObject(tracked) || !isObject(tracked.data) || Object.keys(tracked).length !== 2)
       return JSON.stringify(frame);
     const event = tracked.data;
+    unboundWires.get(event)?.bind(frameHead(frame.id, frame.jsonrpc));
     if (event.type !== "message" || !isObject(event.message) || Object.keys(event).length !== 2) {
       return JSON.stringify(frame);
     }
-    const head = frame.jsonrpc === undefined ? "" : `"jsonrpc":${JSON.stringify(frame.jsonrpc)},`;
-    return (
-      `{"id":${JSON.stringify(frame.id)},${head}"result":{"type":"data","id":${JSON.stringify(result.id)},` +
-      `"data":{"id":${JSON.stringify(tracked.id)},"data":{"type":"message","message":${sharedMessageJson(event.message)}}}}}`
-    );
+    return frameHead(frame.id, frame.jsonrpc) + messageFrameBody(String(tracked.id), event.message);
   },
   decode(data) {
     if (typeof data !== "string") throw new Error("tRPC frames are JSON text");
     return JSON.parse(data);
   },
 };
+
+/**
+ * A subscription's frames written straight to its socket (see `SubscriptionWire`). A message's
+ * frame is built once per process and subscription id, and sent as the same bytes to every
+ * socket; the socket's `send` is the backpressure gate like any other frame's.
+ */
+export class SocketWire implements SubscriptionWire {
+  /** `{"id":…,` of this subscription's frames, once a marked event has been encoded. */
+  private head: string | undefined;
+
+  constructor(private readonly ws: WebSocket) {}
+
+  mark(event: object): void {
+    if (this.head === undefined) unboundWires.set(event, this);
+  }
+
+  bind(head: string): void {
+    this.head ??= head;
+  }
+
+  writeMessage(seq: number, message: MessageOut): boolean {
+    const { head } = this;
+    if (head === undefined) return false;
+    let built = lastFrame.get(message);
+    if (built?.head !== head) {
+      built = { head, frame: Buffer.from(head + messageFrameBody(String(seq), message)) };
+      lastFrame.set(message, built);
+    }
+    this.ws.send(built.frame, { binary: false });
+    return true;
+  }
+}

@@ -1,5 +1,7 @@
+import type { MessageOut } from "@parley/api";
 import { describe, expect, it } from "vitest";
-import { wireEncoder } from "../src/wire-encoder";
+import type { WebSocket } from "ws";
+import { SocketWire, wireEncoder } from "../src/wire-encoder";
 
 const message = () => ({
   id: 41,
@@ -58,5 +60,31 @@ describe("the wire encoder", () => {
   it("decodes text frames and refuses binary ones", () => {
     expect(wireEncoder.decode('{"id":1}')).toEqual({ id: 1 });
     expect(() => wireEncoder.decode(new Uint8Array([1, 2]))).toThrow(/JSON text/);
+  });
+
+  it("lets a wire write a subscription's message frames itself, byte for byte what tRPC would send, once it knows the subscription", () => {
+    const sent: { data: Buffer; binary: unknown }[] = [];
+    const socket = {
+      send: (data: Buffer, options: { binary: unknown }) => sent.push({ data, binary: options.binary }),
+    };
+    const wires = [7, "sub-8"].map((id) => ({ id, wire: new SocketWire(socket as unknown as WebSocket) }));
+    const shared = message() as MessageOut;
+
+    expect(wires[0]?.wire.writeMessage(12, shared)).toBe(false); // no subscription id yet: nothing written
+    for (const { id, wire } of wires) {
+      const presence = { type: "presence", online: [] };
+      wire.mark(presence);
+      wireEncoder.encode({
+        id,
+        jsonrpc: "2.0",
+        result: { type: "data", id: "11", data: { id: "11", data: presence } },
+      });
+    }
+    for (const { wire } of wires) expect(wire.writeMessage(12, shared)).toBe(true);
+
+    expect(sent.map((s) => s.binary)).toEqual([false, false]); // text frames, as tRPC's
+    expect(sent.map((s) => s.data.toString())).toEqual(
+      wires.map(({ id }) => JSON.stringify({ ...frameOf(0, { type: "message", message: shared }, "2.0"), id })),
+    );
   });
 });

@@ -1,5 +1,6 @@
 import type { Deps } from "./deps";
 import { AppError } from "./errors";
+import type { MessageOut } from "./schemas";
 
 /** What every procedure sees, whatever the transport: the dependencies and the caller's token. */
 export interface Context {
@@ -13,6 +14,21 @@ export interface Context {
 export interface ConnectionSlots {
   /** Takes a subscription slot, or throws when the connection holds too many; returns its release. */
   claimSubscription(): () => void;
+  /** A wire for one subscription of this connection, where the transport can write frames itself. */
+  openWire?(): SubscriptionWire;
+}
+
+/**
+ * The fan-out hot path: writes a subscription's room messages straight to its socket, as the
+ * frames the subscription itself would send, without the per-event hops of async iteration.
+ * A subscription writes nothing through it before it has yielded a `mark`ed event the usual way
+ * (which tells the wire which subscription it is), and only ever in its own order.
+ */
+export interface SubscriptionWire {
+  /** Marks an event the subscription is about to yield; its frame names the subscription. */
+  mark(event: object): void;
+  /** Sends a room message as the subscription's next event (tracked by `seq`); false until it can. */
+  writeMessage(seq: number, message: MessageOut): boolean;
 }
 
 export function createContext(deps: Deps, token: string | null | undefined, connection?: ConnectionSlots): Context {

@@ -5,6 +5,7 @@ export {
   type ConnectionSlots,
   type Context,
   createContext,
+  type SubscriptionWire,
   subscriptionSlots,
   tokenFromAuthorization,
 } from "./context";
@@ -15,6 +16,7 @@ export { createLogger, type Logger } from "./logger";
 export { existingProcessRuntime, getProcessRuntime } from "./process-runtime";
 export { type AppRouter, appRouter } from "./root";
 export { createRuntime, type Runtime } from "./runtime";
+export type { MessageOut } from "./schemas";
 export { authenticate } from "./services/auth";
 export { createCallerFactory } from "./trpc";
 

@@ -8,6 +8,7 @@ import {
   createMemoryBus,
   createRedisBus,
   MAX_QUEUED_EVENTS,
+  REORDER_WAIT_MS,
 } from "../src/bus";
 import { eventually } from "./harness";
 
@@ -99,6 +100,35 @@ describe.each([
     stop.abort();
   });
 
+  it("hands a room's messages on in sequence order, though they were published out of order", async () => {
+    const bus = newBus();
+    const stop = new AbortController();
+    const reader = await collect(bus, "room:301", stop.signal);
+    for (const seq of [1, 3, 2, 4]) await bus.publish(message(301, seq));
+    await eventually(() => expect(seqsOf(reader.events)).toHaveLength(4));
+    expect(seqsOf(reader.events)).toEqual([1, 2, 3, 4].map((seq) => [301, seq]));
+    stop.abort();
+  });
+
+  it("hands on messages whose predecessor never comes, in order, after a short wait", async () => {
+    const bus = newBus();
+    const stop = new AbortController();
+    const reader = await collect(bus, "room:302", stop.signal);
+    const started = Date.now();
+    for (const seq of [1, 5, 3, 4]) await bus.publish(message(302, seq)); // 2 is lost
+    await eventually(() => expect(seqsOf(reader.events)).toHaveLength(4));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(REORDER_WAIT_MS - 5);
+    expect(seqsOf(reader.events)).toEqual([1, 3, 4, 5].map((seq) => [302, seq]));
+    await bus.publish(message(302, 6)); // on time again: handed on at once
+    await bus.publish(message(302, 2)); // far too late: handed on, for the subscribers to judge
+    await eventually(() => expect(seqsOf(reader.events)).toHaveLength(6));
+    expect(seqsOf(reader.events).slice(4)).toEqual([
+      [302, 6],
+      [302, 2],
+    ]);
+    stop.abort();
+  });
+
   it("adds nothing to a subscription that has ended", async () => {
     const bus = newBus();
     const stop = new AbortController();
@@ -124,6 +154,36 @@ describe("the in-process bus", () => {
     await Promise.all([a.done, b.done, other.done]);
     expect(a.events.map((e) => (e.type === "room.message" ? e.seq : 0))).toEqual([1, 2, 3]);
     expect(other.events).toEqual([]);
+  });
+
+  it("offers events to a direct taker while the reader waits, and queues from the first one it declines until the reader has caught up", async () => {
+    const bus = createMemoryBus();
+    const stop = new AbortController();
+    const stream = await bus.subscribe("room:10", stop.signal);
+    const log: string[] = [];
+    stream.offerDirectly((event) => {
+      const seq = event.type === "room.message" ? event.seq : 0;
+      if (seq % 2 === 1) return false;
+      log.push(`direct ${seq}`);
+      return true;
+    });
+    const iterator = stream[Symbol.asyncIterator]();
+    const read = async () => {
+      const next = await iterator.next();
+      log.push(`queued ${next.value?.type === "room.message" ? next.value.seq : "?"}`);
+    };
+    let reading = read(); // the reader waits: the taker is offered what comes
+    await bus.publish(message(10, 2));
+    await bus.publish(message(10, 3)); // declined: queued, and the reader woken
+    await bus.publish(message(10, 4)); // not offered: 3 is still on its way to the reader
+    await reading;
+    await read();
+    reading = read(); // waits again
+    await bus.publish(message(10, 6));
+    await bus.publish(message(10, 7));
+    await reading;
+    expect(log).toEqual(["direct 2", "queued 3", "queued 4", "direct 6", "queued 7"]);
+    stop.abort();
   });
 
   it("ends a subscription when its signal aborts, and cuts off one that falls too far behind", async () => {

@@ -20,6 +20,12 @@ export interface Subscription extends AsyncIterable<BusEvent> {
    * still yielded, those still on their way (from Redis) are not.
    */
   removeChannels(channels: Channel | Channel[]): void;
+  /**
+   * Offers events to `take` as the bus receives them, synchronously, whenever the reader waits
+   * with nothing queued: what it takes is not queued. What it declines is queued, and so is
+   * everything after it until the reader has drained the queue again, so the order holds.
+   */
+  offerDirectly(take: (event: BusEvent) => boolean): void;
 }
 
 /** How a bus connects one subscriber's queue to a channel, and disconnects it again. */
@@ -69,10 +75,73 @@ export class ChannelSubscription implements Subscription {
     }
   }
 
+  offerDirectly(take: (event: BusEvent) => boolean): void {
+    this.queue.offerDirectly(take);
+  }
+
   [Symbol.asyncIterator](): AsyncIterator<BusEvent> {
     return this.queue[Symbol.asyncIterator]();
   }
 }
+
+/**
+ * How long a room message that skips sequence numbers waits for the ones it skipped. Messages are
+ * published after their transactions commit, and two sends to one room that commit back to back
+ * can reach the bus in the opposite order; without the wait, every subscriber of the room would
+ * read the "missing" message from the database at once.
+ */
+export const REORDER_WAIT_MS = 100;
+
+/**
+ * The subscribers of one channel in this process, and the order they get its events in: a room's
+ * messages in sequence order, each one that arrives early held until the ones before it arrive
+ * (at most `REORDER_WAIT_MS`; after that it goes on, and subscribers fill the gap from the
+ * database). Other events go on at once.
+ */
+export class ChannelListeners {
+  readonly queues = new Set<EventQueue>();
+  /** The sequence number expected next, once a message has been seen. */
+  private expected: number | undefined;
+  private readonly held = new Map<number, BusEvent>();
+  private waiting: NodeJS.Timeout | undefined;
+
+  constructor(private readonly waitMs = REORDER_WAIT_MS) {}
+
+  deliver(event: BusEvent): void {
+    if (event.type !== "room.message" || this.expected === undefined || event.seq <= this.expected) {
+      this.handOn(event); // late ones too: each subscriber knows what it has already
+      return;
+    }
+    this.held.set(event.seq, event);
+    this.waiting ??= setTimeout(() => this.giveUpWaiting(), this.waitMs).unref();
+  }
+
+  /** Hands on what is held, in order, gaps and all: after a wait, or when the bus reconnected. */
+  giveUpWaiting(): void {
+    clearTimeout(this.waiting);
+    this.waiting = undefined;
+    const held = [...this.held.values()].sort((a, b) => seqOf(a) - seqOf(b));
+    this.held.clear();
+    for (const event of held) this.handOn(event);
+  }
+
+  private handOn(event: BusEvent): void {
+    let next: BusEvent | undefined = event;
+    while (next) {
+      for (const queue of this.queues) queue.push(next);
+      if (next.type !== "room.message" || (this.expected ?? 0) > next.seq) return;
+      this.expected = next.seq + 1;
+      next = this.held.get(this.expected);
+      this.held.delete(this.expected);
+    }
+    if (this.held.size === 0) {
+      clearTimeout(this.waiting);
+      this.waiting = undefined;
+    }
+  }
+}
+
+const seqOf = (event: BusEvent) => (event.type === "room.message" ? event.seq : 0);
 
 /** A subscriber fell so far behind that its events were dropped; it must resync from the database. */
 export class BusOverflowError extends Error {
@@ -90,6 +159,10 @@ export class EventQueue implements AsyncIterable<BusEvent> {
   private readonly buffer: BusEvent[] = [];
   private wake: (() => void) | undefined;
   private failure: Error | undefined;
+  /** Takes events past the buffer while `idle`: see `Subscription.offerDirectly`. */
+  private take: ((event: BusEvent) => boolean) | undefined;
+  /** The reader waits with the buffer empty: everything it was handed has been dealt with. */
+  private idle = false;
 
   constructor(
     private readonly signal: AbortSignal,
@@ -98,8 +171,21 @@ export class EventQueue implements AsyncIterable<BusEvent> {
     signal.addEventListener("abort", () => this.end(), { once: true });
   }
 
+  offerDirectly(take: (event: BusEvent) => boolean): void {
+    this.take = take;
+  }
+
   push(event: BusEvent): void {
     if (this.failure || this.signal.aborted) return;
+    if (this.idle && this.take) {
+      try {
+        if (this.take(event)) return;
+      } catch (error) {
+        this.fail(error instanceof Error ? error : new Error(String(error)));
+        return;
+      }
+    }
+    this.idle = false;
     if (this.buffer.length >= MAX_QUEUED_EVENTS) {
       this.fail(new BusOverflowError(`subscriber fell more than ${MAX_QUEUED_EVENTS} events behind`));
       return;
@@ -134,9 +220,11 @@ export class EventQueue implements AsyncIterable<BusEvent> {
         }
         if (this.failure) throw this.failure;
         if (this.signal.aborted) return;
+        this.idle = true;
         await new Promise<void>((resolve) => {
           this.wake = resolve;
         });
+        this.idle = false;
       }
     } finally {
       this.onEnd();

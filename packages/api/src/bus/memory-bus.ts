@@ -1,25 +1,27 @@
-import { type Bus, type ChannelRegistry, ChannelSubscription, type EventQueue } from "./bus";
+import { type Bus, ChannelListeners, type ChannelRegistry, ChannelSubscription } from "./bus";
 import { type BusEvent, type Channel, channelOf } from "./events";
 
 /** The bus of a single process: the all-in-one mode and tests. */
 export function createMemoryBus(): Bus {
-  const listeners = new Map<Channel, Set<EventQueue>>();
+  const listeners = new Map<Channel, ChannelListeners>();
   const registry: ChannelRegistry = {
     async attach(channel, queue) {
-      const queues = listeners.get(channel) ?? new Set<EventQueue>();
-      listeners.set(channel, queues);
-      queues.add(queue);
+      const entry = listeners.get(channel) ?? new ChannelListeners();
+      listeners.set(channel, entry);
+      entry.queues.add(queue);
     },
     detach(channel, queue) {
-      const queues = listeners.get(channel);
-      queues?.delete(queue);
-      if (queues?.size === 0) listeners.delete(channel);
+      const entry = listeners.get(channel);
+      entry?.queues.delete(queue);
+      if (entry?.queues.size !== 0) return;
+      entry.giveUpWaiting();
+      listeners.delete(channel);
     },
   };
 
   return {
     async publish(event) {
-      for (const queue of listeners.get(channelOf(event)) ?? []) queue.push(event);
+      listeners.get(channelOf(event))?.deliver(event);
     },
     async subscribe(channels, signal) {
       const subscription = new ChannelSubscription(registry, signal);
@@ -27,7 +29,7 @@ export function createMemoryBus(): Bus {
       return subscription;
     },
     async close() {
-      const queues = new Set([...listeners.values()].flatMap((set) => [...set]));
+      const queues = new Set([...listeners.values()].flatMap((entry) => [...entry.queues]));
       for (const queue of queues) queue.fail(new Error("the bus was closed"));
       listeners.clear();
     },

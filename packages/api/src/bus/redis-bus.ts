@@ -1,5 +1,5 @@
 import { Redis } from "ioredis";
-import { type Bus, type ChannelRegistry, ChannelSubscription, type EventQueue } from "./bus";
+import { type Bus, ChannelListeners, type ChannelRegistry, ChannelSubscription } from "./bus";
 import { type BusEvent, type Channel, channelOf } from "./events";
 
 export interface RedisBusOptions {
@@ -10,7 +10,7 @@ export interface RedisBusOptions {
 }
 
 interface ChannelEntry {
-  queues: Set<EventQueue>;
+  listeners: ChannelListeners;
   ready: Promise<unknown>;
 }
 
@@ -32,6 +32,7 @@ export function createRedisBus(url: string, options: RedisBusOptions = {}): Bus 
   subscriber.on("ready", () => {
     if (connectedBefore) {
       const resync: BusEvent = { type: "bus.resync" };
+      for (const { listeners } of channels.values()) listeners.giveUpWaiting();
       for (const queue of subscribedQueues()) queue.push(resync);
     }
     connectedBefore = true;
@@ -46,27 +47,28 @@ export function createRedisBus(url: string, options: RedisBusOptions = {}): Bus 
     } catch {
       return; // not ours
     }
-    for (const queue of entry.queues) queue.push(event);
+    entry.listeners.deliver(event);
   });
 
   /** Every subscriber once, however many of its channels it listens to. */
-  const subscribedQueues = () => new Set([...channels.values()].flatMap((entry) => [...entry.queues]));
+  const subscribedQueues = () => new Set([...channels.values()].flatMap((entry) => [...entry.listeners.queues]));
 
   const registry: ChannelRegistry = {
     attach(channel, queue) {
       let entry = channels.get(channel);
       if (!entry) {
-        entry = { queues: new Set(), ready: subscriber.subscribe(prefix + channel) };
+        entry = { listeners: new ChannelListeners(), ready: subscriber.subscribe(prefix + channel) };
         channels.set(channel, entry);
       }
-      entry.queues.add(queue);
+      entry.listeners.queues.add(queue);
       return entry.ready;
     },
     detach(channel, queue) {
       const entry = channels.get(channel);
       if (!entry) return;
-      entry.queues.delete(queue);
-      if (entry.queues.size > 0) return;
+      entry.listeners.queues.delete(queue);
+      if (entry.listeners.queues.size > 0) return;
+      entry.listeners.giveUpWaiting();
       channels.delete(channel);
       subscriber.unsubscribe(prefix + channel).catch(() => {});
     },

@@ -26,7 +26,12 @@ export const eventsRouter = router({
   room: authedProcedure
     .input(RoomEventsInput)
     .subscription(({ ctx, input, signal }) =>
-      subscribed(ctx, signal, (s) => live.roomEvents(ctx.deps, ctx.actor, input, s), trackedBySeq),
+      subscribed(
+        ctx,
+        signal,
+        (s) => live.roomEvents(ctx.deps, ctx.actor, input, s, ctx.connection?.openWire?.()),
+        trackedBySeq,
+      ),
     ),
   /**
    * The caller's own events (invitations, rooms joined and left, direct conversations, read marks,

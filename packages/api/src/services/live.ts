@@ -1,6 +1,7 @@
 import { type Database, schema } from "@parley/db";
 import { and, desc, eq, gt, inArray, lte } from "drizzle-orm";
 import { type BusEvent, roomChannel, userChannel } from "../bus";
+import type { SubscriptionWire } from "../context";
 import type { Actor, Deps } from "../deps";
 import { AppError } from "../errors";
 import { MAX_UNREAD, type MessageOut, type RoomEventsInput } from "../schemas";
@@ -37,12 +38,17 @@ const { messages, rooms, roomMembers } = schema;
  * the database; so is everything after the bus reports it reconnected. When more is missing than
  * `resumeLimit`, the stream says `reset` instead of replaying a partial history. It ends when the
  * caller leaves the room, and fails when the caller's token is revoked.
+ *
+ * Given a `wire`, each live message that follows the last one with nothing else waiting goes
+ * straight to the socket from the bus; everything else (gaps, typing, presence, the end) takes the
+ * generator, in order.
  */
 export async function* roomEvents(
   deps: Deps,
   actor: Actor,
   input: RoomEventsInput,
   signal: AbortSignal,
+  wire?: SubscriptionWire,
 ): AsyncGenerator<RoomStreamItem> {
   const { room } = await requireMemberCached(deps, actor.userId, input.roomId);
   const stream = await deps.bus.subscribe([roomChannel(room.id), userChannel(actor.userId)], signal);
@@ -70,7 +76,17 @@ export async function* roomEvents(
 
   const leave = await deps.presence.enter(room.id, { userId: actor.userId, username: actor.username });
   try {
-    yield { seq: last, event: { type: "presence", online: await deps.presence.online(room.id) } };
+    const present: RoomStreamEvent = { type: "presence", online: await deps.presence.online(room.id) };
+    if (wire) {
+      wire.mark(present);
+      stream.offerDirectly((event) => {
+        if (event.type !== "room.message" || event.seq !== last + 1) return false;
+        if (!wire.writeMessage(event.seq, event.message)) return false;
+        last = event.seq;
+        return true;
+      });
+    }
+    yield { seq: last, event: present };
     yield* live();
   } finally {
     await leave();

@@ -29,8 +29,36 @@ export async function issueToken({ auth, clock }: Pick<Deps, "auth" | "clock">, 
   return { token, jti, expiresAt: new Date(exp * 1000) };
 }
 
+/** How many verified tokens a process remembers (the oldest are forgotten first). */
+const VERIFIED_TOKENS_KEPT = 10_000;
+
+/**
+ * Tokens whose signature has been verified, per secret. A signature is checked once per process,
+ * not on every request and subscription that presents the token: HMAC verification goes through
+ * WebCrypto's thread pool and costs far more than the rest of a cached authentication. Expiry is
+ * still checked on every use, revocation by `authenticate`.
+ */
+const verifiedTokens = new WeakMap<Deps["auth"], Map<string, TokenClaims>>();
+
 /** Checks signature and expiry; says nothing of revocation (see `authenticate`). */
 export async function verifyToken({ auth, clock }: Pick<Deps, "auth" | "clock">, token: string): Promise<TokenClaims> {
+  let verified = verifiedTokens.get(auth);
+  if (!verified) {
+    verified = new Map();
+    verifiedTokens.set(auth, verified);
+  }
+  const known = verified.get(token);
+  if (known) {
+    if (known.expiresAt.getTime() > clock().getTime()) return known;
+    verified.delete(token);
+  }
+  const claims = await verifySignature({ auth, clock }, token);
+  if (verified.size >= VERIFIED_TOKENS_KEPT) verified.delete(verified.keys().next().value ?? "");
+  verified.set(token, claims);
+  return claims;
+}
+
+async function verifySignature({ auth, clock }: Pick<Deps, "auth" | "clock">, token: string): Promise<TokenClaims> {
   try {
     const { payload } = await jwtVerify(token, auth.secret, {
       algorithms: ["HS256"],
