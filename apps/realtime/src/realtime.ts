@@ -10,7 +10,7 @@ import {
   subscriptionSlots,
   tokenFromAuthorization,
 } from "@parley/api";
-import { userChannel } from "@parley/api/bus";
+import { accessChannel } from "@parley/api/bus";
 import { schema } from "@parley/db";
 import { TRPCError } from "@trpc/server";
 import { inArray } from "drizzle-orm";
@@ -126,17 +126,23 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
     setTimeout(() => connection.ws.terminate(), 1000).unref();
   }
 
-  /** A logout on any instance is announced on the user's channel: close this socket at once. */
+  /** Open sockets by session (jti): a logout on any instance closes that session's at once. */
+  const bySession = new Map<string, Set<Connection>>();
+  const stopWatching = new AbortController();
+  void (async () => {
+    for await (const event of await deps.bus.subscribe(accessChannel, stopWatching.signal)) {
+      if (event.type !== "access.session-revoked") continue;
+      for (const connection of bySession.get(event.jti) ?? []) closeForSession(connection, "token revoked");
+    }
+  })().catch((error: unknown) => log.warn({ err: error }, "the session watch stopped"));
+
   function watchSession(connection: Connection, actor: Actor) {
-    const closed = new AbortController();
-    connection.ws.once("close", () => closed.abort());
-    void (async () => {
-      const events = await deps.bus.subscribe(userChannel(actor.userId), closed.signal);
-      for await (const event of events) {
-        if (event.type === "user.session-revoked" && event.jti === actor.jti)
-          closeForSession(connection, "token revoked");
-      }
-    })().catch((error: unknown) => log.warn({ err: error }, "a session watch stopped"));
+    const sockets = bySession.get(actor.jti) ?? new Set<Connection>();
+    bySession.set(actor.jti, sockets.add(connection));
+    connection.ws.once("close", () => {
+      sockets.delete(connection);
+      if (sockets.size === 0) bySession.delete(actor.jti);
+    });
   }
 
   // The database is checked too, every few seconds: the bus between processes may drop an event.
@@ -194,6 +200,7 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
     async close() {
       closing = true;
       clearInterval(sessionCheck);
+      stopWatching.abort();
       const reconnect = JSON.stringify({ id: null, method: "reconnect" });
       const closed = [...connections].map(({ ws }) => new Promise((resolve) => ws.once("close", resolve)));
       for (const { ws } of connections) {

@@ -19,7 +19,7 @@ describe("scaled mode: realtime instances A and B on PostgreSQL and Redis", () =
     REDIS_URL: redis.url,
     REDIS_PREFIX: `t${randomBytes(4).toString("hex")}:`,
     JWT_SECRET: SECRET,
-    SESSION_CHECK_MS: "500",
+    SESSION_CHECK_MS: "60000", // a logout must close sockets by its announcement, not the periodic check
   });
   let shared: Record<string, string>;
 
