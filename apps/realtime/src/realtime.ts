@@ -106,6 +106,27 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
     );
   }
 
+  /** Counts a new socket in, and out again when it closes; gates what is sent to it. */
+  function adopt(ws: WebSocket, actor: Actor | null): Connection {
+    const connection: Connection = { ws, actor };
+    connections.add(connection);
+    connectionOf.set(ws, connection);
+    ws.once("close", () => connections.delete(connection));
+    guardBackpressure(ws);
+    return connection;
+  }
+
+  /**
+   * What tRPC keeps of the upgrade request for the connection's lifetime: its URL (for
+   * `connectionParams` and `?token=`) and the headers read from it, not the whole request with
+   * all of its headers, which would stay in memory as long as the socket is open. (For the same
+   * reason, closures that live as long as a socket are made where the request is not in scope.)
+   */
+  function upgradeEssentials(req: IncomingMessage): IncomingMessage {
+    const { host, authorization } = req.headers;
+    return { url: req.url, headers: { host, authorization }, socket: {} } as IncomingMessage;
+  }
+
   /** Sends through a gate: a client that has this much unsent is cut off instead of being buffered for. */
   function guardBackpressure(ws: WebSocket) {
     const send = ws.send.bind(ws) as (data: unknown, ...rest: unknown[]) => void;
@@ -184,12 +205,8 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
         }
       }
       wss.handleUpgrade(req, socket, head, (ws) => {
-        const connection: Connection = { ws, actor };
-        connections.add(connection);
-        connectionOf.set(ws, connection);
-        ws.once("close", () => connections.delete(connection));
-        guardBackpressure(ws);
-        if (!seed) return onConnection(ws, req);
+        const connection = adopt(ws, actor);
+        if (!seed) return onConnection(ws, upgradeEssentials(req));
         if (actor) watchSession(connection, actor);
         seedConnection({ deps, log, names }, ws, req, actor);
       });

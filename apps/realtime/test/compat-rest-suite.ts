@@ -455,6 +455,57 @@ export function seedRestConformance(mode: string, start: FreshParley) {
       });
     });
 
+    describe("sending over REST (Parley's own)", () => {
+      it("stores and answers a member's message once however often it is retried, and refuses everyone else", async () => {
+        const s = await fresh();
+        const tokens: string[] = [];
+        for (const name of ["writer", "stranger"]) {
+          await call(s, "POST", "/register", JSON_TYPE, `{"username":"${name}","password":"password"}`);
+          tokens.push(
+            (await call(s, "PUT", "/login", JSON_TYPE, `{"username":"${name}","password":"password"}`)).json
+              .token as string,
+          );
+        }
+        const [writer = "", stranger = ""] = tokens;
+        const created = await call(
+          s,
+          "POST",
+          "/create-room",
+          { Authorization: writer, ...JSON_TYPE },
+          '{"name":"Desk","is_private":true}',
+        );
+        const roomId = created.json.id as number;
+        const send = (token: string, body: string, room = roomId) =>
+          call(s, "POST", `/messages/${room}`, { Authorization: token, ...JSON_TYPE }, body);
+
+        const first = await send(writer, '{"text":"hello over curl","client_id":"retry-me-1"}');
+        expect(first.status).toBe(201);
+        expect(first.json).toMatchObject({
+          room_id: roomId,
+          username: "writer",
+          text: "hello over curl",
+          type: "text",
+        });
+        const retried = await send(writer, '{"Text":"hello over curl","ClientID":"retry-me-1"}');
+        expect(retried.status).toBe(201);
+        expect(retried.json.id).toBe(first.json.id);
+
+        const refused = await Promise.all([
+          send(stranger, '{"text":"let me in"}'),
+          send(writer, '{"text":"   "}'),
+          send(writer, '{"text":"x"}', 999_999),
+          send(writer, "{not json"),
+          send("", '{"text":"who am i"}'),
+        ]);
+        expect(refused.map((r) => r.status)).toEqual([404, 400, 404, 400, 401]);
+        expect(refused.every((r) => typeof r.json.message === "string" && r.json.message.length > 0)).toBe(true);
+
+        const history = await call(s, "GET", `/messages/${roomId}?last_id=0`, { Authorization: writer });
+        const texts = (history.json as unknown as { text: string; type: string }[]).filter((m) => m.type === "text");
+        expect(texts.map((m) => m.text)).toEqual(["hello over curl"]);
+      });
+    });
+
     describe("bad input", () => {
       let s: RunningServer;
       let token: string;

@@ -59,6 +59,7 @@ export interface PinnedOptions {
 export async function startPinned(options: PinnedOptions): Promise<PinnedProcess> {
   const nodeArgs = [
     "--expose-gc",
+    "--heapsnapshot-signal=SIGUSR2",
     ...(options.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`] : []),
     "--import",
     "tsx",

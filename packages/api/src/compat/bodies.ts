@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DisplayName, Email, Password, RoomName, Username } from "../schemas";
+import { ClientMessageId, DisplayName, Email, MessageText, Password, RoomName, Username } from "../schemas";
 import { SeedId } from "./fields";
 
 /** Bodies of the seed endpoints, by their normalized keys (see `normalizeKeys`). */
@@ -25,3 +25,5 @@ export const RoomBody = z.object({ roomid: SeedId });
 export const InviteBody = z.object({ roomid: SeedId, userid: SeedId });
 export const ChatCreateBody = z.object({ name: RoomName });
 export const MessagesBody = z.object({ lastid: z.coerce.number().int().min(0).default(0) });
+/** Parley's own REST send: the text, and an optional key that makes a retried send store nothing twice. */
+export const SendBody = z.object({ text: MessageText, clientid: ClientMessageId.optional() });

@@ -8,6 +8,7 @@ import {
   RegisterBody,
   RenameBody,
   RoomBody,
+  SendBody,
   SignupBody,
 } from "./bodies";
 
@@ -17,6 +18,7 @@ const SEED_SPELLING: Record<string, string> = {
   roomid: "room_id",
   userid: "user_id",
   lastid: "LastID",
+  clientid: "client_id",
 };
 
 type JsonSchema = { properties?: Record<string, unknown>; required?: string[]; [key: string]: unknown };
@@ -37,8 +39,11 @@ function bodySchema(schema: z.ZodType): JsonSchema {
 interface Endpoint {
   method: "get" | "post" | "put";
   path: string;
-  seeds: string;
+  /** The seeds that have it; none for Parley's own additions. */
+  seeds?: string;
   summary: string;
+  /** Answers 201 Created instead of 200. */
+  creates?: boolean;
   body?: z.ZodType;
   auth?: "required" | "optional";
 }
@@ -120,6 +125,15 @@ export const SEED_ENDPOINTS: Endpoint[] = [
   },
   {
     method: "post",
+    path: "/messages/{roomId}",
+    summary:
+      "Send a message to a room the caller is a member of: the stored message, as history lists it. A retry with the same client_id stores nothing twice",
+    body: SendBody,
+    auth: "required",
+    creates: true,
+  },
+  {
+    method: "post",
     path: "/v1/api/auth/signup",
     seeds: "002",
     summary: "Create a user: {user, token}",
@@ -172,7 +186,7 @@ export function openApiDocument(): unknown {
             e.method,
             {
               summary: e.summary,
-              description: `Seeds ${e.seeds}.`,
+              description: e.seeds ? `Seeds ${e.seeds}.` : "Parley's own: none of the seeds has it.",
               ...(e.auth && { security: e.auth === "required" ? [{ token: [] }] : [{}, { token: [] }] }),
               ...(e.body && {
                 requestBody: {
@@ -181,7 +195,9 @@ export function openApiDocument(): unknown {
                 },
               }),
               responses: {
-                200: { description: "Done: the union of the fields the seeds document (see the README)" },
+                [e.creates ? 201 : 200]: {
+                  description: "Done: the union of the fields the seeds document (see the README)",
+                },
                 default: {
                   description: "400, 401, 403, 404, 409 or 413, with what was wrong in words",
                   content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },

@@ -21,6 +21,7 @@ import {
   RegisterBody,
   RenameBody,
   RoomBody,
+  SendBody,
   SignupBody,
 } from "./bodies";
 import { normalizeKeys, SeedId } from "./fields";
@@ -158,6 +159,14 @@ export function createCompatRest(deps: Deps, log: Logger) {
       fromQuery !== undefined ? MessagesBody.parse({ lastid: fromQuery }) : await body(c, MessagesBody);
     const page = await messages.getHistoryBeforeMessage(deps, await actorOf(c), { roomId, beforeMessageId: lastid });
     return c.json(page.items.map(seedMessageOf) satisfies SeedMessage[]);
+  });
+
+  // Parley's own: the seeds sent messages over WebSocket only; curl users can send here too.
+  app.post("/messages/:roomId", async (c) => {
+    const roomId = SeedId.parse(c.req.param("roomId"));
+    const { text, clientid } = await body(c, SendBody);
+    const sent = await messages.sendMessage(deps, await actorOf(c), { roomId, text, clientId: clientid });
+    return c.json(seedMessageOf(sent) satisfies SeedMessage, 201);
   });
 
   // Seed 002, under /v1/api.

@@ -1,0 +1,16 @@
+import { startParley } from "./src/systems/parley";
+import { openFollowers } from "./src/workloads/followers";
+import { sleep } from "./src/stats";
+const system = await startParley({ users: 50 });
+const roomId = await system.createRoom();
+process.kill(system.instances[0]!.pid, "SIGUSR2");
+await sleep(12000);
+const followers = await openFollowers(system, roomId, 1000, { receiptsOf: () => null, withUserStream: process.argv[2] === "mine", concurrency: 200 });
+await sleep(1500);
+const pid = system.instances[0]!.pid;
+console.log("pid", pid, "failed", followers.failed);
+process.kill(pid, "SIGUSR2");
+await sleep(15000);
+followers.close();
+await system.stop();
+process.exit(0);
