@@ -63,6 +63,10 @@ for (const name of systems) {
     if (only.has("fanout"))
       for (const subscribers of profile.fanout.subscribers)
         result.fanout.push(await runFanout(system, { ...profile.fanout, subscribers }));
+    if (only.has("fanout")) {
+      const { rooms, members, rates } = profile.manyRooms;
+      result.fanout.push(await runFanout(system, { ...profile.fanout, rates, rooms, subscribers: rooms * members }));
+    }
     if (only.has("connections"))
       for (const connections of profile.connections.counts)
         result.connections.push(

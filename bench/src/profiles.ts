@@ -2,6 +2,8 @@
 export interface Profile {
   users: number;
   fanout: { subscribers: number[]; rates: number[]; stepSeconds: number };
+  /** The fan-out variant with many small rooms: messages/s step up as in `fanout`. */
+  manyRooms: { rooms: number; members: number; rates: number[] };
   connections: { counts: number[]; localAddresses: number };
   sendPath: { seconds: number; concurrency: number };
   history: { messages: number; depths: number[]; seconds: number };
@@ -13,6 +15,7 @@ export const PROFILES = {
   smoke: {
     users: 8,
     fanout: { subscribers: [20], rates: [20, 50], stepSeconds: 1 },
+    manyRooms: { rooms: 5, members: 4, rates: [20] },
     connections: { counts: [50], localAddresses: 1 },
     sendPath: { seconds: 1, concurrency: 4 },
     history: { messages: 2000, depths: [0, 1000], seconds: 0.5 },
@@ -21,7 +24,8 @@ export const PROFILES = {
   /** Under five minutes on the 2-core CI machine. */
   quick: {
     users: 50,
-    fanout: { subscribers: [1000], rates: [10, 30, 100, 300], stepSeconds: 5 },
+    fanout: { subscribers: [1000], rates: [10, 30, 60, 100, 150, 300], stepSeconds: 5 },
+    manyRooms: { rooms: 200, members: 10, rates: [100, 300, 1000, 3000] },
     connections: { counts: [2000], localAddresses: 1 },
     sendPath: { seconds: 4, concurrency: 16 },
     history: { messages: 100_000, depths: [0, 10_000], seconds: 3 },
@@ -29,7 +33,8 @@ export const PROFILES = {
   },
   full: {
     users: 100,
-    fanout: { subscribers: [1000, 5000, 10_000], rates: [10, 30, 100, 300, 1000], stepSeconds: 10 },
+    fanout: { subscribers: [1000, 5000, 10_000], rates: [10, 30, 60, 100, 150, 300, 1000], stepSeconds: 10 },
+    manyRooms: { rooms: 1000, members: 10, rates: [100, 300, 1000, 3000, 10_000] },
     connections: { counts: [10_000, 25_000, 50_000], localAddresses: 8 },
     sendPath: { seconds: 10, concurrency: 32 },
     history: { messages: 1_000_000, depths: [0, 10_000, 100_000], seconds: 5 },

@@ -80,15 +80,15 @@ export function parleyPublisher(
     ws.once("open", () => resolve());
     ws.once("error", reject);
   });
-  const send = (body: string) => {
+  const send = (body: string, room = roomId) => {
     id++;
-    const input = JSON.stringify({ roomId, text: body });
+    const input = JSON.stringify({ roomId: room, text: body });
     ws.send(`{"id":${id},"method":"mutation","params":{"path":"messages.send","input":${input}}}`);
     return id;
   };
   return {
     ready,
-    publish: (body) => void send(body),
+    publish: (body, room) => void send(body, room),
     call: (body) =>
       new Promise<void>((resolve, reject) => {
         pending.set(send(body), { resolve, reject });

@@ -51,7 +51,7 @@ export function socketIoPublisher(baseUrl: string, token: string, roomId: number
   );
   return {
     ready: subscriber.ready,
-    publish: (body) => ws.send(`42${JSON.stringify(["msg", { room: roomId, body }])}`),
+    publish: (body, room = roomId) => ws.send(`42${JSON.stringify(["msg", { room, body }])}`),
     errors: 0,
     close: () => subscriber.close(),
   };
@@ -77,7 +77,7 @@ export function wsPublisher(baseUrl: string, token: string, roomId: number): Pub
   });
   return {
     ready,
-    publish: (body) => ws.send(JSON.stringify({ room: roomId, body })),
+    publish: (body, room = roomId) => ws.send(JSON.stringify({ room, body })),
     errors: 0,
     close: () => ws.terminate(),
   };

@@ -17,7 +17,8 @@ export interface Subscriber {
 
 export interface Publisher {
   ready: Promise<void>;
-  publish(body: string): void;
+  /** Sends a message to the publisher's room, or to `roomId`. */
+  publish(body: string, roomId?: number): void;
   /** Requests the server answered with an error (Parley only: the peers do not answer). */
   readonly errors: number;
   close(): void;

@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
+import { createDb, schema } from "@parley/db";
 import { createTestDatabase, type TestDatabase } from "@parley/db/testing";
 import { freePort } from "@parley/realtime/testing";
+import { inArray } from "drizzle-orm";
 import { parleyPublisher, parleySubscriber } from "../clients/parley-client";
 import { type PinnedProcess, startPinned } from "./pinned-process";
 import { inBatches, type System } from "./system";
@@ -77,6 +79,26 @@ export async function startParley(options: { users: number; cpuProfDir?: string 
       );
       await inBatches(tokens.slice(1), 8, (token) => trpcCall(api, "rooms.join", { roomId: room.id }, { token }));
       return room.id;
+    },
+    async createRooms(count) {
+      // In SQL, not through the API: a thousand rooms times every user's join would take minutes.
+      const { db, close } = await createDb({ databaseUrl: database.url, dataDir: "", poolMax: 1 });
+      try {
+        const owner = (await db.select({ id: schema.users.id }).from(schema.users).limit(1))[0]?.id;
+        const names = Array.from({ length: count }, (_, i) => ({ name: `bench ${run} many ${i}`, ownerId: owner }));
+        const made = await db.insert(schema.rooms).values(names).returning({ id: schema.rooms.id });
+        const everyone = await db.select({ id: schema.users.id }).from(schema.users);
+        const memberships = made.flatMap((room) => everyone.map((user) => ({ roomId: room.id, userId: user.id })));
+        for (let i = 0; i < memberships.length; i += 5000)
+          await db.insert(schema.roomMembers).values(memberships.slice(i, i + 5000));
+        return made.map((room) => room.id);
+      } finally {
+        await close();
+      }
+    },
+    async dropRooms(roomIds) {
+      const { db, close } = await createDb({ databaseUrl: database.url, dataDir: "", poolMax: 1 });
+      await db.delete(schema.rooms).where(inArray(schema.rooms.id, roomIds)).finally(close);
     },
     subscribe(instance, roomId, member, subscribeOptions) {
       return parleySubscriber(urlOf(instance), tokens[member % tokens.length] ?? "", roomId, subscribeOptions);

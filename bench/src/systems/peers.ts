@@ -56,6 +56,8 @@ export async function startPeer(
     description: descriptions[name],
     instances,
     createRoom: async () => ++rooms,
+    createRooms: async (count) => Array.from({ length: count }, () => ++rooms),
+    dropRooms: async () => {},
     subscribe(instance, roomId, member, subscribeOptions) {
       const token = tokens[member % USERS] ?? "";
       return name === "ws"
@@ -81,6 +83,18 @@ export async function startHttpEcho(options: { cpuProfDir?: string } = {}): Prom
     name: "http-echo",
     entry: "bench/src/peers/http-echo.ts",
     args: ["--port", String(port), "--secret", "unused"],
+    port,
+    cpuProfDir: options.cpuProfDir,
+  });
+}
+
+/** The send path's ceiling: Parley's own send handler in bare node:http (see peers/http-send.ts). */
+export async function startHttpSend(env: Record<string, string>, options: { cpuProfDir?: string } = {}) {
+  const port = await freePort();
+  return startPinned({
+    name: "http-send",
+    entry: "bench/src/peers/http-send.ts",
+    env: { ...env, PORT: String(port) },
     port,
     cpuProfDir: options.cpuProfDir,
   });

@@ -19,6 +19,9 @@ export interface System {
   instances: PinnedProcess[];
   /** A fresh room every user of the system may follow. */
   createRoom(): Promise<number>;
+  /** `count` fresh rooms every user may follow, made in bulk; `dropRooms` takes them away again. */
+  createRooms(count: number): Promise<number[]>;
+  dropRooms(roomIds: number[]): Promise<void>;
   /** Member `member` (any number: users are a pool, reused round-robin) following the room. */
   subscribe(instance: number, roomId: number, member: number, options: SubscribeOptions): Subscriber;
   publisher(instance: number, roomId: number): Publisher;

@@ -34,12 +34,13 @@ export interface Followers {
 }
 
 /**
- * Opens `count` subscribers of a room, alternating between the system's two instances, each
- * handing its frames to `receiptsOf(i)`; waits for presence traffic (Parley) to stop.
+ * Opens `count` subscribers of a room (or subscriber `i` of `roomId(i)`), alternating between the
+ * system's two instances, each handing its frames to `receiptsOf(i)`; waits for presence traffic
+ * (Parley) to stop.
  */
 export async function openFollowers(
   system: System,
-  roomId: number,
+  roomId: number | ((i: number) => number),
   count: number,
   options: {
     receiptsOf: (i: number) => Receipts | null;
@@ -56,7 +57,8 @@ export async function openFollowers(
     options.concurrency ?? 100,
     async (i) => {
       const receipts = options.receiptsOf(i);
-      const subscriber = system.subscribe(i % 2, roomId, i, {
+      const room = typeof roomId === "number" ? roomId : roomId(i);
+      const subscriber = system.subscribe(i % 2, room, i, {
         onFrame: receipts ? (frame) => receipts.take(frame) : undefined,
         onPresence: () => presenceEvents++,
         withUserStream: options.withUserStream,

@@ -12,7 +12,9 @@ export function httpClient(baseUrl: string, sockets: number) {
         const req = request({ agent, hostname, port, method, path, headers }, (res) => {
           res.resume();
           res.once("end", () =>
-            res.statusCode === 200 ? resolve() : reject(new Error(`${method} ${path}: ${res.statusCode}`)),
+            (res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300
+              ? resolve()
+              : reject(new Error(`${method} ${path}: ${res.statusCode}`)),
           );
         });
         req.once("error", reject);

@@ -5,7 +5,7 @@ import { parleyPublisher } from "../clients/parley-client";
 import { stampedBody } from "../clients/raw-client";
 import { Latency, type LatencySummary, sleep } from "../stats";
 import type { ParleySystem } from "../systems/parley";
-import { startHttpEcho } from "../systems/peers";
+import { startHttpEcho, startHttpSend } from "../systems/peers";
 import { repoRoot, startPinned } from "../systems/pinned-process";
 import { httpClient } from "./http-client";
 import { openLoop } from "./open-loop";
@@ -63,7 +63,8 @@ async function measure(pathName: string, call: Call, concurrency: number, second
 /**
  * Parley's send path, every request stored and published: tRPC over HTTP through the web process
  * (apps/web/server.ts, WEB_WEBSOCKET=off, pinned like the rest), tRPC over WebSocket through a
- * realtime instance, and the bare node:http ceiling doing JSON parse and answer only.
+ * realtime instance and REST on one; then the ceiling, the same send handler in bare node:http,
+ * and for scale node:http doing JSON parse and answer only.
  */
 export async function runSendPath(
   parley: ParleySystem,
@@ -129,20 +130,36 @@ export async function runSendPath(
   );
   for (const s of sockets) s.close();
 
-  rows.push({
-    path: "REST compat",
-    maxRequestsPerSec: 0,
-    failed: 0,
-    halfRate: 0,
-    atHalfRate: { count: 0, p50Ms: 0, p99Ms: 0, maxMs: 0 },
-    note: "not measured: the seed REST APIs have no send route (packages/api/src/compat/rest.ts); the seeds send over WebSocket",
-  });
+  const rest = httpClient(instance, options.concurrency);
+  const restBody = (n: number) => JSON.stringify({ text: stampedBody(0, n) });
+  rows.push(
+    await measure(
+      "REST: POST /messages/{roomId} (realtime process)",
+      (n) => rest.call("POST", `/messages/${roomId}`, restBody(n), token),
+      options.concurrency,
+      options.seconds,
+    ),
+  );
+  rest.close();
+
+  const sameHandler = await startHttpSend(parley.env, { cpuProfDir: options.cpuProfDir });
+  const sameHandlerHttp = httpClient(sameHandler.url, options.concurrency);
+  rows.push(
+    await measure(
+      "ceiling: the same send handler in bare node:http",
+      (n) => sameHandlerHttp.call("POST", "/", body(n), token),
+      options.concurrency,
+      options.seconds,
+    ),
+  );
+  sameHandlerHttp.close();
+  await sameHandler.stop();
 
   const echo = await startHttpEcho({ cpuProfDir: options.cpuProfDir });
   const echoHttp = httpClient(echo.url, options.concurrency);
   rows.push(
     await measure(
-      "ceiling: bare node:http JSON echo",
+      "transport only: bare node:http JSON echo (nothing stored)",
       (n) => echoHttp.call("POST", "/trpc/messages.send", body(n), token),
       options.concurrency,
       options.seconds,
