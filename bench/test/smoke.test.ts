@@ -24,7 +24,10 @@ test("the smoke profile runs every workload against every system and writes JSON
 
   for (const system of SYSTEM_NAMES) {
     const fanouts = result.fanout.filter((f) => f.system === system);
-    expect(fanouts.map((f) => f.rooms), system).toEqual([1, 5]); // one room, then the many-rooms variant
+    expect(
+      fanouts.map((f) => f.rooms),
+      system,
+    ).toEqual([1, 5]); // one room, then the many-rooms variant
     for (const fanout of fanouts) {
       expect(fanout.steps.length, system).toBeGreaterThan(0);
       for (const step of fanout.steps) {
