@@ -30,11 +30,23 @@ const { values } = parseArgs({
   },
 });
 
+/** Open files per process for the run, where the limit can be raised. */
+const OPEN_FILES = 262_144;
+
+function hasCommand(command: string): boolean {
+  return spawnSync(command, ["--version"], { stdio: "ignore" }).status === 0;
+}
+
 // The generator takes core 0, every process under test core 1.
 if (hasTaskset && !values.pinned) {
   const self = fileURLToPath(import.meta.url);
   const args = ["-c", "0", process.execPath, "--import", "tsx", self, ...process.argv.slice(2), "--pinned"];
-  const { status } = spawnSync("taskset", args, { stdio: "inherit" });
+  // The full profile's 50k connections need a socket each on both ends: more open files than
+  // the usual limit. Root may raise it for the run (prlimit, util-linux); anyone else keeps theirs.
+  const raise = process.getuid?.() === 0 && hasCommand("prlimit");
+  const { status } = raise
+    ? spawnSync("prlimit", [`--nofile=${OPEN_FILES}:${OPEN_FILES}`, "taskset", ...args], { stdio: "inherit" })
+    : spawnSync("taskset", args, { stdio: "inherit" });
   process.exit(status ?? 1);
 }
 

@@ -92,7 +92,7 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
         watchSession(connection, connection.actor);
       }
       const slots = subscriptionSlots(config.WS_MAX_SUBSCRIPTIONS);
-      return createContext(deps, token, { ...slots, openWire: () => new SocketWire(ws) });
+      return createContext(deps, token, { ...slots, openWire: () => new SocketWire(ws, () => admit(ws)) });
     },
     onError({ error, path }) {
       if (error.code === "INTERNAL_SERVER_ERROR") log.error({ err: error, path }, "websocket procedure failed");
@@ -127,18 +127,24 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
     return { url: req.url, headers: { host, authorization }, socket: {} } as IncomingMessage;
   }
 
-  /** Sends through a gate: a client that has this much unsent is cut off instead of being buffered for. */
+  /**
+   * The gate every frame to a client passes: a client with this much unsent is cut off instead of
+   * being buffered for. False when the socket is closed or has just been cut off.
+   */
+  function admit(ws: WebSocket): boolean {
+    if (ws.readyState !== ws.OPEN) return false;
+    if (ws.bufferedAmount <= config.WS_MAX_BUFFERED_BYTES) return true;
+    log.warn({ buffered: ws.bufferedAmount }, "cutting off a client that stopped reading");
+    ws.close(CloseCode.tooSlow, "too slow: the client stopped reading");
+    setTimeout(() => ws.terminate(), 1000).unref();
+    return false;
+  }
+
+  /** Puts every `send` to the socket through `admit`. */
   function guardBackpressure(ws: WebSocket) {
     const send = ws.send.bind(ws) as (data: unknown, ...rest: unknown[]) => void;
     (ws as { send: unknown }).send = (data: unknown, ...rest: unknown[]) => {
-      if (ws.readyState !== ws.OPEN) return;
-      if (ws.bufferedAmount > config.WS_MAX_BUFFERED_BYTES) {
-        log.warn({ buffered: ws.bufferedAmount }, "cutting off a client that stopped reading");
-        ws.close(CloseCode.tooSlow, "too slow: the client stopped reading");
-        setTimeout(() => ws.terminate(), 1000).unref();
-        return;
-      }
-      send(data, ...rest);
+      if (admit(ws)) send(data, ...rest);
     };
   }
 

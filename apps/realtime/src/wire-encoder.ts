@@ -6,7 +6,7 @@ import type { WebSocket } from "ws";
 const messageJson = new WeakMap<object, string>();
 
 /** The last frame built for each message: most subscriptions share their id, so most reuse it. */
-const lastFrame = new WeakMap<object, { head: string; frame: Buffer }>();
+const lastFrame = new WeakMap<object, { head: string; payload: Buffer; frame: Buffer }>();
 
 /** Wires waiting to learn their subscription's id, keyed by the event they marked. */
 const unboundWires = new WeakMap<object, SocketWire>();
@@ -63,15 +63,47 @@ export const wireEncoder: Encoder = {
 };
 
 /**
+ * A text frame as a server sends it (FIN, no mask, no extensions: this server negotiates none),
+ * header and payload in one buffer.
+ */
+export function textFrame(payload: Buffer): Buffer {
+  const length = payload.length;
+  const headerLength = length < 126 ? 2 : length < 65_536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(headerLength + length);
+  frame[0] = 0x81;
+  if (length < 126) frame[1] = length;
+  else if (length < 65_536) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeBigUInt64BE(BigInt(length), 2);
+  }
+  payload.copy(frame, headerLength);
+  return frame;
+}
+
+/** What `ws` keeps of a socket's sender; engine.io writes Socket.IO's broadcasts through it too. */
+interface WsSender {
+  _sender?: { _state?: number; sendFrame?(frames: Buffer[]): void };
+}
+
+/** The sender's state when nothing is being compressed or read ahead of the queue (ws's `DEFAULT`). */
+const SENDER_IDLE = 0;
+
+/**
  * A subscription's frames written straight to its socket (see `SubscriptionWire`). A message's
- * frame is built once per process and subscription id, and sent as the same bytes to every
- * socket; the socket's `send` is the backpressure gate like any other frame's.
+ * frame, WebSocket header included, is built once per process and subscription id and written as
+ * the same bytes to every socket. `admit` is the backpressure gate every frame passes.
  */
 export class SocketWire implements SubscriptionWire {
   /** `{"id":…,` of this subscription's frames, once a marked event has been encoded. */
   private head: string | undefined;
 
-  constructor(private readonly ws: WebSocket) {}
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly admit: () => boolean,
+  ) {}
 
   mark(event: object): void {
     if (this.head === undefined) unboundWires.set(event, this);
@@ -86,10 +118,14 @@ export class SocketWire implements SubscriptionWire {
     if (head === undefined) return false;
     let built = lastFrame.get(message);
     if (built?.head !== head) {
-      built = { head, frame: Buffer.from(head + messageFrameBody(String(seq), message)) };
+      const payload = Buffer.from(head + messageFrameBody(String(seq), message));
+      built = { head, payload, frame: textFrame(payload) };
       lastFrame.set(message, built);
     }
-    this.ws.send(built.frame, { binary: false });
+    if (!this.admit()) return true; // cut off: the socket is closing
+    const sender = (this.ws as WsSender)._sender;
+    if (sender?.sendFrame && sender._state === SENDER_IDLE) sender.sendFrame([built.frame]);
+    else this.ws.send(built.payload, { binary: false });
     return true;
   }
 }

@@ -1,7 +1,7 @@
 import type { MessageOut } from "@parley/api";
 import { describe, expect, it } from "vitest";
 import type { WebSocket } from "ws";
-import { SocketWire, wireEncoder } from "../src/wire-encoder";
+import { SocketWire, textFrame, wireEncoder } from "../src/wire-encoder";
 
 const message = () => ({
   id: 41,
@@ -67,7 +67,10 @@ describe("the wire encoder", () => {
     const socket = {
       send: (data: Buffer, options: { binary: unknown }) => sent.push({ data, binary: options.binary }),
     };
-    const wires = [7, "sub-8"].map((id) => ({ id, wire: new SocketWire(socket as unknown as WebSocket) }));
+    const wires = [7, "sub-8"].map((id) => ({
+      id,
+      wire: new SocketWire(socket as unknown as WebSocket, () => true),
+    }));
     const shared = message() as MessageOut;
 
     expect(wires[0]?.wire.writeMessage(12, shared)).toBe(false); // no subscription id yet: nothing written
@@ -86,5 +89,47 @@ describe("the wire encoder", () => {
     expect(sent.map((s) => s.data.toString())).toEqual(
       wires.map(({ id }) => JSON.stringify({ ...frameOf(0, { type: "message", message: shared }, "2.0"), id })),
     );
+  });
+
+  it("writes the whole WebSocket frame, header and all, through the socket's sender when it is idle, and nothing when the gate says no", () => {
+    const framed: Buffer[][] = [];
+    const sent: unknown[] = [];
+    let open = true;
+    const socket = {
+      _sender: { _state: 0, sendFrame: (frames: Buffer[]) => framed.push(frames) },
+      send: (data: unknown) => sent.push(data),
+    };
+    const wire = new SocketWire(socket as unknown as WebSocket, () => open);
+    const presence = { type: "presence", online: [] };
+    wire.mark(presence);
+    wireEncoder.encode({ id: 1, result: { type: "data", id: "11", data: { id: "11", data: presence } } });
+    const shared = message() as MessageOut;
+
+    wire.writeMessage(12, shared);
+    const [frame] = framed[0] ?? [];
+    const payload = JSON.stringify({ ...frameOf(1, { type: "message", message: shared }) });
+    expect(frame?.subarray(0, 4)).toEqual(
+      Buffer.from([0x81, 126, Buffer.byteLength(payload) >> 8, Buffer.byteLength(payload) & 0xff]),
+    );
+    expect(frame?.subarray(4).toString()).toBe(payload);
+
+    socket._sender._state = 1; // compressing or reading a blob: frames must queue behind it
+    wire.writeMessage(12, shared);
+    expect(sent).toHaveLength(1);
+    open = false;
+    wire.writeMessage(12, shared);
+    expect([framed.length, sent.length]).toEqual([1, 1]);
+  });
+
+  it("frames payloads of every length class as RFC 6455 says", () => {
+    for (const [length, header] of [
+      [5, [0x81, 5]],
+      [300, [0x81, 126, 1, 44]],
+      [70_000, [0x81, 127, 0, 0, 0, 0, 0, 1, 17, 112]],
+    ] as const) {
+      const frame = textFrame(Buffer.alloc(length, "a"));
+      expect([...frame.subarray(0, header.length)]).toEqual(header);
+      expect(frame.length).toBe(header.length + length);
+    }
   });
 });
