@@ -33,8 +33,8 @@ const { values } = parseArgs({
 /** Open files per process for the run, where the limit can be raised. */
 const OPEN_FILES = 262_144;
 
-function hasCommand(command: string): boolean {
-  return spawnSync(command, ["--version"], { stdio: "ignore" }).status === 0;
+function canRaiseOpenFiles(): boolean {
+  return spawnSync("prlimit", [`--nofile=${OPEN_FILES}:${OPEN_FILES}`, "true"], { stdio: "ignore" }).status === 0;
 }
 
 // The generator takes core 0, every process under test core 1.
@@ -42,13 +42,16 @@ if (hasTaskset && !values.pinned) {
   const self = fileURLToPath(import.meta.url);
   const args = ["-c", "0", process.execPath, "--import", "tsx", self, ...process.argv.slice(2), "--pinned"];
   // The full profile's 50k connections need a socket each on both ends: more open files than
-  // the usual limit. Root may raise it for the run (prlimit, util-linux); anyone else keeps theirs.
-  const raise = process.getuid?.() === 0 && hasCommand("prlimit");
+  // the usual limit. Raised for the run where that is allowed (prlimit, util-linux).
+  const raise = canRaiseOpenFiles();
   const { status } = raise
     ? spawnSync("prlimit", [`--nofile=${OPEN_FILES}:${OPEN_FILES}`, "taskset", ...args], { stdio: "inherit" })
     : spawnSync("taskset", args, { stdio: "inherit" });
   process.exit(status ?? 1);
 }
+
+/** This process's open-file limit (`ulimit -n`), raised above or not. */
+const openFilesLimit = Number(spawnSync("sh", ["-c", "ulimit -n"], { encoding: "utf8" }).stdout.trim()) || 1024;
 
 const profileName = values.profile as ProfileName;
 const profile = PROFILES[profileName];
@@ -80,10 +83,16 @@ for (const name of systems) {
       result.fanout.push(await runFanout(system, { ...profile.fanout, rates, rooms, subscribers: rooms * members }));
     }
     if (only.has("connections"))
-      for (const connections of profile.connections.counts)
+      for (const connections of profile.connections.counts) {
+        // The generator holds one socket per connection: past its open-file limit it cannot open them.
+        if (connections + 1000 > openFilesLimit) {
+          result.skipped.push(`connections ${system.name} ${connections}: over the open-file limit ${openFilesLimit}`);
+          continue;
+        }
         result.connections.push(
           await runConnections(system, { connections, localAddresses: profile.connections.localAddresses }),
         );
+      }
     if (only.has("slow")) result.slowConsumer.push(await runSlowConsumer(system, profile.slowConsumer));
     if (system.name === "parley" && "tokens" in system) {
       const parley = system as Awaited<ReturnType<typeof startParley>>;

@@ -24,8 +24,8 @@ export const PROFILES = {
   /** Under five minutes on the 2-core CI machine. */
   quick: {
     users: 50,
-    fanout: { subscribers: [1000], rates: [10, 30, 60, 100, 150, 300], stepSeconds: 5 },
-    manyRooms: { rooms: 200, members: 10, rates: [100, 300, 1000, 3000] },
+    fanout: { subscribers: [1000], rates: [10, 30, 60, 100, 150], stepSeconds: 3 },
+    manyRooms: { rooms: 200, members: 10, rates: [100, 300, 1000] },
     connections: { counts: [2000], localAddresses: 1 },
     sendPath: { seconds: 4, concurrency: 16 },
     history: { messages: 100_000, depths: [0, 10_000], seconds: 3 },

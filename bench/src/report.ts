@@ -20,6 +20,8 @@ export interface BenchResult {
   sendPath: SendPathRow[];
   history: HistoryResult | null;
   slowConsumer: SlowConsumerResult[];
+  /** Measurements the run could not make here, and why. */
+  skipped: string[];
 }
 
 const version = (command: string, args: string[]) => {
@@ -55,6 +57,7 @@ export function emptyResult(profile: string, machine: BenchResult["machine"]): B
     sendPath: [],
     history: null,
     slowConsumer: [],
+    skipped: [],
   };
 }
 
@@ -76,6 +79,7 @@ export function markdown(r: BenchResult): string {
   );
   for (const [name, s] of Object.entries(r.systems)) lines.push(`- \`${name}\`: ${s.description}`);
   lines.push("");
+  if (r.skipped?.length) lines.push("Not measured on this machine:", "", ...r.skipped.map((s) => `- ${s}`), "");
 
   if (r.fanout.length) {
     lines.push("## Fan-out: subscribers on two instances, 100-byte messages", "");

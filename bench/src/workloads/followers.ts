@@ -83,7 +83,7 @@ export async function openFollowers(
 }
 
 /** Waits until `receipts` got `expected`, or nothing arrived for `quietMs`. */
-export async function drain(receipts: Receipts, expected: number, quietMs = 2000, maxMs = 15_000) {
+export async function drain(receipts: Receipts, expected: number, quietMs = 2000, maxMs = 10_000) {
   const t0 = performance.now();
   let last = -1;
   let changed = performance.now();
