@@ -37,7 +37,9 @@ test("the smoke profile runs every workload against every system and writes JSON
     }
     const connections = result.connections.find((c) => c.system === system);
     expect(connections?.failed, system).toBe(0);
-    expect(positive(connections?.openMs ?? 0) && positive(connections?.heapPerConnectionBytes ?? 0), system).toBe(true);
+    expect(positive(connections?.openMs ?? 0), system).toBe(true);
+    // Measured, not necessarily positive: 50 small connections can be lost in the heap's noise.
+    expect(Number.isFinite(connections?.heapPerConnectionBytes), system).toBe(true);
     expect(connections?.afterGc, system).toBe(true);
     const slow = result.slowConsumer.find((s) => s.system === system);
     expect(positive(slow?.before.p99Ms ?? 0) && positive(slow?.during.p99Ms ?? 0), system).toBe(true);
