@@ -33,7 +33,7 @@ export const PROFILES = {
   },
   full: {
     users: 100,
-    fanout: { subscribers: [1000, 5000, 10_000], rates: [10, 30, 60, 100, 150, 300, 1000], stepSeconds: 10 },
+    fanout: { subscribers: [1000, 5000, 10_000], rates: [10, 30, 60, 100, 150, 300], stepSeconds: 5 },
     manyRooms: { rooms: 1000, members: 10, rates: [100, 300, 1000, 3000, 10_000] },
     connections: { counts: [10_000, 25_000, 50_000], localAddresses: 8 },
     sendPath: { seconds: 10, concurrency: 32 },
