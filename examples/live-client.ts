@@ -7,6 +7,7 @@
  *   PARLEY_URL=http://localhost:3000 PARLEY_ROOM=General npm run live-client -w @parley/examples
  */
 import type { AppRouter } from "@parley/api";
+import { MAX_BATCH_SIZE } from "@parley/api/schemas";
 import { createTRPCClient, createWSClient, httpBatchLink, splitLink, TRPCClientError, wsLink } from "@trpc/client";
 import WebSocket from "ws";
 
@@ -32,6 +33,7 @@ const parley = createTRPCClient<AppRouter>({
       true: wsLink({ client: socket }),
       false: httpBatchLink({
         url: `${baseUrl}/trpc`,
+        maxItems: MAX_BATCH_SIZE, // the server refuses bigger batches
         headers: () => (token ? { authorization: `Bearer ${token}` } : {}),
       }),
     }),

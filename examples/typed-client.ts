@@ -5,6 +5,7 @@
  *   PARLEY_URL=http://localhost:3000 npm run typed-client -w @parley/examples
  */
 import type { AppRouter } from "@parley/api";
+import { MAX_BATCH_SIZE } from "@parley/api/schemas";
 import { createTRPCClient, httpBatchLink, TRPCClientError } from "@trpc/client";
 
 const baseUrl = process.env.PARLEY_URL ?? "http://localhost:3000";
@@ -17,6 +18,7 @@ const parley = createTRPCClient<AppRouter>({
   links: [
     httpBatchLink({
       url: `${baseUrl}/trpc`,
+      maxItems: MAX_BATCH_SIZE, // the server refuses bigger batches
       headers: () => (token ? { authorization: `Bearer ${token}` } : {}),
     }),
   ],

@@ -6,7 +6,16 @@ const nextConfig: NextConfig = {
   transpilePackages: ["@parley/api", "@parley/ui", "@parley/db"],
   // Loaded by Node at run time rather than bundled: native code, WebAssembly, and drivers that the
   // server bundle reaches only through the runtime that server.ts created.
-  serverExternalPackages: ["@electric-sql/pglite", "postgres", "ioredis", "@node-rs/argon2", "pino"],
+  serverExternalPackages: [
+    "@electric-sql/pglite",
+    "postgres",
+    "ioredis",
+    "@node-rs/argon2",
+    "pino",
+    "prom-client",
+    "rate-limiter-flexible",
+    "proxy-addr",
+  ],
 };
 
 export default nextConfig;

@@ -3,12 +3,21 @@ import { createServer, type IncomingMessage } from "node:http";
 import path from "node:path";
 import type { Duplex } from "node:stream";
 import { fileURLToPath } from "node:url";
-import { ConfigError, createLogger, getProcessRuntime, loadApiConfig } from "@parley/api";
+import {
+  CLIENT_ADDRESS_HEADER,
+  ConfigError,
+  clientAddressOf,
+  createLogger,
+  getProcessRuntime,
+  loadApiConfig,
+} from "@parley/api";
 import { createApiHandler } from "@parley/realtime/http";
 import { isOriginAllowed } from "@parley/realtime/origin";
 import { createRealtime, isRealtimePath, type Realtime, refuseUpgrade } from "@parley/realtime/server";
 import next from "next";
 import { deriveSessionSecret, sessionTokenReader } from "./src/auth/session-cookie";
+import { publicConfigFrom } from "./src/public-config";
+import { securityHeaders } from "./src/security-headers";
 import { loadWebServerEnv } from "./src/server-env";
 
 type NextHandler = ReturnType<ReturnType<typeof next>["getRequestHandler"]>;
@@ -47,6 +56,7 @@ async function main() {
   const realtime: Realtime | null = env.WEB_WEBSOCKET === "on" ? await createRealtime(runtime, env, config) : null;
   const sessionSecret = env.NEXTAUTH_SECRET ?? deriveSessionSecret(config.auth.secret);
   const api = createApiHandler(runtime.deps, log, {
+    trustProxy: runtime.trustProxy,
     sessionToken: sessionTokenReader({
       secret: sessionSecret,
       secure: env.NEXTAUTH_URL?.startsWith("https://") ?? false,
@@ -70,8 +80,11 @@ async function main() {
   });
   nextHandler.catch(() => {}); // main() reports it
 
+  const pageHeaders = securityHeaders({ realtimeUrl: publicConfigFrom(env).realtimeUrl, dev });
   const server = createServer((req, res) => {
     if (api(req, res)) return;
+    req.headers[CLIENT_ADDRESS_HEADER] = clientAddressOf(req, runtime.trustProxy);
+    for (const [name, value] of Object.entries(pageHeaders)) res.setHeader(name, value);
     nextHandler
       .then((handle) => handle(req, res))
       .catch((error: unknown) => {

@@ -22,6 +22,12 @@ export const RealtimeEnv = z.object({
     .default(4 * 1024 * 1024),
   /** Subscriptions one connection may hold at once. */
   WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).max(10_000).default(100),
+  /** How long a tRPC WebSocket may stay open without signing in, in milliseconds. */
+  WS_SIGN_IN_WITHIN_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  /** WebSockets one client address may hold open on one instance at once. */
+  WS_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).default(200),
+  /** WebSockets one account may hold open on one instance at once. */
+  WS_MAX_CONNECTIONS_PER_USER: z.coerce.number().int().min(1).default(20),
   /** How often open sockets' tokens are checked again (revocation, expiry), in milliseconds. */
   SESSION_CHECK_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
 });

@@ -1,8 +1,21 @@
+import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { getRequestListener } from "@hono/node-server";
-import { appRouter, createContext, type Deps, type Logger, tokenFromAuthorization } from "@parley/api";
+import {
+  appRouter,
+  clientAddressOf,
+  createContext,
+  type Deps,
+  type Logger,
+  RateLimited,
+  readiness,
+  type TrustProxy,
+  tokenFromAuthorization,
+} from "@parley/api";
 import { createCompatRest, isCompatPath } from "@parley/api/compat";
+import { MAX_BATCH_SIZE } from "@parley/api/schemas";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
+import { pinoHttp } from "pino-http";
 
 /** The largest tRPC request body accepted over HTTP: far above any valid input, far below harm. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -15,44 +28,91 @@ export interface ApiHandlerOptions {
    * header: the web process reads it from the browser's session cookie.
    */
   sessionToken?: (req: IncomingMessage) => Promise<string | null>;
+  /** Which proxies' X-Forwarded-For to believe for the client's address (TRUST_PROXY); none by default. */
+  trustProxy?: TrustProxy;
 }
 
 /**
- * tRPC over HTTP under `/trpc/`, the seed servers' REST endpoints at their own paths, and
- * `/healthz` for load balancers. Returns false for any other path, so that the caller can serve
- * it (the web app) or answer 404 (the realtime process).
+ * tRPC over HTTP under `/trpc/`, the seed servers' REST endpoints at their own paths, `/healthz`
+ * (the process is up) and `/readyz` (its PostgreSQL and Redis answer) for load balancers, and
+ * `/metrics` for Prometheus. Returns false for any other path, so that the caller can serve it
+ * (the web app) or answer 404 (the realtime process).
  */
 export function createApiHandler(deps: Deps, log: Logger, options: ApiHandlerOptions = {}): ApiHandler {
+  const trustProxy = options.trustProxy ?? (() => false);
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: "/trpc/",
     maxBodySize: MAX_BODY_BYTES,
+    maxBatchSize: MAX_BATCH_SIZE,
     createContext: async ({ req }) =>
       createContext(
         deps,
         tokenFromAuthorization(req.headers.authorization) ?? (await options.sessionToken?.(req)) ?? null,
+        { clientAddress: clientAddressOf(req, trustProxy) },
       ),
-    onError: ({ error, path }) => {
-      if (error.code === "INTERNAL_SERVER_ERROR") log.error({ err: error, path }, "procedure failed");
+    // A rate-limited call says when to try again, in the header HTTP clients know.
+    responseMeta: ({ errors }) => {
+      const limited = errors.map((e) => e.cause).find((cause) => cause instanceof RateLimited);
+      return limited ? { headers: { "retry-after": String(limited.retryAfterSeconds) } } : {};
+    },
+    onError: ({ error, path, req }) => {
+      if (error.code === "INTERNAL_SERVER_ERROR") logOf(req).error({ err: error, path }, "procedure failed");
     },
   });
-  const compat = getRequestListener(createCompatRest(deps, log).fetch);
+  const compat = getRequestListener(createCompatRest(deps, log, { trustProxy }).fetch);
+  const probes: Record<string, Handler> = {
+    "/healthz": (_req, res) => sendJson(res, 200, { ok: true }),
+    "/readyz": async (_req, res) => {
+      const state = await readiness(deps);
+      sendJson(res, state.ready ? 200 : 503, state);
+    },
+    "/metrics": async (_req, res) => {
+      const { registry } = deps.metrics;
+      res.writeHead(200, { "content-type": registry.contentType }).end(await registry.metrics());
+    },
+  };
+  const requestLog = pinoHttp({
+    logger: log,
+    genReqId: (req, res) => {
+      const id = requestIdOf(req.headers["x-request-id"]) ?? randomUUID();
+      res.setHeader("x-request-id", id);
+      return id;
+    },
+    // Method and path only: headers (Authorization, cookies) and query strings may carry tokens.
+    serializers: {
+      req: (req: { id: unknown; method: string; url: string }) => ({
+        id: req.id,
+        method: req.method,
+        path: req.url.split("?")[0],
+      }),
+      res: (res: { statusCode: number }) => ({ status: res.statusCode }),
+    },
+    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? "error" : "info"),
+    autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" || req.url === "/metrics" },
+  });
   return (req, res) => {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
-    if (path.startsWith("/trpc/")) {
-      trpc(req, res);
-      return true;
-    }
-    if (isCompatPath(path)) {
-      void compat(req, res);
-      return true;
-    }
-    if (path === "/healthz") {
-      sendJson(res, 200, { ok: true });
-      return true;
-    }
-    return false;
+    const handle: Handler | undefined = path.startsWith("/trpc/") ? trpc : isCompatPath(path) ? compat : probes[path];
+    if (!handle) return false;
+    requestLog(req, res);
+    Promise.resolve(handle(req, res)).catch((error: unknown) => {
+      logOf(req).error({ err: error, path }, "request failed");
+      if (!res.headersSent) sendJson(res, 500, { error: "internal error" });
+    });
+    return true;
   };
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => unknown;
+
+/** The request's own logger (with its id) once pino-http has seen it. */
+const logOf = (req: IncomingMessage): Pick<Logger, "error"> => (req as IncomingMessage & { log: Logger }).log;
+
+/** A request id a proxy or client sent, if it is a sane one to repeat in logs and answers. */
+function requestIdOf(header: string | string[] | undefined): string | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  return value && /^[\w.:-]{1,128}$/.test(value) ? value : undefined;
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown) {

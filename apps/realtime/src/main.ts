@@ -11,7 +11,7 @@ async function main() {
   const log = createLogger("realtime", config.logLevel);
   const runtime = await getProcessRuntime(config, log);
   const realtime = await createRealtime(runtime, env, config);
-  const api = createApiHandler(runtime.deps, log);
+  const api = createApiHandler(runtime.deps, log, { trustProxy: runtime.trustProxy });
 
   const server = createServer((req, res) => {
     if (!api(req, res)) sendJson(res, 404, { error: `nothing is served at ${req.url?.split("?")[0]}` });

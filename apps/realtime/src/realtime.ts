@@ -5,6 +5,7 @@ import {
   AppError,
   appRouter,
   authenticate,
+  clientAddressOf,
   createContext,
   type Runtime,
   subscriptionSlots,
@@ -29,6 +30,7 @@ const CLOSE_GRACE_MS = 3000;
 /** Close codes that tell a client why it was disconnected (4000-4999 are the application's). */
 export const CloseCode = {
   sessionEnded: 4401,
+  tooMany: 4429,
   tooSlow: 4408,
   shuttingDown: 1012,
 } as const;
@@ -45,6 +47,8 @@ export interface Realtime {
 interface Connection {
   ws: WebSocket;
   actor: Actor | null;
+  /** The client's address (see `clientAddressOf`). */
+  address: string;
 }
 
 /**
@@ -90,9 +94,18 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
           throw error;
         });
         watchSession(connection, connection.actor);
+        try {
+          countUser(connection, connection.actor);
+        } catch (error) {
+          throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: (error as Error).message });
+        }
       }
-      const slots = subscriptionSlots(config.WS_MAX_SUBSCRIPTIONS);
-      return createContext(deps, token, { ...slots, openWire: () => new SocketWire(ws, () => admit(ws)) });
+      const slots = subscriptionSlots(config.WS_MAX_SUBSCRIPTIONS, deps.metrics.subscriptions);
+      const openWire = () => new SocketWire(ws, () => admit(ws), deps.metrics.deliveries);
+      return createContext(deps, token, {
+        clientAddress: connectionOf.get(ws)?.address ?? null,
+        connection: { ...slots, openWire },
+      });
     },
     onError({ error, path }) {
       if (error.code === "INTERNAL_SERVER_ERROR") log.error({ err: error, path }, "websocket procedure failed");
@@ -106,12 +119,46 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
     );
   }
 
+  /** Sockets open per client address and per account on this instance, for their caps. */
+  const perAddress = new Tally<string>();
+  const perUser = new Tally<number>();
+
+  /** Counts an account's socket, or refuses it when the account has its fill open here. */
+  function countUser(connection: Connection, actor: Actor) {
+    if (perUser.count(actor.userId) >= config.WS_MAX_CONNECTIONS_PER_USER) {
+      throw new AppError(
+        "TOO_MANY",
+        `this account has ${config.WS_MAX_CONNECTIONS_PER_USER} connections open here already: close one first`,
+      );
+    }
+    perUser.add(actor.userId);
+    connection.ws.once("close", () => perUser.remove(actor.userId));
+  }
+
+  /**
+   * A tRPC socket that has not signed in within WS_SIGN_IN_WITHIN_MS is closed: idle anonymous
+   * sockets cost memory and file handles. (Anonymous seed listeners of the lobby are not idle.)
+   */
+  function closeUnlessSignedIn(connection: Connection) {
+    const deadline = setTimeout(() => {
+      if (!connection.actor) closeForSession(connection, `sign in within ${config.WS_SIGN_IN_WITHIN_MS} ms`);
+    }, config.WS_SIGN_IN_WITHIN_MS);
+    deadline.unref();
+    connection.ws.once("close", () => clearTimeout(deadline));
+  }
+
   /** Counts a new socket in, and out again when it closes; gates what is sent to it. */
-  function adopt(ws: WebSocket, actor: Actor | null): Connection {
-    const connection: Connection = { ws, actor };
+  function adopt(ws: WebSocket, actor: Actor | null, address: string): Connection {
+    const connection: Connection = { ws, actor, address };
     connections.add(connection);
+    perAddress.add(address);
+    ws.once("close", () => perAddress.remove(address));
     connectionOf.set(ws, connection);
-    ws.once("close", () => connections.delete(connection));
+    deps.metrics.connections.inc();
+    ws.once("close", () => {
+      connections.delete(connection);
+      deps.metrics.connections.dec();
+    });
     guardBackpressure(ws);
     return connection;
   }
@@ -135,6 +182,7 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
     if (ws.readyState !== ws.OPEN) return false;
     if (ws.bufferedAmount <= config.WS_MAX_BUFFERED_BYTES) return true;
     log.warn({ buffered: ws.bufferedAmount }, "cutting off a client that stopped reading");
+    deps.metrics.slowClientsDropped.inc();
     ws.close(CloseCode.tooSlow, "too slow: the client stopped reading");
     setTimeout(() => ws.terminate(), 1000).unref();
     return false;
@@ -199,6 +247,14 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
       if (closing) return refuseUpgrade(socket, 503, "Service Unavailable: this server is restarting");
       if (!isOriginAllowed(req, config.ALLOWED_ORIGINS))
         return refuseUpgrade(socket, 403, "Forbidden: this origin may not connect");
+      const address = clientAddressOf(req, runtime.trustProxy);
+      if (perAddress.count(address) >= config.WS_MAX_CONNECTIONS_PER_ADDRESS) {
+        return refuseUpgrade(
+          socket,
+          429,
+          `Too Many Requests: ${config.WS_MAX_CONNECTIONS_PER_ADDRESS} connections from this address are open here already`,
+        );
+      }
       const seed = pathOf(req) !== "/trpc";
       // The seed protocols authenticate at the upgrade; tRPC clients may do it in connectionParams.
       let actor: Actor | null = null;
@@ -211,9 +267,20 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
         }
       }
       wss.handleUpgrade(req, socket, head, (ws) => {
-        const connection = adopt(ws, actor);
-        if (!seed) return onConnection(ws, upgradeEssentials(req));
-        if (actor) watchSession(connection, actor);
+        const connection = adopt(ws, actor, address);
+        if (!seed) {
+          closeUnlessSignedIn(connection);
+          return onConnection(ws, upgradeEssentials(req));
+        }
+        if (actor) {
+          try {
+            countUser(connection, actor);
+          } catch (error) {
+            ws.close(CloseCode.tooMany, (error as Error).message.slice(0, 120));
+            return;
+          }
+          watchSession(connection, actor);
+        }
         seedConnection({ deps, log, names }, ws, req, actor);
       });
     },
@@ -239,4 +306,23 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
+}
+
+/** How many of something are open per key; keys at zero are forgotten. */
+class Tally<K> {
+  private readonly counts = new Map<K, number>();
+
+  count(key: K): number {
+    return this.counts.get(key) ?? 0;
+  }
+
+  add(key: K): void {
+    this.counts.set(key, this.count(key) + 1);
+  }
+
+  remove(key: K): void {
+    const left = this.count(key) - 1;
+    if (left > 0) this.counts.set(key, left);
+    else this.counts.delete(key);
+  }
 }

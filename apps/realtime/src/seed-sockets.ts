@@ -49,6 +49,10 @@ export function seedConnection(
   let roomId: number | null = null;
 
   const send = (frame: unknown) => ws.send(JSON.stringify(frame));
+  const deliver = (frame: unknown) => {
+    deps.metrics.deliveries.inc();
+    send(frame);
+  };
   const fail = (error: unknown) => {
     const { message, ours } = publicError(error);
     if (ours) log.error({ err: error, path: url.pathname }, "seed websocket frame failed");
@@ -76,23 +80,26 @@ export function seedConnection(
     following = stop;
     roomId = id;
     const signal = AbortSignal.any([stop.signal, closed.signal]);
+    deps.metrics.subscriptions.inc();
     void (async () => {
       if (actor) {
         const lastEventId = afterSeq === undefined ? null : String(afterSeq);
         for await (const { event } of live.roomEvents(deps, actor, { roomId: id, lastEventId }, signal)) {
-          if (event.type === "message") send(format(event.message));
+          if (event.type === "message") deliver(format(event.message));
         }
       } else {
         // Listening without a token: public rooms only (the lobby), live only.
         const events = await deps.bus.subscribe(roomChannel(id), signal);
         send({ type: "system", Type: "system", username: names.systemUserName, content: "listening to the lobby" });
         for await (const event of events) {
-          if (event.type === "room.message") send(format(event.message));
+          if (event.type === "room.message") deliver(format(event.message));
         }
       }
-    })().catch((error: unknown) => {
-      if (!signal.aborted) fail(error);
-    });
+    })()
+      .catch((error: unknown) => {
+        if (!signal.aborted) fail(error);
+      })
+      .finally(() => deps.metrics.subscriptions.dec());
   }
 
   const wsFrame = (m: MessageOut) => {

@@ -103,6 +103,8 @@ export class SocketWire implements SubscriptionWire {
   constructor(
     private readonly ws: WebSocket,
     private readonly admit: () => boolean,
+    /** Counts each frame written. */
+    private readonly delivered?: { inc(): void },
   ) {}
 
   mark(event: object): void {
@@ -123,6 +125,7 @@ export class SocketWire implements SubscriptionWire {
       lastFrame.set(message, built);
     }
     if (!this.admit()) return true; // cut off: the socket is closing
+    this.delivered?.inc();
     const sender = (this.ws as WsSender)._sender;
     if (sender?.sendFrame && sender._state === SENDER_IDLE) sender.sendFrame([built.frame]);
     else this.ws.send(built.payload, { binary: false });

@@ -1,4 +1,5 @@
 import { once } from "node:events";
+import { MAX_BATCH_SIZE } from "@parley/api/schemas";
 import { createTestDatabase, type TestDatabase } from "@parley/db/testing";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -57,6 +58,21 @@ describe("tRPC over HTTP on a real realtime process", () => {
       expect(body).not.toContain('"stack"'); // stack traces stay in the server's log
     }
     expect(await userCount()).toBe(before);
+  });
+
+  it("runs a batch of up to MAX_BATCH_SIZE calls, and refuses a bigger one whole", async () => {
+    const batch = (size: number) =>
+      fetch(
+        `${server.url}/trpc/${Array.from({ length: size }, () => "auth.me").join(",")}?batch=1&input=${encodeURIComponent(
+          JSON.stringify(Object.fromEntries(Array.from({ length: size }, (_, i) => [i, null]))),
+        )}`,
+      );
+    const allowed = await batch(MAX_BATCH_SIZE);
+    expect(allowed.status).toBe(401); // every call answered (none signed in), in one response
+    expect(((await allowed.json()) as unknown[]).length).toBe(MAX_BATCH_SIZE);
+    const refused = await batch(MAX_BATCH_SIZE + 1);
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toMatch(/batch/i);
   });
 
   it("closes a socket when its token expires", async () => {

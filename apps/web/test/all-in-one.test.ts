@@ -124,6 +124,15 @@ describe("the all-in-one process: pages, API and WebSockets on one port, no Post
     expect(home.status).toBe(200);
     expect(home.headers.get("content-type")).toMatch(/text\/html/);
     expect(await home.text()).toContain("Parley");
+    // Pages load only their own origin's resources, and are never framed.
+    const csp = home.headers.get("content-security-policy") ?? "";
+    expect(csp).toMatch(/default-src 'self'/);
+    expect(csp).toMatch(/frame-ancestors 'none'/);
+    expect(csp).toMatch(/object-src 'none'/);
+    expect(csp).not.toMatch(/unsafe-eval/); // Next's dev mode only
+    expect(home.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(home.headers.get("x-frame-options")).toBe("DENY");
+    expect(home.headers.get("referrer-policy")).toBe("strict-origin-when-cross-origin");
     expect((await fetch(`${server.url}/signin`)).status).toBe(200);
     expect((await fetch(`${server.url}/no-such-page`)).status).toBe(404);
     const health = await fetch(`${server.url}/healthz`);

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { createDb, schema } from "@parley/db";
 import { createTestDatabase, type TestDatabase } from "@parley/db/testing";
-import { freePort } from "@parley/realtime/testing";
+import { freePort, LIMITS_LIFTED } from "@parley/realtime/testing";
 import { inArray } from "drizzle-orm";
 import { parleyPublisher, parleySubscriber } from "../clients/parley-client";
 import { type PinnedProcess, startPinned } from "./pinned-process";
@@ -33,6 +33,8 @@ export async function startParley(options: { users: number; cpuProfDir?: string 
     NODE_ENV: "production",
     // A connection holds one or two subscriptions here; the cap only has to stay out of the way.
     WS_MAX_SUBSCRIPTIONS: "1000",
+    // A pool of users on one address sends and connects far past what one person may.
+    ...LIMITS_LIFTED,
     NEXT_TELEMETRY_DISABLED: "1",
   };
   const instances: PinnedProcess[] = [];

@@ -1,3 +1,4 @@
+import type { Gauge } from "prom-client";
 import type { Deps } from "./deps";
 import { AppError } from "./errors";
 import type { MessageOut } from "./schemas";
@@ -7,6 +8,8 @@ export interface Context {
   deps: Deps;
   /** The bearer token the caller presented, if any; checked lazily by `authedProcedure`. */
   token: string | null;
+  /** The caller's address (see `clientAddressOf`), where the transport knows it: rate limits count per address. */
+  clientAddress: string | null;
   /** Set on long-lived connections (WebSocket): what one connection may hold open at once. */
   connection?: ConnectionSlots;
 }
@@ -31,21 +34,29 @@ export interface SubscriptionWire {
   writeMessage(seq: number, message: MessageOut): boolean;
 }
 
-export function createContext(deps: Deps, token: string | null | undefined, connection?: ConnectionSlots): Context {
-  return { deps, token: token || null, ...(connection ? { connection } : {}) };
+export function createContext(
+  deps: Deps,
+  token: string | null | undefined,
+  options: { clientAddress?: string | null; connection?: ConnectionSlots } = {},
+): Context {
+  const { clientAddress = null, connection } = options;
+  return { deps, token: token || null, clientAddress, ...(connection ? { connection } : {}) };
 }
 
-/** Slots for at most `max` subscriptions at once on one connection. */
-export function subscriptionSlots(max: number): ConnectionSlots {
-  let open = 0;
+/** Slots for at most `max` subscriptions at once on one connection, counted in `open` too. */
+export function subscriptionSlots(max: number, open?: Gauge): ConnectionSlots {
+  let held = 0;
   return {
     claimSubscription() {
-      if (open >= max) throw new AppError("TOO_MANY", `a connection may hold at most ${max} subscriptions`);
-      open++;
+      if (held >= max) throw new AppError("TOO_MANY", `a connection may hold at most ${max} subscriptions`);
+      held++;
+      open?.inc();
       let released = false;
       return () => {
-        if (!released) open--;
+        if (released) return;
         released = true;
+        held--;
+        open?.dec();
       };
     },
   };

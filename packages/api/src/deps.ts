@@ -1,6 +1,8 @@
 import type { Database } from "@parley/db";
 import type { AccessCache } from "./access-cache";
 import type { Bus } from "./bus";
+import type { Limits } from "./limits";
+import type { Metrics } from "./metrics";
 import type { Presence } from "./presence";
 
 /** What every service needs, built once per process and handed in (never imported as singletons). */
@@ -14,6 +16,9 @@ export interface Deps {
   /** Names nobody may register: the senders of the seed protocols' notices and errors. */
   reservedUsernames: readonly string[];
   clock: () => Date;
+  metrics: Metrics;
+  /** The rate limits (see limits.ts), shared by every instance through Redis in the scaled mode. */
+  limits: Limits;
   live: {
     /** The most messages a resumed stream replays; beyond that it tells the client to reset. */
     resumeLimit: number;

@@ -7,6 +7,8 @@ import { DbEnv, dbConfigFrom, optionalSetting } from "@parley/db/env";
 export { optionalSetting };
 
 import { z } from "zod";
+import { compileTrustProxy, type TrustProxy } from "./client-address";
+import { type RateLimits, RateSetting } from "./limits";
 
 const optionalUrl = (schemes: string[], name: string) =>
   optionalSetting(
@@ -47,6 +49,28 @@ export const ApiEnv = DbEnv.extend({
   ACCESS_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(10_000),
   /** The name error frames are sent under by the seed WebSocket protocols. */
   ERROR_USER_NAME: z.string().trim().min(1).max(32).default("error"),
+  /** Failed logins per account name (existing or not) before it must wait: "<count>/<window>" or "off". */
+  LIMIT_LOGIN_PER_ACCOUNT: RateSetting.prefault("10/15m"),
+  /** Login attempts per client address. */
+  LIMIT_LOGIN_PER_ADDRESS: RateSetting.prefault("100/15m"),
+  /** Registrations per client address. */
+  LIMIT_REGISTER_PER_ADDRESS: RateSetting.prefault("20/1h"),
+  /** Messages per user per room. */
+  LIMIT_MESSAGES_PER_ROOM: RateSetting.prefault("30/10s"),
+  /**
+   * The proxies whose X-Forwarded-For is believed, comma-separated: addresses, CIDR ranges, or
+   * "loopback", "linklocal", "uniquelocal". Unset: none; the client address is the socket's peer.
+   */
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .default("")
+    .transform((v) =>
+      v
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
 });
 export type ApiEnv = z.infer<typeof ApiEnv>;
 
@@ -61,6 +85,9 @@ export interface ApiConfig {
   logLevel: ApiEnv["LOG_LEVEL"];
   resumeLimit: number;
   accessCacheMs: number;
+  limits: RateLimits;
+  /** See TRUST_PROXY. */
+  trustProxy: TrustProxy;
 }
 
 /** Raised when configuration is invalid; the message lists every problem at once. */
@@ -85,7 +112,22 @@ export async function loadApiConfig(source: NodeJS.ProcessEnv = process.env): Pr
     logLevel: env.LOG_LEVEL,
     resumeLimit: env.RESUME_MAX_EVENTS,
     accessCacheMs: env.ACCESS_CACHE_MS,
+    limits: {
+      loginPerAccount: env.LIMIT_LOGIN_PER_ACCOUNT,
+      loginPerAddress: env.LIMIT_LOGIN_PER_ADDRESS,
+      registerPerAddress: env.LIMIT_REGISTER_PER_ADDRESS,
+      messagesPerRoom: env.LIMIT_MESSAGES_PER_ROOM,
+    },
+    trustProxy: trustProxyOf(env.TRUST_PROXY),
   };
+}
+
+function trustProxyOf(entries: string[]): TrustProxy {
+  try {
+    return compileTrustProxy(entries);
+  } catch (error) {
+    throw new ConfigError(`Invalid configuration:\nTRUST_PROXY: ${error instanceof Error ? error.message : error}`);
+  }
 }
 
 /** Parses settings with their schema, or throws a ConfigError that names every invalid one. */

@@ -1,6 +1,7 @@
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "./root";
 
+export { CLIENT_ADDRESS_HEADER, clientAddressOf, type TrustProxy } from "./client-address";
 export {
   type ConnectionSlots,
   type Context,
@@ -12,7 +13,10 @@ export {
 export type { Actor, Deps } from "./deps";
 export { type ApiConfig, ConfigError, loadApiConfig, parseSettings } from "./env";
 export { AppError, type AppErrorCode, httpStatusOf } from "./errors";
+export { type Readiness, readiness } from "./health";
+export { RateLimited } from "./limits";
 export { createLogger, type Logger } from "./logger";
+export { createMetrics, type Metrics } from "./metrics";
 export { existingProcessRuntime, getProcessRuntime } from "./process-runtime";
 export { type AppRouter, appRouter } from "./root";
 export { createRuntime, type Runtime } from "./runtime";

@@ -1,9 +1,13 @@
 import { createDb, type DbHandle } from "@parley/db";
+import { Redis } from "ioredis";
 import { createAccessCache } from "./access-cache";
 import { type Bus, createBus } from "./bus";
+import type { TrustProxy } from "./client-address";
 import type { Deps } from "./deps";
 import type { ApiConfig } from "./env";
+import { createLimits } from "./limits";
 import type { Logger } from "./logger";
+import { createMetrics } from "./metrics";
 import { createMemoryPresence, createRedisPresence } from "./presence";
 
 export interface Runtime {
@@ -11,6 +15,8 @@ export interface Runtime {
   db: DbHandle;
   bus: Bus;
   log: Logger;
+  /** Which proxies' X-Forwarded-For every transport believes (TRUST_PROXY). */
+  trustProxy: TrustProxy;
   close(): Promise<void>;
 }
 
@@ -25,6 +31,13 @@ export async function createRuntime(config: ApiConfig, log: Logger): Promise<Run
     ? createRedisPresence(config.redisUrl, bus, { prefix: config.redisPrefix })
     : createMemoryPresence(bus);
   const access = createAccessCache(bus, { ttlMs: config.accessCacheMs });
+  const metrics = createMetrics();
+  // Its own connection, failing fast while Redis is away: the limits then count in memory.
+  const limitsRedis = config.redisUrl
+    ? new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 })
+    : undefined;
+  limitsRedis?.on("error", () => {}); // ioredis reconnects by itself
+  const limits = createLimits(config.limits, { redis: limitsRedis, prefix: config.redisPrefix, metrics });
   const deps: Deps = {
     db: db.db,
     bus,
@@ -33,6 +46,8 @@ export async function createRuntime(config: ApiConfig, log: Logger): Promise<Run
     auth: config.auth,
     reservedUsernames: [config.systemUserName, config.errorUserName],
     clock: () => new Date(),
+    metrics,
+    limits,
     live: { resumeLimit: config.resumeLimit, typingTtlMs: 5000 },
   };
   return {
@@ -40,8 +55,10 @@ export async function createRuntime(config: ApiConfig, log: Logger): Promise<Run
     db,
     bus,
     log,
+    trustProxy: config.trustProxy,
     async close() {
       access.close();
+      limitsRedis?.disconnect();
       await presence.close();
       await bus.close();
       await db.close();

@@ -2,6 +2,7 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import { ZodError } from "zod";
 import type { Context } from "./context";
 import { AppError, readableIssues, trpcCodeOf } from "./errors";
+import { RateLimited } from "./limits";
 import { authenticate } from "./services/auth";
 
 const t = initTRPC.context<Context>().create({
@@ -10,7 +11,12 @@ const t = initTRPC.context<Context>().create({
     const { stack: _stack, ...data } = shape.data;
     // Input that failed its schema: hand clients the structured issues too, for their forms.
     const issues = error.code === "BAD_REQUEST" && error.cause instanceof ZodError ? error.cause.issues : undefined;
-    return { ...shape, data: issues ? { ...data, issues } : data };
+    // Over a rate limit: when to try again, for clients to wait that long.
+    const retryAfterSeconds = error.cause instanceof RateLimited ? error.cause.retryAfterSeconds : undefined;
+    return {
+      ...shape,
+      data: { ...data, ...(issues && { issues }), ...(retryAfterSeconds !== undefined && { retryAfterSeconds }) },
+    };
   },
 });
 

@@ -1,6 +1,8 @@
+import { randomUUID } from "node:crypto";
 import { drivers } from "@parley/db/testing";
+import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createHarness, expectTrpcError, type Harness } from "./harness";
+import { createHarness, expectTrpcError, type Harness, TEST_SECRET } from "./harness";
 
 describe.each(drivers)("auth on %s", (driver) => {
   let h: Harness;
@@ -114,6 +116,27 @@ describe.each(drivers)("auth on %s", (driver) => {
     await expectTrpcError(h.callerFor(`${header}.${payload}.forged`).auth.me(), "UNAUTHORIZED", /not valid/);
     await expectTrpcError(h.callerFor("garbage").auth.me(), "UNAUTHORIZED");
     await expectTrpcError(h.anonymous.auth.me(), "UNAUTHORIZED", /sign in/);
+  });
+
+  it("refuses tokens signed with another algorithm or key, unsigned, without an expiry, or issued in the future", async () => {
+    const { id } = await h.signUp();
+    const now = Math.floor(Date.now() / 1000);
+    const sign = (alg: string, key: Uint8Array, claims: Record<string, unknown> = {}) =>
+      new SignJWT({ jti: randomUUID(), sub: String(id), iat: now, exp: now + 600, ...claims })
+        .setProtectedHeader({ alg, typ: "JWT" })
+        .sign(key);
+    const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
+    const forged = [
+      `${b64({ alg: "none", typ: "JWT" })}.${b64({ sub: String(id), jti: randomUUID(), iat: now, exp: now + 600 })}.`,
+      await sign("HS512", TEST_SECRET),
+      await sign("HS256", new TextEncoder().encode("another secret that is long enough for HS256")),
+      await sign("HS256", TEST_SECRET, { exp: undefined }),
+      await sign("HS256", TEST_SECRET, { iat: now + 3600 }),
+      await sign("HS256", TEST_SECRET, { iat: undefined }),
+    ];
+    for (const token of forged) await expectTrpcError(h.callerFor(token).auth.me(), "UNAUTHORIZED", /not valid/);
+    // The same claims, signed as the server signs: accepted, so the refusals above are the forgeries'.
+    expect((await h.callerFor(await sign("HS256", TEST_SECRET)).auth.me()).id).toBe(id);
   });
 
   it("purges revocations once their tokens have expired", async () => {

@@ -5,6 +5,8 @@ import { type Caller, createHarness, expectTrpcError, type Harness } from "./har
 
 const huge = "x".repeat(100_000);
 const wrongTypes = [undefined, null, 42, "text", [], { roomId: "1" }];
+/** What PostgreSQL cannot store or a client cannot show: NUL, and unpaired surrogate halves. */
+const unstorable = ["a\u0000b", "broken \uD800 half", "\uDC00 stray"];
 const badIds = [{ roomId: 0 }, { roomId: -3 }, { roomId: 1.5 }, { roomId: "7" }, { roomId: Number.NaN }];
 
 /**
@@ -12,16 +14,39 @@ const badIds = [{ roomId: 0 }, { roomId: -3 }, { roomId: 1.5 }, { roomId: "7" },
  * that a new procedure cannot ship without its bad-input cases. `null`: it takes no input.
  */
 const badInputs: Record<string, unknown[] | null> = {
-  "auth.register": [...wrongTypes, { username: "", password: "pw-pw-pw" }, { username: "ok", password: huge }],
-  "auth.login": [...wrongTypes, { login: "", password: "x" }, { login: huge, password: "x" }],
+  "auth.register": [
+    ...wrongTypes,
+    { username: "", password: "pw-pw-pw" },
+    { username: "ok", password: huge },
+    ...unstorable.map((password) => ({ username: "ok", password })),
+    ...unstorable.map((displayName) => ({ username: "ok", password: "pw-pw-pw", displayName })),
+  ],
+  "auth.login": [
+    ...wrongTypes,
+    { login: "", password: "x" },
+    { login: huge, password: "x" },
+    ...unstorable.map((login) => ({ login, password: "x" })),
+  ],
   "auth.logout": null,
   "auth.me": null,
   "profile.mine": null,
   "profile.byId": [...wrongTypes, { userId: 0 }, { userId: "1" }],
   "profile.rename": [...wrongTypes, { username: "" }, { username: "a b" }, { username: huge }],
-  "profile.update": [...wrongTypes, { displayName: "" }, { displayName: huge }],
-  "users.list": [42, "text", { limit: 0 }, { limit: 101 }, { search: huge }, { cursor: huge }],
-  "rooms.create": [...wrongTypes, { name: "" }, { name: "   " }, { name: huge }, { name: "ok", isPrivate: "yes" }],
+  "profile.update": [
+    ...wrongTypes,
+    { displayName: "" },
+    { displayName: huge },
+    ...unstorable.map((displayName) => ({ displayName })),
+  ],
+  "users.list": [42, "text", { limit: 0 }, { limit: 101 }, { search: huge }, { cursor: huge }, { search: "a\u0000" }],
+  "rooms.create": [
+    ...wrongTypes,
+    { name: "" },
+    { name: "   " },
+    { name: huge },
+    { name: "ok", isPrivate: "yes" },
+    ...unstorable.map((name) => ({ name })),
+  ],
   "rooms.join": [...wrongTypes, ...badIds],
   "rooms.leave": [...wrongTypes, ...badIds],
   "rooms.get": [...wrongTypes, ...badIds],
@@ -57,6 +82,8 @@ const badInputs: Record<string, unknown[] | null> = {
     { roomId: 1, text: 42 },
     { roomId: 1, text: huge },
     { roomId: 1, text: "hi", clientId: huge },
+    ...unstorable.map((text) => ({ roomId: 1, text })),
+    { roomId: 1, text: "hi", clientId: "a\u0000" },
   ],
 };
 

@@ -8,6 +8,8 @@ import { createAccessCache } from "../src/access-cache";
 import { type Bus, type BusEvent, type Channel, createMemoryBus } from "../src/bus";
 import { createContext } from "../src/context";
 import type { Deps } from "../src/deps";
+import { createLimits, type RateLimits } from "../src/limits";
+import { createMetrics } from "../src/metrics";
 import { createMemoryPresence } from "../src/presence";
 import { appRouter } from "../src/root";
 import { createCallerFactory } from "../src/trpc";
@@ -20,8 +22,8 @@ export interface Harness {
   database: TestDatabase;
   /** A caller with no token. */
   anonymous: Caller;
-  /** A caller presenting this token; its subscriptions end when `signal` aborts. */
-  callerFor(token: string | null, signal?: AbortSignal): Caller;
+  /** A caller presenting this token (from `clientAddress`); its subscriptions end when `signal` aborts. */
+  callerFor(token: string | null, signal?: AbortSignal, clientAddress?: string | null): Caller;
   /** Registers a fresh user and returns a caller signed in as them. */
   signUp(name?: string): Promise<{ caller: Caller; token: string; id: number; username: string }>;
   /** Rows in every table: a change-nothing check compares two of these. */
@@ -35,7 +37,19 @@ export interface Harness {
 
 export const TEST_SECRET = new TextEncoder().encode("a test secret that is long enough for HS256!");
 
-export async function createHarness(driver: Driver, bus: Bus = createMemoryBus()): Promise<Harness> {
+/** No rate limits unless a test asks for some. */
+const NO_LIMITS: RateLimits = {
+  loginPerAccount: null,
+  loginPerAddress: null,
+  registerPerAddress: null,
+  messagesPerRoom: null,
+};
+
+export async function createHarness(
+  driver: Driver,
+  bus: Bus = createMemoryBus(),
+  options: { limits?: Partial<RateLimits> } = {},
+): Promise<Harness> {
   const database = await createTestDatabase(driver);
   let now: Date | null = null;
   const deps: Deps = {
@@ -46,10 +60,12 @@ export async function createHarness(driver: Driver, bus: Bus = createMemoryBus()
     auth: { secret: TEST_SECRET, tokenTtlSeconds: 3600 },
     reservedUsernames: ["system", "error"],
     clock: () => now ?? new Date(),
+    metrics: createMetrics({ processMetrics: false }),
+    limits: createLimits({ ...NO_LIMITS, ...options.limits }, { prefix: "test:" }),
     live: { resumeLimit: 50, typingTtlMs: 5000 },
   };
-  const callerFor = (token: string | null, signal?: AbortSignal) =>
-    createCaller(createContext(deps, token), { signal });
+  const callerFor = (token: string | null, signal?: AbortSignal, clientAddress: string | null = null) =>
+    createCaller(createContext(deps, token, { clientAddress }), { signal });
   return {
     deps,
     database,

@@ -1,4 +1,4 @@
-import { authenticate } from "@parley/api";
+import { authenticate, CLIENT_ADDRESS_HEADER } from "@parley/api";
 import { AppError, readableIssues } from "@parley/api/errors";
 import { LoginInput, RegisterInput } from "@parley/api/schemas";
 import { auth } from "@parley/api/services";
@@ -8,9 +8,16 @@ import { ZodError } from "zod";
 import { SIGN_IN_PATH } from "./paths";
 import { processRuntime } from "./runtime";
 
+/**
+ * A domain error, from this bundle's copy of @parley/api or the server's (the shared runtime's
+ * rate limits throw the server's): known by name, since `instanceof` tells the copies apart.
+ */
+const isAppError = (error: unknown): error is AppError =>
+  error instanceof AppError || (error instanceof Error && error.name === "AppError");
+
 /** Why a sign-in failed, in words for the form; the browser receives it as next-auth's `error`. */
 function signInError(error: unknown): Error {
-  if (error instanceof AppError) return new Error(error.message);
+  if (isAppError(error)) return new Error(error.message);
   if (error instanceof ZodError) return new Error(readableIssues(error));
   return error instanceof Error ? error : new Error(String(error));
 }
@@ -25,8 +32,11 @@ const credentials = Credentials({
     password: { label: "Password", type: "password" },
   },
   /** Signs in (`mode=signin`) or creates the account (`mode=signup`) through Parley's auth service. */
-  async authorize(input): Promise<User> {
+  async authorize(input, req): Promise<User> {
     const { deps, log } = await processRuntime();
+    // Set by server.ts on every request, over anything the client sent.
+    const address = req.headers?.[CLIENT_ADDRESS_HEADER];
+    const client = { address: typeof address === "string" && address ? address : null };
     try {
       const session =
         input?.mode === "signup"
@@ -37,11 +47,12 @@ const credentials = Credentials({
                 email: input.email || undefined,
                 password: input.password,
               }),
+              client,
             )
-          : await auth.login(deps, LoginInput.parse({ login: input?.login, password: input?.password }));
+          : await auth.login(deps, LoginInput.parse({ login: input?.login, password: input?.password }), client);
       return { id: String(session.user.id), name: session.user.username, apiToken: session.token };
     } catch (error) {
-      if (!(error instanceof AppError || error instanceof ZodError)) log.error({ err: error }, "sign-in failed");
+      if (!(isAppError(error) || error instanceof ZodError)) log.error({ err: error }, "sign-in failed");
       throw signInError(error);
     }
   },

@@ -1,6 +1,7 @@
 "use client";
 
 import type { AppRouter } from "@parley/api";
+import { MAX_BATCH_SIZE } from "@parley/api/schemas";
 import type { ConnectionState } from "@parley/ui";
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createTRPCClient, createWSClient, httpBatchLink, splitLink, wsLink } from "@trpc/client";
@@ -51,7 +52,7 @@ export function ChatProviders({ viewer, apiToken, realtimeUrl, children }: ChatP
             // A socket the server closed because the session ended must not come back.
             onClose: (cause) => cause?.code === 4401 && leaveForSignIn(),
           });
-    const http = httpBatchLink({ url: "/trpc" });
+    const http = httpBatchLink({ url: "/trpc", maxItems: MAX_BATCH_SIZE });
     const trpc = createTRPCClient<AppRouter>({
       links: [
         splitLink({

@@ -1,4 +1,5 @@
 import type { AppRouter } from "@parley/api";
+import { MAX_BATCH_SIZE } from "@parley/api/schemas";
 import { createTRPCClient, httpBatchLink, type TRPCClient } from "@trpc/client";
 
 export type ParleyClient = TRPCClient<AppRouter>;
@@ -13,6 +14,7 @@ export function createParleyClient(url: string, getToken: () => string | null): 
     links: [
       httpBatchLink({
         url,
+        maxItems: MAX_BATCH_SIZE,
         headers() {
           const token = getToken();
           return token ? { Authorization: `Bearer ${token}` } : {};

@@ -8,6 +8,8 @@ export interface Bus {
    * delivered), then yields their events, in publishing order per channel, until `signal` aborts.
    */
   subscribe(channels: Channel | Channel[], signal: AbortSignal): Promise<Subscription>;
+  /** Resolves when the bus's server answers (a bus between processes only). */
+  ping?(): Promise<void>;
   close(): Promise<void>;
 }
 

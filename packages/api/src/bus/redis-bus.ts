@@ -82,6 +82,14 @@ export function createRedisBus(url: string, options: RedisBusOptions = {}): Bus 
         onError(error);
       }
     },
+    async ping() {
+      await Promise.all([
+        publisher.ping(),
+        subscriber.status === "ready"
+          ? undefined
+          : Promise.reject(new Error(`the subscriber connection is ${subscriber.status}`)),
+      ]);
+    },
     async subscribe(wanted, signal) {
       const subscription = new ChannelSubscription(registry, signal);
       await subscription.addChannels(wanted);

@@ -1,5 +1,15 @@
 import { z } from "zod";
-import { ClientMessageId, DisplayName, Email, MessageText, Password, RoomName, Username } from "../schemas";
+import {
+  ClientMessageId,
+  DisplayName,
+  Email,
+  MessageText,
+  Password,
+  RoomName,
+  storable,
+  UNSTORABLE_WORDS,
+  Username,
+} from "../schemas";
 import { SeedId } from "./fields";
 
 /** Bodies of the seed endpoints, by their normalized keys (see `normalizeKeys`). */
@@ -12,8 +22,8 @@ export const RegisterBody = z.object({
 /** Seeds log in with an e-mail or a username; either is Parley's `login`. */
 export const LoginBody = z
   .object({
-    email: z.string().trim().max(254).optional(),
-    username: z.string().trim().max(254).optional(),
+    email: z.string().trim().max(254).refine(storable, `email ${UNSTORABLE_WORDS}`).optional(),
+    username: z.string().trim().max(254).refine(storable, `username ${UNSTORABLE_WORDS}`).optional(),
     password: z.string().min(1).max(256),
   })
   .refine((b) => b.email || b.username, "give an email or a username")

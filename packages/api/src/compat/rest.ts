@@ -1,9 +1,12 @@
+import type { IncomingMessage } from "node:http";
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { z } from "zod";
+import { clientAddressOf, type TrustProxy } from "../client-address";
 import { tokenFromAuthorization } from "../context";
 import type { Actor, Deps } from "../deps";
 import { AppError, publicError } from "../errors";
+import { RateLimited } from "../limits";
 import type { Logger } from "../logger";
 import * as auth from "../services/auth";
 import * as invites from "../services/invites";
@@ -45,14 +48,21 @@ const MAX_LISTED = 1000;
  * The seed servers' REST endpoints, at their paths, over the same services as tRPC: this file
  * only reads requests in the seeds' shapes and answers in theirs (see the README and COMPAT.md).
  */
-export function createCompatRest(deps: Deps, log: Logger) {
+export function createCompatRest(deps: Deps, log: Logger, options: { trustProxy?: TrustProxy } = {}) {
   const app = new Hono();
+  const trustProxy = options.trustProxy ?? (() => false);
 
   app.onError((error, c) => {
     const { status, message, ours } = publicError(error);
     if (ours) log.error({ err: error, path: c.req.path }, "seed REST request failed");
+    if (error instanceof RateLimited) c.header("Retry-After", String(error.retryAfterSeconds));
     return fail(c, status, message);
   });
+  /** Where the request came from (the raw Node request that @hono/node-server hands over). */
+  const clientOf = (c: Context): auth.Client => {
+    const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+    return { address: incoming ? clientAddressOf(incoming, trustProxy) : null };
+  };
   app.notFound((c) => fail(c, 404, `nothing is served at ${c.req.method} ${c.req.path}`));
   app.get("/openapi.json", (c) => c.json(openApiDocument()));
 
@@ -86,7 +96,7 @@ export function createCompatRest(deps: Deps, log: Logger) {
   // Seeds 000, 001, 003, 004: register, then log in with the e-mail or the username.
   app.post("/register", async (c) => {
     const input = await body(c, RegisterBody);
-    const session = await auth.register(deps, { ...input, displayName: input.name });
+    const session = await auth.register(deps, { ...input, displayName: input.name }, clientOf(c));
     const user = session.user;
     return c.json({
       ...profileOf(user),
@@ -97,7 +107,7 @@ export function createCompatRest(deps: Deps, log: Logger) {
     });
   });
   const login = async (c: Context) => {
-    const session = await auth.login(deps, await body(c, LoginBody));
+    const session = await auth.login(deps, await body(c, LoginBody), clientOf(c));
     return c.json({ token: session.token, code: "200", message: "", content: { token: session.token } });
   };
   app.put("/login", login);
@@ -172,11 +182,11 @@ export function createCompatRest(deps: Deps, log: Logger) {
   // Seed 002, under /v1/api.
   app.post("/v1/api/auth/signup", async (c) => {
     const input = await body(c, SignupBody);
-    const session = await auth.register(deps, input);
+    const session = await auth.register(deps, input, clientOf(c));
     return c.json({ user: seedUserOf(session.user), token: session.token });
   });
   app.post("/v1/api/auth/login", async (c) => {
-    const session = await auth.login(deps, await body(c, LoginBody));
+    const session = await auth.login(deps, await body(c, LoginBody), clientOf(c));
     return c.json({ user: seedUserOf(session.user), token: session.token });
   });
   app.post("/v1/api/chat/create", async (c) => {

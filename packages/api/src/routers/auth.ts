@@ -7,11 +7,11 @@ export const authRouter = router({
   register: publicProcedure
     .input(RegisterInput)
     .output(Session)
-    .mutation(({ ctx, input }) => auth.register(ctx.deps, input)),
+    .mutation(({ ctx, input }) => auth.register(ctx.deps, input, { address: ctx.clientAddress })),
   login: publicProcedure
     .input(LoginInput)
     .output(Session)
-    .mutation(({ ctx, input }) => auth.login(ctx.deps, input)),
+    .mutation(({ ctx, input }) => auth.login(ctx.deps, input, { address: ctx.clientAddress })),
   logout: authedProcedure.output(z.void()).mutation(({ ctx }) => auth.logout(ctx.deps, ctx.actor)),
   me: authedProcedure.output(Profile).query(({ ctx }) => auth.me(ctx.deps, ctx.actor)),
 });

@@ -15,7 +15,16 @@ function subscribed<T, U>(
   map: (item: T) => U,
 ) {
   const slots = ctx.connection;
-  return streamed(() => open(signal ?? new AbortController().signal), map, slots && (() => slots.claimSubscription()));
+  const { deliveries } = ctx.deps.metrics;
+  const delivered = (item: T) => {
+    deliveries.inc();
+    return map(item);
+  };
+  return streamed(
+    () => open(signal ?? new AbortController().signal),
+    delivered,
+    slots && (() => slots.claimSubscription()),
+  );
 }
 
 const trackedBySeq = (item: live.RoomStreamItem) => tracked(String(item.seq), item.event);

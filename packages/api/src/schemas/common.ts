@@ -1,9 +1,19 @@
 import { z } from "zod";
 
+/** Halves of a surrogate pair without their other half: no character at all. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * For every free text a client sends: no NUL (PostgreSQL cannot store it) and no lone surrogate,
+ * refused here, in words, rather than by the database as a 500.
+ */
+export const storable = (text: string) => !text.includes("\u0000") && !LONE_SURROGATE.test(text);
+export const UNSTORABLE_WORDS = "must not contain NUL characters or broken (unpaired surrogate) characters";
+
 export const Id = z.number({ error: "must be a number" }).int("must be a whole number").positive("must be positive");
 export const IsoDate = z.string().describe("ISO 8601 timestamp");
 export const PageLimit = z.number().int().min(1).max(100).default(50);
-export const SearchText = z.string().trim().max(64).optional();
+export const SearchText = z.string().trim().max(64).refine(storable, `search ${UNSTORABLE_WORDS}`).optional();
 
 /** A list read by name a page at a time, optionally filtered by a piece of text. */
 export const SearchPageInput = z.object({

@@ -2,3 +2,10 @@ export * from "./common";
 export * from "./messages";
 export * from "./rooms";
 export * from "./users";
+
+/**
+ * The most calls one batched tRPC HTTP request may carry (a bigger batch is refused with 400):
+ * without a cap, one request could make a process run thousands of procedures. Clients batch at
+ * most this many (`httpBatchLink({ maxItems: MAX_BATCH_SIZE })`).
+ */
+export const MAX_BATCH_SIZE = 20;

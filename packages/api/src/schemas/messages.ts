@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id, IsoDate } from "./common";
+import { Id, IsoDate, storable, UNSTORABLE_WORDS } from "./common";
 
 export const MAX_MESSAGE_LENGTH = 4000;
 export const MAX_PAGE = 100;
@@ -8,13 +8,15 @@ export const MessageText = z
   .string({ error: "message text must be a string" })
   .trim()
   .min(1, "message must not be empty")
-  .max(MAX_MESSAGE_LENGTH, `message must be at most ${MAX_MESSAGE_LENGTH} characters`);
+  .max(MAX_MESSAGE_LENGTH, `message must be at most ${MAX_MESSAGE_LENGTH} characters`)
+  .refine(storable, `message ${UNSTORABLE_WORDS}`);
 
 export const ClientMessageId = z
   .string()
   .trim()
   .min(1)
   .max(64, "clientId must be at most 64 characters")
+  .refine(storable, `clientId ${UNSTORABLE_WORDS}`)
   .describe("the sender's own id for the message: a retry with the same id returns the same message");
 
 export const SendMessageInput = z.object({ roomId: Id, text: MessageText, clientId: ClientMessageId.optional() });

@@ -1,12 +1,13 @@
 import { z } from "zod";
-import { Id, IsoDate, pageOf } from "./common";
+import { Id, IsoDate, pageOf, storable, UNSTORABLE_WORDS } from "./common";
 import { PublicUser, UserRef } from "./users";
 
 export const RoomName = z
   .string({ error: "room name must be a string" })
   .trim()
   .min(1, "room name must not be empty")
-  .max(64, "room name must be at most 64 characters");
+  .max(64, "room name must be at most 64 characters")
+  .refine(storable, `room name ${UNSTORABLE_WORDS}`);
 
 export const CreateRoomInput = z.object({ name: RoomName, isPrivate: z.boolean().default(false) });
 export type CreateRoomInput = z.infer<typeof CreateRoomInput>;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id, IsoDate, pageOf } from "./common";
+import { Id, IsoDate, pageOf, storable, UNSTORABLE_WORDS } from "./common";
 
 export const Username = z
   .string({ error: "username must be a string" })
@@ -10,13 +10,15 @@ export const Username = z
 export const Password = z
   .string({ error: "password must be a string" })
   .min(4, "password must be at least 4 characters")
-  .max(256, "password must be at most 256 characters");
+  .max(256, "password must be at most 256 characters")
+  .refine(storable, `password ${UNSTORABLE_WORDS}`);
 export const Email = z.string().trim().max(254).pipe(z.email("email must be an e-mail address"));
 export const DisplayName = z
   .string()
   .trim()
   .min(1, "name must not be empty")
-  .max(64, "name must be at most 64 characters");
+  .max(64, "name must be at most 64 characters")
+  .refine(storable, `name ${UNSTORABLE_WORDS}`);
 
 export const RegisterInput = z.object({
   username: Username,
@@ -28,7 +30,12 @@ export type RegisterInput = z.infer<typeof RegisterInput>;
 
 export const LoginInput = z.object({
   /** A username or an e-mail address. */
-  login: z.string().trim().min(1, "username or email is required").max(254),
+  login: z
+    .string()
+    .trim()
+    .min(1, "username or email is required")
+    .max(254)
+    .refine(storable, `username or email ${UNSTORABLE_WORDS}`),
   password: z.string().min(1, "password is required").max(256),
 });
 export type LoginInput = z.infer<typeof LoginInput>;

@@ -28,7 +28,14 @@ async function sessionFor(deps: Deps, user: User): Promise<Session> {
   return { token, expiresAt: expiresAt.toISOString(), user: profileOf(user) };
 }
 
-export async function register(deps: Deps, input: RegisterInput): Promise<Session> {
+/** Where a request came from: rate limits count per client address. */
+export interface Client {
+  /** Null when the transport cannot tell (a server-side caller): no per-address limit applies. */
+  address: string | null;
+}
+
+export async function register(deps: Deps, input: RegisterInput, client: Client): Promise<Session> {
+  if (client.address) await deps.limits.take("registerPerAddress", client.address);
   assertUsernameAllowed(deps, input.username);
   const passwordHash = await hashPassword(input.password);
   const user = await deps.db
@@ -49,8 +56,16 @@ export async function register(deps: Deps, input: RegisterInput): Promise<Sessio
 }
 
 /** Logs in by username or e-mail; the answer for a wrong password and an unknown user is the same. */
-export async function login(deps: Deps, input: LoginInput): Promise<Session> {
+/**
+ * A session for the right password. Throttled per client address (every attempt) and per account
+ * name (failures, cleared by a success); an account name is counted alike whether or not it
+ * exists, and a wrong name costs the time of a password check, so that neither the answer, its
+ * status nor its timing tells which names exist.
+ */
+export async function login(deps: Deps, input: LoginInput, client: Client): Promise<Session> {
   const key = input.login.toLowerCase();
+  if (client.address) await deps.limits.take("loginPerAddress", client.address);
+  await deps.limits.check("loginPerAccount", key);
   const [user] = await deps.db
     .select()
     .from(users)
@@ -59,16 +74,18 @@ export async function login(deps: Deps, input: LoginInput): Promise<Session> {
   if (!user) {
     await spendPasswordCheck(input.password);
   } else if (await verifyPassword(user.passwordHash, input.password)) {
+    await deps.limits.forgive("loginPerAccount", key);
     return sessionFor(deps, user);
   }
+  await deps.limits.take("loginPerAccount", key).catch(() => {}); // this failure is counted; the next one is refused
   throw new AppError("UNAUTHENTICATED", "wrong username, e-mail or password");
 }
 
 /**
- * Who holds this token: valid signature, not expired, not revoked, user still there. The signature
- * and expiry are checked every time; the rest is one query (revocation and the user together),
- * remembered for a few seconds by the process's access cache, which every process clears at once
- * when the token is revoked or the user renamed.
+ * Who holds this token: valid signature, not expired, not revoked, user still there. The expiry is
+ * checked every time, the signature once per process (see `verifyToken`); the rest is one query
+ * (revocation and the user together), remembered for a few seconds by the process's access cache,
+ * which every process clears at once when the token is revoked or the user renamed.
  */
 export async function authenticate(deps: Deps, token: string): Promise<Actor> {
   const claims = await verifyToken(deps, token);

@@ -69,12 +69,22 @@ export function noticeText(notice: NoticeData): string {
  * (with its original sequence number) and writes nothing.
  */
 export async function sendMessage(deps: Deps, actor: Actor, input: SendMessageInput): Promise<MessageOut> {
+  const timer = deps.metrics.sendSeconds.startTimer();
+  try {
+    return await storeMessage(deps, actor, input);
+  } finally {
+    timer();
+  }
+}
+
+async function storeMessage(deps: Deps, actor: Actor, input: SendMessageInput): Promise<MessageOut> {
   await requireMemberCached(deps, actor.userId, input.roomId);
   const author = { id: actor.userId, username: actor.username, displayName: actor.displayName };
   const retried = () =>
     input.clientId ? findByClientId(deps.db, input.roomId, actor.userId, input.clientId) : undefined;
   const existing = await retried();
-  if (existing) return existing;
+  if (existing) return existing; // a retry: answered, and not counted against the rate
+  await deps.limits.take("messagesPerRoom", `${actor.userId}:${input.roomId}`);
   try {
     return await transact(deps, (tx, emit) =>
       appendMessage(tx, emit, { roomId: input.roomId, author, body: input.text, clientId: input.clientId }),

@@ -29,6 +29,9 @@ export async function issueToken({ auth, clock }: Pick<Deps, "auth" | "clock">, 
   return { token, jti, expiresAt: new Date(exp * 1000) };
 }
 
+/** How far ahead of this process's clock another process's may be. */
+const CLOCK_SKEW_SECONDS = 60;
+
 /** How many verified tokens a process remembers (the oldest are forgotten first). */
 const VERIFIED_TOKENS_KEPT = 10_000;
 
@@ -60,13 +63,16 @@ export async function verifyToken({ auth, clock }: Pick<Deps, "auth" | "clock">,
 
 async function verifySignature({ auth, clock }: Pick<Deps, "auth" | "clock">, token: string): Promise<TokenClaims> {
   try {
+    // HS256 only: no "none", no other algorithm (and no public key to confuse with the secret).
     const { payload } = await jwtVerify(token, auth.secret, {
       algorithms: ["HS256"],
       currentDate: clock(),
-      requiredClaims: ["sub", "jti", "exp"],
+      requiredClaims: ["sub", "jti", "exp", "iat"],
     });
     const userId = Number(payload.sub);
     if (!Number.isSafeInteger(userId) || userId <= 0 || !payload.jti || !payload.exp) throw new Error("bad claims");
+    // Issued in the future: not by this server's clock (a minute's skew between processes allowed).
+    if ((payload.iat ?? 0) > clock().getTime() / 1000 + CLOCK_SKEW_SECONDS) throw new Error("issued in the future");
     return { userId, jti: payload.jti, expiresAt: new Date(payload.exp * 1000) };
   } catch (error) {
     if (error instanceof errors.JWTExpired)

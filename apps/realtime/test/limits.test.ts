@@ -1,0 +1,202 @@
+import { randomBytes } from "node:crypto";
+import { once } from "node:events";
+import { createTestDatabase, type TestDatabase, testRedisUrl } from "@parley/db/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { httpClient } from "./clients";
+import { eventually } from "./eventually";
+import { type RunningServer, startRealtime } from "./processes";
+
+/**
+ * The abuse limits on real processes: counted in Redis, so shared by both instances; answered
+ * with 429 and Retry-After over HTTP and with `retryAfterSeconds` in tRPC error frames; client
+ * addresses taken from X-Forwarded-For only behind a trusted proxy.
+ */
+describe("abuse limits across two realtime instances", () => {
+  let database: TestDatabase;
+  /** Behind a trusted proxy on loopback: X-Forwarded-For names the client. */
+  let proxied: RunningServer;
+  /** Trusting no proxy: every request here comes from 127.0.0.1, whatever it claims. */
+  let direct: RunningServer;
+
+  beforeAll(async () => {
+    database = await createTestDatabase("postgres");
+    const shared = {
+      DATABASE_URL: database.url,
+      REDIS_URL: testRedisUrl,
+      REDIS_PREFIX: `t${randomBytes(4).toString("hex")}:`,
+      JWT_SECRET: "a limits test secret of 32 bytes or more",
+      LIMIT_LOGIN_PER_ACCOUNT: "2/15m",
+      LIMIT_LOGIN_PER_ADDRESS: "4/15m",
+      LIMIT_REGISTER_PER_ADDRESS: "off",
+      WS_MAX_CONNECTIONS_PER_ADDRESS: "3",
+      WS_MAX_CONNECTIONS_PER_USER: "2",
+    };
+    [proxied, direct] = await Promise.all([
+      startRealtime({ ...shared, TRUST_PROXY: "loopback" }),
+      startRealtime(shared),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([proxied?.stop(), direct?.stop()]);
+    await database?.dispose();
+  });
+
+  let clients = 0;
+  /** A client address of its own for each call site, so that the tests do not share counts. */
+  const newAddress = () => `203.0.113.${++clients}`;
+
+  const restLogin = (server: RunningServer, login: string, address: string, password = "not-the-password") =>
+    fetch(`${server.url}/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-forwarded-for": address },
+      body: JSON.stringify({ username: login, password }),
+    });
+  const trpcLogin = (server: RunningServer, login: string, address: string, password = "not-the-password") =>
+    fetch(`${server.url}/trpc/auth.login`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-forwarded-for": address },
+      body: JSON.stringify({ login, password }),
+    });
+
+  async function registered() {
+    const username = `u${randomBytes(4).toString("hex")}`;
+    const { token } = await httpClient(proxied.url).auth.register.mutate({ username, password: "pw-pw-pw" });
+    return { username, token };
+  }
+
+  /** A raw tRPC WebSocket from `address`, with its frames as they arrive. */
+  async function socket(server: RunningServer, address: string, token?: string) {
+    const ws = new WebSocket(`${server.url.replace("http", "ws")}/trpc${token ? `?token=${token}` : ""}`, {
+      headers: { "x-forwarded-for": address },
+    });
+    const frames: string[] = [];
+    ws.on("message", (data) => frames.push(String(data)));
+    const opened = await Promise.race([
+      once(ws, "open").then(() => "open" as const),
+      once(ws, "unexpected-response").then(([, res]) => (res as { statusCode: number }).statusCode),
+    ]);
+    return { ws, frames, opened };
+  }
+
+  it("counts an account's failed logins on both instances alike, and says when to try again", async () => {
+    const { username } = await registered();
+    expect((await restLogin(proxied, username, newAddress())).status).toBe(401);
+    expect((await trpcLogin(direct, username, newAddress())).status).toBe(401);
+
+    const overRest = await restLogin(proxied, username, newAddress(), "pw-pw-pw");
+    expect(overRest.status).toBe(429);
+    expect(Number(overRest.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(((await overRest.json()) as { message: string }).message).toMatch(
+      /too many failed logins.*try again in \d+ s/,
+    );
+
+    const overTrpc = await trpcLogin(direct, username, newAddress(), "pw-pw-pw");
+    expect(overTrpc.status).toBe(429);
+    expect(Number(overTrpc.headers.get("retry-after"))).toBeGreaterThan(0);
+
+    const { ws, frames } = await socket(direct, newAddress());
+    ws.send(
+      JSON.stringify({
+        id: 1,
+        method: "mutation",
+        params: { path: "auth.login", input: { login: username, password: "pw-pw-pw" } },
+      }),
+    );
+    await eventually(() => expect(frames.some((f) => f.includes('"id":1'))).toBe(true));
+    const answer = JSON.parse(frames.find((f) => f.includes('"id":1')) ?? "{}") as {
+      error?: { data?: { code?: string; retryAfterSeconds?: number } };
+    };
+    expect(answer.error?.data?.code).toBe("TOO_MANY_REQUESTS");
+    expect(answer.error?.data?.retryAfterSeconds).toBeGreaterThan(0);
+    ws.close();
+  });
+
+  it("believes X-Forwarded-For only from a trusted proxy", async () => {
+    const behindProxy = newAddress();
+    for (let n = 0; n < 4; n++) expect((await restLogin(proxied, `nobody-${n}`, behindProxy)).status).toBe(401);
+    expect((await restLogin(proxied, "nobody-else", behindProxy)).status).toBe(429);
+    expect((await restLogin(proxied, "nobody-else", newAddress())).status).toBe(401); // another client
+
+    // Without a trusted proxy the header is the client's own word: changing it escapes nothing.
+    // (Earlier tests spent some of 127.0.0.1's attempts here already.)
+    const statuses = [];
+    for (let n = 0; n < 8; n++) statuses.push((await restLogin(direct, `nobody-direct-${n}`, newAddress())).status);
+    const firstRefusal = statuses.indexOf(429);
+    expect(firstRefusal).toBeGreaterThanOrEqual(0);
+    expect(firstRefusal).toBeLessThanOrEqual(4);
+    expect(statuses.slice(firstRefusal)).toEqual(statuses.slice(firstRefusal).map(() => 429));
+  });
+
+  it("caps the WebSockets of one address and of one account on an instance", async () => {
+    const address = newAddress();
+    const open = [];
+    for (let n = 0; n < 3; n++) open.push(await socket(proxied, address));
+    expect(open.map((s) => s.opened)).toEqual(["open", "open", "open"]);
+    expect((await socket(proxied, address)).opened).toBe(429);
+    expect((await socket(proxied, newAddress())).opened).toBe("open");
+    open[0]?.ws.close();
+    await eventually(async () => {
+      const again = await socket(proxied, address);
+      expect(again.opened).toBe("open");
+      open.push(again);
+    });
+    for (const s of open) s.ws.close();
+
+    const { token } = await registered();
+    const first = await socket(proxied, newAddress(), token);
+    const second = await socket(proxied, newAddress(), token);
+    for (const s of [first, second]) s.ws.send(JSON.stringify({ id: 1, method: "query", params: { path: "auth.me" } }));
+    await eventually(() =>
+      expect([first, second].every((s) => s.frames.some((f) => f.includes('"result"')))).toBe(true),
+    );
+    const third = await socket(proxied, newAddress(), token);
+    const closed = third.ws.readyState === WebSocket.CLOSED ? Promise.resolve() : once(third.ws, "close");
+    third.ws.send(JSON.stringify({ id: 1, method: "query", params: { path: "auth.me" } }));
+    await closed;
+    expect(third.frames.join("\n")).toMatch(
+      /TOO_MANY_REQUESTS.*2 connections open here already|2 connections open here already.*TOO_MANY_REQUESTS/s,
+    );
+    expect(third.frames.join("\n")).not.toContain('"result"');
+    for (const s of [first, second]) s.ws.close();
+  });
+});
+
+describe("sockets that never sign in", () => {
+  let database: TestDatabase;
+  let server: RunningServer;
+  beforeAll(async () => {
+    database = await createTestDatabase("postgres");
+    server = await startRealtime({
+      DATABASE_URL: database.url,
+      JWT_SECRET: "an idle-socket test secret of 32 bytes or more",
+      WS_SIGN_IN_WITHIN_MS: "1000",
+    });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await database?.dispose();
+  });
+
+  const openSockets = async () => {
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    return Number(/^parley_connections (\d+)/m.exec(text)?.[1]);
+  };
+
+  it("closes a thousand idle anonymous tRPC sockets once their time to sign in is up, and forgets them", async () => {
+    const sockets = await Promise.all(
+      Array.from({ length: 1000 }, async () => {
+        const ws = new WebSocket(`${server.url.replace("http", "ws")}/trpc?connectionParams=1`);
+        const closed = once(ws, "close").then(([code, reason]) => [code, String(reason)]);
+        await once(ws, "open");
+        return { closed }; // wrapped: an async function returning a promise would wait for it
+      }),
+    );
+    expect(await openSockets()).toBeGreaterThan(0);
+    const closes = await Promise.all(sockets.map((s) => s.closed));
+    expect(new Set(closes.map(([code, reason]) => `${code} ${reason}`))).toEqual(
+      new Set(["4401 sign in within 1000 ms"]),
+    );
+    await eventually(async () => expect(await openSockets()).toBe(0));
+  });
+});

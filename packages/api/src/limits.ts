@@ -1,0 +1,108 @@
+import type { Redis } from "ioredis";
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
+import { z } from "zod";
+import { AppError } from "./errors";
+import type { Metrics } from "./metrics";
+
+/** At most `points` in any window of `seconds`. */
+export interface Rate {
+  points: number;
+  seconds: number;
+}
+
+const UNIT_SECONDS = { s: 1, m: 60, h: 3600 } as const;
+
+/** A rate setting: "<count>/<window>" ("10/15m", "30/10s", "20/1h"), or "off". */
+export const RateSetting = z
+  .string()
+  .trim()
+  .regex(/^(off|\d{1,9}\/\d{1,6}[smh])$/, 'a rate is "<count>/<window>" such as "10/15m", or "off"')
+  .transform((value): Rate | null => {
+    if (value === "off") return null;
+    const [count = "0", window = "1s"] = value.split("/");
+    const unit = window.at(-1) as keyof typeof UNIT_SECONDS;
+    return { points: Number(count), seconds: Number(window.slice(0, -1)) * UNIT_SECONDS[unit] };
+  });
+
+/** The limits on what one account or address may do how often; null: no limit. */
+export interface RateLimits {
+  /** Failed logins per account name (whether or not the account exists). */
+  loginPerAccount: Rate | null;
+  /** Login attempts per client address. */
+  loginPerAddress: Rate | null;
+  /** Registrations per client address. */
+  registerPerAddress: Rate | null;
+  /** Messages per user per room. */
+  messagesPerRoom: Rate | null;
+}
+
+export type LimitName = keyof RateLimits;
+
+/** What a caller hit: the error every transport answers with 429 or an error frame. */
+export class RateLimited extends AppError {
+  constructor(
+    what: string,
+    /** Whole seconds until the next attempt can succeed. */
+    readonly retryAfterSeconds: number,
+  ) {
+    super("TOO_MANY", `${what}: try again in ${retryAfterSeconds} s`);
+  }
+}
+
+const WORDS: Record<LimitName, string> = {
+  loginPerAccount: "too many failed logins for this account",
+  loginPerAddress: "too many login attempts from this address",
+  registerPerAddress: "too many registrations from this address",
+  messagesPerRoom: "you are sending messages too fast",
+};
+
+export interface Limits {
+  /** Counts one attempt of `limit` by `key`; throws `RateLimited` once `key` is over the limit. */
+  take(limit: LimitName, key: string): Promise<void>;
+  /** Throws `RateLimited` if `key` is over `limit` already, without counting an attempt. */
+  check(limit: LimitName, key: string): Promise<void>;
+  /** Forgets what `key` has done (a successful login clears the failures before it). */
+  forgive(limit: LimitName, key: string): Promise<void>;
+}
+
+/**
+ * The rate limits of a process (rate-limiter-flexible): counted in Redis when there is one, so
+ * that every instance sees the same counts, else in memory. If Redis cannot be reached, each
+ * process counts in memory meanwhile rather than refusing everyone or letting everyone through.
+ */
+export function createLimits(rates: RateLimits, options: { redis?: Redis; prefix: string; metrics?: Metrics }): Limits {
+  const limiters = new Map(
+    (Object.entries(rates) as [LimitName, Rate | null][]).flatMap(([name, rate]) => {
+      if (!rate) return [];
+      const shape = { points: rate.points, duration: rate.seconds, keyPrefix: `${options.prefix}limit:${name}` };
+      const limiter = options.redis
+        ? new RateLimiterRedis({ ...shape, storeClient: options.redis, insuranceLimiter: new RateLimiterMemory(shape) })
+        : new RateLimiterMemory(shape);
+      return [[name, limiter] as const];
+    }),
+  );
+
+  const refuse = (limit: LimitName, res: RateLimiterRes): never => {
+    options.metrics?.limited.inc({ limit });
+    throw new RateLimited(WORDS[limit], Math.max(1, Math.ceil(res.msBeforeNext / 1000)));
+  };
+
+  return {
+    async take(limit, key) {
+      try {
+        await limiters.get(limit)?.consume(key);
+      } catch (error) {
+        if (error instanceof RateLimiterRes) refuse(limit, error);
+        throw error;
+      }
+    },
+    async check(limit, key) {
+      const limiter = limiters.get(limit);
+      const res = await limiter?.get(key);
+      if (limiter && res && res.consumedPoints >= limiter.points) refuse(limit, res);
+    },
+    async forgive(limit, key) {
+      await limiters.get(limit)?.delete(key);
+    },
+  };
+}

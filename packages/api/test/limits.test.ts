@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHarness, expectTrpcError, type Harness } from "./harness";
+
+/** The abuse limits through the procedures, counted in memory (the Redis-backed ones: apps/realtime/test/limits.test.ts). */
+describe("rate limits", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness("pglite", undefined, {
+      limits: {
+        loginPerAccount: { points: 3, seconds: 900 },
+        loginPerAddress: { points: 8, seconds: 900 },
+        registerPerAddress: { points: 4, seconds: 3600 },
+        messagesPerRoom: { points: 5, seconds: 10 },
+      },
+    });
+  });
+  afterAll(() => h?.dispose());
+
+  const from = (address: string) => h.callerFor(null, undefined, address);
+
+  it("throttles password guessing per account name, alike for names that exist and names that do not", async () => {
+    const { username } = await h.signUp();
+    const guess = (login: string, password = "not-the-password") => from("10.0.0.1").auth.login({ login, password });
+    const refusals = [];
+    for (const login of [username, "nobody-by-that-name"]) {
+      for (let i = 0; i < 3; i++) await expectTrpcError(guess(login), "UNAUTHORIZED", /wrong username/);
+      // Over the limit: even the right password waits, and the answer says how long.
+      const refused = await expectTrpcError(guess(login, "correct horse"), "TOO_MANY_REQUESTS", /try again in \d+ s/);
+      refusals.push({ message: refused.message.replace(/\d+ s/, "N s"), code: refused.code });
+    }
+    expect(refusals[0]).toEqual(refusals[1]); // nothing tells which name exists
+    // Another account is not held up by them (this address has attempts left).
+    const other = await h.signUp();
+    await expect(
+      from("10.0.0.2").auth.login({ login: other.username, password: "correct horse" }),
+    ).resolves.toBeDefined();
+  });
+
+  it("forgets an account's failures once its owner gets in", async () => {
+    const { username } = await h.signUp();
+    const attempt = (password: string) => from("10.0.1.1").auth.login({ login: username, password });
+    for (const password of ["wrong", "wrong", "correct horse", "wrong", "wrong"]) {
+      if (password === "correct horse") await expect(attempt(password)).resolves.toBeDefined();
+      else await expectTrpcError(attempt(password), "UNAUTHORIZED");
+    }
+    await expect(attempt("correct horse")).resolves.toBeDefined(); // two failures since: still under three
+  });
+
+  it("throttles login attempts per client address, whatever the accounts", async () => {
+    const attempt = (address: string, n: number) =>
+      from(address).auth.login({ login: `someone-${n}`, password: "not-the-password" });
+    for (let n = 0; n < 8; n++) await expectTrpcError(attempt("10.0.2.1", n), "UNAUTHORIZED");
+    await expectTrpcError(attempt("10.0.2.1", 99), "TOO_MANY_REQUESTS", /from this address/);
+    await expectTrpcError(attempt("10.0.2.2", 99), "UNAUTHORIZED"); // another address is counted apart
+  });
+
+  it("throttles registrations per client address, and stores nothing it refuses", async () => {
+    for (let n = 0; n < 4; n++)
+      await from("10.0.3.1").auth.register({ username: `reg${n}x`, password: "correct horse" });
+    const before = await h.counts();
+    await expectTrpcError(
+      from("10.0.3.1").auth.register({ username: "reg-over", password: "correct horse" }),
+      "TOO_MANY_REQUESTS",
+      /registrations/,
+    );
+    expect(await h.counts()).toEqual(before);
+    await expect(
+      from("10.0.3.2").auth.register({ username: "reg-elsewhere", password: "correct horse" }),
+    ).resolves.toBeDefined();
+  });
+
+  it("throttles a user's messages per room, stores and broadcasts none it refuses, and answers retries", async () => {
+    const { caller, id } = await h.signUp();
+    const room = await caller.rooms.create({ name: `flood-${id}` });
+    const quiet = await caller.rooms.create({ name: `quiet-${id}` });
+    const heard = await h.listen(`room:${room.id}`);
+    const sent = [];
+    for (let n = 0; n < 5; n++)
+      sent.push(await caller.messages.send({ roomId: room.id, text: `m${n}`, clientId: `c-${n}` }));
+    const before = await h.counts();
+    const refused = await expectTrpcError(
+      caller.messages.send({ roomId: room.id, text: "one too many" }),
+      "TOO_MANY_REQUESTS",
+      /too fast: try again in \d+ s/,
+    );
+    expect(refused.message).toMatch(/too fast/);
+    expect(await h.counts()).toEqual(before);
+    // A retry of a message that was stored is answered as before, not refused.
+    expect((await caller.messages.send({ roomId: room.id, text: "m4", clientId: "c-4" })).id).toBe(sent[4]?.id);
+    await expect(caller.messages.send({ roomId: quiet.id, text: "elsewhere" })).resolves.toBeDefined();
+    const other = await h.signUp();
+    await other.caller.rooms.join({ roomId: room.id });
+    await expect(other.caller.messages.send({ roomId: room.id, text: "someone else" })).resolves.toBeDefined();
+    heard.stop();
+    const bodies = heard.events.flatMap((e) => (e.type === "room.message" ? [e.message.body] : []));
+    expect(bodies).not.toContain("one too many");
+  });
+});
