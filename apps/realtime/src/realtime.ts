@@ -14,7 +14,7 @@ import {
 import { accessChannel } from "@parley/api/bus";
 import { schema } from "@parley/db";
 import { TRPCError } from "@trpc/server";
-import { inArray } from "drizzle-orm";
+import { and, inArray, isNotNull } from "drizzle-orm";
 import { type WebSocket, WebSocketServer } from "ws";
 import type { RealtimeEnv } from "./env";
 import { isOriginAllowed } from "./origin";
@@ -206,8 +206,11 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
   const stopWatching = new AbortController();
   void (async () => {
     for await (const event of await deps.bus.subscribe(accessChannel, stopWatching.signal)) {
-      if (event.type !== "access.session-revoked") continue;
-      for (const connection of bySession.get(event.jti) ?? []) closeForSession(connection, "token revoked");
+      if (event.type === "access.session-revoked") {
+        for (const connection of bySession.get(event.jti) ?? []) closeForSession(connection, "token revoked");
+      } else if (event.type === "access.sessions-ended") {
+        closeSessionsBefore(event.userId, new Date(event.validAfter));
+      }
     }
   })().catch((error: unknown) => log.warn({ err: error }, "the session watch stopped"));
 
@@ -218,6 +221,13 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
       sockets.delete(connection);
       if (sockets.size === 0) bySession.delete(actor.jti);
     });
+  }
+
+  /** Closes the user's sockets signed in with a token issued before `validAfter` (a password change). */
+  function closeSessionsBefore(userId: number, validAfter: Date) {
+    for (const c of connections) {
+      if (c.actor?.userId === userId && c.actor.tokenIssuedAt < validAfter) closeForSession(c, "password changed");
+    }
   }
 
   // The database is checked too, every few seconds: the bus between processes may drop an event.
@@ -235,6 +245,12 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
       const gone = new Set(revoked.map((r) => r.jti));
       for (const jti of gone) deps.access.forgetSession(jti); // in case its announcement was lost
       for (const c of signedIn) if (c.actor && gone.has(c.actor.jti)) closeForSession(c, "token revoked");
+      const userIds = [...new Set(signedIn.map((c) => c.actor?.userId ?? 0))];
+      const changed = await deps.db
+        .select({ id: schema.users.id, validAfter: schema.users.sessionsValidAfter })
+        .from(schema.users)
+        .where(and(inArray(schema.users.id, userIds), isNotNull(schema.users.sessionsValidAfter)));
+      for (const { id, validAfter } of changed) if (validAfter) closeSessionsBefore(id, validAfter);
     } catch (error) {
       log.warn({ err: error }, "could not re-check sessions");
     }

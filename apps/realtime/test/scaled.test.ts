@@ -106,6 +106,36 @@ describe("scaled mode: realtime instances A and B on PostgreSQL and Redis", () =
     ]);
   });
 
+  it("closes a user's sockets on both instances when the password changes, but not the new session's", async () => {
+    const user = await signUp(a);
+    const open = (server: RunningServer, token: string) =>
+      new Promise<WebSocket>((resolve, reject) => {
+        const socket = new WebSocket(`${server.url.replace("http", "ws")}/trpc?token=${token}`);
+        socket.once("open", () => resolve(socket));
+        socket.once("error", reject);
+      });
+    const answered = async (socket: WebSocket) => {
+      socket.send(JSON.stringify({ id: 1, method: "query", params: { path: "auth.me" } }));
+      const [answer] = await once(socket, "message");
+      return String(answer);
+    };
+    const old = await Promise.all([open(a, user.token), open(b, user.token)]);
+    for (const socket of old) expect(await answered(socket)).toContain(user.user.username);
+    const closes = old.map((socket) => once(socket, "close").then(([code, reason]) => [code, String(reason)]));
+
+    const renewed = await user.http.auth.changePassword.mutate({
+      currentPassword: "pw-pw-pw",
+      newPassword: "new-pw-pw",
+    });
+    expect(await Promise.all(closes)).toEqual([
+      [4401, "password changed"],
+      [4401, "password changed"],
+    ]);
+    const fresh = await open(b, renewed.token);
+    expect(await answered(fresh)).toContain(user.user.username);
+    fresh.close();
+  });
+
   it("shows who is online in a room across instances, and who went away", async () => {
     const ann = await signUp(a);
     const ben = await signUp(b);

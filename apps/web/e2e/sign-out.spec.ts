@@ -1,5 +1,5 @@
 import { expect, test } from "./fixtures";
-import { expectConnected, signUp, uniqueName } from "./parley-ui";
+import { alerts, expectConnected, PASSWORD, signIn, signUp, uniqueName } from "./parley-ui";
 
 const SESSION_COOKIE = "next-auth.session-token";
 
@@ -54,4 +54,35 @@ test("after Sign out, the old session cookie and the old API token are both refu
   await stale.goto("/chat");
   await expect(stale).toHaveURL(/\/signin/);
   await kept.close();
+});
+
+test("a password change signs the account out everywhere, and only the new password signs in", async ({
+  page,
+  newPage,
+}) => {
+  const name = uniqueName("changer");
+  await signUp(page, name);
+  const elsewhere = await newPage();
+  await signIn(elsewhere, name);
+  await expect(elsewhere).toHaveURL(/\/chat$/);
+  await expectConnected(elsewhere);
+
+  await page.goto("/chat/profile");
+  await page.getByLabel("Current password").fill("not the password");
+  await page.getByLabel("New password").fill("a brand new secret");
+  await page.getByRole("button", { name: "Change password" }).click();
+  await expect(alerts(page)).toContainText(/current password is not right/i);
+  await expect(page).toHaveURL(/\/chat\/profile$/);
+
+  await page.getByLabel("Current password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Change password" }).click();
+  // Both browsers are sent to sign in: this one by the change, the other by its socket closing.
+  await page.waitForURL((url) => url.pathname === "/signin");
+  await elsewhere.waitForURL((url) => url.pathname === "/signin");
+
+  await signIn(page, name);
+  await expect(alerts(page)).toContainText(/wrong username, e-mail or password/i);
+  await signIn(page, name, "a brand new secret");
+  await expect(page).toHaveURL(/\/chat$/);
+  await expectConnected(page);
 });

@@ -86,6 +86,7 @@ export function createAccessCache(bus: Bus, options: AccessCacheOptions): Access
               sessions.delete(event.jti);
               break;
             case "access.user-changed":
+            case "access.sessions-ended":
               sessions.deleteWhere((actor) => actor.userId === event.userId);
               break;
             case "access.membership-ended":

@@ -35,4 +35,6 @@ export interface Actor {
   /** The id of the token the caller presented, so that logout can revoke exactly it. */
   jti: string;
   tokenExpiresAt: Date;
+  /** When the token was issued: a password change ends every token issued before it. */
+  tokenIssuedAt: Date;
 }

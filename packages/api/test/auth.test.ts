@@ -139,6 +139,43 @@ describe.each(drivers)("auth on %s", (driver) => {
     expect((await h.callerFor(await sign("HS256", TEST_SECRET)).auth.me()).id).toBe(id);
   });
 
+  it("ends every session of the user when the password changes, and answers a new one", async () => {
+    const { token: first, username, id } = await h.signUp();
+    const { token: second } = await h.anonymous.auth.login({ login: username, password: "correct horse" });
+    const bystander = await h.signUp();
+    const heard = await h.listen("access");
+
+    const changed = await h.callerFor(first).auth.changePassword({
+      currentPassword: "correct horse",
+      newPassword: "battery staple",
+    });
+    for (const ended of [first, second]) {
+      await expectTrpcError(h.callerFor(ended).auth.me(), "UNAUTHORIZED", /session has ended/);
+    }
+    expect((await h.callerFor(changed.token).auth.me()).id).toBe(id);
+    expect((await bystander.caller.auth.me()).id).toBe(bystander.id); // nobody else's
+    await expectTrpcError(h.anonymous.auth.login({ login: username, password: "correct horse" }), "UNAUTHORIZED");
+    await expect(h.anonymous.auth.login({ login: username, password: "battery staple" })).resolves.toBeDefined();
+    heard.stop();
+    expect(heard.events).toContainEqual(expect.objectContaining({ type: "access.sessions-ended", userId: id }));
+  });
+
+  it("refuses a password change without the current password, and changes nothing", async () => {
+    const { caller, token } = await h.signUp();
+    const before = await h.counts();
+    await expectTrpcError(
+      caller.auth.changePassword({ currentPassword: "not it", newPassword: "battery staple" }),
+      "FORBIDDEN",
+      /current password/,
+    );
+    await expectTrpcError(
+      caller.auth.changePassword({ currentPassword: "correct horse", newPassword: "x" }),
+      "BAD_REQUEST",
+    );
+    expect(await h.counts()).toEqual(before);
+    expect((await h.callerFor(token).auth.me()).id).toBeGreaterThan(0); // still signed in
+  });
+
   it("purges revocations once their tokens have expired", async () => {
     const { caller } = await h.signUp();
     await caller.auth.logout();

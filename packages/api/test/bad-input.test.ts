@@ -27,6 +27,13 @@ const badInputs: Record<string, unknown[] | null> = {
     { login: huge, password: "x" },
     ...unstorable.map((login) => ({ login, password: "x" })),
   ],
+  "auth.changePassword": [
+    ...wrongTypes,
+    { currentPassword: "", newPassword: "pw-pw-pw" },
+    { currentPassword: "x", newPassword: "" },
+    { currentPassword: "x", newPassword: huge },
+    ...unstorable.map((newPassword) => ({ currentPassword: "x", newPassword })),
+  ],
   "auth.logout": null,
   "auth.me": null,
   "profile.mine": null,

@@ -80,6 +80,7 @@ describe.each(drivers)("live room events on %s", (driver) => {
       displayName: null,
       jti: "x",
       tokenExpiresAt: new Date(),
+      tokenIssuedAt: new Date(),
     };
     const deaf = { ...h.deps, bus: createMemoryBus() }; // commits, but its events reach nobody
     await sendMessage(deaf, actor, { roomId: room.id, text: "lost on the bus" });

@@ -124,7 +124,14 @@ describe.each(buses)("the caller's own stream (events.mine) on the %s bus", (_na
     await ben.caller.rooms.join({ roomId: room.id }); // seq 1
     const { stream, stop } = await follow(ben);
 
-    const actor = { userId: ann.id, username: ann.username, displayName: null, jti: "x", tokenExpiresAt: new Date() };
+    const actor = {
+      userId: ann.id,
+      username: ann.username,
+      displayName: null,
+      jti: "x",
+      tokenExpiresAt: new Date(),
+      tokenIssuedAt: new Date(),
+    };
     const deaf = { ...h.deps, bus: createMemoryBus() }; // commits, but its events reach nobody
     await sendMessage(deaf, actor, { roomId: room.id, text: "lost on the bus" }); // seq 2
     await sendMessage(deaf, actor, { roomId: room.id, text: "also lost" }); // seq 3

@@ -24,6 +24,11 @@ export const users = pgTable(
     email: text("email"),
     displayName: text("display_name"),
     passwordHash: text("password_hash").notNull(),
+    /**
+     * Tokens issued before this second no longer sign in: set when the password changes, which
+     * ends every session of the user at once. Null: no token has been ended this way.
+     */
+    sessionsValidAfter: timestamp("sessions_valid_after", { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },

@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useState } from "react";
+import { signOutAndLeave } from "./end-session";
 import { ErrorAlert } from "./error-alert";
 import { messageOf } from "./errors";
 import { useTRPC } from "./trpc";
@@ -21,12 +22,23 @@ export function ProfileForm() {
   };
   const update = useMutation(trpc.profile.update.mutationOptions({ onSuccess: () => onSaved("Display name saved.") }));
   const rename = useMutation(trpc.profile.rename.mutationOptions({ onSuccess: () => onSaved("Username changed.") }));
+  // Every session ends with the old password, this one too: sign in again with the new one.
+  const changePassword = useMutation(trpc.auth.changePassword.mutationOptions({ onSuccess: () => signOutAndLeave() }));
 
   function submitName(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const value = String(new FormData(event.currentTarget).get("displayName") ?? "").trim();
     setSaved(null);
     update.mutate({ displayName: value === "" ? null : value });
+  }
+  function submitPassword(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    setSaved(null);
+    const form = new FormData(event.currentTarget);
+    changePassword.mutate({
+      currentPassword: String(form.get("currentPassword") ?? ""),
+      newPassword: String(form.get("newPassword") ?? ""),
+    });
   }
   function submitUsername(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -36,7 +48,7 @@ export function ProfileForm() {
 
   if (!profile.data)
     return <section className="page">{profile.isError ? messageOf(profile.error) : "Loading…"}</section>;
-  const error = update.error ?? rename.error;
+  const error = update.error ?? rename.error ?? changePassword.error;
   return (
     <section className="page">
       <h1>Your profile</h1>
@@ -82,6 +94,38 @@ export function ProfileForm() {
             </button>
           </div>
           <span className="pl-hint">People find you by it; rooms you are in are told of the change.</span>
+        </div>
+      </form>
+      <form className="profile-form" onSubmit={submitPassword}>
+        <div className="pl-field">
+          <label htmlFor="current-password">Current password</label>
+          <input
+            id="current-password"
+            name="currentPassword"
+            type="password"
+            className="pl-input"
+            autoComplete="current-password"
+            required
+          />
+        </div>
+        <div className="pl-field">
+          <label htmlFor="new-password">New password</label>
+          <div className="inline-field">
+            <input
+              id="new-password"
+              name="newPassword"
+              type="password"
+              className="pl-input"
+              autoComplete="new-password"
+              required
+              minLength={4}
+              maxLength={256}
+            />
+            <button type="submit" className="pl-button pl-button-primary" disabled={changePassword.isPending}>
+              Change password
+            </button>
+          </div>
+          <span className="pl-hint">Signs you out everywhere, here too: then sign in with the new password.</span>
         </div>
       </form>
       <p className="pl-hint">

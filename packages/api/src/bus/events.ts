@@ -24,6 +24,8 @@ export type BusEvent =
   | { type: "access.session-revoked"; jti: string }
   /** Every process forgets what it cached about this user's identity (name, display name). */
   | { type: "access.user-changed"; userId: number }
+  /** Every session of this user issued before `validAfter` has ended (the password changed): close its sockets. */
+  | { type: "access.sessions-ended"; userId: number; validAfter: string }
   /** Every process forgets that this user was a member of this room. */
   | { type: "access.membership-ended"; userId: number; roomId: number }
   /**
@@ -57,6 +59,7 @@ export function channelOf(event: BusEvent): Channel {
       return "directory";
     case "access.session-revoked":
     case "access.user-changed":
+    case "access.sessions-ended":
     case "access.membership-ended":
       return accessChannel;
     default:

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { LoginInput, Profile, RegisterInput, Session } from "../schemas";
+import { ChangePasswordInput, LoginInput, Profile, RegisterInput, Session } from "../schemas";
 import * as auth from "../services/auth";
 import { authedProcedure, publicProcedure, router } from "../trpc";
 
@@ -12,6 +12,11 @@ export const authRouter = router({
     .input(LoginInput)
     .output(Session)
     .mutation(({ ctx, input }) => auth.login(ctx.deps, input, { address: ctx.clientAddress })),
+  /** A new password, given the current one: every session of the caller ends; answers a new one. */
+  changePassword: authedProcedure
+    .input(ChangePasswordInput)
+    .output(Session)
+    .mutation(({ ctx, input }) => auth.changePassword(ctx.deps, ctx.actor, input)),
   logout: authedProcedure.output(z.void()).mutation(({ ctx }) => auth.logout(ctx.deps, ctx.actor)),
   me: authedProcedure.output(Profile).query(({ ctx }) => auth.me(ctx.deps, ctx.actor)),
 });

@@ -20,6 +20,15 @@ export const DisplayName = z
   .max(64, "name must be at most 64 characters")
   .refine(storable, `name ${UNSTORABLE_WORDS}`);
 
+export const ChangePasswordInput = z.object({
+  currentPassword: z
+    .string({ error: "the current password is required" })
+    .min(1, "the current password is required")
+    .max(256),
+  newPassword: Password,
+});
+export type ChangePasswordInput = z.infer<typeof ChangePasswordInput>;
+
 export const RegisterInput = z.object({
   username: Username,
   password: Password,

@@ -1,8 +1,8 @@
 import { schema, type User } from "@parley/db";
-import { and, eq, lt, notExists, or, sql } from "drizzle-orm";
+import { and, eq, isNull, lt, lte, notExists, or, sql } from "drizzle-orm";
 import type { Actor, Deps } from "../deps";
 import { AppError, isUniqueViolation } from "../errors";
-import type { LoginInput, Profile, RegisterInput, Session } from "../schemas";
+import type { ChangePasswordInput, LoginInput, Profile, RegisterInput, Session } from "../schemas";
 import { profileOf } from "./output";
 import { hashPassword, spendPasswordCheck, verifyPassword } from "./passwords";
 import { issueToken, verifyToken } from "./tokens";
@@ -23,8 +23,8 @@ export function userConflict(error: unknown): unknown {
   return error;
 }
 
-async function sessionFor(deps: Deps, user: User): Promise<Session> {
-  const { token, expiresAt } = await issueToken(deps, user.id);
+async function sessionFor(deps: Deps, user: User, issuedAt?: Date): Promise<Session> {
+  const { token, expiresAt } = await issueToken(deps, user.id, issuedAt);
   return { token, expiresAt: expiresAt.toISOString(), user: profileOf(user) };
 }
 
@@ -98,6 +98,8 @@ export async function authenticate(deps: Deps, token: string): Promise<Actor> {
       and(
         eq(users.id, claims.userId),
         notExists(deps.db.select({ one: sql`1` }).from(revokedTokens).where(eq(revokedTokens.jti, claims.jti))),
+        // A password change since the token was issued ended it.
+        or(isNull(users.sessionsValidAfter), lte(users.sessionsValidAfter, claims.issuedAt)),
       ),
     )
     .limit(1);
@@ -108,9 +110,38 @@ export async function authenticate(deps: Deps, token: string): Promise<Actor> {
     displayName: user.displayName,
     jti: claims.jti,
     tokenExpiresAt: claims.expiresAt,
+    tokenIssuedAt: claims.issuedAt,
   };
   deps.access.rememberActor(actor);
   return actor;
+}
+
+/**
+ * Changes the caller's password, given the current one, and ends every session of theirs: every
+ * token issued before now stops working on every instance, and their open sockets close. Answers
+ * with a new session for the caller. Wrong current passwords count as failed logins of the
+ * account, so this is no way around the login limits.
+ */
+export async function changePassword(deps: Deps, actor: Actor, input: ChangePasswordInput): Promise<Session> {
+  const key = actor.username.toLowerCase();
+  await deps.limits.check("loginPerAccount", key);
+  const [user] = await deps.db.select().from(users).where(eq(users.id, actor.userId));
+  if (!user || !(await verifyPassword(user.passwordHash, input.currentPassword))) {
+    await deps.limits.take("loginPerAccount", key).catch(() => {});
+    throw new AppError("FORBIDDEN", "the current password is not right");
+  }
+  // Tokens' `iat` are whole seconds: every token issued up to this second has ended, and the new
+  // session counts as issued at the next one (well within the clock skew verification allows).
+  const validAfter = new Date((Math.floor(deps.clock().getTime() / 1000) + 1) * 1000);
+  const [changed] = await deps.db
+    .update(users)
+    .set({ passwordHash: await hashPassword(input.newPassword), sessionsValidAfter: validAfter, updatedAt: new Date() })
+    .where(eq(users.id, actor.userId))
+    .returning();
+  if (!changed) throw new AppError("UNAUTHENTICATED", "this session has ended: log in again");
+  deps.access.forgetUser(actor.userId);
+  await deps.bus.publish({ type: "access.sessions-ended", userId: actor.userId, validAfter: validAfter.toISOString() });
+  return sessionFor(deps, changed, validAfter);
 }
 
 /**

@@ -237,6 +237,7 @@ export async function* userEvents(deps: Deps, actor: Actor, signal: AbortSignal)
         break;
       case "access.session-revoked":
       case "access.user-changed":
+      case "access.sessions-ended":
       case "access.membership-ended":
         break; // for the processes' caches, on their own channel: never on a user's
       default:

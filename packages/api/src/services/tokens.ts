@@ -13,10 +13,16 @@ export interface TokenClaims {
   userId: number;
   jti: string;
   expiresAt: Date;
+  issuedAt: Date;
 }
 
-export async function issueToken({ auth, clock }: Pick<Deps, "auth" | "clock">, userId: number): Promise<IssuedToken> {
-  const now = Math.floor(clock().getTime() / 1000);
+export async function issueToken(
+  { auth, clock }: Pick<Deps, "auth" | "clock">,
+  userId: number,
+  /** When it counts as issued (a whole second); now unless said otherwise. */
+  issuedAt: Date = clock(),
+): Promise<IssuedToken> {
+  const now = Math.floor(issuedAt.getTime() / 1000);
   const exp = now + auth.tokenTtlSeconds;
   const jti = randomUUID();
   const token = await new SignJWT({})
@@ -73,7 +79,12 @@ async function verifySignature({ auth, clock }: Pick<Deps, "auth" | "clock">, to
     if (!Number.isSafeInteger(userId) || userId <= 0 || !payload.jti || !payload.exp) throw new Error("bad claims");
     // Issued in the future: not by this server's clock (a minute's skew between processes allowed).
     if ((payload.iat ?? 0) > clock().getTime() / 1000 + CLOCK_SKEW_SECONDS) throw new Error("issued in the future");
-    return { userId, jti: payload.jti, expiresAt: new Date(payload.exp * 1000) };
+    return {
+      userId,
+      jti: payload.jti,
+      expiresAt: new Date(payload.exp * 1000),
+      issuedAt: new Date((payload.iat ?? 0) * 1000),
+    };
   } catch (error) {
     if (error instanceof errors.JWTExpired)
       throw new AppError("UNAUTHENTICATED", "your session has expired: log in again");
