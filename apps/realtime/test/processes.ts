@@ -175,3 +175,5 @@ export async function startRedis(): Promise<RunningRedis> {
     },
   };
 }
+
+export { ensureDebianPackage } from "./debian-package";
