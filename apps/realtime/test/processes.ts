@@ -76,11 +76,11 @@ export function startServer(entry: string, env: Record<string, string>): Promise
   });
 }
 
-export function stopProcess(child: ChildProcess): Promise<void> {
+export function stopProcess(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     child.once("exit", () => resolve());
-    child.kill("SIGTERM");
+    child.kill(signal);
   });
 }
 
@@ -177,3 +177,4 @@ export async function startRedis(): Promise<RunningRedis> {
 }
 
 export { ensureDebianPackage } from "./debian-package";
+export { type RunningPostgres, startPostgres } from "./postgres-server";

@@ -1,10 +1,17 @@
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { createTestDatabase, type TestDatabase } from "@parley/db/testing";
+import { createTestDatabase, type TestDatabase, testRedisUrl } from "@parley/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { followRoom, httpClient, Inbox, wsClient } from "./clients";
-import { type RunningRedis, type RunningServer, startRealtime, startRedis } from "./processes";
+import {
+  type RunningPostgres,
+  type RunningRedis,
+  type RunningServer,
+  startPostgres,
+  startRealtime,
+  startRedis,
+} from "./processes";
 
 const SECRET = "a resilience test secret, 32 bytes or more";
 
@@ -182,5 +189,59 @@ describe("surviving faults: a killed instance, a restarted Redis, a client that 
     (socket as unknown as { _socket: { resume(): void } })._socket.resume();
     const [code] = await closed;
     expect([4408, 1006]).toContain(code); // 4408 when the close frame got through, 1006 when it could not
+  });
+});
+
+describe("surviving a PostgreSQL restart under load", () => {
+  let postgres: RunningPostgres;
+  let server: RunningServer;
+  beforeAll(async () => {
+    postgres = await startPostgres();
+    server = await startRealtime({
+      DATABASE_URL: postgres.url,
+      REDIS_URL: testRedisUrl,
+      REDIS_PREFIX: `t${randomBytes(4).toString("hex")}:`,
+      JWT_SECRET: SECRET,
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await server?.stop();
+    await postgres?.stop();
+  });
+
+  it("answers sends cleanly with 'unavailable' while it is down, and stores each retried one once, in order", async () => {
+    const sender = await signUp(server);
+    const room = await sender.http.rooms.create.mutate({ name: `pg-restart-${randomBytes(3).toString("hex")}` });
+    const live = wsClient(server.url, sender.token);
+    const { inbox, stop } = followRoom(live.client, room.id, String(room.lastSeq));
+
+    const total = 80;
+    const refusals: string[] = [];
+    let restarted: Promise<void> | undefined;
+    for (let n = 1; n <= total; n++) {
+      if (n === 20) restarted = postgres.restart(); // under load: the sends go on meanwhile
+      for (;;) {
+        try {
+          await sender.http.messages.send.mutate({ roomId: room.id, text: `m${n}`, clientId: `pg-${n}` });
+          break;
+        } catch (error) {
+          refusals.push(`${(error as { data?: { code?: string } }).data?.code}: ${(error as Error).message}`);
+          await new Promise((resolve) => setTimeout(resolve, 50)); // then retry, as a client would
+        }
+      }
+    }
+    await restarted;
+
+    // It was down while sends came in, and each was refused in words, never as an internal error.
+    expect(refusals.length).toBeGreaterThan(0);
+    for (const refusal of refusals) expect(refusal).toMatch(/^SERVICE_UNAVAILABLE: the database did not answer/);
+
+    await inbox.waitFor((items) => items.length >= total, `all ${total} messages`, 30_000);
+    expect(inbox.items.map((m) => m.body)).toEqual(range(1, total).map((n) => `m${n}`));
+    const history = await sender.http.history.list.query({ roomId: room.id, after: room.lastSeq, limit: 100 });
+    expect(history.items.map((m) => m.body)).toEqual(range(1, total).map((n) => `m${n}`));
+    expect(history.items.map((m) => m.seq)).toEqual(range(room.lastSeq + 1, room.lastSeq + total));
+    stop();
+    live.ws.close();
   });
 });

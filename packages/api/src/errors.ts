@@ -9,7 +9,8 @@ export type AppErrorCode =
   | "NOT_FOUND"
   | "CONFLICT"
   | "TOO_LARGE"
-  | "TOO_MANY";
+  | "TOO_MANY"
+  | "UNAVAILABLE";
 
 export class AppError extends Error {
   override readonly name = "AppError";
@@ -29,6 +30,7 @@ export const trpcCodeOf: Record<AppErrorCode, TRPC_ERROR_CODE_KEY> = {
   CONFLICT: "CONFLICT",
   TOO_LARGE: "PAYLOAD_TOO_LARGE",
   TOO_MANY: "TOO_MANY_REQUESTS",
+  UNAVAILABLE: "SERVICE_UNAVAILABLE",
 };
 
 export const httpStatusOf: Record<AppErrorCode, number> = {
@@ -39,6 +41,7 @@ export const httpStatusOf: Record<AppErrorCode, number> = {
   CONFLICT: 409,
   TOO_LARGE: 413,
   TOO_MANY: 429,
+  UNAVAILABLE: 503,
 };
 
 export const notFound = (what: string) => new AppError("NOT_FOUND", `${what} was not found`);
@@ -64,7 +67,40 @@ export function readableIssues(error: ZodError): string {
  * for anything that is not the client's mistake; the message then says nothing of the cause, which
  * the transport logs instead.
  */
+/**
+ * A failure to reach PostgreSQL (refused, reset, shut down, restarting) rather than a bug: the
+ * request did nothing and may simply be tried again.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let e: unknown = error; e && typeof e === "object"; e = (e as { cause?: unknown }).cause) {
+    const { code } = e as { code?: unknown };
+    if (typeof code === "string" && UNAVAILABLE_CODES.has(code)) return true;
+  }
+  return false;
+}
+
+const UNAVAILABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  // postgres.js
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "CONNECT_TIMEOUT",
+  // PostgreSQL: admin_shutdown, crash_shutdown, cannot_connect_now
+  "57P01",
+  "57P02",
+  "57P03",
+]);
+
+/** What a request that failed because PostgreSQL is away is answered with. */
+export const databaseUnavailable = () =>
+  new AppError("UNAVAILABLE", "the database did not answer: try again in a moment");
+
 export function publicError(error: unknown): { status: number; message: string; ours: boolean } {
+  if (isDatabaseUnavailable(error)) error = databaseUnavailable();
   if (error instanceof AppError) return { status: httpStatusOf[error.code], message: error.message, ours: false };
   if (error instanceof ZodError) return { status: 400, message: readableIssues(error), ours: false };
   return { status: 500, message: "something went wrong on our side", ours: true };

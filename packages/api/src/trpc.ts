@@ -1,7 +1,7 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import { ZodError } from "zod";
 import type { Context } from "./context";
-import { AppError, readableIssues, trpcCodeOf } from "./errors";
+import { AppError, databaseUnavailable, isDatabaseUnavailable, readableIssues, trpcCodeOf } from "./errors";
 import { RateLimited } from "./limits";
 import { authenticate } from "./services/auth";
 
@@ -15,6 +15,8 @@ const t = initTRPC.context<Context>().create({
     const retryAfterSeconds = error.cause instanceof RateLimited ? error.cause.retryAfterSeconds : undefined;
     return {
       ...shape,
+      // Our own failures are logged where they happen; their messages (SQL, file paths) stay there.
+      message: error.code === "INTERNAL_SERVER_ERROR" ? "something went wrong on our side" : shape.message,
       data: { ...data, ...(issues && { issues }), ...(retryAfterSeconds !== undefined && { retryAfterSeconds }) },
     };
   },
@@ -25,7 +27,8 @@ const t = initTRPC.context<Context>().create({
  * transport (HTTP, WebSocket, server-side callers), with a message that says what was wrong.
  */
 function toTrpcError(error: unknown): unknown {
-  const cause = error instanceof TRPCError ? error.cause : error;
+  let cause = error instanceof TRPCError ? error.cause : error;
+  if (isDatabaseUnavailable(cause)) cause = databaseUnavailable();
   if (cause instanceof AppError) return new TRPCError({ code: trpcCodeOf[cause.code], message: cause.message, cause });
   // Only input: an output that fails its schema is our bug and stays an internal error.
   if (cause instanceof ZodError && error instanceof TRPCError && error.code === "BAD_REQUEST") {
