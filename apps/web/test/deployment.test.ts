@@ -1,0 +1,94 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { repoRoot } from "@parley/realtime/testing";
+import { beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+
+interface Service {
+  image?: string;
+  build?: unknown;
+  command?: string[];
+  environment?: Record<string, string>;
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test: string[] };
+  volumes?: string[];
+  ports?: string[];
+  deploy?: { replicas?: number };
+  restart?: string;
+}
+
+/**
+ * The production topology as written (Docker cannot run here): the compose file's services and how
+ * they depend on each other, and the gateway's routes. `gateway.test.ts` runs the same gateway
+ * configuration in front of the same processes.
+ */
+describe("the compose file and the gateway configuration", () => {
+  let services: Record<string, Service>;
+  let anchors: string;
+  let nginx: string;
+  let envExample: string;
+
+  beforeAll(async () => {
+    anchors = await readFile(path.join(repoRoot, "docker-compose.yml"), "utf8");
+    services = (parse(anchors, { merge: true }) as { services: Record<string, Service> }).services;
+    nginx = await readFile(path.join(repoRoot, "deploy/nginx.conf"), "utf8");
+    envExample = await readFile(path.join(repoRoot, ".env.example"), "utf8");
+  });
+
+  it("runs PostgreSQL and Redis with healthchecks and volumes, a one-shot migration, web, two realtime replicas and the gateway", () => {
+    expect(Object.keys(services).sort()).toEqual(["gateway", "migrate", "postgres", "realtime", "redis", "web"]);
+    for (const name of ["postgres", "redis"]) {
+      expect(services[name]?.healthcheck?.test.length, `${name} healthcheck`).toBeGreaterThan(0);
+      expect(services[name]?.volumes?.length, `${name} volume`).toBeGreaterThan(0);
+    }
+    expect(services.migrate?.command).toEqual(["npm", "run", "db:migrate"]);
+    expect(services.migrate?.restart).toBe("no");
+    expect(services.realtime?.deploy?.replicas).toBe(2);
+    for (const app of ["web", "realtime"]) {
+      expect(services[app]?.depends_on?.migrate?.condition, `${app} waits for the migration`).toBe(
+        "service_completed_successfully",
+      );
+      expect(services[app]?.healthcheck?.test.join(" "), `${app} is healthy when ready`).toContain("/readyz");
+    }
+    expect(services.web?.environment?.WEB_WEBSOCKET).toBe("off");
+    expect(services.gateway?.ports).toEqual(["8080:8080"]);
+    expect(services.gateway?.volumes).toContain("./deploy/nginx.conf:/etc/nginx/nginx.conf:ro");
+    // Only the gateway is published: the apps and the stores stay on the private network.
+    for (const [name, service] of Object.entries(services))
+      if (name !== "gateway") expect(service.ports, name).toBeUndefined();
+  });
+
+  it("takes every secret from the environment, and documents it in .env.example", () => {
+    for (const secret of ["JWT_SECRET", "POSTGRES_PASSWORD"]) {
+      expect(anchors, `${secret} must be required`).toContain(`\${${secret}:?`);
+      expect(envExample).toMatch(new RegExp(`^${secret}=$`, "m"));
+    }
+    expect(anchors).not.toMatch(/POSTGRES_PASSWORD: postgres\b/);
+    expect(services.web?.environment?.JWT_SECRET).toMatch(/^\$\{JWT_SECRET:\?/);
+    expect(services.realtime?.environment?.TRUST_PROXY).toBe("uniquelocal"); // the gateway's X-Forwarded-For
+  });
+
+  it("routes WebSocket upgrades to realtime with long timeouts, everything else to web, and hides /metrics", () => {
+    /** A `location` block, up to its own closing brace (blocks nest: `if (…) { … }`). */
+    const location = (pattern: string) => {
+      const start = nginx.indexOf(`location ${pattern}`);
+      expect(start, `location ${pattern}`).toBeGreaterThanOrEqual(0);
+      let depth = 0;
+      for (let i = nginx.indexOf("{", start); i < nginx.length; i++) {
+        if (nginx[i] === "{") depth++;
+        if (nginx[i] === "}" && --depth === 0) return nginx.slice(start, i + 1);
+      }
+      throw new Error(`location ${pattern} is not closed`);
+    };
+    const sockets = location("~ ^/(trpc|ws|chats/[^/]+)$");
+    expect(sockets).toContain("proxy_pass http://realtime;");
+    expect(sockets).toContain("proxy_set_header Upgrade $http_upgrade;");
+    expect(sockets).toMatch(/proxy_read_timeout \d+h;/);
+    expect(sockets).toMatch(/proxy_send_timeout \d+h;/);
+    expect(sockets).toContain("proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;");
+    expect(location("/ {")).toContain("proxy_pass http://web;");
+    expect(location("= /metrics")).toContain("return 404;");
+    expect(nginx).toMatch(/upstream realtime \{\s*server realtime:3001;/);
+    expect(nginx).toMatch(/upstream web \{\s*server web:3000;/);
+  });
+});
