@@ -25,11 +25,11 @@ export const PROFILES = {
   quick: {
     users: 50,
     fanout: { subscribers: [1000], rates: [10, 30, 60, 100, 150], stepSeconds: 3 },
-    manyRooms: { rooms: 200, members: 10, rates: [100, 300, 1000] },
+    manyRooms: { rooms: 100, members: 10, rates: [100, 300, 1000] },
     connections: { counts: [2000], localAddresses: 1 },
-    sendPath: { seconds: 4, concurrency: 16 },
-    history: { messages: 100_000, depths: [0, 10_000], seconds: 3 },
-    slowConsumer: { subscribers: 500, rate: 20, seconds: 10 },
+    sendPath: { seconds: 2, concurrency: 16 },
+    history: { messages: 100_000, depths: [0, 10_000], seconds: 2 },
+    slowConsumer: { subscribers: 500, rate: 20, seconds: 6 },
   },
   full: {
     users: 100,

@@ -548,6 +548,10 @@ export function seedRestConformance(mode: string, start: FreshParley) {
           ["GET", "/messages/999", { Authorization: token }, undefined, 404, /room was not found/],
           ["GET", "/messages/1", { Authorization: token }, '{"LastID":"x"}', 400, /lastid/],
           ["DELETE", "/register", {}, undefined, 404, /nothing is served/],
+          ["POST", "/create-room", auth, '{"__proto__":{"name":"sneaky"}}', 400, /name/],
+          ["POST", "/create-room", auth, '{"constructor":{"name":"sneaky"}}', 400, /name/],
+          ["POST", "/create-room", auth, '{"name":"a\\u0000b"}', 400, /NUL/],
+          ["POST", "/messages/1", auth, '{"text":"\\ud800 half"}', 400, /surrogate/],
         ];
         const before = (await call(s, "GET", "/v1/api/chat/rooms", { Authorization: token })).text;
         for (const [method, path, headers, body, status, words] of cases) {

@@ -11,10 +11,11 @@ export function normalizeKeys(body: unknown): Record<string, unknown> {
   if (body === null || typeof body !== "object" || Array.isArray(body)) {
     throw new AppError("BAD_INPUT", "the request body must be a JSON object");
   }
-  const out: Record<string, unknown> = {};
+  // No prototype to reach through a key such as "__proto__" or "constructor".
+  const out: Record<string, unknown> = Object.create(null);
   for (const [key, value] of Object.entries(body)) {
     const plain = key.replace(/_/g, "").toLowerCase();
-    out[ALIASES[plain] ?? plain] = value;
+    out[Object.hasOwn(ALIASES, plain) ? (ALIASES[plain] as string) : plain] = value;
   }
   return out;
 }
