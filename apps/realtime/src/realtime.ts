@@ -94,10 +94,8 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
           throw error;
         });
         watchSession(connection, connection.actor);
-        try {
-          countUser(connection, connection.actor);
-        } catch (error) {
-          throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: (error as Error).message });
+        if (!countUser(connection, connection.actor)) {
+          throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: tooManyForUser });
         }
       }
       const slots = subscriptionSlots(config.WS_MAX_SUBSCRIPTIONS, deps.metrics.subscriptions);
@@ -123,16 +121,14 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
   const perAddress = new Tally<string>();
   const perUser = new Tally<number>();
 
-  /** Counts an account's socket, or refuses it when the account has its fill open here. */
-  function countUser(connection: Connection, actor: Actor) {
-    if (perUser.count(actor.userId) >= config.WS_MAX_CONNECTIONS_PER_USER) {
-      throw new AppError(
-        "TOO_MANY",
-        `this account has ${config.WS_MAX_CONNECTIONS_PER_USER} connections open here already: close one first`,
-      );
-    }
+  const tooManyForUser = `this account has ${config.WS_MAX_CONNECTIONS_PER_USER} connections open here already: close one first`;
+
+  /** Counts an account's socket; false (and nothing counted) when the account has its fill open here. */
+  function countUser(connection: Connection, actor: Actor): boolean {
+    if (perUser.count(actor.userId) >= config.WS_MAX_CONNECTIONS_PER_USER) return false;
     perUser.add(actor.userId);
     connection.ws.once("close", () => perUser.remove(actor.userId));
+    return true;
   }
 
   /**
@@ -151,12 +147,12 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
   function adopt(ws: WebSocket, actor: Actor | null, address: string): Connection {
     const connection: Connection = { ws, actor, address };
     connections.add(connection);
-    perAddress.add(address);
-    ws.once("close", () => perAddress.remove(address));
     connectionOf.set(ws, connection);
+    perAddress.add(address);
     deps.metrics.connections.inc();
     ws.once("close", () => {
       connections.delete(connection);
+      perAddress.remove(address);
       deps.metrics.connections.dec();
     });
     guardBackpressure(ws);
@@ -289,12 +285,7 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
           return onConnection(ws, upgradeEssentials(req));
         }
         if (actor) {
-          try {
-            countUser(connection, actor);
-          } catch (error) {
-            ws.close(CloseCode.tooMany, (error as Error).message.slice(0, 120));
-            return;
-          }
+          if (!countUser(connection, actor)) return ws.close(CloseCode.tooMany, tooManyForUser.slice(0, 120));
           watchSession(connection, actor);
         }
         seedConnection({ deps, log, names }, ws, req, actor);
