@@ -74,6 +74,20 @@ export async function runSendPath(
   const token = parley.tokens[0] ?? "";
   const body = (n: number) => JSON.stringify({ roomId, text: stampedBody(0, n) });
   const rows: SendPathRow[] = [];
+  /** One row: POSTs of `bodyOf(n)` to `url` + `path`, with the user's token, on kept-alive sockets. */
+  const overHttp = async (name: string, url: string, path: string, bodyOf: (n: number) => string) => {
+    const http = httpClient(url, options.concurrency);
+    try {
+      return await measure(
+        name,
+        (n) => http.call("POST", path, bodyOf(n), token),
+        options.concurrency,
+        options.seconds,
+      );
+    } finally {
+      http.close();
+    }
+  };
 
   if (existsSync(path.join(repoRoot, "apps/web/.next/BUILD_ID"))) {
     const port = await freePort();
@@ -84,16 +98,7 @@ export async function runSendPath(
       port,
       cpuProfDir: options.cpuProfDir,
     });
-    const http = httpClient(web.url, options.concurrency);
-    rows.push(
-      await measure(
-        "tRPC over HTTP (web process)",
-        (n) => http.call("POST", "/trpc/messages.send", body(n), token),
-        options.concurrency,
-        options.seconds,
-      ),
-    );
-    http.close();
+    rows.push(await overHttp("tRPC over HTTP (web process)", web.url, "/trpc/messages.send", body));
     await web.stop();
   } else {
     rows.push({
@@ -107,16 +112,7 @@ export async function runSendPath(
   }
 
   const instance = parley.instances[0]?.url ?? "";
-  const realtimeHttp = httpClient(instance, options.concurrency);
-  rows.push(
-    await measure(
-      "tRPC over HTTP (realtime process)",
-      (n) => realtimeHttp.call("POST", "/trpc/messages.send", body(n), token),
-      options.concurrency,
-      options.seconds,
-    ),
-  );
-  realtimeHttp.close();
+  rows.push(await overHttp("tRPC over HTTP (realtime process)", instance, "/trpc/messages.send", body));
 
   const sockets = Array.from({ length: options.concurrency }, () => parleyPublisher(instance, token, roomId));
   await Promise.all(sockets.map((s) => s.ready));
@@ -130,42 +126,17 @@ export async function runSendPath(
   );
   for (const s of sockets) s.close();
 
-  const rest = httpClient(instance, options.concurrency);
   const restBody = (n: number) => JSON.stringify({ text: stampedBody(0, n) });
   rows.push(
-    await measure(
-      "REST: POST /messages/{roomId} (realtime process)",
-      (n) => rest.call("POST", `/messages/${roomId}`, restBody(n), token),
-      options.concurrency,
-      options.seconds,
-    ),
+    await overHttp("REST: POST /messages/{roomId} (realtime process)", instance, `/messages/${roomId}`, restBody),
   );
-  rest.close();
 
   const sameHandler = await startHttpSend(parley.env, { cpuProfDir: options.cpuProfDir });
-  const sameHandlerHttp = httpClient(sameHandler.url, options.concurrency);
-  rows.push(
-    await measure(
-      "ceiling: the same send handler in bare node:http",
-      (n) => sameHandlerHttp.call("POST", "/", body(n), token),
-      options.concurrency,
-      options.seconds,
-    ),
-  );
-  sameHandlerHttp.close();
+  rows.push(await overHttp("ceiling: the same send handler in bare node:http", sameHandler.url, "/", body));
   await sameHandler.stop();
 
   const echo = await startHttpEcho({ cpuProfDir: options.cpuProfDir });
-  const echoHttp = httpClient(echo.url, options.concurrency);
-  rows.push(
-    await measure(
-      "transport only: bare node:http JSON echo (nothing stored)",
-      (n) => echoHttp.call("POST", "/trpc/messages.send", body(n), token),
-      options.concurrency,
-      options.seconds,
-    ),
-  );
-  echoHttp.close();
+  rows.push(await overHttp("transport only: bare node:http JSON echo (nothing stored)", echo.url, "/", body));
   await echo.stop();
   return rows;
 }
