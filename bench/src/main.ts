@@ -43,10 +43,11 @@ if (hasTaskset && !values.pinned) {
   const args = ["-c", "0", process.execPath, "--import", "tsx", self, ...process.argv.slice(2), "--pinned"];
   // The full profile's 50k connections need a socket each on both ends: more open files than
   // the usual limit. Raised for the run where that is allowed (prlimit, util-linux).
-  const raise = canRaiseOpenFiles();
-  const { status } = raise
-    ? spawnSync("prlimit", [`--nofile=${OPEN_FILES}:${OPEN_FILES}`, "taskset", ...args], { stdio: "inherit" })
-    : spawnSync("taskset", args, { stdio: "inherit" });
+  const pinned = ["taskset", ...args];
+  const [command = "taskset", ...rest] = canRaiseOpenFiles()
+    ? ["prlimit", `--nofile=${OPEN_FILES}:${OPEN_FILES}`, ...pinned]
+    : pinned;
+  const { status } = spawnSync(command, rest, { stdio: "inherit" });
   process.exit(status ?? 1);
 }
 
@@ -75,10 +76,9 @@ for (const name of systems) {
     name === "parley" ? await startParley({ users: profile.users, cpuProfDir }) : await startPeer(name, { cpuProfDir });
   result.systems[name] = { description: system.description, startMs: Math.round(performance.now() - t0) };
   try {
-    if (only.has("fanout"))
+    if (only.has("fanout")) {
       for (const subscribers of profile.fanout.subscribers)
         result.fanout.push(await runFanout(system, { ...profile.fanout, subscribers }));
-    if (only.has("fanout")) {
       const { rooms, members, rates } = profile.manyRooms;
       result.fanout.push(await runFanout(system, { ...profile.fanout, rates, rooms, subscribers: rooms * members }));
     }

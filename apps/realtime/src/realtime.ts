@@ -93,10 +93,10 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
           if (error instanceof AppError) throw new TRPCError({ code: "UNAUTHORIZED", message: error.message });
           throw error;
         });
-        watchSession(connection, connection.actor);
         if (!countUser(connection, connection.actor)) {
           throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: tooManyForUser });
         }
+        watchSession(connection, connection.actor);
       }
       const slots = subscriptionSlots(config.WS_MAX_SUBSCRIPTIONS, deps.metrics.subscriptions);
       const openWire = () => new SocketWire(ws, () => admit(ws), deps.metrics.deliveries);

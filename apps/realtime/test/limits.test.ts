@@ -1,10 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { createTestDatabase, type TestDatabase, testRedisUrl } from "@parley/db/testing";
+import { createTestDatabase, eventually, type TestDatabase, testRedisUrl } from "@parley/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { httpClient } from "./clients";
-import { eventually } from "./eventually";
 import { type RunningServer, startRealtime } from "./processes";
 
 /**
@@ -103,7 +102,7 @@ describe("abuse limits across two realtime instances", () => {
         params: { path: "auth.login", input: { login: username, password: "pw-pw-pw" } },
       }),
     );
-    await eventually(() => expect(frames.some((f) => f.includes('"id":1'))).toBe(true));
+    await eventually(() => expect(frames.some((f) => f.includes('"id":1'))).toBe(true), 5000, 50);
     const answer = JSON.parse(frames.find((f) => f.includes('"id":1')) ?? "{}") as {
       error?: { data?: { code?: string; retryAfterSeconds?: number } };
     };
@@ -136,19 +135,25 @@ describe("abuse limits across two realtime instances", () => {
     expect((await socket(proxied, address)).opened).toBe(429);
     expect((await socket(proxied, newAddress())).opened).toBe("open");
     open[0]?.ws.close();
-    await eventually(async () => {
-      const again = await socket(proxied, address);
-      expect(again.opened).toBe("open");
-      open.push(again);
-    });
+    await eventually(
+      async () => {
+        const again = await socket(proxied, address);
+        expect(again.opened).toBe("open");
+        open.push(again);
+      },
+      5000,
+      50,
+    );
     for (const s of open) s.ws.close();
 
     const { token } = await registered();
     const first = await socket(proxied, newAddress(), token);
     const second = await socket(proxied, newAddress(), token);
     for (const s of [first, second]) s.ws.send(JSON.stringify({ id: 1, method: "query", params: { path: "auth.me" } }));
-    await eventually(() =>
-      expect([first, second].every((s) => s.frames.some((f) => f.includes('"result"')))).toBe(true),
+    await eventually(
+      () => expect([first, second].every((s) => s.frames.some((f) => f.includes('"result"')))).toBe(true),
+      5000,
+      50,
     );
     const third = await socket(proxied, newAddress(), token);
     const closed = third.ws.readyState === WebSocket.CLOSED ? Promise.resolve() : once(third.ws, "close");
@@ -197,6 +202,6 @@ describe("sockets that never sign in", () => {
     expect(new Set(closes.map(([code, reason]) => `${code} ${reason}`))).toEqual(
       new Set(["4401 sign in within 1000 ms"]),
     );
-    await eventually(async () => expect(await openSockets()).toBe(0));
+    await eventually(async () => expect(await openSockets()).toBe(0), 5000, 50);
   });
 });

@@ -1,8 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { createTestDatabase, type TestDatabase } from "@parley/db/testing";
+import { createTestDatabase, eventually, type TestDatabase } from "@parley/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { followRoom, httpClient, wsClient } from "./clients";
-import { eventually } from "./eventually";
 import { type RunningRedis, type RunningServer, startRealtime, startRedis } from "./processes";
 
 /** One Prometheus sample's value, by its name and (optional) labels as written in the text format. */
@@ -44,16 +43,20 @@ describe("probes, metrics and request logs of a realtime process", () => {
     expect(await readyz()).toEqual({ status: 200, body: { ready: true, checks: { postgres: "ok", redis: "ok" } } });
 
     await redis.stop();
-    await eventually(async () => {
-      const { status, body } = await readyz();
-      expect(status).toBe(503);
-      expect(body.checks.postgres).toBe("ok");
-      expect(body.checks.redis).not.toBe("ok");
-    }, 10_000);
+    await eventually(
+      async () => {
+        const { status, body } = await readyz();
+        expect(status).toBe(503);
+        expect(body.checks.postgres).toBe("ok");
+        expect(body.checks.redis).not.toBe("ok");
+      },
+      10_000,
+      50,
+    );
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
 
     await redis.restart();
-    await eventually(async () => expect((await readyz()).status).toBe(200), 15_000);
+    await eventually(async () => expect((await readyz()).status).toBe(200), 15_000, 50);
   });
 
   it("counts connections, subscriptions, deliveries and sends for Prometheus", async () => {
@@ -74,14 +77,18 @@ describe("probes, metrics and request logs of a realtime process", () => {
     expect(sample(await response.text(), "process_resident_memory_bytes")).toBeGreaterThan(0);
     // The stream's presence events follow the message it replayed: all counted, soon.
     const metrics = async () => (await fetch(`${server.url}/metrics`)).text();
-    await eventually(async () => {
-      const text = await metrics();
-      expect(sample(text, "parley_connections")).toBe(1);
-      expect(sample(text, "parley_subscriptions")).toBe(1);
-      expect(sample(text, "parley_deliveries_total")).toBeGreaterThanOrEqual(2);
-      expect(sample(text, "parley_send_duration_seconds_count")).toBe(1);
-      expect(sample(text, "parley_slow_clients_dropped_total")).toBe(0);
-    });
+    await eventually(
+      async () => {
+        const text = await metrics();
+        expect(sample(text, "parley_connections")).toBe(1);
+        expect(sample(text, "parley_subscriptions")).toBe(1);
+        expect(sample(text, "parley_deliveries_total")).toBeGreaterThanOrEqual(2);
+        expect(sample(text, "parley_send_duration_seconds_count")).toBe(1);
+        expect(sample(text, "parley_slow_clients_dropped_total")).toBe(0);
+      },
+      5000,
+      50,
+    );
     // A live message goes the direct way to the socket: counted there too.
     const before = sample(await metrics(), "parley_deliveries_total");
     await http.messages.send.mutate({ roomId: room.id, text: "counted live" });
@@ -92,10 +99,14 @@ describe("probes, metrics and request logs of a realtime process", () => {
 
     stop();
     live.ws.close();
-    await eventually(async () => {
-      const after = await (await fetch(`${server.url}/metrics`)).text();
-      expect([sample(after, "parley_connections"), sample(after, "parley_subscriptions")]).toEqual([0, 0]);
-    });
+    await eventually(
+      async () => {
+        const after = await (await fetch(`${server.url}/metrics`)).text();
+        expect([sample(after, "parley_connections"), sample(after, "parley_subscriptions")]).toEqual([0, 0]);
+      },
+      5000,
+      50,
+    );
   });
 
   it("logs each request once with an id it also answers with, and never a token", async () => {
@@ -115,11 +126,15 @@ describe("probes, metrics and request logs of a realtime process", () => {
     const forged = await fetch(`${server.url}/healthz`, { headers: { "x-request-id": "<script>bad id</script>" } });
     expect(forged.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/); // not repeated: a fresh one
 
-    await eventually(() => {
-      const lines = server.output().split("\n");
-      expect(lines.filter((l) => l.includes('"trace-me-42"') && l.includes("/trpc/auth.me"))).toHaveLength(1);
-      expect(lines.filter((l) => l.includes(madeId) && l.includes('"path":"/profile"'))).toHaveLength(1);
-    });
+    await eventually(
+      () => {
+        const lines = server.output().split("\n");
+        expect(lines.filter((l) => l.includes('"trace-me-42"') && l.includes("/trpc/auth.me"))).toHaveLength(1);
+        expect(lines.filter((l) => l.includes(madeId) && l.includes('"path":"/profile"'))).toHaveLength(1);
+      },
+      5000,
+      50,
+    );
     expect(server.output()).not.toContain(token);
     expect(server.output()).not.toContain(token.split(".")[2]); // not even the signature
   });

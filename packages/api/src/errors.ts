@@ -63,13 +63,8 @@ export function readableIssues(error: ZodError): string {
 }
 
 /**
- * What a transport tells its client about an error: the HTTP status and the words. `ours` is true
- * for anything that is not the client's mistake; the message then says nothing of the cause, which
- * the transport logs instead.
- */
-/**
  * A failure to reach PostgreSQL (refused, reset, shut down, restarting) rather than a bug: the
- * request did nothing and may simply be tried again.
+ * request may simply be tried again (a send retried with its clientId is stored once).
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let e: unknown = error; e && typeof e === "object"; e = (e as { cause?: unknown }).cause) {
@@ -99,6 +94,11 @@ const UNAVAILABLE_CODES = new Set([
 export const databaseUnavailable = () =>
   new AppError("UNAVAILABLE", "the database did not answer: try again in a moment");
 
+/**
+ * What a transport tells its client about an error: the HTTP status and the words. `ours` is true
+ * for anything that is not the client's mistake; the message then says nothing of the cause, which
+ * the transport logs instead.
+ */
 export function publicError(error: unknown): { status: number; message: string; ours: boolean } {
   if (isDatabaseUnavailable(error)) error = databaseUnavailable();
   if (error instanceof AppError) return { status: httpStatusOf[error.code], message: error.message, ours: false };

@@ -126,19 +126,7 @@ export async function expectTrpcError(promise: Promise<unknown>, code: TRPCError
   return error as TRPCError;
 }
 
-/** Waits until `check` holds, polling the event loop: for events that arrive asynchronously. */
-export async function eventually(check: () => void | Promise<void>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  }
-}
+export { eventually } from "@parley/db/testing";
 
 /** Reads a subscription in the background; `next(n)` waits for the next n items that `keep`. */
 export async function readStream<T>(subscription: Promise<AsyncIterable<T>>, keep: (item: T) => boolean = () => true) {

@@ -57,3 +57,21 @@ export async function dropPostgresDatabase(url: URL): Promise<void> {
     await admin.end();
   }
 }
+
+/**
+ * Waits until `check` holds (it throws until then), trying again on the next turn of the event
+ * loop, or every `everyMs` for state another process reaches in its own time. Fails with the last
+ * error after `timeoutMs`.
+ */
+export async function eventually(check: () => unknown, timeoutMs = 5000, everyMs = 0): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await check();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => (everyMs > 0 ? setTimeout(resolve, everyMs) : setImmediate(resolve)));
+    }
+  }
+}

@@ -55,9 +55,8 @@ export async function register(deps: Deps, input: RegisterInput, client: Client)
   return sessionFor(deps, user);
 }
 
-/** Logs in by username or e-mail; the answer for a wrong password and an unknown user is the same. */
 /**
- * A session for the right password. Throttled per client address (every attempt) and per account
+ * Logs in by username or e-mail: a session for the right password. Throttled per client address (every attempt) and per account
  * name (failures, cleared by a success); an account name is counted alike whether or not it
  * exists, and a wrong name costs the time of a password check, so that neither the answer, its
  * status nor its timing tells which names exist.
