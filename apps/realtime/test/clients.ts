@@ -86,3 +86,9 @@ export function followRoom(client: ParleyClient, roomId: number, lastEventId?: s
   );
   return { inbox, stop: () => subscription.unsubscribe() };
 }
+
+/** One Prometheus sample's value, by its name and (optional) labels as written in the text format. */
+export function sample(text: string, name: string): number {
+  const line = text.split("\n").find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+  return line ? Number(line.split(" ").at(-1)) : Number.NaN;
+}

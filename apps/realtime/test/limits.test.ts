@@ -3,7 +3,7 @@ import { once } from "node:events";
 import { createTestDatabase, eventually, type TestDatabase, testRedisUrl } from "@parley/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { httpClient } from "./clients";
+import { followRoom, httpClient, wsClient } from "./clients";
 import { type RunningServer, startRealtime } from "./processes";
 
 /**
@@ -28,6 +28,7 @@ describe("abuse limits across two realtime instances", () => {
       LIMIT_LOGIN_PER_ACCOUNT: "2/15m",
       LIMIT_LOGIN_PER_ADDRESS: "4/15m",
       LIMIT_REGISTER_PER_ADDRESS: "off",
+      LIMIT_MESSAGES_PER_ROOM: "30/10s",
       WS_MAX_CONNECTIONS_PER_ADDRESS: "3",
       WS_MAX_CONNECTIONS_PER_USER: "2",
     };
@@ -164,6 +165,60 @@ describe("abuse limits across two realtime instances", () => {
     );
     expect(third.frames.join("\n")).not.toContain('"result"');
     for (const s of [first, second]) s.ws.close();
+  });
+  it("throttles one user's flood in a room, while everyone else there keeps sending and being heard", async () => {
+    const [flooder, ann, ben, reader] = await Promise.all([registered(), registered(), registered(), registered()]);
+    const room = await httpClient(proxied.url, ann.token).rooms.create.mutate({
+      name: `flood-${randomBytes(3).toString("hex")}`,
+    });
+    for (const who of [flooder, ben, reader])
+      await httpClient(proxied.url, who.token).rooms.join.mutate({ roomId: room.id });
+    const { lastSeq } = await httpClient(proxied.url, ann.token).rooms.get.query({ roomId: room.id });
+    const listener = wsClient(direct.url, reader.token);
+    const { inbox, stop } = followRoom(listener.client, room.id, String(lastSeq));
+
+    // 200 sends at once over one WebSocket on one instance, while two others talk on both instances.
+    const floodSocket = wsClient(proxied.url, flooder.token);
+    const flood = Promise.allSettled(
+      Array.from({ length: 200 }, (_, n) =>
+        floodSocket.client.messages.send.mutate({ roomId: room.id, text: `flood ${n}` }),
+      ),
+    );
+    const talk = async (who: { token: string }, server: RunningServer, name: string) => {
+      for (let n = 0; n < 10; n++)
+        await httpClient(server.url, who.token).messages.send.mutate({ roomId: room.id, text: `${name} ${n}` });
+    };
+    await Promise.all([talk(ann, proxied, "ann"), talk(ben, direct, "ben")]);
+    const outcomes = await flood;
+
+    const accepted = outcomes.filter((o) => o.status === "fulfilled").length;
+    expect(accepted).toBeGreaterThan(0);
+    expect(accepted).toBeLessThanOrEqual(30);
+    for (const outcome of outcomes.filter((o) => o.status === "rejected")) {
+      const error = (outcome as PromiseRejectedResult).reason as {
+        data?: { code?: string; retryAfterSeconds?: number };
+      };
+      expect(error.data?.code).toBe("TOO_MANY_REQUESTS");
+      expect(error.data?.retryAfterSeconds).toBeGreaterThan(0);
+    }
+    // The reader hears both talkers in full and only the flood messages that were accepted, as stored.
+    await inbox.waitFor((items) => items.length >= 20 + accepted, "every accepted message");
+    const stored = await httpClient(proxied.url, ann.token).history.list.query({
+      roomId: room.id,
+      after: lastSeq,
+      limit: 100,
+    });
+    expect(stored.items).toHaveLength(20 + accepted);
+    for (const name of ["ann", "ben"])
+      expect(stored.items.filter((m) => m.body.startsWith(`${name} `)).map((m) => m.body)).toEqual(
+        Array.from({ length: 10 }, (_, n) => `${name} ${n}`),
+      );
+    await httpClient(proxied.url, ann.token).messages.send.mutate({ roomId: room.id, text: "the end" });
+    await inbox.waitFor((items) => items.some((m) => m.body === "the end"), "the last message");
+    expect(inbox.items.map((m) => m.body)).toEqual([...stored.items.map((m) => m.body), "the end"]);
+    stop();
+    listener.ws.close();
+    floodSocket.ws.close();
   });
 });
 

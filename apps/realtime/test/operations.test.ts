@@ -1,14 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { createTestDatabase, eventually, type TestDatabase } from "@parley/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { followRoom, httpClient, wsClient } from "./clients";
+import { followRoom, httpClient, sample, wsClient } from "./clients";
 import { type RunningRedis, type RunningServer, startRealtime, startRedis } from "./processes";
-
-/** One Prometheus sample's value, by its name and (optional) labels as written in the text format. */
-function sample(text: string, name: string): number {
-  const line = text.split("\n").find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
-  return line ? Number(line.split(" ").at(-1)) : Number.NaN;
-}
 
 describe("probes, metrics and request logs of a realtime process", () => {
   let database: TestDatabase;
