@@ -11,11 +11,15 @@ import { hasTaskset } from "./systems/pinned-process";
 import { SYSTEM_NAMES, type System, type SystemName } from "./systems/system";
 import { runConnections } from "./workloads/connections";
 import { runFanout } from "./workloads/fanout";
+import { runFlood } from "./workloads/flood";
 import { runHistory } from "./workloads/history";
 import { runSendPath } from "./workloads/send-path";
 import { runSlowConsumer } from "./workloads/slow-consumer";
 
-const WORKLOADS = ["fanout", "connections", "send", "history", "slow"] as const;
+const WORKLOADS = ["fanout", "connections", "send", "history", "slow", "flood"] as const;
+
+/** The per-user-per-room message limit the flood workload puts back (Parley's default). */
+const FLOOD_LIMIT = "30/10s";
 type Workload = (typeof WORKLOADS)[number];
 
 const { values } = parseArgs({
@@ -98,6 +102,17 @@ for (const name of systems) {
       const parley = system as Awaited<ReturnType<typeof startParley>>;
       if (only.has("send")) result.sendPath = await runSendPath(parley, { ...profile.sendPath, cpuProfDir });
       if (only.has("history")) result.history = await runHistory(parley, profile.history);
+      if (only.has("flood")) {
+        // Last on this system (its limits lifted): an unlimited flood leaves a backlog behind it.
+        result.flood.push(await runFlood(parley, profile.flood));
+        console.log("parley, message limit on: starting");
+        const limited = await startParley({ users: profile.users, env: { LIMIT_MESSAGES_PER_ROOM: FLOOD_LIMIT } });
+        try {
+          result.flood.push(await runFlood(limited, profile.flood));
+        } finally {
+          await limited.stop();
+        }
+      }
     }
   } finally {
     await system.stop();

@@ -8,6 +8,8 @@ export interface Profile {
   sendPath: { seconds: number; concurrency: number };
   history: { messages: number; depths: number[]; seconds: number };
   slowConsumer: { subscribers: number; rate: number; seconds: number };
+  /** Parley only: talkers' latency alone and while one user floods, with the message limit off and on. */
+  flood: { subscribers: number; talkers: number; ratePerTalker: number; seconds: number; concurrency: number };
 }
 
 export const PROFILES = {
@@ -20,6 +22,7 @@ export const PROFILES = {
     sendPath: { seconds: 1, concurrency: 4 },
     history: { messages: 2000, depths: [0, 1000], seconds: 0.5 },
     slowConsumer: { subscribers: 20, rate: 20, seconds: 1 },
+    flood: { subscribers: 10, talkers: 4, ratePerTalker: 2, seconds: 1, concurrency: 4 },
   },
   /** Under five minutes on the 2-core CI machine (254 s on 2026-11-29). */
   quick: {
@@ -30,6 +33,7 @@ export const PROFILES = {
     sendPath: { seconds: 2, concurrency: 16 },
     history: { messages: 100_000, depths: [0, 10_000], seconds: 2 },
     slowConsumer: { subscribers: 500, rate: 20, seconds: 6 },
+    flood: { subscribers: 200, talkers: 20, ratePerTalker: 2, seconds: 5, concurrency: 16 },
   },
   full: {
     users: 100,
@@ -39,6 +43,7 @@ export const PROFILES = {
     sendPath: { seconds: 10, concurrency: 32 },
     history: { messages: 1_000_000, depths: [0, 10_000, 100_000], seconds: 5 },
     slowConsumer: { subscribers: 500, rate: 20, seconds: 30 },
+    flood: { subscribers: 500, talkers: 40, ratePerTalker: 2, seconds: 15, concurrency: 32 },
   },
 } satisfies Record<string, Profile>;
 

@@ -5,6 +5,7 @@ import path from "node:path";
 import type { SystemName } from "./systems/system";
 import type { ConnectionsResult } from "./workloads/connections";
 import type { FanoutResult } from "./workloads/fanout";
+import type { FloodResult } from "./workloads/flood";
 import type { HistoryResult } from "./workloads/history";
 import type { SendPathRow } from "./workloads/send-path";
 import type { SlowConsumerResult } from "./workloads/slow-consumer";
@@ -20,6 +21,8 @@ export interface BenchResult {
   sendPath: SendPathRow[];
   history: HistoryResult | null;
   slowConsumer: SlowConsumerResult[];
+  /** Absent from results written before the flood workload. */
+  flood: FloodResult[];
   /** Measurements the run could not make here, and why. */
   skipped: string[];
 }
@@ -57,6 +60,7 @@ export function emptyResult(profile: string, machine: BenchResult["machine"]): B
     sendPath: [],
     history: null,
     slowConsumer: [],
+    flood: [],
     skipped: [],
   };
 }
@@ -172,6 +176,21 @@ export function markdown(r: BenchResult): string {
     for (const s of r.slowConsumer)
       lines.push(
         `| ${s.system} | ${ms(s.before.p99Ms)} ms | ${ms(s.during.p99Ms)} ms | ${ms(s.during.maxMs)} ms | ${int(s.lostByHealthy)} | ${mib(s.rssBeforeBytes)} → ${mib(s.rssPeakBytes)} | ${s.slowDisconnected} / ${s.slow} |`,
+      );
+    lines.push("");
+  }
+
+  if (r.flood?.length) {
+    const f0 = r.flood[0];
+    lines.push(
+      `## One user floods a room: ${f0?.talkers} others talk at ${f0?.rate} messages/s in all, heard by ${f0?.subscribers} subscribers; the flooder keeps ${f0?.concurrency} sends in flight for ${f0?.seconds} s`,
+      "",
+      "| message limit per user and room | others' p50 / p99 alone | others' p50 / p99 during the flood | p99 ratio | flood sends accepted / refused | lost by the others |",
+      "|---|---|---|---|---|---|",
+    );
+    for (const f of r.flood)
+      lines.push(
+        `| ${f.limit} | ${ms(f.quiet.p50Ms)} / ${ms(f.quiet.p99Ms)} ms | ${ms(f.during.p50Ms)} / ${ms(f.during.p99Ms)} ms | ${f.quiet.p99Ms > 0 ? (f.during.p99Ms / f.quiet.p99Ms).toFixed(1) : "–"}× | ${int(f.floodAccepted)} / ${int(f.floodRefused)} | ${int(f.lostByTalkers)} |`,
       );
     lines.push("");
   }

@@ -21,7 +21,12 @@ export interface ParleySystem extends System {
  * PostgreSQL database and the local Redis under a prefix of their own, and a pool of users
  * registered through `auth.register` (argon2 makes one user per connection too slow to set up).
  */
-export async function startParley(options: { users: number; cpuProfDir?: string }): Promise<ParleySystem> {
+export async function startParley(options: {
+  users: number;
+  cpuProfDir?: string;
+  /** Settings over the run's own (for example an abuse limit put back). */
+  env?: Record<string, string>;
+}): Promise<ParleySystem> {
   const database = await createTestDatabase("postgres");
   const env = {
     DATABASE_URL: database.url,
@@ -36,6 +41,7 @@ export async function startParley(options: { users: number; cpuProfDir?: string 
     // A pool of users on one address sends and connects far past what one person may.
     ...LIMITS_LIFTED,
     NEXT_TELEMETRY_DISABLED: "1",
+    ...options.env,
   };
   const instances: PinnedProcess[] = [];
   for (let i = 0; i < 2; i++) {
