@@ -192,28 +192,36 @@ describe("surviving faults: a killed instance, a restarted Redis, a client that 
   });
 });
 
-describe("surviving a PostgreSQL restart under load", () => {
+describe("surviving a PostgreSQL restart under load, on two instances", () => {
   let postgres: RunningPostgres;
   let server: RunningServer;
+  let other: RunningServer;
   beforeAll(async () => {
     postgres = await startPostgres();
-    server = await startRealtime({
+    const env = {
       DATABASE_URL: postgres.url,
       REDIS_URL: testRedisUrl,
       REDIS_PREFIX: `t${randomBytes(4).toString("hex")}:`,
       JWT_SECRET: SECRET,
-    });
+    };
+    [server, other] = await Promise.all([startRealtime(env), startRealtime(env)]);
   }, 60_000);
   afterAll(async () => {
-    await server?.stop();
+    await Promise.all([server?.stop(), other?.stop()]);
     await postgres?.stop();
   });
 
   it("answers sends cleanly with 'unavailable' while it is down, and stores each retried one once, in order", async () => {
     const sender = await signUp(server);
     const room = await sender.http.rooms.create.mutate({ name: `pg-restart-${randomBytes(3).toString("hex")}` });
-    const live = wsClient(server.url, sender.token);
-    const { inbox, stop } = followRoom(live.client, room.id, String(room.lastSeq));
+    const reader = await signUp(other);
+    await reader.http.rooms.join.mutate({ roomId: room.id });
+    const { lastSeq } = await sender.http.rooms.get.query({ roomId: room.id });
+    // A follower on each instance: both must end with every acknowledged message once, in order.
+    const followers = [wsClient(server.url, sender.token), wsClient(other.url, reader.token)].map((live) => ({
+      live,
+      ...followRoom(live.client, room.id, String(lastSeq)),
+    }));
 
     const total = 80;
     const refusals: string[] = [];
@@ -236,12 +244,15 @@ describe("surviving a PostgreSQL restart under load", () => {
     expect(refusals.length).toBeGreaterThan(0);
     for (const refusal of refusals) expect(refusal).toMatch(/^SERVICE_UNAVAILABLE: the database did not answer/);
 
-    await inbox.waitFor((items) => items.length >= total, `all ${total} messages`, 30_000);
-    expect(inbox.items.map((m) => m.body)).toEqual(range(1, total).map((n) => `m${n}`));
-    const history = await sender.http.history.list.query({ roomId: room.id, after: room.lastSeq, limit: 100 });
+    const history = await sender.http.history.list.query({ roomId: room.id, after: lastSeq, limit: 100 });
     expect(history.items.map((m) => m.body)).toEqual(range(1, total).map((n) => `m${n}`));
-    expect(history.items.map((m) => m.seq)).toEqual(range(room.lastSeq + 1, room.lastSeq + total));
-    stop();
-    live.ws.close();
+    expect(history.items.map((m) => m.seq)).toEqual(range(lastSeq + 1, lastSeq + total));
+    for (const { inbox, stop, live } of followers) {
+      await inbox.waitFor((items) => items.length >= total, `all ${total} messages`, 30_000);
+      expect(inbox.items.map((m) => m.seq)).toEqual(range(lastSeq + 1, lastSeq + total));
+      expect(inbox.items.map((m) => m.body)).toEqual(range(1, total).map((n) => `m${n}`));
+      stop();
+      live.ws.close();
+    }
   });
 });
