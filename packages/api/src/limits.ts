@@ -76,7 +76,15 @@ export function createLimits(rates: RateLimits, options: { redis?: Redis; prefix
       if (!rate) return [];
       const shape = { points: rate.points, duration: rate.seconds, keyPrefix: `${options.prefix}limit:${name}` };
       const limiter = options.redis
-        ? new RateLimiterRedis({ ...shape, storeClient: options.redis, insuranceLimiter: new RateLimiterMemory(shape) })
+        ? new RateLimiterRedis({
+            ...shape,
+            storeClient: options.redis,
+            insuranceLimiter: new RateLimiterMemory(shape),
+            // A key that used up its points is refused from this process's memory until its window
+            // ends: a flood costs no Redis round trip per refusal, and a Redis outage does not
+            // hand it a fresh count.
+            inMemoryBlockOnConsumed: rate.points,
+          })
         : new RateLimiterMemory(shape);
       return [[name, limiter] as const];
     }),

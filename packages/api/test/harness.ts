@@ -38,7 +38,7 @@ export interface Harness {
 export const TEST_SECRET = new TextEncoder().encode("a test secret that is long enough for HS256!");
 
 /** No rate limits unless a test asks for some. */
-const NO_LIMITS: RateLimits = {
+export const NO_LIMITS: RateLimits = {
   loginPerAccount: null,
   loginPerAddress: null,
   registerPerAddress: null,

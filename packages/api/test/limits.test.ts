@@ -1,5 +1,9 @@
+import { randomBytes } from "node:crypto";
+import { testRedisUrl } from "@parley/db/testing";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createHarness, expectTrpcError, type Harness } from "./harness";
+import { createLimits, RateLimited } from "../src/limits";
+import { createHarness, expectTrpcError, type Harness, NO_LIMITS } from "./harness";
 
 /** The abuse limits through the procedures, counted in memory (the Redis-backed ones: apps/realtime/test/limits.test.ts). */
 describe("rate limits", () => {
@@ -94,5 +98,25 @@ describe("rate limits", () => {
     heard.stop();
     const bodies = heard.events.flatMap((e) => (e.type === "room.message" ? [e.message.body] : []));
     expect(bodies).not.toContain("one too many");
+  });
+});
+
+describe("limits counted in Redis", () => {
+  it("refuses a key over its limit from memory until its window ends: no Redis call per refusal, none escaping while Redis is away", async () => {
+    const redis = new Redis(testRedisUrl, { maxRetriesPerRequest: 0 });
+    const limits = createLimits(
+      { ...NO_LIMITS, messagesPerRoom: { points: 3, seconds: 60 } },
+      { redis, prefix: `t${randomBytes(4).toString("hex")}:` },
+    );
+    for (let n = 0; n < 3; n++) await limits.take("messagesPerRoom", "flooder");
+    await expect(limits.take("messagesPerRoom", "flooder")).rejects.toBeInstanceOf(RateLimited);
+    await limits.take("messagesPerRoom", "someone else");
+
+    // Redis goes away: a key that is over stays refused; the others are counted in memory meanwhile.
+    redis.disconnect();
+    const refused = await limits.take("messagesPerRoom", "flooder").catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(RateLimited);
+    expect((refused as RateLimited).retryAfterSeconds).toBeGreaterThan(50);
+    await expect(limits.take("messagesPerRoom", "someone else")).resolves.toBeUndefined();
   });
 });
