@@ -155,6 +155,11 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
       perAddress.remove(address);
       deps.metrics.connections.dec();
     });
+    // A frame over the size limit or a text frame that is not UTF-8 is emitted as an "error" on
+    // the socket, which ws then closes (1009, 1007): unheard, that error would end the process.
+    ws.on("error", (error: Error & { code?: string }) => {
+      log.warn({ code: error.code, message: error.message }, "closed a websocket that broke the protocol");
+    });
     guardBackpressure(ws);
     return connection;
   }

@@ -3,7 +3,7 @@ import { type Actor, AppError, type Deps, type Logger } from "@parley/api";
 import { roomChannel } from "@parley/api/bus";
 import { normalizeKeys, SeedId } from "@parley/api/compat";
 import { publicError } from "@parley/api/errors";
-import { type MessageOut, MessageText } from "@parley/api/schemas";
+import { type MessageOut, MessageText, UsernameRef } from "@parley/api/schemas";
 import { direct, live, messages, rooms } from "@parley/api/services";
 import type { WebSocket } from "ws";
 
@@ -30,11 +30,13 @@ export interface SeedSocketDeps {
  * - `/ws?token=`: seed 000 frames (`{"type":"join","content":"1"}`, `leave`, `message`) and seed
  *   001 frames (`{"Type":"enter","RoomID":1}`, RoomID 0 leaves, `{"Type":"message","Text":..}`),
  *   told apart by their keys; until it enters a room the socket follows the `lobby` (seed 003:
- *   any other text is said in the lobby; without a token the socket only listens);
+ *   while it follows the lobby, any text that is not a frame is said there; without a token the
+ *   socket only listens);
  * - `/ws?jwt=&room_id=`: seed 002, that room, frames `{"chatRoomId":1,"chatMessage":".."}`;
  * - `/chats/{username}`: seed 004, the direct conversation with that user, raw text both ways
  *   (`{"from","body","sent_at"}` out).
- * Errors are answered with a frame from the error user; the connection stays open.
+ * Frames are text: binary ones are refused. Errors are answered with a frame from the error user;
+ * the connection stays open.
  */
 export function seedConnection(
   { deps, log, names }: SeedSocketDeps,
@@ -47,6 +49,8 @@ export function seedConnection(
   ws.once("close", () => closed.abort());
   let following: AbortController | null = null;
   let roomId: number | null = null;
+  /** The lobby's id on a plain `/ws` socket: the one room where text that is no frame is said. */
+  let lobbyId: number | null = null;
 
   const send = (frame: unknown) => ws.send(JSON.stringify(frame));
   const deliver = (frame: unknown) => {
@@ -132,12 +136,15 @@ export function seedConnection(
       const parsed: unknown = JSON.parse(raw);
       if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) frame = normalizeKeys(parsed);
     } catch {}
-    const type = typeof frame?.type === "string" ? frame.type.toLowerCase() : undefined;
-    if (!frame || (type === undefined && frame.chatmessage === undefined)) {
-      // Seed 003: any other text is said in the lobby.
+    if (!frame || (frame.type === undefined && frame.chatmessage === undefined)) {
+      // Seed 003: any other text is said in the lobby. Everywhere else the socket speaks in frames.
       if (roomId === null) throw new AppError("BAD_INPUT", "join a room first");
+      if (roomId !== lobbyId) {
+        throw new AppError("BAD_INPUT", 'not a frame: send JSON such as {"type":"message","content":"hello"}');
+      }
       return sendText(raw);
     }
+    const type = typeof frame.type === "string" ? frame.type.toLowerCase() : undefined;
     if (frame.chatmessage !== undefined) {
       if (frame.roomid !== undefined && SeedId.parse(frame.roomid) !== roomId) {
         throw new AppError("BAD_INPUT", `this socket is for room ${roomId}`);
@@ -147,8 +154,8 @@ export function seedConnection(
     switch (type) {
       case "join":
       case "enter": {
-        const id = type === "join" ? SeedId.parse(frame.content) : Number(frame.roomid ?? Number.NaN);
-        if (type === "enter" && id === 0) return leave();
+        const id = type === "join" ? frame.content : frame.roomid;
+        if (type === "enter" && (id === 0 || id === "0")) return leave(); // seed 001: RoomID 0 leaves
         return joinAndFollow(SeedId.parse(id), wsFrame);
       }
       case "leave":
@@ -181,19 +188,22 @@ export function seedConnection(
 
   // Frames are handled one at a time, in order (a join is done before the next message), and
   // none is lost while the connection is still being set up.
-  const queue: string[] = [];
+  const queue: { text: string; binary: boolean }[] = [];
   let handle: ((raw: string) => Promise<unknown>) | null = null;
   let busy = false;
+  const refuseBinary = async () => {
+    throw new AppError("BAD_INPUT", "binary frames are not read: send text");
+  };
   async function drain() {
     if (busy || !handle) return;
     busy = true;
-    for (let raw = queue.shift(); raw !== undefined; raw = queue.shift()) {
-      await handle(raw).catch(fail);
+    for (let frame = queue.shift(); frame !== undefined; frame = queue.shift()) {
+      await (frame.binary ? refuseBinary() : handle(frame.text)).catch(fail);
     }
     busy = false;
   }
-  ws.on("message", (data) => {
-    queue.push(String(data));
+  ws.on("message", (data, binary) => {
+    queue.push({ text: String(data), binary });
     void drain();
   });
 
@@ -202,7 +212,8 @@ export function seedConnection(
     if (chatsWith !== undefined) {
       // Seed 004: a direct conversation, raw text in, {from, body, sent_at} out.
       const me = needActor();
-      const conversation = await direct.openDirect(deps, me, { username: decodeURIComponent(chatsWith) });
+      const username = UsernameRef.parse(decodePathPart(chatsWith));
+      const conversation = await direct.openDirect(deps, me, { username });
       // Opening the chat shows its recent messages first, then new ones live: nothing sent just
       // before (or while) the socket opened is missed.
       const recent = Math.max(0, conversation.room.lastSeq - RECENT_DIRECT_MESSAGES);
@@ -222,6 +233,7 @@ export function seedConnection(
       handle = onWsFrame;
     } else {
       const lobby = await rooms.ensurePublicRoom(deps, LOBBY);
+      lobbyId = lobby.id;
       if (actor) await joinAndFollow(lobby.id, wsFrame);
       else follow(lobby.id, wsFrame);
       handle = onWsFrame;
@@ -231,4 +243,13 @@ export function seedConnection(
     fail(error);
     ws.close(1008, error instanceof AppError ? error.message.slice(0, 120) : "cannot open this conversation");
   });
+}
+
+/** A percent-encoded piece of a path, decoded; malformed encoding is the client's mistake. */
+function decodePathPart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new AppError("BAD_INPUT", "the path is not valid percent-encoding");
+  }
 }

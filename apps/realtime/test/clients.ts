@@ -64,6 +64,12 @@ export class Inbox<T> {
     }
     return this.items;
   }
+
+  /** Waits for an item that `check` accepts and takes it out, so that the next call sees only the rest. */
+  async take(check: (item: T) => boolean, what: string, timeoutMs?: number): Promise<T> {
+    const items = await this.waitFor((all) => all.some(check), what, timeoutMs);
+    return items.splice(items.findIndex(check), 1)[0] as T;
+  }
 }
 
 export interface RoomMessage {

@@ -519,6 +519,9 @@ export function seedRestConformance(mode: string, start: FreshParley) {
 
       it("answers in words with the contract's statuses, and stores nothing", async () => {
         const auth = { Authorization: token, ...JSON_TYPE };
+        // A message of another room: its id is no cursor for room 1.
+        const other = await call(s, "POST", "/create-room", auth, '{"name":"Other"}');
+        const elsewhere = await call(s, "POST", `/messages/${other.json.id}`, auth, '{"text":"elsewhere"}');
         const cases: [string, string, Record<string, string>, string | undefined, number, RegExp][] = [
           ["POST", "/register", JSON_TYPE, "{not json", 400, /not valid JSON/],
           ["POST", "/register", JSON_TYPE, '{"username":"x"}', 400, /password/],
@@ -552,6 +555,21 @@ export function seedRestConformance(mode: string, start: FreshParley) {
           ["POST", "/create-room", auth, '{"constructor":{"name":"sneaky"}}', 400, /name/],
           ["POST", "/create-room", auth, '{"name":"a\\u0000b"}', 400, /NUL/],
           ["POST", "/messages/1", auth, '{"text":"\\ud800 half"}', 400, /surrogate/],
+          ["POST", "/messages/1", auth, '{"text":"a\\u0000b"}', 400, /NUL/],
+          ["POST", "/messages/1", auth, JSON.stringify({ text: "x".repeat(4001) }), 400, /4000/],
+          ["POST", "/messages/1", auth, '{"text":42}', 400, /string/],
+          ["POST", "/messages/1", auth, '{"__proto__":{"text":"sneaky"}}', 400, /text/],
+          ["POST", "/messages/1", auth, "hello", 400, /not valid JSON/],
+          // Ids beyond any row's, and forged LastID cursors.
+          ["GET", "/messages/99999999999", { Authorization: token }, undefined, 400, /at most/],
+          ["GET", "/profile/99999999999", {}, undefined, 400, /at most/],
+          ["PUT", "/join", auth, '{"room_id":99999999999}', 400, /at most/],
+          ["PUT", "/invite", auth, '{"room_id":1,"user_id":99999999999}', 400, /at most/],
+          ["GET", "/messages/1?last_id=-1", { Authorization: token }, undefined, 400, /lastid/],
+          ["GET", "/messages/1?last_id=99999999999999999999", { Authorization: token }, undefined, 400, /lastid/],
+          ["GET", "/messages/1?last_id=abc", { Authorization: token }, undefined, 400, /lastid/],
+          ["GET", "/messages/1", { Authorization: token }, '{"LastID":-5}', 400, /lastid/],
+          ["GET", `/messages/1?last_id=${elsewhere.json.id}`, { Authorization: token }, undefined, 404, /not found/],
         ];
         const before = (await call(s, "GET", "/v1/api/chat/rooms", { Authorization: token })).text;
         for (const [method, path, headers, body, status, words] of cases) {
@@ -562,6 +580,7 @@ export function seedRestConformance(mode: string, start: FreshParley) {
         expect((await call(s, "GET", "/v1/api/chat/rooms", { Authorization: token })).text).toBe(before);
         const users = await call(s, "GET", "/users", { Authorization: token });
         expect((users.json.content as unknown[]).length).toBe(1);
+        expect((await call(s, "GET", "/messages/1?last_id=0", { Authorization: token })).json).toEqual([]);
       });
     });
   });

@@ -1,33 +1,96 @@
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
+import { request as httpRequest } from "node:http";
+import { claimsFor, forgedTokens, signJwt } from "@parley/api/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { httpClient, Inbox, wsClient } from "./clients";
+import { followRoom, httpClient, Inbox, type ParleyClient, wsClient } from "./clients";
 import type { RunningServer } from "./processes";
 
 type Frame = Record<string, unknown>;
+
+/** What the server says when the fault is its own: a bad frame must never be answered with it. */
+const OUR_FAULT = /went wrong on our side/;
 
 /** A seed client, as wscat would be: raw frames in, parsed frames collected. */
 async function seedSocket(url: string, headers: Record<string, string> = {}) {
   const ws = new WebSocket(url, { headers });
   const frames = new Inbox<Frame>();
   ws.on("message", (data) => frames.push(JSON.parse(String(data)) as Frame));
+  const closed = new Promise<[number, string]>((resolve) =>
+    ws.once("close", (code, reason) => resolve([code, String(reason)])),
+  );
   await once(ws, "open");
   return {
     ws,
     frames,
-    send: (raw: string) => ws.send(raw),
+    closed,
+    /** A text frame, or a binary one when given bytes. */
+    send: (raw: string | Buffer) => ws.send(raw, { binary: typeof raw !== "string" }),
     /** Waits for a frame matching `check` among those not yet taken. */
-    async next(check: (f: Frame) => boolean, what: string) {
-      const items = await frames.waitFor((all) => all.some(check), what);
-      const index = items.findIndex(check);
-      return items.splice(index, 1)[0] as Frame;
-    },
+    next: (check: (f: Frame) => boolean, what: string) => frames.take(check, what),
   };
 }
 
-/** Two Parleys sharing their data (two instances, or one process twice), and how to stop them. */
-export type ParleyPair = () => Promise<{ a: RunningServer; b: RunningServer; stop(): Promise<void> }>;
+type RawSocket = Awaited<ReturnType<typeof seedSocket>>;
+
+/** Sends each frame and expects its error frame, in words and not as the server's own fault. */
+async function refuse(socket: RawSocket, frames: [string | Buffer, RegExp][]) {
+  for (const [raw, words] of frames) {
+    const what = `${typeof raw === "string" ? "" : "binary "}${String(raw).slice(0, 60)}`;
+    socket.send(raw);
+    const error = await socket.next((f) => f.type === "error", `an error frame for ${what}`);
+    expect(error.username, what).toBe("error");
+    expect(String(error.content), what).toMatch(words);
+    expect(String(error.content), what).not.toMatch(OUR_FAULT);
+  }
+}
+
+/**
+ * Signs in to tRPC over a raw WebSocket (by the token in `url`, or by `connectionParams`) and asks
+ * who it is: "signed in", or the HTTP status of the refusal.
+ */
+async function trpcSignIn(url: string, paramsToken?: string): Promise<"signed in" | number> {
+  const socket = await seedSocket(url);
+  if (paramsToken) socket.send(JSON.stringify({ method: "connectionParams", data: { token: paramsToken } }));
+  socket.send(JSON.stringify({ id: 1, method: "query", params: { path: "auth.me" } }));
+  const answer = await socket.next((f) => f.id === 1 || f.id === null, "an answer to auth.me");
+  socket.ws.close();
+  const error = answer.error as { data?: { httpStatus?: number } } | undefined;
+  return error ? (error.data?.httpStatus ?? 0) : "signed in";
+}
+
+/** What a WebSocket upgrade is answered with: the socket opens, or an HTTP status refuses it. */
+function upgrade(url: string, headers: Record<string, string> = {}): Promise<"open" | number> {
+  const ws = new WebSocket(url, { headers });
+  return new Promise((resolve, reject) => {
+    ws.once("open", () => {
+      ws.close();
+      resolve("open");
+    });
+    ws.once("unexpected-response", (_request, response) => {
+      resolve(response.statusCode ?? 0);
+      ws.terminate();
+    });
+    ws.once("error", reject);
+  });
+}
+
+/** A room's messages as one member's tRPC subscription receives them, after `lastSeq`. */
+function heardIn(client: ParleyClient, roomId: number, lastSeq: number) {
+  return followRoom(client, roomId, String(lastSeq)).inbox;
+}
+
+/**
+ * Two Parleys sharing their data (two instances, or one process twice), the JWT_SECRET they sign
+ * with (to forge tokens as only the server could), and how to stop them.
+ */
+export type ParleyPair = () => Promise<{
+  a: RunningServer;
+  b: RunningServer;
+  jwtSecret: string;
+  stop(): Promise<void>;
+}>;
 
 /**
  * Clients of every seed protocol, exactly as the READMEs show them, exchanging messages live with
@@ -37,11 +100,12 @@ export function seedWsConformance(mode: string, pair: ParleyPair) {
   describe(`the seed WebSocket protocols (${mode})`, () => {
     let a: RunningServer;
     let b: RunningServer;
+    let jwtSecret: string;
     let stop: () => Promise<void>;
     const ws = (server: RunningServer, path: string) => `${server.url.replace("http", "ws")}${path}`;
 
     beforeAll(async () => {
-      ({ a, b, stop } = await pair());
+      ({ a, b, jwtSecret, stop } = await pair());
     });
     afterAll(() => stop?.());
 
@@ -210,6 +274,288 @@ export function seedWsConformance(mode: string, pair: ParleyPair) {
       const [, response] = await once(refused, "unexpected-response");
       expect((response as { statusCode: number }).statusCode).toBe(401);
       client.ws.close();
+    });
+
+    it("refuses bad frames on every seed protocol in words: nothing stored or broadcast, the socket goes on", async () => {
+      const ann = await signUp();
+      const ben = await signUp();
+      const secret = await ann.http.rooms.create.mutate({
+        name: `sweep-${randomBytes(3).toString("hex")}`,
+        isPrivate: true,
+      });
+      await ann.http.invites.create.mutate({ roomId: secret.id, user: { userId: ben.user.id } });
+      const { room: dm } = await ann.http.direct.open.mutate({ user: { userId: ben.user.id } });
+
+      // Ben, a member, on every protocol: 003 in the lobby, 000 and 001 in the private room, 002
+      // for it, 004 with ann. Ann follows each room over tRPC from where it is now.
+      const v3 = await seedSocket(ws(a, "/ws"), { Authorization: `Bearer ${ben.token}` });
+      const notice = await v3.next((f) => String(f.content).includes(ben.username), "ben's lobby notice");
+      const lobbyId = notice.room_id as number;
+      await ann.http.rooms.join.mutate({ roomId: lobbyId });
+      const v0 = await seedSocket(ws(a, `/ws?token=${ben.token}`));
+      v0.send(JSON.stringify({ type: "join", content: String(secret.id) }));
+      const v1 = await seedSocket(ws(b, `/ws?token=${ben.token}`));
+      v1.send(JSON.stringify({ Type: "enter", RoomID: secret.id }));
+      const v2 = await seedSocket(ws(b, `/ws?jwt=${ben.token}&room_id=${secret.id}`));
+      const v4 = await seedSocket(ws(a, `/chats/${ann.username}`), { Authorization: `Bearer ${ben.token}` });
+      const annWs = wsClient(b.url, ann.token);
+      const since = new Map<number, number>();
+      for (const id of [secret.id, dm.id, lobbyId])
+        since.set(id, (await ann.http.rooms.get.query({ roomId: id })).lastSeq);
+      const heard = (id: number) => heardIn(annWs.client, id, since.get(id) ?? 0);
+      const [inSecret, inDm, inLobby] = [heard(secret.id), heard(dm.id), heard(lobbyId)];
+
+      const notFrames: [string | Buffer, RegExp][] = [
+        ["{", /not a frame/],
+        ["hello", /not a frame/],
+        ["[]", /not a frame/],
+        ["null", /not a frame/],
+        ["42", /not a frame/],
+        [Buffer.from('{"type":"message","content":"polluted","chatMessage":"polluted"}'), /binary/],
+        ['{"__proto__":{"type":"message","content":"polluted","chatmessage":"polluted"}}', /not a frame/],
+        ['{"constructor":{"type":"message","content":"polluted","chatmessage":"polluted"}}', /not a frame/],
+      ];
+      const badTexts: [unknown, RegExp][] = [
+        ["", /empty/],
+        [" \n\t ", /empty/],
+        ["x".repeat(4001), /4000/],
+        ["a\u0000b", /NUL/],
+        ["broken \ud800 half", /surrogate/],
+        [42, /string/],
+        [["x"], /string/],
+        [{ text: "x" }, /string/],
+      ];
+      const badIds = ["abc", "", "-1", [secret.id], -1, 1.5, 2 ** 40, true, null];
+      const idWords = /number|positive|whole|at most/;
+      await refuse(v0, [
+        ...notFrames,
+        ...badTexts.map(([text, words]): [string, RegExp] => [
+          JSON.stringify({ type: "message", content: text }),
+          words,
+        ]),
+        ['{"type":5,"content":"typed"}', /unknown frame type/],
+        ...badIds.map((id): [string, RegExp] => [JSON.stringify({ type: "join", content: id }), idWords]),
+      ]);
+      await refuse(v1, [
+        ...notFrames,
+        ...badTexts.map(([text, words]): [string, RegExp] => [JSON.stringify({ Type: "message", Text: text }), words]),
+        ...badIds.map((id): [string, RegExp] => [JSON.stringify({ Type: "enter", RoomID: id }), idWords]),
+      ]);
+      await refuse(v2, [
+        ...notFrames,
+        ...badTexts.map(([text, words]): [string, RegExp] => [
+          JSON.stringify({ chatRoomId: secret.id, chatMessage: text }),
+          words,
+        ]),
+        ...badIds.map((id): [string, RegExp] => [JSON.stringify({ chatRoomId: id, chatMessage: "x" }), idWords]),
+        [JSON.stringify({ chatRoomId: lobbyId, chatMessage: "elsewhere" }), /this socket is for room/],
+      ]);
+      // Seeds 003 and 004 take any text as a message (COMPAT.md), so only what no message may be is refused.
+      const badRawTexts: [string | Buffer, RegExp][] = [
+        ["", /empty/],
+        [" \n\t ", /empty/],
+        ["x".repeat(4001), /4000/],
+        ["a\u0000b", /NUL/],
+        [Buffer.from("binary hello"), /binary/],
+      ];
+      await refuse(v3, [...badRawTexts, [JSON.stringify({ type: "message", content: "\ud800" }), /surrogate/]]);
+      await refuse(v4, badRawTexts);
+
+      // Every socket still works, and what each room's member hears first is its marker.
+      v0.send(JSON.stringify({ type: "message", content: "marker 000" }));
+      await inSecret.waitFor((all) => all.length >= 1, "the private room's first message");
+      v1.send(JSON.stringify({ Type: "message", Text: "marker 001" }));
+      await inSecret.waitFor((all) => all.length >= 2, "its second");
+      v2.send(JSON.stringify({ chatRoomId: secret.id, chatMessage: "marker 002" }));
+      await inSecret.waitFor((all) => all.length >= 3, "its third");
+      v3.send("marker 003");
+      await inLobby.waitFor((all) => all.length >= 1, "the lobby's first message");
+      v4.send("marker 004");
+      await inDm.waitFor((all) => all.length >= 1, "the direct conversation's first message");
+      const expected: [number, string[]][] = [
+        [secret.id, ["marker 000", "marker 001", "marker 002"]],
+        [lobbyId, ["marker 003"]],
+        [dm.id, ["marker 004"]],
+      ];
+      expect([inSecret, inLobby, inDm].map((inbox) => inbox.items.map((m) => m.body))).toEqual(
+        expected.map(([, texts]) => texts),
+      );
+      for (const [roomId, texts] of expected) {
+        const stored = await ann.http.history.list.query({ roomId, after: since.get(roomId) });
+        expect(stored.items.map((m) => m.body)).toEqual(texts);
+      }
+
+      // A frame bigger than any message closes the socket (1009), as does a text frame that is not
+      // UTF-8 (1007: how a lone surrogate would come as raw text); nothing is stored.
+      v2.send("x".repeat(70 * 1024));
+      expect((await v2.closed)[0]).toBe(1009);
+      v4.ws.send(Buffer.from("a lone \xed\xa0\x80", "latin1"), { binary: false });
+      expect((await v4.closed)[0]).toBe(1007);
+      await ann.http.messages.send.mutate({ roomId: secret.id, text: "after the closes" });
+      await ann.http.messages.send.mutate({ roomId: dm.id, text: "after the closes" });
+      await inSecret.waitFor((all) => all.length >= 4, "the private room's next message");
+      await inDm.waitFor((all) => all.length >= 2, "the direct conversation's next message");
+      expect(inSecret.items.at(-1)?.body).toBe("after the closes");
+      expect(inDm.items.at(-1)?.body).toBe("after the closes");
+      expect(await upgrade(ws(b, `/chats/${ann.username}`), { Authorization: `Bearer ${ben.token}` })).toBe("open");
+      for (const s of [v0, v1, v3]) s.ws.close();
+      annWs.ws.close();
+    });
+
+    it("refuses to open a direct conversation with nobody, oneself, or a name that cannot be one", async () => {
+      const eve = await signUp();
+      const cases: [string, RegExp][] = [
+        [`/chats/nobody-${randomBytes(3).toString("hex")}`, /user was not found/],
+        [`/chats/${eve.username}`, /yourself/],
+        ["/chats/a%00b", /NUL/],
+        ["/chats/%E0%A4%A", /percent-encoding/],
+      ];
+      for (const [path, words] of cases) {
+        const chat = await seedSocket(ws(a, path), { Authorization: `Bearer ${eve.token}` });
+        const error = await chat.next((f) => f.type === "error", `the refusal of ${path}`);
+        expect(String(error.content), path).toMatch(words);
+        expect(String(error.content), path).not.toMatch(OUR_FAULT);
+        expect((await chat.closed)[0], path).toBe(1008);
+      }
+      expect(await eve.http.direct.list.query()).toEqual([]);
+    });
+
+    it("keeps a private room and a direct conversation to their members on tRPC, REST and every seed protocol", async () => {
+      const ann = await signUp();
+      const ben = await signUp();
+      const eve = await signUp();
+      const secret = await ann.http.rooms.create.mutate({
+        name: `authz-${randomBytes(3).toString("hex")}`,
+        isPrivate: true,
+      });
+      const { room: dm } = await ann.http.direct.open.mutate({ user: { userId: ben.user.id } });
+      const hidden = [secret.id, dm.id];
+      const annWs = wsClient(a.url, ann.token);
+      const heard = [];
+      for (const roomId of hidden) {
+        const { seq } = await ann.http.messages.send.mutate({ roomId, text: "hush" });
+        heard.push(heardIn(annWs.client, roomId, seq));
+      }
+
+      // tRPC over HTTP and over WebSocket: reads, sends, joins, and subscriptions replaying from the start.
+      const eveWs = wsClient(b.url, eve.token);
+      const notFound = { data: { code: "NOT_FOUND" } };
+      for (const client of [eve.http, eveWs.client]) {
+        for (const roomId of hidden) {
+          await expect(client.history.list.query({ roomId })).rejects.toMatchObject(notFound);
+          await expect(client.messages.send.mutate({ roomId, text: "let me in" })).rejects.toMatchObject(notFound);
+          await expect(client.rooms.join.mutate({ roomId })).rejects.toMatchObject(notFound);
+          await expect(client.rooms.members.query({ roomId })).rejects.toMatchObject(notFound);
+        }
+      }
+      for (const roomId of hidden) {
+        const { inbox } = followRoom(eveWs.client, roomId, "0");
+        await inbox.waitFor(() => inbox.error !== null, "the subscription to be refused");
+        expect(String(inbox.error)).toMatch(/room was not found/);
+        expect(inbox.items).toEqual([]);
+      }
+
+      // REST.
+      for (const roomId of hidden) {
+        for (const [method, path, body] of [
+          ["GET", `/messages/${roomId}?last_id=0`],
+          ["GET", `/messages/${roomId}`, '{"LastID":0}'],
+          ["POST", `/messages/${roomId}`, '{"text":"let me in"}'],
+          ["PUT", "/join", `{"room_id":${roomId}}`],
+          ["GET", `/room/${roomId}`],
+        ] as const) {
+          const response = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+            // node:http, not fetch: seed 001 sends its LastID as a GET body (with its length, as curl does).
+            const length = body === undefined ? {} : { "content-length": String(Buffer.byteLength(body)) };
+            const headers = { authorization: eve.token, ...length };
+            const request = httpRequest(`${a.url}${path}`, { method, headers }, (res) => {
+              let text = "";
+              res.on("data", (chunk: Buffer) => {
+                text += chunk.toString();
+              });
+              res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+            });
+            request.on("error", reject);
+            request.end(body);
+          });
+          expect(response.status, `${method} ${path}`).toBe(404);
+          expect(response.text).toMatch(/room was not found/);
+        }
+      }
+
+      // Seeds 000 and 001 on one socket, which stays in the lobby, and seed 002 with the room in its URL.
+      const v = await seedSocket(ws(b, `/ws?token=${eve.token}`));
+      for (const roomId of hidden) {
+        await refuse(v, [
+          [JSON.stringify({ type: "join", content: String(roomId) }), /room was not found/],
+          [JSON.stringify({ Type: "enter", RoomID: roomId }), /room was not found/],
+          [JSON.stringify({ chatRoomId: roomId, chatMessage: "let me in" }), /this socket is for room/],
+        ]);
+        const v2 = await seedSocket(ws(a, `/ws?jwt=${eve.token}&room_id=${roomId}`));
+        expect(String((await v2.next((f) => f.type === "error", "the refusal")).content)).toMatch(/room was not found/);
+        expect((await v2.closed)[0]).toBe(1008);
+        expect(v2.frames.items).toEqual([]); // nothing else: no replay
+      }
+      v.send(JSON.stringify({ type: "message", content: "said after the refusals" }));
+      const said = await v.next((f) => f.content === "said after the refusals", "eve's message, in the lobby");
+      expect(hidden).not.toContain(said.room_id);
+      v.ws.close();
+
+      // Without a token, nobody enters anything.
+      const anonymous = await seedSocket(ws(a, `/ws?room_id=${secret.id}`));
+      expect(String((await anonymous.next((f) => f.type === "error", "the refusal")).content)).toMatch(/sign in/);
+      expect((await anonymous.closed)[0]).toBe(1008);
+      const listener = await seedSocket(ws(b, "/ws"));
+      await listener.next((f) => f.content === "listening to the lobby", "the listener is subscribed");
+      await refuse(listener, [[JSON.stringify({ type: "join", content: String(secret.id) }), /sign in/]]);
+      listener.ws.close();
+
+      // Ann's tRPC subscriptions heard nothing before her marker, and nothing more was stored.
+      for (const roomId of hidden) await ann.http.messages.send.mutate({ roomId, text: "marker" });
+      for (const inbox of heard) {
+        await inbox.waitFor((all) => all.length >= 1, "the marker");
+        expect(inbox.items.map((m) => m.body)).toEqual(["marker"]);
+      }
+      for (const roomId of hidden) {
+        expect((await ann.http.history.list.query({ roomId })).items.map((m) => m.body)).toEqual(["marker", "hush"]);
+      }
+      annWs.ws.close();
+      eveWs.ws.close();
+    });
+
+    it("refuses forged, expired, unsigned and re-signed tokens on every seed upgrade, on REST and on tRPC", async () => {
+      const ann = await signUp();
+      const ben = await signUp();
+      const room = await ann.http.rooms.create.mutate({ name: `tokens-${randomBytes(3).toString("hex")}` });
+      const attempts = (token: string) => [
+        upgrade(ws(a, `/ws?token=${token}`)),
+        upgrade(ws(b, `/ws?jwt=${token}&room_id=${room.id}`)),
+        upgrade(ws(a, "/ws"), { Authorization: `Bearer ${token}` }),
+        upgrade(ws(b, `/chats/${ben.username}`), { Authorization: `Bearer ${token}` }),
+        fetch(`${a.url}/profile`, { headers: { Authorization: token } }).then((r) => r.status),
+        fetch(`${b.url}/messages/${room.id}?last_id=0`, { headers: { Authorization: `Bearer ${token}` } }).then(
+          (r) => r.status,
+        ),
+        fetch(`${a.url}/trpc/auth.me`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status),
+        trpcSignIn(ws(b, `/trpc?token=${token}`)),
+        trpcSignIn(ws(a, "/trpc?connectionParams=1"), token),
+      ];
+      // Ann's claims signed as the server signs them pass everywhere: the refusals below are the forgeries'.
+      const genuine = signJwt({ alg: "HS256", typ: "JWT" }, claimsFor(ann.user.id), jwtSecret);
+      expect(await Promise.all(attempts(genuine))).toEqual([
+        "open",
+        "open",
+        "open",
+        "open",
+        200,
+        200,
+        200,
+        "signed in",
+        "signed in",
+      ]);
+      for (const [what, token] of Object.entries(forgedTokens(jwtSecret, ann.user.id, ben.token))) {
+        expect(await Promise.all(attempts(token)), what).toEqual(Array(9).fill(401));
+      }
     });
   });
 }

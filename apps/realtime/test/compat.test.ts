@@ -32,6 +32,7 @@ seedWsConformance("scaled: two realtime instances on PostgreSQL and Redis", asyn
   return {
     a,
     b,
+    jwtSecret: SECRET,
     async stop() {
       await Promise.all([a.stop(), b.stop()]);
       await redis.stop();

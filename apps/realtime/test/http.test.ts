@@ -15,11 +15,13 @@ describe("tRPC over HTTP on a real realtime process", () => {
       headers: { "content-type": "application/json", ...headers },
       body,
     });
-  const userCount = async () => {
+  /** Rows of users and messages: what a refused request must leave as it was. */
+  const rowCounts = async () => {
     const sql = postgres(database.url, { max: 1 });
-    const [row] = await sql`select count(*)::int as n from users`;
+    const [row] =
+      await sql`select (select count(*)::int from users) as users, (select count(*)::int from messages) as messages`;
     await sql.end();
-    return row?.n as number;
+    return row;
   };
 
   beforeAll(async () => {
@@ -41,7 +43,15 @@ describe("tRPC over HTTP on a real realtime process", () => {
   });
 
   it("answers bad requests with a 4xx and words, and stores nothing", async () => {
-    const before = await userCount();
+    const registered = await post("auth.register", JSON.stringify({ username: "bad-input", password: "pw-pw-pw" }));
+    const { token } = ((await registered.json()) as { result: { data: { token: string } } }).result.data;
+    const auth = { authorization: `Bearer ${token}` };
+    const { id: roomId } = (
+      (await (await post("rooms.create", '{"name":"bad-input"}', auth)).json()) as { result: { data: { id: number } } }
+    ).result.data;
+    const query = (procedure: string, input: unknown) =>
+      fetch(`${server.url}/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify(input))}`, { headers: auth });
+    const before = await rowCounts();
     const cases: [Response, number, RegExp][] = [
       [await post("auth.register", "{not json"), 400, /JSON|parse/i],
       [await post("auth.register", JSON.stringify({ username: 7 })), 400, /username/],
@@ -50,6 +60,11 @@ describe("tRPC over HTTP on a real realtime process", () => {
       [await fetch(`${server.url}/trpc/auth.me`), 401, /sign in/],
       [await fetch(`${server.url}/trpc/auth.me`, { headers: { authorization: "Bearer junk" } }), 401, /not valid/],
       [await fetch(`${server.url}/elsewhere`), 404, /nothing is served/],
+      [await post("messages.send", `{"roomId":${roomId},"__proto__":{"text":"polluted"}}`, auth), 400, /text/],
+      [await post("messages.send", `{"roomId":${roomId},"text":"a\\u0000b"}`, auth), 400, /NUL/],
+      [await post("messages.send", `{"roomId":${2 ** 40},"text":"polluted"}`, auth), 400, /at most/],
+      [await query("history.list", { roomId: 2 ** 31 }), 400, /at most/],
+      [await query("users.list", { cursor: Buffer.from("\u0000").toString("base64url") }), 400, /cursor/],
     ];
     for (const [response, status, words] of cases) {
       expect(response.status).toBe(status);
@@ -57,7 +72,7 @@ describe("tRPC over HTTP on a real realtime process", () => {
       expect(body).toMatch(words);
       expect(body).not.toContain('"stack"'); // stack traces stay in the server's log
     }
-    expect(await userCount()).toBe(before);
+    expect(await rowCounts()).toEqual(before);
   });
 
   it("runs a batch of up to MAX_BATCH_SIZE calls, and refuses a bigger one whole", async () => {

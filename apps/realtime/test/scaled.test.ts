@@ -165,6 +165,83 @@ describe("scaled mode: realtime instances A and B on PostgreSQL and Redis", () =
     onB.ws.close();
   });
 
+  it("refuses bad connectionParams, frames that are no request and bad input over WebSocket: nothing stored or broadcast", async () => {
+    const user = await signUp(a);
+    const room = await roomWith(user);
+    const reader = await signUp(b);
+    await reader.http.rooms.join.mutate({ roomId: room.id });
+    const { lastSeq } = await user.http.rooms.get.query({ roomId: room.id });
+    const onB = wsClient(b.url, reader.token);
+    const { inbox: heard } = followRoom(onB.client, room.id, String(lastSeq));
+    const url = `${a.url.replace("http", "ws")}/trpc`;
+    type Reply = { id: number | null; result?: unknown; error?: { message: string; data: { code: string } } };
+    const rawSocket = async (path: string) => {
+      const socket = new WebSocket(`${url}${path}`);
+      const replies = new Inbox<Reply>();
+      socket.on("message", (data) => {
+        const frame = JSON.parse(String(data));
+        if (!["started", "stopped"].includes(frame.result?.type)) replies.push(frame);
+      });
+      const closed = once(socket, "close");
+      await once(socket, "open");
+      const reply = (id: number | null) => replies.take((f) => f.id === id, `a reply to ${id}`);
+      return { socket, replies, closed, reply };
+    };
+
+    // connectionParams: string values only (tRPC's own check), and a token only as `token`.
+    const params: [string, string][] = [
+      [`{"__proto__":{"token":"${user.token}"}}`, "PARSE_ERROR"],
+      ['{"token":42}', "PARSE_ERROR"],
+      [`{"token":["${user.token}"]}`, "PARSE_ERROR"],
+      ['"a string"', "PARSE_ERROR"],
+      [`{"token":"${"x".repeat(60_000)}"}`, "UNAUTHORIZED"],
+    ];
+    for (const [data, code] of params) {
+      const { socket, reply, closed } = await rawSocket("?connectionParams=1");
+      socket.send(`{"method":"connectionParams","data":${data}}`);
+      socket.send(JSON.stringify({ id: 1, method: "query", params: { path: "auth.me" } }));
+      expect((await reply(null)).error?.data.code, data.slice(0, 60)).toBe(code);
+      await closed; // never signed in
+    }
+    // Frames that are no request, and requests with bad input, on a signed-in socket.
+    const { socket, reply, replies } = await rawSocket(`?token=${user.token}`);
+    const me = JSON.stringify({ id: 1, method: "query", params: { path: "auth.me" } });
+    for (const frame of ["hello", "null", "42", '"text"', Buffer.from(me)]) {
+      socket.send(frame);
+      expect((await reply(null)).error?.data.code, String(frame)).toBe("PARSE_ERROR");
+    }
+    const send = (id: number, input: string) =>
+      `{"id":${id},"method":"mutation","params":{"path":"messages.send","input":${input}}}`;
+    const badRequests = [
+      send(10, `{"roomId":${room.id},"__proto__":{"text":"polluted"}}`),
+      send(11, `{"roomId":${room.id},"text":"a\\u0000b"}`),
+      send(12, `{"roomId":${room.id},"text":"broken \\ud800 half"}`),
+      send(13, `{"roomId":${room.id},"text":"${"x".repeat(4001)}"}`),
+      send(14, `{"roomId":${2 ** 40},"text":"polluted"}`),
+      `{"id":15,"method":"subscription","params":{"path":"events.room","input":{"roomId":${room.id},"lastEventId":"-1"}}}`,
+      `{"id":16,"method":"query","params":{"path":"history.list","input":{"roomId":${room.id},"before":-1}}}`,
+    ];
+    for (const [index, frame] of badRequests.entries()) {
+      socket.send(frame);
+      const answer = await reply(10 + index);
+      expect(answer.error?.data.code, frame.slice(0, 80)).toBe("BAD_REQUEST");
+      expect(answer.error?.message).not.toMatch(/went wrong on our side/);
+    }
+    socket.send(me);
+    expect(await reply(1)).toMatchObject({ result: { data: { username: user.user.username } } });
+    expect(replies.items).toEqual([]); // one answer each, nothing else
+
+    // The reader in the room hears the marker first, and the history holds nothing else.
+    socket.send(send(20, `{"roomId":${room.id},"text":"marker"}`));
+    expect(await reply(20)).toMatchObject({ result: { data: { body: "marker" } } });
+    await heard.waitFor((all) => all.length >= 1, "the marker");
+    expect(heard.items.map((m) => m.body)).toEqual(["marker"]);
+    const stored = await user.http.history.list.query({ roomId: room.id, after: lastSeq });
+    expect(stored.items.map((m) => m.body)).toEqual(["marker"]);
+    socket.close();
+    onB.ws.close();
+  });
+
   it("answers bad frames with an error frame, refuses oversized frames, foreign origins and too many subscriptions", async () => {
     const user = await signUp(a);
     const room = await roomWith(user);

@@ -5,12 +5,14 @@ import { seedRestConformance } from "@parley/realtime/testing/compat-rest";
 import { seedWsConformance } from "@parley/realtime/testing/compat-ws";
 import { startWeb } from "./web-process";
 
+const JWT_SECRET = "an all-in-one compat secret of 32+ bytes";
+
 /** A fresh all-in-one Parley: one process, embedded PGlite in a directory of its own, no Redis. */
 async function freshAllInOne() {
   const dataDir = await mkdtemp(path.join(tmpdir(), "parley-compat-"));
   const server = await startWeb({
     NODE_ENV: "production",
-    JWT_SECRET: "an all-in-one compat secret of 32+ bytes",
+    JWT_SECRET,
     PORT: "0",
     HOST: "127.0.0.1",
     DATA_DIR: dataDir,
@@ -28,5 +30,5 @@ seedRestConformance("all-in-one", freshAllInOne);
 
 seedWsConformance("all-in-one: one process serves every client", async () => {
   const server = await freshAllInOne();
-  return { a: server, b: server, stop: () => server.stop() };
+  return { a: server, b: server, jwtSecret: JWT_SECRET, stop: () => server.stop() };
 });

@@ -7,7 +7,18 @@ const huge = "x".repeat(100_000);
 const wrongTypes = [undefined, null, 42, "text", [], { roomId: "1" }];
 /** What PostgreSQL cannot store or a client cannot show: NUL, and unpaired surrogate halves. */
 const unstorable = ["a\u0000b", "broken \uD800 half", "\uDC00 stray"];
-const badIds = [{ roomId: 0 }, { roomId: -3 }, { roomId: 1.5 }, { roomId: "7" }, { roomId: Number.NaN }];
+/** Beyond PostgreSQL's `integer`, the type of room and user ids. */
+const tooBig = [2 ** 31, Number.MAX_SAFE_INTEGER];
+const badIds = [
+  { roomId: 0 },
+  { roomId: -3 },
+  { roomId: 1.5 },
+  { roomId: "7" },
+  { roomId: Number.NaN },
+  ...tooBig.map((roomId) => ({ roomId })),
+];
+/** A cursor no server gave out: base64url of a NUL, which PostgreSQL cannot compare with. */
+const forgedCursor = Buffer.from("\u0000").toString("base64url");
 
 /**
  * Bad input for every procedure. A procedure without an entry fails the coverage test below, so
@@ -37,7 +48,7 @@ const badInputs: Record<string, unknown[] | null> = {
   "auth.logout": null,
   "auth.me": null,
   "profile.mine": null,
-  "profile.byId": [...wrongTypes, { userId: 0 }, { userId: "1" }],
+  "profile.byId": [...wrongTypes, { userId: 0 }, { userId: "1" }, ...tooBig.map((userId) => ({ userId }))],
   "profile.rename": [...wrongTypes, { username: "" }, { username: "a b" }, { username: huge }],
   "profile.update": [
     ...wrongTypes,
@@ -45,7 +56,16 @@ const badInputs: Record<string, unknown[] | null> = {
     { displayName: huge },
     ...unstorable.map((displayName) => ({ displayName })),
   ],
-  "users.list": [42, "text", { limit: 0 }, { limit: 101 }, { search: huge }, { cursor: huge }, { search: "a\u0000" }],
+  "users.list": [
+    42,
+    "text",
+    { limit: 0 },
+    { limit: 101 },
+    { search: huge },
+    { cursor: huge },
+    { cursor: forgedCursor },
+    { search: "a\u0000" },
+  ],
   "rooms.create": [
     ...wrongTypes,
     { name: "" },
@@ -66,17 +86,32 @@ const badInputs: Record<string, unknown[] | null> = {
     { roomId: 1, seq: 1.5 },
     { roomId: 1, seq: "3" },
   ],
-  "rooms.public": [42, "text", { limit: 1000 }, { search: huge }],
+  "rooms.public": [42, "text", { limit: 1000 }, { search: huge }, { cursor: forgedCursor }],
   "rooms.members": [...wrongTypes, ...badIds],
-  "invites.create": [...wrongTypes, { roomId: 1 }, { roomId: 1, user: {} }, { roomId: 1, user: { userId: "2" } }],
+  "invites.create": [
+    ...wrongTypes,
+    { roomId: 1 },
+    { roomId: 1, user: {} },
+    { roomId: 1, user: { userId: "2" } },
+    ...tooBig.map((userId) => ({ roomId: 1, user: { userId } })),
+    ...unstorable.map((username) => ({ roomId: 1, user: { username } })),
+  ],
   "history.list": [
     ...wrongTypes,
     ...badIds,
     { roomId: 1, limit: 0 },
     { roomId: 1, before: -1 },
     { roomId: 1, after: "1" },
+    { roomId: 1, before: 1.5 },
+    { roomId: 1, before: 2 ** 53 },
   ],
-  "direct.open": [...wrongTypes, { user: { userId: 0 } }, { user: { username: "" } }],
+  "direct.open": [
+    ...wrongTypes,
+    { user: { userId: 0 } },
+    { user: { username: "" } },
+    ...tooBig.map((userId) => ({ user: { userId } })),
+    ...unstorable.map((username) => ({ user: { username } })),
+  ],
   "direct.list": null,
   "events.room": [...wrongTypes, ...badIds, { roomId: 1, lastEventId: 5 }, { roomId: 1, lastEventId: "x".repeat(30) }],
   "events.mine": null,

@@ -131,6 +131,10 @@ describe.each(drivers)("live room events on %s", (driver) => {
     };
     await expectTrpcError(first(stranger.caller.events.room({ roomId: secret.id, lastEventId: "0" })), "NOT_FOUND");
     await expectTrpcError(first(stranger.caller.events.room({ roomId: open.id, lastEventId: "0" })), "FORBIDDEN");
+    const peer = await h.signUp();
+    const { room: direct } = await owner.caller.direct.open({ user: { userId: peer.id } });
+    await send(direct.id, "between the two of us");
+    await expectTrpcError(first(stranger.caller.events.room({ roomId: direct.id, lastEventId: "0" })), "NOT_FOUND");
     await expectTrpcError(stranger.caller.events.typing({ roomId: secret.id }), "NOT_FOUND");
     await expectTrpcError(first(h.anonymous.events.room({ roomId: open.id })), "UNAUTHORIZED");
   });

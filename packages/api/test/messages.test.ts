@@ -100,6 +100,25 @@ describe.each(drivers)("messages and history on %s", (driver) => {
     await expectTrpcError(owner.history.list({ roomId: room.id, before: 5, after: 1 }), "BAD_REQUEST", /either/);
   });
 
+  it("pages only the room asked for, whatever sequence number it is given as a cursor", async () => {
+    const room = await newRoom("cursor-mine");
+    const stranger = await h.signUp();
+    const elsewhere = await stranger.caller.rooms.create({ name: `cursor-theirs-${Date.now()}`, isPrivate: true });
+    for (let i = 1; i <= 3; i++) await owner.messages.send({ roomId: room.id, text: `mine ${i}` });
+    let theirs = 0;
+    for (let i = 1; i <= 8; i++)
+      theirs = (await stranger.caller.messages.send({ roomId: elsewhere.id, text: `theirs ${i}` })).seq;
+    for (const cursor of [{ before: theirs }, { before: Number.MAX_SAFE_INTEGER }, { after: 0 }, { after: 1 }]) {
+      const page = await owner.history.list({ roomId: room.id, ...cursor });
+      expect(
+        page.items.every((m) => m.roomId === room.id && m.body.startsWith("mine")),
+        JSON.stringify(cursor),
+      ).toBe(true);
+      expect(page.items.length).toBeGreaterThan(0);
+    }
+    expect((await owner.history.list({ roomId: room.id, after: theirs })).items).toEqual([]);
+  });
+
   it("keeps non-members out of a public room's messages", async () => {
     const room = await newRoom("members-only");
     const outsider = await h.signUp();

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AppError } from "../errors";
+import { MAX_ID } from "../schemas";
 
 /**
  * The seeds spell one field many ways (`room_id`, `RoomID`, `roomId`; `user_id`, `UID`): request
@@ -23,5 +24,9 @@ export function normalizeKeys(body: unknown): Record<string, unknown> {
 /** An id as the seeds send it: a JSON number, or a string of digits (query strings, `"content"`). */
 export const SeedId = z.preprocess(
   (v) => (typeof v === "string" && /^\d+$/.test(v.trim()) ? Number(v) : v),
-  z.number({ error: "must be a number" }).int("must be a whole number").positive("must be positive"),
+  z
+    .number({ error: "must be a number" })
+    .int("must be a whole number")
+    .positive("must be positive")
+    .max(MAX_ID, `must be at most ${MAX_ID}`),
 );

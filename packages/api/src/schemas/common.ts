@@ -10,7 +10,15 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 export const storable = (text: string) => !text.includes("\u0000") && !LONE_SURROGATE.test(text);
 export const UNSTORABLE_WORDS = "must not contain NUL characters or broken (unpaired surrogate) characters";
 
-export const Id = z.number({ error: "must be a number" }).int("must be a whole number").positive("must be positive");
+/** Rooms and users are numbered by PostgreSQL `integer` columns: no row has a larger id. */
+export const MAX_ID = 2_147_483_647;
+
+/** A room's or a user's id. A larger one is refused here, not by the database as a 500. */
+export const Id = z
+  .number({ error: "must be a number" })
+  .int("must be a whole number")
+  .positive("must be positive")
+  .max(MAX_ID, `must be at most ${MAX_ID}`);
 export const IsoDate = z.string().describe("ISO 8601 timestamp");
 export const PageLimit = z.number().int().min(1).max(100).default(50);
 export const SearchText = z.string().trim().max(64).refine(storable, `search ${UNSTORABLE_WORDS}`).optional();

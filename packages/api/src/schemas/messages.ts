@@ -50,7 +50,8 @@ export const Notice = z.discriminatedUnion("event", [
 ]);
 
 export const MessageOut = z.object({
-  id: Id,
+  /** A `bigint` column, unlike room and user ids. */
+  id: z.number().int().positive(),
   roomId: Id,
   seq: z.number().int().positive(),
   kind: z.enum(["text", "system"]),

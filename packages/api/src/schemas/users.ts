@@ -66,7 +66,9 @@ export type Profile = z.infer<typeof Profile>;
 export const Session = z.object({ token: z.string(), expiresAt: IsoDate, user: Profile });
 export type Session = z.infer<typeof Session>;
 
-export const UserRef = z.union([z.object({ userId: Id }), z.object({ username: z.string().trim().min(1).max(32) })]);
+/** A username as a client names somebody by: looked up whatever its case, never stored. */
+export const UsernameRef = z.string().trim().min(1).max(32).refine(storable, `username ${UNSTORABLE_WORDS}`);
+export const UserRef = z.union([z.object({ userId: Id }), z.object({ username: UsernameRef })]);
 export type UserRef = z.infer<typeof UserRef>;
 
 export const DirectoryPage = pageOf(PublicUser);

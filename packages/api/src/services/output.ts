@@ -1,5 +1,6 @@
 import type { Message, Room, User } from "@parley/db";
-import type { MessageOut, Page, Profile, PublicUser, RoomOut } from "../schemas";
+import { AppError } from "../errors";
+import { type MessageOut, type Page, type Profile, type PublicUser, type RoomOut, storable } from "../schemas";
 
 /** Turns rows into the public shapes of `schemas/`: what leaves the server and nothing more. */
 
@@ -42,8 +43,13 @@ export const messageOutOf = (m: Message, author: MessageAuthor | null): MessageO
 
 /** Opaque keyset cursors: the client hands back what it was given. */
 const encodeCursor = (key: string) => Buffer.from(key, "utf8").toString("base64url");
-export const decodeCursor = (cursor: string | undefined) =>
-  cursor === undefined ? undefined : Buffer.from(cursor, "base64url").toString("utf8");
+export function decodeCursor(cursor: string | undefined): string | undefined {
+  if (cursor === undefined) return undefined;
+  const key = Buffer.from(cursor, "base64url").toString("utf8");
+  // A forged cursor can hold what PostgreSQL cannot compare with (NUL): refused here, not as a 500.
+  if (!storable(key)) throw new AppError("BAD_INPUT", "cursor: not one this server gave out");
+  return key;
+}
 
 /**
  * Turns `limit + 1` rows read in key order into a page: the extra row only says there is more,
