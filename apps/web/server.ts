@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage } from "node:http";
 import path from "node:path";
 import type { Duplex } from "node:stream";
@@ -49,6 +50,10 @@ async function main() {
         "(`npm start` builds it for you), or set NODE_ENV=development.",
     );
   }
+  // The configuration the app was built with, handed to Next as its own standalone server.js does:
+  // the web image has no next.config.ts, and where there is one, Next would load it again and warn
+  // that a build with `output: "standalone"` is not meant for its production server.
+  if (!dev) process.env.__NEXT_PRIVATE_STANDALONE_CONFIG ??= JSON.stringify(await buildConfig());
   const log = createLogger("web", config.logLevel);
   // The one runtime of this process: Next's server bundle has its own copy of @parley/api, and
   // reaches this same instance through getProcessRuntime, never a second database or bus.
@@ -178,6 +183,11 @@ async function main() {
   }
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+async function buildConfig(): Promise<unknown> {
+  const manifest = await readFile(path.join(dir, ".next", "required-server-files.json"), "utf8");
+  return (JSON.parse(manifest) as { config: unknown }).config;
 }
 
 main().catch((error: unknown) => {

@@ -4,16 +4,23 @@ import { fileURLToPath } from "node:url";
 
 export const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
 
+/** A program to run: its command line and its working directory. */
+export interface Command {
+  argv: string[];
+  cwd: string;
+}
+
 /**
- * Runs a TypeScript entry as `npm start` does: `node --import tsx`, from the repo root. (The `tsx`
+ * A TypeScript entry run as `npm start` does: `node --import tsx`, from the repo root. (The `tsx`
  * command forwards SIGTERM and kills its child 30 ms later, cutting a graceful shutdown short.)
  */
-const spawnTs = (entry: string, args: string[], env: Record<string, string>) =>
-  spawn(process.execPath, ["--import", "tsx", path.resolve(repoRoot, entry), ...args], {
-    cwd: repoRoot,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+const tsEntry = (entry: string, args: string[]): Command => ({
+  argv: [process.execPath, "--import", "tsx", path.resolve(repoRoot, entry), ...args],
+  cwd: repoRoot,
+});
+
+const spawnCommand = ({ argv: [program = "", ...args], cwd }: Command, env: Record<string, string>) =>
+  spawn(program, args, { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
 
 export interface RunningServer {
   url: string;
@@ -47,7 +54,12 @@ export const LIMITS_LIFTED: Record<string, string> = {
 
 /** Starts a server entry of this repo as a real process; see `startRealtime`. */
 export function startServer(entry: string, env: Record<string, string>): Promise<RunningServer> {
-  const child = spawnTs(entry, [], { LOG_LEVEL: "info", ...LIMITS_LIFTED, ...env });
+  return startCommand(tsEntry(entry, []), env);
+}
+
+/** Starts any command that runs a Parley server (a Docker image's, say); see `startRealtime`. */
+export function startCommand(command: Command, env: Record<string, string>): Promise<RunningServer> {
+  const child = spawnCommand(command, { LOG_LEVEL: "info", ...LIMITS_LIFTED, ...env });
   let output = "";
   return new Promise((resolve, reject) => {
     let listening = false;
@@ -72,7 +84,9 @@ export function startServer(entry: string, env: Record<string, string>): Promise
       output += chunk.toString();
     });
     child.once("error", reject);
-    child.once("exit", (code) => reject(new Error(`realtime exited with ${code} before listening:\n${output}`)));
+    child.once("exit", (code) =>
+      reject(new Error(`${command.argv.join(" ")} exited with ${code} before listening:\n${output}`)),
+    );
   });
 }
 
@@ -90,7 +104,15 @@ export function runScript(
   args: string[],
   env: Record<string, string>,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawnTs(script, args, env);
+  return runCommand(tsEntry(script, args), env);
+}
+
+/** Runs a command to completion, collecting what it prints. */
+export function runCommand(
+  command: Command,
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawnCommand(command, env);
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (c: Buffer) => {

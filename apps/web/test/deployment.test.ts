@@ -3,10 +3,11 @@ import path from "node:path";
 import { repoRoot } from "@parley/realtime/testing";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { argsOf, cmdOf, copiesOf, envOf, readDockerfile } from "./dockerfile";
 
 interface Service {
   image?: string;
-  build?: unknown;
+  build?: { context: string; dockerfile: string };
   command?: string[];
   environment?: Record<string, string>;
   depends_on?: Record<string, { condition: string }>;
@@ -41,7 +42,7 @@ describe("the compose file and the gateway configuration", () => {
       expect(services[name]?.healthcheck?.test.length, `${name} healthcheck`).toBeGreaterThan(0);
       expect(services[name]?.volumes?.length, `${name} volume`).toBeGreaterThan(0);
     }
-    expect(services.migrate?.command).toEqual(["npm", "run", "db:migrate"]);
+    expect(services.migrate?.command).toEqual(["node", "migrate.mjs"]);
     expect(services.migrate?.restart).toBe("no");
     expect(services.realtime?.deploy?.replicas).toBe(2);
     for (const app of ["web", "realtime"]) {
@@ -56,6 +57,30 @@ describe("the compose file and the gateway configuration", () => {
     // Only the gateway is published: the apps and the stores stay on the private network.
     for (const [name, service] of Object.entries(services))
       if (name !== "gateway") expect(service.ports, name).toBeUndefined();
+  });
+
+  it("builds each app from its own multi-stage Dockerfile, whose last stage holds only the build's output", async () => {
+    const dockerfiles = {
+      web: "apps/web/Dockerfile",
+      realtime: "apps/realtime/Dockerfile",
+      migrate: "apps/realtime/Dockerfile",
+    };
+    for (const [service, dockerfile] of Object.entries(dockerfiles))
+      expect(services[service]?.build, service).toEqual({ context: ".", dockerfile });
+    for (const dockerfile of new Set(Object.values(dockerfiles))) {
+      const { build, final } = await readDockerfile(dockerfile);
+      expect(argsOf(build, "RUN").join("\n"), dockerfile).toMatch(/npm ci[\s\S]*npm run (build|bundle)/);
+      expect([build.image, final.image], dockerfile).toEqual(["node:20-slim", "node:20-slim"]);
+      expect(argsOf(final, "USER").at(-1), dockerfile).toBe("node");
+      expect(envOf(final).NODE_ENV, dockerfile).toBe("production");
+      // Plain Node on the build's output: no npm, no tsx, no dev dependencies in the image itself.
+      expect(cmdOf(final)[0], dockerfile).toBe("node");
+      expect(argsOf(final, "RUN").join("\n"), dockerfile).not.toMatch(/\bnpm\b|\bnpx\b/);
+      for (const copy of copiesOf(final)) expect(copy.from, dockerfile).toBe(build.name);
+    }
+    const { final: web } = await readDockerfile(dockerfiles.web);
+    expect(copiesOf(web).flatMap((copy) => copy.sources)).toEqual(["/app/apps/web/.next/standalone"]);
+    expect(cmdOf(web)).toEqual(["node", "apps/web/server.mjs"]);
   });
 
   it("takes every secret from the environment, and documents it in .env.example", () => {

@@ -1,6 +1,6 @@
-import { ensureWebBuild } from "./web-build";
+import { ensureRealtimeBundle, ensureWebBuild } from "./web-build";
 
-/** vitest's global setup: a production build of the web app to serve (see `ensureWebBuild`). */
+/** vitest's global setup: a production build of the web app to serve, and the realtime image's bundle. */
 export default async function setup() {
-  await ensureWebBuild();
+  await Promise.all([ensureWebBuild(), ensureRealtimeBundle()]);
 }

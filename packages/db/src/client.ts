@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,7 +26,15 @@ export interface DbHandle {
 
 // Built from the module's own path rather than `new URL("../drizzle", import.meta.url)`, which
 // bundlers (Next's, for the web app's server code) try to resolve as an asset of their own.
-export const migrationsFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "drizzle");
+const here = path.dirname(fileURLToPath(import.meta.url));
+/**
+ * The SQL migrations: `packages/db/drizzle`, or, when this module is part of a bundled server
+ * (`npm run bundle`, the Docker images), the copy that the bundle carries beside itself.
+ */
+export const migrationsFolder =
+  [path.join(here, "..", "drizzle"), path.join(here, "drizzle")].find((dir) =>
+    existsSync(path.join(dir, "meta", "_journal.json")),
+  ) ?? path.join(here, "..", "drizzle");
 
 /** Any number taken once: identifies Parley's migration lock among advisory locks. */
 const MIGRATION_LOCK_KEY = 727_539_001;
