@@ -185,12 +185,12 @@ export function markdown(r: BenchResult): string {
     lines.push(
       `## One user floods a room: ${f0?.talkers} others talk at ${f0?.rate} messages/s in all, heard by ${f0?.subscribers} subscribers; the flooder keeps ${f0?.concurrency} sends in flight for ${f0?.seconds} s`,
       "",
-      "| message limit per user and room | others' p50 / p99 alone | others' p50 / p99 during the flood | p99 ratio | flood sends accepted / refused | lost by the others |",
+      "| abuse limits | others' p50 / p99 alone | others' p50 / p99 during the flood | p99 ratio | flood sends accepted / refused | lost by the others |",
       "|---|---|---|---|---|---|",
     );
     for (const f of r.flood)
       lines.push(
-        `| ${f.limit} | ${ms(f.quiet.p50Ms)} / ${ms(f.quiet.p99Ms)} ms | ${ms(f.during.p50Ms)} / ${ms(f.during.p99Ms)} ms | ${f.quiet.p99Ms > 0 ? (f.during.p99Ms / f.quiet.p99Ms).toFixed(1) : "–"}× | ${int(f.floodAccepted)} / ${int(f.floodRefused)} | ${int(f.lostByTalkers)} |`,
+        `| ${f.limits} | ${ms(f.quiet.p50Ms)} / ${ms(f.quiet.p99Ms)} ms | ${ms(f.during.p50Ms)} / ${ms(f.during.p99Ms)} ms | ${f.quiet.p99Ms > 0 ? (f.during.p99Ms / f.quiet.p99Ms).toFixed(1) : "–"}× | ${int(f.floodAccepted)} / ${int(f.floodRefused)} | ${int(f.lostByTalkers)} |`,
       );
     lines.push("");
   }

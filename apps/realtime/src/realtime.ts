@@ -7,6 +7,7 @@ import {
   authenticate,
   clientAddressOf,
   createContext,
+  createPace,
   type Runtime,
   subscriptionSlots,
   tokenFromAuthorization,
@@ -161,7 +162,29 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
       log.warn({ code: error.code, message: error.message }, "closed a websocket that broke the protocol");
     });
     guardBackpressure(ws);
+    paceFrames(ws);
     return connection;
+  }
+
+  const framePace = config.WS_FRAMES_PER_CONNECTION && createPace(config.WS_FRAMES_PER_CONNECTION);
+  let sockets = 0;
+
+  /**
+   * A socket that sent its allowance of frames is not read again until its window ends (TCP pushes
+   * back on the client): a flood costs the server nothing, refused requests included.
+   */
+  function paceFrames(ws: WebSocket) {
+    if (!framePace) return;
+    const key = String(++sockets);
+    ws.on("message", () => {
+      if (ws.isPaused) return; // frames read before the pause took hold
+      void framePace.wait(key).then((waitMs) => {
+        if (waitMs === 0 || ws.isPaused || ws.readyState !== ws.OPEN) return;
+        ws.pause();
+        deps.metrics.limited.inc({ limit: "framesPerConnection" });
+        setTimeout(() => ws.resume(), waitMs).unref();
+      });
+    });
   }
 
   /**

@@ -3,7 +3,7 @@ import { once } from "node:events";
 import { createTestDatabase, eventually, type TestDatabase, testRedisUrl } from "@parley/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { followRoom, httpClient, wsClient } from "./clients";
+import { followRoom, httpClient, Inbox, sample, wsClient } from "./clients";
 import { type RunningServer, startRealtime } from "./processes";
 
 /**
@@ -258,5 +258,59 @@ describe("sockets that never sign in", () => {
       new Set(["4401 sign in within 1000 ms"]),
     );
     await eventually(async () => expect(await openSockets()).toBe(0), 5000, 50);
+  });
+});
+
+describe("a socket that sends frames faster than its allowance", () => {
+  let database: TestDatabase;
+  let server: RunningServer;
+  beforeAll(async () => {
+    database = await createTestDatabase("postgres");
+    server = await startRealtime({
+      DATABASE_URL: database.url,
+      REDIS_URL: testRedisUrl,
+      REDIS_PREFIX: `t${randomBytes(4).toString("hex")}:`,
+      JWT_SECRET: "a limits test secret of 32 bytes or more",
+      WS_FRAMES_PER_CONNECTION: "10/2s",
+    });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await database?.dispose();
+  });
+
+  it("is not read again until its window ends, while the account's other socket is answered meanwhile", async () => {
+    const { token } = await httpClient(server.url).auth.register.mutate({
+      username: `u${randomBytes(4).toString("hex")}`,
+      password: "pw-pw-pw",
+    });
+    const ws = new WebSocket(`${server.url.replace("http", "ws")}/trpc?token=${token}`);
+    const answers = new Inbox<number>();
+    ws.on("message", (data) => {
+      const id = (JSON.parse(String(data)) as { id?: number }).id;
+      if (typeof id === "number") answers.push(id);
+    });
+    await once(ws, "open");
+    const ask = (id: number) => ws.send(JSON.stringify({ id, method: "query", params: { path: "auth.me" } }));
+
+    // One request at a time: each is read in a chunk of its own, so the pause is exact.
+    const started = performance.now();
+    for (let id = 1; id <= 11; id++) {
+      ask(id);
+      await answers.waitFor((ids) => ids.includes(id), `answer ${id}`);
+    }
+    ask(12); // over the allowance: not read until the window ends
+    const other = wsClient(server.url, token);
+    const order: string[] = [];
+    await Promise.all([
+      other.client.auth.me.query().then(() => order.push("other socket")),
+      answers.waitFor((ids) => ids.includes(12), "answer 12").then(() => order.push("paused socket")),
+    ]);
+    expect(order).toEqual(["other socket", "paused socket"]);
+    expect(performance.now() - started).toBeGreaterThan(1500); // the rest of a 2 s window
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(sample(metrics, 'parley_limited_total{limit="framesPerConnection"}')).toBeGreaterThanOrEqual(1);
+    ws.close();
+    other.ws.close();
   });
 });

@@ -14,6 +14,8 @@ export interface ParleySystem extends System {
   tokens: string[];
   /** The environment every Parley process of this run shares (for the web process of the send path). */
   env: Record<string, string>;
+  /** Its abuse limits: lifted for the pool of users, or Parley's defaults. */
+  limits: "lifted" | "defaults";
 }
 
 /**
@@ -24,8 +26,8 @@ export interface ParleySystem extends System {
 export async function startParley(options: {
   users: number;
   cpuProfDir?: string;
-  /** Settings over the run's own (for example an abuse limit put back). */
-  env?: Record<string, string>;
+  /** Run with Parley's default abuse limits instead of lifting them. */
+  defaultLimits?: boolean;
 }): Promise<ParleySystem> {
   const database = await createTestDatabase("postgres");
   const env = {
@@ -38,10 +40,10 @@ export async function startParley(options: {
     NODE_ENV: "production",
     // A connection holds one or two subscriptions here; the cap only has to stay out of the way.
     WS_MAX_SUBSCRIPTIONS: "1000",
-    // A pool of users on one address sends and connects far past what one person may.
-    ...LIMITS_LIFTED,
+    // A pool of users on one address sends and connects far past what one person may; with the
+    // default limits, the pool still has to be registered from one address.
+    ...(options.defaultLimits ? { LIMIT_REGISTER_PER_ADDRESS: "off" } : LIMITS_LIFTED),
     NEXT_TELEMETRY_DISABLED: "1",
-    ...options.env,
   };
   const instances: PinnedProcess[] = [];
   for (let i = 0; i < 2; i++) {
@@ -78,6 +80,7 @@ export async function startParley(options: {
     database,
     tokens,
     env,
+    limits: options.defaultLimits ? "defaults" : "lifted",
     async createRoom() {
       const room = await trpcCall<{ id: number }>(
         api,

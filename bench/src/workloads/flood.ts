@@ -7,8 +7,8 @@ import { drain, openFollowers, Receipts } from "./followers";
 import { openLoop } from "./open-loop";
 
 export interface FloodResult {
-  /** `LIMIT_MESSAGES_PER_ROOM` of the system measured ("off" when lifted). */
-  limit: string;
+  /** The abuse limits of the system measured: "lifted", or "defaults". */
+  limits: "lifted" | "defaults";
   subscribers: number;
   talkers: number;
   /** Messages/s of all talkers together (each well under the limit). */
@@ -28,8 +28,9 @@ export interface FloodResult {
 /**
  * One room: `talkers` users each sending a few messages a second, heard by `subscribers`. Their
  * latency is measured alone, then while one more user of the room sends as fast as the server
- * answers. With the per-user-per-room limit on, the flood is refused after its allowance and the
- * others should not notice; with it off, the flood is stored and fanned out like anything else.
+ * answers. With Parley's default limits the flood's messages are refused past their allowance
+ * (per user and room) and its socket is not read past its allowance of frames, and the others
+ * should not notice; with the limits lifted the flood is stored and fanned out like anything else.
  */
 export async function runFlood(
   system: ParleySystem,
@@ -80,7 +81,7 @@ export async function runFlood(
   for (const p of [...talkers, flooder]) p.close();
   followers.close();
   const result: FloodResult = {
-    limit: system.env.LIMIT_MESSAGES_PER_ROOM ?? "default",
+    limits: system.limits,
     subscribers: options.subscribers,
     talkers: options.talkers,
     rate,
@@ -93,7 +94,7 @@ export async function runFlood(
     floodRefused,
     lostByTalkers: Math.max(0, sent * options.subscribers - deliveredQuiet - receipts.delivered),
   };
-  console.log(`  flood (limit ${result.limit}): ${JSON.stringify(result)}`);
+  console.log(`  flood (limits ${result.limits}): ${JSON.stringify(result)}`);
   await sleep(300);
   return result;
 }

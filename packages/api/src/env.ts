@@ -56,7 +56,7 @@ export const ApiEnv = DbEnv.extend({
   /** Registrations per client address. */
   LIMIT_REGISTER_PER_ADDRESS: RateSetting.prefault("20/1h"),
   /** Messages per user per room. */
-  LIMIT_MESSAGES_PER_ROOM: RateSetting.prefault("30/10s"),
+  LIMIT_MESSAGES_PER_ROOM: RateSetting.prefault("10/5s"),
   /**
    * The proxies whose X-Forwarded-For is believed, comma-separated: addresses, CIDR ranges, or
    * "loopback", "linklocal", "uniquelocal". Unset: none; the client address is the socket's peer.

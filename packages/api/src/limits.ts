@@ -114,3 +114,21 @@ export function createLimits(rates: RateLimits, options: { redis?: Redis; prefix
     },
   };
 }
+
+/**
+ * A pace kept in this process only, per key (the frames of one socket): `wait(key)` counts one and
+ * resolves with 0 while `key` is within `rate`, else with the milliseconds until its window ends.
+ */
+export function createPace(rate: Rate): { wait(key: string): Promise<number> } {
+  const limiter = new RateLimiterMemory({ points: rate.points, duration: rate.seconds });
+  return {
+    wait: (key) =>
+      limiter.consume(key).then(
+        () => 0,
+        (error: unknown) => {
+          if (error instanceof RateLimiterRes) return error.msBeforeNext;
+          throw error;
+        },
+      ),
+  };
+}
