@@ -26,11 +26,11 @@ export const RealtimeEnv = z.object({
   /**
    * Frames one socket may send per window (`<count>/<window>` or `off`). Past that the socket is
    * not read until its window ends: a flood of requests, even refused ones, then costs nothing.
-   * At most 10 s, so that a paused tRPC socket still answers its keep-alive in time.
+   * At most 5 s, so that a paused tRPC socket still answers its keep-alive (10 s) in time.
    */
   WS_FRAMES_PER_CONNECTION: RateSetting.refine(
-    (rate) => !rate || rate.seconds <= 10,
-    "the window must be 10 s or less: a paused socket must still answer its keep-alive",
+    (rate) => !rate || rate.seconds <= 5,
+    "the window must be 5 s or less: a paused socket must still answer its keep-alive",
   ).prefault("100/5s"),
   /** How long a tRPC WebSocket may stay open without signing in, in milliseconds. */
   WS_SIGN_IN_WITHIN_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),

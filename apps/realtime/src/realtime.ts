@@ -167,7 +167,7 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
   }
 
   const framePace = config.WS_FRAMES_PER_CONNECTION && createPace(config.WS_FRAMES_PER_CONNECTION);
-  let sockets = 0;
+  let socketsSeen = 0;
 
   /**
    * A socket that sent its allowance of frames is not read again until its window ends (TCP pushes
@@ -175,7 +175,7 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
    */
   function paceFrames(ws: WebSocket) {
     if (!framePace) return;
-    const key = String(++sockets);
+    const key = String(++socketsSeen);
     ws.on("message", () => {
       if (ws.isPaused) return; // frames read before the pause took hold
       void framePace.wait(key).then((waitMs) => {
