@@ -17,7 +17,6 @@ import { runSendPath } from "./workloads/send-path";
 import { runSlowConsumer } from "./workloads/slow-consumer";
 
 const WORKLOADS = ["fanout", "connections", "send", "history", "slow", "flood"] as const;
-
 type Workload = (typeof WORKLOADS)[number];
 
 const { values } = parseArgs({

@@ -51,13 +51,8 @@ describe(`a soak of ${settings.SOAK_CLIENTS} clients in ${settings.SOAK_ROOMS} r
   let database: TestDatabase;
   const instances: RunningServer[] = [];
   const up = [true, true];
-  const env = () => ({
-    DATABASE_URL: database.url,
-    REDIS_URL: testRedisUrl,
-    REDIS_PREFIX,
-    JWT_SECRET: SECRET,
-  });
   const REDIS_PREFIX = `soak${randomBytes(4).toString("hex")}:`;
+  const env = () => ({ DATABASE_URL: database.url, REDIS_URL: testRedisUrl, REDIS_PREFIX, JWT_SECRET: SECRET });
 
   beforeAll(async () => {
     database = await createTestDatabase("postgres");
@@ -80,15 +75,15 @@ describe(`a soak of ${settings.SOAK_CLIENTS} clients in ${settings.SOAK_ROOMS} r
     "stores every acknowledged message once, and every client sees its room's messages once each, in order, across a rolling restart",
     async () => {
       const [a] = instances as [RunningServer];
-      // The people and their rooms, over HTTP, a few at a time.
+      // The people and their rooms (in a database of this test's own), over HTTP, a few at a time.
       const owner = await httpClient(a.url).auth.register.mutate({
-        username: `owner${REDIS_PREFIX.slice(4, 10)}`,
+        username: "owner",
         password: "pw-pw-pw",
       });
       const ownerHttp = httpClient(a.url, owner.token);
       const roomIds: number[] = [];
       for (let r = 0; r < settings.SOAK_ROOMS; r++)
-        roomIds.push((await ownerHttp.rooms.create.mutate({ name: `soak-${REDIS_PREFIX.slice(4, 10)}-${r}` })).id);
+        roomIds.push((await ownerHttp.rooms.create.mutate({ name: `soak-${r}` })).id);
       const people: { token: string; roomId: number }[] = [];
       for (let i = 0; i < settings.SOAK_CLIENTS; i += 10) {
         people.push(
@@ -96,7 +91,7 @@ describe(`a soak of ${settings.SOAK_CLIENTS} clients in ${settings.SOAK_ROOMS} r
             range(i, Math.min(i + 9, settings.SOAK_CLIENTS - 1)).map(async (n) => {
               const roomId = roomIds[n % roomIds.length] as number;
               const session = await httpClient(a.url).auth.register.mutate({
-                username: `s${n}x${REDIS_PREFIX.slice(4, 10)}`,
+                username: `s${n}`,
                 password: "pw-pw-pw",
               });
               await httpClient(a.url, session.token).rooms.join.mutate({ roomId });
