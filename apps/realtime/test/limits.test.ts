@@ -228,30 +228,37 @@ describe("abuse limits across two realtime instances", () => {
   });
 });
 
-describe("sockets that never sign in", () => {
-  let database: TestDatabase;
-  let server: RunningServer;
+/**
+ * A database and one realtime instance of the enclosing `describe`'s own, with `settings`, started
+ * before its tests and stopped after them; the returned function gives the instance.
+ */
+function ownServer(settings: Record<string, string>): () => RunningServer {
+  let database: TestDatabase | undefined;
+  let server: RunningServer | undefined;
   beforeAll(async () => {
     database = await createTestDatabase("postgres");
     server = await startRealtime({
       DATABASE_URL: database.url,
-      JWT_SECRET: "an idle-socket test secret of 32 bytes or more",
-      WS_SIGN_IN_WITHIN_MS: "1000",
+      JWT_SECRET: "a limits test secret of 32 bytes or more",
+      ...settings,
     });
   });
   afterAll(async () => {
     await server?.stop();
     await database?.dispose();
   });
+  return () => server as RunningServer;
+}
 
-  const openSockets = async () => {
-    return sample(await (await fetch(`${server.url}/metrics`)).text(), "parley_connections");
-  };
+describe("sockets that never sign in", () => {
+  const server = ownServer({ WS_SIGN_IN_WITHIN_MS: "1000" });
+
+  const openSockets = async () => sample(await (await fetch(`${server().url}/metrics`)).text(), "parley_connections");
 
   it("closes a thousand idle anonymous tRPC sockets once their time to sign in is up, and forgets them", async () => {
     const sockets = await Promise.all(
       Array.from({ length: 1000 }, async () => {
-        const ws = new WebSocket(`${server.url.replace("http", "ws")}/trpc?connectionParams=1`);
+        const ws = new WebSocket(`${server().url.replace("http", "ws")}/trpc?connectionParams=1`);
         const closed = once(ws, "close").then(([code, reason]) => [code, String(reason)]);
         await once(ws, "open");
         return { closed }; // wrapped: an async function returning a promise would wait for it
@@ -267,26 +274,15 @@ describe("sockets that never sign in", () => {
 });
 
 describe("a socket that sends frames faster than its allowance", () => {
-  let database: TestDatabase;
-  let server: RunningServer;
-  beforeAll(async () => {
-    database = await createTestDatabase("postgres");
-    server = await startRealtime({
-      DATABASE_URL: database.url,
-      REDIS_URL: testRedisUrl,
-      REDIS_PREFIX: `t${randomBytes(4).toString("hex")}:`,
-      JWT_SECRET: "a limits test secret of 32 bytes or more",
-      WS_FRAMES_PER_CONNECTION: "10/2s",
-    });
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await database?.dispose();
+  const server = ownServer({
+    REDIS_URL: testRedisUrl,
+    REDIS_PREFIX: `t${randomBytes(4).toString("hex")}:`,
+    WS_FRAMES_PER_CONNECTION: "10/2s",
   });
 
   it("is not read again until its window ends, while the account's other socket is answered meanwhile", async () => {
-    const { token } = await registered(server);
-    const ws = new WebSocket(`${server.url.replace("http", "ws")}/trpc?token=${token}`);
+    const { token } = await registered(server());
+    const ws = new WebSocket(`${server().url.replace("http", "ws")}/trpc?token=${token}`);
     const answers = new Inbox<number>();
     ws.on("message", (data) => {
       const id = (JSON.parse(String(data)) as { id?: number }).id;
@@ -302,7 +298,7 @@ describe("a socket that sends frames faster than its allowance", () => {
       await answers.waitFor((ids) => ids.includes(id), `answer ${id}`);
     }
     ask(12); // over the allowance: not read until the window ends
-    const other = wsClient(server.url, token);
+    const other = wsClient(server().url, token);
     const order: string[] = [];
     await Promise.all([
       other.client.auth.me.query().then(() => order.push("other socket")),
@@ -310,7 +306,7 @@ describe("a socket that sends frames faster than its allowance", () => {
     ]);
     expect(order).toEqual(["other socket", "paused socket"]);
     expect(performance.now() - started).toBeGreaterThan(1500); // the rest of a 2 s window
-    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const metrics = await (await fetch(`${server().url}/metrics`)).text();
     expect(sample(metrics, 'parley_limited_total{limit="framesPerConnection"}')).toBeGreaterThanOrEqual(1);
     ws.close();
     other.ws.close();
