@@ -6,19 +6,27 @@ import type { InviteInput, Member } from "../schemas";
 import { appendNotice } from "./messages";
 import { publicUserOf, roomOutOf } from "./output";
 import { startReadingAt } from "./read-state";
-import { accessRoom } from "./room-access";
+import { accessRoom, currentUser, lockedMembership } from "./room-access";
 import { transact } from "./transact";
 import { findUser } from "./users";
 
 const { roomMembers, users } = schema;
 
-/** The room's owner adds a user to it. Inviting a member again changes nothing. */
+const notTheOwner = () => new AppError("FORBIDDEN", "only the room's owner can invite people");
+
+/**
+ * The room's owner adds a user to it. Inviting a member again changes nothing. The caller is
+ * checked to be the owner inside the write, on their locked membership (see `lockedMembership`):
+ * an owner who has left, on any instance, invites nobody. FORBIDDEN otherwise.
+ */
 export async function invite(deps: Deps, actor: Actor, input: InviteInput): Promise<Member> {
   const { room, role } = await accessRoom(deps.db, actor.userId, input.roomId);
   if (room.kind === "direct") throw new AppError("BAD_INPUT", "nobody can be invited to a direct conversation");
-  if (role !== "owner") throw new AppError("FORBIDDEN", "only the room's owner can invite people");
-  const invitee = await findUser(deps.db, input.user);
+  if (role !== "owner") throw notTheOwner();
+  const found = await findUser(deps.db, input.user);
   return transact(deps, async (tx, emit) => {
+    if ((await lockedMembership(tx, actor.userId, room.id))?.role !== "owner") throw notTheOwner();
+    const invitee = { ...found, ...(await currentUser(tx, found.id)) }; // named as they are called now
     const [added] = await tx
       .insert(roomMembers)
       .values({ roomId: room.id, userId: invitee.id, role: "member" })

@@ -7,7 +7,7 @@ import { AppError } from "../errors";
 import { MAX_UNREAD, type MessageOut, type RoomEventsInput } from "../schemas";
 import { historyQuery } from "./messages";
 import { messageOutOf } from "./output";
-import { requireMemberCached } from "./room-access";
+import { notAMember, requireMember, requireMemberCached } from "./room-access";
 
 /** What a room's live stream carries. Only messages (and resets) have a sequence number. */
 export type RoomStreamEvent =
@@ -27,7 +27,7 @@ export interface RoomStreamItem {
 }
 
 const BACKFILL_PAGE = 100;
-const { messages, rooms, roomMembers } = schema;
+const { messages, rooms, roomMembers, users } = schema;
 
 /**
  * A room's events for one of its members, resumable with no message lost or repeated.
@@ -246,11 +246,22 @@ export async function* userEvents(deps: Deps, actor: Actor, signal: AbortSignal)
   }
 }
 
-/** Tells a room's other members that the caller is typing; nothing is stored. */
+/**
+ * Tells a room's other members that the caller is typing; nothing is stored. Who may, and by what
+ * name, is read from the database (one query), not from a cache or the caller's connection.
+ */
 export async function startTyping(deps: Deps, actor: Actor, roomId: number): Promise<void> {
-  await requireMemberCached(deps, actor.userId, roomId);
+  const [member] = await deps.db
+    .select({ username: users.username })
+    .from(roomMembers)
+    .innerJoin(users, eq(users.id, roomMembers.userId))
+    .where(and(eq(roomMembers.roomId, roomId), eq(roomMembers.userId, actor.userId)));
+  if (!member) {
+    await requireMember(deps.db, actor.userId, roomId); // NOT_FOUND for a private room's outsiders
+    throw notAMember();
+  }
   const until = deps.clock().getTime() + deps.live.typingTtlMs;
-  await deps.bus.publish({ type: "room.typing", roomId, userId: actor.userId, username: actor.username, until });
+  await deps.bus.publish({ type: "room.typing", roomId, userId: actor.userId, username: member.username, until });
 }
 
 /** The rooms (and direct conversations) the user is a member of. */

@@ -1,17 +1,18 @@
 import { type Database, type NoticeData, schema, type Transaction } from "@parley/db";
 import { and, asc, desc, eq, gt, lt, sql } from "drizzle-orm";
 import type { Actor, Deps } from "../deps";
-import { isUniqueViolation, notFound } from "../errors";
+import { AppError, isUniqueViolation, notFound } from "../errors";
 import { type HistoryInput, type HistoryPage, MAX_PAGE, type MessageOut, type SendMessageInput } from "../schemas";
 import { type MessageAuthor, messageOutOf } from "./output";
-import { requireMember, requireMemberCached } from "./room-access";
+import { notAMember, requireMember, requireMemberCached } from "./room-access";
 import { type Emit, transact } from "./transact";
 
-const { messages, rooms, users } = schema;
+const { messages, rooms, roomMembers, users } = schema;
 
 interface NewMessage {
   roomId: number;
-  author: MessageAuthor | null;
+  /** The member who says it (null for a system notice): a member at the moment it is stored. */
+  authorId: number | null;
   body: string;
   notice?: NoticeData;
   clientId?: string | undefined;
@@ -21,35 +22,64 @@ interface NewMessage {
  * Appends a message to a room inside the caller's transaction. The room row's `last_seq` is
  * bumped first, which locks the row: senders to one room take turns, and a rolled-back
  * transaction gives its number back, so sequence numbers are gap-free and strictly increasing.
+ *
+ * A text message's author must be a member of the room when it is stored, and is shown by the
+ * name they have then: the same statement that bumps the room reads (and locks with FOR KEY SHARE)
+ * the author's membership and user rows. A leave (which deletes the membership) or a rename
+ * (which locks the user FOR UPDATE) therefore either waits for this message or has committed
+ * before it was read, whatever the timing and whatever any cache believes. Throws FORBIDDEN when
+ * the author is not a member (any more), NOT_FOUND when the room does not exist.
  */
 export async function appendMessage(tx: Transaction, emit: Emit, message: NewMessage): Promise<MessageOut> {
-  const [room] = await tx
-    .update(rooms)
-    .set({ lastSeq: sql`${rooms.lastSeq} + 1` })
-    .where(eq(rooms.id, message.roomId))
-    .returning({ lastSeq: rooms.lastSeq });
-  if (!room) throw notFound("room");
+  const { roomId, authorId } = message;
+  const bump = { lastSeq: sql`${rooms.lastSeq} + 1` };
+  let seq: number;
+  let author: MessageAuthor | null = null;
+  if (authorId === null) {
+    const [room] = await tx.update(rooms).set(bump).where(eq(rooms.id, roomId)).returning({ lastSeq: rooms.lastSeq });
+    if (!room) throw notFound("room");
+    seq = room.lastSeq;
+  } else {
+    const member = tx.$with("member").as(
+      tx
+        .select({ id: users.id, username: users.username, displayName: users.displayName })
+        .from(roomMembers)
+        .innerJoin(users, eq(users.id, roomMembers.userId))
+        .where(and(eq(roomMembers.roomId, roomId), eq(roomMembers.userId, authorId)))
+        .for("key share"),
+    );
+    const [row] = await tx
+      .with(member)
+      .update(rooms)
+      .set(bump)
+      .from(member)
+      .where(eq(rooms.id, roomId))
+      .returning({ lastSeq: rooms.lastSeq, id: member.id, username: member.username, displayName: member.displayName });
+    if (!row) throw notAMember();
+    seq = row.lastSeq;
+    author = { id: row.id, username: row.username, displayName: row.displayName };
+  }
   const [row] = await tx
     .insert(messages)
     .values({
-      roomId: message.roomId,
-      authorId: message.author?.id ?? null,
-      kind: message.author ? "text" : "system",
+      roomId,
+      authorId,
+      kind: authorId === null ? "system" : "text",
       body: message.body,
       notice: message.notice ?? null,
-      seq: room.lastSeq,
+      seq,
       clientId: message.clientId ?? null,
     })
     .returning();
   if (!row) throw new Error("insert returned no row");
-  const out = messageOutOf(row, message.author);
+  const out = messageOutOf(row, author);
   emit({ type: "room.message", roomId: out.roomId, seq: out.seq, message: out });
   return out;
 }
 
 /** Writes a system notice (join, leave, invite, rename) into a room's history. */
 export const appendNotice = (tx: Transaction, emit: Emit, roomId: number, notice: NoticeData) =>
-  appendMessage(tx, emit, { roomId, author: null, body: noticeText(notice), notice });
+  appendMessage(tx, emit, { roomId, authorId: null, body: noticeText(notice), notice });
 
 export function noticeText(notice: NoticeData): string {
   switch (notice.event) {
@@ -78,8 +108,9 @@ export async function sendMessage(deps: Deps, actor: Actor, input: SendMessageIn
 }
 
 async function storeMessage(deps: Deps, actor: Actor, input: SendMessageInput): Promise<MessageOut> {
+  // Refuses the plainly wrong early (and a private room's outsiders with NOT_FOUND); the write
+  // itself checks membership again, in its own statement (see appendMessage).
   await requireMemberCached(deps, actor.userId, input.roomId);
-  const author = { id: actor.userId, username: actor.username, displayName: actor.displayName };
   const retried = () =>
     input.clientId ? findByClientId(deps.db, input.roomId, actor.userId, input.clientId) : undefined;
   const existing = await retried();
@@ -87,7 +118,12 @@ async function storeMessage(deps: Deps, actor: Actor, input: SendMessageInput): 
   await deps.limits.take("messagesPerRoom", `${actor.userId}:${input.roomId}`);
   try {
     return await transact(deps, (tx, emit) =>
-      appendMessage(tx, emit, { roomId: input.roomId, author, body: input.text, clientId: input.clientId }),
+      appendMessage(tx, emit, {
+        roomId: input.roomId,
+        authorId: actor.userId,
+        body: input.text,
+        clientId: input.clientId,
+      }),
     );
   } catch (error) {
     // A concurrent retry committed first; our transaction rolled back, sequence number and all.

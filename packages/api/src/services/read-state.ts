@@ -3,7 +3,7 @@ import { and, eq, gt, lt, ne, sql } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import type { Actor, Deps } from "../deps";
 import { MAX_UNREAD, type MarkReadInput } from "../schemas";
-import { requireMember } from "./room-access";
+import { lockedMembership, notAMember, requireMember } from "./room-access";
 import { transact } from "./transact";
 
 const { messages, rooms, roomMembers } = schema;
@@ -11,6 +11,8 @@ const { messages, rooms, roomMembers } = schema;
 /**
  * Marks a room read up to `seq` for one of its members: never backwards, never past the room's
  * newest message. Tells the caller's other tabs, after the commit, when that moved anything.
+ * FORBIDDEN when the caller is not a member when the mark is written (left meanwhile, on any
+ * instance).
  */
 export async function markRead(deps: Deps, actor: Actor, { roomId, seq }: MarkReadInput): Promise<void> {
   await requireMember(deps.db, actor.userId, roomId);
@@ -29,8 +31,10 @@ export async function markRead(deps: Deps, actor: Actor, { roomId, seq }: MarkRe
         ),
       )
       .returning({ lastReadSeq: roomMembers.lastReadSeq });
-    // Nothing moved: already read that far (or the caller left meanwhile), and nobody needs telling.
     if (moved) emit({ type: "user.read", userId: actor.userId, roomId, lastReadSeq: moved.lastReadSeq });
+    // Nothing moved: already read that far (nobody needs telling), or no longer a member. The update
+    // skipped a membership deleted by a leave committed before it; this statement sees that leave.
+    else if (!(await lockedMembership(tx, actor.userId, roomId))) throw notAMember();
   });
 }
 

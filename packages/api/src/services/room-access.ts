@@ -1,9 +1,9 @@
-import { type Database, type Room, schema } from "@parley/db";
+import { type Database, type Room, schema, type Transaction } from "@parley/db";
 import { and, eq } from "drizzle-orm";
 import type { Deps } from "../deps";
 import { AppError, notFound } from "../errors";
 
-const { rooms, roomMembers } = schema;
+const { rooms, roomMembers, users } = schema;
 
 export interface RoomAccess {
   room: Room;
@@ -42,6 +42,40 @@ export async function requireMemberCached(deps: Pick<Deps, "db" | "access">, use
 /** The room, if the caller is one of its members. */
 export async function requireMember(db: Database, userId: number, roomId: number): Promise<RoomAccess> {
   const access = await accessRoom(db, userId, roomId);
-  if (!access.role) throw new AppError("FORBIDDEN", "you are not a member of this room: join it first");
+  if (!access.role) throw notAMember();
   return access;
+}
+
+export const notAMember = () => new AppError("FORBIDDEN", "you are not a member of this room: join it first");
+
+/**
+ * Inside a write's transaction: the user's current name, with their row locked FOR KEY SHARE
+ * until the transaction ends, so that a rename (which locks the row FOR UPDATE) either waits for
+ * this write or has committed before it. What a write stores or announces about its author comes
+ * from here, never from an `Actor` read when a connection opened. NOT_FOUND if the user is gone.
+ */
+export async function currentUser(tx: Transaction, userId: number) {
+  const [user] = await tx
+    .select({ id: users.id, username: users.username, displayName: users.displayName })
+    .from(users)
+    .where(eq(users.id, userId))
+    .for("key share");
+  if (!user) throw notFound("user");
+  return user;
+}
+
+/**
+ * Inside a write's transaction: the user's membership of the room and their current name, both
+ * rows locked FOR KEY SHARE until the transaction ends, or undefined when they are not a member.
+ * A leave deletes the membership, so it either waits for this write or has committed before it
+ * (and the write is refused): an authorization no cache and no earlier read can outdate.
+ */
+export async function lockedMembership(tx: Transaction, userId: number, roomId: number) {
+  const [row] = await tx
+    .select({ role: roomMembers.role, username: users.username, displayName: users.displayName })
+    .from(roomMembers)
+    .innerJoin(users, eq(users.id, roomMembers.userId))
+    .where(and(eq(roomMembers.roomId, roomId), eq(roomMembers.userId, userId)))
+    .for("key share");
+  return row;
 }

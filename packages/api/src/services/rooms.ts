@@ -1,12 +1,12 @@
 import { type Database, type Room, schema } from "@parley/db";
-import { and, asc, eq, gt, ilike, sql } from "drizzle-orm";
+import { and, asc, eq, gt, ilike, isNull, sql } from "drizzle-orm";
 import type { Actor, Deps } from "../deps";
 import { AppError, isUniqueViolation } from "../errors";
 import type { CreateRoomInput, MyRoom, Page, RoomOut, SearchPageInput } from "../schemas";
 import { appendNotice } from "./messages";
 import { collectPages, decodeCursor, keysetPage, likePattern, roomOutOf } from "./output";
 import { startReadingAt, unreadOf } from "./read-state";
-import { accessRoom, requireMember } from "./room-access";
+import { accessRoom, currentUser, notAMember, requireMember } from "./room-access";
 import { transact } from "./transact";
 
 const { rooms, roomMembers } = schema;
@@ -39,21 +39,34 @@ export async function createRoom(deps: Deps, actor: Actor, input: CreateRoomInpu
 /**
  * Joins a public room (a private one only when already invited, which makes the caller a member).
  * Joining twice changes nothing. A room whose members have all left goes to the first who joins.
+ * The notice names the caller as they are called when it is written.
  */
 export async function joinRoom(deps: Deps, actor: Actor, roomId: number): Promise<RoomOut> {
   const { room, role } = await accessRoom(deps.db, actor.userId, roomId);
   if (role) return roomOutOf(room); // already in: a member may "join" its own direct conversation too
   if (room.kind === "direct") throw new AppError("BAD_INPUT", "a direct conversation cannot be joined");
   return transact(deps, async (tx, emit) => {
-    const becomesOwner = room.ownerId === null;
+    const me = await currentUser(tx, actor.userId);
     const [joined] = await tx
       .insert(roomMembers)
-      .values({ roomId, userId: actor.userId, role: becomesOwner ? "owner" : "member" })
+      .values({ roomId, userId: actor.userId, role: "member" })
       .onConflictDoNothing()
       .returning();
-    if (becomesOwner && joined) await tx.update(rooms).set({ ownerId: actor.userId }).where(eq(rooms.id, roomId));
     if (joined) {
-      const notice = { event: "joined", userId: actor.userId, username: actor.username } as const;
+      // Locks the room row; a concurrent last leave (which sets no owner under the same lock) is
+      // either seen here or sees this member as its heir, so the room never ends up ownerless.
+      const [owned] = await tx
+        .update(rooms)
+        .set({ ownerId: actor.userId })
+        .where(and(eq(rooms.id, roomId), isNull(rooms.ownerId)))
+        .returning({ id: rooms.id });
+      if (owned) {
+        await tx
+          .update(roomMembers)
+          .set({ role: "owner" })
+          .where(and(eq(roomMembers.roomId, roomId), eq(roomMembers.userId, actor.userId)));
+      }
+      const notice = { event: "joined", userId: actor.userId, username: me.username } as const;
       const { seq } = await appendNotice(tx, emit, roomId, notice);
       await startReadingAt(tx, roomId, actor.userId, seq); // the history before is not news to a newcomer
     }
@@ -63,16 +76,24 @@ export async function joinRoom(deps: Deps, actor: Actor, roomId: number): Promis
   });
 }
 
-/** Leaves a room. An owner who leaves hands the room to the member who has been there longest. */
+/**
+ * Leaves a room. An owner who leaves hands the room to the member who has been there longest.
+ * The notice names the caller as they are called when it is written. FORBIDDEN if the caller is
+ * not a member (any more, on any instance).
+ */
 export async function leaveRoom(deps: Deps, actor: Actor, roomId: number): Promise<void> {
   const { room } = await requireMember(deps.db, actor.userId, roomId);
   if (room.kind === "direct") throw new AppError("BAD_INPUT", "a direct conversation cannot be left");
   await transact(deps, async (tx, emit) => {
+    const me = await currentUser(tx, actor.userId);
     const [left] = await tx
       .delete(roomMembers)
       .where(and(eq(roomMembers.roomId, roomId), eq(roomMembers.userId, actor.userId)))
       .returning();
-    if (!left) return; // a concurrent leave got there first
+    if (!left) throw notAMember(); // a concurrent leave got there first
+    // The notice locks the room row first: the heir is then chosen among the members as they are
+    // once every earlier join has committed (see joinRoom).
+    await appendNotice(tx, emit, roomId, { event: "left", userId: actor.userId, username: me.username });
     if (left.role === "owner") {
       const [heir] = await tx
         .select()
@@ -91,7 +112,6 @@ export async function leaveRoom(deps: Deps, actor: Actor, roomId: number): Promi
         .set({ ownerId: heir?.userId ?? null })
         .where(eq(rooms.id, roomId));
     }
-    await appendNotice(tx, emit, roomId, { event: "left", userId: actor.userId, username: actor.username });
     emit({ type: "access.membership-ended", userId: actor.userId, roomId });
     emit({ type: "user.room", userId: actor.userId, change: "left", room: roomOutOf(await currentRoom(tx, roomId)) });
   });
