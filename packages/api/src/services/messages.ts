@@ -1,7 +1,7 @@
 import { type Database, type NoticeData, schema, type Transaction } from "@parley/db";
 import { and, asc, desc, eq, gt, lt, sql } from "drizzle-orm";
 import type { Actor, Deps } from "../deps";
-import { AppError, isUniqueViolation, notFound } from "../errors";
+import { isUniqueViolation, notFound } from "../errors";
 import { type HistoryInput, type HistoryPage, MAX_PAGE, type MessageOut, type SendMessageInput } from "../schemas";
 import { type MessageAuthor, messageOutOf } from "./output";
 import { notAMember, requireMember, requireMemberCached } from "./room-access";
