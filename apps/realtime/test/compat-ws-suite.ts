@@ -557,5 +557,63 @@ export function seedWsConformance(mode: string, pair: ParleyPair) {
         expect(await Promise.all(attempts(token)), what).toEqual(Array(9).fill(401));
       }
     });
+    it("writes and broadcasts under the name a user has now, on sockets opened before a rename (PUT /change-name)", async () => {
+      const ann = await signUp();
+      const ben = await signUp();
+      const room = await ann.http.rooms.create.mutate({ name: `rn-${randomBytes(3).toString("hex")}` });
+      const listener = await seedSocket(ws(b, `/ws?token=${ann.token}`)); // a seed 000 member on B
+      listener.send(JSON.stringify({ type: "join", content: String(room.id) }));
+      await listener.next((f) => f.type === "system" && String(f.content).includes(ann.username), "ann's join notice");
+      // Ben's sockets open under his old name: a seed 000 socket on A, a tRPC socket on B.
+      const seed = await seedSocket(ws(a, `/ws?token=${ben.token}`));
+      seed.send(JSON.stringify({ type: "join", content: String(room.id) }));
+      await listener.next((f) => f.type === "system" && String(f.content).includes(ben.username), "ben's join notice");
+      const trpc = wsClient(b.url, ben.token);
+      expect((await trpc.client.auth.me.query()).username).toBe(ben.username);
+      const heard = new Inbox<{ author: string | null; body: string }>();
+      const subscription = wsClient(a.url, ann.token).client.events.room.subscribe(
+        { roomId: room.id, lastEventId: String((await ann.http.rooms.get.query({ roomId: room.id })).lastSeq) },
+        {
+          onData: ({ data }) =>
+            data.type === "message"
+              ? heard.push({ author: data.message.author?.username ?? null, body: data.message.body })
+              : undefined,
+        },
+      );
+
+      const renamed = `${ben.username}n`;
+      const answer = await fetch(`${b.url}/change-name`, {
+        method: "PUT",
+        headers: { Authorization: ben.token, "Content-Type": "application/json" },
+        body: JSON.stringify({ username: renamed }),
+      });
+      expect(answer.status).toBe(200);
+      seed.send(JSON.stringify({ type: "message", content: "from the seed socket" }));
+      await heard.waitFor((items) => items.some((m) => m.body === "from the seed socket"), "the seed socket's message");
+      await trpc.client.messages.send.mutate({ roomId: room.id, text: "from the trpc socket" });
+      seed.send(JSON.stringify({ type: "leave" }));
+
+      const expected = [
+        [null, `${ben.username} is now known as ${renamed}`],
+        [renamed, "from the seed socket"],
+        [renamed, "from the trpc socket"],
+        [null, `${renamed} left the room`],
+      ];
+      await heard.waitFor((items) => items.length >= 4, "the rename, two messages and the leave");
+      expect(heard.items.map((m) => [m.author, m.body])).toEqual(expected); // live, over tRPC
+      const live = await listener.frames.waitFor(
+        (frames) => frames.some((f) => f.content === `${renamed} left the room`),
+        "the leave notice",
+      );
+      expect(live.filter((f) => f.type === "message").map((f) => [f.username, f.content])).toEqual([
+        [renamed, "from the seed socket"],
+        [renamed, "from the trpc socket"],
+      ]); // live, over a seed socket
+      const history = await ann.http.history.list.query({ roomId: room.id, limit: 4 });
+      expect(history.items.reverse().map((m) => [m.author?.username ?? null, m.body])).toEqual(expected);
+      subscription.unsubscribe();
+      for (const socket of [listener, seed]) socket.ws.close();
+      trpc.ws.close();
+    });
   });
 }

@@ -301,4 +301,30 @@ describe("scaled mode: realtime instances A and B on PostgreSQL and Redis", () =
     await once(same, "open");
     same.close();
   });
+  it("stores nothing a member sends after leaving: a leave on A raced by sends on B, 30 times", async () => {
+    const owner = await signUp(a);
+    const member = await signUp(a);
+    const onA = wsClient(a.url, member.token);
+    const onB = wsClient(b.url, member.token);
+    let refused = 0;
+    for (let trial = 0; trial < 30; trial++) {
+      const room = await roomWith(owner);
+      await member.http.rooms.join.mutate({ roomId: room.id });
+      await onB.client.messages.send.mutate({ roomId: room.id, text: "warm" }); // B has seen a member send
+      const leaving = onA.client.rooms.leave.mutate({ roomId: room.id }); // and, in the same tick:
+      const sending = ["1", "2", "3"].map((text) => onB.client.messages.send.mutate({ roomId: room.id, text }));
+      const [, sent] = await Promise.all([leaving, Promise.allSettled(sending)]);
+      for (const r of sent) if (r.status === "rejected") expect(String(r.reason)).toMatch(/not a member/);
+      refused += sent.filter((r) => r.status === "rejected").length;
+      const history = (await owner.http.history.list.query({ roomId: room.id, limit: 100 })).items.reverse();
+      const left = history.findIndex((m) => m.notice?.event === "left");
+      expect(history.slice(left + 1).map((m) => m.body)).toEqual([]); // nothing after the leave
+      const answered = sent.flatMap((r) => (r.status === "fulfilled" ? [r.value.body] : []));
+      const stored = history.filter((m) => m.kind === "text").map((m) => m.body);
+      expect(stored.sort()).toEqual(["warm", ...answered].sort()); // every answer is true
+    }
+    expect(refused).toBeGreaterThan(0); // the race was run, not avoided
+    onA.ws.close();
+    onB.ws.close();
+  }, 180_000);
 });
