@@ -16,7 +16,9 @@
  *    `toLowerCase` turns a word-final Σ into ς; folding gives σ for Σ, σ and ς alike). Full
  *    folding is the lowercase mapping with the few differences CaseFolding.txt makes that step 1
  *    has not already: ß and ẞ fold to "ss", ς to σ, U+0345 (ypogegrammeni, as ᾳ decomposes) to ι,
- *    and Cherokee folds to its capital letters;
+ *    the old Cyrillic variants U+1C80..1C88 to their plain letters, and Cherokee folds to its
+ *    capital letters. (Checked against Python's `str.casefold`, the full default folding, for
+ *    every code point Unicode 14 assigns: the same key for each.);
  * 4. NFKC, which composes the result again (the stored key is NFC-shaped and short).
  *
  * Dotted capital İ folds to "i̇" (i + U+0307), as CaseFolding.txt's default F mapping says, and
@@ -47,6 +49,16 @@ const FOLD_EXCEPTIONS: Record<string, string> = {
   "\u1e9e": "ss", // ẞ
   "\u03c2": "\u03c3", // ς → σ
   "\u0345": "\u03b9", // combining ypogegrammeni → ι
+  // Old Cyrillic letter variants fold to the plain letters.
+  "\u1c80": "\u0432",
+  "\u1c81": "\u0434",
+  "\u1c82": "\u043e",
+  "\u1c83": "\u0441",
+  "\u1c84": "\u0442",
+  "\u1c85": "\u0442",
+  "\u1c86": "\u044a",
+  "\u1c87": "\u0463",
+  "\u1c88": "\ua64b",
 };
 
 function foldChar(char: string): string {
