@@ -13,6 +13,16 @@ ALTER TABLE "users" ADD COLUMN "email_key" text;--> statement-breakpoint
 -- NFKC then lower(). Rows written from now on are keyed by foldName itself.
 UPDATE "users" SET "username_key" = lower(normalize("username", NFKC)), "email_key" = lower(normalize("email", NFKC));--> statement-breakpoint
 UPDATE "rooms" SET "name_key" = lower(normalize("name", NFKC)) WHERE "kind" = 'room';--> statement-breakpoint
+-- Names that were two names before and are one now (composed and decomposed accents, full-width
+-- letters): the oldest keeps it; each later one gets its id appended, to name and key alike, so that
+-- it can still be found by what it is called. A later e-mail address of the same key is kept for
+-- display and no longer signs in.
+UPDATE "users" SET "username" = "username" || '_' || "id", "username_key" = "username_key" || '_' || "id"
+  WHERE "id" NOT IN (SELECT min("id") FROM "users" GROUP BY "username_key");--> statement-breakpoint
+UPDATE "users" SET "email_key" = NULL
+  WHERE "email_key" IS NOT NULL AND "id" NOT IN (SELECT min("id") FROM "users" WHERE "email_key" IS NOT NULL GROUP BY "email_key");--> statement-breakpoint
+UPDATE "rooms" SET "name" = "name" || ' ' || "id", "name_key" = "name_key" || ' ' || "id"
+  WHERE "kind" = 'room' AND "id" NOT IN (SELECT min("id") FROM "rooms" WHERE "kind" = 'room' GROUP BY "name_key");--> statement-breakpoint
 -- The lobby that seed sockets made by name becomes the built-in lobby (it was always public and named exactly "lobby").
 UPDATE "rooms" SET "builtin" = 'lobby' WHERE "kind" = 'room' AND "name" = 'lobby' AND NOT "is_private";--> statement-breakpoint
 ALTER TABLE "users" ALTER COLUMN "username_key" SET NOT NULL;--> statement-breakpoint

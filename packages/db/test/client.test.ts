@@ -116,7 +116,7 @@ describe("the name-keys migration", () => {
   let folder: string;
   afterAll(() => rm(folder, { recursive: true, force: true }));
 
-  it("keys existing names, and takes no user's room named Lobby for the built-in lobby", async () => {
+  it("keys existing names, keeps names that now fold alike apart, and takes no user's room named Lobby for the built-in lobby", async () => {
     // The migrations up to 0002: the database as it was before name keys existed.
     folder = await mkdtemp(path.join(tmpdir(), "parley-migrations-"));
     const journal = JSON.parse(await readFile(path.join(migrationsFolder, "meta/_journal.json"), "utf8"));
@@ -129,22 +129,34 @@ describe("the name-keys migration", () => {
     const client = await PGlite.create();
     const db = drizzle(client);
     await migrate(db, { migrationsFolder: folder });
-    await db.execute(sql`insert into users (username, email, password_hash) values ('Ann', 'Ann@Example.org', 'x')`);
-    // A user's private room that today's name lookup would take for the lobby; and a public room.
-    await db.execute(sql`insert into rooms (name, is_private) values ('Lobby', true), ('Straße', false)`);
+    // Two names that lower() told apart and NFKC does not: full-width letters, a decomposed accent.
+    await db.execute(
+      sql`insert into users (username, email, password_hash) values ('Ann', 'Ann@Example.org', 'x'), ('ａｎｎ', 'ａｎｎ@example.org', 'x')`,
+    );
+    // A user's private room that today's name lookup would take for the lobby; a public room; and
+    // one room twice, composed and decomposed.
+    await db.execute(
+      sql`insert into rooms (name, is_private) values ('Lobby', true), ('Straße', false), ('café', false), (${"cafe\u0301"}, false)`,
+    );
 
     await migrate(db, { migrationsFolder });
-    const users = await db.execute<{ username_key: string; email_key: string }>(
-      sql`select username_key, email_key from users`,
+    const users = await db.execute<{ username: string; username_key: string; email_key: string | null }>(
+      sql`select username, username_key, email_key from users order by id`,
     );
-    expect(users.rows).toEqual([{ username_key: "ann", email_key: "ann@example.org" }]);
+    expect(users.rows).toEqual([
+      { username: "Ann", username_key: "ann", email_key: "ann@example.org" },
+      { username: "ａｎｎ_2", username_key: "ann_2", email_key: null },
+    ]);
     const rooms = await db.execute<{ name: string; name_key: string; builtin: string | null }>(
       sql`select name, name_key, builtin from rooms order by id`,
     );
     expect(rooms.rows).toEqual([
       { name: "Lobby", name_key: "lobby", builtin: null },
       { name: "Straße", name_key: "straße", builtin: null }, // SQL's approximation: ß stays (see fold.ts)
+      { name: "café", name_key: "café", builtin: null },
+      { name: "cafe\u0301 4", name_key: "café 4", builtin: null },
     ]);
+    expect(foldName("ａｎｎ_2")).toBe("ann_2"); // the renamed user logs in by the name shown
     await client.close();
   });
 });
