@@ -1,14 +1,10 @@
 import type { IncomingMessage } from "node:http";
 import { type Actor, AppError, type Deps, type Logger } from "@parley/api";
-import { roomChannel } from "@parley/api/bus";
 import { normalizeKeys, SeedId } from "@parley/api/compat";
 import { publicError } from "@parley/api/errors";
 import { type MessageOut, MessageText, UsernameRef } from "@parley/api/schemas";
 import { direct, live, messages, rooms } from "@parley/api/services";
 import type { WebSocket } from "ws";
-
-/** The public room that seed 003's broadcast-to-everyone WebSocket maps to. */
-export const LOBBY = "lobby";
 
 /** How many earlier messages a seed 004 chat shows when it opens. */
 const RECENT_DIRECT_MESSAGES = 50;
@@ -93,11 +89,9 @@ export function seedConnection(
         }
       } else {
         // Listening without a token: public rooms only (the lobby), live only.
-        const events = await deps.bus.subscribe(roomChannel(id), signal);
+        const events = await live.listenToPublicRoom(deps, id, signal);
         send({ type: "system", Type: "system", username: names.systemUserName, content: "listening to the lobby" });
-        for await (const event of events) {
-          if (event.type === "room.message") deliver(format(event.message));
-        }
+        for await (const message of events) deliver(format(message));
       }
     })()
       .catch((error: unknown) => {
@@ -232,7 +226,7 @@ export function seedConnection(
       await joinAndFollow(SeedId.parse(url.searchParams.get("room_id")), wsFrame);
       handle = onWsFrame;
     } else {
-      const lobby = await rooms.ensurePublicRoom(deps, LOBBY);
+      const lobby = await rooms.ensureBuiltinRoom(deps, "lobby");
       lobbyId = lobby.id;
       if (actor) await joinAndFollow(lobby.id, wsFrame);
       else follow(lobby.id, wsFrame);

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { createDb, schema } from "@parley/db";
+import { createDb, foldName, schema } from "@parley/db";
 import { createTestDatabase, type TestDatabase } from "@parley/db/testing";
 import { freePort, LIMITS_LIFTED } from "@parley/realtime/testing";
 import { inArray } from "drizzle-orm";
@@ -96,7 +96,10 @@ export async function startParley(options: {
       const { db, close } = await createDb({ databaseUrl: database.url, dataDir: "", poolMax: 1 });
       try {
         const owner = (await db.select({ id: schema.users.id }).from(schema.users).limit(1))[0]?.id;
-        const names = Array.from({ length: count }, (_, i) => ({ name: `bench ${run} many ${i}`, ownerId: owner }));
+        const names = Array.from({ length: count }, (_, i) => {
+          const name = `bench ${run} many ${i}`;
+          return { name, nameKey: foldName(name), ownerId: owner };
+        });
         const made = await db.insert(schema.rooms).values(names).returning({ id: schema.rooms.id });
         const everyone = await db.select({ id: schema.users.id }).from(schema.users);
         const memberships = made.flatMap((room) => everyone.map((user) => ({ roomId: room.id, userId: user.id })));

@@ -49,7 +49,10 @@ export const ApiEnv = DbEnv.extend({
   ACCESS_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(10_000),
   /** The name error frames are sent under by the seed WebSocket protocols. */
   ERROR_USER_NAME: z.string().trim().min(1).max(32).default("error"),
-  /** Failed logins per account name (existing or not) before it must wait: "<count>/<window>" or "off". */
+  /**
+   * Password checks per account name (existing or not) before it must wait, each counted before
+   * the password is verified and cleared by a successful login: "<count>/<window>" or "off".
+   */
   LIMIT_LOGIN_PER_ACCOUNT: RateSetting.prefault("10/15m"),
   /** Login attempts per client address. */
   LIMIT_LOGIN_PER_ADDRESS: RateSetting.prefault("100/15m"),

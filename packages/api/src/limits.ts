@@ -26,7 +26,10 @@ export const RateSetting = z
 
 /** The limits on what one account or address may do how often; null: no limit. */
 export interface RateLimits {
-  /** Failed logins per account name (whether or not the account exists). */
+  /**
+   * Password checks per account name (whether or not the account exists), counted before each
+   * check so that concurrent ones count; a successful login forgives them.
+   */
   loginPerAccount: Rate | null;
   /** Login attempts per client address. */
   loginPerAddress: Rate | null;

@@ -30,9 +30,10 @@ describe("history pages and unread counts in a room of a million messages (Postg
   beforeAll(async () => {
     database = await createTestDatabase("postgres");
     client = postgres(database.url, { max: 1, onnotice: () => {} });
-    const [user] = await client`insert into users (username, password_hash) values ('bulk', 'x') returning id`;
+    const [user] =
+      await client`insert into users (username, username_key, password_hash) values ('bulk', 'bulk', 'x') returning id`;
     const rooms = await client`
-      insert into rooms (name, owner_id) values ('big', ${user?.id}), ('neighbour', ${user?.id}) returning id`;
+      insert into rooms (name, name_key, owner_id) values ('big', 'big', ${user?.id}), ('neighbour', 'neighbour', ${user?.id}) returning id`;
     roomId = rooms[0]?.id;
     const neighbour = rooms[1]?.id;
     await client`
@@ -43,7 +44,8 @@ describe("history pages and unread counts in a room of a million messages (Postg
       select ${neighbour}, ${user?.id}, 'text', 'other ' || g, g from generate_series(1, 50000) g`;
     await client`update rooms set last_seq = ${MESSAGES} where id = ${roomId}`;
     // A member who has read none of either room: a million and fifty thousand messages unread.
-    const [reader] = await client`insert into users (username, password_hash) values ('reader', 'x') returning id`;
+    const [reader] =
+      await client`insert into users (username, username_key, password_hash) values ('reader', 'reader', 'x') returning id`;
     readerId = reader?.id;
     await client`insert into room_members (room_id, user_id) values (${roomId}, ${readerId}), (${neighbour}, ${readerId})`;
     await client`analyze messages`;

@@ -20,8 +20,13 @@ export const users = pgTable(
   "users",
   {
     id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+    /** As the user typed it (NFC): what Parley shows. */
     username: text("username").notNull(),
+    /** `foldName(username)`: what makes two usernames the same (see fold.ts). Written with every username. */
+    usernameKey: text("username_key").notNull(),
     email: text("email"),
+    /** `foldName(email)`, null without an e-mail address. Written with every e-mail address. */
+    emailKey: text("email_key"),
     displayName: text("display_name"),
     passwordHash: text("password_hash").notNull(),
     /**
@@ -32,10 +37,7 @@ export const users = pgTable(
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [
-    uniqueIndex("users_username_lower_key").on(sql`lower(${t.username})`),
-    uniqueIndex("users_email_lower_key").on(sql`lower(${t.email})`),
-  ],
+  (t) => [uniqueIndex("users_username_key_key").on(t.usernameKey), uniqueIndex("users_email_key_key").on(t.emailKey)],
 );
 
 export const roomKind = pgEnum("room_kind", ["room", "direct"]);
@@ -49,6 +51,13 @@ export const rooms = pgTable(
     kind: roomKind("kind").notNull().default("room"),
     /** Null for direct conversations, which are named after the other member. */
     name: text("name"),
+    /** `foldName(name)` (see fold.ts), null for direct conversations. Written with every name. */
+    nameKey: text("name_key"),
+    /**
+     * Which of Parley's own rooms this is ("lobby"), set only by the service that creates it; null
+     * for every room a user creates. Built-in rooms are found by this, never by their name.
+     */
+    builtin: text("builtin"),
     isPrivate: boolean("is_private").notNull().default(false),
     /** The creator, who owns the room. Null for direct conversations. */
     ownerId: integer("owner_id").references(() => users.id),
@@ -59,15 +68,15 @@ export const rooms = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
-    uniqueIndex("rooms_name_lower_key").on(sql`lower(${t.name})`).where(sql`${t.kind} = 'room'`),
+    // Users' rooms have names of their own; a built-in room never collides with one made before it.
+    uniqueIndex("rooms_name_key_key").on(t.nameKey).where(sql`${t.kind} = 'room' and ${t.builtin} is null`),
+    uniqueIndex("rooms_builtin_key").on(t.builtin),
     uniqueIndex("rooms_direct_key_key").on(t.directKey),
-    index("rooms_public_name_idx")
-      .on(sql`lower(${t.name})`, t.id)
-      .where(sql`${t.kind} = 'room' and ${t.isPrivate} = false`),
+    index("rooms_public_name_idx").on(t.nameKey, t.id).where(sql`${t.kind} = 'room' and ${t.isPrivate} = false`),
     check(
       "rooms_kind_shape",
-      sql`(${t.kind} = 'room' and ${t.name} is not null and ${t.directKey} is null)
-       or (${t.kind} = 'direct' and ${t.name} is null and ${t.directKey} is not null and ${t.isPrivate})`,
+      sql`(${t.kind} = 'room' and ${t.name} is not null and ${t.nameKey} is not null and ${t.directKey} is null)
+       or (${t.kind} = 'direct' and ${t.name} is null and ${t.nameKey} is null and ${t.directKey} is not null and ${t.isPrivate} and ${t.builtin} is null)`,
     ),
   ],
 );

@@ -6,7 +6,7 @@ import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/pglite";
 import { migrate } from "drizzle-orm/pglite/migrator";
 import { afterAll, describe, expect, it } from "vitest";
-import { createDb, migrationsFolder, schema } from "../src";
+import { createDb, foldName, migrationsFolder, schema } from "../src";
 import { createEmptyPostgresDatabase, dropPostgresDatabase } from "../src/testing";
 
 const tables = async (db: Awaited<ReturnType<typeof createDb>>["db"]) => {
@@ -51,7 +51,7 @@ describe("createDb on PGlite", () => {
     const first = await createDb({ databaseUrl: undefined, dataDir, poolMax: 1 });
     expect(first.driver).toBe("pglite");
     expect(await tables(first.db)).toEqual(expected);
-    await first.db.insert(schema.users).values({ username: "persisted", passwordHash: "x" });
+    await first.db.insert(schema.users).values({ username: "persisted", usernameKey: "persisted", passwordHash: "x" });
     await first.close();
 
     const second = await createDb({ databaseUrl: undefined, dataDir, poolMax: 1 });
@@ -60,11 +60,12 @@ describe("createDb on PGlite", () => {
     await second.close();
   });
 
-  it("enforces case-insensitive unique usernames and gap-free sequence uniqueness in the schema itself", async () => {
+  it("enforces unique username keys and gap-free sequence uniqueness in the schema itself", async () => {
     const handle = await createDb({ databaseUrl: "memory://", dataDir: "", poolMax: 1 });
-    await handle.db.insert(schema.users).values({ username: "Ann", passwordHash: "x" });
-    await expect(handle.db.insert(schema.users).values({ username: "aNN", passwordHash: "x" })).rejects.toThrow();
-    const [room] = await handle.db.insert(schema.rooms).values({ name: "r" }).returning();
+    const user = (username: string) => ({ username, usernameKey: foldName(username), passwordHash: "x" });
+    await handle.db.insert(schema.users).values(user("Ann"));
+    await expect(handle.db.insert(schema.users).values(user("aNN"))).rejects.toThrow();
+    const [room] = await handle.db.insert(schema.rooms).values({ name: "r", nameKey: "r" }).returning();
     const roomId = room?.id ?? 0;
     await handle.db.insert(schema.messages).values({ roomId, kind: "system", body: "a", seq: 1 });
     await expect(
@@ -107,6 +108,55 @@ describe("the read-state migration", () => {
       ["busy", 7],
       ["quiet", 0],
     ]);
+    await client.close();
+  });
+});
+
+describe("the name-keys migration", () => {
+  let folder: string;
+  afterAll(() => rm(folder, { recursive: true, force: true }));
+
+  it("keys existing names, keeps names that now fold alike apart, and takes no user's room named Lobby for the built-in lobby", async () => {
+    // The migrations up to 0002: the database as it was before name keys existed.
+    folder = await mkdtemp(path.join(tmpdir(), "parley-migrations-"));
+    const journal = JSON.parse(await readFile(path.join(migrationsFolder, "meta/_journal.json"), "utf8"));
+    await mkdir(path.join(folder, "meta"));
+    const before = journal.entries.slice(0, 3) as { tag: string }[];
+    await writeFile(path.join(folder, "meta/_journal.json"), JSON.stringify({ ...journal, entries: before }));
+    for (const { tag } of before)
+      await copyFile(path.join(migrationsFolder, `${tag}.sql`), path.join(folder, `${tag}.sql`));
+
+    const client = await PGlite.create();
+    const db = drizzle(client);
+    await migrate(db, { migrationsFolder: folder });
+    // Two names that lower() told apart and NFKC does not: full-width letters, a decomposed accent.
+    await db.execute(
+      sql`insert into users (username, email, password_hash) values ('Ann', 'Ann@Example.org', 'x'), ('ａｎｎ', 'ａｎｎ@example.org', 'x')`,
+    );
+    // A user's private room that today's name lookup would take for the lobby; a public room; and
+    // one room twice, composed and decomposed.
+    await db.execute(
+      sql`insert into rooms (name, is_private) values ('Lobby', true), ('Straße', false), ('café', false), (${"cafe\u0301"}, false)`,
+    );
+
+    await migrate(db, { migrationsFolder });
+    const users = await db.execute<{ username: string; username_key: string; email_key: string | null }>(
+      sql`select username, username_key, email_key from users order by id`,
+    );
+    expect(users.rows).toEqual([
+      { username: "Ann", username_key: "ann", email_key: "ann@example.org" },
+      { username: "ａｎｎ_2", username_key: "ann_2", email_key: null },
+    ]);
+    const rooms = await db.execute<{ name: string; name_key: string; builtin: string | null }>(
+      sql`select name, name_key, builtin from rooms order by id`,
+    );
+    expect(rooms.rows).toEqual([
+      { name: "Lobby", name_key: "lobby", builtin: null },
+      { name: "Straße", name_key: "straße", builtin: null }, // SQL's approximation: ß stays (see fold.ts)
+      { name: "café", name_key: "café", builtin: null },
+      { name: "cafe\u0301 4", name_key: "café 4", builtin: null },
+    ]);
+    expect(foldName("ａｎｎ_2")).toBe("ann_2"); // the renamed user logs in by the name shown
     await client.close();
   });
 });

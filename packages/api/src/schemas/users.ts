@@ -4,6 +4,7 @@ import { Id, IsoDate, pageOf, storable, UNSTORABLE_WORDS } from "./common";
 export const Username = z
   .string({ error: "username must be a string" })
   .trim()
+  .normalize("NFC") // an accent typed as a separate mark is the same letter (and passes the letters-only rule)
   .min(2, "username must be at least 2 characters")
   .max(32, "username must be at most 32 characters")
   .regex(/^[\p{L}\p{N}_.-]+$/u, "username may hold only letters, digits, '_', '.' and '-'");

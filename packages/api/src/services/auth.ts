@@ -1,4 +1,4 @@
-import { schema, type User } from "@parley/db";
+import { foldName, schema, storedName, type User } from "@parley/db";
 import { and, eq, isNull, lt, lte, notExists, or, sql } from "drizzle-orm";
 import type { Actor, Deps } from "../deps";
 import { AppError, isUniqueViolation } from "../errors";
@@ -9,16 +9,22 @@ import { issueToken, verifyToken } from "./tokens";
 
 const { users, revokedTokens } = schema;
 
+/**
+ * Refuses (409) a username that is one of the reserved names (the seed protocols' system and error
+ * senders) by Parley's one folding rule (`foldName`), so that no spelling of them (other case,
+ * full-width letters, a zero-width space inside) can be registered or renamed into.
+ */
 export function assertUsernameAllowed(deps: Pick<Deps, "reservedUsernames">, username: string): void {
-  if (deps.reservedUsernames.some((name) => name.toLowerCase() === username.toLowerCase())) {
+  const key = foldName(username);
+  if (deps.reservedUsernames.some((name) => foldName(name) === key)) {
     throw new AppError("CONFLICT", `the username "${username}" is reserved`);
   }
 }
 
 /** Turns a unique violation on users into the words a person needs. */
 export function userConflict(error: unknown): unknown {
-  if (isUniqueViolation(error, "users_username_lower_key")) return new AppError("CONFLICT", "that username is taken");
-  if (isUniqueViolation(error, "users_email_lower_key"))
+  if (isUniqueViolation(error, "users_username_key_key")) return new AppError("CONFLICT", "that username is taken");
+  if (isUniqueViolation(error, "users_email_key_key"))
     return new AppError("CONFLICT", "that e-mail address is already registered");
   return error;
 }
@@ -41,8 +47,10 @@ export async function register(deps: Deps, input: RegisterInput, client: Client)
   const user = await deps.db
     .insert(users)
     .values({
-      username: input.username,
-      email: input.email ?? null,
+      username: storedName(input.username),
+      usernameKey: foldName(input.username),
+      email: input.email === undefined ? null : storedName(input.email),
+      emailKey: input.email === undefined ? null : foldName(input.email),
       displayName: input.displayName ?? null,
       passwordHash,
     })
@@ -56,19 +64,22 @@ export async function register(deps: Deps, input: RegisterInput, client: Client)
 }
 
 /**
- * Logs in by username or e-mail: a session for the right password. Throttled per client address (every attempt) and per account
- * name (failures, cleared by a success); an account name is counted alike whether or not it
- * exists, and a wrong name costs the time of a password check, so that neither the answer, its
- * status nor its timing tells which names exist.
+ * Logs in by username or e-mail, compared by `foldName`: a session for the right password.
+ * Throttled per client address (every attempt) and per account name (password checks, cleared by
+ * a success). Each check is counted before the password is verified, so that guesses in flight at
+ * once, on any instance, count as much as guesses one after another: past the limit the answer is
+ * TOO_MANY (429) with the time to wait, and no password is checked. An account name is counted
+ * alike whether or not it exists, and a wrong name costs the time of a password check, so that
+ * neither the answer, its status nor its timing tells which names exist.
  */
 export async function login(deps: Deps, input: LoginInput, client: Client): Promise<Session> {
-  const key = input.login.toLowerCase();
+  const key = foldName(input.login);
   if (client.address) await deps.limits.take("loginPerAddress", client.address);
-  await deps.limits.check("loginPerAccount", key);
+  await deps.limits.take("loginPerAccount", key);
   const [user] = await deps.db
     .select()
     .from(users)
-    .where(or(sql`lower(${users.username}) = ${key}`, sql`lower(${users.email}) = ${key}`))
+    .where(or(eq(users.usernameKey, key), eq(users.emailKey, key)))
     .limit(1);
   if (!user) {
     await spendPasswordCheck(input.password);
@@ -76,7 +87,6 @@ export async function login(deps: Deps, input: LoginInput, client: Client): Prom
     await deps.limits.forgive("loginPerAccount", key);
     return sessionFor(deps, user);
   }
-  await deps.limits.take("loginPerAccount", key).catch(() => {}); // this failure is counted; the next one is refused
   throw new AppError("UNAUTHENTICATED", "wrong username, e-mail or password");
 }
 
@@ -118,17 +128,18 @@ export async function authenticate(deps: Deps, token: string): Promise<Actor> {
 /**
  * Changes the caller's password, given the current one, and ends every session of theirs: every
  * token issued before now stops working on every instance, and their open sockets close. Answers
- * with a new session for the caller. Wrong current passwords count as failed logins of the
- * account, so this is no way around the login limits.
+ * with a new session for the caller. Each check of the current password counts as a login of the
+ * account before it is verified (as in `login`), so this is no way around the login limits, even
+ * with many checks in flight at once.
  */
 export async function changePassword(deps: Deps, actor: Actor, input: ChangePasswordInput): Promise<Session> {
-  const key = actor.username.toLowerCase();
-  await deps.limits.check("loginPerAccount", key);
+  const key = foldName(actor.username);
+  await deps.limits.take("loginPerAccount", key);
   const [user] = await deps.db.select().from(users).where(eq(users.id, actor.userId));
   if (!user || !(await verifyPassword(user.passwordHash, input.currentPassword))) {
-    await deps.limits.take("loginPerAccount", key).catch(() => {});
     throw new AppError("FORBIDDEN", "the current password is not right");
   }
+  await deps.limits.forgive("loginPerAccount", key);
   // Tokens' `iat` are whole seconds: every token issued up to this second has ended, and the new
   // session counts as issued at the next one (well within the clock skew verification allows).
   const validAfter = new Date((Math.floor(deps.clock().getTime() / 1000) + 1) * 1000);

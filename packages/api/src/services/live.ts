@@ -7,7 +7,7 @@ import { AppError } from "../errors";
 import { MAX_UNREAD, type MessageOut, type RoomEventsInput } from "../schemas";
 import { historyQuery } from "./messages";
 import { messageOutOf } from "./output";
-import { notAMember, requireMember, requireMemberCached } from "./room-access";
+import { accessRoom, notAMember, requireMember, requireMemberCached } from "./room-access";
 
 /** What a room's live stream carries. Only messages (and resets) have a sequence number. */
 export type RoomStreamEvent =
@@ -28,6 +28,24 @@ export interface RoomStreamItem {
 
 const BACKFILL_PAGE = 100;
 const { messages, rooms, roomMembers, users } = schema;
+
+/**
+ * A public room's new messages, live only, for a listener without a token (the seed sockets'
+ * plain `/ws`). Subscribed when this resolves. Throws NOT_FOUND for a private room or a direct
+ * conversation (by `accessRoom`, the one rule of who may know about a room): nobody without a
+ * token hears those, whichever room id the caller was handed.
+ */
+export async function listenToPublicRoom(
+  deps: Pick<Deps, "db" | "bus">,
+  roomId: number,
+  signal: AbortSignal,
+): Promise<AsyncIterable<MessageOut>> {
+  const { room } = await accessRoom(deps.db, null, roomId);
+  const stream = await deps.bus.subscribe(roomChannel(room.id), signal);
+  return (async function* () {
+    for await (const event of stream) if (event.type === "room.message") yield event.message;
+  })();
+}
 
 /**
  * A room's events for one of its members, resumable with no message lost or repeated.

@@ -1,4 +1,4 @@
-import { schema } from "@parley/db";
+import { foldName, schema, storedName } from "@parley/db";
 import { eq, sql } from "drizzle-orm";
 import type { Actor, Deps } from "../deps";
 import { notFound } from "../errors";
@@ -20,15 +20,16 @@ export async function getPublicProfile(deps: Deps, userId: number): Promise<Publ
 }
 
 /** Changes the caller's username and tells every room they are in. */
-export async function rename(deps: Deps, actor: Actor, username: string): Promise<Profile> {
-  assertUsernameAllowed(deps, username);
+export async function rename(deps: Deps, actor: Actor, typed: string): Promise<Profile> {
+  assertUsernameAllowed(deps, typed);
+  const username = storedName(typed);
   return transact(deps, async (tx, emit) => {
     const [before] = await tx.select().from(users).where(eq(users.id, actor.userId)).for("update");
     if (!before) throw notFound("user");
     if (before.username === username) return profileOf(before);
     const [after] = await tx
       .update(users)
-      .set({ username, updatedAt: sql`now()` })
+      .set({ username, usernameKey: foldName(username), updatedAt: sql`now()` })
       .where(eq(users.id, actor.userId))
       .returning()
       .catch((error) => {

@@ -1,5 +1,5 @@
-import { type Database, type Room, schema } from "@parley/db";
-import { and, asc, eq, gt, ilike, isNull, sql } from "drizzle-orm";
+import { type Database, foldName, type Room, schema, storedName } from "@parley/db";
+import { and, asc, eq, gt, isNull, like } from "drizzle-orm";
 import type { Actor, Deps } from "../deps";
 import { AppError, isUniqueViolation } from "../errors";
 import type { CreateRoomInput, MyRoom, Page, RoomOut, SearchPageInput } from "../schemas";
@@ -11,16 +11,30 @@ import { transact } from "./transact";
 
 const { rooms, roomMembers } = schema;
 
-/** Creates a room; its creator owns it and is its first member. */
+/**
+ * Parley's own rooms, by their `rooms.builtin` key, with the name each is created with. Only
+ * `ensureBuiltinRoom` makes them; their names (by `foldName`) are reserved, so that no room a user
+ * creates looks like one of them.
+ */
+export const BUILTIN_ROOMS = { lobby: "lobby" } as const;
+export type BuiltinRoom = keyof typeof BUILTIN_ROOMS;
+const BUILTIN_NAME_KEYS = new Set(Object.values(BUILTIN_ROOMS).map(foldName));
+
+/**
+ * Creates a room; its creator owns it and is its first member. Throws CONFLICT for a name that
+ * another room has (by `foldName`) or that is one of Parley's own rooms' (the lobby's).
+ */
 export async function createRoom(deps: Deps, actor: Actor, input: CreateRoomInput): Promise<RoomOut> {
   const { isPrivate } = input;
+  const nameKey = foldName(input.name);
+  if (BUILTIN_NAME_KEYS.has(nameKey)) throw new AppError("CONFLICT", `the room name "${input.name}" is Parley's own`);
   return transact(deps, async (tx, emit) => {
     const [room] = await tx
       .insert(rooms)
-      .values({ kind: "room", name: input.name, isPrivate, ownerId: actor.userId })
+      .values({ kind: "room", name: storedName(input.name), nameKey, isPrivate, ownerId: actor.userId })
       .returning()
       .catch((error) => {
-        if (isUniqueViolation(error, "rooms_name_lower_key")) {
+        if (isUniqueViolation(error, "rooms_name_key_key")) {
           throw new AppError("CONFLICT", `a room named "${input.name}" already exists`);
         }
         throw error;
@@ -160,7 +174,7 @@ export async function listVisibleRooms(deps: Deps, actor: Actor, max: number): P
 /** Public rooms by name, optionally filtered by a piece of it. */
 export async function listPublicRooms(deps: Deps, input: SearchPageInput): Promise<Page<RoomOut>> {
   const after = decodeCursor(input.cursor);
-  const byName = sql<string>`lower(${rooms.name})`;
+  const byName = rooms.nameKey;
   const rows = await deps.db
     .select({ room: rooms, key: byName })
     .from(rooms)
@@ -169,7 +183,7 @@ export async function listPublicRooms(deps: Deps, input: SearchPageInput): Promi
         eq(rooms.kind, "room"),
         eq(rooms.isPrivate, false),
         after !== undefined ? gt(byName, after) : undefined,
-        input.search ? ilike(rooms.name, likePattern(input.search)) : undefined,
+        input.search ? like(rooms.nameKey, likePattern(foldName(input.search))) : undefined,
       ),
     )
     .orderBy(asc(byName))
@@ -177,18 +191,23 @@ export async function listPublicRooms(deps: Deps, input: SearchPageInput): Promi
   return keysetPage(
     rows,
     input.limit,
-    (r) => r.key,
+    (r) => r.key ?? "",
     (r) => roomOutOf(r.room),
   );
 }
 
-/** The public room of that name, created (with no owner) if it does not exist yet. */
-export async function ensurePublicRoom(deps: Deps, name: string): Promise<RoomOut> {
-  await deps.db.insert(rooms).values({ kind: "room", name, isPrivate: false, ownerId: null }).onConflictDoNothing();
-  const [room] = await deps.db
-    .select()
-    .from(rooms)
-    .where(and(eq(rooms.kind, "room"), sql`lower(${rooms.name}) = ${name.toLowerCase()}`));
-  if (!room) throw new Error(`room ${name} vanished`);
+/**
+ * One of Parley's own public rooms, found by its `builtin` key (which no user can set), created
+ * (public, with no owner) if it does not exist yet. A user's room of the same name, made before its
+ * name was reserved, stays that user's and is never taken for it.
+ */
+export async function ensureBuiltinRoom(deps: Deps, builtin: BuiltinRoom): Promise<RoomOut> {
+  const name = BUILTIN_ROOMS[builtin];
+  await deps.db
+    .insert(rooms)
+    .values({ kind: "room", name, nameKey: foldName(name), builtin, isPrivate: false, ownerId: null })
+    .onConflictDoNothing({ target: rooms.builtin });
+  const [room] = await deps.db.select().from(rooms).where(eq(rooms.builtin, builtin));
+  if (!room) throw new Error(`the built-in room ${builtin} vanished`);
   return roomOutOf(room);
 }

@@ -1,5 +1,5 @@
-import { type Database, schema, type User } from "@parley/db";
-import { and, asc, eq, gt, ilike, or, sql } from "drizzle-orm";
+import { type Database, foldName, schema, type User } from "@parley/db";
+import { and, asc, eq, gt, ilike, like, or } from "drizzle-orm";
 import type { Deps } from "../deps";
 import { notFound } from "../errors";
 import type { Page, PublicUser, SearchPageInput, UserRef } from "../schemas";
@@ -10,7 +10,7 @@ const { users } = schema;
 /** The user directory: everybody, by username, optionally filtered by a piece of name. */
 export async function listUsers(deps: Deps, input: SearchPageInput): Promise<Page<PublicUser>> {
   const after = decodeCursor(input.cursor);
-  const byName = sql<string>`lower(${users.username})`;
+  const byName = users.usernameKey;
   const rows = await deps.db
     .select({ user: users, key: byName })
     .from(users)
@@ -18,7 +18,10 @@ export async function listUsers(deps: Deps, input: SearchPageInput): Promise<Pag
       and(
         after !== undefined ? gt(byName, after) : undefined,
         input.search
-          ? or(ilike(users.username, likePattern(input.search)), ilike(users.displayName, likePattern(input.search)))
+          ? or(
+              like(users.usernameKey, likePattern(foldName(input.search))),
+              ilike(users.displayName, likePattern(input.search)), // a display name is no identity: plain ILIKE
+            )
           : undefined,
       ),
     )
@@ -32,12 +35,12 @@ export async function listUsers(deps: Deps, input: SearchPageInput): Promise<Pag
   );
 }
 
-/** Finds a user by id or by username (case-insensitive). */
+/** Finds a user by id or by username (any spelling that `foldName` makes the same). */
 export async function findUser(db: Database, ref: UserRef): Promise<User> {
   const [user] = await db
     .select()
     .from(users)
-    .where("userId" in ref ? eq(users.id, ref.userId) : sql`lower(${users.username}) = ${ref.username.toLowerCase()}`)
+    .where("userId" in ref ? eq(users.id, ref.userId) : eq(users.usernameKey, foldName(ref.username)))
     .limit(1);
   if (!user) throw notFound("user");
   return user;
