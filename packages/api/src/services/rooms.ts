@@ -4,12 +4,12 @@ import type { Actor, Deps } from "../deps";
 import { AppError, isUniqueViolation } from "../errors";
 import type { CreateRoomInput, MyRoom, Page, RoomOut, SearchPageInput } from "../schemas";
 import { appendNotice } from "./messages";
-import { collectPages, decodeCursor, keysetPage, likePattern, roomOutOf } from "./output";
+import { collectPages, decodeCursor, keysetPage, likePattern, publicUserOf, roomOutOf } from "./output";
 import { startReadingAt, unreadOf } from "./read-state";
 import { accessRoom, requireMember } from "./room-access";
 import { transact } from "./transact";
 
-const { rooms, roomMembers } = schema;
+const { rooms, roomMembers, users } = schema;
 
 /** Creates a room; its creator owns it and is its first member. */
 export async function createRoom(deps: Deps, actor: Actor, input: CreateRoomInput): Promise<RoomOut> {
@@ -58,7 +58,14 @@ export async function joinRoom(deps: Deps, actor: Actor, roomId: number): Promis
       await startReadingAt(tx, roomId, actor.userId, seq); // the history before is not news to a newcomer
     }
     const out = roomOutOf(await currentRoom(tx, roomId));
-    if (joined) emit({ type: "user.room", userId: actor.userId, change: "joined", room: out });
+    if (joined) {
+      const [user] = await tx.select().from(users).where(eq(users.id, actor.userId));
+      if (user) {
+        const member = { user: publicUserOf(user), role: joined.role, joinedAt: joined.joinedAt.toISOString() };
+        emit({ type: "room.member", roomId, change: "joined", member });
+      }
+      emit({ type: "user.room", userId: actor.userId, change: "joined", room: out });
+    }
     return out;
   });
 }
@@ -73,6 +80,7 @@ export async function leaveRoom(deps: Deps, actor: Actor, roomId: number): Promi
       .where(and(eq(roomMembers.roomId, roomId), eq(roomMembers.userId, actor.userId)))
       .returning();
     if (!left) return; // a concurrent leave got there first
+    let heirId: number | null = null;
     if (left.role === "owner") {
       const [heir] = await tx
         .select()
@@ -81,6 +89,7 @@ export async function leaveRoom(deps: Deps, actor: Actor, roomId: number): Promi
         .orderBy(asc(roomMembers.joinedAt), asc(roomMembers.userId))
         .limit(1);
       if (heir) {
+        heirId = heir.userId;
         await tx
           .update(roomMembers)
           .set({ role: "owner" })
@@ -92,6 +101,7 @@ export async function leaveRoom(deps: Deps, actor: Actor, roomId: number): Promi
         .where(eq(rooms.id, roomId));
     }
     await appendNotice(tx, emit, roomId, { event: "left", userId: actor.userId, username: actor.username });
+    emit({ type: "room.member", roomId, change: "left", userId: actor.userId, heirId });
     emit({ type: "access.membership-ended", userId: actor.userId, roomId });
     emit({ type: "user.room", userId: actor.userId, change: "left", room: roomOutOf(await currentRoom(tx, roomId)) });
   });
