@@ -54,6 +54,9 @@ async function openRoom(page: Page, name: string): Promise<void> {
 
 /** The tests, for a spec file that runs them on a stack of this mode (set with `test.use` at its top). */
 export function followTests(mode: Stack["mode"]) {
+  // Three people, and a second tab, each signing up and moving between pages: longer than most.
+  test.describe.configure({ timeout: 180_000 });
+
   test("a new display name and username reach the others' messages, member list and direct messages, and my other tab", async ({
     page: alice,
     newPage,
