@@ -55,7 +55,7 @@ describe.each(ways)("member changes on the caller's own stream, on %s", (_name, 
   const aboutOthers = (items: UserStreamEvent[], self: number) =>
     items.filter((e): e is MemberEvent => {
       if (e.type !== "room.member") return false;
-      const about = e.change === "updated" ? e.user.id : e.change === "left" ? e.userId : e.member.user.id;
+      const about = "user" in e ? e.user.id : "userId" in e ? e.userId : e.member.user.id;
       return about !== self;
     });
 
@@ -117,9 +117,9 @@ describe.each(ways)("member changes on the caller's own stream, on %s", (_name, 
     // Cat has been in the room longest after ann: the room is hers now.
     expect(catHeard).toEqual({ type: "room.member", roomId: room.id, change: "left", userId: ann.id, heirId: cat.id });
     const seen = aboutOthers(catStream.stream.items, cat.id).map((e) =>
-      e.change === "joined" || e.change === "invited"
+      "member" in e
         ? [e.change, e.member.user.id, e.member.user.username, e.member.role]
-        : e.change === "left"
+        : "userId" in e
           ? [e.change, e.userId]
           : [e.change, e.user.id],
     );
