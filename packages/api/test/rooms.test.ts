@@ -38,7 +38,16 @@ describe.each(drivers)("rooms and invites on %s", (driver) => {
       body: `${guest.username} joined the room`,
       notice: { event: "joined", userId: guest.id, username: guest.username },
     });
-    expect(heard.events).toEqual([expect.objectContaining({ type: "room.message", roomId: room.id, seq: 1 })]);
+    // The notice, and the new member for every open member list (once: the second join changed nothing).
+    expect(heard.events).toEqual([
+      expect.objectContaining({ type: "room.message", roomId: room.id, seq: 1 }),
+      expect.objectContaining({
+        type: "room.member",
+        roomId: room.id,
+        change: "joined",
+        member: expect.objectContaining({ user: expect.objectContaining({ id: guest.id }), role: "member" }),
+      }),
+    ]);
     expect((await guest.caller.rooms.mine()).map((r) => r.id)).toContain(room.id);
   });
 

@@ -22,7 +22,9 @@ export function People() {
   const people = useInfiniteQuery(
     trpc.users.list.infiniteQueryOptions(
       { search: term || undefined, limit: 30 },
-      { getNextPageParam: (page) => page.nextCursor ?? undefined },
+      // Read whenever the page opens (people I share no room with rename unheard); my own stream
+      // applies the renames of those I do share one with while it is open.
+      { getNextPageParam: (page) => page.nextCursor ?? undefined, staleTime: 0 },
     ),
   );
   const open = useMutation(

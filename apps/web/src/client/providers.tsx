@@ -8,7 +8,7 @@ import { createTRPCClient, createWSClient, httpBatchLink, splitLink, wsLink } fr
 import { type ReactNode, useEffect, useState } from "react";
 import { leaveForSignIn } from "./end-session";
 import { isSessionEnded } from "./errors";
-import { ConnectionContext, type Viewer, ViewerContext } from "./session-context";
+import { ConnectionContext, SetViewerContext, type Viewer, ViewerContext } from "./session-context";
 import { TRPCProvider } from "./trpc";
 
 export interface ChatProvidersProps {
@@ -29,7 +29,10 @@ function sameOriginRealtimeUrl(): string {
  * cookie), subscriptions over one WebSocket (authenticated by the API token), and the state of
  * that socket for the connection badge.
  */
-export function ChatProviders({ viewer, apiToken, realtimeUrl, children }: ChatProvidersProps) {
+export function ChatProviders({ viewer: signedIn, apiToken, realtimeUrl, children }: ChatProvidersProps) {
+  // The session's name when the page was drawn, then whatever the viewer's own stream says of it.
+  const [viewer, setViewer] = useState(signedIn);
+  useEffect(() => setViewer((now) => ({ ...now, ...signedIn })), [signedIn]);
   const [queryClient] = useState(
     () =>
       new QueryClient({
@@ -85,13 +88,15 @@ export function ChatProviders({ viewer, apiToken, realtimeUrl, children }: ChatP
 
   return (
     <ViewerContext.Provider value={viewer}>
-      <ConnectionContext.Provider value={connection}>
-        <QueryClientProvider client={queryClient}>
-          <TRPCProvider trpcClient={clients.trpc} queryClient={queryClient}>
-            {children}
-          </TRPCProvider>
-        </QueryClientProvider>
-      </ConnectionContext.Provider>
+      <SetViewerContext.Provider value={setViewer}>
+        <ConnectionContext.Provider value={connection}>
+          <QueryClientProvider client={queryClient}>
+            <TRPCProvider trpcClient={clients.trpc} queryClient={queryClient}>
+              {children}
+            </TRPCProvider>
+          </QueryClientProvider>
+        </ConnectionContext.Provider>
+      </SetViewerContext.Provider>
     </ViewerContext.Provider>
   );
 }

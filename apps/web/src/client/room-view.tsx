@@ -7,8 +7,9 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
 import { ErrorAlert } from "./error-alert";
+import { useHeardProfiles } from "./people-cache";
 import { useViewer } from "./session-context";
-import { useTRPC } from "./trpc";
+import { type Message, useTRPC } from "./trpc";
 import { type Outgoing, useRoomTimeline } from "./use-room-timeline";
 
 /** How often "is typing" is sent again while the person keeps typing (the server's notice lasts 5 s). */
@@ -25,7 +26,8 @@ export function RoomView({ roomId }: { roomId: number }) {
   const queryClient = useQueryClient();
   const viewer = useViewer();
   const room = useQuery(trpc.rooms.get.queryOptions({ roomId }, { retry: false }));
-  const members = useQuery(trpc.rooms.members.queryOptions({ roomId }, { enabled: room.isSuccess }));
+  // Read whenever the room opens; while it is cached, my own stream applies its joins, leaves and renames.
+  const members = useQuery(trpc.rooms.members.queryOptions({ roomId }, { enabled: room.isSuccess, staleTime: 0 }));
   const directs = useQuery(trpc.direct.list.queryOptions(undefined, { enabled: room.data?.kind === "direct" }));
   const refreshMembers = useCallback(
     () => void queryClient.invalidateQueries({ queryKey: trpc.rooms.members.queryKey({ roomId }) }),
@@ -33,7 +35,8 @@ export function RoomView({ roomId }: { roomId: number }) {
   );
   // A public room can be looked at before joining it: members, but no history, until "Join".
   const isMember = members.data?.some((member) => member.user.id === viewer.id) ?? false;
-  const timeline = useRoomTimeline(roomId, isMember, refreshMembers);
+  const timeline = useRoomTimeline(roomId, isMember);
+  const heard = useHeardProfiles();
   const join = useMutation(
     trpc.rooms.join.mutationOptions({
       onSuccess: () => {
@@ -92,6 +95,10 @@ export function RoomView({ roomId }: { roomId: number }) {
     online: timeline.online.has(member.user.id),
   }));
   const nameOf = new Map(memberEntries.map((member) => [member.id, member.displayName ?? member.username]));
+  // A message shows its author as they are now: the newest profile heard of, else the member list's.
+  const memberUsers = new Map((members.data ?? []).map((member) => [member.user.id, member.user]));
+  const authorNow = (author: Message["author"]): Message["author"] =>
+    author && (heard.get(author.id) ?? memberUsers.get(author.id) ?? author);
   const typingNames = timeline.typing.map((typist) => nameOf.get(typist.userId) ?? typist.username);
 
   return (
@@ -150,6 +157,7 @@ export function RoomView({ roomId }: { roomId: number }) {
                 <MessageItem
                   key={message.seq}
                   {...message}
+                  author={authorNow(message.author)}
                   own={message.author?.id === viewer.id}
                   continued={continued}
                 />
@@ -239,7 +247,7 @@ function OutgoingItem({ outgoing, onRetry }: { outgoing: Outgoing; onRetry: (cli
   return (
     <MessageItem
       kind="text"
-      author={{ id: viewer.id, username: viewer.username, displayName: null }}
+      author={{ id: viewer.id, username: viewer.username, displayName: viewer.displayName ?? null }}
       body={outgoing.text}
       createdAt={outgoing.createdAt}
       own

@@ -6,9 +6,13 @@ import { createContext, useContext } from "react";
 export interface Viewer {
   id: number;
   username: string;
+  /** Known once the page has heard of the viewer's profile (their own stream tells each change). */
+  displayName?: string | null;
 }
 
 export const ViewerContext = createContext<Viewer | null>(null);
+/** Replaces the signed-in person's name on this page: they renamed themselves (here or in another tab). */
+export const SetViewerContext = createContext<(viewer: Viewer) => void>(() => {});
 export const ConnectionContext = createContext<ConnectionState>("connecting");
 
 /** The signed-in person; only inside the signed-in part of the app. */
@@ -18,4 +22,5 @@ export function useViewer(): Viewer {
   return viewer;
 }
 
+export const useSetViewer = () => useContext(SetViewerContext);
 export const useConnectionState = () => useContext(ConnectionContext);

@@ -3,7 +3,8 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
 import { useCallback } from "react";
-import { useViewer } from "./session-context";
+import { applyProfile, refreshEverything, useApplyMemberChange } from "./people-cache";
+import { useSetViewer, useViewer } from "./session-context";
 import { type MyDirect, type MyRoom, useTRPC } from "./trpc";
 
 /** The server counts unread messages up to this many. */
@@ -13,11 +14,17 @@ const UNREAD_CAP = 100;
  * My rooms and direct conversations with their unread counts, kept current by my own event stream:
  * rooms joined, left or invited to, new direct conversations, and activity in every room of mine.
  * `openRoomId` is the conversation on screen: its messages are read as they arrive.
+ *
+ * The same stream keeps everything else on the page that names or counts people current: who
+ * joined, was invited to or left any of my rooms, and the new name or display name of anyone in
+ * them (members, direct conversations, People, messages' authors), and of me (header, profile).
  */
 export function useConversations(openRoomId: number | undefined) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const viewer = useViewer();
+  const setViewer = useSetViewer();
+  const applyMemberChange = useApplyMemberChange();
   const rooms = useQuery(trpc.rooms.mine.queryOptions());
   const directs = useQuery(trpc.direct.list.queryOptions());
 
@@ -38,10 +45,12 @@ export function useConversations(openRoomId: number | undefined) {
     void queryClient.invalidateQueries({ queryKey: trpc.direct.list.queryKey() });
   }, [queryClient, trpc]);
 
+  // Whatever happened while the stream was down, or the bus lost, is read again: every list on the page.
+  const refreshAll = useCallback(() => void refreshEverything(queryClient), [queryClient]);
+
   useSubscription(
     trpc.events.mine.subscriptionOptions(undefined, {
-      // Whatever happened while the stream was down, the lists are read again when it (re)starts.
-      onStarted: refreshLists,
+      onStarted: refreshAll,
       onData(event) {
         switch (event.type) {
           case "room.activity":
@@ -54,8 +63,18 @@ export function useConversations(openRoomId: number | undefined) {
             break;
           case "user.room":
           case "user.direct":
-          case "user.profile":
             refreshLists();
+            break;
+          case "user.profile":
+            setViewer({ id: event.user.id, username: event.user.username, displayName: event.user.displayName });
+            applyProfile(queryClient, trpc, event.user);
+            void queryClient.invalidateQueries({ queryKey: trpc.profile.mine.queryKey() });
+            break;
+          case "room.member":
+            applyMemberChange(event);
+            break;
+          case "resync":
+            refreshAll();
             break;
         }
       },

@@ -124,7 +124,7 @@ function reduce(state: Timeline, action: Action): Timeline {
  * after a reconnect (tRPC sends it), and a `reset` reloads the newest page. Sends are optimistic,
  * with a client id: a retry can never post twice, and the server's echo replaces the copy.
  */
-export function useRoomTimeline(roomId: number, member: boolean, onMembership: () => void) {
+export function useRoomTimeline(roomId: number, member: boolean) {
   const client = useTRPCClient();
   const [state, dispatch] = useReducer(reduce, empty);
   const stateRef = useRef(state);
@@ -166,7 +166,6 @@ export function useRoomTimeline(roomId: number, member: boolean, onMembership: (
           switch (event.type) {
             case "message":
               dispatch({ type: "received", items: [event.message] });
-              if (event.message.kind === "system") onMembership();
               break;
             case "reset":
               void loadNewest();

@@ -1,9 +1,15 @@
-import type { DirectConversation, MessageOut, PublicUser, RoomOut } from "../schemas";
+import type { DirectConversation, Member, MessageOut, PublicUser, RoomOut } from "../schemas";
 
 /** Events that other clients must see, published after the change they describe is committed. */
 export type BusEvent =
   /** A message or a system notice, in a room's sequence. */
   | { type: "room.message"; roomId: number; seq: number; message: MessageOut }
+  /**
+   * Who is in a room, or how one of them is shown, changed: for every open list of the room's
+   * members, and every message, direct conversation or typing notice that names them. A rename or
+   * display-name change is published to each room (direct conversations too) the user is in.
+   */
+  | ({ type: "room.member"; roomId: number } & MemberChange)
   /** The user's set of rooms changed: they created, joined, left or were invited to a room. */
   | { type: "user.room"; userId: number; change: "created" | "joined" | "left" | "invited"; room: RoomOut }
   /** Somebody opened a direct conversation with the user (or the user did). */
@@ -34,6 +40,15 @@ export type BusEvent =
    */
   | { type: "bus.resync" };
 
+/** What changed about a room's members (see `room.member`). */
+export type MemberChange =
+  /** Somebody joined the room, or was added to it by its owner. */
+  | { change: "joined" | "invited"; member: Member }
+  /** Somebody left; `heirId` is the member who became the owner because the owner left, if any. */
+  | { change: "left"; userId: number; heirId: number | null }
+  /** A member's username or display name changed: `user` is their profile now. */
+  | { change: "updated"; user: PublicUser };
+
 export interface PresenceEntry {
   userId: number;
   username: string;
@@ -50,6 +65,7 @@ export const userChannel = (userId: number): Channel => `user:${userId}`;
 export function channelOf(event: BusEvent): Channel {
   switch (event.type) {
     case "room.message":
+    case "room.member":
     case "room.typing":
     case "room.presence":
       return roomChannel(event.roomId);

@@ -41,13 +41,15 @@ export async function invite(deps: Deps, actor: Actor, input: InviteInput): Prom
       } as const;
       const message = await appendNotice(tx, emit, room.id, notice);
       await startReadingAt(tx, room.id, invitee.id, message.seq); // the history before is not news to a newcomer
+      const member = { user: publicUserOf(invitee), role: added.role, joinedAt: added.joinedAt.toISOString() };
+      emit({ type: "room.member", roomId: room.id, change: "invited", member });
       emit({
         type: "user.room",
         userId: invitee.id,
         change: "invited",
         room: { ...roomOutOf(room), lastSeq: message.seq },
       });
-      return { user: publicUserOf(invitee), role: added.role, joinedAt: added.joinedAt.toISOString() };
+      return member;
     }
     const [existing] = await tx
       .select()

@@ -159,8 +159,25 @@ export interface RoomActivity {
   kind: MessageOut["kind"];
 }
 
-/** What the caller's own stream carries: their user events, and activity in each of their rooms. */
-export type UserStreamEvent = Extract<BusEvent, { type: `user.${string}` }> | RoomActivity;
+/**
+ * Events may have been lost while the bus was reconnecting: whatever the client holds about its
+ * rooms and their members, it reads again.
+ */
+export interface StreamResync {
+  type: "resync";
+}
+
+/**
+ * What the caller's own stream carries: their user events, activity in each of their rooms, and
+ * changes to those rooms' members (joins, leaves, renames and display names).
+ */
+export type UserStreamEvent =
+  | Extract<BusEvent, { type: `user.${string}` | "room.member" }>
+  | RoomActivity
+  | StreamResync;
+
+/** How many members' latest profiles a user stream remembers, to pass each change on once. */
+const PROFILES_REMEMBERED = 1000;
 
 /**
  * The caller's own events (rooms joined, left and invited to, direct conversations, read marks,
@@ -176,6 +193,11 @@ export async function* userEvents(deps: Deps, actor: Actor, signal: AbortSignal)
   const stream = await deps.bus.subscribe(userChannel(actor.userId), signal);
   /** The rooms followed, each with the last sequence number the stream has accounted for. */
   const followed = new Map<number, number>();
+  /**
+   * The profiles last passed on, by user id: a member who shares many rooms with the caller is
+   * announced on each of them, and the caller hears of the change once.
+   */
+  const profiles = new Map<number, string>();
 
   /** Follows the rooms the caller is a member of now, and stops following the others. */
   async function* followMemberships(): AsyncGenerator<RoomActivity> {
@@ -233,8 +255,21 @@ export async function* userEvents(deps: Deps, actor: Actor, signal: AbortSignal)
       case "directory.room":
         break; // the open room's own stream shows typing and presence; the directory is not followed
       case "bus.resync":
+        profiles.clear();
         yield* followMemberships();
+        yield { type: "resync" };
         break;
+      case "room.member": {
+        if (!followed.has(event.roomId)) continue;
+        if (event.change === "updated") {
+          const profile = JSON.stringify(event.user);
+          if (profiles.get(event.user.id) === profile) continue;
+          if (profiles.size >= PROFILES_REMEMBERED) profiles.clear();
+          profiles.set(event.user.id, profile);
+        }
+        yield event;
+        break;
+      }
       case "user.room":
         if (event.change === "left") {
           stream.removeChannels(roomChannel(event.room.id));

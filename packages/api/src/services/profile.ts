@@ -1,4 +1,4 @@
-import { foldName, schema, storedName } from "@parley/db";
+import { foldName, schema, storedName, type Transaction } from "@parley/db";
 import { eq, sql } from "drizzle-orm";
 import type { Actor, Deps } from "../deps";
 import { notFound } from "../errors";
@@ -6,7 +6,7 @@ import type { Profile, PublicUser } from "../schemas";
 import { assertUsernameAllowed, me, userConflict } from "./auth";
 import { appendNotice } from "./messages";
 import { profileOf, publicUserOf } from "./output";
-import { transact } from "./transact";
+import { type Emit, transact } from "./transact";
 
 const { users, roomMembers } = schema;
 
@@ -36,15 +36,11 @@ export async function rename(deps: Deps, actor: Actor, typed: string): Promise<P
         throw userConflict(error);
       });
     if (!after) throw notFound("user");
-    const memberships = await tx
-      .select({ roomId: roomMembers.roomId })
-      .from(roomMembers)
-      .where(eq(roomMembers.userId, actor.userId))
-      .orderBy(roomMembers.roomId);
+    const memberships = await roomsOf(tx, actor.userId);
     for (const { roomId } of memberships) {
       await appendNotice(tx, emit, roomId, { event: "renamed", userId: after.id, from: before.username, to: username });
     }
-    emit({ type: "user.profile", userId: after.id, user: publicUserOf(after) });
+    emitProfile(emit, publicUserOf(after), memberships);
     emit({ type: "access.user-changed", userId: after.id });
     return profileOf(after);
   }).finally(() => deps.access.forgetUser(actor.userId));
@@ -58,8 +54,26 @@ export async function updateProfile(deps: Deps, actor: Actor, displayName: strin
       .where(eq(users.id, actor.userId))
       .returning();
     if (!user) throw notFound("user");
-    emit({ type: "user.profile", userId: user.id, user: publicUserOf(user) });
+    emitProfile(emit, publicUserOf(user), await roomsOf(tx, user.id));
     emit({ type: "access.user-changed", userId: user.id });
     return profileOf(user);
   }).finally(() => deps.access.forgetUser(actor.userId));
+}
+
+/** The rooms and direct conversations the user is a member of, by id. */
+const roomsOf = (tx: Transaction, userId: number) =>
+  tx
+    .select({ roomId: roomMembers.roomId })
+    .from(roomMembers)
+    .where(eq(roomMembers.userId, userId))
+    .orderBy(roomMembers.roomId);
+
+/**
+ * Tells the user's other tabs of their profile (`user.profile`), and everyone who can see them of
+ * it: one `room.member` on each room they are in, where every member's own stream hears it. That
+ * is one event per room however many members it has, and each member's stream passes one copy on.
+ */
+function emitProfile(emit: Emit, user: PublicUser, memberships: { roomId: number }[]) {
+  emit({ type: "user.profile", userId: user.id, user });
+  for (const { roomId } of memberships) emit({ type: "room.member", roomId, change: "updated", user });
 }

@@ -56,7 +56,7 @@ export const notAMember = () => new AppError("FORBIDDEN", "you are not a member 
  */
 export async function currentUser(tx: Transaction, userId: number) {
   const [user] = await tx
-    .select({ id: users.id, username: users.username, displayName: users.displayName })
+    .select({ id: users.id, username: users.username, displayName: users.displayName, createdAt: users.createdAt })
     .from(users)
     .where(eq(users.id, userId))
     .for("key share");

@@ -4,7 +4,7 @@ import type { Actor, Deps } from "../deps";
 import { AppError, isUniqueViolation } from "../errors";
 import type { CreateRoomInput, MyRoom, Page, RoomOut, SearchPageInput } from "../schemas";
 import { appendNotice } from "./messages";
-import { collectPages, decodeCursor, keysetPage, likePattern, roomOutOf } from "./output";
+import { collectPages, decodeCursor, keysetPage, likePattern, publicUserOf, roomOutOf } from "./output";
 import { startReadingAt, unreadOf } from "./read-state";
 import { accessRoom, currentUser, notAMember, requireMember } from "./room-access";
 import { transact } from "./transact";
@@ -66,10 +66,11 @@ export async function joinRoom(deps: Deps, actor: Actor, roomId: number): Promis
       .values({ roomId, userId: actor.userId, role: "member" })
       .onConflictDoNothing()
       .returning();
+    let owned: { id: number } | undefined;
     if (joined) {
       // Locks the room row; a concurrent last leave (which sets no owner under the same lock) is
       // either seen here or sees this member as its heir, so the room never ends up ownerless.
-      const [owned] = await tx
+      [owned] = await tx
         .update(rooms)
         .set({ ownerId: actor.userId })
         .where(and(eq(rooms.id, roomId), isNull(rooms.ownerId)))
@@ -85,7 +86,12 @@ export async function joinRoom(deps: Deps, actor: Actor, roomId: number): Promis
       await startReadingAt(tx, roomId, actor.userId, seq); // the history before is not news to a newcomer
     }
     const out = roomOutOf(await currentRoom(tx, roomId));
-    if (joined) emit({ type: "user.room", userId: actor.userId, change: "joined", room: out });
+    if (joined) {
+      const role = owned ? "owner" : joined.role;
+      const member = { user: publicUserOf(me), role, joinedAt: joined.joinedAt.toISOString() };
+      emit({ type: "room.member", roomId, change: "joined", member });
+      emit({ type: "user.room", userId: actor.userId, change: "joined", room: out });
+    }
     return out;
   });
 }
@@ -108,6 +114,7 @@ export async function leaveRoom(deps: Deps, actor: Actor, roomId: number): Promi
     // The notice locks the room row first: the heir is then chosen among the members as they are
     // once every earlier join has committed (see joinRoom).
     await appendNotice(tx, emit, roomId, { event: "left", userId: actor.userId, username: me.username });
+    let heirId: number | null = null;
     if (left.role === "owner") {
       const [heir] = await tx
         .select()
@@ -116,6 +123,7 @@ export async function leaveRoom(deps: Deps, actor: Actor, roomId: number): Promi
         .orderBy(asc(roomMembers.joinedAt), asc(roomMembers.userId))
         .limit(1);
       if (heir) {
+        heirId = heir.userId;
         await tx
           .update(roomMembers)
           .set({ role: "owner" })
@@ -126,6 +134,7 @@ export async function leaveRoom(deps: Deps, actor: Actor, roomId: number): Promi
         .set({ ownerId: heir?.userId ?? null })
         .where(eq(rooms.id, roomId));
     }
+    emit({ type: "room.member", roomId, change: "left", userId: actor.userId, heirId });
     emit({ type: "access.membership-ended", userId: actor.userId, roomId });
     emit({ type: "user.room", userId: actor.userId, change: "left", room: roomOutOf(await currentRoom(tx, roomId)) });
   });
