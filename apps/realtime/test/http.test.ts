@@ -1,10 +1,11 @@
 import { once } from "node:events";
+import { type IncomingMessage, request } from "node:http";
 import { MAX_BATCH_SIZE } from "@parley/api/schemas";
 import { createTestDatabase, type TestDatabase } from "@parley/db/testing";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { type RunningServer, startRealtime } from "./processes";
+import { everyKindOfApiAnswer, type RunningServer, startRealtime } from "./processes";
 
 describe("tRPC over HTTP on a real realtime process", () => {
   let database: TestDatabase;
@@ -73,6 +74,28 @@ describe("tRPC over HTTP on a real realtime process", () => {
       expect(body).not.toContain('"stack"'); // stack traces stay in the server's log
     }
     expect(await rowCounts()).toEqual(before);
+  });
+
+  it("tells browsers not to sniff any answer: every JSON and plain-text answer carries nosniff", async () => {
+    const answers = await everyKindOfApiAnswer(server.url);
+    answers.push({ request: "404", response: await fetch(`${server.url}/elsewhere?x=1`) });
+    const seen = answers.map((a) => [a.request, a.response.headers.get("x-content-type-options")]);
+    // An upgrade refused in plain HTTP (here: from an origin that may not connect).
+    const upgrade = request(`${server.url}/trpc`, {
+      headers: {
+        connection: "Upgrade",
+        upgrade: "websocket",
+        origin: "https://elsewhere.example",
+        "sec-websocket-version": "13",
+        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+      },
+    }).end();
+    const [refused] = (await once(upgrade, "response")) as [IncomingMessage];
+    refused.resume();
+    expect(refused.statusCode).toBe(403);
+    seen.push(["refused upgrade", String(refused.headers["x-content-type-options"])]);
+    expect(new Set(answers.map((a) => a.response.status))).toEqual(new Set([200, 400, 401, 404, 413]));
+    expect(seen).toEqual(seen.map(([name]) => [name, "nosniff"]));
   });
 
   it("runs a batch of up to MAX_BATCH_SIZE calls, and refuses a bigger one whole", async () => {
