@@ -72,14 +72,24 @@ export function keysetPage<Row, T>(
 /** Escapes LIKE wildcards so that a search for "50%" finds "50%" and not everything. */
 export const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
-/** Reads a keyset-paged list from its start, page after page, until it ends or holds `max` items. */
-export async function collectPages<T>(readPage: (cursor: string | undefined) => Promise<Page<T>>, max: number) {
+/**
+ * Reads a keyset-paged list page after page, from `from` (its start by default), until it ends or
+ * holds `max` items: one page of at most `max`, whose `nextCursor` (null at the end) resumes it.
+ */
+export async function collectPages<T>(
+  readPage: (cursor: string | undefined, limit: number) => Promise<Page<T>>,
+  max: number,
+  from?: string,
+): Promise<Page<T>> {
   const items: T[] = [];
-  let cursor: string | undefined;
+  let cursor = from;
   do {
-    const page = await readPage(cursor);
+    const page = await readPage(cursor, Math.min(COLLECT_PAGE, max - items.length));
     items.push(...page.items);
     cursor = page.nextCursor ?? undefined;
   } while (cursor && items.length < max);
-  return items.slice(0, max);
+  return { items, nextCursor: cursor ?? null };
 }
+
+/** The page size `collectPages` reads with. */
+const COLLECT_PAGE = 100;
