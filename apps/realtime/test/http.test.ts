@@ -66,12 +66,19 @@ describe("tRPC over HTTP on a real realtime process", () => {
       [await post("messages.send", `{"roomId":${2 ** 40},"text":"polluted"}`, auth), 400, /at most/],
       [await query("history.list", { roomId: 2 ** 31 }), 400, /at most/],
       [await query("users.list", { cursor: Buffer.from("\u0000").toString("base64url") }), 400, /cursor/],
+      [await query("users.list", { cursor: Buffer.from("bob").toString("base64url") }), 400, /cursor/],
+      [await query("rooms.public", { cursor: "hello" }), 400, /cursor/],
     ];
     for (const [response, status, words] of cases) {
       expect(response.status).toBe(status);
       const body = await response.text();
       expect(body).toMatch(words);
       expect(body).not.toContain('"stack"'); // stack traces stay in the server's log
+    }
+    // A subscription over HTTP (server-sent events) answers 200 at once, then its error as an event.
+    for (const lastEventId of ["", "0x5"]) {
+      const stream = await query("events.room", { roomId, lastEventId });
+      expect(await stream.text()).toMatch(/BAD_REQUEST[\s\S]*lastEventId|lastEventId[\s\S]*BAD_REQUEST/);
     }
     expect(await rowCounts()).toEqual(before);
   });

@@ -3,6 +3,7 @@ import {
   ClientMessageId,
   DisplayName,
   Email,
+  ListCursor,
   MessageText,
   Password,
   RoomName,
@@ -52,5 +53,5 @@ export const ListQuery = z.object({
     .transform(Number)
     .pipe(z.number().min(1, "limit: must be at least 1").max(MAX_LISTED, `limit: must be at most ${MAX_LISTED}`))
     .optional(),
-  cursor: z.string().min(1, "cursor: must not be empty").max(512, "cursor: not one this server gave out").optional(),
+  cursor: ListCursor.optional(),
 });
