@@ -47,7 +47,7 @@ const MAX_BODY_BYTES = 64 * 1024;
 
 /**
  * The seed servers' REST endpoints, at their paths, over the same services as tRPC: this file
- * only reads requests in the seeds' shapes and answers in theirs (see the README and COMPAT.md).
+ * only reads requests in the seeds' shapes and answers in theirs (see docs/compatibility.md).
  */
 export function createCompatRest(deps: Deps, log: Logger, options: { trustProxy?: TrustProxy } = {}) {
   const app = new Hono();
