@@ -462,10 +462,10 @@ export function seedRestConformance(mode: string, start: FreshParley) {
           const pages: { items: unknown[]; link: string | null }[] = [];
           let next: string | null = path;
           while (next) {
-            const response = await fetch(`${s.url}${next}`, { headers: auth });
+            const response: Response = await fetch(`${s.url}${next}`, { headers: auth });
             expect(response.status).toBe(200);
             const body = (await response.json()) as Record<string, unknown>;
-            const link = response.headers.get("link");
+            const link: string | null = response.headers.get("link");
             const cursor = body[cursorKey] as string | null;
             expect(response.headers.get("x-next-cursor")).toBe(cursor);
             if (cursor) expect(link).toMatch(/^<\/[^>]*cursor=[^>]*>; rel="next"$/);
