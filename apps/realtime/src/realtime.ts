@@ -110,7 +110,7 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
     },
     onError({ error, path }) {
       // A frame too big or not UTF-8 reaches here as an internal error too: it is the client's
-      // mistake, already logged (as a warning) by the socket's own error listener in adopt().
+      // mistake, already logged (at info, without a stack) by the socket's own error listener in adopt().
       if (error.code === "INTERNAL_SERVER_ERROR" && !isProtocolError(error.cause)) {
         log.error({ err: error, path }, "websocket procedure failed");
       }
