@@ -93,7 +93,8 @@ async function main() {
     nextHandler
       .then((handle) => handle(req, res))
       .catch((error: unknown) => {
-        log.error({ err: error, url: req.url }, "the web app failed to answer");
+        // The path only: a query string may carry a token.
+        log.error({ err: error, path: (req.url ?? "/").split("?")[0] }, "the web app failed to answer");
         if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
         res.end("Internal Server Error");
       });

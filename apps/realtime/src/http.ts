@@ -95,6 +95,8 @@ export function createApiHandler(deps: Deps, log: Logger, options: ApiHandlerOpt
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     const handle: Handler | undefined = path.startsWith("/trpc/") ? trpc : isCompatPath(path) ? compat : probes[path];
     if (!handle) return false;
+    // Every answer here is JSON or plain text: browsers must not guess it is a page or a script.
+    res.setHeader("x-content-type-options", "nosniff");
     requestLog(req, res);
     Promise.resolve(handle(req, res)).catch((error: unknown) => {
       logOf(req).error({ err: error, path }, "request failed");
@@ -115,6 +117,9 @@ function requestIdOf(header: string | string[] | undefined): string | undefined 
   return value && /^[\w.:-]{1,128}$/.test(value) ? value : undefined;
 }
 
+/** A JSON answer (with `X-Content-Type-Options: nosniff`, as every API answer has). */
 export function sendJson(res: ServerResponse, status: number, body: unknown) {
-  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+  res
+    .writeHead(status, { "content-type": "application/json", "x-content-type-options": "nosniff" })
+    .end(JSON.stringify(body));
 }

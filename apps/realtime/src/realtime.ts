@@ -60,7 +60,9 @@ interface Connection {
 /** Answers an upgrade request with a plain HTTP error instead of a WebSocket. */
 export function refuseUpgrade(socket: Duplex, status: number, reason: string) {
   const statusText = STATUS_CODES[status] ?? "Error";
-  socket.end(`HTTP/1.1 ${status} ${statusText}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${reason}\n`);
+  socket.end(
+    `HTTP/1.1 ${status} ${statusText}\r\nConnection: close\r\nContent-Type: text/plain\r\nX-Content-Type-Options: nosniff\r\n\r\n${reason}\n`,
+  );
 }
 
 const pathOf = (req: IncomingMessage) => (req.url ?? "/").split("?")[0] ?? "/";
@@ -107,7 +109,11 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
       });
     },
     onError({ error, path }) {
-      if (error.code === "INTERNAL_SERVER_ERROR") log.error({ err: error, path }, "websocket procedure failed");
+      // A frame too big or not UTF-8 reaches here as an internal error too: it is the client's
+      // mistake, already logged (at info, without a stack) by the socket's own error listener in adopt().
+      if (error.code === "INTERNAL_SERVER_ERROR" && !isProtocolError(error.cause)) {
+        log.error({ err: error, path }, "websocket procedure failed");
+      }
     },
   });
 
@@ -159,7 +165,9 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
     // A frame over the size limit or a text frame that is not UTF-8 is emitted as an "error" on
     // the socket, which ws then closes (1009, 1007): unheard, that error would end the process.
     ws.on("error", (error: Error & { code?: string }) => {
-      log.warn({ code: error.code, message: error.message }, "closed a websocket that broke the protocol");
+      if (isProtocolError(error))
+        log.info({ code: error.code, message: error.message }, "closed a websocket that broke the protocol");
+      else log.warn({ code: error.code, message: error.message }, "a websocket failed");
     });
     guardBackpressure(ws);
     paceFrames(ws);
@@ -341,6 +349,15 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
+}
+
+/**
+ * An error `ws` raises for a frame that breaks the WebSocket protocol (too big: 1009, not UTF-8:
+ * 1007, bad opcode or mask: 1002), after which it closes the socket: the client's doing.
+ */
+export function isProtocolError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && code.startsWith("WS_ERR_");
 }
 
 /** How many of something are open per key; keys at zero are forgotten. */

@@ -22,7 +22,7 @@ export interface SeedSocketDeps {
 
 /**
  * The seed servers' WebSocket protocols, as adapters onto the same services and live room stream
- * as tRPC (COMPAT.md):
+ * as tRPC (docs/compatibility.md):
  * - `/ws?token=`: seed 000 frames (`{"type":"join","content":"1"}`, `leave`, `message`) and seed
  *   001 frames (`{"Type":"enter","RoomID":1}`, RoomID 0 leaves, `{"Type":"message","Text":..}`),
  *   told apart by their keys; until it enters a room the socket follows the `lobby` (seed 003:

@@ -439,7 +439,90 @@ export function seedRestConformance(mode: string, start: FreshParley) {
             { name: "Parsa", username: "apm" },
             { name: "Parham", username: "popo" },
           ],
+          next_cursor: null, // Parley's: the list ended (see the paging below)
         });
+      });
+
+      it("pages the users and the rooms with ?limit= and ?cursor=, says when more follow, and refuses a forged cursor", async () => {
+        const names = ["pa", "pb", "pc", "pd", "pe"];
+        const tokens: string[] = [];
+        for (const username of names) {
+          const registered = await call(
+            s,
+            "POST",
+            "/register",
+            JSON_TYPE,
+            JSON.stringify({ username, password: "pw-pw-pw" }),
+          );
+          tokens.push((registered.json.content as { token: string }).token);
+        }
+        const auth = { Authorization: `Bearer ${tokens[0]}` };
+        /** Every page of a list, following its Link header, checked against its body's cursor. */
+        const allPages = async (path: string, cursorKey: string) => {
+          const pages: { items: unknown[]; link: string | null }[] = [];
+          let next: string | null = path;
+          while (next) {
+            const response: Response = await fetch(`${s.url}${next}`, { headers: auth });
+            expect(response.status).toBe(200);
+            const body = (await response.json()) as Record<string, unknown>;
+            const link: string | null = response.headers.get("link");
+            const cursor = body[cursorKey] as string | null;
+            expect(response.headers.get("x-next-cursor")).toBe(cursor);
+            if (cursor) expect(link).toMatch(/^<\/[^>]*cursor=[^>]*>; rel="next"$/);
+            else expect(link).toBeNull();
+            pages.push({ items: (body.content ?? body.chatRooms) as unknown[], link });
+            next = link ? (/^<([^>]*)>/.exec(link)?.[1] ?? null) : null;
+          }
+          return pages;
+        };
+        const users = await allPages("/users?limit=2", "next_cursor");
+        // (With the users of the test before, if it ran: every user once, in order, 2 a page.)
+        const everybody = await call(s, "GET", "/users", auth);
+        const all = (everybody.json.content as { username: string }[]).map((u) => u.username);
+        expect(everybody.json.next_cursor).toBeNull();
+        expect(all).toEqual(expect.arrayContaining(names));
+        expect(users.map((p) => p.items.length)).toEqual(
+          Array.from({ length: Math.ceil(all.length / 2) }, (_, i) => Math.min(2, all.length - 2 * i)),
+        );
+        expect(users.flatMap((p) => p.items.map((u) => (u as { username: string }).username))).toEqual(all);
+
+        // Rooms: the caller's own (even private, even more of them than the limit) are all on the
+        // first page, never left out to make room for public ones; the public ones follow, once each.
+        const created = async (token: string, name: string, isPrivate: boolean) =>
+          (
+            await call(
+              s,
+              "POST",
+              "/create-room",
+              { Authorization: token, ...JSON_TYPE },
+              JSON.stringify({ name, is_private: isPrivate }),
+            )
+          ).json.id as number;
+        const publicIds = [];
+        for (const name of ["p1", "p2", "p3"]) publicIds.push(await created(tokens[1] ?? "", name, false));
+        const mine = [await created(tokens[0] ?? "", "mine-a", true), await created(tokens[0] ?? "", "mine-b", true)];
+        const rooms = await allPages("/v1/api/chat/rooms?limit=1", "nextCursor");
+        const ids = (page: { items: unknown[] }) => page.items.map((r) => (r as { ID: number }).ID);
+        expect(ids(rooms[0] ?? { items: [] })).toEqual(expect.arrayContaining(mine));
+        const listed = rooms.flatMap(ids);
+        expect(listed.sort((a, b) => a - b)).toEqual([...publicIds, ...mine].sort((a, b) => a - b));
+
+        // Bad paging is refused in words, not read as the start of the list.
+        const forged = Buffer.from("\u0000").toString("base64url");
+        for (const [query, words] of [
+          ["limit=0", /limit/],
+          ["limit=1001", /limit/],
+          ["limit=abc", /limit/],
+          ["limit=", /limit/],
+          ["cursor=", /cursor/],
+          [`cursor=${forged}`, /cursor/],
+        ] as const) {
+          for (const path of ["/users", "/v1/api/chat/rooms"]) {
+            const refused = await call(s, "GET", `${path}?${query}`, auth);
+            expect([path, query, refused.status]).toEqual([path, query, 400]);
+            expect(refused.json.message).toMatch(words);
+          }
+        }
       });
     });
 

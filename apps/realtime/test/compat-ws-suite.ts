@@ -350,7 +350,7 @@ export function seedWsConformance(mode: string, pair: ParleyPair) {
         ...badIds.map((id): [string, RegExp] => [JSON.stringify({ chatRoomId: id, chatMessage: "x" }), idWords]),
         [JSON.stringify({ chatRoomId: lobbyId, chatMessage: "elsewhere" }), /this socket is for room/],
       ]);
-      // Seeds 003 and 004 take any text as a message (COMPAT.md), so only what no message may be is refused.
+      // Seeds 003 and 004 take any text as a message (docs/compatibility.md), so only what no message may be is refused.
       const badRawTexts: [string | Buffer, RegExp][] = [
         ["", /empty/],
         [" \n\t ", /empty/],

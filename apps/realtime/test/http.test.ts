@@ -1,10 +1,11 @@
 import { once } from "node:events";
+import { type IncomingMessage, request } from "node:http";
 import { MAX_BATCH_SIZE } from "@parley/api/schemas";
 import { createTestDatabase, type TestDatabase } from "@parley/db/testing";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { type RunningServer, startRealtime } from "./processes";
+import { everyKindOfApiAnswer, type RunningServer, startRealtime } from "./processes";
 
 describe("tRPC over HTTP on a real realtime process", () => {
   let database: TestDatabase;
@@ -65,6 +66,8 @@ describe("tRPC over HTTP on a real realtime process", () => {
       [await post("messages.send", `{"roomId":${2 ** 40},"text":"polluted"}`, auth), 400, /at most/],
       [await query("history.list", { roomId: 2 ** 31 }), 400, /at most/],
       [await query("users.list", { cursor: Buffer.from("\u0000").toString("base64url") }), 400, /cursor/],
+      [await query("users.list", { cursor: Buffer.from("bob").toString("base64url") }), 400, /cursor/],
+      [await query("rooms.public", { cursor: "hello" }), 400, /cursor/],
     ];
     for (const [response, status, words] of cases) {
       expect(response.status).toBe(status);
@@ -72,7 +75,34 @@ describe("tRPC over HTTP on a real realtime process", () => {
       expect(body).toMatch(words);
       expect(body).not.toContain('"stack"'); // stack traces stay in the server's log
     }
+    // A subscription over HTTP (server-sent events) answers 200 at once, then its error as an event.
+    for (const lastEventId of ["", "0x5"]) {
+      const stream = await query("events.room", { roomId, lastEventId });
+      expect(await stream.text()).toMatch(/BAD_REQUEST[\s\S]*lastEventId|lastEventId[\s\S]*BAD_REQUEST/);
+    }
     expect(await rowCounts()).toEqual(before);
+  });
+
+  it("tells browsers not to sniff any answer: every JSON and plain-text answer carries nosniff", async () => {
+    const answers = await everyKindOfApiAnswer(server.url);
+    answers.push({ request: "404", response: await fetch(`${server.url}/elsewhere?x=1`) });
+    const seen = answers.map((a) => [a.request, a.response.headers.get("x-content-type-options")]);
+    // An upgrade refused in plain HTTP (here: from an origin that may not connect).
+    const upgrade = request(`${server.url}/trpc`, {
+      headers: {
+        connection: "Upgrade",
+        upgrade: "websocket",
+        origin: "https://elsewhere.example",
+        "sec-websocket-version": "13",
+        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+      },
+    }).end();
+    const [refused] = (await once(upgrade, "response")) as [IncomingMessage];
+    refused.resume();
+    expect(refused.statusCode).toBe(403);
+    seen.push(["refused upgrade", String(refused.headers["x-content-type-options"])]);
+    expect(new Set(answers.map((a) => a.response.status))).toEqual(new Set([200, 400, 401, 404, 413]));
+    expect(seen).toEqual(seen.map(([name]) => [name, "nosniff"]));
   });
 
   it("runs a batch of up to MAX_BATCH_SIZE calls, and refuses a bigger one whole", async () => {

@@ -199,5 +199,6 @@ export async function startRedis(): Promise<RunningRedis> {
   };
 }
 
+export { everyKindOfApiAnswer } from "./api-answers";
 export { ensureDebianPackage } from "./debian-package";
 export { type RunningPostgres, startPostgres } from "./postgres-server";

@@ -220,6 +220,10 @@ describe("scaled mode: realtime instances A and B on PostgreSQL and Redis", () =
       send(14, `{"roomId":${2 ** 40},"text":"polluted"}`),
       `{"id":15,"method":"subscription","params":{"path":"events.room","input":{"roomId":${room.id},"lastEventId":"-1"}}}`,
       `{"id":16,"method":"query","params":{"path":"history.list","input":{"roomId":${room.id},"before":-1}}}`,
+      // Resume points and cursors this server never sent.
+      `{"id":17,"method":"subscription","params":{"path":"events.room","input":{"roomId":${room.id},"lastEventId":""}}}`,
+      `{"id":18,"method":"subscription","params":{"path":"events.room","input":{"roomId":${room.id},"lastEventId":"0x5"}}}`,
+      `{"id":19,"method":"query","params":{"path":"users.list","input":{"cursor":"${Buffer.from("bob").toString("base64url")}"}}}`,
     ];
     for (const [index, frame] of badRequests.entries()) {
       socket.send(frame);

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { AppRouter } from "@parley/api";
+import { everyKindOfApiAnswer } from "@parley/realtime/testing";
 import { createTRPCClient, createWSClient, httpLink, type TRPCClient, wsLink } from "@trpc/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
@@ -138,6 +139,14 @@ describe("the all-in-one process: pages, API and WebSockets on one port, no Post
     const health = await fetch(`${server.url}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ ok: true });
+  });
+
+  it("tells browsers not to sniff the API's answers either: every JSON and plain-text answer carries nosniff", async () => {
+    const answers = await everyKindOfApiAnswer(server.url);
+    answers.push({ request: "page 404", response: await fetch(`${server.url}/no-such-page`) });
+    expect(new Set(answers.map((a) => a.response.status))).toEqual(new Set([200, 400, 401, 404, 413]));
+    const seen = answers.map((a) => [a.request, a.response.headers.get("x-content-type-options")]);
+    expect(seen).toEqual(seen.map(([name]) => [name, "nosniff"]));
   });
 
   it("delivers live over WebSocket, in order, messages sent over HTTP and over WebSocket", async () => {

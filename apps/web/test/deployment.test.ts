@@ -1,3 +1,5 @@
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { repoRoot } from "@parley/realtime/testing";
@@ -115,5 +117,41 @@ describe("the compose file and the gateway configuration", () => {
     expect(location("= /metrics")).toContain("return 404;");
     expect(nginx).toMatch(/upstream realtime \{\s*server realtime:3001;/);
     expect(nginx).toMatch(/upstream web \{\s*server web:3000;/);
+  });
+});
+
+/**
+ * What a newcomer reads comes with the repository: no document, comment or test points at a file
+ * outside it (such as the seeds' contract in a directory beside it), and every relative link of the Markdown documents
+ * leads to a file that exists.
+ */
+describe("the repository's documents", () => {
+  const tracked = () =>
+    execFileSync("git", ["ls-files", "-z"], { cwd: repoRoot, encoding: "utf8" })
+      .split("\0")
+      .filter((file) => /\.(md|ts|tsx|mjs|conf|yml|json)$/.test(file) && !file.endsWith("package-lock.json"));
+
+  /** A path into the shared directory beside the repository, or the name of its contract; spelled in pieces, so that this file does not match. */
+  const outsideReference = new RegExp(`${["\\.\\.", "shared"].join("/")}\\b|${["COMPAT", "md"].join("\\.")}`);
+
+  it("points at nothing outside the repository", async () => {
+    const outside = [];
+    for (const file of tracked()) {
+      const text = await readFile(path.join(repoRoot, file), "utf8").catch(() => "");
+      if (outsideReference.test(text)) outside.push(file);
+    }
+    expect(outside).toEqual([]);
+  });
+
+  it("links only to files that exist", async () => {
+    const broken = [];
+    for (const file of tracked().filter((f) => f.endsWith(".md"))) {
+      const text = await readFile(path.join(repoRoot, file), "utf8");
+      for (const [, target = ""] of text.matchAll(/\]\(([^)\s#]+)(?:#[^)]*)?\)/g)) {
+        if (/^[a-z]+:/i.test(target)) continue; // a web address
+        if (!existsSync(path.resolve(repoRoot, path.dirname(file), target))) broken.push(`${file} -> ${target}`);
+      }
+    }
+    expect(broken).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { AppRouter } from "@parley/api";
-import { createTestDatabase, type TestDatabase, testRedisUrl } from "@parley/db/testing";
+import { createTestDatabase, eventually, type TestDatabase, testRedisUrl } from "@parley/db/testing";
 import {
   ensureDebianPackage,
   freePort,
@@ -23,7 +23,8 @@ const NGINX = "/usr/sbin/nginx";
 
 /**
  * `deploy/nginx.conf` as the compose gateway runs it, pointed at processes on loopback: the same
- * routes, with only the upstream addresses, the port and nginx's own files changed.
+ * routes and log format, with only the upstream addresses, the port and nginx's own files (its
+ * access and error logs among them, in `dir`) changed.
  */
 async function loopbackGateway(dir: string, port: number, web: string[], realtime: string[]): Promise<string> {
   const config = await readFile(path.join(repoRoot, "deploy/nginx.conf"), "utf8");
@@ -35,9 +36,12 @@ async function loopbackGateway(dir: string, port: number, web: string[], realtim
   let rendered = withUpstream(withUpstream(config, "web", web), "realtime", realtime);
   if (!/listen 8080;/.test(rendered)) throw new Error("deploy/nginx.conf no longer listens on 8080");
   rendered = rendered.replace("listen 8080;", `listen 127.0.0.1:${port};`);
+  const accessLog = /access_log \S+ parley;/;
+  if (!accessLog.test(rendered)) throw new Error("deploy/nginx.conf has no access_log in the parley format");
+  rendered = rendered.replace(accessLog, `access_log ${dir}/access.log parley;`);
   rendered = rendered.replace(
     "http {",
-    `http {\n  access_log off;\n${["client_body", "proxy", "fastcgi", "uwsgi", "scgi"]
+    `http {\n${["client_body", "proxy", "fastcgi", "uwsgi", "scgi"]
       .map((kind) => `  ${kind}_temp_path ${dir}/${kind};`)
       .join("\n")}`,
   );
@@ -188,5 +192,57 @@ describe("the scaled processes behind the compose gateway's nginx configuration"
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
     expect((await login("198.51.100.2")).status).toBe(401); // another client behind the gateway
+  });
+  it("writes no token down: not in the gateway's access or error log, nor in any process's log", async () => {
+    const session = await http().auth.register.mutate({
+      username: `t${randomBytes(4).toString("hex")}`,
+      password: "pw-pw-pw",
+    });
+    const { token } = session;
+    const ws = gateway.replace("http", "ws");
+    /** Opens a WebSocket through the gateway and closes it once it opened (or was refused). */
+    const upgrade = (url: string) =>
+      new Promise<void>((resolve) => {
+        const socket = new WebSocket(url);
+        socket.once("open", () => socket.close());
+        socket.once("close", () => resolve());
+        socket.once("error", () => resolve());
+      });
+    await upgrade(`${ws}/ws?token=${token}`); // seeds 000, 001, 003
+    await upgrade(`${ws}/ws?jwt=${token}&room_id=1`); // seed 002
+    await upgrade(`${ws}/trpc?token=${token}`);
+    await upgrade(`${ws}/chats/${session.user.username}?token=${token}`); // seed 004
+    await upgrade(`${ws}/ws?token=${token}-forged`); // refused at the upgrade (401)
+    await fetch(`${gateway}/ws?token=${token}`); // a plain GET of a WebSocket path: 404 at the gateway
+    await fetch(`${gateway}/trpc/auth.me?token=${token}`);
+    await fetch(`${gateway}/profile?token=${token}`);
+    await fetch(`${gateway}/no-such-page?jwt=${token}`);
+    const lines = async () => (await readFile(path.join(dir, "access.log"), "utf8")).split("\n");
+    // nginx writes a WebSocket's line when it closes.
+    await eventually(
+      async () => {
+        const log = await lines();
+        expect(log.filter((line) => line.includes('"GET /ws HTTP/1.1" 101')).length).toBeGreaterThanOrEqual(2);
+        expect(log.some((line) => line.includes('"GET /ws HTTP/1.1" 401'))).toBe(true);
+        expect(log.some((line) => line.includes('"GET /ws HTTP/1.1" 404'))).toBe(true);
+        expect(log.some((line) => line.includes('"GET /trpc HTTP/1.1" 101'))).toBe(true);
+        expect(log.some((line) => line.includes(`"GET /chats/${session.user.username} HTTP/1.1" 101`))).toBe(true);
+        expect(log.some((line) => line.includes('"GET /trpc/auth.me HTTP/1.1" 200'))).toBe(true);
+        expect(log.some((line) => line.includes('"GET /no-such-page HTTP/1.1" 404'))).toBe(true);
+      },
+      10_000,
+      50,
+    );
+    const signature = token.split(".")[2] ?? token;
+    const written = {
+      access: (await lines()).join("\n"),
+      error: await readFile(path.join(dir, "error.log"), "utf8").catch(() => ""),
+      web: web.output(),
+      realtime: realtimes.map((r) => r.output()).join("\n"),
+    };
+    for (const [where, text] of Object.entries(written)) {
+      expect({ where, token: text.includes(token) || text.includes(signature) }).toEqual({ where, token: false });
+      expect({ where, query: /[?&](token|jwt)=/.test(text) }).toEqual({ where, query: false });
+    }
   });
 });

@@ -14,7 +14,7 @@ export type { Actor, Deps } from "./deps";
 export { type ApiConfig, ConfigError, loadApiConfig, parseSettings } from "./env";
 export { AppError, type AppErrorCode, httpStatusOf } from "./errors";
 export { type Readiness, readiness } from "./health";
-export { createPace, type Rate, RateLimited, RateSetting } from "./limits";
+export { createPace, formatWait, type Rate, RateLimited, RateSetting } from "./limits";
 export { createLogger, type Logger } from "./logger";
 export { createMetrics, type Metrics } from "./metrics";
 export { existingProcessRuntime, getProcessRuntime } from "./process-runtime";

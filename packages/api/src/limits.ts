@@ -48,8 +48,33 @@ export class RateLimited extends AppError {
     /** Whole seconds until the next attempt can succeed. */
     readonly retryAfterSeconds: number,
   ) {
-    super("TOO_MANY", `${what}: try again in ${retryAfterSeconds} s`);
+    super("TOO_MANY", `${what}: try again in ${formatWait(retryAfterSeconds)}`);
   }
+}
+
+const units = (unit: "hour" | "minute" | "second") =>
+  new Intl.NumberFormat("en", { style: "unit", unit, unitDisplay: "long" });
+const HOURS = units("hour");
+const MINUTES = units("minute");
+const SECONDS = units("second");
+const BOTH = new Intl.ListFormat("en", { type: "unit", style: "long" });
+
+/**
+ * A wait, in whole seconds, as people say it, never shorter than it is: "45 seconds", "3 minutes,
+ * 20 seconds" (under 10 minutes), "39 minutes" (2335 s, rounded up), "2 hours, 5 minutes". For
+ * messages to people; HTTP's `Retry-After` stays in seconds.
+ */
+export function formatWait(seconds: number): string {
+  const s = Math.max(1, Math.ceil(seconds));
+  if (s < 60) return SECONDS.format(s);
+  if (s < 600) {
+    const [m, rest] = [Math.floor(s / 60), s % 60];
+    return rest ? BOTH.format([MINUTES.format(m), SECONDS.format(rest)]) : MINUTES.format(m);
+  }
+  const minutes = Math.ceil(s / 60);
+  if (minutes < 60) return MINUTES.format(minutes);
+  const [h, m] = [Math.floor(minutes / 60), minutes % 60];
+  return m ? BOTH.format([HOURS.format(h), MINUTES.format(m)]) : HOURS.format(h);
 }
 
 const WORDS: Record<LimitName, string> = {

@@ -19,6 +19,23 @@ const badIds = [
 ];
 /** A cursor no server gave out: base64url of a NUL, which PostgreSQL cannot compare with. */
 const forgedCursor = Buffer.from("\u0000").toString("base64url");
+/** Cursors no server gave out: text, text in base64url, another encoding, a wrong shape, a NUL key. */
+const forgedCursors = [
+  "",
+  "hello",
+  "bob",
+  Buffer.from("bob").toString("base64url"),
+  Buffer.from("bob").toString("base64"),
+  Buffer.from('{"after":"bo"}').toString("base64"), // padded
+  Buffer.from('{"after":"bob","x":1}').toString("base64url"),
+  Buffer.from('{"after":7}').toString("base64url"),
+  Buffer.from('["bob"]').toString("base64url"),
+  Buffer.from('{"after":"\\u0000"}').toString("base64url"),
+  `${Buffer.from('{"after":"bob"}').toString("base64url")}==`,
+  forgedCursor,
+].map((cursor) => ({ cursor }));
+/** Resume points no stream sent: empty, hexadecimal, signed, spaced, exponent, fraction, past 2^53. */
+const forgedEventIds = ["", "0x5", "+5", "-1", " 5", "5 ", "1e3", "5.0", "05", "Infinity", "NaN", "9007199254740993"];
 
 /**
  * Bad input for every procedure. A procedure without an entry fails the coverage test below, so
@@ -63,7 +80,7 @@ const badInputs: Record<string, unknown[] | null> = {
     { limit: 101 },
     { search: huge },
     { cursor: huge },
-    { cursor: forgedCursor },
+    ...forgedCursors,
     { search: "a\u0000" },
   ],
   "rooms.create": [
@@ -86,7 +103,7 @@ const badInputs: Record<string, unknown[] | null> = {
     { roomId: 1, seq: 1.5 },
     { roomId: 1, seq: "3" },
   ],
-  "rooms.public": [42, "text", { limit: 1000 }, { search: huge }, { cursor: forgedCursor }],
+  "rooms.public": [42, "text", { limit: 1000 }, { search: huge }, ...forgedCursors],
   "rooms.members": [...wrongTypes, ...badIds],
   "invites.create": [
     ...wrongTypes,
@@ -113,7 +130,13 @@ const badInputs: Record<string, unknown[] | null> = {
     ...unstorable.map((username) => ({ user: { username } })),
   ],
   "direct.list": null,
-  "events.room": [...wrongTypes, ...badIds, { roomId: 1, lastEventId: 5 }, { roomId: 1, lastEventId: "x".repeat(30) }],
+  "events.room": [
+    ...wrongTypes,
+    ...badIds,
+    { roomId: 1, lastEventId: 5 },
+    { roomId: 1, lastEventId: "x".repeat(30) },
+    ...forgedEventIds.map((lastEventId) => ({ roomId: 1, lastEventId })),
+  ],
   "events.mine": null,
   "events.typing": [...wrongTypes, ...badIds],
   "messages.send": [

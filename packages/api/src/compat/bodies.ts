@@ -3,6 +3,7 @@ import {
   ClientMessageId,
   DisplayName,
   Email,
+  ListCursor,
   MessageText,
   Password,
   RoomName,
@@ -37,3 +38,20 @@ export const ChatCreateBody = z.object({ name: RoomName });
 export const MessagesBody = z.object({ lastid: z.coerce.number().int().min(0).default(0) });
 /** Parley's own REST send: the text, and an optional key that makes a retried send store nothing twice. */
 export const SendBody = z.object({ text: MessageText, clientid: ClientMessageId.optional() });
+
+/** The most users or rooms a seed list answers at once (the seeds' lists had no paging). */
+export const MAX_LISTED = 1000;
+
+/**
+ * Parley's paging of the seeds' lists, in the query string: `?limit=` (1 to MAX_LISTED, the
+ * default) and `?cursor=` (a list's `next_cursor`/`nextCursor`, as the answer gave it).
+ */
+export const ListQuery = z.object({
+  limit: z
+    .string()
+    .regex(/^\d{1,4}$/, "limit: must be a whole number")
+    .transform(Number)
+    .pipe(z.number().min(1, "limit: must be at least 1").max(MAX_LISTED, `limit: must be at most ${MAX_LISTED}`))
+    .optional(),
+  cursor: ListCursor.optional(),
+});

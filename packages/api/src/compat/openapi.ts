@@ -4,6 +4,7 @@ import {
   CreateRoomBody,
   InviteBody,
   LoginBody,
+  MAX_LISTED,
   MessagesBody,
   RegisterBody,
   RenameBody,
@@ -46,7 +47,25 @@ interface Endpoint {
   creates?: boolean;
   body?: z.ZodType;
   auth?: "required" | "optional";
+  /** Read a page at a time with `?limit=` and `?cursor=` (see `ListQuery`). */
+  paged?: boolean;
 }
+
+/** The query parameters of a paged list, and how an answer says that more follow. */
+const PAGING = [
+  {
+    name: "limit",
+    in: "query",
+    schema: { type: "integer", minimum: 1, maximum: MAX_LISTED, default: MAX_LISTED },
+    description: "How many items at most",
+  },
+  {
+    name: "cursor",
+    in: "query",
+    schema: { type: "string" },
+    description: "Where the previous page ended: its next cursor, as given",
+  },
+];
 
 /** Every seed endpoint: the one list that the document (and its test against the routes) is made from. */
 export const SEED_ENDPOINTS: Endpoint[] = [
@@ -80,8 +99,9 @@ export const SEED_ENDPOINTS: Endpoint[] = [
     method: "get",
     path: "/users",
     seeds: "004",
-    summary: "All users (name, username), at most 1000",
+    summary: "All users (name, username), a page at a time: {content, next_cursor}",
     auth: "required",
+    paged: true,
   },
   {
     method: "post",
@@ -152,8 +172,9 @@ export const SEED_ENDPOINTS: Endpoint[] = [
     method: "get",
     path: "/v1/api/chat/rooms",
     seeds: "002",
-    summary: "Public rooms and the caller's: {chatRooms}",
+    summary: "The caller's rooms and the public ones, a page at a time: {chatRooms, nextCursor}",
     auth: "required",
+    paged: true,
   },
 ];
 
@@ -188,6 +209,7 @@ export function openApiDocument(): unknown {
               summary: e.summary,
               description: e.seeds ? `Seeds ${e.seeds}.` : "Parley's own: none of the seeds has it.",
               ...(e.auth && { security: e.auth === "required" ? [{ token: [] }] : [{}, { token: [] }] }),
+              ...(e.paged && { parameters: PAGING }),
               ...(e.body && {
                 requestBody: {
                   required: e.method !== "get",
@@ -197,6 +219,18 @@ export function openApiDocument(): unknown {
               responses: {
                 [e.creates ? 201 : 200]: {
                   description: "Done: the union of the fields the seeds document (see the README)",
+                  ...(e.paged && {
+                    headers: {
+                      Link: {
+                        description: 'When more follow: <the next page>; rel="next"',
+                        schema: { type: "string" },
+                      },
+                      "X-Next-Cursor": {
+                        description: "When more follow: the next page's cursor",
+                        schema: { type: "string" },
+                      },
+                    },
+                  }),
                 },
                 default: {
                   description: "400, 401, 403, 404, 409 or 413, with what was wrong in words",

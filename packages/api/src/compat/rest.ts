@@ -8,6 +8,7 @@ import type { Actor, Deps } from "../deps";
 import { AppError, publicError } from "../errors";
 import { RateLimited } from "../limits";
 import type { Logger } from "../logger";
+import type { Page } from "../schemas";
 import * as auth from "../services/auth";
 import * as invites from "../services/invites";
 import * as messages from "../services/messages";
@@ -19,7 +20,9 @@ import {
   ChatCreateBody,
   CreateRoomBody,
   InviteBody,
+  ListQuery,
   LoginBody,
+  MAX_LISTED,
   MessagesBody,
   RegisterBody,
   RenameBody,
@@ -41,12 +44,10 @@ import {
 
 /** The largest request body a seed endpoint accepts. */
 const MAX_BODY_BYTES = 64 * 1024;
-/** The most users or rooms a list answers (the seeds' lists have no paging). */
-const MAX_LISTED = 1000;
 
 /**
  * The seed servers' REST endpoints, at their paths, over the same services as tRPC: this file
- * only reads requests in the seeds' shapes and answers in theirs (see the README and COMPAT.md).
+ * only reads requests in the seeds' shapes and answers in theirs (see docs/compatibility.md).
  */
 export function createCompatRest(deps: Deps, log: Logger, options: { trustProxy?: TrustProxy } = {}) {
   const app = new Hono();
@@ -128,12 +129,35 @@ export function createCompatRest(deps: Deps, log: Logger, options: { trustProxy?
     return c.json(profileOf(await profile.rename(deps, await actorOf(c), username)));
   });
 
-  // Seed 004: everybody, by name and username.
+  /**
+   * A seed list's page, read from `?limit=` and `?cursor=`: when more follow, the answer says so
+   * with a `Link: <…?cursor=…>; rel="next"` header (RFC 8288) and `X-Next-Cursor`, beside the
+   * body's own cursor field; a list never stops silently.
+   */
+  const listPage = async <T>(
+    c: Context,
+    read: (query: { limit: number; cursor: string | undefined }) => Promise<Page<T>>,
+  ): Promise<Page<T>> => {
+    const query = ListQuery.parse({ limit: c.req.query("limit"), cursor: c.req.query("cursor") });
+    const limit = query.limit ?? MAX_LISTED;
+    const page = await read({ limit, cursor: query.cursor });
+    if (page.nextCursor) {
+      const next = new URLSearchParams({ cursor: page.nextCursor });
+      if (query.limit) next.set("limit", String(query.limit));
+      c.header("Link", `<${c.req.path}?${next}>; rel="next"`);
+      c.header("X-Next-Cursor", page.nextCursor);
+    }
+    return page;
+  };
+
+  // Seed 004: everybody, by name and username, a page at a time.
   app.get("/users", async (c) => {
     await actorOf(c);
-    const everybody = await collectPages((cursor) => users.listUsers(deps, { limit: 100, cursor }), MAX_LISTED);
-    const content = everybody.map((u) => ({ name: u.displayName ?? u.username, username: u.username }));
-    return c.json({ code: "200", message: "", content });
+    const page = await listPage(c, ({ limit, cursor }) =>
+      collectPages((after, size) => users.listUsers(deps, { limit: size, cursor: after }), limit, cursor),
+    );
+    const content = page.items.map((u) => ({ name: u.displayName ?? u.username, username: u.username }));
+    return c.json({ code: "200", message: "", content, next_cursor: page.nextCursor });
   });
 
   app.post("/create-room", async (c) => {
@@ -194,8 +218,9 @@ export function createCompatRest(deps: Deps, log: Logger, options: { trustProxy?
     return c.json({ chatRoom: chatRoomOf(await rooms.createRoom(deps, await actorOf(c), { name, isPrivate: false })) });
   });
   app.get("/v1/api/chat/rooms", async (c) => {
-    const visible = await rooms.listVisibleRooms(deps, await actorOf(c), MAX_LISTED);
-    return c.json({ chatRooms: visible.map(chatRoomOf) });
+    const actor = await actorOf(c);
+    const page = await listPage(c, ({ limit, cursor }) => rooms.listVisibleRooms(deps, actor, limit, cursor));
+    return c.json({ chatRooms: page.items.map(chatRoomOf), nextCursor: page.nextCursor });
   });
 
   return app;

@@ -23,11 +23,42 @@ export const IsoDate = z.string().describe("ISO 8601 timestamp");
 export const PageLimit = z.number().int().min(1).max(100).default(50);
 export const SearchText = z.string().trim().max(64).refine(storable, `search ${UNSTORABLE_WORDS}`).optional();
 
+/**
+ * A list cursor: where a keyset page ended, opaque to clients. It is base64url (RFC 4648 §5, no
+ * padding) of the JSON `{"after": <key>}`, so that anything else (text, another encoding, a key
+ * PostgreSQL cannot compare with) is known for what it is: not a cursor this server gave out.
+ */
+export const encodeCursor = (key: string) => Buffer.from(JSON.stringify({ after: key }), "utf8").toString("base64url");
+
+/** The key a cursor made by `encodeCursor` holds; undefined for anything else. */
+export function cursorKey(cursor: string): string | undefined {
+  if (!/^[A-Za-z0-9_-]+$/.test(cursor)) return undefined;
+  const text = Buffer.from(cursor, "base64url").toString("utf8");
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return undefined;
+  const keys = Object.keys(parsed);
+  const after = (parsed as { after?: unknown }).after;
+  if (keys.length !== 1 || typeof after !== "string" || !storable(after)) return undefined;
+  return encodeCursor(after) === cursor ? after : undefined;
+}
+
+export const CURSOR_WORDS = "cursor: not one this server gave out";
+/** A list cursor as a client hands it back (see `encodeCursor`). */
+export const ListCursor = z
+  .string()
+  .max(1024, CURSOR_WORDS)
+  .refine((cursor) => cursorKey(cursor) !== undefined, CURSOR_WORDS);
+
 /** A list read by name a page at a time, optionally filtered by a piece of text. */
 export const SearchPageInput = z.object({
   search: SearchText,
   limit: PageLimit,
-  cursor: z.string().max(200).optional(),
+  cursor: ListCursor.optional(),
 });
 export type SearchPageInput = z.infer<typeof SearchPageInput>;
 

@@ -37,8 +37,15 @@ export type HistoryInput = z.infer<typeof HistoryInput>;
 
 export const RoomEventsInput = z.object({
   roomId: Id,
-  /** The last sequence number the client has: the stream replays everything after it. */
-  lastEventId: z.string().max(20).nullish(),
+  /**
+   * The last sequence number the client has, as the stream sent it (its tracked id: digits, no
+   * sign, no leading zero): the stream replays everything after it. Anything else is refused.
+   */
+  lastEventId: z
+    .string()
+    .regex(/^(0|[1-9]\d{0,15})$/, "lastEventId: must be a sequence number this server sent (digits only)")
+    .refine((id) => Number.isSafeInteger(Number(id)), "lastEventId: must be a sequence number this server sent")
+    .nullish(),
 });
 export type RoomEventsInput = z.infer<typeof RoomEventsInput>;
 

@@ -1,6 +1,15 @@
 import type { Message, Room, User } from "@parley/db";
 import { AppError } from "../errors";
-import { type MessageOut, type Page, type Profile, type PublicUser, type RoomOut, storable } from "../schemas";
+import {
+  CURSOR_WORDS,
+  cursorKey,
+  encodeCursor,
+  type MessageOut,
+  type Page,
+  type Profile,
+  type PublicUser,
+  type RoomOut,
+} from "../schemas";
 
 /** Turns rows into the public shapes of `schemas/`: what leaves the server and nothing more. */
 
@@ -41,13 +50,11 @@ export const messageOutOf = (m: Message, author: MessageAuthor | null): MessageO
   createdAt: m.createdAt.toISOString(),
 });
 
-/** Opaque keyset cursors: the client hands back what it was given. */
-const encodeCursor = (key: string) => Buffer.from(key, "utf8").toString("base64url");
+/** A list cursor's key (see `encodeCursor`); one this server did not give out is bad input. */
 export function decodeCursor(cursor: string | undefined): string | undefined {
   if (cursor === undefined) return undefined;
-  const key = Buffer.from(cursor, "base64url").toString("utf8");
-  // A forged cursor can hold what PostgreSQL cannot compare with (NUL): refused here, not as a 500.
-  if (!storable(key)) throw new AppError("BAD_INPUT", "cursor: not one this server gave out");
+  const key = cursorKey(cursor);
+  if (key === undefined) throw new AppError("BAD_INPUT", CURSOR_WORDS);
   return key;
 }
 
@@ -72,14 +79,24 @@ export function keysetPage<Row, T>(
 /** Escapes LIKE wildcards so that a search for "50%" finds "50%" and not everything. */
 export const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
-/** Reads a keyset-paged list from its start, page after page, until it ends or holds `max` items. */
-export async function collectPages<T>(readPage: (cursor: string | undefined) => Promise<Page<T>>, max: number) {
+/**
+ * Reads a keyset-paged list page after page, from `from` (its start by default), until it ends or
+ * holds `max` items: one page of at most `max`, whose `nextCursor` (null at the end) resumes it.
+ */
+export async function collectPages<T>(
+  readPage: (cursor: string | undefined, limit: number) => Promise<Page<T>>,
+  max: number,
+  from?: string,
+): Promise<Page<T>> {
   const items: T[] = [];
-  let cursor: string | undefined;
+  let cursor = from;
   do {
-    const page = await readPage(cursor);
+    const page = await readPage(cursor, Math.min(COLLECT_PAGE, max - items.length));
     items.push(...page.items);
     cursor = page.nextCursor ?? undefined;
   } while (cursor && items.length < max);
-  return items.slice(0, max);
+  return { items, nextCursor: cursor ?? null };
 }
+
+/** The page size `collectPages` reads with. */
+const COLLECT_PAGE = 100;

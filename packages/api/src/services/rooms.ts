@@ -171,13 +171,24 @@ export function myRoomsQuery(db: Database, userId: number) {
     .orderBy(asc(rooms.id));
 }
 
-/** Every room the caller may see, by id: the public ones and the caller's own (at most `max`). */
-export async function listVisibleRooms(deps: Deps, actor: Actor, max: number): Promise<RoomOut[]> {
+/**
+ * The rooms the caller may see: every one of the caller's own rooms (on the first page, whatever
+ * `max`), and public rooms by name, at most `max` per page; `nextCursor` (null at the end) reads
+ * the next public rooms, leaving out the caller's own, which the first page had.
+ * @throws AppError BAD_INPUT for a cursor this server did not give out.
+ */
+export async function listVisibleRooms(deps: Deps, actor: Actor, max: number, cursor?: string): Promise<Page<RoomOut>> {
+  const mine = await listMyRooms(deps, actor);
+  const mineIds = new Set(mine.map((room) => room.id));
+  const publicRooms = await collectPages(
+    (after, limit) => listPublicRooms(deps, { limit, cursor: after }),
+    max,
+    cursor,
+  );
   const visible = new Map<number, RoomOut>();
-  for (const room of await listMyRooms(deps, actor)) visible.set(room.id, room);
-  const publicRooms = await collectPages((cursor) => listPublicRooms(deps, { limit: 100, cursor }), max);
-  for (const room of publicRooms) visible.set(room.id, room);
-  return [...visible.values()].sort((a, b) => a.id - b.id).slice(0, max);
+  if (cursor === undefined) for (const room of mine) visible.set(room.id, room);
+  for (const room of publicRooms.items) if (cursor === undefined || !mineIds.has(room.id)) visible.set(room.id, room);
+  return { items: [...visible.values()].sort((a, b) => a.id - b.id), nextCursor: publicRooms.nextCursor };
 }
 
 /** Public rooms by name, optionally filtered by a piece of it. */
