@@ -4,7 +4,10 @@ import type { Bus, PresenceEntry } from "./bus";
 
 /** Who is online in which room: people with a live subscription to it, on any instance. */
 export interface Presence {
-  /** Marks the user online in the room until the returned `leave` is called. */
+  /**
+   * Marks the user online in the room until the returned `leave` is called. Entering again with
+   * another username (after a rename) shows the new one from then on.
+   */
   enter(roomId: number, who: PresenceEntry): Promise<() => Promise<void>>;
   online(roomId: number): Promise<PresenceEntry[]>;
   close(): Promise<void>;
@@ -65,6 +68,13 @@ function presenceOver(store: Store, bus: Bus, announceEveryMs = PRESENCE_ANNOUNC
       if (entry.count === 1) {
         await store.add(roomId, who);
         await announce(roomId);
+      } else if (entry.who.username !== who.username) {
+        // Entered again under a new name (a rename): everybody sees the new one.
+        const before = entry.who;
+        entry.who = who;
+        await store.remove(roomId, before);
+        await store.add(roomId, who);
+        await announce(roomId);
       }
       let left = false;
       return async () => {
@@ -74,7 +84,7 @@ function presenceOver(store: Store, bus: Bus, announceEveryMs = PRESENCE_ANNOUNC
         if (entry.count > 0) return;
         room.delete(who.userId);
         if (room.size === 0) local.delete(roomId);
-        await store.remove(roomId, who);
+        await store.remove(roomId, entry.who);
         await announce(roomId);
       };
     },

@@ -92,7 +92,9 @@ export async function* roomEvents(
 
   if (resumeFrom !== undefined && resumeFrom !== last) yield* catchUp(resumeFrom, last);
 
-  const leave = await deps.presence.enter(room.id, { userId: actor.userId, username: actor.username });
+  // Present under the name the user has now, and under each new one as they rename while it runs.
+  const [me] = await deps.db.select({ username: users.username }).from(users).where(eq(users.id, actor.userId));
+  let leave = await deps.presence.enter(room.id, { userId: actor.userId, username: me?.username ?? actor.username });
   try {
     const present: RoomStreamEvent = { type: "presence", online: await deps.presence.online(room.id) };
     if (wire) {
@@ -143,6 +145,13 @@ export async function* roomEvents(
           break;
         case "user.session-revoked":
           if (event.jti === actor.jti) throw new AppError("UNAUTHENTICATED", "this session has ended: log in again");
+          break;
+        case "user.profile":
+          if (event.userId === actor.userId) {
+            const previous = leave;
+            leave = await deps.presence.enter(room.id, { userId: actor.userId, username: event.user.username });
+            await previous();
+          }
           break;
       }
     }
