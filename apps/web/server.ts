@@ -12,9 +12,14 @@ import {
   getProcessRuntime,
   loadApiConfig,
 } from "@parley/api";
-import { createApiHandler } from "@parley/realtime/http";
-import { isOriginAllowed } from "@parley/realtime/origin";
-import { createRealtime, isRealtimePath, type Realtime, refuseUpgrade } from "@parley/realtime/server";
+import {
+  createApiHandler,
+  createRealtime,
+  isOriginAllowed,
+  isRealtimePath,
+  type Realtime,
+  refuseUpgrade,
+} from "@parley/realtime-server";
 import next from "next";
 import { deriveSessionSecret, sessionTokenReader } from "./src/auth/session-cookie";
 import { publicConfigFrom } from "./src/public-config";

@@ -1,8 +1,12 @@
 import { createServer } from "node:http";
 import { ConfigError, createLogger, getProcessRuntime, loadApiConfig, parseSettings } from "@parley/api";
-import { RealtimeProcessEnv } from "./env";
-import { createApiHandler, sendJson } from "./http";
-import { createRealtime, isRealtimePath } from "./realtime";
+import {
+  createApiHandler,
+  createRealtime,
+  isRealtimePath,
+  RealtimeProcessEnv,
+  sendJson,
+} from "@parley/realtime-server";
 
 /** The realtime process: tRPC over WebSocket at /trpc (and over HTTP), any number of instances. */
 async function main() {

@@ -1,6 +1,6 @@
 import { parseSettings } from "@parley/api";
 import { optionalSetting } from "@parley/api/env";
-import { RealtimeEnv } from "@parley/realtime/env";
+import { RealtimeEnv } from "@parley/realtime-server/env";
 import { z } from "zod";
 import { PublicEnv } from "./public-config";
 
