@@ -5,10 +5,6 @@
 export { RealtimeEnv, RealtimeProcessEnv } from "./env";
 export { type ApiHandler, type ApiHandlerOptions, createApiHandler, sendJson } from "./http";
 export { isOriginAllowed } from "./origin";
-export {
-  CloseCode,
-  createRealtime,
-  isRealtimePath,
-  type Realtime,
-  refuseUpgrade,
-} from "./realtime";
+export { createRealtime, type Realtime } from "./realtime";
+export { CloseCode } from "./socket/close-codes";
+export { isRealtimePath, refuseUpgrade } from "./socket/upgrade";
