@@ -4,22 +4,20 @@ import { createServer, type IncomingMessage } from "node:http";
 import path from "node:path";
 import type { Duplex } from "node:stream";
 import { fileURLToPath } from "node:url";
+import { CLIENT_ADDRESS_HEADER, ConfigError, clientAddressOf, createLogger, getProcessRuntime } from "@parley/api";
 import {
-  CLIENT_ADDRESS_HEADER,
-  ConfigError,
-  clientAddressOf,
-  createLogger,
-  getProcessRuntime,
-  loadApiConfig,
-} from "@parley/api";
-import { createApiHandler } from "@parley/realtime/http";
-import { isOriginAllowed } from "@parley/realtime/origin";
-import { createRealtime, isRealtimePath, type Realtime, refuseUpgrade } from "@parley/realtime/server";
+  createApiHandler,
+  createRealtime,
+  isOriginAllowed,
+  isRealtimePath,
+  type Realtime,
+  refuseUpgrade,
+} from "@parley/realtime-server";
 import next from "next";
 import { deriveSessionSecret, sessionTokenReader } from "./src/auth/session-cookie";
-import { publicConfigFrom } from "./src/public-config";
+import { sharePublicConfig } from "./src/public-config";
 import { securityHeaders } from "./src/security-headers";
-import { loadWebServerEnv } from "./src/server-env";
+import { loadWebServerConfig } from "./src/server-env";
 
 type NextHandler = ReturnType<ReturnType<typeof next>["getRequestHandler"]>;
 
@@ -41,9 +39,8 @@ const dir = path.dirname(fileURLToPath(import.meta.url));
  * REDIS_URL it is the whole of Parley in one process.
  */
 async function main() {
-  const config = await loadApiConfig(process.env);
-  const env = loadWebServerEnv(process.env);
-  const dev = env.NODE_ENV === "development";
+  // Every setting of this process, parsed once; the pieces are handed down from here.
+  const { api: config, env, dev, public: publicSettings } = await loadWebServerConfig(process.env);
   if (!dev && !existsSync(path.join(dir, ".next", "BUILD_ID"))) {
     throw new ConfigError(
       `There is no production build of the web app in ${path.join(dir, ".next")}: run \`npm run build -w @parley/web\` ` +
@@ -85,7 +82,8 @@ async function main() {
   });
   nextHandler.catch(() => {}); // main() reports it
 
-  const pageHeaders = securityHeaders({ realtimeUrl: publicConfigFrom(env).realtimeUrl, dev });
+  sharePublicConfig(publicSettings);
+  const pageHeaders = securityHeaders({ realtimeUrl: publicSettings.realtimeUrl, dev });
   const server = createServer((req, res) => {
     if (api(req, res)) return;
     req.headers[CLIENT_ADDRESS_HEADER] = clientAddressOf(req, runtime.trustProxy);

@@ -1,13 +1,17 @@
 import { createServer } from "node:http";
-import { ConfigError, createLogger, getProcessRuntime, loadApiConfig, parseSettings } from "@parley/api";
-import { RealtimeProcessEnv } from "./env";
-import { createApiHandler, sendJson } from "./http";
-import { createRealtime, isRealtimePath } from "./realtime";
+import { ConfigError, createLogger, getProcessRuntime } from "@parley/api";
+import {
+  createApiHandler,
+  createRealtime,
+  isRealtimePath,
+  loadRealtimeProcessConfig,
+  sendJson,
+} from "@parley/realtime-server";
 
 /** The realtime process: tRPC over WebSocket at /trpc (and over HTTP), any number of instances. */
 async function main() {
-  const config = await loadApiConfig(process.env);
-  const env = parseSettings(RealtimeProcessEnv, process.env);
+  // Every setting of this process, parsed once; the pieces are handed down from here.
+  const { api: config, env } = await loadRealtimeProcessConfig(process.env);
   const log = createLogger("realtime", config.logLevel);
   const runtime = await getProcessRuntime(config, log);
   const realtime = await createRealtime(runtime, env, config);

@@ -24,10 +24,21 @@ export function publicConfigFrom(env: z.infer<typeof PublicEnv>): PublicConfig {
   return { realtimeUrl: env.REALTIME_PUBLIC_URL ?? null };
 }
 
-let cached: PublicConfig | undefined;
+/** Where server.ts leaves this process's public settings for Next's server bundle (its own copy of this module). */
+const SHARED = Symbol.for("parley.public-config");
+type Registry = { [SHARED]?: PublicConfig };
 
-/** This process's public settings (server.ts has already refused to start with invalid ones). */
+/** Hands the public settings server.ts parsed to Next's server bundle, in the same process. */
+export function sharePublicConfig(config: PublicConfig): void {
+  (globalThis as Registry)[SHARED] = config;
+}
+
+/**
+ * This process's public settings, as server.ts parsed them at start (it refuses to start with
+ * invalid ones). Parsed here only if the app runs without server.ts.
+ */
 export function publicConfig(): PublicConfig {
-  cached ??= publicConfigFrom(PublicEnv.parse(process.env));
-  return cached;
+  const registry = globalThis as Registry;
+  registry[SHARED] ??= publicConfigFrom(PublicEnv.parse(process.env));
+  return registry[SHARED];
 }

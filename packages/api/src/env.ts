@@ -99,11 +99,20 @@ export class ConfigError extends Error {
 }
 
 /**
- * Parses the process environment once. In production a missing or short JWT_SECRET refuses to
- * start; in development a random secret is generated once and kept under DATA_DIR.
+ * Parses the API's settings from the process environment. A process that has settings of its own
+ * parses them all at once instead, with a schema that extends ApiEnv, and hands the result to
+ * `apiConfigFrom`. Throws a ConfigError as `apiConfigFrom` does, or naming every invalid setting.
  */
 export async function loadApiConfig(source: NodeJS.ProcessEnv = process.env): Promise<ApiConfig> {
-  const env = parseSettings(ApiEnv, source);
+  return apiConfigFrom(parseSettings(ApiEnv, source));
+}
+
+/**
+ * The API's configuration from settings already parsed with ApiEnv (or a schema that extends it).
+ * In production a missing or short JWT_SECRET is a ConfigError; in development a random secret is
+ * generated once and kept under DATA_DIR.
+ */
+export async function apiConfigFrom(env: ApiEnv): Promise<ApiConfig> {
   return {
     env: env.NODE_ENV,
     db: dbConfigFrom(env),

@@ -11,7 +11,7 @@ export {
   tokenFromAuthorization,
 } from "./context";
 export type { Actor, Deps } from "./deps";
-export { type ApiConfig, ConfigError, loadApiConfig, parseSettings } from "./env";
+export { type ApiConfig, apiConfigFrom, ConfigError, loadApiConfig, parseSettings } from "./env";
 export { AppError, type AppErrorCode, httpStatusOf } from "./errors";
 export { type Readiness, readiness } from "./health";
 export { createPace, formatWait, type Rate, RateLimited, RateSetting } from "./limits";

@@ -1,4 +1,5 @@
-import { RateSetting } from "@parley/api";
+import { type ApiConfig, apiConfigFrom, parseSettings, RateSetting } from "@parley/api";
+import { ApiEnv } from "@parley/api/env";
 import { z } from "zod";
 
 const list = z
@@ -43,8 +44,25 @@ export const RealtimeEnv = z.object({
 });
 export type RealtimeEnv = z.infer<typeof RealtimeEnv>;
 
-/** The standalone realtime process's own settings. */
-export const RealtimeProcessEnv = RealtimeEnv.extend({
+/** The standalone realtime process's settings: the API's, the WebSocket server's, and where it listens. */
+export const RealtimeProcessEnv = ApiEnv.extend(RealtimeEnv.shape).extend({
   REALTIME_PORT: z.coerce.number().int().min(0).max(65_535).default(3001),
   HOST: z.string().trim().min(1).default("0.0.0.0"),
 });
+export type RealtimeProcessEnv = z.infer<typeof RealtimeProcessEnv>;
+
+/** The realtime process's configuration, parsed once at start and handed down in pieces. */
+export interface RealtimeProcessConfig {
+  /** The API's (database, bus, tokens, limits): for the runtime. */
+  api: ApiConfig;
+  /** Every setting, the WebSocket server's among them (for `createRealtime`). */
+  env: RealtimeProcessEnv;
+}
+
+/** Parses the realtime process's settings once; a ConfigError names every invalid one. */
+export async function loadRealtimeProcessConfig(
+  source: NodeJS.ProcessEnv = process.env,
+): Promise<RealtimeProcessConfig> {
+  const env = parseSettings(RealtimeProcessEnv, source);
+  return { api: await apiConfigFrom(env), env };
+}

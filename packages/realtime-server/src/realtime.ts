@@ -1,0 +1,114 @@
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import { type Actor, AppError, authenticate, clientAddressOf, type Runtime } from "@parley/api";
+import { type WebSocket, WebSocketServer } from "ws";
+import type { RealtimeEnv } from "./env";
+import { isOriginAllowed } from "./origin";
+import { type SeedNames, seedConnection } from "./seed-sockets";
+import { backpressure } from "./socket/backpressure";
+import { CloseCode } from "./socket/close-codes";
+import { type Connection, Connections } from "./socket/connections";
+import { framePacer } from "./socket/frame-pace";
+import { watchSessions } from "./socket/session-watch";
+import { closeConnections } from "./socket/shutdown";
+import { trpcSockets } from "./socket/trpc-socket";
+import { isProtocolError, pathOf, refuseUpgrade, tokenFromUpgrade, upgradeEssentials } from "./socket/upgrade";
+
+/** The largest frame a client may send: far above any valid request. */
+export const MAX_PAYLOAD_BYTES = 64 * 1024;
+
+export interface Realtime {
+  /** Takes over an HTTP upgrade request for a path `isRealtimePath` accepts. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void>;
+  /** Asks every client to reconnect (elsewhere), then closes all sockets. */
+  close(): Promise<void>;
+  /** Sockets open right now. */
+  readonly connections: number;
+}
+
+/**
+ * tRPC over WebSocket for one process, and the seed protocols: authentication at the upgrade and
+ * in `connectionParams`, an Origin allowlist, caps per address and account (socket/connections),
+ * a cut-off for clients that stop reading (socket/backpressure), frame pacing
+ * (socket/frame-pace), and sockets closed within seconds when their token is revoked (on any
+ * instance) or expires (socket/session-watch).
+ */
+export async function createRealtime(runtime: Runtime, config: RealtimeEnv, names: SeedNames): Promise<Realtime> {
+  const { deps, log } = runtime;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD_BYTES, perMessageDeflate: false });
+  const connections = new Connections(config, deps.metrics);
+  const sessions = watchSessions(deps, log, connections, config);
+  const sendGate = backpressure(config.WS_MAX_BUFFERED_BYTES, log, deps.metrics);
+  const paceFrames = framePacer(config.WS_FRAMES_PER_CONNECTION, deps.metrics);
+  const onTrpcConnection = await trpcSockets({
+    deps,
+    log,
+    wss,
+    settings: config,
+    connections,
+    sessions,
+    backpressure: sendGate,
+  });
+  /** Set by close(): no new sockets from then on. */
+  let closing = false;
+
+  /** Counts a new socket in, and out again when it closes; gates what is sent to it. */
+  function adopt(ws: WebSocket, actor: Actor | null, address: string): Connection {
+    const connection = connections.add(ws, actor, address);
+    // A frame over the size limit or a text frame that is not UTF-8 is emitted as an "error" on
+    // the socket, which ws then closes (1009, 1007): unheard, that error would end the process.
+    ws.on("error", (error: Error & { code?: string }) => {
+      if (isProtocolError(error))
+        log.info({ code: error.code, message: error.message }, "closed a websocket that broke the protocol");
+      else log.warn({ code: error.code, message: error.message }, "a websocket failed");
+    });
+    sendGate.guard(ws);
+    paceFrames(ws);
+    return connection;
+  }
+
+  return {
+    async handleUpgrade(req, socket, head) {
+      // Shutting down: a client that reconnected here at once would keep the process from exiting.
+      if (closing) return refuseUpgrade(socket, 503, "Service Unavailable: this server is restarting");
+      if (!isOriginAllowed(req, config.ALLOWED_ORIGINS))
+        return refuseUpgrade(socket, 403, "Forbidden: this origin may not connect");
+      const address = clientAddressOf(req, runtime.trustProxy);
+      const full = connections.addressFull(address);
+      if (full) return refuseUpgrade(socket, 429, full);
+      const seed = pathOf(req) !== "/trpc";
+      // The seed protocols authenticate at the upgrade; tRPC clients may do it in connectionParams.
+      let actor: Actor | null = null;
+      if (seed) {
+        try {
+          const token = tokenFromUpgrade(req);
+          actor = token ? await authenticate(deps, token) : null; // a bad token is refused, not ignored
+        } catch (error) {
+          return refuseUpgrade(socket, 401, error instanceof AppError ? error.message : "Unauthorized");
+        }
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        const connection = adopt(ws, actor, address);
+        if (!seed) {
+          sessions.closeUnlessSignedIn(connection);
+          return onTrpcConnection(ws, upgradeEssentials(req));
+        }
+        if (actor) {
+          if (!connections.countUser(connection, actor)) {
+            return ws.close(CloseCode.tooMany, connections.tooManyForUser.slice(0, 120));
+          }
+          sessions.watch(connection, actor);
+        }
+        seedConnection({ deps, log, names }, ws, req, actor);
+      });
+    },
+    get connections() {
+      return connections.size;
+    },
+    async close() {
+      closing = true;
+      sessions.stop();
+      await closeConnections(connections, wss);
+    },
+  };
+}

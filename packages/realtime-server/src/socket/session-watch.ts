@@ -1,0 +1,107 @@
+import type { Actor, Deps, Logger } from "@parley/api";
+import { accessChannel } from "@parley/api/bus";
+import { schema } from "@parley/db";
+import { and, inArray, isNotNull } from "drizzle-orm";
+import type { RealtimeEnv } from "../env";
+import { CloseCode } from "./close-codes";
+import type { Connection, Connections } from "./connections";
+
+export interface SessionWatch {
+  /** Closes the socket when its session is revoked (on any instance), ends, or expires. */
+  watch(connection: Connection, actor: Actor): void;
+  /**
+   * A tRPC socket that has not signed in within WS_SIGN_IN_WITHIN_MS is closed: idle anonymous
+   * sockets cost memory and file handles. (Anonymous seed listeners of the lobby are not idle.)
+   */
+  closeUnlessSignedIn(connection: Connection): void;
+  /** Stops watching (the bus and the periodic check). */
+  stop(): void;
+}
+
+type Settings = Pick<RealtimeEnv, "SESSION_CHECK_MS" | "WS_SIGN_IN_WITHIN_MS">;
+
+/**
+ * Sockets closed within seconds when their token is revoked (a logout on any instance, announced
+ * on the bus), when the user's password changes (every session issued before it ends), or when
+ * the token expires. The database is checked too, every SESSION_CHECK_MS: the bus between
+ * processes may drop an event.
+ */
+export function watchSessions(deps: Deps, log: Logger, connections: Connections, settings: Settings): SessionWatch {
+  function closeForSession(connection: Connection, reason: string) {
+    connection.ws.close(CloseCode.sessionEnded, reason);
+    setTimeout(() => connection.ws.terminate(), 1000).unref();
+  }
+
+  /** Open sockets by session (jti): a logout on any instance closes that session's at once. */
+  const bySession = new Map<string, Set<Connection>>();
+  const stopWatching = new AbortController();
+  void (async () => {
+    for await (const event of await deps.bus.subscribe(accessChannel, stopWatching.signal)) {
+      if (event.type === "access.session-revoked") {
+        for (const connection of bySession.get(event.jti) ?? []) closeForSession(connection, "token revoked");
+      } else if (event.type === "access.sessions-ended") {
+        closeSessionsBefore(event.userId, new Date(event.validAfter));
+      }
+    }
+  })().catch((error: unknown) => log.warn({ err: error }, "the session watch stopped"));
+
+  function watch(connection: Connection, actor: Actor) {
+    const sockets = bySession.get(actor.jti) ?? new Set<Connection>();
+    bySession.set(actor.jti, sockets.add(connection));
+    connection.ws.once("close", () => {
+      sockets.delete(connection);
+      if (sockets.size === 0) bySession.delete(actor.jti);
+    });
+  }
+
+  /** Closes the user's sockets signed in with a token issued before `validAfter` (a password change). */
+  function closeSessionsBefore(userId: number, validAfter: Date) {
+    for (const c of connections) {
+      if (c.actor?.userId === userId && c.actor.tokenIssuedAt < validAfter) closeForSession(c, "password changed");
+    }
+  }
+
+  // The database is checked too, every few seconds: the bus between processes may drop an event.
+  const sessionCheck = setInterval(async () => {
+    const now = Date.now();
+    const signedIn = [...connections].filter((c) => c.actor);
+    for (const c of signedIn) if ((c.actor?.tokenExpiresAt.getTime() ?? 0) <= now) closeForSession(c, "token expired");
+    const jtis = [...new Set(signedIn.map((c) => c.actor?.jti ?? ""))];
+    if (jtis.length === 0) return;
+    try {
+      const revoked = await deps.db
+        .select({ jti: schema.revokedTokens.jti })
+        .from(schema.revokedTokens)
+        .where(inArray(schema.revokedTokens.jti, jtis));
+      const gone = new Set(revoked.map((r) => r.jti));
+      for (const jti of gone) deps.access.forgetSession(jti); // in case its announcement was lost
+      for (const c of signedIn) if (c.actor && gone.has(c.actor.jti)) closeForSession(c, "token revoked");
+      const userIds = [...new Set(signedIn.map((c) => c.actor?.userId ?? 0))];
+      const changed = await deps.db
+        .select({ id: schema.users.id, validAfter: schema.users.sessionsValidAfter })
+        .from(schema.users)
+        .where(and(inArray(schema.users.id, userIds), isNotNull(schema.users.sessionsValidAfter)));
+      for (const { id, validAfter } of changed) if (validAfter) closeSessionsBefore(id, validAfter);
+    } catch (error) {
+      log.warn({ err: error }, "could not re-check sessions");
+    }
+  }, settings.SESSION_CHECK_MS);
+  sessionCheck.unref();
+
+  function closeUnlessSignedIn(connection: Connection) {
+    const deadline = setTimeout(() => {
+      if (!connection.actor) closeForSession(connection, `sign in within ${settings.WS_SIGN_IN_WITHIN_MS} ms`);
+    }, settings.WS_SIGN_IN_WITHIN_MS);
+    deadline.unref();
+    connection.ws.once("close", () => clearTimeout(deadline));
+  }
+
+  return {
+    watch,
+    closeUnlessSignedIn,
+    stop() {
+      clearInterval(sessionCheck);
+      stopWatching.abort();
+    },
+  };
+}
