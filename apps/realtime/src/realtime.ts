@@ -17,6 +17,8 @@ import { schema } from "@parley/db";
 import { TRPCError } from "@trpc/server";
 import { and, inArray, isNotNull } from "drizzle-orm";
 import { type WebSocket, WebSocketServer } from "ws";
+import { CallGate } from "./call-gate";
+import { Drain } from "./drain";
 import type { RealtimeEnv } from "./env";
 import { isOriginAllowed } from "./origin";
 import { type SeedNames, seedConnection } from "./seed-sockets";
@@ -47,6 +49,8 @@ export interface Realtime {
 
 interface Connection {
   ws: WebSocket;
+  /** Charges this many calls to the socket's frame allowance (see `paceFrames`). */
+  charge: (calls: number) => void;
   actor: Actor | null;
   /** The client's address (see `clientAddressOf`). */
   address: string;
@@ -79,11 +83,19 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
   let closing = false;
   const connectionOf = new WeakMap<WebSocket, Connection>();
 
-  const onConnection = getWSConnectionHandler({
+  /** Calls in flight on this process's sockets, answered before close() tells clients to go. */
+  const drain = new Drain();
+  // One handler per socket (tRPC's handler factory only reads its options), each with the socket's
+  // own CallGate as its encoder: the cap, pace and drain count every call, not every frame.
+  const connectionHandler = (ws: WebSocket, charge: (calls: number) => void) =>
+    getWSConnectionHandler({
+      ...handlerOptions,
+      experimental_encoder: new CallGate(ws, { encoder: wireEncoder, charge, drain }),
+    });
+  const handlerOptions: Omit<Parameters<typeof getWSConnectionHandler>[0], "experimental_encoder"> = {
     wss,
     router: appRouter,
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },
-    experimental_encoder: wireEncoder,
     async createContext({ req, res: ws, info }) {
       const fromParams = info.connectionParams?.token;
       const token = (typeof fromParams === "string" && fromParams) || tokenFromUpgrade(req);
@@ -109,7 +121,7 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
     onError({ error, path }) {
       if (error.code === "INTERNAL_SERVER_ERROR") log.error({ err: error, path }, "websocket procedure failed");
     },
-  });
+  };
 
   function tokenFromUpgrade(req: IncomingMessage): string | null {
     const url = new URL(req.url ?? "/", "http://localhost");
@@ -146,7 +158,7 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
 
   /** Counts a new socket in, and out again when it closes; gates what is sent to it. */
   function adopt(ws: WebSocket, actor: Actor | null, address: string): Connection {
-    const connection: Connection = { ws, actor, address };
+    const connection: Connection = { ws, actor, address, charge: paceFrames(ws) };
     connections.add(connection);
     connectionOf.set(ws, connection);
     perAddress.add(address);
@@ -162,7 +174,6 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
       log.warn({ code: error.code, message: error.message }, "closed a websocket that broke the protocol");
     });
     guardBackpressure(ws);
-    paceFrames(ws);
     return connection;
   }
 
@@ -173,18 +184,20 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
    * A socket that sent its allowance of frames is not read again until its window ends (TCP pushes
    * back on the client): a flood costs the server nothing, refused requests included.
    */
-  function paceFrames(ws: WebSocket) {
-    if (!framePace) return;
+  function paceFrames(ws: WebSocket): (calls: number) => void {
+    if (!framePace) return () => {};
     const key = String(++socketsSeen);
-    ws.on("message", () => {
+    const charge = (calls: number) => {
       if (ws.isPaused) return; // frames read before the pause took hold
-      void framePace.wait(key).then((waitMs) => {
+      void framePace.wait(key, calls).then((waitMs) => {
         if (waitMs === 0 || ws.isPaused || ws.readyState !== ws.OPEN) return;
         ws.pause();
         deps.metrics.limited.inc({ limit: "framesPerConnection" });
         setTimeout(() => ws.resume(), waitMs).unref();
       });
-    });
+    };
+    ws.on("message", () => charge(1));
+    return charge;
   }
 
   /**
@@ -310,13 +323,13 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
         const connection = adopt(ws, actor, address);
         if (!seed) {
           closeUnlessSignedIn(connection);
-          return onConnection(ws, upgradeEssentials(req));
+          return connectionHandler(ws, connection.charge)(ws, upgradeEssentials(req));
         }
         if (actor) {
           if (!countUser(connection, actor)) return ws.close(CloseCode.tooMany, tooManyForUser.slice(0, 120));
           watchSession(connection, actor);
         }
-        seedConnection({ deps, log, names }, ws, req, actor);
+        seedConnection({ deps, log, names, drain }, ws, req, actor);
       });
     },
     get connections() {
@@ -325,6 +338,12 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
     async close() {
       closing = true;
       clearInterval(sessionCheck);
+      // Calls in flight are answered first (new ones are refused meanwhile), up to the deadline.
+      drain.start();
+      const inFlight = drain.calls;
+      if (!(await drain.settled(config.SHUTDOWN_DRAIN_MS))) {
+        log.warn({ inFlight, unanswered: drain.calls }, `calls still unanswered after ${config.SHUTDOWN_DRAIN_MS} ms`);
+      }
       stopWatching.abort();
       const reconnect = JSON.stringify({ id: null, method: "reconnect" });
       const closed = [...connections].map(({ ws }) => new Promise((resolve) => ws.once("close", resolve)));

@@ -6,6 +6,7 @@ import { publicError } from "@parley/api/errors";
 import { type MessageOut, MessageText, UsernameRef } from "@parley/api/schemas";
 import { direct, live, messages, rooms } from "@parley/api/services";
 import type { WebSocket } from "ws";
+import { type Drain, restartingError } from "./drain";
 
 /** The public room that seed 003's broadcast-to-everyone WebSocket maps to. */
 export const LOBBY = "lobby";
@@ -22,6 +23,8 @@ export interface SeedSocketDeps {
   deps: Deps;
   log: Logger;
   names: SeedNames;
+  /** The process's calls in flight: each frame counts from its arrival until it was handled. */
+  drain?: Drain;
 }
 
 /**
@@ -39,7 +42,7 @@ export interface SeedSocketDeps {
  * the connection stays open.
  */
 export function seedConnection(
-  { deps, log, names }: SeedSocketDeps,
+  { deps, log, names, drain: inFlight }: SeedSocketDeps,
   ws: WebSocket,
   req: IncomingMessage,
   actor: Actor | null,
@@ -188,7 +191,7 @@ export function seedConnection(
 
   // Frames are handled one at a time, in order (a join is done before the next message), and
   // none is lost while the connection is still being set up.
-  const queue: { text: string; binary: boolean }[] = [];
+  const queue: { text: string; binary: boolean; done?: () => void }[] = [];
   let handle: ((raw: string) => Promise<unknown>) | null = null;
   let busy = false;
   const refuseBinary = async () => {
@@ -199,11 +202,14 @@ export function seedConnection(
     busy = true;
     for (let frame = queue.shift(); frame !== undefined; frame = queue.shift()) {
       await (frame.binary ? refuseBinary() : handle(frame.text)).catch(fail);
+      frame.done?.();
     }
     busy = false;
   }
   ws.on("message", (data, binary) => {
-    queue.push({ text: String(data), binary });
+    // A shutdown answers the frames already read; one that arrives during it is refused.
+    if (inFlight?.draining) return fail(restartingError());
+    queue.push({ text: String(data), binary, done: inFlight?.track() });
     void drain();
   });
 
@@ -240,6 +246,7 @@ export function seedConnection(
     }
     await drain();
   })().catch((error: unknown) => {
+    for (const frame of queue.splice(0)) frame.done?.(); // never to be handled
     fail(error);
     ws.close(1008, error instanceof AppError ? error.message.slice(0, 120) : "cannot open this conversation");
   });
