@@ -12,7 +12,7 @@ import {
   getProcessRuntime,
   loadApiConfig,
 } from "@parley/api";
-import { createApiHandler } from "@parley/realtime/http";
+import { createApiHandler, HTTP_SERVER_TIMEOUTS } from "@parley/realtime/http";
 import { isOriginAllowed } from "@parley/realtime/origin";
 import { createRealtime, isRealtimePath, type Realtime, refuseUpgrade } from "@parley/realtime/server";
 import next from "next";
@@ -86,7 +86,7 @@ async function main() {
   nextHandler.catch(() => {}); // main() reports it
 
   const pageHeaders = securityHeaders({ realtimeUrl: publicConfigFrom(env).realtimeUrl, dev });
-  const server = createServer((req, res) => {
+  const server = createServer(HTTP_SERVER_TIMEOUTS, (req, res) => {
     if (api(req, res)) return;
     req.headers[CLIENT_ADDRESS_HEADER] = clientAddressOf(req, runtime.trustProxy);
     for (const [name, value] of Object.entries(pageHeaders)) res.setHeader(name, value);

@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
 import { ConfigError, createLogger, getProcessRuntime, loadApiConfig, parseSettings } from "@parley/api";
 import { RealtimeProcessEnv } from "./env";
-import { createApiHandler, sendJson } from "./http";
+import { createApiHandler, HTTP_SERVER_TIMEOUTS, sendJson } from "./http";
 import { createRealtime, isRealtimePath } from "./realtime";
 
 /** The realtime process: tRPC over WebSocket at /trpc (and over HTTP), any number of instances. */
@@ -13,7 +13,7 @@ async function main() {
   const realtime = await createRealtime(runtime, env, config);
   const api = createApiHandler(runtime.deps, log, { trustProxy: runtime.trustProxy });
 
-  const server = createServer((req, res) => {
+  const server = createServer(HTTP_SERVER_TIMEOUTS, (req, res) => {
     if (!api(req, res)) sendJson(res, 404, { error: `nothing is served at ${req.url?.split("?")[0]}` });
   });
   server.on("upgrade", (req, socket, head) => {

@@ -22,10 +22,14 @@ import { Drain } from "./drain";
 import type { RealtimeEnv } from "./env";
 import { isOriginAllowed } from "./origin";
 import { type SeedNames, seedConnection } from "./seed-sockets";
+import { MAX_BUFFERED_CHUNKS, MAX_FRAGMENTS_PER_MESSAGE, watchUnfinishedMessages } from "./unfinished-messages";
 import { SocketWire, wireEncoder } from "./wire-encoder";
 
 /** The largest frame a client may send: far above any valid request. */
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
+
+/** How long a closing server waits for clients told to reconnect to close their sockets themselves. */
+const RECONNECT_GRACE_MS = 1000;
 
 /** How long a closing server waits for its clients to answer the close. */
 const CLOSE_GRACE_MS = 3000;
@@ -77,8 +81,20 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
   // Imported at run time, so that this ESM module and tRPC share one copy of @trpc/server.
   const { getWSConnectionHandler } = await import("@trpc/server/adapters/ws");
   const { deps, log } = runtime;
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD_BYTES, perMessageDeflate: false });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_PAYLOAD_BYTES,
+    // ws 8.23's caps on what one unfinished message may hold (not yet in @types/ws).
+    ...{ maxFragments: MAX_FRAGMENTS_PER_MESSAGE, maxBufferedChunks: MAX_BUFFERED_CHUNKS },
+    perMessageDeflate: false,
+  });
   const connections = new Set<Connection>();
+  const stopTimingMessages = watchUnfinishedMessages(
+    function* () {
+      for (const connection of connections) yield connection.ws;
+    },
+    () => deps.metrics.limited.inc({ limit: "unfinishedMessage" }),
+  );
   /** Set by close(): no new sockets from then on. */
   let closing = false;
   const connectionOf = new WeakMap<WebSocket, Connection>();
@@ -171,6 +187,8 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
     // A frame over the size limit or a text frame that is not UTF-8 is emitted as an "error" on
     // the socket, which ws then closes (1009, 1007): unheard, that error would end the process.
     ws.on("error", (error: Error & { code?: string }) => {
+      const limit = error.code && wsLimitOf[error.code];
+      if (limit) deps.metrics.limited.inc({ limit });
       log.warn({ code: error.code, message: error.message }, "closed a websocket that broke the protocol");
     });
     guardBackpressure(ws);
@@ -338,6 +356,7 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
     async close() {
       closing = true;
       clearInterval(sessionCheck);
+      stopTimingMessages();
       // Calls in flight are answered first (new ones are refused meanwhile), up to the deadline.
       drain.start();
       const inFlight = drain.calls;
@@ -347,10 +366,11 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
       stopWatching.abort();
       const reconnect = JSON.stringify({ id: null, method: "reconnect" });
       const closed = [...connections].map(({ ws }) => new Promise((resolve) => ws.once("close", resolve)));
-      for (const { ws } of connections) {
-        ws.send(reconnect);
-        ws.close(CloseCode.shuttingDown, "server restarting: reconnect");
-      }
+      for (const { ws } of connections) ws.send(reconnect);
+      // tRPC's client closes a socket told to reconnect itself, after the frames it had sent: those
+      // are still answered (refused as restarting) before the close. Sockets still open are closed.
+      await Promise.race([Promise.all(closed), new Promise((resolve) => setTimeout(resolve, RECONNECT_GRACE_MS))]);
+      for (const { ws } of connections) ws.close(CloseCode.shuttingDown, "server restarting: reconnect");
       // Clients answer the close at once; one that does not (it stopped reading) is not waited for.
       const grace = setTimeout(() => {
         for (const { ws } of connections) ws.terminate();
@@ -361,6 +381,12 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
     },
   };
 }
+
+/** The `parley_limited_total` label of each ws error that is a limit of ours (ws closes 1009, 1008). */
+const wsLimitOf: Record<string, string> = {
+  WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: "messageSize",
+  WS_ERR_TOO_MANY_BUFFERED_PARTS: "messageFragments",
+};
 
 /** How many of something are open per key; keys at zero are forgotten. */
 class Tally<K> {
