@@ -20,11 +20,17 @@ export interface DrainRound {
  * The race of a shutdown with work in flight: `sockets` typed tRPC WebSocket clients each send
  * `callsPerSocket` messages (each with a clientId; at most MAX_CALLS_PER_FRAME per tick, as the
  * typed client puts every call of a tick in one frame), and `server` gets SIGTERM `sigtermAfterMs`
- * after the first of them. Resolves once every call ended and the process exited.
+ * after the first of them, or once `sigtermAfterAnswers` of them were answered (so that the rest
+ * are surely in flight). Resolves once every call ended and the process exited.
  */
 export async function shutdownWithSendsInFlight(
   server: RunningServer,
-  { sockets = 4, callsPerSocket = 40, sigtermAfterMs = 50 } = {},
+  {
+    sockets = 4,
+    callsPerSocket = 40,
+    sigtermAfterMs = 50,
+    sigtermAfterAnswers,
+  }: { sockets?: number; callsPerSocket?: number; sigtermAfterMs?: number; sigtermAfterAnswers?: number } = {},
 ): Promise<DrainRound> {
   const username = `u${randomBytes(4).toString("hex")}`;
   const http = httpClient(server.url);
@@ -36,10 +42,16 @@ export async function shutdownWithSendsInFlight(
   const outcomes = new Map<string, SendOutcome>();
   const exited = once(server.process, "exit");
   let answeredBeforeSigterm = -1;
-  const sigterm = setTimeout(() => {
+  const kill = () => {
+    if (answeredBeforeSigterm >= 0) return;
     answeredBeforeSigterm = outcomes.size;
     server.process.kill("SIGTERM");
-  }, sigtermAfterMs);
+  };
+  const sigterm = sigtermAfterAnswers === undefined ? setTimeout(kill, sigtermAfterMs) : undefined;
+  const answered = (clientId: string, outcome: SendOutcome) => {
+    outcomes.set(clientId, outcome);
+    if (outcomes.size === sigtermAfterAnswers) kill();
+  };
   const calls: Promise<void>[] = [];
   for (let sent = 0; sent < callsPerSocket; sent += MAX_CALLS_PER_FRAME) {
     clients.forEach(({ client }, socket) => {
@@ -48,11 +60,11 @@ export async function shutdownWithSendsInFlight(
         const text = `message ${n} on socket ${socket}`;
         calls.push(
           client.messages.send.mutate({ roomId: room.id, text, clientId }).then(
-            () => void outcomes.set(clientId, "stored"),
+            () => answered(clientId, "stored"),
             (error: unknown) => {
               const code = error instanceof TRPCClientError ? (error.data as { code?: string })?.code : undefined;
               const restarting = code === "SERVICE_UNAVAILABLE" && /restarting/.test(String(error));
-              outcomes.set(clientId, restarting ? "restarting" : `other: ${code} ${String(error)}`);
+              answered(clientId, restarting ? "restarting" : `other: ${code} ${String(error)}`);
             },
           ),
         );
