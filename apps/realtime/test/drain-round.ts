@@ -30,7 +30,15 @@ export async function shutdownWithSendsInFlight(
     callsPerSocket = 40,
     sigtermAfterMs = 50,
     sigtermAfterAnswers,
-  }: { sockets?: number; callsPerSocket?: number; sigtermAfterMs?: number; sigtermAfterAnswers?: number } = {},
+    frameEveryMs = 2,
+  }: {
+    sockets?: number;
+    callsPerSocket?: number;
+    sigtermAfterMs?: number;
+    sigtermAfterAnswers?: number;
+    /** The pause between one socket's frames: longer, and frames still come during the drain. */
+    frameEveryMs?: number;
+  } = {},
 ): Promise<DrainRound> {
   const username = `u${randomBytes(4).toString("hex")}`;
   const http = httpClient(server.url);
@@ -71,7 +79,7 @@ export async function shutdownWithSendsInFlight(
       }
     });
     // The typed client sends what it queued on a timer of 0 ms: the next chunk goes in another frame.
-    await new Promise((resolve) => setTimeout(resolve, 2));
+    await new Promise((resolve) => setTimeout(resolve, frameEveryMs));
   }
   await Promise.all(calls);
   await exited;

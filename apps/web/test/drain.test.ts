@@ -32,7 +32,12 @@ describe("the all-in-one process, SIGTERM with sends in flight", () => {
       NEXT_TELEMETRY_DISABLED: "1",
       SHUTDOWN_DRAIN_MS: "60000", // this shared machine may be slow: the deadline is not what is tested
     });
-    const round = await shutdownWithSendsInFlight(server, { callsPerSocket: 60, sigtermAfterAnswers: 10 });
+    const round = await shutdownWithSendsInFlight(server, {
+      sockets: 2,
+      callsPerSocket: 400,
+      sigtermAfterAnswers: 10,
+      frameEveryMs: 25,
+    });
     expect(round.answeredBeforeSigterm).toBeLessThan(round.outcomes.size); // calls were in flight
     expect(server.process.exitCode).toBe(0);
     const handle = await createDb({ databaseUrl: "", dataDir, poolMax: 1 });
