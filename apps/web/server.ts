@@ -8,6 +8,7 @@ import { CLIENT_ADDRESS_HEADER, ConfigError, clientAddressOf, createLogger, getP
 import {
   createApiHandler,
   createRealtime,
+  HTTP_SERVER_TIMEOUTS,
   isOriginAllowed,
   isRealtimePath,
   type Realtime,
@@ -27,7 +28,7 @@ type NextHandler = ReturnType<ReturnType<typeof next>["getRequestHandler"]>;
  */
 const NEXT_HMR_PATH = "/_next/hmr";
 
-/** How long shutdown waits for requests under way and WebSocket close handshakes. */
+/** How long shutdown waits, after its drain (SHUTDOWN_DRAIN_MS), for WebSocket close handshakes. */
 const SHUTDOWN_GRACE_MS = 5000;
 
 /** This app's directory, wherever the process was started from (`npm start` runs at the repo root). */
@@ -84,7 +85,7 @@ async function main() {
 
   sharePublicConfig(publicSettings);
   const pageHeaders = securityHeaders({ realtimeUrl: publicSettings.realtimeUrl, dev });
-  const server = createServer((req, res) => {
+  const server = createServer(HTTP_SERVER_TIMEOUTS, (req, res) => {
     if (api(req, res)) return;
     req.headers[CLIENT_ADDRESS_HEADER] = clientAddressOf(req, runtime.trustProxy);
     for (const [name, value] of Object.entries(pageHeaders)) res.setHeader(name, value);
@@ -164,12 +165,13 @@ async function main() {
     if (closing) return;
     closing = true;
     log.info({ signal, connections: realtime?.connections ?? 0 }, "shutting down: asking clients to reconnect");
-    // Requests under way may finish and WebSocket clients may answer the close; not for long
-    // (realtime.close() itself waits for every client's answer, up to ws's 30 s close timeout).
+    // Requests and WebSocket calls under way may finish (realtime.close() answers the calls in
+    // flight for up to SHUTDOWN_DRAIN_MS first), and WebSocket clients may answer the close; not
+    // for long (realtime.close() itself waits for every client's answer, up to ws's 30 s close timeout).
     const force = setTimeout(() => {
       server.closeAllConnections();
       for (const socket of upgraded.keys()) socket.destroy();
-    }, SHUTDOWN_GRACE_MS);
+    }, env.SHUTDOWN_DRAIN_MS + SHUTDOWN_GRACE_MS);
     const realtimeClosed = realtime?.close();
     for (const [socket, owner] of upgraded) if (owner === "next") socket.destroy();
     const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -3,6 +3,7 @@ import { ConfigError, createLogger, getProcessRuntime } from "@parley/api";
 import {
   createApiHandler,
   createRealtime,
+  HTTP_SERVER_TIMEOUTS,
   isRealtimePath,
   loadRealtimeProcessConfig,
   sendJson,
@@ -17,7 +18,7 @@ async function main() {
   const realtime = await createRealtime(runtime, env, config);
   const api = createApiHandler(runtime.deps, log, { trustProxy: runtime.trustProxy });
 
-  const server = createServer((req, res) => {
+  const server = createServer(HTTP_SERVER_TIMEOUTS, (req, res) => {
     if (!api(req, res)) sendJson(res, 404, { error: `nothing is served at ${req.url?.split("?")[0]}` });
   });
   server.on("upgrade", (req, socket, head) => {

@@ -144,14 +144,15 @@ export function createLimits(rates: RateLimits, options: { redis?: Redis; prefix
 }
 
 /**
- * A pace kept in this process only, per key (the frames of one socket): `wait(key)` counts one and
- * resolves with 0 while `key` is within `rate`, else with the milliseconds until its window ends.
+ * A pace kept in this process only, per key (the calls of one socket): `wait(key, points)` counts
+ * `points` (default 1) and resolves with 0 while `key` is within `rate`, else with the
+ * milliseconds until its window ends.
  */
-export function createPace(rate: Rate): { wait(key: string): Promise<number> } {
+export function createPace(rate: Rate): { wait(key: string, points?: number): Promise<number> } {
   const limiter = new RateLimiterMemory({ points: rate.points, duration: rate.seconds });
   return {
-    wait: (key) =>
-      limiter.consume(key).then(
+    wait: (key, points = 1) =>
+      limiter.consume(key, points).then(
         () => 0,
         (error: unknown) => {
           if (error instanceof RateLimiterRes) return error.msBeforeNext;

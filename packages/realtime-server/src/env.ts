@@ -39,6 +39,11 @@ export const RealtimeEnv = z.object({
   WS_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).default(200),
   /** WebSockets one account may hold open on one instance at once. */
   WS_MAX_CONNECTIONS_PER_USER: z.coerce.number().int().min(1).default(20),
+  /**
+   * How long a shutdown (SIGTERM) waits for the calls in flight to be answered before it tells
+   * clients to reconnect and closes, in milliseconds. New calls are refused meanwhile.
+   */
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   /** How often open sockets' tokens are checked again (revocation, expiry), in milliseconds. */
   SESSION_CHECK_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
 });

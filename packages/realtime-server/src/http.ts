@@ -17,6 +17,8 @@ import { MAX_BATCH_SIZE } from "@parley/api/schemas";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { pinoHttp } from "pino-http";
 
+export { HTTP_SERVER_TIMEOUTS } from "./http-timeouts";
+
 /** The largest tRPC request body accepted over HTTP: far above any valid input, far below harm. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 

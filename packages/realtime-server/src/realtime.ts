@@ -8,10 +8,12 @@ import { type SeedNames, seedConnection } from "./seed-sockets";
 import { backpressure } from "./socket/backpressure";
 import { CloseCode } from "./socket/close-codes";
 import { type Connection, Connections } from "./socket/connections";
+import { Drain } from "./socket/drain";
 import { framePacer } from "./socket/frame-pace";
 import { watchSessions } from "./socket/session-watch";
 import { closeConnections } from "./socket/shutdown";
 import { trpcSockets } from "./socket/trpc-socket";
+import { MAX_BUFFERED_CHUNKS, MAX_FRAGMENTS_PER_MESSAGE, watchUnfinishedMessages } from "./socket/unfinished-messages";
 import { isProtocolError, pathOf, refuseUpgrade, tokenFromUpgrade, upgradeEssentials } from "./socket/upgrade";
 
 /** The largest frame a client may send: far above any valid request. */
@@ -35,8 +37,22 @@ export interface Realtime {
  */
 export async function createRealtime(runtime: Runtime, config: RealtimeEnv, names: SeedNames): Promise<Realtime> {
   const { deps, log } = runtime;
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD_BYTES, perMessageDeflate: false });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_PAYLOAD_BYTES,
+    // ws 8.23's caps on what one unfinished message may hold (not yet in @types/ws).
+    ...{ maxFragments: MAX_FRAGMENTS_PER_MESSAGE, maxBufferedChunks: MAX_BUFFERED_CHUNKS },
+    perMessageDeflate: false,
+  });
   const connections = new Connections(config, deps.metrics);
+  const stopTimingMessages = watchUnfinishedMessages(
+    function* () {
+      for (const connection of connections) yield connection.ws;
+    },
+    () => deps.metrics.limited.inc({ limit: "unfinishedMessage" }),
+  );
+  /** Calls in flight on this process's sockets, answered before close() tells clients to go. */
+  const drain = new Drain();
   const sessions = watchSessions(deps, log, connections, config);
   const sendGate = backpressure(config.WS_MAX_BUFFERED_BYTES, log, deps.metrics);
   const paceFrames = framePacer(config.WS_FRAMES_PER_CONNECTION, deps.metrics);
@@ -48,22 +64,24 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
     connections,
     sessions,
     backpressure: sendGate,
+    drain,
   });
   /** Set by close(): no new sockets from then on. */
   let closing = false;
 
   /** Counts a new socket in, and out again when it closes; gates what is sent to it. */
   function adopt(ws: WebSocket, actor: Actor | null, address: string): Connection {
-    const connection = connections.add(ws, actor, address);
+    const connection = connections.add(ws, actor, address, paceFrames(ws));
     // A frame over the size limit or a text frame that is not UTF-8 is emitted as an "error" on
     // the socket, which ws then closes (1009, 1007): unheard, that error would end the process.
     ws.on("error", (error: Error & { code?: string }) => {
+      const limit = error.code && wsLimitOf[error.code];
+      if (limit) deps.metrics.limited.inc({ limit });
       if (isProtocolError(error))
         log.info({ code: error.code, message: error.message }, "closed a websocket that broke the protocol");
       else log.warn({ code: error.code, message: error.message }, "a websocket failed");
     });
     sendGate.guard(ws);
-    paceFrames(ws);
     return connection;
   }
 
@@ -91,7 +109,7 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
         const connection = adopt(ws, actor, address);
         if (!seed) {
           sessions.closeUnlessSignedIn(connection);
-          return onTrpcConnection(ws, upgradeEssentials(req));
+          return onTrpcConnection(connection, upgradeEssentials(req));
         }
         if (actor) {
           if (!connections.countUser(connection, actor)) {
@@ -99,7 +117,7 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
           }
           sessions.watch(connection, actor);
         }
-        seedConnection({ deps, log, names }, ws, req, actor);
+        seedConnection({ deps, log, names, drain }, ws, req, actor);
       });
     },
     get connections() {
@@ -107,8 +125,22 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
     },
     async close() {
       closing = true;
+      stopTimingMessages();
+      // Calls in flight are answered first (new ones are refused meanwhile), up to the deadline;
+      // the session watch goes on meanwhile, so that a revoked token still closes its socket.
+      drain.start();
+      const inFlight = drain.calls;
+      if (!(await drain.settled(config.SHUTDOWN_DRAIN_MS))) {
+        log.warn({ inFlight, unanswered: drain.calls }, `calls still unanswered after ${config.SHUTDOWN_DRAIN_MS} ms`);
+      }
       sessions.stop();
       await closeConnections(connections, wss);
     },
   };
 }
+
+/** The `parley_limited_total` label of each ws error that is a limit of ours (ws closes 1009, 1008). */
+const wsLimitOf: Record<string, string> = {
+  WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: "messageSize",
+  WS_ERR_TOO_MANY_BUFFERED_PARTS: "messageFragments",
+};

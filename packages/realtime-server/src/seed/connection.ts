@@ -3,6 +3,7 @@ import { publicError } from "@parley/api/errors";
 import { type MessageOut, MessageText } from "@parley/api/schemas";
 import { live, messages, rooms } from "@parley/api/services";
 import type { WebSocket } from "ws";
+import { type Drain, restartingError } from "../socket/drain";
 
 export interface SeedNames {
   systemUserName: string;
@@ -13,6 +14,8 @@ export interface SeedSocketDeps {
   deps: Deps;
   log: Logger;
   names: SeedNames;
+  /** The process's calls in flight: each frame counts from its arrival until it was handled. */
+  drain?: Drain;
 }
 
 /** Reads one text frame of a seed dialect; what it throws is answered with an error frame. */
@@ -28,7 +31,7 @@ export class SeedConnection {
   roomId: number | null = null;
   private following: AbortController | null = null;
   private readonly closed = new AbortController();
-  private readonly queue: { text: string; binary: boolean }[] = [];
+  private readonly queue: { text: string; binary: boolean; done?: () => void }[] = [];
   private handle: FrameHandler | null = null;
   private busy = false;
 
@@ -40,7 +43,10 @@ export class SeedConnection {
   ) {
     ws.once("close", () => this.closed.abort());
     ws.on("message", (data, binary) => {
-      this.queue.push({ text: String(data), binary });
+      // A shutdown answers the frames already read; one that arrives during it is refused.
+      const inFlight = this.parts.drain;
+      if (inFlight?.draining) return this.fail(restartingError());
+      this.queue.push({ text: String(data), binary, done: inFlight?.track() });
       void this.drain();
     });
   }
@@ -78,6 +84,7 @@ export class SeedConnection {
 
   /** Closes the socket because the dialect could not open (the error frame first). */
   failToOpen(error: unknown) {
+    for (const frame of this.queue.splice(0)) frame.done?.(); // never to be handled
     this.fail(error);
     this.ws.close(1008, error instanceof AppError ? error.message.slice(0, 120) : "cannot open this conversation");
   }
@@ -98,6 +105,7 @@ export class SeedConnection {
     this.busy = true;
     for (let frame = this.queue.shift(); frame !== undefined; frame = this.queue.shift()) {
       await (frame.binary ? refuseBinary() : this.handle(frame.text)).catch(this.fail);
+      frame.done?.();
     }
     this.busy = false;
   }

@@ -1,9 +1,12 @@
 import type { Actor, Deps } from "@parley/api";
 import type { WebSocket } from "ws";
 import type { RealtimeEnv } from "../env";
+import type { Charge } from "./frame-pace";
 
 export interface Connection {
   ws: WebSocket;
+  /** Charges calls to the socket's frame allowance (see `framePacer`). */
+  charge: Charge;
   actor: Actor | null;
   /** The client's address (see `clientAddressOf`). */
   address: string;
@@ -53,8 +56,8 @@ export class Connections implements Iterable<Connection> {
   }
 
   /** Counts a new socket in, and out again when it closes. */
-  add(ws: WebSocket, actor: Actor | null, address: string): Connection {
-    const connection: Connection = { ws, actor, address };
+  add(ws: WebSocket, actor: Actor | null, address: string, charge: Charge): Connection {
+    const connection: Connection = { ws, actor, address, charge };
     this.open.add(connection);
     this.byWs.set(ws, connection);
     this.perAddress.add(address);

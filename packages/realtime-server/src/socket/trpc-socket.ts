@@ -13,7 +13,9 @@ import type { WebSocket, WebSocketServer } from "ws";
 import type { RealtimeEnv } from "../env";
 import { SocketWire, wireEncoder } from "../wire-encoder";
 import type { Backpressure } from "./backpressure";
-import type { Connections } from "./connections";
+import { CallGate } from "./call-gate";
+import type { Connection, Connections } from "./connections";
+import type { Drain } from "./drain";
 import type { SessionWatch } from "./session-watch";
 import { isProtocolError, tokenFromUpgrade } from "./upgrade";
 
@@ -25,6 +27,8 @@ export interface TrpcSocketParts {
   connections: Connections;
   sessions: SessionWatch;
   backpressure: Backpressure;
+  /** The process's calls in flight, answered before a shutdown closes the sockets. */
+  drain: Drain;
 }
 
 /**
@@ -41,14 +45,22 @@ export async function trpcSockets({
   connections,
   sessions,
   backpressure,
-}: TrpcSocketParts): Promise<(ws: WebSocket, req: IncomingMessage) => void> {
+  drain,
+}: TrpcSocketParts): Promise<(connection: Connection, req: IncomingMessage) => void> {
   // Imported at run time, so that this ESM module and tRPC share one copy of @trpc/server.
   const { getWSConnectionHandler } = await import("@trpc/server/adapters/ws");
-  return getWSConnectionHandler({
+  type HandlerOptions = Parameters<typeof getWSConnectionHandler>[0];
+  // One handler per socket (tRPC's handler factory only reads its options), each with the socket's
+  // own CallGate as its encoder: the cap, the pace and the drain count every call, not every frame.
+  const onConnection = ({ ws, charge }: Connection, req: IncomingMessage) =>
+    getWSConnectionHandler({
+      ...options,
+      experimental_encoder: new CallGate(ws, { encoder: wireEncoder, charge, drain }),
+    })(ws, req);
+  const options: Omit<HandlerOptions, "experimental_encoder"> = {
     wss,
     router: appRouter,
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },
-    experimental_encoder: wireEncoder,
     async createContext({ req, res: ws, info }) {
       const fromParams = info.connectionParams?.token;
       const token = (typeof fromParams === "string" && fromParams) || tokenFromUpgrade(req);
@@ -78,5 +90,6 @@ export async function trpcSockets({
         log.error({ err: error, path }, "websocket procedure failed");
       }
     },
-  });
+  };
+  return onConnection;
 }
