@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { createTestDatabase, eventually, type TestDatabase, testRedisUrl } from "@parley/db/testing";
+import { MAX_CALLS_PER_FRAME } from "@parley/realtime-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { MAX_CALLS_PER_FRAME } from "../src/call-gate";
 import { followRoom, httpClient, Inbox, sample, wsClient } from "./clients";
 import { type RunningServer, startRealtime } from "./processes";
 

@@ -9,7 +9,7 @@ import {
   subscriptionSlots,
 } from "@parley/api";
 import { TRPCError } from "@trpc/server";
-import type { WebSocket, WebSocketServer } from "ws";
+import type { WebSocketServer } from "ws";
 import type { RealtimeEnv } from "../env";
 import { SocketWire, wireEncoder } from "../wire-encoder";
 import type { Backpressure } from "./backpressure";
