@@ -7,7 +7,7 @@ import { AppError } from "../errors";
 import { MAX_UNREAD, type MessageOut, type RoomEventsInput } from "../schemas";
 import { historyQuery } from "./messages";
 import { messageOutOf } from "./output";
-import { accessRoom, notAMember, requireMember, requireMemberCached } from "./room-access";
+import { accessRoom, currentMembership, notAMember, requireMember, requireMemberCached } from "./room-access";
 
 /** What a room's live stream carries. Only messages (and resets) have a sequence number. */
 export type RoomStreamEvent =
@@ -313,11 +313,7 @@ export async function* userEvents(deps: Deps, actor: Actor, signal: AbortSignal)
  * name, is read from the database (one query), not from a cache or the caller's connection.
  */
 export async function startTyping(deps: Deps, actor: Actor, roomId: number): Promise<void> {
-  const [member] = await deps.db
-    .select({ username: users.username })
-    .from(roomMembers)
-    .innerJoin(users, eq(users.id, roomMembers.userId))
-    .where(and(eq(roomMembers.roomId, roomId), eq(roomMembers.userId, actor.userId)));
+  const member = await currentMembership(deps.db, actor.userId, roomId);
   if (!member) {
     await requireMember(deps.db, actor.userId, roomId); // NOT_FOUND for a private room's outsiders
     throw notAMember();

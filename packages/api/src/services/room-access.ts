@@ -71,11 +71,24 @@ export async function currentUser(tx: Transaction, userId: number) {
  * (and the write is refused): an authorization no cache and no earlier read can outdate.
  */
 export async function lockedMembership(tx: Transaction, userId: number, roomId: number) {
-  const [row] = await tx
+  const [row] = await membershipQuery(tx, userId, roomId).for("key share");
+  return row;
+}
+
+/**
+ * The user's membership of the room and their current name, as the database has them now (no
+ * cache), or undefined when they are not a member. For what is announced and not stored (typing);
+ * a write uses `lockedMembership` inside its transaction.
+ */
+export async function currentMembership(db: Database, userId: number, roomId: number) {
+  const [row] = await membershipQuery(db, userId, roomId);
+  return row;
+}
+
+const membershipQuery = (db: Database | Transaction, userId: number, roomId: number) =>
+  db
     .select({ role: roomMembers.role, username: users.username, displayName: users.displayName })
     .from(roomMembers)
     .innerJoin(users, eq(users.id, roomMembers.userId))
     .where(and(eq(roomMembers.roomId, roomId), eq(roomMembers.userId, userId)))
-    .for("key share");
-  return row;
-}
+    .$dynamic();
