@@ -129,8 +129,9 @@ export function seedWsConformance(mode: string, pair: ParleyPair) {
       v1.send(JSON.stringify({ type: "join", content: String(room.id) }));
       const v2 = await seedSocket(ws(b, `/ws?token=${ben.token}`));
       v2.send(JSON.stringify({ Type: "enter", RoomID: room.id }));
+      // Both sockets follow the lobby until their join is done: ben's lobby notice may reach v1 first.
       const notice = await v1.next(
-        (f) => f.type === "system" && String(f.content).includes(ben.username),
+        (f) => f.type === "system" && f.room_id === room.id && String(f.content).includes(ben.username),
         "ben's join notice",
       );
       expect(notice).toMatchObject({ username: "system", room_id: room.id });
