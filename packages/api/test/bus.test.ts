@@ -26,6 +26,13 @@ const message = (roomId: number, seq: number): BusEvent => ({
     notice: null,
     clientId: null,
     createdAt: new Date(0).toISOString(),
+    parentId: null,
+    editedAt: null,
+    deletedAt: null,
+    pinnedAt: null,
+    reactions: [],
+    mentions: { userIds: [], room: false },
+    thread: null,
   },
 });
 

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import {
+  type AnyPgColumn,
   bigint,
   boolean,
   check,
@@ -43,6 +44,15 @@ export const users = pgTable(
 export const roomKind = pgEnum("room_kind", ["room", "direct"]);
 export const memberRole = pgEnum("member_role", ["owner", "member"]);
 export const messageKind = pgEnum("message_kind", ["text", "system"]);
+/** A change to a message, each an event with its own sequence number in the room's log (see `messageChanges`). */
+export const messageChangeKind = pgEnum("message_change_kind", [
+  "edited",
+  "deleted",
+  "reacted",
+  "unreacted",
+  "pinned",
+  "unpinned",
+]);
 
 export const rooms = pgTable(
   "rooms",
@@ -126,12 +136,115 @@ export const messages = pgTable(
     /** The sender's own id for this message, so that a retry is recognised. */
     clientId: text("client_id"),
     createdAt: createdAt(),
+    /**
+     * The message this one replies to, in its thread: a top-level message of the same room (threads
+     * are one level deep). Null for a top-level message.
+     */
+    parentId: bigint("parent_id", { mode: "number" }).references((): AnyPgColumn => messages.id),
+    /** When the text was last edited; null if never. */
+    editedAt: timestamp("edited_at", { withTimezone: true }),
+    /**
+     * When the message was deleted: a tombstone. Its body is then '' and its notice, mentions,
+     * reactions and pin are gone from storage; only id, room, sequence number, author and times stay.
+     */
+    deletedAt: timestamp("deleted_at", { withTimezone: true }),
+    /** When the message was pinned to its room, and by whom; null when not pinned. */
+    pinnedAt: timestamp("pinned_at", { withTimezone: true }),
+    pinnedBy: integer("pinned_by").references(() => users.id),
+    /**
+     * Users mentioned by `@username` who were members when the text was stored (parsed on the
+     * server, for display); who is notified is in `mentions`.
+     */
+    mentionIds: integer("mention_ids").array().notNull().default(sql`'{}'::integer[]`),
+    /** The text says `@room` (owners only): every member is mentioned. */
+    mentionsRoom: boolean("mentions_room").notNull().default(false),
+    /** A top-level message's thread: how many replies it has (deleted ones not counted). */
+    replyCount: integer("reply_count").notNull().default(0),
+    /** When the newest reply (not deleted) was stored; null without replies. */
+    lastReplyAt: timestamp("last_reply_at", { withTimezone: true }),
+    /** The authors of the thread's replies, in the order they first replied. */
+    threadParticipantIds: integer("thread_participant_ids").array().notNull().default(sql`'{}'::integer[]`),
   },
   (t) => [
     uniqueIndex("messages_room_seq_key").on(t.roomId, t.seq),
+    // A thread's replies, keyset-paged by sequence number.
+    index("messages_parent_seq_idx").on(t.parentId, t.seq).where(sql`${t.parentId} is not null`),
+    // A room's pinned messages.
+    index("messages_pinned_idx").on(t.roomId, t.pinnedAt).where(sql`${t.pinnedAt} is not null`),
     uniqueIndex("messages_client_id_key").on(t.roomId, t.authorId, t.clientId).where(sql`${t.clientId} is not null`),
     check("messages_author_kind", sql`(${t.kind} = 'text') = (${t.authorId} is not null)`),
   ],
+);
+
+/**
+ * Who a message mentions, one row per member notified (`@username`, or every member but the author
+ * for `@room`), written with the message and rewritten with each edit, gone with a deletion: a
+ * user's mention count in a room is these rows after their read mark, read on the primary key.
+ */
+export const mentions = pgTable(
+  "mentions",
+  {
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    roomId: integer("room_id")
+      .notNull()
+      .references(() => rooms.id, { onDelete: "cascade" }),
+    /** The message's own sequence number (`messages.seq`). */
+    seq: bigint("seq", { mode: "number" }).notNull(),
+    messageId: bigint("message_id", { mode: "number" })
+      .notNull()
+      .references(() => messages.id, { onDelete: "cascade" }),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.roomId, t.seq] }), index("mentions_message_idx").on(t.messageId)],
+);
+
+/**
+ * Reactions: one row per (message, emoji, user). Adding is idempotent by the primary key. At most
+ * `MAX_REACTIONS_PER_MESSAGE` distinct emoji per message (checked by the service, under the room's
+ * row lock).
+ */
+export const reactions = pgTable(
+  "reactions",
+  {
+    messageId: bigint("message_id", { mode: "number" })
+      .notNull()
+      .references(() => messages.id, { onDelete: "cascade" }),
+    /** One emoji: a single grapheme cluster, checked with emoji-regex. */
+    emoji: text("emoji").notNull(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.messageId, t.emoji, t.userId] })],
+);
+
+/**
+ * The room's log of changes to messages: each edit, deletion, reaction added or removed, pin and
+ * unpin takes the room's next sequence number, as a new message does (a message's own row is the
+ * event of its creation). Together with `messages.seq` the room's sequence is gap-free. A change
+ * never holds a message's text: replaying it shows the message as it is now, so a deleted text is
+ * never sent again.
+ */
+export const messageChanges = pgTable(
+  "message_changes",
+  {
+    roomId: integer("room_id")
+      .notNull()
+      .references(() => rooms.id, { onDelete: "cascade" }),
+    seq: bigint("seq", { mode: "number" }).notNull(),
+    messageId: bigint("message_id", { mode: "number" })
+      .notNull()
+      .references(() => messages.id, { onDelete: "cascade" }),
+    change: messageChangeKind("change").notNull(),
+    /** Who made the change. */
+    actorId: integer("actor_id").references(() => users.id),
+    /** The emoji of a reaction added or removed; null for other changes. */
+    emoji: text("emoji"),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.roomId, t.seq] })],
 );
 
 export const revokedTokens = pgTable(
@@ -147,3 +260,6 @@ export type User = typeof users.$inferSelect;
 export type Room = typeof rooms.$inferSelect;
 export type RoomMember = typeof roomMembers.$inferSelect;
 export type Message = typeof messages.$inferSelect;
+export type Reaction = typeof reactions.$inferSelect;
+export type Mention = typeof mentions.$inferSelect;
+export type MessageChange = typeof messageChanges.$inferSelect;

@@ -1,9 +1,41 @@
-import type { DirectConversation, Member, MessageOut, PublicUser, RoomOut } from "../schemas";
+import type {
+  DirectConversation,
+  Member,
+  MessageChangeKind,
+  MessageOut,
+  PublicUser,
+  RoomOut,
+  ThreadSummary,
+} from "../schemas";
+
+/** A thread's parent after a reply was added to it or deleted from it. */
+export interface ParentUpdate {
+  id: number;
+  thread: ThreadSummary;
+}
 
 /** Events that other clients must see, published after the change they describe is committed. */
 export type BusEvent =
-  /** A message or a system notice, in a room's sequence. */
-  | { type: "room.message"; roomId: number; seq: number; message: MessageOut }
+  /** A message or a system notice, in a room's sequence. A reply carries its parent's new thread summary. */
+  | { type: "room.message"; roomId: number; seq: number; message: MessageOut; parent?: ParentUpdate }
+  /**
+   * A change to a message (edit, deletion, reaction, pin), in the room's sequence, with the message
+   * as it is after the change (a tombstone after a deletion). `mentionsBefore` is what the text
+   * mentioned before an edit or deletion, so that users' streams can tell whose mention counts
+   * changed. Deleting a reply carries its parent's new thread summary.
+   */
+  | {
+      type: "room.change";
+      roomId: number;
+      seq: number;
+      change: MessageChangeKind;
+      actorId: number;
+      /** The emoji of a reaction added or removed; null otherwise. */
+      emoji: string | null;
+      message: MessageOut;
+      mentionsBefore?: MessageOut["mentions"];
+      parent?: ParentUpdate;
+    }
   /**
    * Who is in a room, or how one of them is shown, changed: for every open list of the room's
    * members, and every message, direct conversation or typing notice that names them. A rename or
@@ -65,6 +97,7 @@ export const userChannel = (userId: number): Channel => `user:${userId}`;
 export function channelOf(event: BusEvent): Channel {
   switch (event.type) {
     case "room.message":
+    case "room.change":
     case "room.member":
     case "room.typing":
     case "room.presence":

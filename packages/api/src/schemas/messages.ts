@@ -19,8 +19,46 @@ export const ClientMessageId = z
   .refine(storable, `clientId ${UNSTORABLE_WORDS}`)
   .describe("the sender's own id for the message: a retry with the same id returns the same message");
 
-export const SendMessageInput = z.object({ roomId: Id, text: MessageText, clientId: ClientMessageId.optional() });
+/** A message's id: a `bigint` column, unlike room and user ids. */
+export const MessageId = z
+  .number({ error: "messageId must be a number" })
+  .int("messageId must be a whole number")
+  .positive("messageId must be positive")
+  .max(Number.MAX_SAFE_INTEGER, "messageId is too large");
+
+export const SendMessageInput = z.object({
+  roomId: Id,
+  text: MessageText,
+  clientId: ClientMessageId.optional(),
+  /** Reply in this message's thread: a top-level, not deleted message of the same room. */
+  parentId: MessageId.optional(),
+});
 export type SendMessageInput = z.infer<typeof SendMessageInput>;
+
+/** The most distinct emoji one message can carry in reactions. */
+export const MAX_REACTIONS_PER_MESSAGE = 20;
+/** The most messages a room can have pinned at once (as Slack). */
+export const MAX_PINNED_PER_ROOM = 100;
+
+export const MessageRef = z.object({ messageId: MessageId });
+export type MessageRef = z.infer<typeof MessageRef>;
+
+export const EditMessageInput = z.object({ messageId: MessageId, text: MessageText });
+export type EditMessageInput = z.infer<typeof EditMessageInput>;
+
+/**
+ * One emoji: a single grapheme cluster that emoji-regex (Unicode's emoji sequences) matches whole.
+ * The check itself is `isSingleEmoji` in services/emoji.ts; this bounds the size first.
+ */
+export const ReactionInput = z.object({
+  messageId: MessageId,
+  emoji: z
+    .string({ error: "emoji must be a string" })
+    .trim()
+    .min(1, "emoji must not be empty")
+    .max(64, "emoji is too long"),
+});
+export type ReactionInput = z.infer<typeof ReactionInput>;
 
 const Seq = z.number().int().min(0);
 export const HistoryInput = z
@@ -56,17 +94,47 @@ export const Notice = z.discriminatedUnion("event", [
   z.object({ event: z.literal("renamed"), userId: z.number(), from: z.string(), to: z.string() }),
 ]);
 
+/** One emoji on a message: how many reacted with it, and who (user ids, oldest first). */
+export const ReactionOut = z.object({ emoji: z.string(), count: z.number().int().positive(), userIds: z.array(Id) });
+export type ReactionOut = z.infer<typeof ReactionOut>;
+
+/** A top-level message's thread, as its parent shows it. */
+export const ThreadSummary = z.object({
+  /** Replies not deleted. */
+  replyCount: z.number().int().min(0),
+  /** When the newest reply was stored; null without replies. */
+  lastReplyAt: IsoDate.nullable(),
+  /** The replies' authors (user ids), in the order they first replied. */
+  participantIds: z.array(Id),
+});
+export type ThreadSummary = z.infer<typeof ThreadSummary>;
+
 export const MessageOut = z.object({
   /** A `bigint` column, unlike room and user ids. */
   id: z.number().int().positive(),
   roomId: Id,
+  /** The sequence number the message was created with (changes to it have their own). */
   seq: z.number().int().positive(),
   kind: z.enum(["text", "system"]),
   author: z.object({ id: Id, username: z.string(), displayName: z.string().nullable() }).nullable(),
+  /** The current text; '' for a deleted message. */
   body: z.string(),
   notice: Notice.nullable(),
   clientId: z.string().nullable(),
   createdAt: IsoDate,
+  /** The thread this message replies in (its parent's id); null for a top-level message. */
+  parentId: z.number().int().positive().nullable(),
+  /** When the text was last edited; null if never. */
+  editedAt: IsoDate.nullable(),
+  /** Set for a tombstone: the message was deleted, and body, notice, reactions and mentions are empty. */
+  deletedAt: IsoDate.nullable(),
+  /** When the message was pinned to its room; null when it is not. */
+  pinnedAt: IsoDate.nullable(),
+  reactions: z.array(ReactionOut),
+  /** Who the text mentions: members by `@username` (user ids), and everyone by `@room`. */
+  mentions: z.object({ userIds: z.array(Id), room: z.boolean() }),
+  /** A top-level message's thread; null for replies and for messages nobody replied to. */
+  thread: ThreadSummary.nullable(),
 });
 export type MessageOut = z.infer<typeof MessageOut>;
 
@@ -76,3 +144,30 @@ export const HistoryPage = z.object({
   hasMore: z.boolean(),
 });
 export type HistoryPage = z.infer<typeof HistoryPage>;
+
+/** A change to a message, each with its own sequence number in the room's log. */
+export const MessageChangeKind = z.enum(["edited", "deleted", "reacted", "unreacted", "pinned", "unpinned"]);
+export type MessageChangeKind = z.infer<typeof MessageChangeKind>;
+
+export const ThreadInput = z
+  .object({
+    /** The thread's parent: a top-level message. */
+    messageId: MessageId,
+    /** Replies with a smaller sequence number, newest first. */
+    before: Seq.optional(),
+    /** Replies with a larger sequence number, oldest first (the default: from the first reply). */
+    after: Seq.optional(),
+    limit: z.number().int().min(1).max(MAX_PAGE).default(50),
+  })
+  .refine((v) => v.before === undefined || v.after === undefined, "give either before or after, not both");
+export type ThreadInput = z.infer<typeof ThreadInput>;
+
+export const ThreadPage = z.object({
+  /** The thread's parent as it is now (a tombstone if deleted). */
+  parent: MessageOut,
+  items: z.array(MessageOut),
+  hasMore: z.boolean(),
+});
+export type ThreadPage = z.infer<typeof ThreadPage>;
+
+export const PinnedMessages = z.array(MessageOut);

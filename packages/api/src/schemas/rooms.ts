@@ -22,7 +22,7 @@ export const RoomOut = z.object({
   name: z.string().nullable(),
   isPrivate: z.boolean(),
   ownerId: z.number().int().nullable(),
-  /** The sequence number of the room's newest message (0 when empty). */
+  /** The room's newest sequence number: of its newest message or change to one (0 when empty). */
   lastSeq: z.number().int(),
   createdAt: IsoDate,
 });
@@ -44,6 +44,8 @@ const ReadState = {
   unread: z.number().int().min(0).max(MAX_UNREAD),
   /** The sequence number up to which the caller has read the room. */
   lastReadSeq: z.number().int().min(0),
+  /** Messages after `lastReadSeq` that mention the caller (by name or `@room`), counted up to MAX_UNREAD. */
+  mentions: z.number().int().min(0).max(MAX_UNREAD),
 };
 
 /** A room in the caller's sidebar. */

@@ -68,5 +68,6 @@ export async function listDirect(deps: Deps, actor: Actor): Promise<MyDirectConv
     peer: publicUserOf(peer),
     unread,
     lastReadSeq,
+    mentions: 0, // TODO(core): mentions
   }));
 }

@@ -1,17 +1,31 @@
 import { type Database, schema } from "@parley/db";
 import { and, desc, eq, gt, inArray, lte } from "drizzle-orm";
-import { type BusEvent, roomChannel, userChannel } from "../bus";
+import { type BusEvent, type ParentUpdate, roomChannel, userChannel } from "../bus";
 import type { SubscriptionWire } from "../context";
 import type { Actor, Deps } from "../deps";
 import { AppError } from "../errors";
-import { MAX_UNREAD, type MessageOut, type RoomEventsInput } from "../schemas";
+import { MAX_UNREAD, type MessageChangeKind, type MessageOut, type RoomEventsInput } from "../schemas";
 import { historyQuery } from "./messages";
 import { messageOutOf } from "./output";
 import { accessRoom, currentMembership, notAMember, requireMember, requireMemberCached } from "./room-access";
 
-/** What a room's live stream carries. Only messages (and resets) have a sequence number. */
+/**
+ * What a room's live stream carries. Messages, changes to them (and resets) have a sequence
+ * number. A replayed message or change shows the message as it is now, so a deleted message's
+ * text is never sent again; live ones show it as the change left it.
+ */
 export type RoomStreamEvent =
-  | { type: "message"; message: MessageOut }
+  /** A new message, notice or reply; a reply carries its parent's new thread summary. */
+  | { type: "message"; message: MessageOut; parent?: ParentUpdate }
+  /** A change to a message: `message` is its state after the change. */
+  | {
+      type: "change";
+      change: MessageChangeKind;
+      actorId: number;
+      emoji: string | null;
+      message: MessageOut;
+      parent?: ParentUpdate;
+    }
   /** More was missed than a stream replays: refetch history, then go on from `lastSeq`. */
   | { type: "reset"; lastSeq: number }
   | { type: "typing"; userId: number; username: string; until: number }
@@ -158,14 +172,29 @@ export async function* roomEvents(
   }
 }
 
-/** A new message or notice in one of the caller's rooms: enough for a sidebar to bump its unread count. */
+/**
+ * A new message or notice in one of the caller's rooms, or an edit or deletion that changes what
+ * the caller's sidebar counts: enough to keep the unread and mention counts true without a refetch.
+ * Reactions and pins are not activity.
+ */
 export interface RoomActivity {
   type: "room.activity";
   roomId: number;
+  /** The event's sequence number in the room (a message's own, or its change's). */
   seq: number;
+  change: "created" | "edited" | "deleted";
+  messageId: number;
+  /** The message's own sequence number: unread when after the caller's read mark. */
+  messageSeq: number;
   /** Null for a system notice. */
   authorId: number | null;
   kind: MessageOut["kind"];
+  /** The thread it replies in; null for a top-level message. */
+  parentId: number | null;
+  /** The message mentions the caller now (by name or `@room`, and not by the caller). */
+  mentioned: boolean;
+  /** For an edit or deletion: it mentioned the caller before. */
+  mentionedBefore: boolean;
 }
 
 /**
@@ -240,7 +269,7 @@ export async function* userEvents(deps: Deps, actor: Actor, signal: AbortSignal)
     for (const row of await activitySince(deps.db, roomId, after, upTo)) {
       if (row.seq <= (followed.get(roomId) ?? 0)) continue;
       followed.set(roomId, row.seq);
-      yield { type: "room.activity", ...row };
+      yield activityOf(row); // TODO(core): mentions, threads and changes
     }
     followed.set(roomId, Math.max(followed.get(roomId) ?? 0, upTo));
   }
@@ -256,9 +285,10 @@ export async function* userEvents(deps: Deps, actor: Actor, signal: AbortSignal)
         if (event.seq > last + 1) yield* missed(event.roomId, last, event.seq - 1);
         followed.set(event.roomId, event.seq);
         const { author, kind } = event.message;
-        yield { type: "room.activity", roomId: event.roomId, seq: event.seq, authorId: author?.id ?? null, kind };
+        yield activityOf({ roomId: event.roomId, seq: event.seq, authorId: author?.id ?? null, kind });
         break;
       }
+      case "room.change": // TODO(core): advance the room's sequence, and yield activity that counts
       case "room.typing":
       case "room.presence":
       case "directory.room":
@@ -321,6 +351,23 @@ export async function startTyping(deps: Deps, actor: Actor, roomId: number): Pro
   const until = deps.clock().getTime() + deps.live.typingTtlMs;
   await deps.bus.publish({ type: "room.typing", roomId, userId: actor.userId, username: member.username, until });
 }
+
+// TODO(core): a placeholder until the user stream carries mentions and changes.
+const activityOf = (row: {
+  roomId: number;
+  seq: number;
+  authorId: number | null;
+  kind: MessageOut["kind"];
+}): RoomActivity => ({
+  type: "room.activity",
+  ...row,
+  change: "created",
+  messageId: 0,
+  messageSeq: row.seq,
+  parentId: null,
+  mentioned: false,
+  mentionedBefore: false,
+});
 
 /** The rooms (and direct conversations) the user is a member of. */
 async function memberRoomIds(db: Database, userId: number): Promise<number[]> {

@@ -8,6 +8,7 @@ import {
   type Page,
   type Profile,
   type PublicUser,
+  type ReactionOut,
   type RoomOut,
 } from "../schemas";
 
@@ -38,7 +39,11 @@ export const roomOutOf = (r: Room): RoomOut => ({
 
 export type MessageAuthor = Pick<User, "id" | "username" | "displayName">;
 
-export const messageOutOf = (m: Message, author: MessageAuthor | null): MessageOut => ({
+/**
+ * A message row as it leaves the server, with its reactions (read separately, in one query for a
+ * whole page: see `reactionsOf`). A tombstone's row already holds no text.
+ */
+export const messageOutOf = (m: Message, author: MessageAuthor | null, reactions: ReactionOut[] = []): MessageOut => ({
   id: m.id,
   roomId: m.roomId,
   seq: m.seq,
@@ -48,6 +53,20 @@ export const messageOutOf = (m: Message, author: MessageAuthor | null): MessageO
   notice: m.notice,
   clientId: m.clientId,
   createdAt: m.createdAt.toISOString(),
+  parentId: m.parentId,
+  editedAt: m.editedAt?.toISOString() ?? null,
+  deletedAt: m.deletedAt?.toISOString() ?? null,
+  pinnedAt: m.pinnedAt?.toISOString() ?? null,
+  reactions,
+  mentions: { userIds: m.mentionIds, room: m.mentionsRoom },
+  thread:
+    m.parentId === null && m.replyCount > 0
+      ? {
+          replyCount: m.replyCount,
+          lastReplyAt: m.lastReplyAt?.toISOString() ?? null,
+          participantIds: m.threadParticipantIds,
+        }
+      : null,
 });
 
 /** A list cursor's key (see `encodeCursor`); one this server did not give out is bad input. */

@@ -156,7 +156,7 @@ export async function getRoom(deps: Deps, actor: Actor | null, roomId: number): 
 /** The rooms (not direct conversations) the caller belongs to, oldest first, with how far each is read. */
 export async function listMyRooms(deps: Deps, actor: Actor): Promise<MyRoom[]> {
   const rows = await myRoomsQuery(deps.db, actor.userId);
-  return rows.map((r) => ({ ...roomOutOf(r.room), unread: r.unread, lastReadSeq: r.lastReadSeq }));
+  return rows.map((r) => ({ ...roomOutOf(r.room), unread: r.unread, lastReadSeq: r.lastReadSeq, mentions: 0 })); // TODO(core): mentions
 }
 
 /** The query behind `listMyRooms`: one statement, each room's unread count in a LATERAL join. */
