@@ -3,8 +3,9 @@ import { and, asc, desc, eq, gt, lt, sql } from "drizzle-orm";
 import type { Actor, Deps } from "../deps";
 import { isUniqueViolation, notFound } from "../errors";
 import { type HistoryInput, type HistoryPage, MAX_PAGE, type MessageOut, type SendMessageInput } from "../schemas";
+import { nextSeq } from "./message-log";
 import { type MessageAuthor, messageOutOf } from "./output";
-import { notAMember, requireMember, requireMemberCached } from "./room-access";
+import { requireMember, requireMemberCached } from "./room-access";
 import { type Emit, transact } from "./transact";
 
 const { messages, rooms, roomMembers, users } = schema;
@@ -32,33 +33,12 @@ interface NewMessage {
  */
 export async function appendMessage(tx: Transaction, emit: Emit, message: NewMessage): Promise<MessageOut> {
   const { roomId, authorId } = message;
-  const bump = { lastSeq: sql`${rooms.lastSeq} + 1` };
-  let seq: number;
-  let author: MessageAuthor | null = null;
-  if (authorId === null) {
-    const [room] = await tx.update(rooms).set(bump).where(eq(rooms.id, roomId)).returning({ lastSeq: rooms.lastSeq });
-    if (!room) throw notFound("room");
-    seq = room.lastSeq;
-  } else {
-    const member = tx.$with("member").as(
-      tx
-        .select({ id: users.id, username: users.username, displayName: users.displayName })
-        .from(roomMembers)
-        .innerJoin(users, eq(users.id, roomMembers.userId))
-        .where(and(eq(roomMembers.roomId, roomId), eq(roomMembers.userId, authorId)))
-        .for("key share"),
-    );
-    const [row] = await tx
-      .with(member)
-      .update(rooms)
-      .set(bump)
-      .from(member)
-      .where(eq(rooms.id, roomId))
-      .returning({ lastSeq: rooms.lastSeq, id: member.id, username: member.username, displayName: member.displayName });
-    if (!row) throw notAMember();
-    seq = row.lastSeq;
-    author = { id: row.id, username: row.username, displayName: row.displayName };
-  }
+  const { seq, writer } = await nextSeq(tx, roomId, authorId);
+  const author: MessageAuthor | null = writer && {
+    id: writer.id,
+    username: writer.username,
+    displayName: writer.displayName,
+  };
   const [row] = await tx
     .insert(messages)
     .values({
