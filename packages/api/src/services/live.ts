@@ -198,6 +198,18 @@ export interface RoomActivity {
 }
 
 /**
+ * A room's unread and mention counts for the caller as the database has them now: sent when the
+ * stream cannot tell how a change moved them (a gap it filled from the database held edits or
+ * deletions), so that the sidebar shows the truth without refetching every room.
+ */
+export interface RoomCounts {
+  type: "room.counts";
+  roomId: number;
+  unread: number;
+  mentions: number;
+}
+
+/**
  * Events may have been lost while the bus was reconnecting: whatever the client holds about its
  * rooms and their members, it reads again.
  */
@@ -212,6 +224,7 @@ export interface StreamResync {
 export type UserStreamEvent =
   | Extract<BusEvent, { type: `user.${string}` | "room.member" }>
   | RoomActivity
+  | RoomCounts
   | StreamResync;
 
 /** How many members' latest profiles a user stream remembers, to pass each change on once. */
