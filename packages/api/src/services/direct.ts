@@ -59,7 +59,13 @@ export async function listDirect(deps: Deps, actor: Actor): Promise<MyDirectConv
   const unread = unreadOf(deps.db, mine, actor.userId);
   const mentioned = mentionsOf(deps.db, mine, actor.userId);
   const rows = await deps.db
-    .select({ room: rooms, peer: users, lastReadSeq: mine.lastReadSeq, unread: unread.count, mentions: mentioned.count })
+    .select({
+      room: rooms,
+      peer: users,
+      lastReadSeq: mine.lastReadSeq,
+      unread: unread.count,
+      mentions: mentioned.count,
+    })
     .from(mine)
     .innerJoin(rooms, and(eq(rooms.id, mine.roomId), eq(rooms.kind, "direct")))
     .innerJoin(theirs, and(eq(theirs.roomId, rooms.id), ne(theirs.userId, actor.userId)))

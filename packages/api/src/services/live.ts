@@ -282,8 +282,8 @@ export async function* userEvents(deps: Deps, actor: Actor, signal: AbortSignal)
   /**
    * The activity of the events `after` < seq <= `upTo`, from the database: each new message's, and,
    * when the range held edits or deletions (or a message in it has been edited or deleted since),
-   * the room's counts as the database has them, read in one snapshot, which accounts for every
-   * event up to the room's sequence number in it.
+   * the room's counts as the database has them for its messages up to `upTo`: the events after
+   * that still come, and count, one by one.
    */
   async function* missed(roomId: number, after: number, upTo: number): AsyncGenerator<RoomActivity | RoomCounts> {
     if (upTo <= after) return;
@@ -295,10 +295,11 @@ export async function* userEvents(deps: Deps, actor: Actor, signal: AbortSignal)
     }
     followed.set(roomId, Math.max(followed.get(roomId) ?? 0, upTo));
     if (!recount) return;
-    const counts = await roomCountsOf(deps.db, actor.userId, roomId);
-    if (!counts) return; // left meanwhile: its user.room event follows
-    followed.set(roomId, Math.max(followed.get(roomId) ?? 0, counts.lastSeq));
-    yield { type: "room.counts", roomId, unread: counts.unread, mentions: counts.mentions };
+    // A change committed after `upTo` to a message before it is in these counts already, and its
+    // event (still to come) moves them once more: a race as short as this read, and the next
+    // counts read (a list of the rooms, a gap) puts it right.
+    const counts = await roomCountsOf(deps.db, actor.userId, roomId, upTo);
+    if (counts) yield { type: "room.counts", roomId, unread: counts.unread, mentions: counts.mentions };
   }
 
   // Nothing is followed yet, so nothing is missed: the rooms' current state is the starting point.
@@ -311,8 +312,6 @@ export async function* userEvents(deps: Deps, actor: Actor, signal: AbortSignal)
         const last = followed.get(event.roomId);
         if (last === undefined || event.seq <= last) continue; // not followed (any more), or yielded already
         if (event.seq > last + 1) yield* missed(event.roomId, last, event.seq - 1);
-        // The gap's counts, read again, may have accounted for this event already.
-        if ((followed.get(event.roomId) ?? event.seq) >= event.seq) continue;
         followed.set(event.roomId, event.seq);
         const activity = activityOf(event, actor.userId);
         if (activity) yield activity;
@@ -482,9 +481,7 @@ async function activitySince(db: Database, roomId: number, after: number, upTo: 
     kind: row.kind,
     parentId: row.parentId,
     mentioned:
-      row.deletedAt === null &&
-      row.authorId !== userId &&
-      (row.mentionsRoom || row.mentionIds.includes(userId)),
+      row.deletedAt === null && row.authorId !== userId && (row.mentionsRoom || row.mentionIds.includes(userId)),
     mentionedBefore: false,
   }));
   const recount = changed.length > 0 || rows.some((row) => row.editedAt !== null || row.deletedAt !== null);

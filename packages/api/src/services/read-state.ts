@@ -1,5 +1,5 @@
 import { type Database, schema, type Transaction } from "@parley/db";
-import { and, eq, gt, isNull, lt, ne, sql } from "drizzle-orm";
+import { and, eq, gt, isNull, lt, lte, ne, sql } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import type { Actor, Deps } from "../deps";
 import { MAX_UNREAD, type MarkReadInput } from "../schemas";
@@ -56,7 +56,12 @@ export async function startReadingAt(tx: Transaction, roomId: number, userId: nu
  * no further than MAX_UNREAD. Changes to messages take sequence numbers too: the count is of
  * messages, never `last_seq - lastReadSeq`.
  */
-export function unreadOf(db: Database, member: { roomId: AnyPgColumn; lastReadSeq: AnyPgColumn }, userId: number) {
+export function unreadOf(
+  db: Database,
+  member: { roomId: AnyPgColumn; lastReadSeq: AnyPgColumn },
+  userId: number,
+  upTo?: number,
+) {
   const counted = db
     .select({ seq: messages.seq })
     .from(messages)
@@ -64,6 +69,7 @@ export function unreadOf(db: Database, member: { roomId: AnyPgColumn; lastReadSe
       and(
         eq(messages.roomId, member.roomId),
         gt(messages.seq, member.lastReadSeq),
+        upTo === undefined ? undefined : lte(messages.seq, upTo),
         eq(messages.kind, "text"),
         isNull(messages.parentId),
         isNull(messages.deletedAt),
@@ -86,11 +92,23 @@ export function unreadOf(db: Database, member: { roomId: AnyPgColumn; lastReadSe
  * message and edit and gone with a deletion), read on that table's primary key (user, room, seq)
  * and counted no further than MAX_UNREAD.
  */
-export function mentionsOf(db: Database, member: { roomId: AnyPgColumn; lastReadSeq: AnyPgColumn }, userId: number) {
+export function mentionsOf(
+  db: Database,
+  member: { roomId: AnyPgColumn; lastReadSeq: AnyPgColumn },
+  userId: number,
+  upTo?: number,
+) {
   const counted = db
     .select({ seq: mentions.seq })
     .from(mentions)
-    .where(and(eq(mentions.userId, userId), eq(mentions.roomId, member.roomId), gt(mentions.seq, member.lastReadSeq)))
+    .where(
+      and(
+        eq(mentions.userId, userId),
+        eq(mentions.roomId, member.roomId),
+        gt(mentions.seq, member.lastReadSeq),
+        upTo === undefined ? undefined : lte(mentions.seq, upTo),
+      ),
+    )
     .limit(MAX_UNREAD)
     .as("mentioned_rows");
   return db
@@ -100,21 +118,21 @@ export function mentionsOf(db: Database, member: { roomId: AnyPgColumn; lastRead
 }
 
 /**
- * A member's unread and mention counts in one room, and the room's sequence number they were read
- * at, in one statement (so one snapshot: the counts are exactly those of the events up to
- * `lastSeq`). Undefined when the user is not a member.
+ * A member's unread and mention counts in one room, of its messages up to sequence number `upTo`
+ * (each as it is now), in one statement; `upTo` (when given) is also the rows' upper bound in the
+ * counts' LATERAL joins (`unreadOf`, `mentionsOf`). Undefined when the user is not a member.
  */
 export async function roomCountsOf(
   db: Database,
   userId: number,
   roomId: number,
-): Promise<{ unread: number; mentions: number; lastSeq: number } | undefined> {
-  const unread = unreadOf(db, roomMembers, userId);
-  const mentioned = mentionsOf(db, roomMembers, userId);
+  upTo?: number,
+): Promise<{ unread: number; mentions: number } | undefined> {
+  const unread = unreadOf(db, roomMembers, userId, upTo);
+  const mentioned = mentionsOf(db, roomMembers, userId, upTo);
   const [row] = await db
-    .select({ unread: unread.count, mentions: mentioned.count, lastSeq: rooms.lastSeq })
+    .select({ unread: unread.count, mentions: mentioned.count })
     .from(roomMembers)
-    .innerJoin(rooms, eq(rooms.id, roomMembers.roomId))
     .crossJoinLateral(unread)
     .crossJoinLateral(mentioned)
     .where(and(eq(roomMembers.userId, userId), eq(roomMembers.roomId, roomId)));
