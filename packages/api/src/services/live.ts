@@ -1,5 +1,5 @@
 import { type Database, schema } from "@parley/db";
-import { and, desc, eq, gt, inArray, lte } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNull, lte } from "drizzle-orm";
 import { type BusEvent, type ParentUpdate, roomChannel, userChannel } from "../bus";
 import type { SubscriptionWire } from "../context";
 import type { Actor, Deps } from "../deps";
@@ -486,6 +486,22 @@ async function activitySince(db: Database, roomId: number, after: number, upTo: 
   }));
   const recount = changed.length > 0 || rows.some((row) => row.editedAt !== null || row.deletedAt !== null);
   return { created, recount };
+}
+
+/**
+ * The sequence number after which a room's newest `count` messages (deleted ones left out) come:
+ * where a stream that shows them first (`roomEvents` from there) starts. A room's sequence counts
+ * changes too, so this is read, not worked out from `last_seq`. 0 when the room has fewer.
+ */
+export async function seqBeforeRecentMessages(db: Database, roomId: number, count: number): Promise<number> {
+  const [oldest] = await db
+    .select({ seq: messages.seq })
+    .from(messages)
+    .where(and(eq(messages.roomId, roomId), isNull(messages.deletedAt)))
+    .orderBy(desc(messages.seq))
+    .limit(1)
+    .offset(count - 1);
+  return oldest ? oldest.seq - 1 : 0;
 }
 
 async function currentSeq(db: Database, roomId: number): Promise<number> {
