@@ -31,6 +31,9 @@ function followAll(client: ParleyClient, roomId: number, lastEventId: string) {
   return { inbox, stop: () => subscription.unsubscribe() };
 }
 
+/** The fields of a message in the seeds' REST history (`seedMessageOf`). */
+const SEED_MESSAGE_KEYS = ["content", "created_at", "id", "room_id", "seq", "text", "type", "user_id", "username"];
+
 /** A thread summary as history shows it: none without replies. */
 const summaryOf = (thread: MessageOut["thread"]) => (thread && thread.replyCount > 0 ? thread : null);
 
@@ -260,8 +263,10 @@ describe("messages people act on, across realtime instances A and B", () => {
       });
       expect(response.status).toBe(200);
       const body = await response.text();
-      const ids = (JSON.parse(body) as { id: number }[]).map((m) => m.id);
-      return { body, ids };
+      const items = JSON.parse(body) as Record<string, unknown>[];
+      // The seeds' shape, and nothing of Parley's new fields (reactions, threads, edits, pins).
+      for (const item of items) expect(Object.keys(item).sort()).toEqual(SEED_MESSAGE_KEYS);
+      return { body, ids: items.map((m) => m.id as number) };
     };
     const roomHistory = await seedHistory(a, room.id);
     expect(roomHistory.ids).not.toContain(top.id);
@@ -294,5 +299,38 @@ describe("messages people act on, across realtime instances A and B", () => {
       "change",
       "change",
     ]);
+  });
+
+  it("keeps a room's order on the wire when messages, replies and changes race each other on B (30 trials)", async () => {
+    const ann = await signUp(b);
+    const cat = await signUp(b);
+    const ben = await signUp(a);
+    const room = await ann.http.rooms.create.mutate({ name: `race-${randomBytes(4).toString("hex")}` });
+    await cat.http.rooms.join.mutate({ roomId: room.id });
+    await ben.http.rooms.join.mutate({ roomId: room.id });
+    const start = (await ann.http.rooms.get.query({ roomId: room.id })).lastSeq;
+    const onA = wsClient(a.url, ben.token);
+    const { inbox, stop } = followAll(onA.client, room.id, String(start));
+    const first = await ann.http.messages.send.mutate({ roomId: room.id, text: "thread" });
+    let previous = first;
+    for (let trial = 0; trial < 30; trial++) {
+      const [next] = await Promise.all([
+        ann.http.messages.send.mutate({ roomId: room.id, text: `m${trial}` }), // the wire's fast path
+        cat.http.messages.react.mutate({ messageId: previous.id, emoji: trial % 2 ? "👍" : "🎉" }),
+        cat.http.messages.send.mutate({ roomId: room.id, text: `r${trial}`, parentId: first.id }),
+        ann.http.messages.edit.mutate({ messageId: previous.id, text: `edited ${trial}` }),
+      ]);
+      previous = next;
+    }
+    const { lastSeq } = await ann.http.rooms.get.query({ roomId: room.id });
+    await inbox.waitFor((items) => items.some((i) => i.seq >= lastSeq), "every event");
+    stop();
+    onA.ws.close();
+    // Every event once, in sequence order, whichever way it reached the socket.
+    expect(inbox.items.map((i) => i.seq)).toEqual(Array.from({ length: lastSeq - start }, (_, i) => start + 1 + i));
+    const replies = inbox.items.filter((i) => i.event.type === "message" && i.event.message?.parentId === first.id);
+    expect(replies).toHaveLength(30);
+    for (const reply of replies) expect(reply.event.parent?.id).toBe(first.id);
+    expect(inbox.items.filter((i) => i.event.type === "change")).toHaveLength(60);
   });
 });
