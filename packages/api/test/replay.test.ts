@@ -345,3 +345,65 @@ describe("the bus's reorder buffer", () => {
     }
   });
 });
+
+describe.each(drivers)("mentions through the message services on %s", (driver) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness(driver);
+  });
+  afterAll(() => h?.dispose());
+
+  it("tells every tab of the mentioned user at once, and the counts follow edits and deletions", async () => {
+    const ann = await h.signUp();
+    const ben = await h.signUp();
+    const room = await ann.caller.rooms.create({ name: `tabs-${Math.random().toString(36).slice(2)}` });
+    await ben.caller.rooms.join({ roomId: room.id });
+    const tabs = [new AbortController(), new AbortController()];
+    const streams = await Promise.all(tabs.map((tab) => readStream(h.callerFor(ben.token, tab.signal).events.mine())));
+    // Each tab follows ben's rooms once it has heard of his own profile change.
+    await ben.caller.profile.update({ displayName: null });
+    for (const stream of streams) for (;;) if ((await stream.next(1))[0]?.type === "user.profile") break;
+    const activity = async (): Promise<UserStreamEvent[]> =>
+      Promise.all(
+        streams.map(async (stream) => {
+          for (;;) {
+            const [event] = await stream.next(1);
+            if (event?.type === "room.activity" || event?.type === "room.counts") return event;
+          }
+        }),
+      );
+    const counts = async () => {
+      const mine = (await ben.caller.rooms.mine()).find((r) => r.id === room.id);
+      return { unread: mine?.unread, mentions: mine?.mentions };
+    };
+
+    const hey = await ann.caller.messages.send({ roomId: room.id, text: `hey @${ben.username}` });
+    for (const event of await activity()) {
+      expect(event).toMatchObject({ change: "created", messageId: hey.id, mentioned: true });
+    }
+    expect(await counts()).toEqual({ unread: 1, mentions: 1 });
+
+    await ann.caller.messages.edit({ messageId: hey.id, text: "hey everyone" });
+    for (const event of await activity()) {
+      expect(event).toMatchObject({ change: "edited", messageId: hey.id, mentioned: false, mentionedBefore: true });
+    }
+    expect(await counts()).toEqual({ unread: 1, mentions: 0 });
+
+    const everyone = await ann.caller.messages.send({ roomId: room.id, text: "@room listen" });
+    for (const event of await activity()) expect(event).toMatchObject({ messageId: everyone.id, mentioned: true });
+    expect(await counts()).toEqual({ unread: 2, mentions: 1 });
+
+    await ann.caller.messages.delete({ messageId: everyone.id });
+    for (const event of await activity()) {
+      expect(event).toMatchObject({ change: "deleted", messageId: everyone.id, mentionedBefore: true });
+    }
+    expect(await counts()).toEqual({ unread: 1, mentions: 0 });
+
+    // Ben's own mention of himself, and reactions, are no activity that counts.
+    await ann.caller.messages.react({ messageId: hey.id, emoji: "👍" });
+    const own = await ben.caller.messages.send({ roomId: room.id, text: `me, @${ben.username}` });
+    for (const event of await activity()) expect(event).toMatchObject({ messageId: own.id, mentioned: false });
+    expect(await counts()).toEqual({ unread: 1, mentions: 0 });
+    for (const tab of tabs) tab.abort();
+  });
+});
