@@ -78,6 +78,8 @@ export function unreadOf(
         ne(messages.authorId, userId),
       ),
     )
+    // In index order: without it, a LIMIT can make a scan of the whole table look cheaper.
+    .orderBy(messages.seq)
     .limit(MAX_UNREAD)
     .as("counted");
   return db
@@ -109,6 +111,7 @@ export function mentionsOf(
         upTo === undefined ? undefined : lte(mentions.seq, upTo),
       ),
     )
+    .orderBy(mentions.seq)
     .limit(MAX_UNREAD)
     .as("mentioned_rows");
   return db
