@@ -34,7 +34,8 @@ export type RoomStreamEvent =
 export interface RoomStreamItem {
   /**
    * The room sequence number the client has reached with this event: the id it resumes from.
-   * A message carries its own; a reset the one to go on from; typing and presence the last one.
+   * A message or a change carries its own; a reset the one to go on from; typing and presence the
+   * last one.
    */
   seq: number;
   event: RoomStreamEvent;
@@ -235,7 +236,10 @@ const PROFILES_REMEMBERED = 1000;
 
 /**
  * The caller's own events (rooms joined, left and invited to, direct conversations, read marks,
- * profile), and a `room.activity` for every message in each room the caller is a member of.
+ * profile), and, in each room the caller is a member of, a `room.activity` for every new message
+ * and deletion and for each edit that mentions the caller or stops doing so (the mentioned user's
+ * every tab learns of a mention at once), or the room's counts (`room.counts`) when a gap it
+ * filled from the database held edits or deletions.
  *
  * Follows the caller's memberships while it runs: a room joined, invited to or opened is
  * followed from then on, a room left is not. Each followed room's sequence is checked the way
