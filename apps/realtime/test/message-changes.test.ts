@@ -333,4 +333,37 @@ describe("messages people act on, across realtime instances A and B", () => {
     for (const reply of replies) expect(reply.event.parent?.id).toBe(first.id);
     expect(inbox.items.filter((i) => i.event.type === "change")).toHaveLength(60);
   });
+
+  it("tells the mentioned user's own stream on A of a mention made on B, and of its edit and deletion", async () => {
+    const ann = await signUp(b);
+    const ben = await signUp(a);
+    const room = await ann.http.rooms.create.mutate({ name: `mention-${randomBytes(4).toString("hex")}` });
+    await ben.http.rooms.join.mutate({ roomId: room.id });
+    const onA = wsClient(a.url, ben.token);
+    const heard = new Inbox<Record<string, unknown>>();
+    const subscription = onA.client.events.mine.subscribe(undefined, {
+      onData: (event) => heard.push(event as unknown as Record<string, unknown>),
+      onError: heard.fail,
+    });
+    // Following ben's rooms once his own profile change comes through.
+    await ben.http.profile.update.mutate({ displayName: null });
+    await heard.take((e) => e.type === "user.profile", "ben's profile");
+    const activity = (messageId: number, change: string) =>
+      heard.take((e) => e.type === "room.activity" && e.messageId === messageId && e.change === change, change);
+
+    const hey = await ann.http.messages.send.mutate({ roomId: room.id, text: `hey @${ben.user.username}` });
+    expect(await activity(hey.id, "created")).toMatchObject({
+      roomId: room.id,
+      mentioned: true,
+      authorId: ann.user.id,
+    });
+    expect((await ben.http.rooms.mine.query()).find((r) => r.id === room.id)?.mentions).toBe(1);
+    await ann.http.messages.edit.mutate({ messageId: hey.id, text: "hey all" });
+    expect(await activity(hey.id, "edited")).toMatchObject({ mentioned: false, mentionedBefore: true });
+    await ann.http.messages.delete.mutate({ messageId: hey.id });
+    expect(await activity(hey.id, "deleted")).toMatchObject({ mentionedBefore: false, messageSeq: hey.seq });
+    expect((await ben.http.rooms.mine.query()).find((r) => r.id === room.id)).toMatchObject({ unread: 0, mentions: 0 });
+    subscription.unsubscribe();
+    onA.ws.close();
+  });
 });
