@@ -1,0 +1,68 @@
+"use client";
+
+import { lazy, Suspense } from "react";
+import { ModalDialog } from "./modal-dialog";
+
+/** frimousse is loaded when a picker first opens, so the chat's first load does not carry it. */
+const Picker = lazy(async () => {
+  const { EmojiPicker } = await import("frimousse");
+  function Picker({ onPick, emojibaseUrl }: { onPick: (emoji: string) => void; emojibaseUrl?: string }) {
+    return (
+      <EmojiPicker.Root className="pl-emoji-picker" onEmojiSelect={(emoji) => onPick(emoji.emoji)} emojibaseUrl={emojibaseUrl} columns={8}>
+        {/* biome-ignore lint/a11y/noAutofocus: the picker is a dialog opened to search in */}
+        <EmojiPicker.Search className="pl-input pl-emoji-search" placeholder="Search emoji" aria-label="Search emoji" autoFocus />
+        <EmojiPicker.Viewport className="pl-emoji-viewport">
+          <EmojiPicker.Loading className="pl-emoji-note">Loading emoji…</EmojiPicker.Loading>
+          <EmojiPicker.Empty className="pl-emoji-note">No emoji found.</EmojiPicker.Empty>
+          <EmojiPicker.List
+            className="pl-emoji-list"
+            components={{
+              CategoryHeader: ({ category, ...props }) => (
+                <div className="pl-emoji-category" {...props}>
+                  {category.label}
+                </div>
+              ),
+              Emoji: ({ emoji, ...props }) => (
+                <button type="button" className="pl-emoji" aria-label={emoji.label} {...props}>
+                  {emoji.emoji}
+                </button>
+              ),
+            }}
+          />
+        </EmojiPicker.Viewport>
+      </EmojiPicker.Root>
+    );
+  }
+  return { default: Picker };
+});
+
+export interface EmojiPickerDialogProps {
+  /** Called with the emoji picked; the dialog then closes. */
+  onPick: (emoji: string) => void;
+  onClose: () => void;
+  /** Where emojibase's data is served from (`${url}/en/data.json`); the page's own origin by default. */
+  emojibaseUrl?: string;
+}
+
+/** The reaction picker (frimousse) in a modal dialog that keeps and gives back focus. */
+export function EmojiPickerDialog({ onPick, onClose, emojibaseUrl }: EmojiPickerDialogProps) {
+  return (
+    <ModalDialog title="Pick a reaction" onClose={onClose} className="pl-emoji-dialog">
+      <div className="pl-dialog-head">
+        <h2 className="pl-dialog-title">Pick a reaction</h2>
+        <button type="button" className="pl-icon-button" onClick={onClose} aria-label="Close">
+          <span aria-hidden="true">✕</span>
+        </button>
+      </div>
+      <Suspense fallback={<p className="pl-emoji-note">Loading emoji…</p>}>
+        <Picker
+          emojibaseUrl={emojibaseUrl}
+          onPick={(emoji) => {
+            onPick(emoji);
+            onClose();
+          }}
+        />
+      </Suspense>
+    </ModalDialog>
+  );
+}
