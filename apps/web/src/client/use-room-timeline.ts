@@ -38,6 +38,8 @@ interface Timeline {
   messages: Message[];
   /** Replies by their parent's id, oldest first: those loaded with a thread and those heard live. */
   replies: Record<number, Message[]>;
+  /** The parents of the threads opened, by id, kept current (a parent may be older than the pages loaded). */
+  parents: Record<number, Message>;
   /** Whether a thread's replies have all been loaded, by parent id (absent: not loaded yet). */
   threadComplete: Record<number, boolean>;
   /** The newest sequence number of a message (top-level or reply) this browser holds: the read mark. */
@@ -69,6 +71,7 @@ type Action =
 const empty: Timeline = {
   messages: [],
   replies: {},
+  parents: {},
   threadComplete: {},
   newestSeq: undefined,
   outgoing: [],
@@ -115,11 +118,21 @@ function place(state: Timeline, incoming: Message[], parent?: ParentUpdate, held
     const thread = replies[reply.parentId];
     if (thread) replies[reply.parentId] = upsert(thread, [reply]);
   }
+  const parents = { ...state.parents };
+  for (const message of incoming) {
+    const held = parents[message.id];
+    if (held) parents[message.id] = upsert([held], [message])[0] ?? held;
+  }
+  if (parent) {
+    const held = parents[parent.id];
+    if (held) parents[parent.id] = { ...held, thread: parent.thread };
+  }
   const newest = Math.max(state.newestSeq ?? 0, ...incoming.map((message) => message.seq));
   return {
     ...state,
     messages: withParent(top.length > 0 ? upsert(state.messages, top) : state.messages, parent),
     replies,
+    parents,
     newestSeq: newest > 0 ? newest : state.newestSeq,
   };
 }
@@ -128,7 +141,7 @@ function reduce(state: Timeline, action: Action): Timeline {
   switch (action.type) {
     case "loaded": {
       // A reset starts again from the newest page: replies and threads are read again when opened.
-      const loaded = place({ ...state, messages: [], replies: {}, threadComplete: {} }, action.items);
+      const loaded = place({ ...state, messages: [], replies: {}, parents: {}, threadComplete: {} }, action.items);
       const startAfter = state.startAfter ?? loaded.newestSeq ?? 0;
       return { ...loaded, hasOlder: action.hasOlder, startAfter, error: null };
     }
@@ -142,7 +155,11 @@ function reduce(state: Timeline, action: Action): Timeline {
     case "changed":
       return place(state, [action.message], action.parent, true);
     case "thread": {
-      const opened = { ...state, replies: { ...state.replies, [action.parent.id]: state.replies[action.parent.id] ?? [] } };
+      const opened = {
+        ...state,
+        replies: { ...state.replies, [action.parent.id]: state.replies[action.parent.id] ?? [] },
+        parents: { ...state.parents, [action.parent.id]: state.parents[action.parent.id] ?? action.parent },
+      };
       const placed = place(place(opened, [action.parent], undefined, true), action.items);
       return { ...placed, threadComplete: { ...state.threadComplete, [action.parent.id]: !action.hasMore } };
     }
