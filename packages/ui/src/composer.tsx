@@ -132,12 +132,14 @@ export function Composer(props: ComposerProps) {
       </label>
       {open ? (
         <div className="pl-mention-popup">
-          <ul id={`${id}-listbox`} role="listbox" aria-label="People to mention" className="pl-mention-list">
+          <div id={`${id}-listbox`} role="listbox" aria-label="People to mention" className="pl-mention-list">
             {suggestions.map((person, index) => (
-              <li
+              <div
                 key={person.username}
                 id={optionId(index)}
                 role="option"
+                // Chosen with the arrows while focus stays in the box (aria-activedescendant).
+                tabIndex={-1}
                 aria-selected={index === activeIndex}
                 className="pl-mention-option"
                 // Pressing must not take focus from the box.
@@ -147,9 +149,9 @@ export function Composer(props: ComposerProps) {
               >
                 <span className="pl-mention-username">@{person.username}</span>
                 {person.displayName ? <span className="pl-mention-name">{person.displayName}</span> : null}
-              </li>
+              </div>
             ))}
-          </ul>
+          </div>
         </div>
       ) : null}
       <textarea

@@ -8,9 +8,18 @@ const Picker = lazy(async () => {
   const { EmojiPicker } = await import("frimousse");
   function Picker({ onPick, emojibaseUrl }: { onPick: (emoji: string) => void; emojibaseUrl?: string }) {
     return (
-      <EmojiPicker.Root className="pl-emoji-picker" onEmojiSelect={(emoji) => onPick(emoji.emoji)} emojibaseUrl={emojibaseUrl} columns={8}>
-        {/* biome-ignore lint/a11y/noAutofocus: the picker is a dialog opened to search in */}
-        <EmojiPicker.Search className="pl-input pl-emoji-search" placeholder="Search emoji" aria-label="Search emoji" autoFocus />
+      <EmojiPicker.Root
+        className="pl-emoji-picker"
+        onEmojiSelect={(emoji) => onPick(emoji.emoji)}
+        emojibaseUrl={emojibaseUrl}
+        columns={8}
+      >
+        <EmojiPicker.Search
+          className="pl-input pl-emoji-search"
+          placeholder="Search emoji"
+          aria-label="Search emoji"
+          autoFocus
+        />
         <EmojiPicker.Viewport className="pl-emoji-viewport">
           <EmojiPicker.Loading className="pl-emoji-note">Loading emoji…</EmojiPicker.Loading>
           <EmojiPicker.Empty className="pl-emoji-note">No emoji found.</EmojiPicker.Empty>

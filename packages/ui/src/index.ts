@@ -13,6 +13,6 @@ export { MessageList, type MessageListProps } from "./message-list";
 export { ConfirmDialog, ModalDialog } from "./modal-dialog";
 export { namesText, type ReactionEntry, ReactionsBar } from "./reactions-bar";
 export { RoomList, type RoomListEntry, type RoomListProps, unreadLabel } from "./room-list";
-export { fullOf, timeOf } from "./time";
 export { ThreadSummaryButton, type ThreadSummaryProps } from "./thread-summary";
+export { fullOf, timeOf } from "./time";
 export { TypingIndicator, typingText } from "./typing-indicator";

@@ -33,7 +33,8 @@ export function MessageActions({
   if (handlers.onTogglePin) {
     buttons.push({ key: "pin", text: pinned ? "Unpin" : "Pin", icon: "📌", run: handlers.onTogglePin });
   }
-  if (handlers.onDelete) buttons.push({ key: "delete", text: "Delete", icon: "🗑", run: handlers.onDelete, danger: true });
+  if (handlers.onDelete)
+    buttons.push({ key: "delete", text: "Delete", icon: "🗑", run: handlers.onDelete, danger: true });
   if (buttons.length === 0) return null;
 
   function onKeyDown(event: KeyboardEvent<HTMLDivElement>) {

@@ -1,13 +1,13 @@
 "use client";
 
 import { type ReactNode, useRef, useState } from "react";
-import { fullOf, timeOf } from "./time";
 import { Avatar } from "./avatar";
 import { LinkifiedText } from "./linkified-text";
 import { MentionText } from "./mention-text";
 import { type MessageActionHandlers, MessageActions } from "./message-actions";
 import { type ReactionEntry, ReactionsBar } from "./reactions-bar";
 import { ThreadSummaryButton, type ThreadSummaryProps } from "./thread-summary";
+import { fullOf, timeOf } from "./time";
 
 /** The author of a message, as the API sends it (`MessageOut["author"]`). */
 export interface MessageAuthor {
@@ -108,7 +108,9 @@ export function MessageItem(props: MessageItemProps) {
       // Focusable, so that its actions can be reached from the keyboard (Tab goes on into them).
       tabIndex={hasActions ? 0 : undefined}
       aria-label={hasActions ? `${name}, ${timeOf(createdAt)}: ${body}` : undefined}
-      onTouchStart={hasActions ? () => (press.current = setTimeout(() => setTouchOpen(true), LONG_PRESS_MS)) : undefined}
+      onTouchStart={
+        hasActions ? () => (press.current = setTimeout(() => setTouchOpen(true), LONG_PRESS_MS)) : undefined
+      }
       onTouchEnd={hasActions ? cancelPress : undefined}
       onTouchMove={hasActions ? cancelPress : undefined}
       onBlur={(event) => {
@@ -168,7 +170,9 @@ export function MessageItem(props: MessageItemProps) {
           </span>
         ) : null}
       </div>
-      {hasActions && actions ? <MessageActions handlers={actions} pinned={Boolean(pinnedAt)} label={`message from ${name}`} /> : null}
+      {hasActions && actions ? (
+        <MessageActions handlers={actions} pinned={Boolean(pinnedAt)} label={`message from ${name}`} />
+      ) : null}
     </li>
   );
 }

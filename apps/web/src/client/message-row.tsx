@@ -32,7 +32,15 @@ export interface MessageScope {
 export const messageDomId = (messageId: number) => `message-${messageId}`;
 
 /** One message of the room or of a thread, with what I may do with it. */
-export function MessageRow({ message, continued, scope }: { message: Message; continued?: boolean; scope: MessageScope }) {
+export function MessageRow({
+  message,
+  continued,
+  scope,
+}: {
+  message: Message;
+  continued?: boolean;
+  scope: MessageScope;
+}) {
   const own = message.author?.id === scope.viewerId;
   const live = !message.deletedAt && message.kind === "text" && scope.isMember;
   const mentionsMe = message.mentions.room || message.mentions.userIds.includes(scope.viewerId);

@@ -17,8 +17,8 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
 import { ErrorAlert } from "./error-alert";
-import { useHeardProfiles } from "./people-cache";
 import { MessageRow, type MessageScope } from "./message-row";
+import { useHeardProfiles } from "./people-cache";
 import { PinnedList } from "./pinned-list";
 import { useViewer } from "./session-context";
 import { ThreadPanel } from "./thread-panel";
@@ -182,12 +182,7 @@ export function RoomView({ roomId }: { roomId: number }) {
           </p>
         </div>
         {isMember ? (
-          <button
-            type="button"
-            className="pl-button"
-            onClick={() => setPinnedOpen(true)}
-            aria-haspopup="dialog"
-          >
+          <button type="button" className="pl-button" onClick={() => setPinnedOpen(true)} aria-haspopup="dialog">
             <span aria-hidden="true">📌</span> Pinned
           </button>
         ) : null}
@@ -318,9 +313,7 @@ export function RoomView({ roomId }: { roomId: number }) {
           title="Delete this message?"
           body={
             <p>
-              {deleting.author?.id === viewer.id
-                ? "Your message"
-                : `${nameOfId(deleting.author?.id ?? 0)}'s message`}{" "}
+              {deleting.author?.id === viewer.id ? "Your message" : `${nameOfId(deleting.author?.id ?? 0)}'s message`}{" "}
               will be replaced by "message deleted" for everyone, and its text removed for good.
             </p>
           }

@@ -30,7 +30,8 @@ export function useMessageActions() {
     error,
     clearError: useCallback(() => setError(null), []),
     edit: useCallback(
-      (messageId: number, text: string) => run("edit the message", () => client.messages.edit.mutate({ messageId, text })),
+      (messageId: number, text: string) =>
+        run("edit the message", () => client.messages.edit.mutate({ messageId, text })),
       [client, run],
     ),
     remove: useCallback(

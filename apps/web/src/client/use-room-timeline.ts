@@ -1,11 +1,11 @@
 "use client";
 
+import type { ParentUpdate } from "@parley/api/bus";
+import type { MessageChangeKind } from "@parley/api/schemas";
 import { skipToken } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
 import { useCallback, useEffect, useReducer, useRef } from "react";
 import { isSessionEnded, messageOf } from "./errors";
-import type { MessageChangeKind } from "@parley/api/schemas";
-import type { ParentUpdate } from "@parley/api/bus";
 import { type Message, useTRPC, useTRPCClient } from "./trpc";
 
 const PAGE = 50;
