@@ -19,6 +19,10 @@ export interface Deps {
   metrics: Metrics;
   /** The rate limits (see limits.ts), shared by every instance through Redis in the scaled mode. */
   limits: Limits;
+  messages: {
+    /** How long after sending its author may edit a message, in seconds (MESSAGE_EDIT_WINDOW); null: no limit. */
+    editWindowSeconds: number | null;
+  };
   live: {
     /** The most messages a resumed stream replays; beyond that it tells the client to reset. */
     resumeLimit: number;

@@ -47,6 +47,16 @@ export const ApiEnv = DbEnv.extend({
    * the cost of a missed announcement). 0: ask every time.
    */
   ACCESS_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(10_000),
+  /**
+   * How long after sending its author may edit a message, in seconds. Unset or 0: no limit.
+   */
+  MESSAGE_EDIT_WINDOW: optionalSetting(
+    z.coerce
+      .number({ error: "MESSAGE_EDIT_WINDOW must be a number of seconds" })
+      .int("MESSAGE_EDIT_WINDOW must be a whole number of seconds")
+      .min(0, "MESSAGE_EDIT_WINDOW must not be negative")
+      .max(60 * 60 * 24 * 365 * 10, "MESSAGE_EDIT_WINDOW must be at most ten years"),
+  ),
   /** The name error frames are sent under by the seed WebSocket protocols. */
   ERROR_USER_NAME: z.string().trim().min(1).max(32).default("error"),
   /**
@@ -88,6 +98,8 @@ export interface ApiConfig {
   logLevel: ApiEnv["LOG_LEVEL"];
   resumeLimit: number;
   accessCacheMs: number;
+  /** MESSAGE_EDIT_WINDOW in seconds; null: edits are possible for ever. */
+  messageEditWindowSeconds: number | null;
   limits: RateLimits;
   /** See TRUST_PROXY. */
   trustProxy: TrustProxy;
@@ -124,6 +136,7 @@ export async function apiConfigFrom(env: ApiEnv): Promise<ApiConfig> {
     logLevel: env.LOG_LEVEL,
     resumeLimit: env.RESUME_MAX_EVENTS,
     accessCacheMs: env.ACCESS_CACHE_MS,
+    messageEditWindowSeconds: env.MESSAGE_EDIT_WINDOW || null,
     limits: {
       loginPerAccount: env.LIMIT_LOGIN_PER_ACCOUNT,
       loginPerAddress: env.LIMIT_LOGIN_PER_ADDRESS,

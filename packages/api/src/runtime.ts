@@ -48,6 +48,7 @@ export async function createRuntime(config: ApiConfig, log: Logger): Promise<Run
     clock: () => new Date(),
     metrics,
     limits,
+    messages: { editWindowSeconds: config.messageEditWindowSeconds },
     live: { resumeLimit: config.resumeLimit, typingTtlMs: 5000 },
   };
   return {

@@ -62,6 +62,7 @@ export async function createHarness(
     clock: () => now ?? new Date(),
     metrics: createMetrics({ processMetrics: false }),
     limits: createLimits({ ...NO_LIMITS, ...options.limits }, { prefix: "test:" }),
+    messages: { editWindowSeconds: null },
     live: { resumeLimit: 50, typingTtlMs: 5000 },
   };
   const callerFor = (token: string | null, signal?: AbortSignal, clientAddress: string | null = null) =>

@@ -1,6 +1,31 @@
+import { type Message, schema, type Transaction } from "@parley/db";
+import { and, asc, count, desc, eq, gt, isNotNull, lt, sql } from "drizzle-orm";
 import type { Actor, Deps } from "../deps";
 import { AppError } from "../errors";
-import type { EditMessageInput, MessageOut, MessageRef, ReactionInput, ThreadInput, ThreadPage } from "../schemas";
+import {
+  type EditMessageInput,
+  MAX_PINNED_PER_ROOM,
+  MAX_REACTIONS_PER_MESSAGE,
+  type MessageOut,
+  type MessageRef,
+  type ReactionInput,
+  type ThreadInput,
+  type ThreadPage,
+} from "../schemas";
+import { isSingleEmoji, NOT_AN_EMOJI } from "./emoji";
+import { clearMentions, mentionsOut, resolveMentions, writeMentions } from "./mentions";
+import {
+  type ChangeRecord,
+  messageRows,
+  nextSeq,
+  readMessages,
+  recordChange,
+  type Writer,
+  withReactions,
+} from "./message-log";
+import { notAMember, requireMemberCached } from "./room-access";
+import { recountThread } from "./threads";
+import { type Emit, transact } from "./transact";
 
 /**
  * Changes to messages: edit, delete, react, unreact, pin and unpin. Each runs in one transaction
@@ -8,48 +33,278 @@ import type { EditMessageInput, MessageOut, MessageRef, ReactionInput, ThreadInp
  * turns), checks the rule inside it, writes a `message_changes` row with that number, and publishes
  * a `room.change` after the commit. A message a stranger may not read answers NOT_FOUND exactly as
  * a message that does not exist.
+ *
+ * A change that would change nothing (the same reaction twice, unpinning what is not pinned, an
+ * edit to the same text) rolls back, so it takes no sequence number and publishes nothing, and
+ * answers the message as it is.
  */
 
-const todo = (): never => {
-  throw new AppError("UNAVAILABLE", "not built yet");
-};
+const { messages, reactions, rooms, roomMembers } = schema;
 
-/** Replaces the author's own text; FORBIDDEN for others' messages, notices, or past MESSAGE_EDIT_WINDOW. */
-export async function editMessage(_deps: Deps, _actor: Actor, _input: EditMessageInput): Promise<MessageOut> {
-  return todo();
+const messageNotFound = (id: number) => new AppError("NOT_FOUND", `message ${id} was not found`);
+
+/**
+ * Where a message is, for a caller: its room and the caller's role in it (null when not a member).
+ * As `accessRoom` has it, a private room's message is NOT_FOUND for anybody but its members, with
+ * the same words as a message that does not exist; a public room's message is visible to all.
+ */
+export async function locateMessage(
+  db: Deps["db"],
+  userId: number,
+  messageId: number,
+): Promise<{ roomId: number; parentId: number | null; role: "owner" | "member" | null }> {
+  const [row] = await db
+    .select({
+      roomId: messages.roomId,
+      parentId: messages.parentId,
+      isPrivate: rooms.isPrivate,
+      role: roomMembers.role,
+    })
+    .from(messages)
+    .innerJoin(rooms, eq(rooms.id, messages.roomId))
+    .leftJoin(roomMembers, and(eq(roomMembers.roomId, messages.roomId), eq(roomMembers.userId, userId)))
+    .where(eq(messages.id, messageId))
+    .limit(1);
+  if (!row || (row.isPrivate && !row.role)) throw messageNotFound(messageId);
+  return { roomId: row.roomId, parentId: row.parentId, role: row.role };
 }
 
-/** Deletes a message (author, or the room's owner): leaves a tombstone; CONFLICT when already deleted. */
-export async function deleteMessage(_deps: Deps, _actor: Actor, _input: MessageRef): Promise<MessageOut> {
-  return todo();
+/** Thrown out of a change's transaction to roll it back when it would change nothing. */
+class Unchanged extends Error {}
+const UNCHANGED = Symbol("unchanged");
+
+interface ChangeContext {
+  tx: Transaction;
+  emit: Emit;
+  seq: number;
+  writer: Writer;
+  /** The message, locked FOR UPDATE, as it is now. */
+  message: Message;
+  /** Writes the change to the room's log under `seq` and announces it; answers the message now. */
+  record(change: Omit<ChangeRecord, "roomId" | "seq" | "messageId" | "actorId">): Promise<MessageOut>;
 }
 
-/** Adds the caller's reaction (idempotent); BAD_INPUT for anything but one emoji, CONFLICT past 20 distinct. */
-export async function react(_deps: Deps, _actor: Actor, _input: ReactionInput): Promise<MessageOut> {
-  return todo();
+/**
+ * The frame of every change: find the message's room (NOT_FOUND for strangers), then in one
+ * transaction take the room's next sequence number (FORBIDDEN for non-members), lock the message
+ * and let `work` check its rules and write. `work` answering UNCHANGED rolls everything back.
+ */
+async function changeMessage(
+  deps: Deps,
+  actor: Actor,
+  messageId: number,
+  work: (ctx: ChangeContext) => Promise<MessageOut | typeof UNCHANGED>,
+): Promise<MessageOut> {
+  const { roomId } = await locateMessage(deps.db, actor.userId, messageId);
+  try {
+    return await transact(deps, async (tx, emit) => {
+      const { seq, writer } = await nextSeq(tx, roomId, actor.userId);
+      if (!writer) throw notAMember();
+      const [message] = await tx.select().from(messages).where(eq(messages.id, messageId)).for("update");
+      if (!message) throw messageNotFound(messageId);
+      const record: ChangeContext["record"] = (change) =>
+        recordChange(tx, emit, { ...change, roomId, seq, messageId, actorId: writer.id });
+      const out = await work({ tx, emit, seq, writer, message, record });
+      if (out === UNCHANGED) throw new Unchanged();
+      return out;
+    });
+  } catch (error) {
+    if (!(error instanceof Unchanged)) throw error;
+    const [now] = await readMessages(deps.db, [messageId]);
+    if (!now) throw messageNotFound(messageId);
+    return now;
+  }
 }
 
-/** Removes the caller's reaction (idempotent). */
-export async function unreact(_deps: Deps, _actor: Actor, _input: ReactionInput): Promise<MessageOut> {
-  return todo();
+const deletedConflict = (id: number, what: string) =>
+  new AppError("CONFLICT", `message ${id} was deleted: it can't be ${what}`);
+
+function editWindowWords(seconds: number): string {
+  if (seconds % 60 !== 0) return `${seconds} second${seconds === 1 ? "" : "s"}`;
+  const minutes = seconds / 60;
+  return `${minutes} minute${minutes === 1 ? "" : "s"}`;
 }
 
-/** Pins a message to its room (any member, as in Slack); idempotent. */
-export async function pin(_deps: Deps, _actor: Actor, _input: MessageRef): Promise<MessageOut> {
-  return todo();
+/**
+ * Replaces the author's own text and the mentions it makes (`mentions` rows rewritten). Answers the
+ * message as edited. FORBIDDEN for others' messages, system notices, and past MESSAGE_EDIT_WINDOW
+ * after sending; CONFLICT for a deleted message. The same text again changes nothing.
+ */
+export async function editMessage(deps: Deps, actor: Actor, input: EditMessageInput): Promise<MessageOut> {
+  return changeMessage(deps, actor, input.messageId, async ({ tx, writer, message, record }) => {
+    if (message.kind !== "text") throw new AppError("FORBIDDEN", "system notices can't be edited");
+    if (message.authorId !== actor.userId) throw new AppError("FORBIDDEN", "you can only edit your own messages");
+    if (message.deletedAt) throw deletedConflict(message.id, "edited");
+    const window = deps.messages.editWindowSeconds;
+    if (window && deps.clock().getTime() - message.createdAt.getTime() > window * 1000) {
+      throw new AppError("FORBIDDEN", `messages can be edited for ${editWindowWords(window)} after sending`);
+    }
+    if (message.body === input.text) return UNCHANGED;
+    const mentioned = await resolveMentions(tx, message.roomId, writer, input.text);
+    await tx
+      .update(messages)
+      .set({ body: input.text, editedAt: deps.clock(), mentionIds: mentioned.userIds, mentionsRoom: mentioned.room })
+      .where(eq(messages.id, message.id));
+    await writeMentions(tx, message, mentioned.notified, true);
+    return record({
+      change: "edited",
+      mentionsBefore: mentionsOut({ userIds: message.mentionIds, room: message.mentionsRoom }),
+    });
+  });
 }
 
-/** Unpins a message (any member); idempotent. */
-export async function unpin(_deps: Deps, _actor: Actor, _input: MessageRef): Promise<MessageOut> {
-  return todo();
+/**
+ * Deletes a message: its author may, and so may the room's owner (anyone's). It becomes a tombstone:
+ * id, room, sequence number, author and times stay; its text, notice, mentions, reactions and pin
+ * are removed from storage. A deleted reply leaves its parent's thread (count, last reply time and
+ * participants read again); a deleted parent keeps its replies. Answers the tombstone. FORBIDDEN for
+ * others' messages; CONFLICT when already deleted.
+ */
+export async function deleteMessage(deps: Deps, actor: Actor, input: MessageRef): Promise<MessageOut> {
+  return changeMessage(deps, actor, input.messageId, async ({ tx, writer, message, record }) => {
+    if (message.authorId !== actor.userId && writer.role !== "owner") {
+      throw new AppError("FORBIDDEN", "you can only delete your own messages (a room's owner may delete any)");
+    }
+    if (message.deletedAt) throw new AppError("CONFLICT", `message ${message.id} was already deleted`);
+    await tx
+      .update(messages)
+      .set({
+        body: "",
+        notice: null,
+        mentionIds: [],
+        mentionsRoom: false,
+        pinnedAt: null,
+        pinnedBy: null,
+        deletedAt: deps.clock(),
+      })
+      .where(eq(messages.id, message.id));
+    await tx.delete(reactions).where(eq(reactions.messageId, message.id));
+    await clearMentions(tx, message.id);
+    const parent = message.parentId === null ? undefined : await recountThread(tx, message.parentId);
+    return record({
+      change: "deleted",
+      mentionsBefore: mentionsOut({ userIds: message.mentionIds, room: message.mentionsRoom }),
+      ...(parent ? { parent } : {}),
+    });
+  });
 }
 
-/** A room's pinned messages, most recently pinned first (at most MAX_PINNED_PER_ROOM). */
-export async function pinnedMessages(_deps: Deps, _actor: Actor, _roomId: number): Promise<MessageOut[]> {
-  return todo();
+function checkEmoji(emoji: string) {
+  if (!isSingleEmoji(emoji)) throw new AppError("BAD_INPUT", NOT_AN_EMOJI);
 }
 
-/** A page of a thread's replies, keyset-paged by sequence number like history. */
-export async function threadReplies(_deps: Deps, _actor: Actor, _input: ThreadInput): Promise<ThreadPage> {
-  return todo();
+/**
+ * Adds the caller's reaction with one emoji; reacting again with it changes nothing. BAD_INPUT for
+ * anything but one emoji; CONFLICT for a deleted message, or a new emoji beyond
+ * MAX_REACTIONS_PER_MESSAGE distinct ones.
+ */
+export async function react(deps: Deps, actor: Actor, input: ReactionInput): Promise<MessageOut> {
+  checkEmoji(input.emoji);
+  return changeMessage(deps, actor, input.messageId, async ({ tx, message, record }) => {
+    if (message.deletedAt) throw deletedConflict(message.id, "reacted to");
+    const used = await tx
+      .select({ emoji: reactions.emoji, mine: sql<boolean>`bool_or(${reactions.userId} = ${actor.userId})` })
+      .from(reactions)
+      .where(eq(reactions.messageId, message.id))
+      .groupBy(reactions.emoji);
+    const same = used.find((r) => r.emoji === input.emoji);
+    if (same?.mine) return UNCHANGED;
+    if (!same && used.length >= MAX_REACTIONS_PER_MESSAGE) {
+      throw new AppError(
+        "CONFLICT",
+        `a message can have at most ${MAX_REACTIONS_PER_MESSAGE} different reactions: use one already there`,
+      );
+    }
+    await tx.insert(reactions).values({ messageId: message.id, emoji: input.emoji, userId: actor.userId });
+    return record({ change: "reacted", emoji: input.emoji });
+  });
+}
+
+/** Removes the caller's reaction with one emoji; removing one that isn't there changes nothing. */
+export async function unreact(deps: Deps, actor: Actor, input: ReactionInput): Promise<MessageOut> {
+  checkEmoji(input.emoji);
+  return changeMessage(deps, actor, input.messageId, async ({ tx, message, record }) => {
+    const removed = await tx
+      .delete(reactions)
+      .where(
+        and(eq(reactions.messageId, message.id), eq(reactions.emoji, input.emoji), eq(reactions.userId, actor.userId)),
+      )
+      .returning({ userId: reactions.userId });
+    if (removed.length === 0) return UNCHANGED;
+    return record({ change: "unreacted", emoji: input.emoji });
+  });
+}
+
+/**
+ * Pins a message to its room. Any member may (as in Slack, pins are the room's shared bookmarks, and
+ * the pin event names who pinned). Pinning a pinned message changes nothing. CONFLICT for a deleted
+ * message, or when the room already has MAX_PINNED_PER_ROOM pinned.
+ */
+export async function pin(deps: Deps, actor: Actor, input: MessageRef): Promise<MessageOut> {
+  return changeMessage(deps, actor, input.messageId, async ({ tx, message, record }) => {
+    if (message.deletedAt) throw deletedConflict(message.id, "pinned");
+    if (message.pinnedAt) return UNCHANGED;
+    const [pinned] = await tx
+      .select({ n: count() })
+      .from(messages)
+      .where(and(eq(messages.roomId, message.roomId), isNotNull(messages.pinnedAt)));
+    if ((pinned?.n ?? 0) >= MAX_PINNED_PER_ROOM) {
+      throw new AppError("CONFLICT", `a room can have at most ${MAX_PINNED_PER_ROOM} pinned messages: unpin one first`);
+    }
+    await tx
+      .update(messages)
+      .set({ pinnedAt: deps.clock(), pinnedBy: actor.userId })
+      .where(eq(messages.id, message.id));
+    return record({ change: "pinned" });
+  });
+}
+
+/** Unpins a message (any member); unpinning a message not pinned changes nothing. */
+export async function unpin(deps: Deps, actor: Actor, input: MessageRef): Promise<MessageOut> {
+  return changeMessage(deps, actor, input.messageId, async ({ tx, message, record }) => {
+    if (!message.pinnedAt) return UNCHANGED;
+    await tx.update(messages).set({ pinnedAt: null, pinnedBy: null }).where(eq(messages.id, message.id));
+    return record({ change: "unpinned" });
+  });
+}
+
+/**
+ * A room's pinned messages, most recently pinned first (at most MAX_PINNED_PER_ROOM), each as it is
+ * now; for members only (NOT_FOUND for a private room's strangers, FORBIDDEN for a public room's).
+ */
+export async function pinnedMessages(deps: Deps, actor: Actor, roomId: number): Promise<MessageOut[]> {
+  await requireMemberCached(deps, actor.userId, roomId);
+  const rows = await messageRows(deps.db)
+    .where(and(eq(messages.roomId, roomId), isNotNull(messages.pinnedAt)))
+    .orderBy(desc(messages.pinnedAt), desc(messages.seq))
+    .limit(MAX_PINNED_PER_ROOM);
+  return withReactions(deps.db, rows);
+}
+
+/**
+ * A thread: its parent as it is now, and a page of its replies keyset-paged by sequence number:
+ * `after` one (or from the first reply) oldest first, or `before` one newest first. For the room's
+ * members; NOT_FOUND when the caller may not see the message, FORBIDDEN for a public room's
+ * non-members, BAD_INPUT when the message is itself a reply. Three queries.
+ */
+export async function threadReplies(deps: Deps, actor: Actor, input: ThreadInput): Promise<ThreadPage> {
+  const { messageId, before, limit } = input;
+  const located = await locateMessage(deps.db, actor.userId, messageId);
+  if (!located.role) throw notAMember();
+  if (located.parentId !== null) {
+    throw new AppError(
+      "BAD_INPUT",
+      `message ${messageId} is a reply: read its thread from the first message (${located.parentId})`,
+    );
+  }
+  const inThread = eq(messages.parentId, messageId);
+  const query = messageRows(deps.db).limit(limit + 1);
+  const rows =
+    before !== undefined
+      ? await query.where(and(inThread, lt(messages.seq, before))).orderBy(desc(messages.seq))
+      : await query.where(and(inThread, gt(messages.seq, input.after ?? 0))).orderBy(asc(messages.seq));
+  const parentRows = await messageRows(deps.db).where(eq(messages.id, messageId));
+  const [parent, ...items] = await withReactions(deps.db, [...parentRows, ...rows.slice(0, limit)]);
+  if (!parent) throw messageNotFound(messageId);
+  return { parent, items, hasMore: rows.length > limit };
 }

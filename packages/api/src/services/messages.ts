@@ -1,14 +1,17 @@
 import { type Database, type NoticeData, schema, type Transaction } from "@parley/db";
-import { and, asc, desc, eq, gt, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, isNull, lt, type SQL } from "drizzle-orm";
+import type { ParentUpdate } from "../bus";
 import type { Actor, Deps } from "../deps";
 import { isUniqueViolation, notFound } from "../errors";
 import { type HistoryInput, type HistoryPage, MAX_PAGE, type MessageOut, type SendMessageInput } from "../schemas";
-import { nextSeq } from "./message-log";
+import { NO_MENTIONS, resolveMentions, writeMentions } from "./mentions";
+import { messageRows, nextSeq, withReactions } from "./message-log";
 import { type MessageAuthor, messageOutOf } from "./output";
 import { requireMember, requireMemberCached } from "./room-access";
+import { addReply, lockParent } from "./threads";
 import { type Emit, transact } from "./transact";
 
-const { messages, rooms, roomMembers, users } = schema;
+const { messages } = schema;
 
 interface NewMessage {
   roomId: number;
@@ -17,6 +20,8 @@ interface NewMessage {
   body: string;
   notice?: NoticeData;
   clientId?: string | undefined;
+  /** A reply: the thread's first message (see `lockParent` for what it must be). */
+  parentId?: number | undefined;
 }
 
 /**
@@ -30,15 +35,17 @@ interface NewMessage {
  * (which locks the user FOR UPDATE) therefore either waits for this message or has committed
  * before it was read, whatever the timing and whatever any cache believes. Throws FORBIDDEN when
  * the author is not a member (any more), NOT_FOUND when the room does not exist.
+ *
+ * A text's mentions are resolved against the members then (see mentions.ts) and stored with it. A
+ * reply locks its parent, checks it (NOT_FOUND outside the room, BAD_INPUT for a reply or a notice,
+ * CONFLICT when deleted), and counts itself in the parent's thread; its `room.message` event
+ * carries the parent's new thread summary.
  */
 export async function appendMessage(tx: Transaction, emit: Emit, message: NewMessage): Promise<MessageOut> {
-  const { roomId, authorId } = message;
+  const { roomId, authorId, parentId } = message;
   const { seq, writer } = await nextSeq(tx, roomId, authorId);
-  const author: MessageAuthor | null = writer && {
-    id: writer.id,
-    username: writer.username,
-    displayName: writer.displayName,
-  };
+  if (parentId !== undefined) await lockParent(tx, roomId, parentId);
+  const mentioned = writer ? await resolveMentions(tx, roomId, writer, message.body) : NO_MENTIONS;
   const [row] = await tx
     .insert(messages)
     .values({
@@ -49,11 +56,24 @@ export async function appendMessage(tx: Transaction, emit: Emit, message: NewMes
       notice: message.notice ?? null,
       seq,
       clientId: message.clientId ?? null,
+      parentId: parentId ?? null,
+      mentionIds: mentioned.userIds,
+      mentionsRoom: mentioned.room,
     })
     .returning();
   if (!row) throw new Error("insert returned no row");
+  await writeMentions(tx, row, mentioned.notified, false);
+  let parent: ParentUpdate | undefined;
+  if (parentId !== undefined && authorId !== null) {
+    parent = await addReply(tx, parentId, { authorId, createdAt: row.createdAt });
+  }
+  const author: MessageAuthor | null = writer && {
+    id: writer.id,
+    username: writer.username,
+    displayName: writer.displayName,
+  };
   const out = messageOutOf(row, author);
-  emit({ type: "room.message", roomId: out.roomId, seq: out.seq, message: out });
+  emit({ type: "room.message", roomId: out.roomId, seq: out.seq, message: out, ...(parent ? { parent } : {}) });
   return out;
 }
 
@@ -103,6 +123,7 @@ async function storeMessage(deps: Deps, actor: Actor, input: SendMessageInput): 
         authorId: actor.userId,
         body: input.text,
         clientId: input.clientId,
+        parentId: input.parentId,
       }),
     );
   } catch (error) {
@@ -121,56 +142,52 @@ async function findByClientId(
   authorId: number,
   clientId: string,
 ): Promise<MessageOut | undefined> {
-  const [row] = await historyRows(db)
+  const rows = await messageRows(db)
     .where(and(eq(messages.roomId, roomId), eq(messages.authorId, authorId), eq(messages.clientId, clientId)))
     .limit(1);
-  return row && messageOutOf(row.message, row.author);
+  const [found] = await withReactions(db, rows);
+  return found;
 }
 
-const historyRows = (db: Database) =>
-  db
-    .select({
-      message: messages,
-      author: { id: users.id, username: users.username, displayName: users.displayName },
-    })
-    .from(messages)
-    .leftJoin(users, eq(users.id, messages.authorId))
-    .$dynamic();
-
-/**
- * The query behind a history page: keyset on (room_id, seq), served by the unique index on those
- * columns at any depth. One row more than asked tells whether there is more.
- */
-export function historyQuery(db: Database, { roomId, before, after, limit }: HistoryInput) {
-  const rows = historyRows(db).limit(limit + 1);
-  if (after !== undefined) {
-    return rows.where(and(eq(messages.roomId, roomId), gt(messages.seq, after))).orderBy(asc(messages.seq));
-  }
+/** Keyset on (room_id, seq) in the direction asked, one row more than the page to tell whether there is more. */
+function keysetPage(db: Database, where: SQL | undefined, { before, after, limit }: Omit<HistoryInput, "roomId">) {
+  const rows = messageRows(db).limit(limit + 1);
+  if (after !== undefined) return rows.where(and(where, gt(messages.seq, after))).orderBy(asc(messages.seq));
   return rows
-    .where(and(eq(messages.roomId, roomId), before !== undefined ? lt(messages.seq, before) : undefined))
+    .where(and(where, before !== undefined ? lt(messages.seq, before) : undefined))
     .orderBy(desc(messages.seq));
 }
 
 /**
+ * Every message of a room (replies and tombstones included) by keyset on (room_id, seq), served by
+ * the unique index on those columns at any depth. One row more than asked tells whether there is
+ * more. Rows as stored, without reactions.
+ */
+export function historyQuery(db: Database, input: HistoryInput) {
+  return keysetPage(db, eq(messages.roomId, input.roomId), input);
+}
+
+/**
  * A page of a room's history for one of its members: `before` a sequence number (or from the
- * newest) newest first, or `after` one oldest first.
+ * newest) newest first, or `after` one oldest first. Top-level messages only (replies are read
+ * with their thread; a parent carries its thread's summary), each as it is now: edited text,
+ * reactions, pin, and tombstones of deleted messages (body ''). Two queries per page.
  */
 export async function getHistory(deps: Deps, actor: Actor, input: HistoryInput): Promise<HistoryPage> {
   await requireMemberCached(deps, actor.userId, input.roomId);
-  return historyPage(deps.db, input);
+  return pageOf(deps.db, and(eq(messages.roomId, input.roomId), isNull(messages.parentId)), input);
 }
 
-async function historyPage(db: Database, input: HistoryInput): Promise<HistoryPage> {
-  const rows = await historyQuery(db, input);
-  return {
-    items: rows.slice(0, input.limit).map((r) => messageOutOf(r.message, r.author)),
-    hasMore: rows.length > input.limit,
-  };
+async function pageOf(db: Database, where: SQL | undefined, input: Omit<HistoryInput, "roomId">) {
+  const rows = await keysetPage(db, where, input);
+  return { items: await withReactions(db, rows.slice(0, input.limit)), hasMore: rows.length > input.limit };
 }
 
 /**
  * A page of history older than a message, by its id rather than its sequence number (the seed
- * protocols page that way); message id 0 means from the newest. Newest first.
+ * protocols page that way); message id 0 means from the newest. Newest first. The seeds know no
+ * threads and no deletions: replies are included as plain messages, deleted messages left out,
+ * and every text is the current one.
  */
 export async function getHistoryBeforeMessage(
   deps: Deps,
@@ -187,5 +204,9 @@ export async function getHistoryBeforeMessage(
     if (!row) throw notFound(`message ${beforeMessageId} of room ${roomId}`);
     before = row.seq;
   }
-  return historyPage(deps.db, { roomId, before, after: undefined, limit });
+  return pageOf(deps.db, and(eq(messages.roomId, roomId), isNull(messages.deletedAt)), {
+    before,
+    after: undefined,
+    limit,
+  });
 }
