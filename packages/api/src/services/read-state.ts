@@ -1,12 +1,12 @@
 import { type Database, schema, type Transaction } from "@parley/db";
-import { and, eq, gt, lt, ne, sql } from "drizzle-orm";
+import { and, eq, gt, isNull, lt, lte, ne, sql } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import type { Actor, Deps } from "../deps";
 import { MAX_UNREAD, type MarkReadInput } from "../schemas";
 import { lockedMembership, notAMember, requireMember } from "./room-access";
 import { transact } from "./transact";
 
-const { messages, rooms, roomMembers } = schema;
+const { messages, mentions, rooms, roomMembers } = schema;
 
 /**
  * Marks a room read up to `seq` for one of its members: never backwards, never past the room's
@@ -51,10 +51,17 @@ export async function startReadingAt(tx: Transaction, roomId: number, userId: nu
 
 /**
  * The unread count of the membership `member` of user `userId` (a `room_members` row of the outer
- * query), for a LATERAL join: others' text messages after its read mark, read on the
- * (room_id, seq) index and counted no further than MAX_UNREAD.
+ * query), for a LATERAL join: others' top-level text messages (not replies, which live in their
+ * threads) after its read mark that are not deleted, read on the (room_id, seq) index and counted
+ * no further than MAX_UNREAD. Changes to messages take sequence numbers too: the count is of
+ * messages, never `last_seq - lastReadSeq`.
  */
-export function unreadOf(db: Database, member: { roomId: AnyPgColumn; lastReadSeq: AnyPgColumn }, userId: number) {
+export function unreadOf(
+  db: Database,
+  member: { roomId: AnyPgColumn; lastReadSeq: AnyPgColumn },
+  userId: number,
+  upTo?: number,
+) {
   const counted = db
     .select({ seq: messages.seq })
     .from(messages)
@@ -62,7 +69,10 @@ export function unreadOf(db: Database, member: { roomId: AnyPgColumn; lastReadSe
       and(
         eq(messages.roomId, member.roomId),
         gt(messages.seq, member.lastReadSeq),
+        upTo === undefined ? undefined : lte(messages.seq, upTo),
         eq(messages.kind, "text"),
+        isNull(messages.parentId),
+        isNull(messages.deletedAt),
         // The caller's id as a value, not the member's column: the planner then estimates how
         // few messages are the caller's own from the statistics, and reads the index in order.
         ne(messages.authorId, userId),
@@ -74,4 +84,57 @@ export function unreadOf(db: Database, member: { roomId: AnyPgColumn; lastReadSe
     .select({ count: sql<number>`count(*)::int`.as("unread_count") })
     .from(counted)
     .as("unread");
+}
+
+/**
+ * The mention count of the membership `member` of user `userId`, for a LATERAL join: the messages
+ * (replies included) after its read mark that notify the user (`mentions` rows, written with each
+ * message and edit and gone with a deletion), read on that table's primary key (user, room, seq)
+ * and counted no further than MAX_UNREAD.
+ */
+export function mentionsOf(
+  db: Database,
+  member: { roomId: AnyPgColumn; lastReadSeq: AnyPgColumn },
+  userId: number,
+  upTo?: number,
+) {
+  const counted = db
+    .select({ seq: mentions.seq })
+    .from(mentions)
+    .where(
+      and(
+        eq(mentions.userId, userId),
+        eq(mentions.roomId, member.roomId),
+        gt(mentions.seq, member.lastReadSeq),
+        upTo === undefined ? undefined : lte(mentions.seq, upTo),
+      ),
+    )
+    .limit(MAX_UNREAD)
+    .as("mentioned_rows");
+  return db
+    .select({ count: sql<number>`count(*)::int`.as("mention_count") })
+    .from(counted)
+    .as("mentioned");
+}
+
+/**
+ * A member's unread and mention counts in one room, of its messages up to sequence number `upTo`
+ * (each as it is now), in one statement; `upTo` (when given) is also the rows' upper bound in the
+ * counts' LATERAL joins (`unreadOf`, `mentionsOf`). Undefined when the user is not a member.
+ */
+export async function roomCountsOf(
+  db: Database,
+  userId: number,
+  roomId: number,
+  upTo?: number,
+): Promise<{ unread: number; mentions: number } | undefined> {
+  const unread = unreadOf(db, roomMembers, userId, upTo);
+  const mentioned = mentionsOf(db, roomMembers, userId, upTo);
+  const [row] = await db
+    .select({ unread: unread.count, mentions: mentioned.count })
+    .from(roomMembers)
+    .crossJoinLateral(unread)
+    .crossJoinLateral(mentioned)
+    .where(and(eq(roomMembers.userId, userId), eq(roomMembers.roomId, roomId)));
+  return row;
 }
