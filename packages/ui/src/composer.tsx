@@ -162,9 +162,9 @@ export function Composer(props: ComposerProps) {
         rows={1}
         placeholder={placeholder}
         disabled={disabled}
-        role="combobox"
+        // A textbox (the name stays "Message"), with the suggestions as its popup list.
         aria-autocomplete="list"
-        aria-expanded={open}
+        aria-haspopup="listbox"
         aria-controls={open ? `${id}-listbox` : undefined}
         aria-activedescendant={open ? optionId(activeIndex) : undefined}
         aria-invalid={tooLong || undefined}
