@@ -32,7 +32,7 @@ const Picker = lazy(async () => {
                 </div>
               ),
               Emoji: ({ emoji, ...props }) => (
-                <button type="button" className="pl-emoji" aria-label={emoji.label} {...props}>
+                <button type="button" className="pl-emoji" {...props} aria-label={emoji.label} title={emoji.label}>
                   {emoji.emoji}
                 </button>
               ),
