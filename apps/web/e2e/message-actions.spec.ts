@@ -121,7 +121,7 @@ test("two people edit, delete, react, reply in a thread and mention each other l
       .first()
       .fill("thumbs up");
     // frimousse's list is a grid: each emoji a cell named by its label.
-    await picker.getByLabel("thumbs up", { exact: true }).first().click();
+    await picker.getByLabel("Thumbs up", { exact: true }).first().click();
     await expect(picker).toHaveCount(0);
     const bobsThumb = messageWith(bob, "how are you?").getByRole("button", { name: /^👍 1/ });
     await expect(bobsThumb).toHaveAttribute("aria-pressed", "true");

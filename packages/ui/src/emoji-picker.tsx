@@ -45,6 +45,15 @@ const Picker = lazy(async () => {
   return { default: Picker };
 });
 
+/**
+ * emojibase writes some emoji with a variation selector they do not need ("👍" + U+FE0F): an emoji
+ * drawn as an emoji by default keeps no U+FE0F after it, so that the same reaction is always the
+ * same text (and the server's emoji check, emoji-regex, matches it whole). "❤️" keeps its own.
+ */
+export function normalizeEmoji(emoji: string): string {
+  return emoji.replace(/(\p{Emoji_Presentation})\uFE0F/gu, "$1");
+}
+
 export interface EmojiPickerDialogProps {
   /** Called with the emoji picked; the dialog then closes. */
   onPick: (emoji: string) => void;
@@ -67,7 +76,7 @@ export function EmojiPickerDialog({ onPick, onClose, emojibaseUrl }: EmojiPicker
         <Picker
           emojibaseUrl={emojibaseUrl}
           onPick={(emoji) => {
-            onPick(emoji);
+            onPick(normalizeEmoji(emoji));
             onClose();
           }}
         />

@@ -1,7 +1,7 @@
 export { Avatar, type AvatarProps, initialsOf } from "./avatar";
 export { Composer, type ComposerProps, type Mentionable } from "./composer";
 export { ConnectionBadge, type ConnectionState } from "./connection-badge";
-export { EmojiPickerDialog, type EmojiPickerDialogProps } from "./emoji-picker";
+export { EmojiPickerDialog, type EmojiPickerDialogProps, normalizeEmoji } from "./emoji-picker";
 export type { LinkComponent } from "./link";
 export { LinkifiedText } from "./linkified-text";
 export { type MemberEntry, MemberList } from "./member-list";
