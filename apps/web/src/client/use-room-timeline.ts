@@ -33,7 +33,7 @@ export interface HeardChange {
   message: Message;
 }
 
-interface Timeline {
+export interface Timeline {
   /** Confirmed top-level messages by sequence number, oldest first, each once (replies live in `replies`). */
   messages: Message[];
   /** Replies by their parent's id, oldest first: those loaded with a thread and those heard live. */
@@ -54,7 +54,7 @@ interface Timeline {
   online: Set<number>;
 }
 
-type Action =
+export type TimelineAction =
   | { type: "loaded"; items: Message[]; hasOlder: boolean }
   | { type: "older"; items: Message[]; hasOlder: boolean }
   | { type: "loading-older" }
@@ -68,7 +68,7 @@ type Action =
   | { type: "presence"; online: number[] }
   | { type: "error"; error: string };
 
-const empty: Timeline = {
+export const emptyTimeline: Timeline = {
   messages: [],
   replies: {},
   parents: {},
@@ -137,7 +137,8 @@ function place(state: Timeline, incoming: Message[], parent?: ParentUpdate, held
   };
 }
 
-function reduce(state: Timeline, action: Action): Timeline {
+/** The timeline's state machine (pure: exported for its tests). */
+export function timelineReducer(state: Timeline, action: TimelineAction): Timeline {
   switch (action.type) {
     case "loaded": {
       // A reset starts again from the newest page: replies and threads are read again when opened.
@@ -209,7 +210,7 @@ function reduce(state: Timeline, action: Action): Timeline {
  */
 export function useRoomTimeline(roomId: number, member: boolean, onChange?: (change: HeardChange) => void) {
   const client = useTRPCClient();
-  const [state, dispatch] = useReducer(reduce, empty);
+  const [state, dispatch] = useReducer(timelineReducer, emptyTimeline);
   const stateRef = useRef(state);
   stateRef.current = state;
 
