@@ -60,8 +60,11 @@ export function Composer(props: ComposerProps) {
     ...(offerRoom ? [{ username: "room", displayName: "Notify everyone in the room" }] : []),
     ...mentionables,
   ];
+  // A name typed out whole needs no suggestion: Enter then sends.
+  const typedWhole =
+    mention !== null && candidates.some((person) => person.username.toLocaleLowerCase() === mention.query);
   const suggestions =
-    mention && mention.start !== dismissedAt
+    mention && mention.start !== dismissedAt && !typedWhole
       ? candidates
           .filter(
             (person) =>
