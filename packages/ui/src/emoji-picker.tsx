@@ -26,13 +26,31 @@ const Picker = lazy(async () => {
           <EmojiPicker.List
             className="pl-emoji-list"
             components={{
+              // frimousse counts rows and columns from 0; ARIA from 1.
+              Row: ({ children, ...props }) => (
+                // biome-ignore lint/a11y/useAriaPropsSupportedByRole: the role (row) comes with frimousse's props
+                <div
+                  {...props}
+                  aria-rowindex={props["aria-rowindex"] === undefined ? undefined : props["aria-rowindex"] + 1}
+                >
+                  {children}
+                </div>
+              ),
               CategoryHeader: ({ category, ...props }) => (
                 <div className="pl-emoji-category" {...props}>
                   {category.label}
                 </div>
               ),
               Emoji: ({ emoji, ...props }) => (
-                <button type="button" className="pl-emoji" {...props} aria-label={emoji.label} title={emoji.label}>
+                // biome-ignore lint/a11y/useAriaPropsSupportedByRole: the role (gridcell) comes with frimousse's props
+                <button
+                  type="button"
+                  className="pl-emoji"
+                  {...props}
+                  aria-colindex={props["aria-colindex"] === undefined ? undefined : props["aria-colindex"] + 1}
+                  aria-label={emoji.label}
+                  title={emoji.label}
+                >
                   {emoji.emoji}
                 </button>
               ),

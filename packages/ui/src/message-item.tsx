@@ -107,7 +107,11 @@ export function MessageItem(props: MessageItemProps) {
       aria-busy={status === "pending" || undefined}
       // Focusable, so that its actions can be reached from the keyboard (Tab goes on into them).
       tabIndex={hasActions ? 0 : undefined}
-      aria-label={hasActions ? `${name}, ${timeOf(createdAt)}: ${body}` : undefined}
+      aria-label={
+        hasActions
+          ? `${name}, ${timeOf(createdAt)}${editedAt ? ", edited" : ""}${pinnedAt ? ", pinned" : ""}: ${body}`
+          : undefined
+      }
       onTouchStart={
         hasActions ? () => (press.current = setTimeout(() => setTouchOpen(true), LONG_PRESS_MS)) : undefined
       }

@@ -182,8 +182,14 @@ export function RoomView({ roomId }: { roomId: number }) {
           </p>
         </div>
         {isMember ? (
-          <button type="button" className="pl-button" onClick={() => setPinnedOpen(true)} aria-haspopup="dialog">
-            <span aria-hidden="true">📌</span> Pinned
+          <button
+            type="button"
+            className="pl-button"
+            onClick={() => setPinnedOpen(true)}
+            aria-haspopup="dialog"
+            aria-label="Pinned messages"
+          >
+            <span aria-hidden="true">📌</span> <span className="room-pinned-text">Pinned</span>
           </button>
         ) : null}
         {room.data && !isDirect && isMember ? (

@@ -79,11 +79,13 @@ export function ThreadPanel(props: ThreadPanelProps) {
               ? "Loading replies…"
               : "No replies yet"}
         </p>
-        <ol className="pl-message-list" role="log" aria-label="Replies" aria-live="polite">
-          {(replies ?? []).map((message) => (
-            <MessageRow key={message.id} message={message} scope={{ ...scope, openThread: undefined }} />
-          ))}
-        </ol>
+        <div role="log" aria-label="Replies" aria-live="polite">
+          <ol className="pl-message-list">
+            {(replies ?? []).map((message) => (
+              <MessageRow key={message.id} message={message} scope={{ ...scope, openThread: undefined }} />
+            ))}
+          </ol>
+        </div>
         {replies !== undefined && complete === false ? (
           <button
             type="button"
