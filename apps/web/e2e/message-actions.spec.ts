@@ -200,3 +200,63 @@ test("two people edit, delete, react, reply in a thread and mention each other l
   }
   void newPage;
 });
+
+test("every action on a message is reachable from the keyboard, and changes are announced", async ({ page }) => {
+  await signUp(page, uniqueName("keys"));
+  await createRoom(page, uniqueName("keyboard"));
+  await expectConnected(page);
+  await composer(page).fill("typed without a mouse");
+  await composer(page).press("Enter");
+  const message = messageWith(page, "typed without a mouse");
+  // Confirmed by the server (the optimistic copy offers no actions).
+  await expect(message.getByRole("toolbar")).toBeAttached();
+
+  // The message takes focus; Tab goes on into its toolbar, whose buttons the arrows move between.
+  await message.focus();
+  await page.keyboard.press("Tab");
+  const toolbar = message.getByRole("toolbar");
+  await expect(toolbar.getByRole("button", { name: "Add reaction" })).toBeFocused();
+  await page.keyboard.press("ArrowRight");
+  await page.keyboard.press("ArrowRight");
+  await expect(toolbar.getByRole("button", { name: "Edit" })).toBeFocused();
+  await page.keyboard.press("Enter");
+  const editor = page.getByRole("textbox", { name: "Edit message" });
+  await expect(editor).toBeFocused();
+  await page.keyboard.press("End");
+  await page.keyboard.type(", then edited");
+  await page.keyboard.press("Enter");
+  await expect(messageWith(page, "typed without a mouse, then edited")).toContainText("(edited)");
+  await expect(page.getByRole("status").filter({ hasText: "You edited a message" })).toHaveCount(1);
+  await expect(message).toBeFocused();
+
+  // The picker is a dialog: focus goes in, and comes back to the button that opened it.
+  await page.keyboard.press("Tab");
+  const react = toolbar.getByRole("button", { name: "Add reaction" });
+  await expect(react).toBeFocused();
+  await page.keyboard.press("Enter");
+  const picker = page.getByRole("dialog", { name: "Pick a reaction" });
+  await expect(picker.getByRole("searchbox")).toBeFocused();
+  await page.keyboard.type("rocket");
+  await page.keyboard.press("Enter");
+  await expect(picker).toHaveCount(0);
+  await expect(message.getByRole("button", { name: /^🚀 1/ })).toHaveAttribute("aria-pressed", "true");
+  await expect(page.getByRole("status").filter({ hasText: "You added the reaction 🚀" })).toHaveCount(1);
+
+  // Deleting asks first, with Cancel focused; Escape keeps the message, the Delete button removes it.
+  await message.focus();
+  await page.keyboard.press("Tab");
+  await page.keyboard.press("End");
+  await expect(toolbar.getByRole("button", { name: "Delete" })).toBeFocused();
+  await page.keyboard.press("Enter");
+  const confirm = page.getByRole("dialog", { name: "Delete this message?" });
+  await expect(confirm.getByRole("button", { name: "Cancel" })).toBeFocused();
+  await page.keyboard.press("Escape");
+  await expect(confirm).toHaveCount(0);
+  await expect(toolbar.getByRole("button", { name: "Delete" })).toBeFocused();
+  await page.keyboard.press("Enter");
+  await page.keyboard.press("Tab");
+  await expect(confirm.getByRole("button", { name: "Delete" })).toBeFocused();
+  await page.keyboard.press("Enter");
+  await expect(messageLog(page).locator('li[data-deleted="true"]')).toContainText("message deleted");
+  await expect(messageLog(page)).not.toContainText("typed without a mouse");
+});

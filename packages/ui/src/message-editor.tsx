@@ -58,7 +58,8 @@ export function MessageEditor({ initial, maxLength, onSave, onCancel }: MessageE
         className="pl-composer-input"
         value={text}
         rows={2}
-        disabled={saving}
+        // Read-only, not disabled, while saving: focus stays in the editor.
+        readOnly={saving}
         aria-describedby={`${id}-hint`}
         aria-invalid={error ? true : undefined}
         onChange={(event) => setText(event.target.value)}

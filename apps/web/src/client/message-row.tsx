@@ -2,6 +2,7 @@
 
 import { MAX_MESSAGE_LENGTH } from "@parley/api/schemas";
 import { MessageEditor, MessageItem, type ReactionEntry } from "@parley/ui";
+import { useEffect, useRef } from "react";
 import type { Message } from "./trpc";
 
 /** What every message of a conversation needs to know to draw itself and offer its actions. */
@@ -57,7 +58,12 @@ export function MessageRow({
     names: reaction.userIds.map(scope.nameOf),
   }));
   const editing = scope.editingId === message.id;
-  const focusBack = () => document.getElementById(messageDomId(message.id))?.focus();
+  // When its editor closes (saved or cancelled), the message takes focus back.
+  const wasEditing = useRef(editing);
+  useEffect(() => {
+    if (wasEditing.current && !editing) document.getElementById(messageDomId(message.id))?.focus();
+    wasEditing.current = editing;
+  }, [editing, message.id]);
   const thread = message.thread;
   const openThread = scope.openThread;
   return (
@@ -101,16 +107,10 @@ export function MessageRow({
             maxLength={MAX_MESSAGE_LENGTH}
             onSave={async (text) => {
               const failed = await scope.edit(message.id, text);
-              if (!failed) {
-                scope.setEditingId(null);
-                requestAnimationFrame(focusBack);
-              }
+              if (!failed) scope.setEditingId(null);
               return failed;
             }}
-            onCancel={() => {
-              scope.setEditingId(null);
-              requestAnimationFrame(focusBack);
-            }}
+            onCancel={() => scope.setEditingId(null)}
           />
         ) : undefined
       }
