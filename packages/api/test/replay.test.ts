@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BusEvent, ChannelListeners, createMemoryBus, EventQueue } from "../src/bus";
 import type { Deps } from "../src/deps";
 import type { RoomStreamEvent, UserStreamEvent } from "../src/services/live";
-import { REPLAY_PAGE, replay } from "../src/services/replay";
+import { REPLAY_PAGE, replay, replayPage } from "../src/services/replay";
 import { type Caller, createHarness, eventually, type Harness, readStream } from "./harness";
 import { deleteMessage, editMessage, reactTo, unreactTo, writeMessage } from "./log-writes";
 
@@ -129,6 +129,35 @@ describe.each(drivers)("replay and live changes on %s", (driver) => {
     const items = [];
     for await (const item of replay(h.deps.db, room.id, 1, REPLAY_PAGE + 32)) items.push(item.seq);
     expect(items).toEqual(Array.from({ length: REPLAY_PAGE + 31 }, (_, i) => i + 2));
+  });
+
+  it("reads a page of replay in four queries, however many messages, replies and changes it holds", async () => {
+    const room = await newRoom();
+    const parent = await say(room.id, "parent"); // 2
+    for (let i = 0; i < 50; i++) {
+      const reply = await say(room.id, `reply ${i}`, { parentId: parent.id }, ben);
+      await reactTo(h.deps, ann.id, reply.id, "👍");
+      if (i % 4 === 0) await deleteMessage(h.deps, ben.id, reply.id);
+    }
+    let queries = 0;
+    // Counts the statements the page builds (each read starts with `select`).
+    const counted = new Proxy(h.deps.db, {
+      get(target, key) {
+        const value = Reflect.get(target, key, target);
+        if (key !== "select" || typeof value !== "function") return value;
+        return (...args: unknown[]) => {
+          queries++;
+          return value.apply(target, args);
+        };
+      },
+    });
+    const small = await replayPage(counted, room.id, 1, 11);
+    expect(small).toHaveLength(10);
+    expect(queries).toBe(4);
+    queries = 0;
+    const full = await replayPage(counted, room.id, 1, 200);
+    expect(full).toHaveLength(REPLAY_PAGE);
+    expect(queries).toBe(4);
   });
 
   it("fills a change lost on the bus from the database, before the next one, and repeats nothing", async () => {
@@ -299,17 +328,21 @@ describe.each(drivers)("the user stream's activity for mentions, edits and delet
     for (;;) {
       const event = await nextOf(stream, counted);
       events.push(event);
-      if (event.type === "room.activity" && event.seq === 5) break;
+      if (event.type === "room.counts") break;
     }
     expect(events.map((e) => (e.type === "room.activity" ? [e.type, e.seq, e.change] : [e.type]))).toEqual([
       ["room.activity", 2, "created"],
       ["room.activity", 3, "created"],
-      ["room.counts"],
       ["room.activity", 5, "created"],
+      ["room.counts"],
     ]);
-    // Up to seq 4: b is unread; a is deleted, and its mention with it. c (5) comes after, and counts on its own.
-    expect(events[2]).toEqual({ type: "room.counts", roomId: room.id, unread: 1, mentions: 0 });
-    expect(events[3]).toMatchObject({ mentioned: true });
+    expect(events[2]).toMatchObject({ mentioned: true });
+    // As the database has them after seq 5: b and c unread, c's mention; a is deleted, mention and all.
+    expect(events[3]).toEqual({ type: "room.counts", roomId: room.id, unread: 2, mentions: 1 });
+    // Then on, one by one, with nothing counted twice.
+    await writeMessage(h.deps, { roomId: room.id, authorId: ann.id, body: "d" });
+    const d = await nextOf(stream, counted);
+    expect(d).toMatchObject({ type: "room.activity", change: "created" });
     stop();
   });
 });
@@ -343,5 +376,67 @@ describe("the bus's reorder buffer", () => {
       stop.abort();
       await reading;
     }
+  });
+});
+
+describe.each(drivers)("mentions through the message services on %s", (driver) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness(driver);
+  });
+  afterAll(() => h?.dispose());
+
+  it("tells every tab of the mentioned user at once, and the counts follow edits and deletions", async () => {
+    const ann = await h.signUp();
+    const ben = await h.signUp();
+    const room = await ann.caller.rooms.create({ name: `tabs-${Math.random().toString(36).slice(2)}` });
+    await ben.caller.rooms.join({ roomId: room.id });
+    const tabs = [new AbortController(), new AbortController()];
+    const streams = await Promise.all(tabs.map((tab) => readStream(h.callerFor(ben.token, tab.signal).events.mine())));
+    // Each tab follows ben's rooms once it has heard of his own profile change.
+    await ben.caller.profile.update({ displayName: null });
+    for (const stream of streams) for (;;) if ((await stream.next(1))[0]?.type === "user.profile") break;
+    const activity = async (): Promise<UserStreamEvent[]> =>
+      Promise.all(
+        streams.map(async (stream) => {
+          for (;;) {
+            const [event] = await stream.next(1);
+            if (event?.type === "room.activity" || event?.type === "room.counts") return event;
+          }
+        }),
+      );
+    const counts = async () => {
+      const mine = (await ben.caller.rooms.mine()).find((r) => r.id === room.id);
+      return { unread: mine?.unread, mentions: mine?.mentions };
+    };
+
+    const hey = await ann.caller.messages.send({ roomId: room.id, text: `hey @${ben.username}` });
+    for (const event of await activity()) {
+      expect(event).toMatchObject({ change: "created", messageId: hey.id, mentioned: true });
+    }
+    expect(await counts()).toEqual({ unread: 1, mentions: 1 });
+
+    await ann.caller.messages.edit({ messageId: hey.id, text: "hey everyone" });
+    for (const event of await activity()) {
+      expect(event).toMatchObject({ change: "edited", messageId: hey.id, mentioned: false, mentionedBefore: true });
+    }
+    expect(await counts()).toEqual({ unread: 1, mentions: 0 });
+
+    const everyone = await ann.caller.messages.send({ roomId: room.id, text: "@room listen" });
+    for (const event of await activity()) expect(event).toMatchObject({ messageId: everyone.id, mentioned: true });
+    expect(await counts()).toEqual({ unread: 2, mentions: 1 });
+
+    await ann.caller.messages.delete({ messageId: everyone.id });
+    for (const event of await activity()) {
+      expect(event).toMatchObject({ change: "deleted", messageId: everyone.id, mentionedBefore: true });
+    }
+    expect(await counts()).toEqual({ unread: 1, mentions: 0 });
+
+    // Ben's own mention of himself, and reactions, are no activity that counts.
+    await ann.caller.messages.react({ messageId: hey.id, emoji: "👍" });
+    const own = await ben.caller.messages.send({ roomId: room.id, text: `me, @${ben.username}` });
+    for (const event of await activity()) expect(event).toMatchObject({ messageId: own.id, mentioned: false });
+    expect(await counts()).toEqual({ unread: 1, mentions: 0 });
+    for (const tab of tabs) tab.abort();
   });
 });

@@ -34,7 +34,8 @@ export type RoomStreamEvent =
 export interface RoomStreamItem {
   /**
    * The room sequence number the client has reached with this event: the id it resumes from.
-   * A message carries its own; a reset the one to go on from; typing and presence the last one.
+   * A message or a change carries its own; a reset the one to go on from; typing and presence the
+   * last one.
    */
   seq: number;
   event: RoomStreamEvent;
@@ -235,7 +236,10 @@ const PROFILES_REMEMBERED = 1000;
 
 /**
  * The caller's own events (rooms joined, left and invited to, direct conversations, read marks,
- * profile), and a `room.activity` for every message in each room the caller is a member of.
+ * profile), and, in each room the caller is a member of, a `room.activity` for every new message
+ * and deletion and for each edit that mentions the caller or stops doing so (the mentioned user's
+ * every tab learns of a mention at once), or the room's counts (`room.counts`) when a gap it
+ * filled from the database held edits or deletions.
  *
  * Follows the caller's memberships while it runs: a room joined, invited to or opened is
  * followed from then on, a room left is not. Each followed room's sequence is checked the way
@@ -264,7 +268,7 @@ export async function* userEvents(deps: Deps, actor: Actor, signal: AbortSignal)
     // Read after the channels are live: anything newer than this arrives on the bus.
     for (const { roomId, lastSeq } of await lastSeqs(deps.db, roomIds)) {
       const last = followed.get(roomId);
-      if (last !== undefined) yield* missed(roomId, last, lastSeq);
+      if (last !== undefined) yield* catchUp(roomId, last, lastSeq);
       followed.set(roomId, Math.max(last ?? 0, lastSeq));
     }
   }
@@ -276,17 +280,17 @@ export async function* userEvents(deps: Deps, actor: Actor, signal: AbortSignal)
     followed.set(roomId, seq);
     // Messages sent between entering and following were published before the channel was live.
     const [latest] = await lastSeqs(deps.db, [roomId]);
-    if (latest) yield* missed(roomId, seq, latest.lastSeq);
+    if (latest) yield* catchUp(roomId, seq, latest.lastSeq);
   }
 
   /**
-   * The activity of the events `after` < seq <= `upTo`, from the database: each new message's, and,
-   * when the range held edits or deletions (or a message in it has been edited or deleted since),
-   * the room's counts as the database has them for its messages up to `upTo`: the events after
-   * that still come, and count, one by one.
+   * The activity of the messages created `after` < seq <= `upTo`, from the database, each as it is
+   * now. Returns whether the room's counts must be read again: the range held edits or deletions,
+   * or one of its messages has been edited or deleted since, so its activity alone would not add
+   * up (see `recount`).
    */
-  async function* missed(roomId: number, after: number, upTo: number): AsyncGenerator<RoomActivity | RoomCounts> {
-    if (upTo <= after) return;
+  async function* missed(roomId: number, after: number, upTo: number): AsyncGenerator<RoomActivity, boolean> {
+    if (upTo <= after) return false;
     const { created, recount } = await activitySince(deps.db, roomId, after, upTo, actor.userId);
     for (const activity of created) {
       if (activity.seq <= (followed.get(roomId) ?? 0)) continue;
@@ -294,12 +298,24 @@ export async function* userEvents(deps: Deps, actor: Actor, signal: AbortSignal)
       yield activity;
     }
     followed.set(roomId, Math.max(followed.get(roomId) ?? 0, upTo));
-    if (!recount) return;
-    // A change committed after `upTo` to a message before it is in these counts already, and its
-    // event (still to come) moves them once more: a race as short as this read, and the next
-    // counts read (a list of the rooms, a gap) puts it right.
-    const counts = await roomCountsOf(deps.db, actor.userId, roomId, upTo);
-    if (counts) yield { type: "room.counts", roomId, unread: counts.unread, mentions: counts.mentions };
+    return recount;
+  }
+
+  /**
+   * The room's counts as the database has them now, read in one snapshot with the room's sequence
+   * number, which the stream then has accounted for: the events up to it, still on their way on the
+   * bus, are skipped (their activity is in the counts), the ones after it count one by one.
+   */
+  async function* recount(roomId: number): AsyncGenerator<RoomCounts> {
+    const counts = await roomCountsOf(deps.db, actor.userId, roomId);
+    if (!counts) return; // left meanwhile: its user.room event follows
+    followed.set(roomId, Math.max(followed.get(roomId) ?? 0, counts.lastSeq));
+    yield { type: "room.counts", roomId, unread: counts.unread, mentions: counts.mentions };
+  }
+
+  /** `missed`, then the counts when it says so. */
+  async function* catchUp(roomId: number, after: number, upTo: number): AsyncGenerator<RoomActivity | RoomCounts> {
+    if (yield* missed(roomId, after, upTo)) yield* recount(roomId);
   }
 
   // Nothing is followed yet, so nothing is missed: the rooms' current state is the starting point.
@@ -311,10 +327,12 @@ export async function* userEvents(deps: Deps, actor: Actor, signal: AbortSignal)
       case "room.change": {
         const last = followed.get(event.roomId);
         if (last === undefined || event.seq <= last) continue; // not followed (any more), or yielded already
-        if (event.seq > last + 1) yield* missed(event.roomId, last, event.seq - 1);
+        const counts = event.seq > last + 1 && (yield* missed(event.roomId, last, event.seq - 1));
         followed.set(event.roomId, event.seq);
         const activity = activityOf(event, actor.userId);
         if (activity) yield activity;
+        // After this event's own activity, so that the event that revealed the gap is told too.
+        if (counts) yield* recount(event.roomId);
         break;
       }
       case "room.typing":

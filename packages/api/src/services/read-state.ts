@@ -1,5 +1,5 @@
 import { type Database, schema, type Transaction } from "@parley/db";
-import { and, eq, gt, isNull, lt, lte, ne, sql } from "drizzle-orm";
+import { and, eq, gt, isNull, lt, ne, sql } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import type { Actor, Deps } from "../deps";
 import { MAX_UNREAD, type MarkReadInput } from "../schemas";
@@ -56,12 +56,7 @@ export async function startReadingAt(tx: Transaction, roomId: number, userId: nu
  * no further than MAX_UNREAD. Changes to messages take sequence numbers too: the count is of
  * messages, never `last_seq - lastReadSeq`.
  */
-export function unreadOf(
-  db: Database,
-  member: { roomId: AnyPgColumn; lastReadSeq: AnyPgColumn },
-  userId: number,
-  upTo?: number,
-) {
+export function unreadOf(db: Database, member: { roomId: AnyPgColumn; lastReadSeq: AnyPgColumn }, userId: number) {
   const counted = db
     .select({ seq: messages.seq })
     .from(messages)
@@ -69,7 +64,6 @@ export function unreadOf(
       and(
         eq(messages.roomId, member.roomId),
         gt(messages.seq, member.lastReadSeq),
-        upTo === undefined ? undefined : lte(messages.seq, upTo),
         eq(messages.kind, "text"),
         isNull(messages.parentId),
         isNull(messages.deletedAt),
@@ -78,6 +72,8 @@ export function unreadOf(
         ne(messages.authorId, userId),
       ),
     )
+    // In index order: without it, a LIMIT can make a scan of the whole table look cheaper.
+    .orderBy(messages.seq)
     .limit(MAX_UNREAD)
     .as("counted");
   return db
@@ -92,23 +88,12 @@ export function unreadOf(
  * message and edit and gone with a deletion), read on that table's primary key (user, room, seq)
  * and counted no further than MAX_UNREAD.
  */
-export function mentionsOf(
-  db: Database,
-  member: { roomId: AnyPgColumn; lastReadSeq: AnyPgColumn },
-  userId: number,
-  upTo?: number,
-) {
+export function mentionsOf(db: Database, member: { roomId: AnyPgColumn; lastReadSeq: AnyPgColumn }, userId: number) {
   const counted = db
     .select({ seq: mentions.seq })
     .from(mentions)
-    .where(
-      and(
-        eq(mentions.userId, userId),
-        eq(mentions.roomId, member.roomId),
-        gt(mentions.seq, member.lastReadSeq),
-        upTo === undefined ? undefined : lte(mentions.seq, upTo),
-      ),
-    )
+    .where(and(eq(mentions.userId, userId), eq(mentions.roomId, member.roomId), gt(mentions.seq, member.lastReadSeq)))
+    .orderBy(mentions.seq)
     .limit(MAX_UNREAD)
     .as("mentioned_rows");
   return db
@@ -118,21 +103,21 @@ export function mentionsOf(
 }
 
 /**
- * A member's unread and mention counts in one room, of its messages up to sequence number `upTo`
- * (each as it is now), in one statement; `upTo` (when given) is also the rows' upper bound in the
- * counts' LATERAL joins (`unreadOf`, `mentionsOf`). Undefined when the user is not a member.
+ * A member's unread and mention counts in one room, and the room's sequence number they were read
+ * at, in one statement, so in one snapshot: the counts are exactly those of the room's events up
+ * to `lastSeq`. Undefined when the user is not a member.
  */
 export async function roomCountsOf(
   db: Database,
   userId: number,
   roomId: number,
-  upTo?: number,
-): Promise<{ unread: number; mentions: number } | undefined> {
-  const unread = unreadOf(db, roomMembers, userId, upTo);
-  const mentioned = mentionsOf(db, roomMembers, userId, upTo);
+): Promise<{ unread: number; mentions: number; lastSeq: number } | undefined> {
+  const unread = unreadOf(db, roomMembers, userId);
+  const mentioned = mentionsOf(db, roomMembers, userId);
   const [row] = await db
-    .select({ unread: unread.count, mentions: mentioned.count })
+    .select({ unread: unread.count, mentions: mentioned.count, lastSeq: rooms.lastSeq })
     .from(roomMembers)
+    .innerJoin(rooms, eq(rooms.id, roomMembers.roomId))
     .crossJoinLateral(unread)
     .crossJoinLateral(mentioned)
     .where(and(eq(roomMembers.userId, userId), eq(roomMembers.roomId, roomId)));
