@@ -1,6 +1,13 @@
 "use client";
 
-import { type FormEvent, type KeyboardEvent, useId, useState } from "react";
+import { type FormEvent, type KeyboardEvent, useId, useRef, useState } from "react";
+
+/** Someone the composer can complete an `@` to. */
+export interface Mentionable {
+  username: string;
+  /** The display name, when there is one. */
+  displayName: string | null;
+}
 
 export interface ComposerProps {
   /** Called with the trimmed text; the composer clears itself. */
@@ -10,24 +17,111 @@ export interface ComposerProps {
   maxLength: number;
   disabled?: boolean;
   placeholder?: string;
+  /** Names the box for screen readers ("Message", "Reply"). */
+  label?: string;
+  /** The room's members, offered after `@`. */
+  mentionables?: Mentionable[];
+  /** Offer `@room` (owners only: it notifies everyone). */
+  offerRoom?: boolean;
+  /** Up in an empty box: edit my last message. Returns whether there was one. */
+  onEditLast?: () => boolean;
 }
 
-/** The message box: Enter sends, Shift+Enter adds a line; an empty message cannot be sent. */
-export function Composer({ onSend, onTyping, maxLength, disabled = false, placeholder }: ComposerProps) {
+/** The most suggestions shown at once. */
+const MAX_SUGGESTIONS = 8;
+
+/** The `@word` being typed just before the caret, if any. */
+function mentionAt(text: string, caret: number): { start: number; query: string } | null {
+  const match = /(^|[^\p{L}\p{N}_.-])@([\p{L}\p{N}_.-]*)$/u.exec(text.slice(0, caret));
+  if (!match) return null;
+  return { start: caret - (match[2]?.length ?? 0) - 1, query: (match[2] ?? "").toLocaleLowerCase() };
+}
+
+/**
+ * The message box: Enter sends, Shift+Enter adds a line; an empty message cannot be sent. After `@`
+ * it suggests the room's members (a listbox: arrows move, Enter or Tab picks, Escape closes), and
+ * Up in an empty box edits my last message.
+ */
+export function Composer(props: ComposerProps) {
+  const { onSend, onTyping, maxLength, disabled = false, placeholder, label = "Message" } = props;
+  const { mentionables = [], offerRoom = false, onEditLast } = props;
   const [text, setText] = useState("");
+  const [caret, setCaret] = useState(0);
+  const [active, setActive] = useState(0);
+  const [dismissedAt, setDismissedAt] = useState<number | null>(null);
+  const input = useRef<HTMLTextAreaElement>(null);
   const id = useId();
   const trimmed = text.trim();
   const tooLong = text.length > maxLength;
   const canSend = !disabled && trimmed.length > 0 && !tooLong;
+
+  const mention = mentionAt(text, caret);
+  const candidates: Mentionable[] = [
+    ...(offerRoom ? [{ username: "room", displayName: "Notify everyone in the room" }] : []),
+    ...mentionables,
+  ];
+  // A name typed out whole needs no suggestion: Enter then sends.
+  const typedWhole =
+    mention !== null && candidates.some((person) => person.username.toLocaleLowerCase() === mention.query);
+  const suggestions =
+    mention && mention.start !== dismissedAt && !typedWhole
+      ? candidates
+          .filter(
+            (person) =>
+              person.username.toLocaleLowerCase().startsWith(mention.query) ||
+              (person.displayName ?? "").toLocaleLowerCase().startsWith(mention.query),
+          )
+          .slice(0, MAX_SUGGESTIONS)
+      : [];
+  const open = suggestions.length > 0;
+  const activeIndex = Math.min(active, suggestions.length - 1);
+  const optionId = (index: number) => `${id}-option-${index}`;
 
   function send(event?: FormEvent) {
     event?.preventDefault();
     if (!canSend) return;
     onSend(trimmed);
     setText("");
+    setCaret(0);
+  }
+
+  function pick(person: Mentionable) {
+    if (!mention) return;
+    const inserted = `@${person.username} `;
+    const next = text.slice(0, mention.start) + inserted + text.slice(caret);
+    const at = mention.start + inserted.length;
+    setText(next);
+    setCaret(at);
+    setActive(0);
+    requestAnimationFrame(() => input.current?.setSelectionRange(at, at));
   }
 
   function onKeyDown(event: KeyboardEvent<HTMLTextAreaElement>) {
+    if (open) {
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        event.preventDefault();
+        const step = event.key === "ArrowDown" ? 1 : -1;
+        setActive((activeIndex + step + suggestions.length) % suggestions.length);
+        return;
+      }
+      if ((event.key === "Enter" || event.key === "Tab") && !event.shiftKey) {
+        const person = suggestions[activeIndex];
+        if (person) {
+          event.preventDefault();
+          pick(person);
+          return;
+        }
+      }
+      if (event.key === "Escape") {
+        event.preventDefault();
+        setDismissedAt(mention?.start ?? null);
+        return;
+      }
+    }
+    if (event.key === "ArrowUp" && text === "" && onEditLast?.()) {
+      event.preventDefault();
+      return;
+    }
     if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
       send();
@@ -37,21 +131,54 @@ export function Composer({ onSend, onTyping, maxLength, disabled = false, placeh
   return (
     <form className="pl-composer" onSubmit={send}>
       <label htmlFor={id} className="pl-visually-hidden">
-        Message
+        {label}
       </label>
+      {open ? (
+        <div className="pl-mention-popup">
+          <div id={`${id}-listbox`} role="listbox" aria-label="People to mention" className="pl-mention-list">
+            {suggestions.map((person, index) => (
+              <div
+                key={person.username}
+                id={optionId(index)}
+                role="option"
+                // Chosen with the arrows while focus stays in the box (aria-activedescendant).
+                tabIndex={-1}
+                aria-selected={index === activeIndex}
+                className="pl-mention-option"
+                // Pressing must not take focus from the box.
+                onMouseDown={(event) => event.preventDefault()}
+                onClick={() => pick(person)}
+                onKeyDown={() => undefined}
+              >
+                <span className="pl-mention-username">@{person.username}</span>
+                {person.displayName ? <span className="pl-mention-name">{person.displayName}</span> : null}
+              </div>
+            ))}
+          </div>
+        </div>
+      ) : null}
       <textarea
         id={id}
+        ref={input}
         className="pl-composer-input"
         value={text}
         rows={1}
         placeholder={placeholder}
         disabled={disabled}
+        // A textbox (the name stays "Message"), with the suggestions as its popup list.
+        aria-autocomplete="list"
+        aria-haspopup="listbox"
+        aria-controls={open ? `${id}-listbox` : undefined}
+        aria-activedescendant={open ? optionId(activeIndex) : undefined}
         aria-invalid={tooLong || undefined}
         aria-describedby={tooLong ? `${id}-too-long` : undefined}
         onChange={(event) => {
           setText(event.target.value);
+          setCaret(event.target.selectionStart);
+          setActive(0);
           if (event.target.value.trim()) onTyping?.();
         }}
+        onSelect={(event) => setCaret(event.currentTarget.selectionStart)}
         onKeyDown={onKeyDown}
       />
       <button type="submit" className="pl-button pl-button-primary" disabled={!canSend}>

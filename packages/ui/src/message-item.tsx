@@ -1,5 +1,13 @@
+"use client";
+
+import { type ReactNode, useRef, useState } from "react";
 import { Avatar } from "./avatar";
 import { LinkifiedText } from "./linkified-text";
+import { MentionText } from "./mention-text";
+import { type MessageActionHandlers, MessageActions } from "./message-actions";
+import { type ReactionEntry, ReactionsBar } from "./reactions-bar";
+import { ThreadSummaryButton, type ThreadSummaryProps } from "./thread-summary";
+import { fullOf, timeOf } from "./time";
 
 /** The author of a message, as the API sends it (`MessageOut["author"]`). */
 export interface MessageAuthor {
@@ -28,20 +36,35 @@ export interface MessageItemProps {
   onRetry?: () => void;
   /** Set when the previous message has the same author, a moment before: the name is not repeated. */
   continued?: boolean;
+  /** ISO 8601: when the text was last edited ("(edited)", the time in its title). */
+  editedAt?: string | null;
+  /** ISO 8601: set for a deleted message, drawn as "message deleted" with its author and time, no text. */
+  deletedAt?: string | null;
+  /** ISO 8601: when it was pinned to the room. */
+  pinnedAt?: string | null;
+  reactions?: ReactionEntry[];
+  onToggleReaction?: (emoji: string, add: boolean) => void;
+  /** The thread under a top-level message, and how to open it. */
+  thread?: ThreadSummaryProps | null;
+  /** Usernames (lower case) the text mentions, `room` for `@room`, and mine. */
+  mentioned?: ReadonlySet<string>;
+  me?: string;
+  /** The message mentions me: drawn highlighted. */
+  mentionsMe?: boolean;
+  /** The actions the reader may take; each absent one is not offered. */
+  actions?: MessageActionHandlers;
+  /** Drawn instead of the text while the message is being edited. */
+  editor?: ReactNode;
+  /** The DOM id of the item, for focusing it from elsewhere. */
+  domId?: string;
 }
 
-const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
-const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "short" });
-
-/** The time of day in the reader's locale ("14:05", "2:05 PM"). */
-export function timeOf(iso: string): string {
-  const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : timeFormat.format(date);
-}
+/** How long a touch must rest on a message to open its actions. */
+const LONG_PRESS_MS = 500;
 
 function Timestamp({ iso }: { iso: string }) {
   const date = new Date(iso);
-  const title = Number.isNaN(date.getTime()) ? undefined : fullFormat.format(date);
+  const title = Number.isNaN(date.getTime()) ? undefined : fullOf(iso);
   // The server renders in its own locale and time zone, the browser in the reader's: let it differ.
   return (
     <time className="pl-message-time" dateTime={iso} title={title} suppressHydrationWarning>
@@ -53,6 +76,9 @@ function Timestamp({ iso }: { iso: string }) {
 /** One message in a conversation: a system notice centred and muted, a text message with its author. */
 export function MessageItem(props: MessageItemProps) {
   const { kind, author, body, createdAt, own = false, status = "sent", error, onRetry, continued = false } = props;
+  const { editedAt, deletedAt, pinnedAt, reactions = [], thread, actions, editor, domId } = props;
+  const [touchOpen, setTouchOpen] = useState(false);
+  const press = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   if (kind === "system" || author === null) {
     return (
       <li className="pl-notice" data-kind="system">
@@ -61,27 +87,81 @@ export function MessageItem(props: MessageItemProps) {
     );
   }
   const name = author.displayName ?? author.username;
+  const deleted = Boolean(deletedAt);
+  // A pinned, edited or deleted message shows its author again, so the mark reads with a name.
+  const showMeta = !continued || deleted || Boolean(pinnedAt);
+  const hasActions = !deleted && status === "sent" && actions !== undefined && !editor;
+  const cancelPress = () => clearTimeout(press.current);
   return (
     <li
+      id={domId}
       className="pl-message"
       data-kind="text"
       data-own={own || undefined}
       data-status={status === "sent" ? undefined : status}
-      data-continued={continued || undefined}
+      data-continued={!showMeta || undefined}
+      data-deleted={deleted || undefined}
+      data-pinned={pinnedAt ? true : undefined}
+      data-mentions-me={(props.mentionsMe && !deleted) || undefined}
+      data-actions-open={touchOpen || undefined}
       aria-busy={status === "pending" || undefined}
+      // Focusable, so that its actions can be reached from the keyboard (Tab goes on into them).
+      tabIndex={hasActions ? 0 : undefined}
+      aria-label={
+        hasActions
+          ? `${name}, ${timeOf(createdAt)}${editedAt ? ", edited" : ""}${pinnedAt ? ", pinned" : ""}: ${body}`
+          : undefined
+      }
+      onTouchStart={
+        hasActions ? () => (press.current = setTimeout(() => setTouchOpen(true), LONG_PRESS_MS)) : undefined
+      }
+      onTouchEnd={hasActions ? cancelPress : undefined}
+      onTouchMove={hasActions ? cancelPress : undefined}
+      onBlur={(event) => {
+        if (touchOpen && !event.currentTarget.contains(event.relatedTarget)) setTouchOpen(false);
+      }}
     >
-      {continued ? <span className="pl-message-gutter" /> : <Avatar name={name} size={36} />}
+      {showMeta ? <Avatar name={name} size={36} /> : <span className="pl-message-gutter" />}
       <div className="pl-message-main">
-        {continued ? null : (
+        {showMeta ? (
           <div className="pl-message-meta">
             <span className="pl-message-author">{name}</span>
             {author.displayName ? <span className="pl-message-username">@{author.username}</span> : null}
             <Timestamp iso={createdAt} />
+            {pinnedAt ? (
+              <span className="pl-message-pin" title={`Pinned ${fullOf(pinnedAt)}`}>
+                <span aria-hidden="true">📌</span> Pinned
+              </span>
+            ) : null}
           </div>
+        ) : null}
+        {deleted ? (
+          <p className="pl-message-body pl-message-deleted">
+            <span title={`Deleted ${fullOf(deletedAt ?? "")}`}>message deleted</span>
+          </p>
+        ) : editor ? (
+          editor
+        ) : (
+          <p className="pl-message-body">
+            {props.mentioned ? (
+              <MentionText text={body} mentioned={props.mentioned} me={props.me} />
+            ) : (
+              <LinkifiedText text={body} />
+            )}
+            {editedAt ? (
+              <>
+                {" "}
+                <span className="pl-message-edited" title={`Edited ${fullOf(editedAt)}`}>
+                  (edited)
+                </span>
+              </>
+            ) : null}
+          </p>
         )}
-        <p className="pl-message-body">
-          <LinkifiedText text={body} />
-        </p>
+        {deleted ? null : (
+          <ReactionsBar reactions={reactions} onToggle={props.onToggleReaction} onAdd={actions?.onReact} />
+        )}
+        {thread ? <ThreadSummaryButton {...thread} /> : null}
         {status === "pending" ? <span className="pl-message-state">Sending…</span> : null}
         {status === "failed" ? (
           <span className="pl-message-state" role="alert">
@@ -94,6 +174,9 @@ export function MessageItem(props: MessageItemProps) {
           </span>
         ) : null}
       </div>
+      {hasActions && actions ? (
+        <MessageActions handlers={actions} pinned={Boolean(pinnedAt)} label={`message from ${name}`} />
+      ) : null}
     </li>
   );
 }

@@ -76,9 +76,10 @@ export function MessageList(props: MessageListProps) {
               : ""}
       </div>
       {hasChildren ? null : <div className="pl-empty">{empty}</div>}
-      <ol className="pl-message-list" role="log" aria-label={label} aria-live="polite">
-        {children}
-      </ol>
+      {/* The log is a list inside it: a list keeps its items' semantics (an <ol> may not take role="log"). */}
+      <div role="log" aria-label={label} aria-live="polite">
+        <ol className="pl-message-list">{children}</ol>
+      </div>
     </div>
   );
 }

@@ -7,6 +7,8 @@ export interface RoomListEntry {
   /** The room's name, or the other person's name for a direct conversation. */
   name: string;
   unread: number;
+  /** Messages after my read mark that mention me (replies included). */
+  mentions?: number;
   isPrivate?: boolean;
   /** For direct conversations: whether the other person is online, when known. */
   online?: boolean;
@@ -47,6 +49,11 @@ export function RoomList({ heading, entries, activeId, Link, empty }: RoomListPr
                 </span>
               )}
               <span className="pl-room-name">{entry.name}</span>
+              {entry.mentions ? (
+                <span className="pl-mention-badge" role="img" aria-label={`${entry.mentions} mentioning you`}>
+                  @{unreadLabel(entry.mentions)}
+                </span>
+              ) : null}
               {entry.unread > 0 ? (
                 <span className="pl-unread" role="img" aria-label={`${entry.unread} unread`}>
                   {unreadLabel(entry.unread)}

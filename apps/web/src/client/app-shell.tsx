@@ -5,6 +5,7 @@ import Link from "next/link";
 import { useParams, usePathname } from "next/navigation";
 import { type ReactNode, useEffect, useState } from "react";
 import { signOutAndLeave } from "./end-session";
+import { NotificationsButton, useUnreadTitle } from "./notifications";
 import { useConnectionState, useViewer } from "./session-context";
 import { useConversations } from "./use-conversations";
 
@@ -30,6 +31,7 @@ export function AppShell({ children }: { children: ReactNode }) {
     href: roomHref(room.id),
     name: room.name ?? `Room ${room.id}`,
     unread: room.unread,
+    mentions: room.mentions,
     isPrivate: room.isPrivate,
     kind: "room",
   }));
@@ -38,8 +40,12 @@ export function AppShell({ children }: { children: ReactNode }) {
     href: roomHref(direct.room.id),
     name: direct.peer.displayName ?? direct.peer.username,
     unread: direct.unread,
+    mentions: direct.mentions,
     kind: "direct",
   }));
+
+  const totalUnread = [...roomEntries, ...directEntries].reduce((sum, entry) => sum + entry.unread, 0);
+  useUnreadTitle(totalUnread, pathname);
 
   async function onSignOut() {
     setSigningOut(true);
@@ -89,6 +95,7 @@ export function AppShell({ children }: { children: ReactNode }) {
             People
           </Link>
         </div>
+        <NotificationsButton />
         <RoomList
           heading="Rooms"
           entries={roomEntries}

@@ -1,16 +1,33 @@
 "use client";
 
 import { MAX_MESSAGE_LENGTH } from "@parley/api/schemas";
-import { Composer, type MemberEntry, MemberList, MessageItem, MessageList, TypingIndicator } from "@parley/ui";
+import {
+  Composer,
+  ConfirmDialog,
+  EmojiPickerDialog,
+  type MemberEntry,
+  MemberList,
+  type Mentionable,
+  MessageItem,
+  MessageList,
+  TypingIndicator,
+} from "@parley/ui";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
 import { ErrorAlert } from "./error-alert";
+import { MessageRow, type MessageScope } from "./message-row";
 import { useHeardProfiles } from "./people-cache";
+import { PinnedList } from "./pinned-list";
 import { useViewer } from "./session-context";
+import { ThreadPanel } from "./thread-panel";
 import { type Message, useTRPC } from "./trpc";
-import { type Outgoing, useRoomTimeline } from "./use-room-timeline";
+import { useMessageActions } from "./use-message-actions";
+import { type HeardChange, type Outgoing, useRoomTimeline } from "./use-room-timeline";
+
+/** Where the emoji picker reads emojibase's data: served by this app (see app/emoji-data). */
+const EMOJIBASE_URL = "/emoji-data";
 
 /** How often "is typing" is sent again while the person keeps typing (the server's notice lasts 5 s). */
 const TYPING_EVERY_MS = 3000;
@@ -35,7 +52,24 @@ export function RoomView({ roomId }: { roomId: number }) {
   );
   // A public room can be looked at before joining it: members, but no history, until "Join".
   const isMember = members.data?.some((member) => member.user.id === viewer.id) ?? false;
-  const timeline = useRoomTimeline(roomId, isMember);
+  const [announcement, setAnnouncement] = useState("");
+  const nameRef = useRef<(userId: number) => string>(() => "someone");
+  const onChange = useCallback(
+    (heard: HeardChange) => {
+      setAnnouncement(announce(heard, heard.actorId === viewer.id ? "You" : nameRef.current(heard.actorId)));
+      if (heard.change === "pinned" || heard.change === "unpinned") {
+        void queryClient.invalidateQueries({ queryKey: trpc.messages.pinned.queryKey({ roomId }) });
+      }
+    },
+    [viewer.id, queryClient, trpc, roomId],
+  );
+  const timeline = useRoomTimeline(roomId, isMember, onChange);
+  const actions = useMessageActions();
+  const [editingId, setEditingId] = useState<number | null>(null);
+  const [pickerFor, setPickerFor] = useState<number | null>(null);
+  const [deleting, setDeleting] = useState<Message | null>(null);
+  const [threadId, setThreadId] = useState<number | null>(null);
+  const [pinnedOpen, setPinnedOpen] = useState(false);
   const heard = useHeardProfiles();
   const join = useMutation(
     trpc.rooms.join.mutationOptions({
@@ -47,7 +81,7 @@ export function RoomView({ roomId }: { roomId: number }) {
   );
 
   const newestSeq = timeline.messages.at(-1)?.seq;
-  useReadMark(roomId, newestSeq);
+  useReadMark(roomId, timeline.newestSeq);
 
   const typing = useMutation(trpc.events.typing.mutationOptions());
   const lastTyping = useRef(0);
@@ -100,6 +134,42 @@ export function RoomView({ roomId }: { roomId: number }) {
   const authorNow = (author: Message["author"]): Message["author"] =>
     author && (heard.get(author.id) ?? memberUsers.get(author.id) ?? author);
   const typingNames = timeline.typing.map((typist) => nameOf.get(typist.userId) ?? typist.username);
+  const userNow = (userId: number) => heard.get(userId) ?? memberUsers.get(userId);
+  const nameOfId = (userId: number) => {
+    const user = userNow(userId);
+    return user ? (user.displayName ?? user.username) : `someone who left`;
+  };
+  nameRef.current = nameOfId;
+  const mentionables: Mentionable[] = (members.data ?? [])
+    .filter((member) => member.user.id !== viewer.id)
+    .map((member) => ({ username: member.user.username, displayName: member.user.displayName }));
+  const scope: MessageScope = {
+    viewerId: viewer.id,
+    viewerUsername: viewer.username.toLocaleLowerCase(),
+    isOwner,
+    isMember,
+    nameOf: nameOfId,
+    usernameOf: (userId) => userNow(userId)?.username.toLocaleLowerCase(),
+    authorNow,
+    editingId,
+    setEditingId,
+    edit: actions.edit,
+    react: (messageId, emoji, add) => void actions.react(messageId, emoji, add),
+    pin: (messageId, pin) => void actions.pin(messageId, pin),
+    askDelete: setDeleting,
+    openPicker: setPickerFor,
+    openThread: (parentId) => setThreadId((open) => (open === parentId ? null : parentId)),
+    openThreadId: threadId,
+  };
+  /** Up in an empty composer: my newest message that can still be edited. */
+  const editLast = () => {
+    const mine = timeline.messages.findLast(
+      (message) => message.author?.id === viewer.id && message.kind === "text" && !message.deletedAt,
+    );
+    if (!mine) return false;
+    setEditingId(mine.id);
+    return true;
+  };
 
   return (
     <div className="room">
@@ -111,6 +181,17 @@ export function RoomView({ roomId }: { roomId: number }) {
             {memberEntries.length > 0 ? ` · ${timeline.online.size} of ${memberEntries.length} online` : ""}
           </p>
         </div>
+        {isMember ? (
+          <button
+            type="button"
+            className="pl-button"
+            onClick={() => setPinnedOpen(true)}
+            aria-haspopup="dialog"
+            aria-label="Pinned messages"
+          >
+            <span aria-hidden="true">📌</span> <span className="room-pinned-text">Pinned</span>
+          </button>
+        ) : null}
         {room.data && !isDirect && isMember ? (
           <button
             type="button"
@@ -123,7 +204,18 @@ export function RoomView({ roomId }: { roomId: number }) {
         ) : null}
       </header>
       <ErrorAlert error={leave.error} className="pl-alert room-alert" />
-      <div className="room-body">
+      {actions.error ? (
+        <p className="pl-alert room-alert" role="alert">
+          {actions.error}{" "}
+          <button type="button" className="pl-link-button" onClick={actions.clearError}>
+            Dismiss
+          </button>
+        </p>
+      ) : null}
+      <p className="pl-visually-hidden" role="status" aria-live="polite">
+        {announcement}
+      </p>
+      <div className="room-body" data-thread-open={threadId !== null || undefined}>
         <section className="room-conversation">
           {timeline.error ? (
             <p className="pl-alert room-alert" role="alert">
@@ -151,17 +243,10 @@ export function RoomView({ roomId }: { roomId: number }) {
                 previous !== undefined &&
                 previous.kind === "text" &&
                 message.kind === "text" &&
+                !previous.thread &&
                 previous.author?.id === message.author?.id &&
                 Date.parse(message.createdAt) - Date.parse(previous.createdAt) < CONTINUED_MS;
-              return (
-                <MessageItem
-                  key={message.seq}
-                  {...message}
-                  author={authorNow(message.author)}
-                  own={message.author?.id === viewer.id}
-                  continued={continued}
-                />
-              );
+              return <MessageRow key={message.id} message={message} continued={continued} scope={scope} />;
             })}
             {timeline.outgoing.map((outgoing) => (
               <OutgoingItem key={outgoing.clientId} outgoing={outgoing} onRetry={timeline.retry} />
@@ -189,17 +274,81 @@ export function RoomView({ roomId }: { roomId: number }) {
               maxLength={MAX_MESSAGE_LENGTH}
               disabled={!isMember}
               placeholder={room.data ? `Message ${isDirect ? title : `#${title}`}` : undefined}
+              mentionables={mentionables}
+              offerRoom={isOwner && !isDirect}
+              onEditLast={editLast}
             />
           )}
         </section>
+        {threadId !== null ? (
+          <ThreadPanel
+            key={threadId}
+            parentId={threadId}
+            parent={timeline.messages.find((message) => message.id === threadId) ?? timeline.parents[threadId]}
+            replies={timeline.replies[threadId]}
+            complete={timeline.threadComplete[threadId]}
+            loadMore={timeline.loadThread}
+            reply={timeline.reply}
+            scope={scope}
+            mentionables={mentionables}
+            offerRoom={isOwner && !isDirect}
+            onClose={() => {
+              const parent = threadId;
+              setThreadId(null);
+              requestAnimationFrame(() =>
+                document.getElementById(`message-${parent}`)?.querySelector<HTMLElement>(".pl-thread-summary")?.focus(),
+              );
+            }}
+          />
+        ) : null}
         <aside className="room-members" aria-label="Members">
           <h2>Members</h2>
           <MemberList members={memberEntries} />
           {isOwner && !isDirect ? <InviteForm roomId={roomId} onInvited={refreshMembers} /> : null}
         </aside>
       </div>
+      {pickerFor !== null ? (
+        <EmojiPickerDialog
+          emojibaseUrl={EMOJIBASE_URL}
+          onClose={() => setPickerFor(null)}
+          onPick={(emoji) => void actions.react(pickerFor, emoji, true)}
+        />
+      ) : null}
+      {deleting ? (
+        <ConfirmDialog
+          title="Delete this message?"
+          body={
+            <p>
+              {deleting.author?.id === viewer.id ? "Your message" : `${nameOfId(deleting.author?.id ?? 0)}'s message`}{" "}
+              will be replaced by "message deleted" for everyone, and its text removed for good.
+            </p>
+          }
+          confirm="Delete"
+          onConfirm={() => void actions.remove(deleting.id)}
+          onClose={() => setDeleting(null)}
+        />
+      ) : null}
+      {pinnedOpen ? <PinnedList roomId={roomId} authorNow={authorNow} onClose={() => setPinnedOpen(false)} /> : null}
     </div>
   );
+}
+
+/** A change heard on the room's stream, in words for the polite live region. */
+function announce(heard: HeardChange, actor: string): string {
+  switch (heard.change) {
+    case "edited":
+      return `${actor} edited a message`;
+    case "deleted":
+      return `${actor} deleted a message`;
+    case "reacted":
+      return `${actor} added the reaction ${heard.emoji ?? ""}`;
+    case "unreacted":
+      return `${actor} removed the reaction ${heard.emoji ?? ""}`;
+    case "pinned":
+      return `${actor} pinned a message`;
+    case "unpinned":
+      return `${actor} unpinned a message`;
+  }
 }
 
 /**

@@ -1,5 +1,6 @@
 "use client";
 
+import type { live } from "@parley/api/services";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
 import { useCallback } from "react";
@@ -28,17 +29,19 @@ export function useConversations(openRoomId: number | undefined) {
   const rooms = useQuery(trpc.rooms.mine.queryOptions());
   const directs = useQuery(trpc.direct.list.queryOptions());
 
-  const setUnread = useCallback(
-    (roomId: number, update: (unread: number) => number) => {
+  /** Changes a room's read state (unread, mentions, read mark) wherever the sidebar holds it. */
+  const setCounts = useCallback(
+    (roomId: number, update: (counts: Counts) => Partial<Counts>) => {
       queryClient.setQueryData(trpc.rooms.mine.queryKey(), (list: MyRoom[] | undefined) =>
-        list?.map((room) => (room.id === roomId ? { ...room, unread: update(room.unread) } : room)),
+        list?.map((room) => (room.id === roomId ? { ...room, ...update(room) } : room)),
       );
       queryClient.setQueryData(trpc.direct.list.queryKey(), (list: MyDirect[] | undefined) =>
-        list?.map((direct) => (direct.room.id === roomId ? { ...direct, unread: update(direct.unread) } : direct)),
+        list?.map((direct) => (direct.room.id === roomId ? { ...direct, ...update(direct) } : direct)),
       );
     },
     [queryClient, trpc],
   );
+  const notify = useNotify();
 
   const refreshLists = useCallback(() => {
     void queryClient.invalidateQueries({ queryKey: trpc.rooms.mine.queryKey() });
@@ -53,13 +56,20 @@ export function useConversations(openRoomId: number | undefined) {
       onStarted: refreshAll,
       onData(event) {
         switch (event.type) {
-          case "room.activity":
-            if (event.roomId !== openRoomId && event.kind === "text" && event.authorId !== viewer.id) {
-              setUnread(event.roomId, (unread) => Math.min(unread + 1, UNREAD_CAP));
+          case "room.activity": {
+            const open = event.roomId === openRoomId && document.visibilityState === "visible";
+            setCounts(event.roomId, (counts) => countsAfter(counts, event, viewer.id, open));
+            if (event.change === "created" && event.authorId !== viewer.id && event.kind === "text") {
+              const direct = directs.data?.find((entry) => entry.room.id === event.roomId);
+              if (event.mentioned || direct) notify(event, direct, rooms.data);
             }
             break;
+          }
+          case "room.counts":
+            setCounts(event.roomId, () => ({ unread: event.unread, mentions: event.mentions }));
+            break;
           case "user.read":
-            setUnread(event.roomId, () => 0);
+            setCounts(event.roomId, () => ({ unread: 0, mentions: 0, lastReadSeq: event.lastReadSeq }));
             break;
           case "user.room":
           case "user.direct":
@@ -82,4 +92,61 @@ export function useConversations(openRoomId: number | undefined) {
   );
 
   return { rooms, directs };
+}
+
+type Counts = Pick<MyRoom, "unread" | "mentions" | "lastReadSeq">;
+type Activity = live.RoomActivity;
+
+/**
+ * A room's counts after one activity, as the server would count them: unread counts top-level text
+ * messages by others after my read mark, mentions count every message (replies too) after it that
+ * mentions me. An edit can add or take away a mention; a deletion takes away what it counted. In the
+ * room I am reading, new messages are read at once (the read mark follows), so nothing is added.
+ */
+export function countsAfter(counts: Counts, event: Activity, viewerId: number, reading: boolean): Partial<Counts> {
+  if (event.messageSeq <= counts.lastReadSeq) return {};
+  const byOther = event.kind === "text" && event.authorId !== viewerId;
+  const unreadText = byOther && event.parentId === null;
+  const cap = (n: number) => Math.max(0, Math.min(n, UNREAD_CAP));
+  switch (event.change) {
+    case "created":
+      if (reading) return {};
+      return {
+        unread: cap(counts.unread + (unreadText ? 1 : 0)),
+        mentions: cap(counts.mentions + (event.mentioned ? 1 : 0)),
+      };
+    case "edited":
+      return { mentions: cap(counts.mentions + Number(event.mentioned) - Number(event.mentionedBefore)) };
+    case "deleted":
+      return {
+        unread: cap(counts.unread - (unreadText && counts.unread < UNREAD_CAP ? 1 : 0)),
+        mentions: cap(counts.mentions - (event.mentionedBefore && counts.mentions < UNREAD_CAP ? 1 : 0)),
+      };
+    default:
+      return {};
+  }
+}
+
+/**
+ * Browser notifications for mentions and direct messages while this tab is hidden, once the person
+ * has allowed them (asked only from a click: see NotificationsButton).
+ */
+function useNotify() {
+  return useCallback((event: Activity, direct: MyDirect | undefined, rooms: MyRoom[] | undefined) => {
+    if (typeof Notification === "undefined" || Notification.permission !== "granted") return;
+    if (document.visibilityState !== "hidden") return;
+    const room = rooms?.find((entry) => entry.id === event.roomId);
+    const where = direct
+      ? (direct.peer.displayName ?? direct.peer.username)
+      : `#${room?.name ?? `room ${event.roomId}`}`;
+    const title = event.mentioned ? `You were mentioned in ${where}` : `New message from ${where}`;
+    const notification = new Notification(title, {
+      body: "Open Parley to read it.",
+      tag: `parley-room-${event.roomId}`,
+    });
+    notification.onclick = () => {
+      window.focus();
+      window.location.assign(`/chat/rooms/${event.roomId}`);
+    };
+  }, []);
 }

@@ -1,5 +1,7 @@
 "use client";
 
+import type { ParentUpdate } from "@parley/api/bus";
+import type { MessageChangeKind } from "@parley/api/schemas";
 import { skipToken } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
 import { useCallback, useEffect, useReducer, useRef } from "react";
@@ -23,9 +25,25 @@ export interface Typist {
   until: number;
 }
 
-interface Timeline {
-  /** Confirmed messages by sequence number, oldest first, each once. */
+/** A change to a message heard on the room's stream, for announcing it. */
+export interface HeardChange {
+  change: MessageChangeKind;
+  actorId: number;
+  emoji: string | null;
+  message: Message;
+}
+
+export interface Timeline {
+  /** Confirmed top-level messages by sequence number, oldest first, each once (replies live in `replies`). */
   messages: Message[];
+  /** Replies by their parent's id, oldest first: those loaded with a thread and those heard live. */
+  replies: Record<number, Message[]>;
+  /** The parents of the threads opened, by id, kept current (a parent may be older than the pages loaded). */
+  parents: Record<number, Message>;
+  /** Whether a thread's replies have all been loaded, by parent id (absent: not loaded yet). */
+  threadComplete: Record<number, boolean>;
+  /** The newest sequence number of a message (top-level or reply) this browser holds: the read mark. */
+  newestSeq: number | undefined;
   outgoing: Outgoing[];
   /** Null until the newest page has loaded: the live stream starts from its last message. */
   startAfter: number | null;
@@ -36,11 +54,13 @@ interface Timeline {
   online: Set<number>;
 }
 
-type Action =
+export type TimelineAction =
   | { type: "loaded"; items: Message[]; hasOlder: boolean }
   | { type: "older"; items: Message[]; hasOlder: boolean }
   | { type: "loading-older" }
-  | { type: "received"; items: Message[] }
+  | { type: "received"; items: Message[]; parent?: ParentUpdate }
+  | { type: "changed"; message: Message; parent?: ParentUpdate }
+  | { type: "thread"; parent: Message; items: Message[]; hasMore: boolean }
   | { type: "outgoing"; outgoing: Outgoing }
   | { type: "failed"; clientId: string; error: string }
   | { type: "typing"; typist: Typist }
@@ -48,8 +68,12 @@ type Action =
   | { type: "presence"; online: number[] }
   | { type: "error"; error: string };
 
-const empty: Timeline = {
+export const emptyTimeline: Timeline = {
   messages: [],
+  replies: {},
+  parents: {},
+  threadComplete: {},
+  newestSeq: undefined,
   outgoing: [],
   startAfter: null,
   hasOlder: false,
@@ -59,26 +83,87 @@ const empty: Timeline = {
   online: new Set(),
 };
 
-/** Merges messages in by sequence number: whatever the order and however often they arrive, each appears once. */
-function merge(messages: Message[], incoming: Message[]): Message[] {
-  const bySeq = new Map(messages.map((message) => [message.seq, message]));
-  for (const message of incoming) bySeq.set(message.seq, message);
-  return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+/**
+ * Puts messages in by id, in sequence order: whatever the order and however often they arrive, each
+ * appears once, as the newest copy says. A tombstone stays one: a late copy of the text (an answer
+ * overtaken by the deletion) never brings it back.
+ */
+function upsert(messages: Message[], incoming: Message[]): Message[] {
+  const byId = new Map(messages.map((message) => [message.id, message]));
+  for (const message of incoming) {
+    const held = byId.get(message.id);
+    byId.set(message.id, held?.deletedAt && !message.deletedAt ? held : message);
+  }
+  return [...byId.values()].sort((a, b) => a.seq - b.seq);
 }
 
-function reduce(state: Timeline, action: Action): Timeline {
+/** A parent's new thread summary, wherever the parent is held. */
+function withParent(messages: Message[], parent: ParentUpdate | undefined): Message[] {
+  if (!parent) return messages;
+  return messages.map((message) => (message.id === parent.id ? { ...message, thread: parent.thread } : message));
+}
+
+/**
+ * Files messages where they belong: top-level ones in the timeline, replies under their parent when
+ * its thread has been opened (otherwise the parent's summary tells of them). A changed message
+ * (`heldOnly`) is only updated where it is held: a change to a message older than the pages loaded
+ * does not pull it into the timeline.
+ */
+function place(state: Timeline, incoming: Message[], parent?: ParentUpdate, heldOnly = false): Timeline {
+  const held = new Set(state.messages.map((message) => message.id));
+  const top = incoming.filter((message) => message.parentId === null && (!heldOnly || held.has(message.id)));
+  const replies = { ...state.replies };
+  for (const reply of incoming) {
+    if (reply.parentId === null) continue;
+    const thread = replies[reply.parentId];
+    if (thread) replies[reply.parentId] = upsert(thread, [reply]);
+  }
+  const parents = { ...state.parents };
+  for (const message of incoming) {
+    const held = parents[message.id];
+    if (held) parents[message.id] = upsert([held], [message])[0] ?? held;
+  }
+  if (parent) {
+    const held = parents[parent.id];
+    if (held) parents[parent.id] = { ...held, thread: parent.thread };
+  }
+  const newest = Math.max(state.newestSeq ?? 0, ...incoming.map((message) => message.seq));
+  return {
+    ...state,
+    messages: withParent(top.length > 0 ? upsert(state.messages, top) : state.messages, parent),
+    replies,
+    parents,
+    newestSeq: newest > 0 ? newest : state.newestSeq,
+  };
+}
+
+/** The timeline's state machine (pure: exported for its tests). */
+export function timelineReducer(state: Timeline, action: TimelineAction): Timeline {
   switch (action.type) {
     case "loaded": {
-      const messages = merge([], action.items);
-      return { ...state, messages, hasOlder: action.hasOlder, startAfter: messages.at(-1)?.seq ?? 0, error: null };
+      // A reset starts again from the newest page: replies and threads are read again when opened.
+      const loaded = place({ ...state, messages: [], replies: {}, parents: {}, threadComplete: {} }, action.items);
+      const startAfter = state.startAfter ?? loaded.newestSeq ?? 0;
+      return { ...loaded, hasOlder: action.hasOlder, startAfter, error: null };
     }
     case "older":
       return {
         ...state,
-        messages: merge(state.messages, action.items),
+        messages: upsert(state.messages, action.items),
         hasOlder: action.hasOlder,
         loadingOlder: false,
       };
+    case "changed":
+      return place(state, [action.message], action.parent, true);
+    case "thread": {
+      const opened = {
+        ...state,
+        replies: { ...state.replies, [action.parent.id]: state.replies[action.parent.id] ?? [] },
+        parents: { ...state.parents, [action.parent.id]: state.parents[action.parent.id] ?? action.parent },
+      };
+      const placed = place(place(opened, [action.parent], undefined, true), action.items);
+      return { ...placed, threadComplete: { ...state.threadComplete, [action.parent.id]: !action.hasMore } };
+    }
     case "loading-older":
       return { ...state, loadingOlder: true };
     case "received": {
@@ -86,8 +171,7 @@ function reduce(state: Timeline, action: Action): Timeline {
       const confirmed = new Set(action.items.map((message) => message.clientId).filter(Boolean));
       const authors = new Set(action.items.map((message) => message.author?.id));
       return {
-        ...state,
-        messages: merge(state.messages, action.items),
+        ...place(state, action.items, action.parent),
         outgoing: state.outgoing.filter((item) => !confirmed.has(item.clientId)),
         typing: state.typing.filter((typist) => !authors.has(typist.userId)),
       };
@@ -124,9 +208,9 @@ function reduce(state: Timeline, action: Action): Timeline {
  * after a reconnect (tRPC sends it), and a `reset` reloads the newest page. Sends are optimistic,
  * with a client id: a retry can never post twice, and the server's echo replaces the copy.
  */
-export function useRoomTimeline(roomId: number, member: boolean) {
+export function useRoomTimeline(roomId: number, member: boolean, onChange?: (change: HeardChange) => void) {
   const client = useTRPCClient();
-  const [state, dispatch] = useReducer(reduce, empty);
+  const [state, dispatch] = useReducer(timelineReducer, emptyTimeline);
   const stateRef = useRef(state);
   stateRef.current = state;
 
@@ -156,6 +240,8 @@ export function useRoomTimeline(roomId: number, member: boolean) {
     }
   }, [client, roomId]);
 
+  const onChangeRef = useRef(onChange);
+  onChangeRef.current = onChange;
   const trpc = useTRPC();
   useSubscription(
     // The input stays the same once the stream has started; on reconnect tRPC resumes it from the last event id.
@@ -165,7 +251,11 @@ export function useRoomTimeline(roomId: number, member: boolean) {
         onData({ data: event }) {
           switch (event.type) {
             case "message":
-              dispatch({ type: "received", items: [event.message] });
+              dispatch({ type: "received", items: [event.message], parent: event.parent });
+              break;
+            case "change":
+              dispatch({ type: "changed", message: event.message, parent: event.parent });
+              onChangeRef.current?.(event);
               break;
             case "reset":
               void loadNewest();
@@ -220,5 +310,34 @@ export function useRoomTimeline(roomId: number, member: boolean) {
     [deliver],
   );
 
-  return { ...state, loadOlder, send, retry };
+  /** Loads a thread's first page of replies, or its next one; errors come back in words. */
+  const loadThread = useCallback(
+    async (parentId: number): Promise<string | null> => {
+      const after = stateRef.current.replies[parentId]?.at(-1)?.seq;
+      try {
+        const page = await client.messages.thread.query({ messageId: parentId, after, limit: PAGE });
+        dispatch({ type: "thread", parent: page.parent, items: page.items, hasMore: page.hasMore });
+        return null;
+      } catch (error) {
+        return messageOf(error);
+      }
+    },
+    [client],
+  );
+
+  /** Sends a reply in a thread; its answer is put in at once, the parent's summary follows on the stream. */
+  const reply = useCallback(
+    async (parentId: number, text: string): Promise<string | null> => {
+      try {
+        const message = await client.messages.send.mutate({ roomId, text, parentId, clientId: crypto.randomUUID() });
+        dispatch({ type: "received", items: [message] });
+        return null;
+      } catch (error) {
+        return messageOf(error);
+      }
+    },
+    [client, roomId],
+  );
+
+  return { ...state, loadOlder, send, retry, loadThread, reply };
 }

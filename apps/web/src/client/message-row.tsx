@@ -1,0 +1,119 @@
+"use client";
+
+import { MAX_MESSAGE_LENGTH } from "@parley/api/schemas";
+import { MessageEditor, MessageItem, type ReactionEntry } from "@parley/ui";
+import { useEffect, useRef } from "react";
+import type { Message } from "./trpc";
+
+/** What every message of a conversation needs to know to draw itself and offer its actions. */
+export interface MessageScope {
+  viewerId: number;
+  /** My username, lower case: mentions of me are marked more strongly. */
+  viewerUsername: string;
+  isOwner: boolean;
+  isMember: boolean;
+  /** A person's name as shown now, and their username (lower case), by user id. */
+  nameOf: (userId: number) => string;
+  usernameOf: (userId: number) => string | undefined;
+  /** Shows the author as they are now. */
+  authorNow: (author: Message["author"]) => Message["author"];
+  editingId: number | null;
+  setEditingId: (messageId: number | null) => void;
+  edit: (messageId: number, text: string) => Promise<string | null>;
+  react: (messageId: number, emoji: string, add: boolean) => void;
+  pin: (messageId: number, pin: boolean) => void;
+  askDelete: (message: Message) => void;
+  openPicker: (messageId: number) => void;
+  /** Absent inside a thread: replies have no threads of their own. */
+  openThread?: (parentId: number) => void;
+  openThreadId?: number | null;
+}
+
+/** The DOM id of a message's item, to give it focus back after an action. */
+export const messageDomId = (messageId: number) => `message-${messageId}`;
+
+/** One message of the room or of a thread, with what I may do with it. */
+export function MessageRow({
+  message,
+  continued,
+  scope,
+}: {
+  message: Message;
+  continued?: boolean;
+  scope: MessageScope;
+}) {
+  const own = message.author?.id === scope.viewerId;
+  const live = !message.deletedAt && message.kind === "text" && scope.isMember;
+  const mentionsMe = message.mentions.room || message.mentions.userIds.includes(scope.viewerId);
+  const mentioned = new Set<string>();
+  for (const userId of message.mentions.userIds) {
+    const username = scope.usernameOf(userId);
+    if (username) mentioned.add(username);
+  }
+  if (message.mentions.room) mentioned.add("room");
+  const reactions: ReactionEntry[] = message.reactions.map((reaction) => ({
+    emoji: reaction.emoji,
+    count: reaction.count,
+    mine: reaction.userIds.includes(scope.viewerId),
+    names: reaction.userIds.map(scope.nameOf),
+  }));
+  const editing = scope.editingId === message.id;
+  // When its editor closes (saved or cancelled), the message takes focus back.
+  const wasEditing = useRef(editing);
+  useEffect(() => {
+    if (wasEditing.current && !editing) document.getElementById(messageDomId(message.id))?.focus();
+    wasEditing.current = editing;
+  }, [editing, message.id]);
+  const thread = message.thread;
+  const openThread = scope.openThread;
+  return (
+    <MessageItem
+      {...message}
+      domId={messageDomId(message.id)}
+      author={scope.authorNow(message.author)}
+      own={own}
+      continued={continued}
+      reactions={reactions}
+      mentioned={mentioned}
+      me={scope.viewerUsername}
+      mentionsMe={mentionsMe && !own}
+      onToggleReaction={live ? (emoji, add) => scope.react(message.id, emoji, add) : undefined}
+      thread={
+        thread && openThread && message.parentId === null
+          ? {
+              replyCount: thread.replyCount,
+              lastReplyAt: thread.lastReplyAt,
+              participants: thread.participantIds.map(scope.nameOf),
+              onOpen: () => openThread(message.id),
+              open: scope.openThreadId === message.id,
+            }
+          : null
+      }
+      actions={
+        live
+          ? {
+              onReact: () => scope.openPicker(message.id),
+              onReply: openThread && message.parentId === null ? () => openThread(message.id) : undefined,
+              onEdit: own ? () => scope.setEditingId(message.id) : undefined,
+              onTogglePin: () => scope.pin(message.id, !message.pinnedAt),
+              onDelete: own || scope.isOwner ? () => scope.askDelete(message) : undefined,
+            }
+          : undefined
+      }
+      editor={
+        editing ? (
+          <MessageEditor
+            initial={message.body}
+            maxLength={MAX_MESSAGE_LENGTH}
+            onSave={async (text) => {
+              const failed = await scope.edit(message.id, text);
+              if (!failed) scope.setEditingId(null);
+              return failed;
+            }}
+            onCancel={() => scope.setEditingId(null)}
+          />
+        ) : undefined
+      }
+    />
+  );
+}
