@@ -7,8 +7,10 @@ import { Latency, type LatencySummary, sleep } from "../stats";
 import type { ParleySystem } from "../systems/parley";
 import { startHttpEcho, startHttpSend } from "../systems/peers";
 import { repoRoot, startPinned } from "../systems/pinned-process";
+import { trpcCall } from "../systems/trpc-http";
 import { httpClient } from "./http-client";
 import { openLoop } from "./open-loop";
+import { appendMessages, lastSeq, withDb } from "./room-fill";
 
 export interface SendPathRow {
   path: string;
@@ -22,6 +24,14 @@ export interface SendPathRow {
 }
 
 type Call = (n: number) => Promise<void>;
+
+/** The changes to a message measured after the send over tRPC WebSocket, in this order. */
+export const CHANGE_ROWS = {
+  edit: "edit: tRPC over WebSocket (realtime process)",
+  react: "react: tRPC over WebSocket (realtime process)",
+  delete: "delete: tRPC over WebSocket (realtime process)",
+} as const;
+export const WS_SEND_ROW = "tRPC over WebSocket (realtime process)";
 
 /** Closed loop for `seconds`, then open loop at half the rate reached; latency from the scheduled time. */
 async function measure(pathName: string, call: Call, concurrency: number, seconds: number): Promise<SendPathRow> {
@@ -118,12 +128,13 @@ export async function runSendPath(
   await Promise.all(sockets.map((s) => s.ready));
   rows.push(
     await measure(
-      "tRPC over WebSocket (realtime process)",
+      WS_SEND_ROW,
       (n) => sockets[n % sockets.length]?.call(stampedBody(0, n)) ?? Promise.resolve(),
       options.concurrency,
       options.seconds,
     ),
   );
+  rows.push(...(await changeRows(parley, roomId, sockets, options)));
   for (const s of sockets) s.close();
 
   const restBody = (n: number) => JSON.stringify({ text: stampedBody(0, n) });
@@ -138,5 +149,56 @@ export async function runSendPath(
   const echo = await startHttpEcho({ cpuProfDir: options.cpuProfDir });
   rows.push(await overHttp("transport only: bare node:http JSON echo (nothing stored)", echo.url, "/", body));
   await echo.stop();
+  return rows;
+}
+
+/**
+ * Edits, reactions and deletions as the send over tRPC WebSocket is measured: the same sockets
+ * (the room owner's), concurrency and `measure`, each call one real change that takes the room's
+ * next sequence number. The messages are appended in SQL beforehand, outside the measured time:
+ * `seconds × 5,000` for edits and reactions to share (call *n* edits message *n mod pool* to a text
+ * of its own; reacts with 👍 to it on even rounds through the pool and unreacts on odd ones, so no
+ * call is an idempotent no-op), and as many again for deletions, one fresh message per call.
+ * After each row the room's sequence numbers taken are compared with the calls answered: a
+ * difference (a call that changed nothing) is written in the row's note.
+ */
+async function changeRows(
+  parley: ParleySystem,
+  roomId: number,
+  sockets: ReturnType<typeof parleyPublisher>[],
+  options: { seconds: number; concurrency: number },
+): Promise<SendPathRow[]> {
+  const pool = options.seconds * 5000;
+  const token = parley.tokens[0] ?? "";
+  const api = parley.instances[0]?.url ?? "";
+  const me = await trpcCall<{ id: number }>(api, "auth.me", undefined, { token, query: true });
+  const [shared, fresh] = await withDb(parley.database.url, async (db) => [
+    await appendMessages(db, { roomId, authorId: me.id, count: pool, text: "to edit and react to" }),
+    await appendMessages(db, { roomId, authorId: me.id, count: pool, text: "to delete" }),
+  ]);
+  const socket = (n: number) => sockets[n % sockets.length] as (typeof sockets)[number];
+  const calls: Record<keyof typeof CHANGE_ROWS, Call> = {
+    edit: (n) => socket(n).mutate("messages.edit", { messageId: shared[n % pool], text: stampedBody(0, n) }),
+    react: (n) =>
+      socket(n).mutate(Math.floor(n / pool) % 2 === 0 ? "messages.react" : "messages.unreact", {
+        messageId: shared[n % pool],
+        emoji: "👍",
+      }),
+    delete: (n) =>
+      n < fresh.length
+        ? socket(n).mutate("messages.delete", { messageId: fresh[n] })
+        : Promise.reject(new Error(`only ${fresh.length} messages were made to delete`)),
+  };
+  const rows: SendPathRow[] = [];
+  for (const [kind, name] of Object.entries(CHANGE_ROWS) as [keyof typeof CHANGE_ROWS, string][]) {
+    const seqBefore = await withDb(parley.database.url, (db) => lastSeq(db, roomId));
+    let answered = 0;
+    const call = calls[kind];
+    const row = await measure(name, (n) => call(n).then(() => void answered++), options.concurrency, options.seconds);
+    const taken = (await withDb(parley.database.url, (db) => lastSeq(db, roomId))) - seqBefore;
+    if (taken !== answered) row.note = `${answered - taken} of ${answered} calls took no sequence number`;
+    console.log(`  send path ${kind}: ${answered} calls answered, ${taken} sequence numbers taken`);
+    rows.push(row);
+  }
   return rows;
 }
