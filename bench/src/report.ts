@@ -154,11 +154,29 @@ export function markdown(r: BenchResult): string {
     lines.push(
       "Changes to a message against the send, over the same tRPC WebSockets (the room owner's, as many as the send's concurrency). Each call is a real change that takes the room's next sequence number, on messages made beforehand in SQL:",
       "",
-      "| change | max requests/s vs send | p99 at half rate vs send |",
-      "|---|---|---|",
-      ...changes.map((c) => `| ${c.change} | ${c.throughput.toFixed(2)}× | ${c.p99.toFixed(2)}× |`),
+      "| change | max requests/s vs send | p99 at half rate vs send | SQL statements per call (send: " +
+        `${r.sendPath.find((row) => row.path === WS_SEND_ROW)?.statements?.perRequest ?? "–"}) |`,
+      "|---|---|---|---|",
+      ...changes.map(
+        (c) => `| ${c.change} | ${c.throughput.toFixed(2)}× | ${c.p99.toFixed(2)}× | ${c.statements ?? "–"} |`,
+      ),
       "",
     );
+    const counted = r.sendPath.filter((row) => row.statements);
+    if (counted.length)
+      lines.push(
+        "Statements per call as PostgreSQL logged them (`log_statement=all` on the bench database, a third realtime instance, 10 calls over tRPC HTTP after 3 of warm-up; transactions' `begin`/`commit` included):",
+        "",
+        "| call | per call | statement (column list elided, first 200 characters) |",
+        "|---|---|---|",
+        ...counted.flatMap((row) =>
+          (row.statements?.statements ?? []).map(
+            (st) =>
+              `| ${row.path === WS_SEND_ROW ? "send" : row.path.split(":")[0]} | ${st.perRequest} | ${code(st.sql)} |`,
+          ),
+        ),
+        "",
+      );
   }
 
   if (r.history) {
@@ -199,7 +217,7 @@ export function markdown(r: BenchResult): string {
         "",
         "| per page | statement (column list elided, first 200 characters) |",
         "|---|---|",
-        ...q.rich.statements.map((s) => `| ${s.perRequest} | \`${s.sql.replace(/\|/g, "\\|").replace(/`/g, "'")}\` |`),
+        ...q.rich.statements.map((s) => `| ${s.perRequest} | ${code(s.sql)} |`),
         "",
       );
     }
@@ -239,11 +257,16 @@ export function markdown(r: BenchResult): string {
   return lines.join("\n");
 }
 
+/** SQL in a Markdown table cell. */
+const code = (text: string) => `\`${text.replace(/\|/g, "\\|").replace(/`/g, "'")}\``;
+
 const latencies = (h: HistoryResult["rows"][number]) =>
   `${ms(h.latency.p50Ms)} / ${ms(h.latency.p99Ms)} / ${ms(h.latency.maxMs)}`;
 
 /** Each change row measured beside the send over tRPC WebSocket: its throughput and p99 over the send's. */
-export function changesVsSend(rows: SendPathRow[]): { change: string; throughput: number; p99: number }[] {
+export function changesVsSend(
+  rows: SendPathRow[],
+): { change: string; throughput: number; p99: number; statements?: number }[] {
   const send = rows.find((s) => s.path === WS_SEND_ROW);
   if (!send?.maxRequestsPerSec || !send.atHalfRate.p99Ms) return [];
   return Object.values(CHANGE_ROWS).flatMap((name) => {
@@ -254,6 +277,7 @@ export function changesVsSend(rows: SendPathRow[]): { change: string; throughput
         change: name.split(":")[0] ?? name,
         throughput: row.maxRequestsPerSec / send.maxRequestsPerSec,
         p99: row.atHalfRate.p99Ms / send.atHalfRate.p99Ms,
+        statements: row.statements?.perRequest,
       },
     ];
   });

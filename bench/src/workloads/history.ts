@@ -126,8 +126,8 @@ export async function runHistory(
   let queriesPerPage: HistoryResult["queriesPerPage"];
   try {
     const [plain, rich] = await countStatements(parley, token, [
-      pageUrl(roomId, { depth: "newest", before: null }),
-      pageUrl(richRoomId, { depth: "newest", before: null }),
+      { method: "GET", path: pageUrl(roomId, { depth: "newest", before: null }) },
+      { method: "GET", path: pageUrl(richRoomId, { depth: "newest", before: null }) },
     ]);
     if (plain && rich) queriesPerPage = { plain, rich };
     console.log(`  history: statements per page ${JSON.stringify(queriesPerPage)}`);

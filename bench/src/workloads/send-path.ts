@@ -11,6 +11,7 @@ import { trpcCall } from "../systems/trpc-http";
 import { httpClient } from "./http-client";
 import { openLoop } from "./open-loop";
 import { appendMessages, lastSeq, withDb } from "./room-fill";
+import { countStatements, type Probe, type StatementCount } from "./statement-count";
 
 export interface SendPathRow {
   path: string;
@@ -21,6 +22,8 @@ export interface SendPathRow {
   halfRate: number;
   atHalfRate: LatencySummary;
   note?: string;
+  /** SQL statements per call, as PostgreSQL logged them (the WebSocket send and the changes). */
+  statements?: StatementCount;
 }
 
 type Call = (n: number) => Promise<void>;
@@ -134,7 +137,7 @@ export async function runSendPath(
       options.seconds,
     ),
   );
-  rows.push(...(await changeRows(parley, roomId, sockets, options)));
+  rows.push(...(await changeRows(parley, rows, roomId, sockets, options)));
   for (const s of sockets) s.close();
 
   const restBody = (n: number) => JSON.stringify({ text: stampedBody(0, n) });
@@ -164,6 +167,7 @@ export async function runSendPath(
  */
 async function changeRows(
   parley: ParleySystem,
+  previous: SendPathRow[],
   roomId: number,
   sockets: ReturnType<typeof parleyPublisher>[],
   options: { seconds: number; concurrency: number },
@@ -199,6 +203,44 @@ async function changeRows(
     if (taken !== answered) row.note = `${answered - taken} of ${answered} calls took no sequence number`;
     console.log(`  send path ${kind}: ${answered} calls answered, ${taken} sequence numbers taken`);
     rows.push(row);
+  }
+  // Then what each costs in SQL, over tRPC HTTP on messages no row touched: the last of the pool
+  // for deletions, reactions with an emoji no row used, a new text each.
+  const probes: Record<"send" | keyof typeof CHANGE_ROWS, Probe> = {
+    send: {
+      method: "POST",
+      path: "/trpc/messages.send",
+      body: (i) => JSON.stringify({ roomId, text: `counted ${i}` }),
+    },
+    edit: {
+      method: "POST",
+      path: "/trpc/messages.edit",
+      body: (i) => JSON.stringify({ messageId: shared[pool - 1 - i], text: `counted edit ${i}` }),
+    },
+    react: {
+      method: "POST",
+      path: "/trpc/messages.react",
+      body: (i) => JSON.stringify({ messageId: shared[pool - 1 - i], emoji: "🔥" }),
+    },
+    delete: {
+      method: "POST",
+      path: "/trpc/messages.delete",
+      body: (i) => JSON.stringify({ messageId: fresh[pool - 1 - i] }),
+    },
+  };
+  try {
+    const counted = await countStatements(parley, token, Object.values(probes));
+    const kinds = Object.keys(probes);
+    const statements = Object.fromEntries(counted.map((c, i) => [kinds[i], c]));
+    console.log(`  send path statements per call: ${JSON.stringify(statements)}`);
+    for (const row of [...rows, ...previous]) {
+      const kind = row.path === WS_SEND_ROW ? "send" : row.path.split(":")[0];
+      if (kind && statements[kind]) row.statements = statements[kind];
+    }
+  } catch (error) {
+    console.log(
+      `  send path: statements not counted: ${error instanceof Error ? error.message.split("\n")[0] : error}`,
+    );
   }
   return rows;
 }

@@ -14,21 +14,29 @@ export interface StatementCount {
   statements: { sql: string; perRequest: number }[];
 }
 
+/** A request to count: `body(i)` gives the i-th request's body (POST), each a change of its own. */
+export interface Probe {
+  method: "GET" | "POST";
+  path: string;
+  body?: (i: number) => string;
+}
+
 /**
- * Counts the SQL statements that a GET costs, as PostgreSQL itself logs them: `log_statement=all`
- * set on the bench's database only (`ALTER DATABASE … SET`, reset afterwards), a third realtime
- * instance started so that its connections open under that setting (the run's two instances keep
- * theirs, which do not log), a few warm-up requests (caches filled), then `requests` requests whose
- * log lines (`statement:` and `execute …:` under the database's name) are read back from the
- * server's log with `pg_read_file` (the bench connects as a superuser). The log is
- * `pg_current_logfile()`, or Debian's `/var/log/postgresql/postgresql-<cluster>.log` when the
- * logging collector is off, or `BENCH_PG_LOG`. Each url of `urls` is counted in turn.
- * Throws when the log can't be read.
+ * Counts the SQL statements that a request costs, as PostgreSQL itself logs them:
+ * `log_statement=all` set on the bench's database only (`ALTER DATABASE … SET`, reset
+ * afterwards), a third realtime instance started so that its connections open under that setting
+ * (the run's two instances keep theirs, which do not log), 3 warm-up requests (caches filled),
+ * then `requests` requests whose log lines (`statement:` and `execute …:` under the database's
+ * name) are read back from the server's log with `pg_read_file` (the bench connects as a
+ * superuser). The log is `pg_current_logfile()`, or Debian's
+ * `/var/log/postgresql/postgresql-<cluster>.log` when the logging collector is off, or
+ * `BENCH_PG_LOG`. Each probe is counted in turn, over tRPC HTTP with the user's token. Throws
+ * when the log can't be read.
  */
 export async function countStatements(
   parley: ParleySystem,
   token: string,
-  urls: string[],
+  probes: Probe[],
   requests = 10,
 ): Promise<StatementCount[]> {
   const dbName = decodeURIComponent(new URL(parley.database.url).pathname.slice(1));
@@ -61,10 +69,11 @@ export async function countStatements(
     const http = httpClient(counter.url, 1);
     try {
       const counts: StatementCount[] = [];
-      for (const url of urls) {
-        for (let i = 0; i < 3; i++) await http.call("GET", url, null, token);
+      for (const probe of probes) {
+        const call = (i: number) => http.call(probe.method, probe.path, probe.body?.(i) ?? null, token);
+        for (let i = 0; i < 3; i++) await call(i);
         const from = await size();
-        for (let i = 0; i < requests; i++) await http.call("GET", url, null, token);
+        for (let i = 3; i < 3 + requests; i++) await call(i);
         const to = await size();
         const [text] = await rowsOf<{ text: string }>(
           db,
