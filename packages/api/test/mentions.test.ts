@@ -1,7 +1,7 @@
 import type { Transaction } from "@parley/db";
 import { drivers } from "@parley/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { NO_MENTIONS, parseMentions, resolveMentions } from "../src/services/mentions";
+import { mentionCandidates, NO_MENTIONS, parseMentions, resolveMentions } from "../src/services/mentions";
 import { type Caller, createHarness, type Harness } from "./harness";
 import { roomState } from "./message-state";
 
@@ -22,15 +22,17 @@ describe("parsing mentions", () => {
     expect(parseMentions("no mention here")).toEqual({ names: [], room: false });
   });
 
-  it("asks the database nothing for a text without '@', nor for @room by a member", async () => {
+  it("asks the database nothing for a text without '@', nor to mention @room from a member", async () => {
     const untouchable = new Proxy({} as Transaction, {
       get() {
         throw new Error("the database was asked");
       },
     });
+    expect(await mentionCandidates(untouchable, 1, "plain words, no at sign: bob@example")).toBeNull();
     const member = { id: 1, role: "member" as const };
-    expect(await resolveMentions(untouchable, 1, member, "plain words, no at sign")).toBe(NO_MENTIONS);
-    expect(await resolveMentions(untouchable, 1, member, "@room, everyone")).toBe(NO_MENTIONS);
+    expect(await resolveMentions(untouchable, 1, member, null)).toBe(NO_MENTIONS);
+    const roomOnly = { names: [], byKey: new Map(), room: true, members: [2, 3] };
+    expect(await resolveMentions(untouchable, 1, member, roomOnly)).toBe(NO_MENTIONS);
   });
 
   it("ignores a name longer than any username rather than mentioning its start", () => {

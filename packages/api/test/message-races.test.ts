@@ -120,4 +120,34 @@ describe.each(drivers)("racing changes on %s", (driver) => {
     await expectGapFree(h.deps.db, room.id);
     console.log(`replies vs parent deletion: ${repliesBefore} of ${TRIALS * people.length} replies got in first`);
   }, 120_000);
+  it(`lets a rename race a message (sent or edited) that mentions the renamed member, without a deadlock (${TRIALS} trials)`, async () => {
+    const rooms = [await newRoom("race-rename-a"), await newRoom("race-rename-b")];
+    const renamed = people[1] as { caller: Caller; id: number };
+    let mentionedFirst = 0;
+    for (let trial = 0; trial < TRIALS; trial++) {
+      const name = (await renamed.caller.profile.mine()).username;
+      // A rename locks the user, then takes each of their rooms' next sequence number; a message
+      // takes its room's first, then stores who it mentions: neither may wait for the other.
+      const draft = await owner.messages.send({ roomId: rooms[1]?.id ?? 0, text: `draft ${trial}` });
+      const sending = [
+        owner.messages.send({ roomId: rooms[0]?.id ?? 0, text: `@${name} and @room, trial ${trial}` }),
+        owner.messages.edit({ messageId: draft.id, text: `draft ${trial} for @${name}` }),
+      ];
+      const renaming = renamed.caller.profile.rename({
+        username: `renamed-${trial}-${Math.random().toString(36).slice(2, 8)}`,
+      });
+      const [failures, renameFailure] = await Promise.all([
+        Promise.all(sending.map((call) => failureOf(call))),
+        failureOf(renaming),
+      ]);
+      expect(renameFailure).toBeNull();
+      expect(failures).toEqual([null, null]);
+      const [latest] = (await owner.history.list({ roomId: rooms[0]?.id ?? 0, limit: 2 })).items.filter(
+        (m) => m.kind === "text",
+      );
+      if (latest?.mentions.userIds.includes(renamed.id)) mentionedFirst++;
+    }
+    for (const room of rooms) await expectGapFree(h.deps.db, room.id);
+    console.log(`rename vs mention: the mention got in first in ${mentionedFirst} of ${TRIALS} trials`);
+  }, 120_000);
 });

@@ -1,5 +1,5 @@
 import { foldName, schema, type Transaction } from "@parley/db";
-import { and, eq, inArray, ne } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import type { MessageOut } from "../schemas";
 import type { Writer } from "./message-log";
 
@@ -50,40 +50,87 @@ export interface ResolvedMentions {
 export const NO_MENTIONS: ResolvedMentions = { userIds: [], room: false, notified: [] };
 
 /**
- * Resolves the mentions of a text against the room's current members, inside the writing
- * transaction (after `nextSeq` locked the room, so joins and leaves wait for it). No query at all
- * when the text holds no "@"; one for `@username`, one more for `@room`.
+ * Who a text might mention, read before the write takes its room's sequence number: the users its
+ * `@names` name (any room), and for `@room` the room's members, their user rows locked FOR KEY
+ * SHARE until the transaction ends. Null (and no query at all) when the text holds no "@" or
+ * names nobody.
+ *
+ * Why before: storing a mention references the user's row, which takes that lock anyway. A rename
+ * locks the user's row first and then takes the sequence number of each room the user is in; a
+ * write that held its room and only then waited for a mentioned user's row would deadlock with
+ * it. Locking first keeps one order, users then rooms. A rename committed meanwhile is seen: the
+ * old name no longer matches.
+ */
+export async function mentionCandidates(
+  tx: Transaction,
+  roomId: number,
+  text: string,
+): Promise<MentionCandidates | null> {
+  const parsed = parseMentions(text);
+  if (parsed.names.length === 0 && !parsed.room) return null;
+  const byKey = new Map<string, number>();
+  if (parsed.names.length > 0) {
+    const named = await tx
+      .select({ id: users.id, key: users.usernameKey })
+      .from(users)
+      .where(inArray(users.usernameKey, [...new Set(parsed.names.flat())]))
+      .for("key share");
+    for (const { id, key } of named) byKey.set(key, id);
+  }
+  let members: number[] = [];
+  if (parsed.room) {
+    const rows = await tx
+      .select({ id: users.id })
+      .from(roomMembers)
+      .innerJoin(users, eq(users.id, roomMembers.userId))
+      .where(eq(roomMembers.roomId, roomId))
+      .for("key share", { of: users });
+    members = rows.map((r) => r.id);
+  }
+  return { names: parsed.names, byKey, room: parsed.room, members };
+}
+
+/** What `mentionCandidates` found, for `resolveMentions`. */
+export interface MentionCandidates {
+  names: string[][];
+  /** Users by folded username, their rows locked. */
+  byKey: Map<string, number>;
+  /** The text says `@room`. */
+  room: boolean;
+  /** For `@room`: the room's members whose rows are locked. */
+  members: number[];
+}
+
+/**
+ * The mentions a text makes, decided inside the writing transaction after `nextSeq` locked the room
+ * (joins and leaves wait for it): of the candidates, only current members are mentioned, and
+ * `@room` only from the room's owner. One query, none without candidates.
  */
 export async function resolveMentions(
   tx: Transaction,
   roomId: number,
   writer: Pick<Writer, "id" | "role">,
-  text: string,
+  candidates: MentionCandidates | null,
 ): Promise<ResolvedMentions> {
-  const parsed = parseMentions(text);
-  const room = parsed.room && writer.role === "owner";
-  if (parsed.names.length === 0 && !room) return NO_MENTIONS;
+  if (!candidates) return NO_MENTIONS;
+  const room = candidates.room && writer.role === "owner";
+  const ids = [...new Set([...candidates.byKey.values(), ...(room ? candidates.members : [])])];
+  if (ids.length === 0) return room ? { userIds: [], room, notified: [] } : NO_MENTIONS;
+  const rows = await tx
+    .select({ id: roomMembers.userId })
+    .from(roomMembers)
+    .where(and(eq(roomMembers.roomId, roomId), inArray(roomMembers.userId, ids)));
+  const current = new Set(rows.map((r) => r.id));
   const userIds: number[] = [];
-  if (parsed.names.length > 0) {
-    const rows = await tx
-      .select({ id: users.id, key: users.usernameKey })
-      .from(roomMembers)
-      .innerJoin(users, eq(users.id, roomMembers.userId))
-      .where(and(eq(roomMembers.roomId, roomId), inArray(users.usernameKey, [...new Set(parsed.names.flat())])));
-    const byKey = new Map(rows.map((r) => [r.key, r.id]));
-    for (const candidates of parsed.names) {
-      const id = candidates.map((key) => byKey.get(key)).find((found) => found !== undefined);
-      if (id !== undefined && !userIds.includes(id)) userIds.push(id);
-    }
+  for (const keys of candidates.names) {
+    const id = keys.map((key) => candidates.byKey.get(key)).find((found) => found !== undefined && current.has(found));
+    if (id !== undefined && !userIds.includes(id)) userIds.push(id);
   }
-  let notified = userIds.filter((id) => id !== writer.id);
-  if (room) {
-    const everyone = await tx
-      .select({ id: roomMembers.userId })
-      .from(roomMembers)
-      .where(and(eq(roomMembers.roomId, roomId), ne(roomMembers.userId, writer.id)));
-    notified = everyone.map((r) => r.id);
-  }
+  // For @room, a member who joined after the candidates were read is not notified: their row is
+  // not locked, and waiting for it now could deadlock (see mentionCandidates).
+  const notified = (room ? candidates.members.filter((id) => current.has(id)) : userIds).filter(
+    (id) => id !== writer.id,
+  );
   return { userIds, room, notified };
 }
 

@@ -13,7 +13,14 @@ import {
   type ThreadPage,
 } from "../schemas";
 import { isSingleEmoji, NOT_AN_EMOJI } from "./emoji";
-import { clearMentions, mentionsOut, resolveMentions, writeMentions } from "./mentions";
+import {
+  clearMentions,
+  type MentionCandidates,
+  mentionCandidates,
+  mentionsOut,
+  resolveMentions,
+  writeMentions,
+} from "./mentions";
 import {
   type ChangeRecord,
   messageRows,
@@ -88,23 +95,26 @@ interface ChangeContext {
  * The frame of every change: find the message's room (NOT_FOUND for strangers), then in one
  * transaction take the room's next sequence number (FORBIDDEN for non-members), lock the message
  * and let `work` check its rules and write. `work` answering UNCHANGED rolls everything back.
+ * `prepare` runs first in the transaction, before the room is locked (see `mentionCandidates`).
  */
-async function changeMessage(
+async function changeMessage<Prepared = undefined>(
   deps: Deps,
   actor: Actor,
   messageId: number,
-  work: (ctx: ChangeContext) => Promise<MessageOut | typeof UNCHANGED>,
+  work: (ctx: ChangeContext, prepared: Prepared) => Promise<MessageOut | typeof UNCHANGED>,
+  prepare?: (tx: Transaction, roomId: number) => Promise<Prepared>,
 ): Promise<MessageOut> {
   const { roomId } = await locateMessage(deps.db, actor.userId, messageId);
   try {
     return await transact(deps, async (tx, emit) => {
+      const prepared = (await prepare?.(tx, roomId)) as Prepared;
       const { seq, writer } = await nextSeq(tx, roomId, actor.userId);
       if (!writer) throw notAMember();
       const [message] = await tx.select().from(messages).where(eq(messages.id, messageId)).for("update");
       if (!message) throw messageNotFound(messageId);
       const record: ChangeContext["record"] = (change) =>
         recordChange(tx, emit, { ...change, roomId, seq, messageId, actorId: writer.id });
-      const out = await work({ tx, emit, seq, writer, message, record });
+      const out = await work({ tx, emit, seq, writer, message, record }, prepared);
       if (out === UNCHANGED) throw new Unchanged();
       return out;
     });
@@ -131,7 +141,7 @@ function editWindowWords(seconds: number): string {
  * after sending; CONFLICT for a deleted message. The same text again changes nothing.
  */
 export async function editMessage(deps: Deps, actor: Actor, input: EditMessageInput): Promise<MessageOut> {
-  return changeMessage(deps, actor, input.messageId, async ({ tx, writer, message, record }) => {
+  const edit = async ({ tx, writer, message, record }: ChangeContext, candidates: MentionCandidates | null) => {
     if (message.kind !== "text") throw new AppError("FORBIDDEN", "system notices can't be edited");
     if (message.authorId !== actor.userId) throw new AppError("FORBIDDEN", "you can only edit your own messages");
     if (message.deletedAt) throw deletedConflict(message.id, "edited");
@@ -140,7 +150,7 @@ export async function editMessage(deps: Deps, actor: Actor, input: EditMessageIn
       throw new AppError("FORBIDDEN", `messages can be edited for ${editWindowWords(window)} after sending`);
     }
     if (message.body === input.text) return UNCHANGED;
-    const mentioned = await resolveMentions(tx, message.roomId, writer, input.text);
+    const mentioned = await resolveMentions(tx, message.roomId, writer, candidates);
     await tx
       .update(messages)
       .set({ body: input.text, editedAt: deps.clock(), mentionIds: mentioned.userIds, mentionsRoom: mentioned.room })
@@ -150,7 +160,8 @@ export async function editMessage(deps: Deps, actor: Actor, input: EditMessageIn
       change: "edited",
       mentionsBefore: mentionsOut({ userIds: message.mentionIds, room: message.mentionsRoom }),
     });
-  });
+  };
+  return changeMessage(deps, actor, input.messageId, edit, (tx, roomId) => mentionCandidates(tx, roomId, input.text));
 }
 
 /**

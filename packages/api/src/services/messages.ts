@@ -4,7 +4,7 @@ import type { ParentUpdate } from "../bus";
 import type { Actor, Deps } from "../deps";
 import { isUniqueViolation, notFound } from "../errors";
 import { type HistoryInput, type HistoryPage, MAX_PAGE, type MessageOut, type SendMessageInput } from "../schemas";
-import { NO_MENTIONS, resolveMentions, writeMentions } from "./mentions";
+import { mentionCandidates, NO_MENTIONS, resolveMentions, writeMentions } from "./mentions";
 import { messageRows, nextSeq, withReactions } from "./message-log";
 import { type MessageAuthor, messageOutOf } from "./output";
 import { requireMember, requireMemberCached } from "./room-access";
@@ -43,9 +43,10 @@ interface NewMessage {
  */
 export async function appendMessage(tx: Transaction, emit: Emit, message: NewMessage): Promise<MessageOut> {
   const { roomId, authorId, parentId } = message;
+  const candidates = authorId === null ? null : await mentionCandidates(tx, roomId, message.body);
   const { seq, writer } = await nextSeq(tx, roomId, authorId);
   if (parentId !== undefined) await lockParent(tx, roomId, parentId);
-  const mentioned = writer ? await resolveMentions(tx, roomId, writer, message.body) : NO_MENTIONS;
+  const mentioned = writer ? await resolveMentions(tx, roomId, writer, candidates) : NO_MENTIONS;
   const [row] = await tx
     .insert(messages)
     .values({
