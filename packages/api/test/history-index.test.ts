@@ -64,15 +64,19 @@ describe("history pages and unread counts in a room of a million messages (Postg
     return { nodes: flatten(explained.Plan), ms: explained["Execution Time"] };
   };
 
-  it("counts a member's unread messages from the index, reading no more than the cap", async () => {
+  it("counts a member's unread messages and mentions from the indexes, reading no more than the cap", async () => {
     const { nodes, ms } = await explain(myRoomsQuery(database.handle.db, readerId).toSQL());
     const messageScans = nodes.filter((n) => n["Relation Name"] === "messages");
     expect(messageScans.map((n) => [n["Node Type"], n["Index Name"]])).toEqual([
       ["Index Scan", "messages_room_seq_key"],
     ]);
     expect(messageScans[0]?.["Actual Rows"]).toBeLessThanOrEqual(MAX_UNREAD); // per room
+    // The mention counts, beside them, from the mentions table's primary key.
+    const mentionScans = nodes.filter((n) => n["Relation Name"] === "mentions");
+    expect(mentionScans.map((n) => n["Index Name"])).toEqual(["mentions_user_id_room_id_seq_pk"]);
     const rows = await myRoomsQuery(database.handle.db, readerId);
     expect(rows.map((r) => r.unread)).toEqual([MAX_UNREAD, MAX_UNREAD]);
+    expect(rows.map((r) => r.mentions)).toEqual([0, 0]);
     console.log(`unread counts of 2 rooms: ${ms.toFixed(3)} ms, plan ${nodes.map((n) => n["Node Type"]).join(" > ")}`);
   });
 

@@ -61,12 +61,16 @@ describe.each(buses)("the caller's own stream (events.mine) on the %s bus", (_na
     const { stream, stop } = await follow(ben);
 
     await send(ann.caller, before.id, "in a room ben was in"); // seq 2
-    expect(await nextWhere(stream, (e) => e.type === "room.activity")).toEqual({
+    expect(await nextWhere(stream, (e) => e.type === "room.activity")).toMatchObject({
       type: "room.activity",
       roomId: before.id,
       seq: 2,
+      change: "created",
+      messageSeq: 2,
       authorId: ann.id,
       kind: "text",
+      parentId: null,
+      mentioned: false,
     });
 
     const after = await ann.caller.rooms.create({ name: uniqueName("after") });

@@ -29,6 +29,13 @@ describe("the wire encoder", () => {
       frameOf(2, { type: "message", message: shared }, "2.0"),
       frameOf(3, { type: "presence", online: [{ userId: 1, username: "ada" }] }),
       frameOf(4, { type: "message", message: shared, extra: true }),
+      // A reply: its parent's thread summary goes with it, never dropped by the fast path.
+      frameOf(7, {
+        type: "message",
+        message: shared,
+        parent: { id: 40, thread: { replyCount: 2, lastReplyAt: "2026-11-22T04:00:00.000Z", participantIds: [3] } },
+      }),
+      frameOf(8, { type: "change", change: "edited", actorId: 3, emoji: null, message: shared }),
       { id: 5, result: { type: "started" } },
       { id: null, method: "reconnect" },
       { id: 6, error: { message: "nope", code: -32001 } },

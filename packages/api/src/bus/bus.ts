@@ -87,16 +87,17 @@ export class ChannelSubscription implements Subscription {
 }
 
 /**
- * How long a room message that skips sequence numbers waits for the ones it skipped. Messages are
- * published after their transactions commit, and two sends to one room that commit back to back
- * can reach the bus in the opposite order; without the wait, every subscriber of the room would
- * read the "missing" message from the database at once.
+ * How long a room event (message or change) that skips sequence numbers waits for the ones it
+ * skipped. Events are published after their transactions commit, and two writes to one room that
+ * commit back to back can reach the bus in the opposite order (an edit can overtake the message
+ * before it); without the wait, every subscriber of the room would read the "missing" event from
+ * the database at once.
  */
 export const REORDER_WAIT_MS = 100;
 
 /**
  * The subscribers of one channel in this process, and the order they get its events in: a room's
- * messages in sequence order, each one that arrives early held until the ones before it arrive
+ * messages and changes in sequence order, each one that arrives early held until the ones before it arrive
  * (at most `REORDER_WAIT_MS`; after that it goes on, and subscribers fill the gap from the
  * database). Other events go on at once.
  */
@@ -110,7 +111,7 @@ export class ChannelListeners {
   constructor(private readonly waitMs = REORDER_WAIT_MS) {}
 
   deliver(event: BusEvent): void {
-    if (event.type !== "room.message" || this.expected === undefined || event.seq <= this.expected) {
+    if (!isSequenced(event) || this.expected === undefined || event.seq <= this.expected) {
       this.handOn(event); // late ones too: each subscriber knows what it has already
       return;
     }
@@ -131,7 +132,7 @@ export class ChannelListeners {
     let next: BusEvent | undefined = event;
     while (next) {
       for (const queue of this.queues) queue.push(next);
-      if (next.type !== "room.message" || (this.expected ?? 0) > next.seq) return;
+      if (!isSequenced(next) || (this.expected ?? 0) > next.seq) return;
       this.expected = next.seq + 1;
       next = this.held.get(this.expected);
       this.held.delete(this.expected);
@@ -143,7 +144,13 @@ export class ChannelListeners {
   }
 }
 
-const seqOf = (event: BusEvent) => (event.type === "room.message" ? event.seq : 0);
+/** The events that take a room's sequence numbers: its messages and the changes to them. */
+type SequencedEvent = Extract<BusEvent, { type: "room.message" | "room.change" }>;
+
+export const isSequenced = (event: BusEvent): event is SequencedEvent =>
+  event.type === "room.message" || event.type === "room.change";
+
+const seqOf = (event: BusEvent) => (isSequenced(event) ? event.seq : 0);
 
 /** A subscriber fell so far behind that its events were dropped; it must resync from the database. */
 export class BusOverflowError extends Error {

@@ -5,7 +5,7 @@ import type { Actor, Deps } from "../deps";
 import { AppError } from "../errors";
 import type { DirectConversation, MyDirectConversation, UserRef } from "../schemas";
 import { publicUserOf, roomOutOf } from "./output";
-import { unreadOf } from "./read-state";
+import { mentionsOf, unreadOf } from "./read-state";
 import { transact } from "./transact";
 import { findUser } from "./users";
 
@@ -49,25 +49,36 @@ export async function openDirect(deps: Deps, actor: Actor, ref: UserRef): Promis
   });
 }
 
-/** The caller's direct conversations, each with the other person and how far the caller has read it. */
+/**
+ * The caller's direct conversations, each with the other person, how far the caller has read it and
+ * its unread and mention counts: one statement (LATERAL joins).
+ */
 export async function listDirect(deps: Deps, actor: Actor): Promise<MyDirectConversation[]> {
   const mine = alias(roomMembers, "mine");
   const theirs = alias(roomMembers, "theirs");
   const unread = unreadOf(deps.db, mine, actor.userId);
+  const mentioned = mentionsOf(deps.db, mine, actor.userId);
   const rows = await deps.db
-    .select({ room: rooms, peer: users, lastReadSeq: mine.lastReadSeq, unread: unread.count })
+    .select({
+      room: rooms,
+      peer: users,
+      lastReadSeq: mine.lastReadSeq,
+      unread: unread.count,
+      mentions: mentioned.count,
+    })
     .from(mine)
     .innerJoin(rooms, and(eq(rooms.id, mine.roomId), eq(rooms.kind, "direct")))
     .innerJoin(theirs, and(eq(theirs.roomId, rooms.id), ne(theirs.userId, actor.userId)))
     .innerJoin(users, eq(users.id, theirs.userId))
     .crossJoinLateral(unread)
+    .crossJoinLateral(mentioned)
     .where(eq(mine.userId, actor.userId))
     .orderBy(asc(rooms.id));
-  return rows.map(({ room, peer, lastReadSeq, unread }) => ({
+  return rows.map(({ room, peer, lastReadSeq, unread, mentions }) => ({
     room: roomOutOf(room),
     peer: publicUserOf(peer),
     unread,
     lastReadSeq,
-    mentions: 0, // TODO(core): mentions
+    mentions,
   }));
 }

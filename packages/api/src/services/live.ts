@@ -1,12 +1,12 @@
 import { type Database, schema } from "@parley/db";
-import { and, desc, eq, gt, inArray, lte } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNull, lte } from "drizzle-orm";
 import { type BusEvent, type ParentUpdate, roomChannel, userChannel } from "../bus";
 import type { SubscriptionWire } from "../context";
 import type { Actor, Deps } from "../deps";
 import { AppError } from "../errors";
 import { MAX_UNREAD, type MessageChangeKind, type MessageOut, type RoomEventsInput } from "../schemas";
-import { historyQuery } from "./messages";
-import { messageOutOf } from "./output";
+import { roomCountsOf } from "./read-state";
+import { replay } from "./replay";
 import { accessRoom, currentMembership, notAMember, requireMember, requireMemberCached } from "./room-access";
 
 /**
@@ -34,14 +34,21 @@ export type RoomStreamEvent =
 export interface RoomStreamItem {
   /**
    * The room sequence number the client has reached with this event: the id it resumes from.
-   * A message carries its own; a reset the one to go on from; typing and presence the last one.
+   * A message or a change carries its own; a reset the one to go on from; typing and presence the
+   * last one.
    */
   seq: number;
   event: RoomStreamEvent;
 }
 
-const BACKFILL_PAGE = 100;
-const { messages, rooms, roomMembers, users } = schema;
+/** A live message or change as a room stream carries it: the state the write left. */
+function streamEventOf(event: Extract<BusEvent, { type: "room.message" | "room.change" }>): RoomStreamEvent {
+  const parent = event.parent ? { parent: event.parent } : {};
+  if (event.type === "room.message") return { type: "message", message: event.message, ...parent };
+  const { change, actorId, emoji, message } = event;
+  return { type: "change", change, actorId, emoji, message, ...parent };
+}
+const { messages, messageChanges, rooms, roomMembers, users } = schema;
 
 /**
  * A public room's new messages, live only, for a listener without a token (the seed sockets'
@@ -57,6 +64,7 @@ export async function listenToPublicRoom(
   const { room } = await accessRoom(deps.db, null, roomId);
   const stream = await deps.bus.subscribe(roomChannel(room.id), signal);
   return (async function* () {
+    // New messages only (replies too, as plain messages): seed clients cannot parse changes.
     for await (const event of stream) if (event.type === "room.message") yield event.message;
   })();
 }
@@ -71,9 +79,12 @@ export async function listenToPublicRoom(
  * `resumeLimit`, the stream says `reset` instead of replaying a partial history. It ends when the
  * caller leaves the room, and fails when the caller's token is revoked.
  *
- * Given a `wire`, each live message that follows the last one with nothing else waiting goes
- * straight to the socket from the bus; everything else (gaps, typing, presence, the end) takes the
- * generator, in order.
+ * Messages and changes to them share the room's sequence: both are tracked alike, and a replayed
+ * one (from `lastEventId`, or filling a gap) shows the message as it is now (see `replay`).
+ *
+ * Given a `wire`, each live plain message (not a reply) that follows the last one with nothing
+ * else waiting goes straight to the socket from the bus; everything else (replies, changes, gaps,
+ * typing, presence, the end) takes the generator, in order.
  */
 export async function* roomEvents(
   deps: Deps,
@@ -91,16 +102,7 @@ export async function* roomEvents(
     if (to - from > deps.live.resumeLimit || from > to) {
       yield { seq: to, event: { type: "reset", lastSeq: to } };
     } else {
-      for (let after = from; after < to; ) {
-        const limit = Math.min(BACKFILL_PAGE, to - after);
-        // historyQuery reads one row more than the page, to tell whether there is more: not ours.
-        const rows = (await historyQuery(deps.db, { roomId: room.id, after, limit })).slice(0, limit);
-        if (rows.length === 0) break;
-        for (const { message, author } of rows) {
-          yield { seq: message.seq, event: { type: "message", message: messageOutOf(message, author) } };
-        }
-        after = rows.at(-1)?.message.seq ?? to;
-      }
+      yield* replay(deps.db, room.id, from, to);
     }
   }
 
@@ -114,7 +116,8 @@ export async function* roomEvents(
     if (wire) {
       wire.mark(present);
       stream.offerDirectly((event) => {
-        if (event.type !== "room.message" || event.seq !== last + 1) return false;
+        // Plain messages only: a reply's parent update and every change take the generator.
+        if (event.type !== "room.message" || event.parent || event.seq !== last + 1) return false;
         if (!wire.writeMessage(event.seq, event.message)) return false;
         last = event.seq;
         return true;
@@ -130,10 +133,11 @@ export async function* roomEvents(
     for await (const event of stream) {
       switch (event.type) {
         case "room.message":
+        case "room.change":
           if (event.seq <= last) continue; // replayed already
           if (event.seq > last + 1) yield* catchUp(last, event.seq - 1);
           last = event.seq;
-          yield { seq: event.seq, event: { type: "message", message: event.message } };
+          yield { seq: event.seq, event: streamEventOf(event) };
           break;
         case "bus.resync": {
           const latest = await currentSeq(deps.db, room.id);
@@ -232,7 +236,10 @@ const PROFILES_REMEMBERED = 1000;
 
 /**
  * The caller's own events (rooms joined, left and invited to, direct conversations, read marks,
- * profile), and a `room.activity` for every message in each room the caller is a member of.
+ * profile), and, in each room the caller is a member of, a `room.activity` for every new message
+ * and deletion and for each edit that mentions the caller or stops doing so (the mentioned user's
+ * every tab learns of a mention at once), or the room's counts (`room.counts`) when a gap it
+ * filled from the database held edits or deletions.
  *
  * Follows the caller's memberships while it runs: a room joined, invited to or opened is
  * followed from then on, a room left is not. Each followed room's sequence is checked the way
@@ -251,7 +258,7 @@ export async function* userEvents(deps: Deps, actor: Actor, signal: AbortSignal)
   const profiles = new Map<number, string>();
 
   /** Follows the rooms the caller is a member of now, and stops following the others. */
-  async function* followMemberships(): AsyncGenerator<RoomActivity> {
+  async function* followMemberships(): AsyncGenerator<RoomActivity | RoomCounts> {
     const roomIds = await memberRoomIds(deps.db, actor.userId);
     const member = new Set(roomIds);
     const gone = [...followed.keys()].filter((roomId) => !member.has(roomId));
@@ -261,30 +268,54 @@ export async function* userEvents(deps: Deps, actor: Actor, signal: AbortSignal)
     // Read after the channels are live: anything newer than this arrives on the bus.
     for (const { roomId, lastSeq } of await lastSeqs(deps.db, roomIds)) {
       const last = followed.get(roomId);
-      if (last !== undefined) yield* missed(roomId, last, lastSeq);
+      if (last !== undefined) yield* catchUp(roomId, last, lastSeq);
       followed.set(roomId, Math.max(last ?? 0, lastSeq));
     }
   }
 
   /** Follows a room the caller has just entered, whose newest message was `seq` when they did. */
-  async function* follow(roomId: number, seq: number): AsyncGenerator<RoomActivity> {
+  async function* follow(roomId: number, seq: number): AsyncGenerator<RoomActivity | RoomCounts> {
     if (followed.has(roomId)) return;
     await stream.addChannels(roomChannel(roomId));
     followed.set(roomId, seq);
     // Messages sent between entering and following were published before the channel was live.
     const [latest] = await lastSeqs(deps.db, [roomId]);
-    if (latest) yield* missed(roomId, seq, latest.lastSeq);
+    if (latest) yield* catchUp(roomId, seq, latest.lastSeq);
   }
 
-  /** The activity of messages `after` < seq <= `upTo`, from the database. */
-  async function* missed(roomId: number, after: number, upTo: number): AsyncGenerator<RoomActivity> {
-    if (upTo <= after) return;
-    for (const row of await activitySince(deps.db, roomId, after, upTo)) {
-      if (row.seq <= (followed.get(roomId) ?? 0)) continue;
-      followed.set(roomId, row.seq);
-      yield activityOf(row); // TODO(core): mentions, threads and changes
+  /**
+   * The activity of the messages created `after` < seq <= `upTo`, from the database, each as it is
+   * now. Returns whether the room's counts must be read again: the range held edits or deletions,
+   * or one of its messages has been edited or deleted since, so its activity alone would not add
+   * up (see `recount`).
+   */
+  async function* missed(roomId: number, after: number, upTo: number): AsyncGenerator<RoomActivity, boolean> {
+    if (upTo <= after) return false;
+    const { created, recount } = await activitySince(deps.db, roomId, after, upTo, actor.userId);
+    for (const activity of created) {
+      if (activity.seq <= (followed.get(roomId) ?? 0)) continue;
+      followed.set(roomId, activity.seq);
+      yield activity;
     }
     followed.set(roomId, Math.max(followed.get(roomId) ?? 0, upTo));
+    return recount;
+  }
+
+  /**
+   * The room's counts as the database has them now, read in one snapshot with the room's sequence
+   * number, which the stream then has accounted for: the events up to it, still on their way on the
+   * bus, are skipped (their activity is in the counts), the ones after it count one by one.
+   */
+  async function* recount(roomId: number): AsyncGenerator<RoomCounts> {
+    const counts = await roomCountsOf(deps.db, actor.userId, roomId);
+    if (!counts) return; // left meanwhile: its user.room event follows
+    followed.set(roomId, Math.max(followed.get(roomId) ?? 0, counts.lastSeq));
+    yield { type: "room.counts", roomId, unread: counts.unread, mentions: counts.mentions };
+  }
+
+  /** `missed`, then the counts when it says so. */
+  async function* catchUp(roomId: number, after: number, upTo: number): AsyncGenerator<RoomActivity | RoomCounts> {
+    if (yield* missed(roomId, after, upTo)) yield* recount(roomId);
   }
 
   // Nothing is followed yet, so nothing is missed: the rooms' current state is the starting point.
@@ -292,16 +323,18 @@ export async function* userEvents(deps: Deps, actor: Actor, signal: AbortSignal)
 
   for await (const event of stream) {
     switch (event.type) {
-      case "room.message": {
+      case "room.message":
+      case "room.change": {
         const last = followed.get(event.roomId);
         if (last === undefined || event.seq <= last) continue; // not followed (any more), or yielded already
-        if (event.seq > last + 1) yield* missed(event.roomId, last, event.seq - 1);
+        const counts = event.seq > last + 1 && (yield* missed(event.roomId, last, event.seq - 1));
         followed.set(event.roomId, event.seq);
-        const { author, kind } = event.message;
-        yield activityOf({ roomId: event.roomId, seq: event.seq, authorId: author?.id ?? null, kind });
+        const activity = activityOf(event, actor.userId);
+        if (activity) yield activity;
+        // After this event's own activity, so that the event that revealed the gap is told too.
+        if (counts) yield* recount(event.roomId);
         break;
       }
-      case "room.change": // TODO(core): advance the room's sequence, and yield activity that counts
       case "room.typing":
       case "room.presence":
       case "directory.room":
@@ -365,22 +398,44 @@ export async function startTyping(deps: Deps, actor: Actor, roomId: number): Pro
   await deps.bus.publish({ type: "room.typing", roomId, userId: actor.userId, username: member.username, until });
 }
 
-// TODO(core): a placeholder until the user stream carries mentions and changes.
-const activityOf = (row: {
-  roomId: number;
-  seq: number;
-  authorId: number | null;
-  kind: MessageOut["kind"];
-}): RoomActivity => ({
-  type: "room.activity",
-  ...row,
-  change: "created",
-  messageId: 0,
-  messageSeq: row.seq,
-  parentId: null,
-  mentioned: false,
-  mentionedBefore: false,
-});
+/** A message's mentions name the user (by name or `@room`), and the user did not write it. */
+const mentionsUser = (mentions: MessageOut["mentions"] | undefined, authorId: number | null, userId: number) =>
+  mentions !== undefined && authorId !== userId && (mentions.room || mentions.userIds.includes(userId));
+
+/** What a message (as it is in `message`) means to the user's counts when it is new. */
+function createdActivity(seq: number, message: MessageOut, userId: number): RoomActivity {
+  const authorId = message.author?.id ?? null;
+  return {
+    type: "room.activity",
+    roomId: message.roomId,
+    seq,
+    change: "created",
+    messageId: message.id,
+    messageSeq: message.seq,
+    authorId,
+    kind: message.kind,
+    parentId: message.parentId,
+    mentioned: mentionsUser(message.mentions, authorId, userId),
+    mentionedBefore: false,
+  };
+}
+
+/**
+ * The activity of a live message or change for the user `userId`: every new message, every
+ * deletion (which may lower the counts), and an edit only when it mentions the user now and did
+ * not before, or the other way round. Reactions and pins change no count: none.
+ */
+function activityOf(event: Extract<BusEvent, { type: "room.message" | "room.change" }>, userId: number) {
+  if (event.type === "room.message") return createdActivity(event.seq, event.message, userId);
+  const { message } = event;
+  const authorId = message.author?.id ?? null;
+  const mentioned = mentionsUser(message.mentions, authorId, userId);
+  const mentionedBefore = mentionsUser(event.mentionsBefore, authorId, userId);
+  if (event.change === "deleted" || (event.change === "edited" && mentioned !== mentionedBefore)) {
+    return { ...createdActivity(event.seq, message, userId), change: event.change, mentioned, mentionedBefore };
+  }
+  return undefined;
+}
 
 /** The rooms (and direct conversations) the user is a member of. */
 async function memberRoomIds(db: Database, userId: number): Promise<number[]> {
@@ -394,17 +449,77 @@ async function lastSeqs(db: Database, roomIds: number[]) {
 }
 
 /**
- * The activity of a room's messages `after` < seq <= `upTo`, oldest first: at most the newest
- * MAX_UNREAD of them, which is as many as a sidebar's unread count shows.
+ * What the user stream reads for a room's events `after` < seq <= `upTo`: the activity of the
+ * messages created in it, oldest first (at most the newest MAX_UNREAD, which is as many as a
+ * sidebar's unread count shows), each as it is now; and whether the counts must be read again
+ * because the range held edits or deletions, or a message of it has been edited or deleted since
+ * (its activity as it is now would not add up with the change events still to come). Two queries.
  */
-async function activitySince(db: Database, roomId: number, after: number, upTo: number) {
-  const rows = await db
-    .select({ roomId: messages.roomId, seq: messages.seq, authorId: messages.authorId, kind: messages.kind })
+async function activitySince(db: Database, roomId: number, after: number, upTo: number, userId: number) {
+  const inRange = <T extends typeof messages.seq | typeof messageChanges.seq>(seq: T) =>
+    and(gt(seq, after), lte(seq, upTo));
+  const [rows, changed] = await Promise.all([
+    db
+      .select({
+        id: messages.id,
+        roomId: messages.roomId,
+        seq: messages.seq,
+        authorId: messages.authorId,
+        kind: messages.kind,
+        parentId: messages.parentId,
+        mentionIds: messages.mentionIds,
+        mentionsRoom: messages.mentionsRoom,
+        editedAt: messages.editedAt,
+        deletedAt: messages.deletedAt,
+      })
+      .from(messages)
+      .where(and(eq(messages.roomId, roomId), inRange(messages.seq)))
+      .orderBy(desc(messages.seq))
+      .limit(MAX_UNREAD),
+    db
+      .select({ seq: messageChanges.seq })
+      .from(messageChanges)
+      .where(
+        and(
+          eq(messageChanges.roomId, roomId),
+          inRange(messageChanges.seq),
+          inArray(messageChanges.change, ["edited", "deleted"]),
+        ),
+      )
+      .limit(1),
+  ]);
+  const created: RoomActivity[] = rows.reverse().map((row) => ({
+    type: "room.activity",
+    roomId: row.roomId,
+    seq: row.seq,
+    change: "created",
+    messageId: row.id,
+    messageSeq: row.seq,
+    authorId: row.authorId,
+    kind: row.kind,
+    parentId: row.parentId,
+    mentioned:
+      row.deletedAt === null && row.authorId !== userId && (row.mentionsRoom || row.mentionIds.includes(userId)),
+    mentionedBefore: false,
+  }));
+  const recount = changed.length > 0 || rows.some((row) => row.editedAt !== null || row.deletedAt !== null);
+  return { created, recount };
+}
+
+/**
+ * The sequence number after which a room's newest `count` messages (deleted ones left out) come:
+ * where a stream that shows them first (`roomEvents` from there) starts. A room's sequence counts
+ * changes too, so this is read, not worked out from `last_seq`. 0 when the room has fewer.
+ */
+export async function seqBeforeRecentMessages(db: Database, roomId: number, count: number): Promise<number> {
+  const [oldest] = await db
+    .select({ seq: messages.seq })
     .from(messages)
-    .where(and(eq(messages.roomId, roomId), gt(messages.seq, after), lte(messages.seq, upTo)))
+    .where(and(eq(messages.roomId, roomId), isNull(messages.deletedAt)))
     .orderBy(desc(messages.seq))
-    .limit(MAX_UNREAD);
-  return rows.reverse();
+    .limit(1)
+    .offset(count - 1);
+  return oldest ? oldest.seq - 1 : 0;
 }
 
 async function currentSeq(db: Database, roomId: number): Promise<number> {

@@ -1,12 +1,12 @@
 import { type Database, schema, type Transaction } from "@parley/db";
-import { and, eq, gt, lt, ne, sql } from "drizzle-orm";
+import { and, eq, gt, isNull, lt, ne, sql } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import type { Actor, Deps } from "../deps";
 import { MAX_UNREAD, type MarkReadInput } from "../schemas";
 import { lockedMembership, notAMember, requireMember } from "./room-access";
 import { transact } from "./transact";
 
-const { messages, rooms, roomMembers } = schema;
+const { messages, mentions, rooms, roomMembers } = schema;
 
 /**
  * Marks a room read up to `seq` for one of its members: never backwards, never past the room's
@@ -51,8 +51,10 @@ export async function startReadingAt(tx: Transaction, roomId: number, userId: nu
 
 /**
  * The unread count of the membership `member` of user `userId` (a `room_members` row of the outer
- * query), for a LATERAL join: others' text messages after its read mark, read on the
- * (room_id, seq) index and counted no further than MAX_UNREAD.
+ * query), for a LATERAL join: others' top-level text messages (not replies, which live in their
+ * threads) after its read mark that are not deleted, read on the (room_id, seq) index and counted
+ * no further than MAX_UNREAD. Changes to messages take sequence numbers too: the count is of
+ * messages, never `last_seq - lastReadSeq`.
  */
 export function unreadOf(db: Database, member: { roomId: AnyPgColumn; lastReadSeq: AnyPgColumn }, userId: number) {
   const counted = db
@@ -63,15 +65,61 @@ export function unreadOf(db: Database, member: { roomId: AnyPgColumn; lastReadSe
         eq(messages.roomId, member.roomId),
         gt(messages.seq, member.lastReadSeq),
         eq(messages.kind, "text"),
+        isNull(messages.parentId),
+        isNull(messages.deletedAt),
         // The caller's id as a value, not the member's column: the planner then estimates how
         // few messages are the caller's own from the statistics, and reads the index in order.
         ne(messages.authorId, userId),
       ),
     )
+    // In index order: without it, a LIMIT can make a scan of the whole table look cheaper.
+    .orderBy(messages.seq)
     .limit(MAX_UNREAD)
     .as("counted");
   return db
     .select({ count: sql<number>`count(*)::int`.as("unread_count") })
     .from(counted)
     .as("unread");
+}
+
+/**
+ * The mention count of the membership `member` of user `userId`, for a LATERAL join: the messages
+ * (replies included) after its read mark that notify the user (`mentions` rows, written with each
+ * message and edit and gone with a deletion), read on that table's primary key (user, room, seq)
+ * and counted no further than MAX_UNREAD.
+ */
+export function mentionsOf(db: Database, member: { roomId: AnyPgColumn; lastReadSeq: AnyPgColumn }, userId: number) {
+  const counted = db
+    .select({ seq: mentions.seq })
+    .from(mentions)
+    .where(and(eq(mentions.userId, userId), eq(mentions.roomId, member.roomId), gt(mentions.seq, member.lastReadSeq)))
+    .orderBy(mentions.seq)
+    .limit(MAX_UNREAD)
+    .as("mentioned_rows");
+  return db
+    .select({ count: sql<number>`count(*)::int`.as("mention_count") })
+    .from(counted)
+    .as("mentioned");
+}
+
+/**
+ * A member's unread and mention counts in one room, and the room's sequence number they were read
+ * at, in one statement, so in one snapshot: the counts are exactly those of the room's events up
+ * to `lastSeq`. Undefined when the user is not a member.
+ */
+export async function roomCountsOf(
+  db: Database,
+  userId: number,
+  roomId: number,
+): Promise<{ unread: number; mentions: number; lastSeq: number } | undefined> {
+  const unread = unreadOf(db, roomMembers, userId);
+  const mentioned = mentionsOf(db, roomMembers, userId);
+  const [row] = await db
+    .select({ unread: unread.count, mentions: mentioned.count, lastSeq: rooms.lastSeq })
+    .from(roomMembers)
+    .innerJoin(rooms, eq(rooms.id, roomMembers.roomId))
+    .crossJoinLateral(unread)
+    .crossJoinLateral(mentioned)
+    .where(and(eq(roomMembers.userId, userId), eq(roomMembers.roomId, roomId)));
+  return row;
 }

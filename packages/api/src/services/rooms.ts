@@ -5,7 +5,7 @@ import { AppError, isUniqueViolation } from "../errors";
 import type { CreateRoomInput, MyRoom, Page, RoomOut, SearchPageInput } from "../schemas";
 import { appendNotice } from "./messages";
 import { collectPages, decodeCursor, keysetPage, likePattern, publicUserOf, roomOutOf } from "./output";
-import { startReadingAt, unreadOf } from "./read-state";
+import { mentionsOf, startReadingAt, unreadOf } from "./read-state";
 import { accessRoom, currentUser, notAMember, requireMember } from "./room-access";
 import { transact } from "./transact";
 
@@ -156,17 +156,24 @@ export async function getRoom(deps: Deps, actor: Actor | null, roomId: number): 
 /** The rooms (not direct conversations) the caller belongs to, oldest first, with how far each is read. */
 export async function listMyRooms(deps: Deps, actor: Actor): Promise<MyRoom[]> {
   const rows = await myRoomsQuery(deps.db, actor.userId);
-  return rows.map((r) => ({ ...roomOutOf(r.room), unread: r.unread, lastReadSeq: r.lastReadSeq, mentions: 0 })); // TODO(core): mentions
+  return rows.map((r) => ({
+    ...roomOutOf(r.room),
+    unread: r.unread,
+    lastReadSeq: r.lastReadSeq,
+    mentions: r.mentions,
+  }));
 }
 
-/** The query behind `listMyRooms`: one statement, each room's unread count in a LATERAL join. */
+/** The query behind `listMyRooms`: one statement, each room's unread and mention counts in LATERAL joins. */
 export function myRoomsQuery(db: Database, userId: number) {
   const unread = unreadOf(db, roomMembers, userId);
+  const mentioned = mentionsOf(db, roomMembers, userId);
   return db
-    .select({ room: rooms, lastReadSeq: roomMembers.lastReadSeq, unread: unread.count })
+    .select({ room: rooms, lastReadSeq: roomMembers.lastReadSeq, unread: unread.count, mentions: mentioned.count })
     .from(roomMembers)
     .innerJoin(rooms, eq(rooms.id, roomMembers.roomId))
     .crossJoinLateral(unread)
+    .crossJoinLateral(mentioned)
     .where(and(eq(roomMembers.userId, userId), eq(rooms.kind, "room")))
     .orderBy(asc(rooms.id));
 }

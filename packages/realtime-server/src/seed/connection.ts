@@ -126,7 +126,9 @@ export class SeedConnection {
       if (actor) {
         const lastEventId = afterSeq === undefined ? null : String(afterSeq);
         for await (const { event } of live.roomEvents(deps, actor, { roomId: id, lastEventId }, signal)) {
-          if (event.type === "message") this.deliver(format(event.message));
+          // Seed clients know new messages only: never changes, and never a message replayed as
+          // the tombstone it has become (a reply is a plain message to them).
+          if (event.type === "message" && event.message.deletedAt === null) this.deliver(format(event.message));
         }
       } else {
         // Listening without a token: public rooms only (the lobby), live only.

@@ -1,6 +1,6 @@
 import { AppError } from "@parley/api";
 import { UsernameRef } from "@parley/api/schemas";
-import { direct } from "@parley/api/services";
+import { direct, live } from "@parley/api/services";
 import type { FrameHandler, SeedConnection } from "./connection";
 
 /** How many earlier messages a seed 004 chat shows when it opens. */
@@ -18,8 +18,9 @@ export async function openDirectChat(c: SeedConnection, withUser: string): Promi
   const username = UsernameRef.parse(decodePathPart(withUser));
   const conversation = await direct.openDirect(c.deps, me, { username });
   // Opening the chat shows its recent messages first, then new ones live: nothing sent just
-  // before (or while) the socket opened is missed.
-  const recent = Math.max(0, conversation.room.lastSeq - RECENT_DIRECT_MESSAGES);
+  // before (or while) the socket opened is missed. (A room's sequence numbers count edits,
+  // reactions and the like too, which the seed's frames leave out.)
+  const recent = await live.seqBeforeRecentMessages(c.deps.db, conversation.room.id, RECENT_DIRECT_MESSAGES);
   c.follow(
     conversation.room.id,
     (m) => ({
