@@ -7,7 +7,7 @@ import type { ConnectionsResult } from "./workloads/connections";
 import type { FanoutResult } from "./workloads/fanout";
 import type { FloodResult } from "./workloads/flood";
 import type { HistoryResult } from "./workloads/history";
-import type { SendPathRow } from "./workloads/send-path";
+import { CHANGE_ROWS, type SendPathRow, WS_SEND_ROW } from "./workloads/send-path";
 import type { SlowConsumerResult } from "./workloads/slow-consumer";
 
 export interface BenchResult {
@@ -149,18 +149,78 @@ export function markdown(r: BenchResult): string {
     lines.push("");
   }
 
-  if (r.history) {
+  const changes = changesVsSend(r.sendPath);
+  if (changes.length) {
     lines.push(
-      `## History: a page of 100 in a room of ${int(r.history.messages)} messages (tRPC over HTTP, one at a time)`,
+      "Changes to a message against the send, over the same tRPC WebSockets (the room owner's, as many as the send's concurrency). Each call is a real change that takes the room's next sequence number, on messages made beforehand in SQL:",
+      "",
+      "| change | max requests/s vs send | p99 at half rate vs send | SQL statements per call (send: " +
+        `${r.sendPath.find((row) => row.path === WS_SEND_ROW)?.statements?.perRequest ?? "–"}) |`,
+      "|---|---|---|---|",
+      ...changes.map(
+        (c) => `| ${c.change} | ${c.throughput.toFixed(2)}× | ${c.p99.toFixed(2)}× | ${c.statements ?? "–"} |`,
+      ),
       "",
     );
-    lines.push(`Inserted with one INSERT … SELECT generate_series in ${int(r.history.insertMs)} ms.`, "");
-    lines.push("| page | requests/s | p50 ms | p99 ms | max ms |", "|---|---|---|---|---|");
-    for (const h of r.history.rows)
+    const counted = r.sendPath.filter((row) => row.statements);
+    if (counted.length)
       lines.push(
-        `| ${h.depth} | ${int(h.requestsPerSec)} | ${ms(h.latency.p50Ms)} | ${ms(h.latency.p99Ms)} | ${ms(h.latency.maxMs)} |`,
+        "Statements per call as PostgreSQL logged them (`log_statement=all` on the bench database, a third realtime instance, 10 calls over tRPC HTTP after 3 of warm-up; transactions' `begin`/`commit` included):",
+        "",
+        "| call | per call | statement (column list elided, first 200 characters) |",
+        "|---|---|---|",
+        ...counted.flatMap((row) =>
+          (row.statements?.statements ?? []).map(
+            (st) =>
+              `| ${row.path === WS_SEND_ROW ? "send" : row.path.split(":")[0]} | ${st.perRequest} | ${code(st.sql)} |`,
+          ),
+        ),
+        "",
       );
-    lines.push("");
+  }
+
+  if (r.history) {
+    const h = r.history;
+    lines.push(
+      `## History: a page of 100 in a room of ${int(h.messages)} messages (tRPC over HTTP, one at a time)`,
+      "",
+    );
+    lines.push(`Inserted with one INSERT … SELECT generate_series in ${int(h.insertMs)} ms.`, "");
+    if (h.rich) {
+      const room = h.rich.room;
+      lines.push(
+        `Beside it, measured in turn with it request by request (so both meet the same noise), a **rich** room over as many sequence numbers: ${int(room.topLevel)} top-level messages and ${int(room.replies)} replies in ${int(room.threads)} threads (2 each: reply count, last reply time and participants on the parent), ${int(room.reactionRows)} reactions (3 emoji by 4, 2 and 1 users on every top-level message), ${int(room.pins)} pins and ${int(room.edited)} edited messages; filled in ${int(h.rich.insertMs)} ms. The pages show top-level messages only, with their reactions and thread summaries.`,
+        "",
+        "| page | plain: requests/s | p50 / p99 / max ms | rich: requests/s | p50 / p99 / max ms | rich p99 / plain p99 |",
+        "|---|---|---|---|---|---|",
+      );
+      for (const [i, p] of h.rows.entries()) {
+        const q = h.rich.rows[i];
+        lines.push(
+          `| ${p.depth} | ${int(p.requestsPerSec)} | ${latencies(p)} | ${q ? int(q.requestsPerSec) : "–"} | ${q ? latencies(q) : "–"} | ${q && p.latency.p99Ms > 0 ? `${(q.latency.p99Ms / p.latency.p99Ms).toFixed(2)}×` : "–"} |`,
+        );
+      }
+      lines.push("");
+    } else {
+      lines.push("| page | requests/s | p50 ms | p99 ms | max ms |", "|---|---|---|---|---|");
+      for (const p of h.rows)
+        lines.push(
+          `| ${p.depth} | ${int(p.requestsPerSec)} | ${ms(p.latency.p50Ms)} | ${ms(p.latency.p99Ms)} | ${ms(p.latency.maxMs)} |`,
+        );
+      lines.push("");
+    }
+    const q = h.queriesPerPage;
+    if (q && "error" in q) lines.push(`Queries per page: not counted (${q.error}).`, "");
+    else if (q) {
+      lines.push(
+        `Queries per page (the newest page, as PostgreSQL logged them with \`log_statement=all\` on the bench database, over ${q.plain.requests} requests after a warm-up): plain **${q.plain.perRequest}**, rich **${q.rich.perRequest}**. The rich page's statements:`,
+        "",
+        "| per page | statement (column list elided, first 200 characters) |",
+        "|---|---|",
+        ...q.rich.statements.map((s) => `| ${s.perRequest} | ${code(s.sql)} |`),
+        "",
+      );
+    }
   }
 
   if (r.slowConsumer.length) {
@@ -195,6 +255,32 @@ export function markdown(r: BenchResult): string {
     lines.push("");
   }
   return lines.join("\n");
+}
+
+/** SQL in a Markdown table cell. */
+const code = (text: string) => `\`${text.replace(/\|/g, "\\|").replace(/`/g, "'")}\``;
+
+const latencies = (h: HistoryResult["rows"][number]) =>
+  `${ms(h.latency.p50Ms)} / ${ms(h.latency.p99Ms)} / ${ms(h.latency.maxMs)}`;
+
+/** Each change row measured beside the send over tRPC WebSocket: its throughput and p99 over the send's. */
+export function changesVsSend(
+  rows: SendPathRow[],
+): { change: string; throughput: number; p99: number; statements?: number }[] {
+  const send = rows.find((s) => s.path === WS_SEND_ROW);
+  if (!send?.maxRequestsPerSec || !send.atHalfRate.p99Ms) return [];
+  return Object.values(CHANGE_ROWS).flatMap((name) => {
+    const row = rows.find((s) => s.path === name);
+    if (!row?.maxRequestsPerSec) return [];
+    return [
+      {
+        change: name.split(":")[0] ?? name,
+        throughput: row.maxRequestsPerSec / send.maxRequestsPerSec,
+        p99: row.atHalfRate.p99Ms / send.atHalfRate.p99Ms,
+        statements: row.statements?.perRequest,
+      },
+    ];
+  });
 }
 
 /** Results from before the many-rooms variant have no `rooms`: they were all one room. */

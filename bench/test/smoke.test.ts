@@ -50,6 +50,9 @@ test("the smoke profile runs every workload against every system and writes JSON
     "tRPC over HTTP (web process)",
     "tRPC over HTTP (realtime process)",
     "tRPC over WebSocket (realtime process)",
+    "edit: tRPC over WebSocket (realtime process)",
+    "react: tRPC over WebSocket (realtime process)",
+    "delete: tRPC over WebSocket (realtime process)",
     "REST: POST /messages/{roomId} (realtime process)",
     "ceiling: the same send handler in bare node:http",
     "transport only: bare node:http JSON echo (nothing stored)",
@@ -58,6 +61,18 @@ test("the smoke profile runs every workload against every system and writes JSON
     expect(positive(row.maxRequestsPerSec) && positive(row.atHalfRate.p99Ms), row.path).toBe(true);
   expect(result.history?.rows.length).toBeGreaterThanOrEqual(3);
   for (const row of result.history?.rows ?? []) expect(positive(row.latency.p50Ms), row.depth).toBe(true);
+  // Every edit, reaction and deletion was a real change: one sequence number each (else a note).
+  for (const row of measured.filter((r) => /^(edit|react|delete):/.test(r.path)))
+    expect(row.note, row.path).toBeUndefined();
+  const rich = result.history?.rich;
+  expect(rich?.rows.map((row) => row.depth)).toEqual(result.history?.rows.map((row) => row.depth));
+  for (const row of rich?.rows ?? []) expect(positive(row.latency.p50Ms), `rich ${row.depth}`).toBe(true);
+  expect(rich?.room.reactionRows).toBe((rich?.room.topLevel ?? 0) * 7);
+  expect(rich?.room.threads).toBeGreaterThan(0);
+  expect(rich?.room.pins).toBeGreaterThan(0);
+  // History stays a constant number of queries per page however rich the messages are.
+  const queries = result.history?.queriesPerPage;
+  if (queries && !("error" in queries)) expect(queries.rich.perRequest).toBe(queries.plain.perRequest);
   expect(result.flood.map((f) => f.limits)).toEqual(["lifted", "defaults"]);
   const [unlimited, limited] = result.flood;
   expect(unlimited?.floodRefused).toBe(0);

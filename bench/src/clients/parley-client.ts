@@ -51,7 +51,9 @@ export function parleySubscriber(
 
 /**
  * `messages.send` as tRPC mutations over one WebSocket. `publish` does not wait for the answer
- * (open loop); `call` does (closed loop, for the send path).
+ * (open loop); `call` does (closed loop, for the send path); `mutate` calls any other procedure
+ * (`messages.edit`, `messages.react`, …) over the same socket and waits for its answer, rejecting
+ * with the error frame's first 300 characters.
  */
 export function parleyPublisher(
   baseUrl: string,
@@ -59,6 +61,7 @@ export function parleyPublisher(
   roomId: number,
 ): Publisher & {
   call(body: string): Promise<void>;
+  mutate(procedure: string, input: unknown): Promise<void>;
 } {
   const ws = new WebSocket(`${wsUrl(baseUrl)}/trpc?token=${token}`, { perMessageDeflate: false });
   const pending = new Map<number, { resolve(): void; reject(error: Error): void }>();
@@ -80,19 +83,22 @@ export function parleyPublisher(
     ws.once("open", () => resolve());
     ws.once("error", reject);
   });
-  const send = (body: string, room = roomId) => {
+  /** Sends one mutation (`input` already JSON) and answers its request id. */
+  const request = (procedure: string, input: string) => {
     id++;
-    const input = JSON.stringify({ roomId: room, text: body });
-    ws.send(`{"id":${id},"method":"mutation","params":{"path":"messages.send","input":${input}}}`);
+    ws.send(`{"id":${id},"method":"mutation","params":{"path":"${procedure}","input":${input}}}`);
     return id;
   };
+  const send = (body: string, room = roomId) => request("messages.send", JSON.stringify({ roomId: room, text: body }));
+  const answered = (requestId: number) =>
+    new Promise<void>((resolve, reject) => {
+      pending.set(requestId, { resolve, reject });
+    });
   return {
     ready,
     publish: (body, room) => void send(body, room),
-    call: (body) =>
-      new Promise<void>((resolve, reject) => {
-        pending.set(send(body), { resolve, reject });
-      }),
+    call: (body) => answered(send(body)),
+    mutate: (procedure, input) => answered(request(procedure, JSON.stringify(input))),
     get errors() {
       return errors;
     },

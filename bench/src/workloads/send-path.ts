@@ -7,8 +7,11 @@ import { Latency, type LatencySummary, sleep } from "../stats";
 import type { ParleySystem } from "../systems/parley";
 import { startHttpEcho, startHttpSend } from "../systems/peers";
 import { repoRoot, startPinned } from "../systems/pinned-process";
+import { trpcCall } from "../systems/trpc-http";
 import { httpClient } from "./http-client";
 import { openLoop } from "./open-loop";
+import { appendMessages, lastSeq, withDb } from "./room-fill";
+import { countStatements, type Probe, type StatementCount } from "./statement-count";
 
 export interface SendPathRow {
   path: string;
@@ -19,9 +22,19 @@ export interface SendPathRow {
   halfRate: number;
   atHalfRate: LatencySummary;
   note?: string;
+  /** SQL statements per call, as PostgreSQL logged them (the WebSocket send and the changes). */
+  statements?: StatementCount;
 }
 
 type Call = (n: number) => Promise<void>;
+
+/** The changes to a message measured after the send over tRPC WebSocket, in this order. */
+export const CHANGE_ROWS = {
+  edit: "edit: tRPC over WebSocket (realtime process)",
+  react: "react: tRPC over WebSocket (realtime process)",
+  delete: "delete: tRPC over WebSocket (realtime process)",
+} as const;
+export const WS_SEND_ROW = "tRPC over WebSocket (realtime process)";
 
 /** Closed loop for `seconds`, then open loop at half the rate reached; latency from the scheduled time. */
 async function measure(pathName: string, call: Call, concurrency: number, seconds: number): Promise<SendPathRow> {
@@ -118,12 +131,13 @@ export async function runSendPath(
   await Promise.all(sockets.map((s) => s.ready));
   rows.push(
     await measure(
-      "tRPC over WebSocket (realtime process)",
+      WS_SEND_ROW,
       (n) => sockets[n % sockets.length]?.call(stampedBody(0, n)) ?? Promise.resolve(),
       options.concurrency,
       options.seconds,
     ),
   );
+  rows.push(...(await changeRows(parley, rows, roomId, sockets, options)));
   for (const s of sockets) s.close();
 
   const restBody = (n: number) => JSON.stringify({ text: stampedBody(0, n) });
@@ -138,5 +152,95 @@ export async function runSendPath(
   const echo = await startHttpEcho({ cpuProfDir: options.cpuProfDir });
   rows.push(await overHttp("transport only: bare node:http JSON echo (nothing stored)", echo.url, "/", body));
   await echo.stop();
+  return rows;
+}
+
+/**
+ * Edits, reactions and deletions as the send over tRPC WebSocket is measured: the same sockets
+ * (the room owner's), concurrency and `measure`, each call one real change that takes the room's
+ * next sequence number. The messages are appended in SQL beforehand, outside the measured time:
+ * `seconds × 5,000` for edits and reactions to share (call *n* edits message *n mod pool* to a text
+ * of its own; reacts with 👍 to it on even rounds through the pool and unreacts on odd ones, so no
+ * call is an idempotent no-op), and as many again for deletions, one fresh message per call.
+ * After each row the room's sequence numbers taken are compared with the calls answered: a
+ * difference (a call that changed nothing) is written in the row's note.
+ */
+async function changeRows(
+  parley: ParleySystem,
+  previous: SendPathRow[],
+  roomId: number,
+  sockets: ReturnType<typeof parleyPublisher>[],
+  options: { seconds: number; concurrency: number },
+): Promise<SendPathRow[]> {
+  const pool = options.seconds * 5000;
+  const token = parley.tokens[0] ?? "";
+  const api = parley.instances[0]?.url ?? "";
+  const me = await trpcCall<{ id: number }>(api, "auth.me", undefined, { token, query: true });
+  const [shared, fresh] = await withDb(parley.database.url, async (db) => [
+    await appendMessages(db, { roomId, authorId: me.id, count: pool, text: "to edit and react to" }),
+    await appendMessages(db, { roomId, authorId: me.id, count: pool, text: "to delete" }),
+  ]);
+  const socket = (n: number) => sockets[n % sockets.length] as (typeof sockets)[number];
+  const calls: Record<keyof typeof CHANGE_ROWS, Call> = {
+    edit: (n) => socket(n).mutate("messages.edit", { messageId: shared[n % pool], text: stampedBody(0, n) }),
+    react: (n) =>
+      socket(n).mutate(Math.floor(n / pool) % 2 === 0 ? "messages.react" : "messages.unreact", {
+        messageId: shared[n % pool],
+        emoji: "👍",
+      }),
+    delete: (n) =>
+      n < fresh.length
+        ? socket(n).mutate("messages.delete", { messageId: fresh[n] })
+        : Promise.reject(new Error(`only ${fresh.length} messages were made to delete`)),
+  };
+  const rows: SendPathRow[] = [];
+  for (const [kind, name] of Object.entries(CHANGE_ROWS) as [keyof typeof CHANGE_ROWS, string][]) {
+    const seqBefore = await withDb(parley.database.url, (db) => lastSeq(db, roomId));
+    let answered = 0;
+    const call = calls[kind];
+    const row = await measure(name, (n) => call(n).then(() => void answered++), options.concurrency, options.seconds);
+    const taken = (await withDb(parley.database.url, (db) => lastSeq(db, roomId))) - seqBefore;
+    if (taken !== answered) row.note = `${answered - taken} of ${answered} calls took no sequence number`;
+    console.log(`  send path ${kind}: ${answered} calls answered, ${taken} sequence numbers taken`);
+    rows.push(row);
+  }
+  // Then what each costs in SQL, over tRPC HTTP on messages no row touched: the last of the pool
+  // for deletions, reactions with an emoji no row used, a new text each.
+  const probes: Record<"send" | keyof typeof CHANGE_ROWS, Probe> = {
+    send: {
+      method: "POST",
+      path: "/trpc/messages.send",
+      body: (i) => JSON.stringify({ roomId, text: `counted ${i}` }),
+    },
+    edit: {
+      method: "POST",
+      path: "/trpc/messages.edit",
+      body: (i) => JSON.stringify({ messageId: shared[pool - 1 - i], text: `counted edit ${i}` }),
+    },
+    react: {
+      method: "POST",
+      path: "/trpc/messages.react",
+      body: (i) => JSON.stringify({ messageId: shared[pool - 1 - i], emoji: "🔥" }),
+    },
+    delete: {
+      method: "POST",
+      path: "/trpc/messages.delete",
+      body: (i) => JSON.stringify({ messageId: fresh[pool - 1 - i] }),
+    },
+  };
+  try {
+    const counted = await countStatements(parley, token, Object.values(probes));
+    const kinds = Object.keys(probes);
+    const statements = Object.fromEntries(counted.map((c, i) => [kinds[i], c]));
+    console.log(`  send path statements per call: ${JSON.stringify(statements)}`);
+    for (const row of [...rows, ...previous]) {
+      const kind = row.path === WS_SEND_ROW ? "send" : row.path.split(":")[0];
+      if (kind && statements[kind]) row.statements = statements[kind];
+    }
+  } catch (error) {
+    console.log(
+      `  send path: statements not counted: ${error instanceof Error ? error.message.split("\n")[0] : error}`,
+    );
+  }
   return rows;
 }
