@@ -237,6 +237,8 @@ test("every action on a message is reachable from the keyboard, and changes are 
   const picker = page.getByRole("dialog", { name: "Pick a reaction" });
   await expect(picker.getByRole("searchbox")).toBeFocused();
   await page.keyboard.type("rocket");
+  // The search has found it (and made it the active emoji): Enter picks it.
+  await expect(picker.getByLabel("Rocket", { exact: true })).toHaveAttribute("aria-selected", "true");
   await page.keyboard.press("Enter");
   await expect(picker).toHaveCount(0);
   await expect(message.getByRole("button", { name: /^🚀 1/ })).toHaveAttribute("aria-pressed", "true");
