@@ -274,3 +274,25 @@ test("every action on a message is reachable from the keyboard, and changes are 
   await expect(messageLog(page).locator('li[data-deleted="true"]')).toContainText("message deleted");
   await expect(messageLog(page)).not.toContainText("typed without a mouse");
 });
+
+test("notifications are asked for only from a click, never on page load", async ({ page }) => {
+  await page.addInitScript(() => {
+    const w = window as unknown as { __asked: number };
+    w.__asked = 0;
+    const ask = Notification.requestPermission.bind(Notification);
+    Notification.requestPermission = () => {
+      w.__asked++;
+      return ask();
+    };
+  });
+  const asked = () => page.evaluate(() => (window as unknown as { __asked: number }).__asked);
+  await signUp(page, uniqueName("quiet"));
+  await createRoom(page, uniqueName("calm"));
+  await page.reload();
+  await expectConnected(page);
+  const enable = page.getByRole("button", { name: "Enable notifications" });
+  await expect(enable).toBeVisible();
+  expect(await asked()).toBe(0);
+  await enable.click();
+  await expect.poll(asked).toBe(1);
+});
