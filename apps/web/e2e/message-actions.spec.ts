@@ -160,6 +160,11 @@ test("two people edit, delete, react, reply in a thread and mention each other l
     const aliceThread = alice.getByRole("region", { name: /^Thread/ });
     const reply = aliceThread.getByRole("log", { name: "Replies" }).locator("li").filter({ hasText: "fine, thanks" });
     await expect(reply).toHaveAttribute("data-mentions-me", "true");
+    // A reply while Alice has the thread open arrives in it live, and the summary counts it.
+    await bobThread.getByRole("textbox", { name: "Reply" }).fill("one more thing");
+    await bobThread.getByRole("textbox", { name: "Reply" }).press("Enter");
+    await expect(aliceThread.getByRole("log", { name: "Replies" })).toContainText("one more thing");
+    await expect(messageWith(alice, "how have you been?").getByRole("button", { name: /2 replies/ })).toBeVisible();
 
     // Alice pins her message; Bob sees the mark and finds it in the room's pinned list.
     await act(alice, "how have you been?", "Pin");
@@ -192,7 +197,7 @@ test("two people edit, delete, react, reply in a thread and mention each other l
       const message = messageWith(page, "how have you been?");
       await expect(message).toContainText("(edited)");
       await expect(message.getByRole("button", { name: /^👍 2/ })).toBeVisible();
-      await expect(message.getByRole("button", { name: /1 reply/ })).toBeVisible();
+      await expect(message.getByRole("button", { name: /2 replies/ })).toBeVisible();
       await expect(message).toHaveAttribute("data-pinned", "true");
       await expect(messageLog(page)).not.toContainText("a secret I should not have said");
     }
