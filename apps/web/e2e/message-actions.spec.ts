@@ -301,3 +301,43 @@ test("notifications are asked for only from a click, never on page load", async 
   await enable.click();
   await expect.poll(asked).toBe(1);
 });
+
+test("on a phone, a long press opens a message's actions, and a thread fills the screen with a way back", async ({
+  browser,
+  baseURL,
+}) => {
+  const context = await browser.newContext({
+    baseURL,
+    viewport: { width: 390, height: 844 },
+    hasTouch: true,
+    isMobile: true,
+  });
+  const page = await context.newPage();
+  try {
+    await signUp(page, uniqueName("thumb"));
+    await page.getByRole("button", { name: "Conversations menu" }).click();
+    await createRoom(page, uniqueName("pocket"));
+    await expectConnected(page);
+    await composer(page).fill("pressed and held");
+    await composer(page).press("Enter");
+    const message = messageWith(page, "pressed and held");
+    await expect(message.getByRole("toolbar")).toBeAttached();
+
+    // Touch and hold: the actions open (and stay) once the press has lasted long enough.
+    const box = await message.boundingBox();
+    const touch = { identifier: 1, clientX: (box?.x ?? 0) + 40, clientY: (box?.y ?? 0) + 20 };
+    await message.dispatchEvent("touchstart", { touches: [touch], changedTouches: [touch] });
+    await expect(message).toHaveAttribute("data-actions-open", "true");
+    await message.dispatchEvent("touchend", { touches: [], changedTouches: [touch] });
+    await message.getByRole("toolbar").getByRole("button", { name: "Reply in thread" }).tap();
+
+    const thread = page.getByRole("region", { name: /^Thread/ });
+    const size = await thread.boundingBox();
+    expect(size).toEqual(expect.objectContaining({ x: 0, y: 0, width: 390, height: 844 }));
+    await thread.getByRole("button", { name: "Close thread" }).tap();
+    await expect(thread).toHaveCount(0);
+    await expect(messageLog(page)).toBeVisible();
+  } finally {
+    await context.close();
+  }
+});
