@@ -4,6 +4,7 @@ import {
   composer,
   conversationLink,
   createRoom,
+  escapeRegExp,
   expectConnected,
   joinRoom,
   messageLog,
@@ -159,6 +160,11 @@ test("two people edit, delete, react, reply in a thread and mention each other l
     const aliceThread = alice.getByRole("region", { name: /^Thread/ });
     const reply = aliceThread.getByRole("log", { name: "Replies" }).locator("li").filter({ hasText: "fine, thanks" });
     await expect(reply).toHaveAttribute("data-mentions-me", "true");
+    // A reply while Alice has the thread open arrives in it live, and the summary counts it.
+    await bobThread.getByRole("textbox", { name: "Reply" }).fill("one more thing");
+    await bobThread.getByRole("textbox", { name: "Reply" }).press("Enter");
+    await expect(aliceThread.getByRole("log", { name: "Replies" })).toContainText("one more thing");
+    await expect(messageWith(alice, "how have you been?").getByRole("button", { name: /2 replies/ })).toBeVisible();
 
     // Alice pins her message; Bob sees the mark and finds it in the room's pinned list.
     await act(alice, "how have you been?", "Pin");
@@ -191,7 +197,7 @@ test("two people edit, delete, react, reply in a thread and mention each other l
       const message = messageWith(page, "how have you been?");
       await expect(message).toContainText("(edited)");
       await expect(message.getByRole("button", { name: /^👍 2/ })).toBeVisible();
-      await expect(message.getByRole("button", { name: /1 reply/ })).toBeVisible();
+      await expect(message.getByRole("button", { name: /2 replies/ })).toBeVisible();
       await expect(message).toHaveAttribute("data-pinned", "true");
       await expect(messageLog(page)).not.toContainText("a secret I should not have said");
     }
@@ -237,10 +243,23 @@ test("every action on a message is reachable from the keyboard, and changes are 
   const picker = page.getByRole("dialog", { name: "Pick a reaction" });
   await expect(picker.getByRole("searchbox")).toBeFocused();
   await page.keyboard.type("rocket");
+  // Arrow keys move through frimousse's grid of the emoji found; Enter picks the active one.
+  await expect(picker.getByLabel("Rocket", { exact: true })).toBeVisible();
+  await page.keyboard.press("ArrowRight");
+  const active = picker.locator('[role="gridcell"][aria-selected="true"]');
+  await expect(active).toHaveCount(1);
+  // As the page sends it: without emojibase's extra U+FE0F after an emoji-style character.
+  const picked = ((await active.textContent()) ?? "").replace(/(\p{Emoji_Presentation})\uFE0F/gu, "$1");
   await page.keyboard.press("Enter");
   await expect(picker).toHaveCount(0);
-  await expect(message.getByRole("button", { name: /^🚀 1/ })).toHaveAttribute("aria-pressed", "true");
-  await expect(page.getByRole("status").filter({ hasText: "You added the reaction 🚀" })).toHaveCount(1);
+  await expect(react).toBeFocused();
+  const reaction = message.getByRole("button", { name: new RegExp(`^${escapeRegExp(picked)} 1`) });
+  await expect(reaction).toHaveAttribute("aria-pressed", "true");
+  await expect(page.getByRole("status").filter({ hasText: `You added the reaction ${picked}` })).toHaveCount(1);
+  // The reaction itself is a toggle: Enter on it takes mine back.
+  await reaction.focus();
+  await page.keyboard.press("Enter");
+  await expect(reaction).toHaveCount(0);
 
   // Deleting asks first, with Cancel focused; Escape keeps the message, the Delete button removes it.
   await message.focus();
@@ -259,4 +278,66 @@ test("every action on a message is reachable from the keyboard, and changes are 
   await page.keyboard.press("Enter");
   await expect(messageLog(page).locator('li[data-deleted="true"]')).toContainText("message deleted");
   await expect(messageLog(page)).not.toContainText("typed without a mouse");
+});
+
+test("notifications are asked for only from a click, never on page load", async ({ page }) => {
+  await page.addInitScript(() => {
+    const w = window as unknown as { __asked: number };
+    w.__asked = 0;
+    const ask = Notification.requestPermission.bind(Notification);
+    Notification.requestPermission = () => {
+      w.__asked++;
+      return ask();
+    };
+  });
+  const asked = () => page.evaluate(() => (window as unknown as { __asked: number }).__asked);
+  await signUp(page, uniqueName("quiet"));
+  await createRoom(page, uniqueName("calm"));
+  await page.reload();
+  await expectConnected(page);
+  const enable = page.getByRole("button", { name: "Enable notifications" });
+  await expect(enable).toBeVisible();
+  expect(await asked()).toBe(0);
+  await enable.click();
+  await expect.poll(asked).toBe(1);
+});
+
+test("on a phone, a long press opens a message's actions, and a thread fills the screen with a way back", async ({
+  browser,
+  baseURL,
+}) => {
+  const context = await browser.newContext({
+    baseURL,
+    viewport: { width: 390, height: 844 },
+    hasTouch: true,
+    isMobile: true,
+  });
+  const page = await context.newPage();
+  try {
+    await signUp(page, uniqueName("thumb"));
+    await page.getByRole("button", { name: "Conversations menu" }).click();
+    await createRoom(page, uniqueName("pocket"));
+    await expectConnected(page);
+    await composer(page).fill("pressed and held");
+    await composer(page).press("Enter");
+    const message = messageWith(page, "pressed and held");
+    await expect(message.getByRole("toolbar")).toBeAttached();
+
+    // Touch and hold: the actions open (and stay) once the press has lasted long enough.
+    const box = await message.boundingBox();
+    const touch = { identifier: 1, clientX: (box?.x ?? 0) + 40, clientY: (box?.y ?? 0) + 20 };
+    await message.dispatchEvent("touchstart", { touches: [touch], changedTouches: [touch] });
+    await expect(message).toHaveAttribute("data-actions-open", "true");
+    await message.dispatchEvent("touchend", { touches: [], changedTouches: [touch] });
+    await message.getByRole("toolbar").getByRole("button", { name: "Reply in thread" }).tap();
+
+    const thread = page.getByRole("region", { name: /^Thread/ });
+    const size = await thread.boundingBox();
+    expect(size).toEqual(expect.objectContaining({ x: 0, y: 0, width: 390, height: 844 }));
+    await thread.getByRole("button", { name: "Close thread" }).tap();
+    await expect(thread).toHaveCount(0);
+    await expect(messageLog(page)).toBeVisible();
+  } finally {
+    await context.close();
+  }
 });

@@ -1,25 +1,30 @@
 "use client";
 
-import { lazy, Suspense } from "react";
+import { lazy, Suspense, useEffect, useRef } from "react";
 import { ModalDialog } from "./modal-dialog";
 
 /** frimousse is loaded when a picker first opens, so the chat's first load does not carry it. */
 const Picker = lazy(async () => {
   const { EmojiPicker } = await import("frimousse");
   function Picker({ onPick, emojibaseUrl }: { onPick: (emoji: string) => void; emojibaseUrl?: string }) {
+    const root = useRef<HTMLDivElement>(null);
+    // Focus goes to the search once the picker is in the page (not by autoFocus, whose focus event
+    // frimousse does not see: its keyboard grid then stays off).
+    useEffect(() => {
+      const frame = requestAnimationFrame(() =>
+        root.current?.querySelector<HTMLInputElement>("[frimousse-search]")?.focus(),
+      );
+      return () => cancelAnimationFrame(frame);
+    }, []);
     return (
       <EmojiPicker.Root
+        ref={root}
         className="pl-emoji-picker"
         onEmojiSelect={(emoji) => onPick(emoji.emoji)}
         emojibaseUrl={emojibaseUrl}
         columns={8}
       >
-        <EmojiPicker.Search
-          className="pl-input pl-emoji-search"
-          placeholder="Search emoji"
-          aria-label="Search emoji"
-          autoFocus
-        />
+        <EmojiPicker.Search className="pl-input pl-emoji-search" placeholder="Search emoji" aria-label="Search emoji" />
         <EmojiPicker.Viewport className="pl-emoji-viewport">
           <EmojiPicker.Loading className="pl-emoji-note">Loading emoji…</EmojiPicker.Loading>
           <EmojiPicker.Empty className="pl-emoji-note">No emoji found.</EmojiPicker.Empty>
