@@ -17,6 +17,27 @@ const badIds = [
   { roomId: Number.NaN },
   ...tooBig.map((roomId) => ({ roomId })),
 ];
+/** Message ids are bigints: any positive whole number up to 2^53 - 1. */
+const badMessageIds = [
+  { messageId: 0 },
+  { messageId: -3 },
+  { messageId: 1.5 },
+  { messageId: "7" },
+  { messageId: Number.NaN },
+  { messageId: Number.MAX_SAFE_INTEGER + 2 },
+];
+/** Reactions are one emoji: the same refusals whether adding or removing. */
+const badReactions = [
+  ...wrongTypes,
+  ...badMessageIds.map((ref) => ({ ...ref, emoji: "👍" })),
+  { messageId: 1 },
+  { messageId: 1, emoji: "" },
+  { messageId: 1, emoji: 42 },
+  { messageId: 1, emoji: huge },
+  { messageId: 1, emoji: "ok" },
+  { messageId: 1, emoji: "👍👍" },
+  { messageId: 1, emoji: "a\u0000" },
+];
 /** A cursor no server gave out: base64url of a NUL, which PostgreSQL cannot compare with. */
 const forgedCursor = Buffer.from("\u0000").toString("base64url");
 /** Cursors no server gave out: text, text in base64url, another encoding, a wrong shape, a NUL key. */
@@ -149,6 +170,30 @@ const badInputs: Record<string, unknown[] | null> = {
     { roomId: 1, text: "hi", clientId: huge },
     ...unstorable.map((text) => ({ roomId: 1, text })),
     { roomId: 1, text: "hi", clientId: "a\u0000" },
+    ...badMessageIds.map(({ messageId }) => ({ roomId: 1, text: "hi", parentId: messageId })),
+  ],
+  "messages.edit": [
+    ...wrongTypes,
+    ...badMessageIds.map((ref) => ({ ...ref, text: "hi" })),
+    { messageId: 1 },
+    { messageId: 1, text: "" },
+    { messageId: 1, text: "   " },
+    { messageId: 1, text: huge },
+    ...unstorable.map((text) => ({ messageId: 1, text })),
+  ],
+  "messages.delete": [...wrongTypes, ...badMessageIds],
+  "messages.react": badReactions,
+  "messages.unreact": badReactions,
+  "messages.pin": [...wrongTypes, ...badMessageIds],
+  "messages.unpin": [...wrongTypes, ...badMessageIds],
+  "messages.pinned": [...wrongTypes, ...badIds],
+  "messages.thread": [
+    ...wrongTypes,
+    ...badMessageIds,
+    { messageId: 1, limit: 0 },
+    { messageId: 1, limit: 101 },
+    { messageId: 1, before: -1 },
+    { messageId: 1, before: 5, after: 1 },
   ],
 };
 
@@ -204,6 +249,14 @@ describe.each(drivers)("bad input on %s", (driver) => {
       () => caller.invites.create({ roomId: 123_456, user: { userId: 1 } }),
       () => caller.profile.byId({ userId: 123_456 }),
       () => caller.direct.open({ user: { userId: 123_456 } }),
+      () => caller.messages.edit({ messageId: 123_456, text: "x" }),
+      () => caller.messages.delete({ messageId: 123_456 }),
+      () => caller.messages.react({ messageId: 123_456, emoji: "👍" }),
+      () => caller.messages.unreact({ messageId: 123_456, emoji: "👍" }),
+      () => caller.messages.pin({ messageId: 123_456 }),
+      () => caller.messages.unpin({ messageId: 123_456 }),
+      () => caller.messages.thread({ messageId: 123_456 }),
+      () => caller.messages.pinned({ roomId: 123_456 }),
     ]) {
       await expectTrpcError(call(), "NOT_FOUND", /was not found/);
     }

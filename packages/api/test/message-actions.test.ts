@@ -334,6 +334,26 @@ describe.each(drivers)("changes to messages on %s", (driver) => {
     }, 60_000);
   });
 
+  describe("bad input", () => {
+    it("refuses malformed ids, texts and emoji at the boundary, in words, changing nothing", async () => {
+      const room = await newRoom("boundary");
+      const sent = await ann.caller.messages.send({ roomId: room.id, text: "fine" });
+      const malformed: [() => Promise<unknown>, RegExp][] = [
+        [() => ann.caller.messages.edit({ messageId: -1, text: "x" }), /messageId must be positive/],
+        [() => ann.caller.messages.edit({ messageId: 1.5, text: "x" }), /messageId must be a whole number/],
+        [() => ann.caller.messages.edit({ messageId: "7" as never, text: "x" }), /messageId must be a number/],
+        [() => ann.caller.messages.edit({ messageId: sent.id, text: "x".repeat(4001) }), /at most 4000 characters/],
+        [() => ann.caller.messages.delete({ messageId: 0 }), /messageId must be positive/],
+        [() => ann.caller.messages.react({ messageId: sent.id, emoji: "👍".repeat(70) }), /emoji is too long/],
+        [() => ann.caller.messages.react({ messageId: sent.id, emoji: 7 as never }), /emoji must be a string/],
+        [() => ann.caller.messages.pin({ messageId: Number.MAX_SAFE_INTEGER + 2 }), /messageId is too large/],
+        [() => ann.caller.messages.thread({ messageId: sent.id, limit: 101 }), /limit/],
+        [() => ann.caller.messages.send({ roomId: room.id, text: "x", parentId: -4 }), /messageId must be positive/],
+      ];
+      for (const [call, words] of malformed) await refused(room.id, call, "BAD_REQUEST", words);
+    });
+  });
+
   describe("who may act", () => {
     it("answers a stranger to a private room exactly as for a message that does not exist", async () => {
       const room = await newRoom("private", true);

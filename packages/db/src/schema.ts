@@ -167,6 +167,8 @@ export const messages = pgTable(
   },
   (t) => [
     uniqueIndex("messages_room_seq_key").on(t.roomId, t.seq),
+    // History pages: a room's top-level messages by sequence number, never reading a thread's replies.
+    index("messages_room_top_level_seq_idx").on(t.roomId, t.seq).where(sql`${t.parentId} is null`),
     // A thread's replies, keyset-paged by sequence number.
     index("messages_parent_seq_idx").on(t.parentId, t.seq).where(sql`${t.parentId} is not null`),
     // A room's pinned messages.

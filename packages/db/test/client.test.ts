@@ -17,7 +17,16 @@ const tables = async (db: Awaited<ReturnType<typeof createDb>>["db"]) => {
     (r) => r.table_name,
   );
 };
-const expected = ["messages", "revoked_tokens", "room_members", "rooms", "users"];
+const expected = [
+  "mentions",
+  "message_changes",
+  "messages",
+  "reactions",
+  "revoked_tokens",
+  "room_members",
+  "rooms",
+  "users",
+];
 const migrationCount = async () =>
   (JSON.parse(await readFile(path.join(migrationsFolder, "meta/_journal.json"), "utf8")) as { entries: unknown[] })
     .entries.length;

@@ -176,12 +176,17 @@ export function historyQuery(db: Database, input: HistoryInput) {
  */
 export async function getHistory(deps: Deps, actor: Actor, input: HistoryInput): Promise<HistoryPage> {
   await requireMemberCached(deps, actor.userId, input.roomId);
-  return pageOf(deps.db, and(eq(messages.roomId, input.roomId), isNull(messages.parentId)), input);
+  return pageOf(deps.db, topLevelHistoryQuery(deps.db, input), input.limit);
 }
 
-async function pageOf(db: Database, where: SQL | undefined, input: Omit<HistoryInput, "roomId">) {
-  const rows = await keysetPage(db, where, input);
-  return { items: await withReactions(db, rows.slice(0, input.limit)), hasMore: rows.length > input.limit };
+/** The query behind `getHistory`'s page: `historyQuery` without replies, on the same index. */
+export const topLevelHistoryQuery = (db: Database, input: HistoryInput) =>
+  keysetPage(db, and(eq(messages.roomId, input.roomId), isNull(messages.parentId)), input);
+
+/** A page from its query's rows (one more than `limit` tells whether there is more), with reactions. */
+async function pageOf(db: Database, query: ReturnType<typeof keysetPage>, limit: number): Promise<HistoryPage> {
+  const rows = await query;
+  return { items: await withReactions(db, rows.slice(0, limit)), hasMore: rows.length > limit };
 }
 
 /**
@@ -205,9 +210,6 @@ export async function getHistoryBeforeMessage(
     if (!row) throw notFound(`message ${beforeMessageId} of room ${roomId}`);
     before = row.seq;
   }
-  return pageOf(deps.db, and(eq(messages.roomId, roomId), isNull(messages.deletedAt)), {
-    before,
-    after: undefined,
-    limit,
-  });
+  const notDeleted = and(eq(messages.roomId, roomId), isNull(messages.deletedAt));
+  return pageOf(deps.db, keysetPage(deps.db, notDeleted, { before, after: undefined, limit }), limit);
 }
