@@ -255,6 +255,7 @@ describe("messages people act on, across realtime instances A and B", () => {
     const lateFrames = [...later.raw];
     later.ws.close();
 
+    const kept = await ann.http.messages.send.mutate({ roomId: room.id, text: "a reply kept", parentId: parent.id });
     const { lastSeq } = await ann.http.rooms.get.query({ roomId: room.id });
     const { lastSeq: directSeq } = await ann.http.rooms.get.query({ roomId: direct.id });
     const seedHistory = async (server: RunningServer, roomId: number) => {
@@ -272,6 +273,7 @@ describe("messages people act on, across realtime instances A and B", () => {
     expect(roomHistory.ids).not.toContain(top.id);
     expect(roomHistory.ids).not.toContain(reply.id);
     expect(roomHistory.ids).toContain(after.id);
+    expect(roomHistory.ids).toContain(kept.id); // a reply is a plain message to seed clients
     const directHistory = await seedHistory(b, direct.id);
     expect(directHistory.ids).not.toContain(secret.id);
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BusEvent, ChannelListeners, createMemoryBus, EventQueue } from "../src/bus";
 import type { Deps } from "../src/deps";
 import type { RoomStreamEvent, UserStreamEvent } from "../src/services/live";
-import { REPLAY_PAGE, replay } from "../src/services/replay";
+import { REPLAY_PAGE, replay, replayPage } from "../src/services/replay";
 import { type Caller, createHarness, eventually, type Harness, readStream } from "./harness";
 import { deleteMessage, editMessage, reactTo, unreactTo, writeMessage } from "./log-writes";
 
@@ -129,6 +129,35 @@ describe.each(drivers)("replay and live changes on %s", (driver) => {
     const items = [];
     for await (const item of replay(h.deps.db, room.id, 1, REPLAY_PAGE + 32)) items.push(item.seq);
     expect(items).toEqual(Array.from({ length: REPLAY_PAGE + 31 }, (_, i) => i + 2));
+  });
+
+  it("reads a page of replay in four queries, however many messages, replies and changes it holds", async () => {
+    const room = await newRoom();
+    const parent = await say(room.id, "parent"); // 2
+    for (let i = 0; i < 50; i++) {
+      const reply = await say(room.id, `reply ${i}`, { parentId: parent.id }, ben);
+      await reactTo(h.deps, ann.id, reply.id, "👍");
+      if (i % 4 === 0) await deleteMessage(h.deps, ben.id, reply.id);
+    }
+    let queries = 0;
+    // Counts the statements the page builds (each read starts with `select`).
+    const counted = new Proxy(h.deps.db, {
+      get(target, key) {
+        const value = Reflect.get(target, key, target);
+        if (key !== "select" || typeof value !== "function") return value;
+        return (...args: unknown[]) => {
+          queries++;
+          return value.apply(target, args);
+        };
+      },
+    });
+    const small = await replayPage(counted, room.id, 1, 11);
+    expect(small).toHaveLength(10);
+    expect(queries).toBe(4);
+    queries = 0;
+    const full = await replayPage(counted, room.id, 1, 200);
+    expect(full).toHaveLength(REPLAY_PAGE);
+    expect(queries).toBe(4);
   });
 
   it("fills a change lost on the bus from the database, before the next one, and repeats nothing", async () => {

@@ -170,8 +170,13 @@ describe.each(buses)("the caller's own stream (events.mine) on the %s bus", (_na
     stop();
 
     // Typing and presence went out before the read mark: had the stream passed them on, they would be here.
-    // (The room's members heard of ben's profile, which `follow` saved: ben is one of them.)
-    expect(stream.items.map((e) => e.type)).toEqual(["user.profile", "room.member", "user.read"]);
+    // (The room's members heard of ben's profile, which `follow` saved: ben is one of them. On Redis
+    // that room.member can be published before the stream's room channel is live, as the profile
+    // change is what tells the test the stream has started: it may or may not be here.)
+    expect(stream.items.map((e) => e.type).filter((type) => type !== "room.member")).toEqual([
+      "user.profile",
+      "user.read",
+    ]);
   });
 
   it("fails when its session is revoked", async () => {

@@ -204,7 +204,10 @@ export interface RoomActivity {
 /**
  * A room's unread and mention counts for the caller as the database has them now: sent when the
  * stream cannot tell how a change moved them (a gap it filled from the database held edits or
- * deletions), so that the sidebar shows the truth without refetching every room.
+ * deletions), so that the sidebar shows the truth without refetching every room. The client
+ * replaces its counts with these. They include every event of the room up to the moment they were
+ * read: the stream sends no activity for those (so nothing is counted twice), and counts on from
+ * the next one.
  */
 export interface RoomCounts {
   type: "room.counts";
