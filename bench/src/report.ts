@@ -191,13 +191,13 @@ export function markdown(r: BenchResult): string {
       lines.push(
         `Beside it, measured in turn with it request by request (so both meet the same noise), a **rich** room over as many sequence numbers: ${int(room.topLevel)} top-level messages and ${int(room.replies)} replies in ${int(room.threads)} threads (2 each: reply count, last reply time and participants on the parent), ${int(room.reactionRows)} reactions (3 emoji by 4, 2 and 1 users on every top-level message), ${int(room.pins)} pins and ${int(room.edited)} edited messages; filled in ${int(h.rich.insertMs)} ms. The pages show top-level messages only, with their reactions and thread summaries.`,
         "",
-        "| page | plain: requests/s | p50 / p99 / max ms | rich: requests/s | p50 / p99 / max ms | rich p99 / plain p99 |",
-        "|---|---|---|---|---|---|",
+        "| page | plain: requests/s | p50 / p99 / max ms | rich: requests/s | p50 / p99 / max ms | rich p99 / plain p99 | rich p50 / plain p50 | requests each |",
+        "|---|---|---|---|---|---|---|---|",
       );
       for (const [i, p] of h.rows.entries()) {
         const q = h.rich.rows[i];
         lines.push(
-          `| ${p.depth} | ${int(p.requestsPerSec)} | ${latencies(p)} | ${q ? int(q.requestsPerSec) : "–"} | ${q ? latencies(q) : "–"} | ${q && p.latency.p99Ms > 0 ? `${(q.latency.p99Ms / p.latency.p99Ms).toFixed(2)}×` : "–"} |`,
+          `| ${p.depth} | ${int(p.requestsPerSec)} | ${latencies(p)} | ${q ? int(q.requestsPerSec) : "–"} | ${q ? latencies(q) : "–"} | ${q && p.latency.p99Ms > 0 ? `${(q.latency.p99Ms / p.latency.p99Ms).toFixed(2)}×` : "–"} | ${q && p.latency.p50Ms > 0 ? `${(q.latency.p50Ms / p.latency.p50Ms).toFixed(2)}×` : "–"} | ${int(p.latency.count)} |`,
         );
       }
       lines.push("");
