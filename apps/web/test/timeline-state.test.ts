@@ -30,6 +30,18 @@ const loaded = (items: Message[]): Timeline =>
   timelineReducer(emptyTimeline, { type: "loaded", items, hasOlder: false });
 
 describe("the room timeline's state", () => {
+  it("starts the room's stream where the newest page was read, not at its newest message", () => {
+    const state = timelineReducer(emptyTimeline, {
+      type: "loaded",
+      items: [message(1, 1)],
+      hasOlder: false,
+      lastSeq: 9,
+    });
+    expect(state.startAfter).toBe(9);
+    const again = timelineReducer(state, { type: "loaded", items: [message(1, 1)], hasOlder: false, lastSeq: 12 });
+    expect(again.startAfter).toBe(9); // a reset reloads the page; the stream goes on from where it is
+  });
+
   it("holds each message once, by id, in sequence order, as its newest copy says", () => {
     let state = loaded([message(1, 1), message(2, 2)]);
     state = timelineReducer(state, { type: "received", items: [message(3, 5), message(2, 2)] });

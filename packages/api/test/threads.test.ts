@@ -44,6 +44,23 @@ describe.each(drivers)("threads on %s", (driver) => {
     return error;
   }
 
+  it("gives history's newest page the room's sequence number it was read at, past replies and changes after its newest message", async () => {
+    const room = await newRoom("resume-point");
+    const before = await ann.caller.history.list({ roomId: room.id });
+    expect(before.lastSeq).toBe(before.items.at(0)?.seq); // the join notices, nothing after them
+    const parent = await owner.messages.send({ roomId: room.id, text: "the newest top-level message" });
+    await ann.caller.messages.send({ roomId: room.id, text: "a reply", parentId: parent.id });
+    await bob.caller.messages.react({ messageId: parent.id, emoji: "👍" });
+    const page = await ann.caller.history.list({ roomId: room.id });
+    const { lastSeq } = await ann.caller.rooms.get({ roomId: room.id });
+    expect(page.items.at(0)?.id).toBe(parent.id);
+    expect(page.lastSeq).toBe(lastSeq);
+    expect(page.lastSeq).toBe(parent.seq + 2);
+    expect(before.lastSeq).toBe(parent.seq - 1);
+    const pastTheEnd = await ann.caller.history.list({ roomId: room.id, before: 1 });
+    expect(pastTheEnd).toMatchObject({ items: [], lastSeq });
+  });
+
   it("counts replies on the parent, announces each with the parent's new summary, and keeps history top-level", async () => {
     const room = await newRoom("thread");
     const parent = await owner.messages.send({ roomId: room.id, text: "what's for lunch?" });

@@ -55,7 +55,8 @@ export interface Timeline {
 }
 
 export type TimelineAction =
-  | { type: "loaded"; items: Message[]; hasOlder: boolean }
+  /** The newest page; `lastSeq` is the room's sequence number it was read at (where the stream starts). */
+  | { type: "loaded"; items: Message[]; hasOlder: boolean; lastSeq?: number }
   | { type: "older"; items: Message[]; hasOlder: boolean }
   | { type: "loading-older" }
   | { type: "received"; items: Message[]; parent?: ParentUpdate }
@@ -143,7 +144,9 @@ export function timelineReducer(state: Timeline, action: TimelineAction): Timeli
     case "loaded": {
       // A reset starts again from the newest page: replies and threads are read again when opened.
       const loaded = place({ ...state, messages: [], replies: {}, parents: {}, threadComplete: {} }, action.items);
-      const startAfter = state.startAfter ?? loaded.newestSeq ?? 0;
+      // The stream starts where the page was read, not at its newest message: changes and replies
+      // after that message are in the page already, and replaying them could reach a reset.
+      const startAfter = state.startAfter ?? action.lastSeq ?? loaded.newestSeq ?? 0;
       return { ...loaded, hasOlder: action.hasOlder, startAfter, error: null };
     }
     case "older":
@@ -217,7 +220,7 @@ export function useRoomTimeline(roomId: number, member: boolean, onChange?: (cha
   const loadNewest = useCallback(async () => {
     try {
       const page = await client.history.list.query({ roomId, limit: PAGE });
-      dispatch({ type: "loaded", items: page.items, hasOlder: page.hasMore });
+      dispatch({ type: "loaded", items: page.items, hasOlder: page.hasMore, lastSeq: page.lastSeq });
     } catch (error) {
       dispatch({ type: "error", error: messageOf(error) });
     }

@@ -142,6 +142,12 @@ export const HistoryPage = z.object({
   items: z.array(MessageOut),
   /** Whether more messages lie further in the direction asked for. */
   hasMore: z.boolean(),
+  /**
+   * The room's newest sequence number (of a message or a change) when the page was read, by the
+   * same statement: resume the room's stream from it (`lastEventId`), and nothing is missed or
+   * replayed in vain. Larger than the newest message's `seq` when changes or replies came after it.
+   */
+  lastSeq: z.number().int().min(0),
 });
 export type HistoryPage = z.infer<typeof HistoryPage>;
 

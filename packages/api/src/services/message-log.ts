@@ -106,12 +106,12 @@ export async function recordChange(tx: Transaction, emit: Emit, record: ChangeRe
 }
 
 /** Rows of messages with their authors: the start of every read of messages. */
+/** A message's author as rows read it: who they are now. */
+export const authorColumns = { id: users.id, username: users.username, displayName: users.displayName };
+
 export const messageRows = (db: Reader) =>
   db
-    .select({
-      message: messages,
-      author: { id: users.id, username: users.username, displayName: users.displayName },
-    })
+    .select({ message: messages, author: authorColumns })
     .from(messages)
     .leftJoin(users, eq(users.id, messages.authorId))
     .$dynamic();

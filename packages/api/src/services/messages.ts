@@ -1,17 +1,18 @@
 import { type Database, type NoticeData, schema, type Transaction } from "@parley/db";
-import { and, asc, desc, eq, gt, isNull, lt, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, isNull, lt, type SQL, sql } from "drizzle-orm";
+import type { PgSelect } from "drizzle-orm/pg-core";
 import type { ParentUpdate } from "../bus";
 import type { Actor, Deps } from "../deps";
 import { isUniqueViolation, notFound } from "../errors";
 import { type HistoryInput, type HistoryPage, MAX_PAGE, type MessageOut, type SendMessageInput } from "../schemas";
 import { mentionCandidates, NO_MENTIONS, resolveMentions, writeMentions } from "./mentions";
-import { messageRows, nextSeq, withReactions } from "./message-log";
+import { authorColumns, type MessageRow, messageRows, nextSeq, withReactions } from "./message-log";
 import { type MessageAuthor, messageOutOf } from "./output";
 import { requireMember, requireMemberCached } from "./room-access";
 import { addReply, lockParent } from "./threads";
 import { type Emit, transact } from "./transact";
 
-const { messages } = schema;
+const { messages, rooms, users } = schema;
 
 interface NewMessage {
   roomId: number;
@@ -151,13 +152,20 @@ async function findByClientId(
 }
 
 /** Keyset on (room_id, seq) in the direction asked, one row more than the page to tell whether there is more. */
-function keysetPage(db: Database, where: SQL | undefined, { before, after, limit }: Omit<HistoryInput, "roomId">) {
-  const rows = messageRows(db).limit(limit + 1);
-  if (after !== undefined) return rows.where(and(where, gt(messages.seq, after))).orderBy(asc(messages.seq));
-  return rows
+function keyset<Q extends PgSelect>(
+  rows: Q,
+  where: SQL | undefined,
+  { before, after, limit }: Omit<HistoryInput, "roomId">,
+) {
+  const page = rows.limit(limit + 1);
+  if (after !== undefined) return page.where(and(where, gt(messages.seq, after))).orderBy(asc(messages.seq));
+  return page
     .where(and(where, before !== undefined ? lt(messages.seq, before) : undefined))
     .orderBy(desc(messages.seq));
 }
+
+const keysetPage = (db: Database, where: SQL | undefined, input: Omit<HistoryInput, "roomId">) =>
+  keyset(messageRows(db), where, input);
 
 /**
  * Every message of a room (replies and tombstones included) by keyset on (room_id, seq), served by
@@ -176,16 +184,38 @@ export function historyQuery(db: Database, input: HistoryInput) {
  */
 export async function getHistory(deps: Deps, actor: Actor, input: HistoryInput): Promise<HistoryPage> {
   await requireMemberCached(deps, actor.userId, input.roomId);
-  return pageOf(deps.db, topLevelHistoryQuery(deps.db, input), input.limit);
+  const rows = await topLevelHistoryQuery(deps.db, input);
+  const lastSeq = rows[0]?.roomSeq ?? (await roomLastSeq(deps.db, input.roomId));
+  return { ...(await pageOf(deps.db, rows, input.limit)), lastSeq };
 }
 
-/** The query behind `getHistory`'s page: `historyQuery` without replies, on the same index. */
+/**
+ * The query behind `getHistory`'s page: `historyQuery` without replies, on the partial index of
+ * top-level messages. Each row also carries the room's newest sequence number, read by the same
+ * statement (an uncorrelated subquery, evaluated once): the point a client resumes the room's
+ * stream from, consistent with the page.
+ */
 export const topLevelHistoryQuery = (db: Database, input: HistoryInput) =>
-  keysetPage(db, and(eq(messages.roomId, input.roomId), isNull(messages.parentId)), input);
+  keyset(
+    db
+      .select({ message: messages, author: authorColumns, roomSeq: roomSeqOf(input.roomId) })
+      .from(messages)
+      .leftJoin(users, eq(users.id, messages.authorId))
+      .$dynamic(),
+    and(eq(messages.roomId, input.roomId), isNull(messages.parentId)),
+    input,
+  );
 
-/** A page from its query's rows (one more than `limit` tells whether there is more), with reactions. */
-async function pageOf(db: Database, query: ReturnType<typeof keysetPage>, limit: number): Promise<HistoryPage> {
-  const rows = await query;
+const roomSeqOf = (roomId: number) =>
+  sql<number>`(select ${rooms.lastSeq} from ${rooms} where ${rooms.id} = ${roomId})`.mapWith(Number);
+
+async function roomLastSeq(db: Database, roomId: number): Promise<number> {
+  const [room] = await db.select({ lastSeq: rooms.lastSeq }).from(rooms).where(eq(rooms.id, roomId));
+  return room?.lastSeq ?? 0;
+}
+
+/** A page from its rows (one more than `limit` tells whether there is more), with reactions. */
+async function pageOf(db: Database, rows: MessageRow[], limit: number): Promise<Omit<HistoryPage, "lastSeq">> {
   return { items: await withReactions(db, rows.slice(0, limit)), hasMore: rows.length > limit };
 }
 
@@ -199,7 +229,7 @@ export async function getHistoryBeforeMessage(
   deps: Deps,
   actor: Actor,
   { roomId, beforeMessageId, limit = MAX_PAGE }: { roomId: number; beforeMessageId: number; limit?: number },
-): Promise<HistoryPage> {
+): Promise<Omit<HistoryPage, "lastSeq">> {
   await requireMember(deps.db, actor.userId, roomId);
   let before: number | undefined;
   if (beforeMessageId > 0) {
@@ -211,5 +241,5 @@ export async function getHistoryBeforeMessage(
     before = row.seq;
   }
   const notDeleted = and(eq(messages.roomId, roomId), isNull(messages.deletedAt));
-  return pageOf(deps.db, keysetPage(deps.db, notDeleted, { before, after: undefined, limit }), limit);
+  return pageOf(deps.db, await keysetPage(deps.db, notDeleted, { before, after: undefined, limit }), limit);
 }
