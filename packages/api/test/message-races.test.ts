@@ -1,5 +1,6 @@
 import { drivers } from "@parley/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MAX_REACTIONS_PER_MESSAGE } from "../src/schemas";
 import { type Caller, createHarness, type Harness } from "./harness";
 import { expectGapFree, roomState, rowsHolding } from "./message-state";
 
@@ -54,6 +55,27 @@ describe.each(drivers)("racing changes on %s", (driver) => {
     // Each reaction added or removed took exactly one number: 6 people × 3 emoji + 1 removal per trial.
     const state = await roomState(h.deps.db, room.id);
     expect(state.changes).toHaveLength(TRIALS * (people.length * emoji.length + 1));
+    await expectGapFree(h.deps.db, room.id);
+  }, 120_000);
+
+  it(`never lets concurrent new emoji pass ${MAX_REACTIONS_PER_MESSAGE} distinct on a message (${TRIALS} trials)`, async () => {
+    const room = await newRoom("race-react-max");
+    const emoji = [..."😀😁😂🤣😃😄😅😆😉😊😋😎😍😘🥰😗😙😚🙂🤗🤩🤔🤨😐😑"];
+    for (let trial = 0; trial < TRIALS; trial++) {
+      const sent = await owner.messages.send({ roomId: room.id, text: `popular ${trial}` });
+      const failures = await Promise.all(
+        emoji.map((e, i) =>
+          failureOf(
+            (people[i % people.length] as { caller: Caller }).caller.messages.react({ messageId: sent.id, emoji: e }),
+          ),
+        ),
+      );
+      const refused = failures.filter((f) => f !== null);
+      expect(refused).toHaveLength(emoji.length - MAX_REACTIONS_PER_MESSAGE);
+      for (const f of refused) expect(String(f)).toMatch(/at most 20 different reactions/);
+      const [message] = (await owner.history.list({ roomId: room.id, limit: 1 })).items;
+      expect(message?.reactions).toHaveLength(MAX_REACTIONS_PER_MESSAGE);
+    }
     await expectGapFree(h.deps.db, room.id);
   }, 120_000);
 
