@@ -92,11 +92,12 @@ describe("the user stream's counts, applied by a client, match the database's (P
         }
       });
       await Promise.all(writers);
-      // A last message, heard by all. It may reveal a gap: then its activity comes and the room's
-      // counts after it, read with the room's sequence number, and the events up to that are in the
-      // counts (their activity skipped, this message's too if it was in by then). So: until a last
-      // message's own activity is in, with no counts read after it, send another.
-      for (let settled = false; !settled; ) {
+      // Last messages, heard by all, until two in a row come with no counts after either. One may
+      // reveal a gap: then its activity comes, and after it the room's counts read with the room's
+      // sequence number (the events up to that are in the counts, their activity skipped: a later
+      // last message's too, if it was in by then). Once a last message's activity is followed by
+      // the next one's with nothing between, everything before is accounted for.
+      for (let clean = 0; clean < 2; ) {
         const last = await ann.caller.messages.send({ roomId: room.id, text: "the end" });
         for (;;) {
           const [event] = await stream.next(1);
@@ -104,9 +105,12 @@ describe("the user stream's counts, applied by a client, match the database's (P
           if (event.roomId !== room.id) continue;
           applyActivity(counts, event, ben.id, start.lastReadSeq);
           read++;
-          if (event.type === "room.counts") break;
+          if (event.type === "room.counts") {
+            clean = 0;
+            break;
+          }
           if (event.messageId === last.id) {
-            settled = true;
+            clean++;
             break;
           }
         }

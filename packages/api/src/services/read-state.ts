@@ -53,8 +53,8 @@ export async function startReadingAt(tx: Transaction, roomId: number, userId: nu
  * The unread count of the membership `member` of user `userId` (a `room_members` row of the outer
  * query), for a LATERAL join: others' top-level text messages (not replies, which live in their
  * threads) after its read mark that are not deleted, read on the (room_id, seq) index of top-level
- * messages and counted no further than MAX_UNREAD. Changes to messages take sequence numbers too: the count is of
- * messages, never `last_seq - lastReadSeq`.
+ * messages and counted no further than MAX_UNREAD. Changes to messages take sequence numbers too:
+ * the count is of messages, never `last_seq - lastReadSeq`.
  */
 export function unreadOf(db: Database, member: { roomId: AnyPgColumn; lastReadSeq: AnyPgColumn }, userId: number) {
   const counted = db
