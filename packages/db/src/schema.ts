@@ -240,8 +240,10 @@ export const messageChanges = pgTable(
       .notNull()
       .references(() => messages.id, { onDelete: "cascade" }),
     change: messageChangeKind("change").notNull(),
-    /** Who made the change. */
-    actorId: integer("actor_id").references(() => users.id),
+    /** Who made the change (every change has one: notices are never changed). */
+    actorId: integer("actor_id")
+      .notNull()
+      .references(() => users.id),
     /** The emoji of a reaction added or removed; null for other changes. */
     emoji: text("emoji"),
     createdAt: createdAt(),

@@ -81,7 +81,7 @@ export async function replayPage(
         type: "change",
         change: row.change,
         // A change is always someone's; the column is nullable only for the foreign key's sake.
-        actorId: row.actorId ?? 0,
+        actorId: row.actorId,
         emoji: row.emoji,
         message,
         ...parentOf(row.parentId),
