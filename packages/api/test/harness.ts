@@ -43,6 +43,7 @@ export const NO_LIMITS: RateLimits = {
   loginPerAddress: null,
   registerPerAddress: null,
   messagesPerRoom: null,
+  changesPerRoom: null,
 };
 
 export async function createHarness(

@@ -1,5 +1,5 @@
 import { foldName, schema, type Transaction } from "@parley/db";
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, type SQL } from "drizzle-orm";
 import type { MessageOut } from "../schemas";
 import type { Writer } from "./message-log";
 
@@ -59,11 +59,11 @@ export const NO_MENTIONS: ResolvedMentions = { userIds: [], room: false, notifie
  * locks the user's row first and then takes the sequence number of each room the user is in; a
  * write that held its room and only then waited for a mentioned user's row would deadlock with
  * it. Locking first keeps one order, users then rooms. A rename committed meanwhile is seen: the
- * old name no longer matches.
+ * old name no longer matches. `roomId` may be a subquery (a change knows only its message).
  */
 export async function mentionCandidates(
   tx: Transaction,
-  roomId: number,
+  roomId: number | SQL,
   text: string,
 ): Promise<MentionCandidates | null> {
   const parsed = parseMentions(text);
@@ -155,9 +155,4 @@ export async function writeMentions(
   await tx
     .insert(mentions)
     .values(notified.map((userId) => ({ userId, roomId: message.roomId, seq: message.seq, messageId: message.id })));
-}
-
-/** Removes every notification of a message (its deletion). */
-export async function clearMentions(tx: Transaction, messageId: number): Promise<void> {
-  await tx.delete(mentions).where(eq(mentions.messageId, messageId));
 }

@@ -1,5 +1,5 @@
 import { type Message, schema, type Transaction } from "@parley/db";
-import { and, asc, count, desc, eq, gt, isNotNull, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, isNotNull, lt, type SQL, sql } from "drizzle-orm";
 import type { Actor, Deps } from "../deps";
 import { AppError } from "../errors";
 import {
@@ -14,7 +14,6 @@ import {
 } from "../schemas";
 import { isSingleEmoji, NOT_AN_EMOJI } from "./emoji";
 import {
-  clearMentions,
   type MentionCandidates,
   mentionCandidates,
   mentionsOut,
@@ -24,7 +23,7 @@ import {
 import {
   type ChangeRecord,
   messageRows,
-  nextSeq,
+  nextSeqOfMessage,
   readMessages,
   recordChange,
   type Writer,
@@ -46,7 +45,7 @@ import { type Emit, transact } from "./transact";
  * answers the message as it is.
  */
 
-const { messages, reactions, rooms, roomMembers } = schema;
+const { mentions, messages, reactions, rooms, roomMembers } = schema;
 
 const messageNotFound = (id: number) => new AppError("NOT_FOUND", `message ${id} was not found`);
 
@@ -56,7 +55,7 @@ const messageNotFound = (id: number) => new AppError("NOT_FOUND", `message ${id}
  * the same words as a message that does not exist; a public room's message is visible to all.
  */
 export async function locateMessage(
-  db: Deps["db"],
+  db: Deps["db"] | Transaction,
   userId: number,
   messageId: number,
 ): Promise<{ roomId: number; parentId: number | null; role: "owner" | "member" | null }> {
@@ -80,41 +79,130 @@ export async function locateMessage(
 class Unchanged extends Error {}
 const UNCHANGED = Symbol("unchanged");
 
-interface ChangeContext {
+/** What `lockMessage` reads besides the message, for the change that asks. */
+interface LockExtras {
+  /** For a reaction: how the message's reactions stand for this emoji and user. */
+  reaction?: { emoji: string; userId: number };
+  /** For a pin: count the room's pinned messages. */
+  pins?: boolean;
+}
+
+interface Locked {
+  message: Message;
+  /** Asked with `reaction`: distinct emoji on the message, and whether this one is used, by the user. */
+  reaction: { distinct: number; used: boolean; mine: boolean } | null;
+  /** Asked with `pins`: how many messages of the room are pinned. */
+  pinned: number | null;
+}
+
+/**
+ * Reads and locks FOR UPDATE a message, after `nextSeqOfMessage` locked its room (the one lock
+ * order: room, then message), with what the change needs to check its rule, in one statement.
+ */
+async function lockMessage(tx: Transaction, messageId: number, extras: LockExtras = {}): Promise<Locked | null> {
+  const { reaction, pins } = extras;
+  // Qualified by hand: drizzle writes a one-table query's columns unqualified, which a subquery would read as its own.
+  const outer = (column: { name: string }) => sql`${messages}.${sql.identifier(column.name)}`;
+  const ofMessage = sql`r.message_id = ${outer(messages.id)}`;
+  const [row] = await tx
+    .select({
+      message: messages,
+      distinct: reaction
+        ? sql<number>`(select count(distinct r.emoji) from ${reactions} r where ${ofMessage})`.mapWith(Number)
+        : sql<null>`null`,
+      used: reaction
+        ? sql<boolean>`exists (select 1 from ${reactions} r where ${ofMessage} and r.emoji = ${reaction.emoji})`
+        : sql<null>`null`,
+      mine: reaction
+        ? sql<boolean>`exists (select 1 from ${reactions} r where ${ofMessage} and r.emoji = ${reaction.emoji} and r.user_id = ${reaction.userId})`
+        : sql<null>`null`,
+      pinned: pins
+        ? sql<number>`(select count(*) from ${messages} p where p.room_id = ${outer(messages.roomId)} and p.pinned_at is not null)`.mapWith(
+            Number,
+          )
+        : sql<null>`null`,
+    })
+    .from(messages)
+    .where(eq(messages.id, messageId))
+    .for("update");
+  if (!row) return null;
+  return {
+    message: row.message,
+    reaction: reaction ? { distinct: Number(row.distinct), used: Boolean(row.used), mine: Boolean(row.mine) } : null,
+    pinned: pins ? Number(row.pinned) : null,
+  };
+}
+
+interface ChangeContext extends Locked {
   tx: Transaction;
   emit: Emit;
   seq: number;
   writer: Writer;
-  /** The message, locked FOR UPDATE, as it is now. */
-  message: Message;
   /** Writes the change to the room's log under `seq` and announces it; answers the message now. */
   record(change: Omit<ChangeRecord, "roomId" | "seq" | "messageId" | "actorId">): Promise<MessageOut>;
 }
 
 /**
- * The frame of every change: find the message's room (NOT_FOUND for strangers), then in one
- * transaction take the room's next sequence number (FORBIDDEN for non-members), lock the message
- * and let `work` check its rules and write. `work` answering UNCHANGED rolls everything back.
- * `prepare` runs first in the transaction, before the room is locked (see `mentionCandidates`).
+ * The room of each message a change was made to, by database (a message's room never changes):
+ * lets `changeMessage` count the rate limit before its transaction. Bounded; forgetting is harmless.
+ */
+const roomsOfMessages = new WeakMap<object, Map<number, number>>();
+const ROOMS_REMEMBERED = 10_000;
+
+function remembered(deps: Deps): Map<number, number> {
+  let map = roomsOfMessages.get(deps.db);
+  if (!map) {
+    map = new Map();
+    roomsOfMessages.set(deps.db, map);
+  }
+  return map;
+}
+
+/**
+ * The frame of every change, in one transaction: take the sequence number of the message's room
+ * (`nextSeqOfMessage`: the room found from the message, the room locked, the membership checked,
+ * in one statement), lock the message with what `lock` asks, and let `work` check its rules and
+ * write. When the first statement finds nothing, one more query tells NOT_FOUND (no such message,
+ * or a private room's stranger: the same words) from FORBIDDEN (a public room's non-member).
+ * `work` answering UNCHANGED rolls everything back. `prepare` runs first in the transaction,
+ * before the room is locked (see `mentionCandidates`), with the message's room as a subquery.
+ *
+ * Rate limit: LIMIT_CHANGES_PER_ROOM per user per room, counted for every call that reaches a
+ * message (a change that changes nothing included). When this process has seen the message's room
+ * before, it is counted before the transaction; otherwise right after the room is known, inside it
+ * (a refusal rolls back and takes no sequence number).
  */
 async function changeMessage<Prepared = undefined>(
   deps: Deps,
   actor: Actor,
   messageId: number,
   work: (ctx: ChangeContext, prepared: Prepared) => Promise<MessageOut | typeof UNCHANGED>,
-  prepare?: (tx: Transaction, roomId: number) => Promise<Prepared>,
+  options: { lock?: LockExtras; prepare?: (tx: Transaction, room: SQL) => Promise<Prepared> } = {},
 ): Promise<MessageOut> {
-  const { roomId } = await locateMessage(deps.db, actor.userId, messageId);
+  const known = remembered(deps);
+  const limitKey = (roomId: number) => `${actor.userId}:${roomId}`;
+  const knownRoom = known.get(messageId);
+  if (knownRoom !== undefined) await deps.limits.take("changesPerRoom", limitKey(knownRoom));
   try {
     return await transact(deps, async (tx, emit) => {
-      const prepared = (await prepare?.(tx, roomId)) as Prepared;
-      const { seq, writer } = await nextSeq(tx, roomId, actor.userId);
-      if (!writer) throw notAMember();
-      const [message] = await tx.select().from(messages).where(eq(messages.id, messageId)).for("update");
-      if (!message) throw messageNotFound(messageId);
+      const roomOf = sql`(select ${messages.roomId} from ${messages} where ${messages.id} = ${messageId})`;
+      const prepared = (await options.prepare?.(tx, roomOf)) as Prepared;
+      const taken = await nextSeqOfMessage(tx, messageId, actor.userId);
+      if (!taken) {
+        await locateMessage(tx, actor.userId, messageId);
+        throw notAMember();
+      }
+      const { roomId, seq, writer } = taken;
+      if (knownRoom === undefined) {
+        if (known.size >= ROOMS_REMEMBERED) known.clear();
+        known.set(messageId, roomId);
+        await deps.limits.take("changesPerRoom", limitKey(roomId));
+      }
+      const locked = await lockMessage(tx, messageId, options.lock);
+      if (!locked) throw messageNotFound(messageId);
       const record: ChangeContext["record"] = (change) =>
         recordChange(tx, emit, { ...change, roomId, seq, messageId, actorId: writer.id });
-      const out = await work({ tx, emit, seq, writer, message, record }, prepared);
+      const out = await work({ tx, emit, seq, writer, ...locked, record }, prepared);
       if (out === UNCHANGED) throw new Unchanged();
       return out;
     });
@@ -155,13 +243,16 @@ export async function editMessage(deps: Deps, actor: Actor, input: EditMessageIn
       .update(messages)
       .set({ body: input.text, editedAt: deps.clock(), mentionIds: mentioned.userIds, mentionsRoom: mentioned.room })
       .where(eq(messages.id, message.id));
-    await writeMentions(tx, message, mentioned.notified, true);
+    // No "@" in the old text: it notified nobody, there are no `mentions` rows to replace.
+    await writeMentions(tx, message, mentioned.notified, message.body.includes("@"));
     return record({
       change: "edited",
       mentionsBefore: mentionsOut({ userIds: message.mentionIds, room: message.mentionsRoom }),
     });
   };
-  return changeMessage(deps, actor, input.messageId, edit, (tx, roomId) => mentionCandidates(tx, roomId, input.text));
+  return changeMessage(deps, actor, input.messageId, edit, {
+    prepare: (tx, room) => mentionCandidates(tx, room, input.text),
+  });
 }
 
 /**
@@ -177,7 +268,15 @@ export async function deleteMessage(deps: Deps, actor: Actor, input: MessageRef)
       throw new AppError("FORBIDDEN", "you can only delete your own messages (a room's owner may delete any)");
     }
     if (message.deletedAt) throw new AppError("CONFLICT", `message ${message.id} was already deleted`);
+    // One statement: the tombstone, its reactions and (when its text could mention) its mentions gone.
+    const reactionsGone = tx.$with("reactions_gone").as(
+      tx.delete(reactions).where(eq(reactions.messageId, message.id)).returning({ id: reactions.messageId }),
+    );
+    const mentionsGone = tx.$with("mentions_gone").as(
+      tx.delete(mentions).where(eq(mentions.messageId, message.id)).returning({ id: mentions.messageId }),
+    );
     await tx
+      .with(reactionsGone, ...(message.body.includes("@") ? [mentionsGone] : []))
       .update(messages)
       .set({
         body: "",
@@ -189,8 +288,6 @@ export async function deleteMessage(deps: Deps, actor: Actor, input: MessageRef)
         deletedAt: deps.clock(),
       })
       .where(eq(messages.id, message.id));
-    await tx.delete(reactions).where(eq(reactions.messageId, message.id));
-    await clearMentions(tx, message.id);
     const parent = message.parentId === null ? undefined : await recountThread(tx, message.parentId);
     return record({
       change: "deleted",
@@ -211,16 +308,12 @@ function checkEmoji(emoji: string) {
  */
 export async function react(deps: Deps, actor: Actor, input: ReactionInput): Promise<MessageOut> {
   checkEmoji(input.emoji);
-  return changeMessage(deps, actor, input.messageId, async ({ tx, message, record }) => {
+  const reaction = { emoji: input.emoji, userId: actor.userId };
+  const add = async ({ tx, message, reaction: used, record }: ChangeContext) => {
     if (message.deletedAt) throw deletedConflict(message.id, "reacted to");
-    const used = await tx
-      .select({ emoji: reactions.emoji, mine: sql<boolean>`bool_or(${reactions.userId} = ${actor.userId})` })
-      .from(reactions)
-      .where(eq(reactions.messageId, message.id))
-      .groupBy(reactions.emoji);
-    const same = used.find((r) => r.emoji === input.emoji);
-    if (same?.mine) return UNCHANGED;
-    if (!same && used.length >= MAX_REACTIONS_PER_MESSAGE) {
+    if (!used) throw new Error("react: the message was locked without its reactions");
+    if (used.mine) return UNCHANGED;
+    if (!used.used && used.distinct >= MAX_REACTIONS_PER_MESSAGE) {
       throw new AppError(
         "CONFLICT",
         `a message can have at most ${MAX_REACTIONS_PER_MESSAGE} different reactions: use one already there`,
@@ -228,7 +321,8 @@ export async function react(deps: Deps, actor: Actor, input: ReactionInput): Pro
     }
     await tx.insert(reactions).values({ messageId: message.id, emoji: input.emoji, userId: actor.userId });
     return record({ change: "reacted", emoji: input.emoji });
-  });
+  };
+  return changeMessage(deps, actor, input.messageId, add, { lock: { reaction } });
 }
 
 /** Removes the caller's reaction with one emoji; removing one that isn't there changes nothing. */
@@ -252,14 +346,10 @@ export async function unreact(deps: Deps, actor: Actor, input: ReactionInput): P
  * message, or when the room already has MAX_PINNED_PER_ROOM pinned.
  */
 export async function pin(deps: Deps, actor: Actor, input: MessageRef): Promise<MessageOut> {
-  return changeMessage(deps, actor, input.messageId, async ({ tx, message, record }) => {
+  const pinIt = async ({ tx, message, pinned, record }: ChangeContext) => {
     if (message.deletedAt) throw deletedConflict(message.id, "pinned");
     if (message.pinnedAt) return UNCHANGED;
-    const [pinned] = await tx
-      .select({ n: count() })
-      .from(messages)
-      .where(and(eq(messages.roomId, message.roomId), isNotNull(messages.pinnedAt)));
-    if ((pinned?.n ?? 0) >= MAX_PINNED_PER_ROOM) {
+    if ((pinned ?? 0) >= MAX_PINNED_PER_ROOM) {
       throw new AppError("CONFLICT", `a room can have at most ${MAX_PINNED_PER_ROOM} pinned messages: unpin one first`);
     }
     await tx
@@ -267,7 +357,8 @@ export async function pin(deps: Deps, actor: Actor, input: MessageRef): Promise<
       .set({ pinnedAt: deps.clock(), pinnedBy: actor.userId })
       .where(eq(messages.id, message.id));
     return record({ change: "pinned" });
-  });
+  };
+  return changeMessage(deps, actor, input.messageId, pinIt, { lock: { pins: true } });
 }
 
 /** Unpins a message (any member); unpinning a message not pinned changes nothing. */

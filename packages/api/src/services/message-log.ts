@@ -67,6 +67,53 @@ export async function nextSeq(
   return { seq: lastSeq, writer };
 }
 
+/**
+ * `nextSeq` for a change to a message, found by its id alone: one statement reads the message's
+ * room (a message's room never changes), bumps that room's `last_seq` (locking the room row) and
+ * reads and locks FOR KEY SHARE the member's membership and user rows, as `nextSeq` does. The
+ * message row itself is not locked here: a change locks it after its room (see `lockMessage` in
+ * message-actions.ts). Null when there is no such message or the user is not a member of its room:
+ * the caller tells which (NOT_FOUND or FORBIDDEN) with a second query, off the fast path.
+ */
+export async function nextSeqOfMessage(
+  tx: Transaction,
+  messageId: number,
+  userId: number,
+): Promise<{ roomId: number; seq: number; writer: Writer } | null> {
+  const member = tx.$with("member").as(
+    tx
+      .select({
+        roomId: messages.roomId,
+        id: users.id,
+        username: users.username,
+        displayName: users.displayName,
+        role: roomMembers.role,
+      })
+      .from(messages)
+      .innerJoin(roomMembers, and(eq(roomMembers.roomId, messages.roomId), eq(roomMembers.userId, userId)))
+      .innerJoin(users, eq(users.id, roomMembers.userId))
+      .where(eq(messages.id, messageId))
+      .for("key share", { of: [roomMembers, users] }),
+  );
+  const [row] = await tx
+    .with(member)
+    .update(rooms)
+    .set({ lastSeq: sql`${rooms.lastSeq} + 1` })
+    .from(member)
+    .where(eq(rooms.id, member.roomId))
+    .returning({
+      roomId: rooms.id,
+      lastSeq: rooms.lastSeq,
+      id: member.id,
+      username: member.username,
+      displayName: member.displayName,
+      role: member.role,
+    });
+  if (!row) return null;
+  const { roomId, lastSeq, ...writer } = row;
+  return { roomId, seq: lastSeq, writer };
+}
+
 /** A change to record with `recordChange`, under a sequence number taken by `nextSeq`. */
 export interface ChangeRecord {
   roomId: number;
@@ -83,14 +130,48 @@ export interface ChangeRecord {
 }
 
 /**
+ * A message's reactions as one JSON value, for a query that reads the message in the same
+ * statement: `[{emoji, userIds}]`, emoji in the order first used, users oldest first (the order of
+ * `reactionsOf`).
+ */
+type ReactionRows = { emoji: string; userIds: number[] }[];
+const reactionsJson = sql<ReactionRows>`(
+  select coalesce(json_agg(json_build_object('emoji', g.emoji, 'userIds', g.user_ids) order by g.first, g.emoji), '[]'::json)
+  from (
+    select r.emoji, array_agg(r.user_id order by r.created_at, r.user_id) as user_ids, min(r.created_at) as first
+    from ${reactions} r where r.message_id = ${messages}.${sql.identifier(messages.id.name)} group by r.emoji
+  ) g
+)`.mapWith((value: unknown) => (typeof value === "string" ? JSON.parse(value) : value) as ReactionRows);
+
+/**
  * Writes a change to the room's log and announces it (after the commit, by `emit`) with the message
- * as it is now, inside the transaction that made the change. Answers that message.
+ * as it is now, inside the transaction that made the change. Answers that message. One statement:
+ * the `message_changes` row inserted by a CTE, and the message read with its author and reactions
+ * (it sees what the transaction's earlier statements wrote).
  */
 export async function recordChange(tx: Transaction, emit: Emit, record: ChangeRecord): Promise<MessageOut> {
   const { roomId, seq, messageId, change, actorId, emoji = null } = record;
-  await tx.insert(messageChanges).values({ roomId, seq, messageId, change, actorId, emoji });
-  const [message] = await readMessages(tx, [messageId]);
-  if (!message) throw notFound(`message ${messageId}`);
+  const logged = tx
+    .$with("logged")
+    .as(
+      tx.insert(messageChanges).values({ roomId, seq, messageId, change, actorId, emoji }).returning({ seq: messageChanges.seq }),
+    );
+  const [row] = await tx
+    .with(logged)
+    .select({
+      message: messages,
+      author: { id: users.id, username: users.username, displayName: users.displayName },
+      reactions: reactionsJson,
+    })
+    .from(messages)
+    .leftJoin(users, eq(users.id, messages.authorId))
+    .where(eq(messages.id, messageId));
+  if (!row) throw notFound(`message ${messageId}`);
+  const message = messageOutOf(
+    row.message,
+    row.author,
+    row.reactions.map((r) => ({ emoji: r.emoji, count: r.userIds.length, userIds: r.userIds })),
+  );
   emit({
     type: "room.change",
     roomId,
