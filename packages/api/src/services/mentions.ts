@@ -21,7 +21,9 @@ const { mentions, roomMembers, users } = schema;
 
 /** `@` then a name, not inside a word or an e-mail address ("bob@example.com" mentions nobody). */
 const MENTION = /(?<![\p{L}\p{N}_.@-])@([\p{L}\p{N}_.-]{2,32})(?![\p{L}\p{N}_.-])/gu;
-const ROOM_KEY = "room";
+/** The name `@room` says: reserved as a username (see runtime.ts), so that it never names a user. */
+export const ROOM_MENTION = "room";
+const ROOM_KEY = ROOM_MENTION;
 
 /** What the text names: folded username candidates (longest first for each mention) and `@room`. */
 export function parseMentions(text: string): { names: string[][]; room: boolean } {
