@@ -22,6 +22,7 @@ import {
 } from "./mentions";
 import {
   type ChangeRecord,
+  type ChangeWrites,
   messageRows,
   nextSeqOfMessage,
   readMessages,
@@ -138,8 +139,22 @@ interface ChangeContext extends Locked {
   emit: Emit;
   seq: number;
   writer: Writer;
-  /** Writes the change to the room's log under `seq` and announces it; answers the message now. */
-  record(change: Omit<ChangeRecord, "roomId" | "seq" | "messageId" | "actorId">): Promise<MessageOut>;
+  /**
+   * Writes the change to the room's log under `seq` and announces it; answers the message now. The
+   * change's own writes may run in the same statement (see `recordChange`).
+   */
+  record(change: Omit<ChangeRecord, "roomId" | "seq" | "messageId" | "actorId">, writes?: ChangeWrites): Promise<MessageOut>;
+}
+
+/**
+ * An update of the locked message as a CTE for `record`'s statement, with the row as it leaves it
+ * (the statement reads the row as it was before).
+ */
+function messageUpdate(tx: Transaction, message: Message, set: Partial<Message>, name = "updated") {
+  return {
+    cte: tx.$with(name).as(tx.update(messages).set(set).where(eq(messages.id, message.id)).returning({ id: messages.id })),
+    after: { ...message, ...set },
+  };
 }
 
 /**
@@ -200,8 +215,8 @@ async function changeMessage<Prepared = undefined>(
       }
       const locked = await lockMessage(tx, messageId, options.lock);
       if (!locked) throw messageNotFound(messageId);
-      const record: ChangeContext["record"] = (change) =>
-        recordChange(tx, emit, { ...change, roomId, seq, messageId, actorId: writer.id });
+      const record: ChangeContext["record"] = (change, writes) =>
+        recordChange(tx, emit, { ...change, roomId, seq, messageId, actorId: writer.id }, writes);
       const out = await work({ tx, emit, seq, writer, ...locked, record }, prepared);
       if (out === UNCHANGED) throw new Unchanged();
       return out;
@@ -239,16 +254,18 @@ export async function editMessage(deps: Deps, actor: Actor, input: EditMessageIn
     }
     if (message.body === input.text) return UNCHANGED;
     const mentioned = await resolveMentions(tx, message.roomId, writer, candidates);
-    await tx
-      .update(messages)
-      .set({ body: input.text, editedAt: deps.clock(), mentionIds: mentioned.userIds, mentionsRoom: mentioned.room })
-      .where(eq(messages.id, message.id));
     // No "@" in the old text: it notified nobody, there are no `mentions` rows to replace.
     await writeMentions(tx, message, mentioned.notified, message.body.includes("@"));
-    return record({
-      change: "edited",
-      mentionsBefore: mentionsOut({ userIds: message.mentionIds, room: message.mentionsRoom }),
+    const edited = messageUpdate(tx, message, {
+      body: input.text,
+      editedAt: deps.clock(),
+      mentionIds: mentioned.userIds,
+      mentionsRoom: mentioned.room,
     });
+    return record(
+      { change: "edited", mentionsBefore: mentionsOut({ userIds: message.mentionIds, room: message.mentionsRoom }) },
+      { writes: [edited.cte], message: edited.after },
+    );
   };
   return changeMessage(deps, actor, input.messageId, edit, {
     prepare: (tx, room) => mentionCandidates(tx, room, input.text),
@@ -268,32 +285,32 @@ export async function deleteMessage(deps: Deps, actor: Actor, input: MessageRef)
       throw new AppError("FORBIDDEN", "you can only delete your own messages (a room's owner may delete any)");
     }
     if (message.deletedAt) throw new AppError("CONFLICT", `message ${message.id} was already deleted`);
-    // One statement: the tombstone, its reactions and (when its text could mention) its mentions gone.
+    // The tombstone, its reactions and (when its text could mention) its mentions gone: one statement.
     const reactionsGone = tx.$with("reactions_gone").as(
       tx.delete(reactions).where(eq(reactions.messageId, message.id)).returning({ id: reactions.messageId }),
     );
     const mentionsGone = tx.$with("mentions_gone").as(
       tx.delete(mentions).where(eq(mentions.messageId, message.id)).returning({ id: mentions.messageId }),
     );
-    await tx
-      .with(reactionsGone, ...(message.body.includes("@") ? [mentionsGone] : []))
-      .update(messages)
-      .set({
-        body: "",
-        notice: null,
-        mentionIds: [],
-        mentionsRoom: false,
-        pinnedAt: null,
-        pinnedBy: null,
-        deletedAt: deps.clock(),
-      })
-      .where(eq(messages.id, message.id));
-    const parent = message.parentId === null ? undefined : await recountThread(tx, message.parentId);
-    return record({
-      change: "deleted",
-      mentionsBefore: mentionsOut({ userIds: message.mentionIds, room: message.mentionsRoom }),
-      ...(parent ? { parent } : {}),
+    const tombstone = messageUpdate(tx, message, {
+      body: "",
+      notice: null,
+      mentionIds: [],
+      mentionsRoom: false,
+      pinnedAt: null,
+      pinnedBy: null,
+      deletedAt: deps.clock(),
     });
+    const writes = [reactionsGone, ...(message.body.includes("@") ? [mentionsGone] : []), tombstone.cte];
+    const change = {
+      change: "deleted" as const,
+      mentionsBefore: mentionsOut({ userIds: message.mentionIds, room: message.mentionsRoom }),
+    };
+    if (message.parentId === null) return record(change, { writes, message: tombstone.after, reactions: "none" });
+    // A reply: its parent's thread is counted again once the reply is a tombstone, then recorded.
+    await tx.with(...writes).select({ id: messages.id }).from(messages).where(eq(messages.id, message.id));
+    const parent = await recountThread(tx, message.parentId);
+    return record({ ...change, parent });
   });
 }
 
@@ -319,8 +336,10 @@ export async function react(deps: Deps, actor: Actor, input: ReactionInput): Pro
         `a message can have at most ${MAX_REACTIONS_PER_MESSAGE} different reactions: use one already there`,
       );
     }
-    await tx.insert(reactions).values({ messageId: message.id, emoji: input.emoji, userId: actor.userId });
-    return record({ change: "reacted", emoji: input.emoji });
+    const added = tx
+      .$with("added")
+      .as(tx.insert(reactions).values({ messageId: message.id, ...reaction }).returning({ emoji: reactions.emoji }));
+    return record({ change: "reacted", emoji: input.emoji }, { writes: [added], reactions: { added: reaction } });
   };
   return changeMessage(deps, actor, input.messageId, add, { lock: { reaction } });
 }
@@ -328,16 +347,23 @@ export async function react(deps: Deps, actor: Actor, input: ReactionInput): Pro
 /** Removes the caller's reaction with one emoji; removing one that isn't there changes nothing. */
 export async function unreact(deps: Deps, actor: Actor, input: ReactionInput): Promise<MessageOut> {
   checkEmoji(input.emoji);
-  return changeMessage(deps, actor, input.messageId, async ({ tx, message, record }) => {
-    const removed = await tx
-      .delete(reactions)
-      .where(
-        and(eq(reactions.messageId, message.id), eq(reactions.emoji, input.emoji), eq(reactions.userId, actor.userId)),
-      )
-      .returning({ userId: reactions.userId });
-    if (removed.length === 0) return UNCHANGED;
-    return record({ change: "unreacted", emoji: input.emoji });
-  });
+  const reaction = { emoji: input.emoji, userId: actor.userId };
+  const remove = async ({ tx, message, reaction: used, record }: ChangeContext) => {
+    // Every write of a message's reactions locks the message first: `mine` holds until the commit.
+    if (!used?.mine) return UNCHANGED;
+    const removed = tx
+      .$with("removed")
+      .as(
+        tx
+          .delete(reactions)
+          .where(
+            and(eq(reactions.messageId, message.id), eq(reactions.emoji, reaction.emoji), eq(reactions.userId, reaction.userId)),
+          )
+          .returning({ userId: reactions.userId }),
+      );
+    return record({ change: "unreacted", emoji: input.emoji }, { writes: [removed], reactions: { removed: reaction } });
+  };
+  return changeMessage(deps, actor, input.messageId, remove, { lock: { reaction } });
 }
 
 /**
@@ -352,11 +378,8 @@ export async function pin(deps: Deps, actor: Actor, input: MessageRef): Promise<
     if ((pinned ?? 0) >= MAX_PINNED_PER_ROOM) {
       throw new AppError("CONFLICT", `a room can have at most ${MAX_PINNED_PER_ROOM} pinned messages: unpin one first`);
     }
-    await tx
-      .update(messages)
-      .set({ pinnedAt: deps.clock(), pinnedBy: actor.userId })
-      .where(eq(messages.id, message.id));
-    return record({ change: "pinned" });
+    const pinning = messageUpdate(tx, message, { pinnedAt: deps.clock(), pinnedBy: actor.userId });
+    return record({ change: "pinned" }, { writes: [pinning.cte], message: pinning.after });
   };
   return changeMessage(deps, actor, input.messageId, pinIt, { lock: { pins: true } });
 }
@@ -365,8 +388,8 @@ export async function pin(deps: Deps, actor: Actor, input: MessageRef): Promise<
 export async function unpin(deps: Deps, actor: Actor, input: MessageRef): Promise<MessageOut> {
   return changeMessage(deps, actor, input.messageId, async ({ tx, message, record }) => {
     if (!message.pinnedAt) return UNCHANGED;
-    await tx.update(messages).set({ pinnedAt: null, pinnedBy: null }).where(eq(messages.id, message.id));
-    return record({ change: "unpinned" });
+    const unpinned = messageUpdate(tx, message, { pinnedAt: null, pinnedBy: null });
+    return record({ change: "unpinned" }, { writes: [unpinned.cte], message: unpinned.after });
   });
 }
 

@@ -1,5 +1,5 @@
-import { type Database, type MessageChange, schema, type Transaction } from "@parley/db";
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { type Database, type Message, type MessageChange, schema, type Transaction } from "@parley/db";
+import { and, asc, eq, inArray, sql, type WithSubquery } from "drizzle-orm";
 import type { ParentUpdate } from "../bus";
 import { notFound } from "../errors";
 import type { MessageOut, ReactionOut } from "../schemas";
@@ -129,46 +129,87 @@ export interface ChangeRecord {
   parent?: ParentUpdate;
 }
 
+type ReactionRows = { emoji: string; userIds: number[] }[];
+
+/** How a change's own statement leaves the message's reactions, which that statement cannot read back. */
+export type ReactionsAfter =
+  /** All removed (a deletion). */
+  | "none"
+  /** One reaction added now (its `created_at` is the transaction's `now()`, as the insert's default). */
+  | { added: { emoji: string; userId: number } }
+  /** One reaction removed. */
+  | { removed: { emoji: string; userId: number } };
+
 /**
  * A message's reactions as one JSON value, for a query that reads the message in the same
  * statement: `[{emoji, userIds}]`, emoji in the order first used, users oldest first (the order of
- * `reactionsOf`).
+ * `reactionsOf`), as `after` leaves them.
  */
-type ReactionRows = { emoji: string; userIds: number[] }[];
-const reactionsJson = sql<ReactionRows>`(
+function reactionsJson(messageId: number, after?: ReactionsAfter) {
+  const rows =
+    after === undefined
+      ? sql`select r.emoji, r.user_id, r.created_at from ${reactions} r where r.message_id = ${messageId}`
+      : after === "none"
+        ? sql`select null::text as emoji, null::integer as user_id, null::timestamptz as created_at where false`
+        : "added" in after
+          ? sql`select r.emoji, r.user_id, r.created_at from ${reactions} r where r.message_id = ${messageId}
+              union all select ${after.added.emoji}::text, ${after.added.userId}::integer, now()`
+          : sql`select r.emoji, r.user_id, r.created_at from ${reactions} r where r.message_id = ${messageId}
+              and not (r.emoji = ${after.removed.emoji} and r.user_id = ${after.removed.userId})`;
+  return sql<ReactionRows>`(
   select coalesce(json_agg(json_build_object('emoji', g.emoji, 'userIds', g.user_ids) order by g.first, g.emoji), '[]'::json)
   from (
-    select r.emoji, array_agg(r.user_id order by r.created_at, r.user_id) as user_ids, min(r.created_at) as first
-    from ${reactions} r where r.message_id = ${messages}.${sql.identifier(messages.id.name)} group by r.emoji
+    select x.emoji, array_agg(x.user_id order by x.created_at, x.user_id) as user_ids, min(x.created_at) as first
+    from (${rows}) x group by x.emoji
   ) g
 )`.mapWith((value: unknown) => (typeof value === "string" ? JSON.parse(value) : value) as ReactionRows);
+}
+
+/** The writes a change makes in the statement that records it (see `recordChange`). */
+export interface ChangeWrites {
+  /** Data-modifying CTEs (drizzle `$with` of an insert, update or delete), run in the record's statement. */
+  writes: WithSubquery[];
+  /** The message row as the writes leave it, when they update it (the statement reads the row as it was). */
+  message?: Message;
+  /** The reactions as the writes leave them, when they touch them. */
+  reactions?: ReactionsAfter;
+}
 
 /**
  * Writes a change to the room's log and announces it (after the commit, by `emit`) with the message
  * as it is now, inside the transaction that made the change. Answers that message. One statement:
- * the `message_changes` row inserted by a CTE, and the message read with its author and reactions
- * (it sees what the transaction's earlier statements wrote).
+ * the change's own `writes` and the `message_changes` row as CTEs, and the message read with its
+ * author and reactions. A statement's CTEs do not see each other's writes, so `writes` says how it
+ * leaves the message (`message`, `reactions`); what earlier statements wrote is seen as it is.
  */
-export async function recordChange(tx: Transaction, emit: Emit, record: ChangeRecord): Promise<MessageOut> {
+export async function recordChange(
+  tx: Transaction,
+  emit: Emit,
+  record: ChangeRecord,
+  writes: ChangeWrites = { writes: [] },
+): Promise<MessageOut> {
   const { roomId, seq, messageId, change, actorId, emoji = null } = record;
   const logged = tx
     .$with("logged")
     .as(
-      tx.insert(messageChanges).values({ roomId, seq, messageId, change, actorId, emoji }).returning({ seq: messageChanges.seq }),
+      tx
+        .insert(messageChanges)
+        .values({ roomId, seq, messageId, change, actorId, emoji })
+        .returning({ seq: messageChanges.seq }),
     );
   const [row] = await tx
-    .with(logged)
+    .with(...writes.writes, logged)
     .select({
       message: messages,
       author: { id: users.id, username: users.username, displayName: users.displayName },
-      reactions: reactionsJson,
+      reactions: reactionsJson(messageId, writes.reactions),
     })
     .from(messages)
     .leftJoin(users, eq(users.id, messages.authorId))
     .where(eq(messages.id, messageId));
   if (!row) throw notFound(`message ${messageId}`);
   const message = messageOutOf(
-    row.message,
+    writes.message ?? row.message,
     row.author,
     row.reactions.map((r) => ({ emoji: r.emoji, count: r.userIds.length, userIds: r.userIds })),
   );
