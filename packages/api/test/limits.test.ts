@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
+import { schema } from "@parley/db";
 import { testRedisUrl } from "@parley/db/testing";
+import { eq } from "drizzle-orm";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { schema } from "@parley/db";
-import { eq } from "drizzle-orm";
 import { createLimits, RateLimited } from "../src/limits";
 import { createHarness, expectTrpcError, type Harness, NO_LIMITS } from "./harness";
 
@@ -115,7 +115,8 @@ describe("rate limits", () => {
     const second = await caller.messages.send({ roomId: room.id, text: "second" });
     const elsewhere = await caller.messages.send({ roomId: quiet.id, text: "elsewhere" });
     const lastSeq = async () =>
-      (await h.deps.db.select({ s: schema.rooms.lastSeq }).from(schema.rooms).where(eq(schema.rooms.id, room.id)))[0]?.s;
+      (await h.deps.db.select({ s: schema.rooms.lastSeq }).from(schema.rooms).where(eq(schema.rooms.id, room.id)))[0]
+        ?.s;
     const heard = await h.listen(`room:${room.id}`);
     await caller.messages.react({ messageId: first.id, emoji: "👍" });
     await caller.messages.unreact({ messageId: first.id, emoji: "👍" });

@@ -1,8 +1,8 @@
 import { drivers } from "@parley/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BusEvent } from "../src/bus";
-import { readMessages } from "../src/services/message-log";
 import { MAX_PINNED_PER_ROOM, MAX_REACTIONS_PER_MESSAGE, type MessageOut } from "../src/schemas";
+import { readMessages } from "../src/services/message-log";
 import { type Caller, createHarness, expectTrpcError, type Harness } from "./harness";
 import { expectGapFree, roomState, rowsHolding } from "./message-state";
 

@@ -13,13 +13,7 @@ import {
   type ThreadPage,
 } from "../schemas";
 import { isSingleEmoji, NOT_AN_EMOJI } from "./emoji";
-import {
-  type MentionCandidates,
-  mentionCandidates,
-  mentionsOut,
-  resolveMentions,
-  writeMentions,
-} from "./mentions";
+import { type MentionCandidates, mentionCandidates, mentionsOut, resolveMentions, writeMentions } from "./mentions";
 import {
   type ChangeRecord,
   type ChangeWrites,
@@ -143,7 +137,10 @@ interface ChangeContext extends Locked {
    * Writes the change to the room's log under `seq` and announces it; answers the message now. The
    * change's own writes may run in the same statement (see `recordChange`).
    */
-  record(change: Omit<ChangeRecord, "roomId" | "seq" | "messageId" | "actorId">, writes?: ChangeWrites): Promise<MessageOut>;
+  record(
+    change: Omit<ChangeRecord, "roomId" | "seq" | "messageId" | "actorId">,
+    writes?: ChangeWrites,
+  ): Promise<MessageOut>;
 }
 
 /**
@@ -152,7 +149,9 @@ interface ChangeContext extends Locked {
  */
 function messageUpdate(tx: Transaction, message: Message, set: Partial<Message>, name = "updated") {
   return {
-    cte: tx.$with(name).as(tx.update(messages).set(set).where(eq(messages.id, message.id)).returning({ id: messages.id })),
+    cte: tx
+      .$with(name)
+      .as(tx.update(messages).set(set).where(eq(messages.id, message.id)).returning({ id: messages.id })),
     after: { ...message, ...set },
   };
 }
@@ -286,12 +285,12 @@ export async function deleteMessage(deps: Deps, actor: Actor, input: MessageRef)
     }
     if (message.deletedAt) throw new AppError("CONFLICT", `message ${message.id} was already deleted`);
     // The tombstone, its reactions and (when its text could mention) its mentions gone: one statement.
-    const reactionsGone = tx.$with("reactions_gone").as(
-      tx.delete(reactions).where(eq(reactions.messageId, message.id)).returning({ id: reactions.messageId }),
-    );
-    const mentionsGone = tx.$with("mentions_gone").as(
-      tx.delete(mentions).where(eq(mentions.messageId, message.id)).returning({ id: mentions.messageId }),
-    );
+    const reactionsGone = tx
+      .$with("reactions_gone")
+      .as(tx.delete(reactions).where(eq(reactions.messageId, message.id)).returning({ id: reactions.messageId }));
+    const mentionsGone = tx
+      .$with("mentions_gone")
+      .as(tx.delete(mentions).where(eq(mentions.messageId, message.id)).returning({ id: mentions.messageId }));
     const tombstone = messageUpdate(tx, message, {
       body: "",
       notice: null,
@@ -308,7 +307,11 @@ export async function deleteMessage(deps: Deps, actor: Actor, input: MessageRef)
     };
     if (message.parentId === null) return record(change, { writes, message: tombstone.after, reactions: "none" });
     // A reply: its parent's thread is counted again once the reply is a tombstone, then recorded.
-    await tx.with(...writes).select({ id: messages.id }).from(messages).where(eq(messages.id, message.id));
+    await tx
+      .with(...writes)
+      .select({ id: messages.id })
+      .from(messages)
+      .where(eq(messages.id, message.id));
     const parent = await recountThread(tx, message.parentId);
     return record({ ...change, parent });
   });
@@ -336,9 +339,12 @@ export async function react(deps: Deps, actor: Actor, input: ReactionInput): Pro
         `a message can have at most ${MAX_REACTIONS_PER_MESSAGE} different reactions: use one already there`,
       );
     }
-    const added = tx
-      .$with("added")
-      .as(tx.insert(reactions).values({ messageId: message.id, ...reaction }).returning({ emoji: reactions.emoji }));
+    const added = tx.$with("added").as(
+      tx
+        .insert(reactions)
+        .values({ messageId: message.id, ...reaction })
+        .returning({ emoji: reactions.emoji }),
+    );
     return record({ change: "reacted", emoji: input.emoji }, { writes: [added], reactions: { added: reaction } });
   };
   return changeMessage(deps, actor, input.messageId, add, { lock: { reaction } });
@@ -351,16 +357,18 @@ export async function unreact(deps: Deps, actor: Actor, input: ReactionInput): P
   const remove = async ({ tx, message, reaction: used, record }: ChangeContext) => {
     // Every write of a message's reactions locks the message first: `mine` holds until the commit.
     if (!used?.mine) return UNCHANGED;
-    const removed = tx
-      .$with("removed")
-      .as(
-        tx
-          .delete(reactions)
-          .where(
-            and(eq(reactions.messageId, message.id), eq(reactions.emoji, reaction.emoji), eq(reactions.userId, reaction.userId)),
-          )
-          .returning({ userId: reactions.userId }),
-      );
+    const removed = tx.$with("removed").as(
+      tx
+        .delete(reactions)
+        .where(
+          and(
+            eq(reactions.messageId, message.id),
+            eq(reactions.emoji, reaction.emoji),
+            eq(reactions.userId, reaction.userId),
+          ),
+        )
+        .returning({ userId: reactions.userId }),
+    );
     return record({ change: "unreacted", emoji: input.emoji }, { writes: [removed], reactions: { removed: reaction } });
   };
   return changeMessage(deps, actor, input.messageId, remove, { lock: { reaction } });
