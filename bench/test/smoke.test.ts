@@ -66,8 +66,11 @@ test("the smoke profile runs every workload against every system and writes JSON
   expect(result.history?.rows.length).toBeGreaterThanOrEqual(3);
   for (const row of result.history?.rows ?? []) expect(positive(row.latency.p50Ms), row.depth).toBe(true);
   // Every edit, reaction and deletion was a real change: one sequence number each (else a note).
-  for (const row of measured.filter((r) => /^(edit|react|delete):/.test(r.path)))
+  for (const row of measured.filter((r) => /^(edit|react|delete):/.test(r.path))) {
     expect(row.note, row.path).toBeUndefined();
+    // A change costs about what a send costs: at most 6 statements, BEGIN and COMMIT included.
+    if (row.statements) expect(row.statements.perRequest, row.path).toBeLessThanOrEqual(6);
+  }
   const rich = result.history?.rich;
   expect(rich?.rows.map((row) => row.depth)).toEqual(result.history?.rows.map((row) => row.depth));
   for (const row of rich?.rows ?? []) expect(positive(row.latency.p50Ms), `rich ${row.depth}`).toBe(true);

@@ -70,6 +70,8 @@ export const ApiEnv = DbEnv.extend({
   LIMIT_REGISTER_PER_ADDRESS: RateSetting.prefault("20/1h"),
   /** Messages per user per room. */
   LIMIT_MESSAGES_PER_ROOM: RateSetting.prefault("10/5s"),
+  /** Changes to messages (edits, deletions, reactions, pins) per user per room. */
+  LIMIT_CHANGES_PER_ROOM: RateSetting.prefault("30/5s"),
   /**
    * The proxies whose X-Forwarded-For is believed, comma-separated: addresses, CIDR ranges, or
    * "loopback", "linklocal", "uniquelocal". Unset: none; the client address is the socket's peer.
@@ -142,6 +144,7 @@ export async function apiConfigFrom(env: ApiEnv): Promise<ApiConfig> {
       loginPerAddress: env.LIMIT_LOGIN_PER_ADDRESS,
       registerPerAddress: env.LIMIT_REGISTER_PER_ADDRESS,
       messagesPerRoom: env.LIMIT_MESSAGES_PER_ROOM,
+      changesPerRoom: env.LIMIT_CHANGES_PER_ROOM,
     },
     trustProxy: trustProxyOf(env.TRUST_PROXY),
   };

@@ -37,6 +37,8 @@ export interface RateLimits {
   registerPerAddress: Rate | null;
   /** Messages per user per room. */
   messagesPerRoom: Rate | null;
+  /** Changes to messages (edits, deletions, reactions, pins) per user per room. */
+  changesPerRoom: Rate | null;
 }
 
 export type LimitName = keyof RateLimits;
@@ -82,6 +84,7 @@ const WORDS: Record<LimitName, string> = {
   loginPerAddress: "too many login attempts from this address",
   registerPerAddress: "too many registrations from this address",
   messagesPerRoom: "you are sending messages too fast",
+  changesPerRoom: "you are changing messages too fast",
 };
 
 export interface Limits {

@@ -9,6 +9,7 @@ import { createLimits } from "./limits";
 import type { Logger } from "./logger";
 import { createMetrics } from "./metrics";
 import { createMemoryPresence, createRedisPresence } from "./presence";
+import { ROOM_MENTION } from "./services/mentions";
 
 export interface Runtime {
   deps: Deps;
@@ -44,7 +45,7 @@ export async function createRuntime(config: ApiConfig, log: Logger): Promise<Run
     presence,
     access,
     auth: config.auth,
-    reservedUsernames: [config.systemUserName, config.errorUserName],
+    reservedUsernames: [config.systemUserName, config.errorUserName, ROOM_MENTION],
     clock: () => new Date(),
     metrics,
     limits,

@@ -12,6 +12,7 @@ import { createLimits, type RateLimits } from "../src/limits";
 import { createMetrics } from "../src/metrics";
 import { createMemoryPresence } from "../src/presence";
 import { appRouter } from "../src/root";
+import { ROOM_MENTION } from "../src/services/mentions";
 import { createCallerFactory } from "../src/trpc";
 
 const createCaller = createCallerFactory(appRouter);
@@ -43,6 +44,7 @@ export const NO_LIMITS: RateLimits = {
   loginPerAddress: null,
   registerPerAddress: null,
   messagesPerRoom: null,
+  changesPerRoom: null,
 };
 
 export async function createHarness(
@@ -58,7 +60,7 @@ export async function createHarness(
     presence: createMemoryPresence(bus),
     access: createAccessCache(bus, { ttlMs: 10_000 }),
     auth: { secret: TEST_SECRET, tokenTtlSeconds: 3600 },
-    reservedUsernames: ["system", "error"],
+    reservedUsernames: ["system", "error", ROOM_MENTION],
     clock: () => now ?? new Date(),
     metrics: createMetrics({ processMetrics: false }),
     limits: createLimits({ ...NO_LIMITS, ...options.limits }, { prefix: "test:" }),

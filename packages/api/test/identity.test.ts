@@ -106,8 +106,8 @@ describe.each(drivers)("one folding rule for names on %s", (driver) => {
     expect(found.items.map((r) => r.id)).toContain(room.id);
   });
 
-  it.each(["System", "ＳＹＳＴＥＭ", "ſystem", "ERROR", "ｅrror"])(
-    "reserves the notice senders' names in every spelling: %s",
+  it.each(["System", "ＳＹＳＴＥＭ", "ſystem", "ERROR", "ｅrror", "room", "Room", "ＲＯＯＭ"])(
+    "reserves the notice senders' names and @room's in every spelling: %s",
     async (name) => {
       const before = await h.counts();
       await expectTrpcError(

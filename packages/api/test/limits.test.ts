@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { schema } from "@parley/db";
 import { testRedisUrl } from "@parley/db/testing";
+import { eq } from "drizzle-orm";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLimits, RateLimited } from "../src/limits";
@@ -15,6 +17,7 @@ describe("rate limits", () => {
         loginPerAddress: { points: 8, seconds: 900 },
         registerPerAddress: { points: 4, seconds: 3600 },
         messagesPerRoom: { points: 5, seconds: 10 },
+        changesPerRoom: { points: 4, seconds: 60 },
       },
     });
   });
@@ -102,6 +105,54 @@ describe("rate limits", () => {
     heard.stop();
     const bodies = heard.events.flatMap((e) => (e.type === "room.message" ? [e.message.body] : []));
     expect(bodies).not.toContain("one too many");
+  });
+
+  it("throttles a user's changes to messages per room, whether or not it has seen the message before, changing nothing it refuses", async () => {
+    const { caller, id } = await h.signUp();
+    const room = await caller.rooms.create({ name: `fiddle-${id}` });
+    const quiet = await caller.rooms.create({ name: `fiddle-quiet-${id}` });
+    const first = await caller.messages.send({ roomId: room.id, text: "first" });
+    const second = await caller.messages.send({ roomId: room.id, text: "second" });
+    const elsewhere = await caller.messages.send({ roomId: quiet.id, text: "elsewhere" });
+    const lastSeq = async () =>
+      (await h.deps.db.select({ s: schema.rooms.lastSeq }).from(schema.rooms).where(eq(schema.rooms.id, room.id)))[0]
+        ?.s;
+    const heard = await h.listen(`room:${room.id}`);
+    await caller.messages.react({ messageId: first.id, emoji: "👍" });
+    await caller.messages.unreact({ messageId: first.id, emoji: "👍" });
+    await caller.messages.edit({ messageId: first.id, text: "first, edited" });
+    await caller.messages.pin({ messageId: first.id });
+    const seq = await lastSeq();
+    const before = await h.counts();
+    // The second message's room is not known yet: refused inside the transaction, rolled back.
+    await expectTrpcError(
+      caller.messages.react({ messageId: second.id, emoji: "🎉" }),
+      "TOO_MANY_REQUESTS",
+      /changing messages too fast: try again in \d+ (seconds?|minutes?)$/,
+    );
+    // The first's is: refused before any transaction.
+    await expectTrpcError(
+      caller.messages.delete({ messageId: first.id }),
+      "TOO_MANY_REQUESTS",
+      /changing messages too fast/,
+    );
+    expect(await lastSeq()).toBe(seq);
+    expect(await h.counts()).toEqual(before);
+    // Another room of the same user, and another user of the same room, are counted apart.
+    await expect(caller.messages.react({ messageId: elsewhere.id, emoji: "👍" })).resolves.toBeDefined();
+    const other = await h.signUp();
+    await other.caller.rooms.join({ roomId: room.id });
+    const reacted = await other.caller.messages.react({ messageId: second.id, emoji: "🎉" });
+    expect(reacted.reactions).toEqual([{ emoji: "🎉", count: 1, userIds: [other.id] }]);
+    heard.stop();
+    const changes = heard.events.flatMap((e) => (e.type === "room.change" ? [[e.change, e.actorId]] : []));
+    expect(changes).toEqual([
+      ["reacted", id],
+      ["unreacted", id],
+      ["edited", id],
+      ["pinned", id],
+      ["reacted", other.id],
+    ]);
   });
 });
 

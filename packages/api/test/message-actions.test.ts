@@ -2,6 +2,7 @@ import { drivers } from "@parley/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BusEvent } from "../src/bus";
 import { MAX_PINNED_PER_ROOM, MAX_REACTIONS_PER_MESSAGE, type MessageOut } from "../src/schemas";
+import { readMessages } from "../src/services/message-log";
 import { type Caller, createHarness, expectTrpcError, type Harness } from "./harness";
 import { expectGapFree, roomState, rowsHolding } from "./message-state";
 
@@ -56,6 +57,41 @@ describe.each(drivers)("changes to messages on %s", (driver) => {
     expect(heard.events).toEqual([]);
     return answer;
   }
+
+  describe("the message a change answers and announces", () => {
+    it("is the message as a fresh read finds it after each change (the change's writes and its read are one statement)", async () => {
+      const room = await newRoom("as-now");
+      const parent = await ann.caller.messages.send({ roomId: room.id, text: `parent, @${ann.username}` });
+      const reply = await owner.messages.send({ roomId: room.id, text: "a reply", parentId: parent.id });
+      const fresh = async (id: number) => (await readMessages(h.deps.db, [id]))[0];
+      const steps: [string, () => Promise<MessageOut>][] = [
+        ["ann reacts", () => ann.caller.messages.react({ messageId: parent.id, emoji: "👍" })],
+        ["owner reacts alike", () => owner.messages.react({ messageId: parent.id, emoji: "👍" })],
+        ["owner reacts anew", () => owner.messages.react({ messageId: parent.id, emoji: "🎉" })],
+        ["ann reacts anew", () => ann.caller.messages.react({ messageId: parent.id, emoji: "🎉" })],
+        ["ann unreacts the first", () => ann.caller.messages.unreact({ messageId: parent.id, emoji: "👍" })],
+        ["ann edits", () => ann.caller.messages.edit({ messageId: parent.id, text: "parent, edited" })],
+        ["owner pins", () => owner.messages.pin({ messageId: parent.id })],
+        ["ann unpins", () => ann.caller.messages.unpin({ messageId: parent.id })],
+        ["owner pins again", () => owner.messages.pin({ messageId: parent.id })],
+        ["owner reacts to the reply", () => owner.messages.react({ messageId: reply.id, emoji: "👀" })],
+        ["owner deletes the reply", () => owner.messages.delete({ messageId: reply.id })],
+        ["ann deletes the parent", () => ann.caller.messages.delete({ messageId: parent.id })],
+      ];
+      for (const [step, call] of steps) {
+        const heard = await h.listen(`room:${room.id}`);
+        const answer = await call();
+        heard.stop();
+        expect(answer, step).toEqual(await fresh(answer.id));
+        const [event] = changesOf(heard.events);
+        expect(event?.type === "room.change" && event.message, step).toEqual(answer);
+      }
+      const [tombstone] = await readMessages(h.deps.db, [parent.id]);
+      expect(tombstone).toMatchObject({ body: "", reactions: [], pinnedAt: null, deletedAt: expect.any(String) });
+      expect(await rowsHolding(h.deps.db, "parent, edited")).toBe(0);
+      await expectGapFree(h.deps.db, room.id);
+    });
+  });
 
   describe("edit", () => {
     it("replaces the author's text, marks it edited, and logs the change under the room's next number", async () => {

@@ -1,5 +1,5 @@
 import { foldName, schema, type Transaction } from "@parley/db";
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, type SQL } from "drizzle-orm";
 import type { MessageOut } from "../schemas";
 import type { Writer } from "./message-log";
 
@@ -21,7 +21,9 @@ const { mentions, roomMembers, users } = schema;
 
 /** `@` then a name, not inside a word or an e-mail address ("bob@example.com" mentions nobody). */
 const MENTION = /(?<![\p{L}\p{N}_.@-])@([\p{L}\p{N}_.-]{2,32})(?![\p{L}\p{N}_.-])/gu;
-const ROOM_KEY = "room";
+/** The name `@room` says: reserved as a username (see runtime.ts), so that it never names a user. */
+export const ROOM_MENTION = "room";
+const ROOM_KEY = ROOM_MENTION;
 
 /** What the text names: folded username candidates (longest first for each mention) and `@room`. */
 export function parseMentions(text: string): { names: string[][]; room: boolean } {
@@ -59,11 +61,11 @@ export const NO_MENTIONS: ResolvedMentions = { userIds: [], room: false, notifie
  * locks the user's row first and then takes the sequence number of each room the user is in; a
  * write that held its room and only then waited for a mentioned user's row would deadlock with
  * it. Locking first keeps one order, users then rooms. A rename committed meanwhile is seen: the
- * old name no longer matches.
+ * old name no longer matches. `roomId` may be a subquery (a change knows only its message).
  */
 export async function mentionCandidates(
   tx: Transaction,
-  roomId: number,
+  roomId: number | SQL,
   text: string,
 ): Promise<MentionCandidates | null> {
   const parsed = parseMentions(text);
@@ -155,9 +157,4 @@ export async function writeMentions(
   await tx
     .insert(mentions)
     .values(notified.map((userId) => ({ userId, roomId: message.roomId, seq: message.seq, messageId: message.id })));
-}
-
-/** Removes every notification of a message (its deletion). */
-export async function clearMentions(tx: Transaction, messageId: number): Promise<void> {
-  await tx.delete(mentions).where(eq(mentions.messageId, messageId));
 }

@@ -1,5 +1,5 @@
 import { type Message, schema, type Transaction } from "@parley/db";
-import { and, asc, count, desc, eq, gt, isNotNull, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, isNotNull, lt, type SQL, sql } from "drizzle-orm";
 import type { Actor, Deps } from "../deps";
 import { AppError } from "../errors";
 import {
@@ -13,18 +13,12 @@ import {
   type ThreadPage,
 } from "../schemas";
 import { isSingleEmoji, NOT_AN_EMOJI } from "./emoji";
-import {
-  clearMentions,
-  type MentionCandidates,
-  mentionCandidates,
-  mentionsOut,
-  resolveMentions,
-  writeMentions,
-} from "./mentions";
+import { type MentionCandidates, mentionCandidates, mentionsOut, resolveMentions, writeMentions } from "./mentions";
 import {
   type ChangeRecord,
+  type ChangeWrites,
   messageRows,
-  nextSeq,
+  nextSeqOfMessage,
   readMessages,
   recordChange,
   type Writer,
@@ -46,7 +40,7 @@ import { type Emit, transact } from "./transact";
  * answers the message as it is.
  */
 
-const { messages, reactions, rooms, roomMembers } = schema;
+const { mentions, messages, reactions, rooms, roomMembers } = schema;
 
 const messageNotFound = (id: number) => new AppError("NOT_FOUND", `message ${id} was not found`);
 
@@ -56,7 +50,7 @@ const messageNotFound = (id: number) => new AppError("NOT_FOUND", `message ${id}
  * the same words as a message that does not exist; a public room's message is visible to all.
  */
 export async function locateMessage(
-  db: Deps["db"],
+  db: Deps["db"] | Transaction,
   userId: number,
   messageId: number,
 ): Promise<{ roomId: number; parentId: number | null; role: "owner" | "member" | null }> {
@@ -80,41 +74,149 @@ export async function locateMessage(
 class Unchanged extends Error {}
 const UNCHANGED = Symbol("unchanged");
 
-interface ChangeContext {
+/** What `lockMessage` reads besides the message, for the change that asks. */
+interface LockExtras {
+  /** For a reaction: how the message's reactions stand for this emoji and user. */
+  reaction?: { emoji: string; userId: number };
+  /** For a pin: count the room's pinned messages. */
+  pins?: boolean;
+}
+
+interface Locked {
+  message: Message;
+  /** Asked with `reaction`: distinct emoji on the message, and whether this one is used, by the user. */
+  reaction: { distinct: number; used: boolean; mine: boolean } | null;
+  /** Asked with `pins`: how many messages of the room are pinned. */
+  pinned: number | null;
+}
+
+/**
+ * Reads and locks FOR UPDATE a message, after `nextSeqOfMessage` locked its room (the one lock
+ * order: room, then message), with what the change needs to check its rule, in one statement.
+ */
+async function lockMessage(tx: Transaction, messageId: number, extras: LockExtras = {}): Promise<Locked | null> {
+  const { reaction, pins } = extras;
+  // Qualified by hand: drizzle writes a one-table query's columns unqualified, which a subquery would read as its own.
+  const outer = (column: { name: string }) => sql`${messages}.${sql.identifier(column.name)}`;
+  const ofMessage = sql`r.message_id = ${outer(messages.id)}`;
+  const [row] = await tx
+    .select({
+      message: messages,
+      distinct: reaction
+        ? sql<number>`(select count(distinct r.emoji) from ${reactions} r where ${ofMessage})`.mapWith(Number)
+        : sql<null>`null`,
+      used: reaction
+        ? sql<boolean>`exists (select 1 from ${reactions} r where ${ofMessage} and r.emoji = ${reaction.emoji})`
+        : sql<null>`null`,
+      mine: reaction
+        ? sql<boolean>`exists (select 1 from ${reactions} r where ${ofMessage} and r.emoji = ${reaction.emoji} and r.user_id = ${reaction.userId})`
+        : sql<null>`null`,
+      pinned: pins
+        ? sql<number>`(select count(*) from ${messages} p where p.room_id = ${outer(messages.roomId)} and p.pinned_at is not null)`.mapWith(
+            Number,
+          )
+        : sql<null>`null`,
+    })
+    .from(messages)
+    .where(eq(messages.id, messageId))
+    .for("update");
+  if (!row) return null;
+  return {
+    message: row.message,
+    reaction: reaction ? { distinct: Number(row.distinct), used: Boolean(row.used), mine: Boolean(row.mine) } : null,
+    pinned: pins ? Number(row.pinned) : null,
+  };
+}
+
+interface ChangeContext extends Locked {
   tx: Transaction;
   emit: Emit;
   seq: number;
   writer: Writer;
-  /** The message, locked FOR UPDATE, as it is now. */
-  message: Message;
-  /** Writes the change to the room's log under `seq` and announces it; answers the message now. */
-  record(change: Omit<ChangeRecord, "roomId" | "seq" | "messageId" | "actorId">): Promise<MessageOut>;
+  /**
+   * Writes the change to the room's log under `seq` and announces it; answers the message now. The
+   * change's own writes may run in the same statement (see `recordChange`).
+   */
+  record(
+    change: Omit<ChangeRecord, "roomId" | "seq" | "messageId" | "actorId">,
+    writes?: ChangeWrites,
+  ): Promise<MessageOut>;
 }
 
 /**
- * The frame of every change: find the message's room (NOT_FOUND for strangers), then in one
- * transaction take the room's next sequence number (FORBIDDEN for non-members), lock the message
- * and let `work` check its rules and write. `work` answering UNCHANGED rolls everything back.
- * `prepare` runs first in the transaction, before the room is locked (see `mentionCandidates`).
+ * An update of the locked message as a CTE for `record`'s statement, with the row as it leaves it
+ * (the statement reads the row as it was before).
+ */
+function messageUpdate(tx: Transaction, message: Message, set: Partial<Message>, name = "updated") {
+  return {
+    cte: tx
+      .$with(name)
+      .as(tx.update(messages).set(set).where(eq(messages.id, message.id)).returning({ id: messages.id })),
+    after: { ...message, ...set },
+  };
+}
+
+/**
+ * The room of each message a change was made to, by database (a message's room never changes):
+ * lets `changeMessage` count the rate limit before its transaction. Bounded; forgetting is harmless.
+ */
+const roomsOfMessages = new WeakMap<object, Map<number, number>>();
+const ROOMS_REMEMBERED = 10_000;
+
+function remembered(deps: Deps): Map<number, number> {
+  let map = roomsOfMessages.get(deps.db);
+  if (!map) {
+    map = new Map();
+    roomsOfMessages.set(deps.db, map);
+  }
+  return map;
+}
+
+/**
+ * The frame of every change, in one transaction: take the sequence number of the message's room
+ * (`nextSeqOfMessage`: the room found from the message, the room locked, the membership checked,
+ * in one statement), lock the message with what `lock` asks, and let `work` check its rules and
+ * write. When the first statement finds nothing, one more query tells NOT_FOUND (no such message,
+ * or a private room's stranger: the same words) from FORBIDDEN (a public room's non-member).
+ * `work` answering UNCHANGED rolls everything back. `prepare` runs first in the transaction,
+ * before the room is locked (see `mentionCandidates`), with the message's room as a subquery.
+ *
+ * Rate limit: LIMIT_CHANGES_PER_ROOM per user per room, counted for every call that reaches a
+ * message (a change that changes nothing included). When this process has seen the message's room
+ * before, it is counted before the transaction; otherwise right after the room is known, inside it
+ * (a refusal rolls back and takes no sequence number).
  */
 async function changeMessage<Prepared = undefined>(
   deps: Deps,
   actor: Actor,
   messageId: number,
   work: (ctx: ChangeContext, prepared: Prepared) => Promise<MessageOut | typeof UNCHANGED>,
-  prepare?: (tx: Transaction, roomId: number) => Promise<Prepared>,
+  options: { lock?: LockExtras; prepare?: (tx: Transaction, room: SQL) => Promise<Prepared> } = {},
 ): Promise<MessageOut> {
-  const { roomId } = await locateMessage(deps.db, actor.userId, messageId);
+  const known = remembered(deps);
+  const limitKey = (roomId: number) => `${actor.userId}:${roomId}`;
+  const knownRoom = known.get(messageId);
+  if (knownRoom !== undefined) await deps.limits.take("changesPerRoom", limitKey(knownRoom));
   try {
     return await transact(deps, async (tx, emit) => {
-      const prepared = (await prepare?.(tx, roomId)) as Prepared;
-      const { seq, writer } = await nextSeq(tx, roomId, actor.userId);
-      if (!writer) throw notAMember();
-      const [message] = await tx.select().from(messages).where(eq(messages.id, messageId)).for("update");
-      if (!message) throw messageNotFound(messageId);
-      const record: ChangeContext["record"] = (change) =>
-        recordChange(tx, emit, { ...change, roomId, seq, messageId, actorId: writer.id });
-      const out = await work({ tx, emit, seq, writer, message, record }, prepared);
+      const roomOf = sql`(select ${messages.roomId} from ${messages} where ${messages.id} = ${messageId})`;
+      const prepared = (await options.prepare?.(tx, roomOf)) as Prepared;
+      const taken = await nextSeqOfMessage(tx, messageId, actor.userId);
+      if (!taken) {
+        await locateMessage(tx, actor.userId, messageId);
+        throw notAMember();
+      }
+      const { roomId, seq, writer } = taken;
+      if (knownRoom === undefined) {
+        if (known.size >= ROOMS_REMEMBERED) known.clear();
+        known.set(messageId, roomId);
+        await deps.limits.take("changesPerRoom", limitKey(roomId));
+      }
+      const locked = await lockMessage(tx, messageId, options.lock);
+      if (!locked) throw messageNotFound(messageId);
+      const record: ChangeContext["record"] = (change, writes) =>
+        recordChange(tx, emit, { ...change, roomId, seq, messageId, actorId: writer.id }, writes);
+      const out = await work({ tx, emit, seq, writer, ...locked, record }, prepared);
       if (out === UNCHANGED) throw new Unchanged();
       return out;
     });
@@ -151,17 +253,22 @@ export async function editMessage(deps: Deps, actor: Actor, input: EditMessageIn
     }
     if (message.body === input.text) return UNCHANGED;
     const mentioned = await resolveMentions(tx, message.roomId, writer, candidates);
-    await tx
-      .update(messages)
-      .set({ body: input.text, editedAt: deps.clock(), mentionIds: mentioned.userIds, mentionsRoom: mentioned.room })
-      .where(eq(messages.id, message.id));
-    await writeMentions(tx, message, mentioned.notified, true);
-    return record({
-      change: "edited",
-      mentionsBefore: mentionsOut({ userIds: message.mentionIds, room: message.mentionsRoom }),
+    // No "@" in the old text: it notified nobody, there are no `mentions` rows to replace.
+    await writeMentions(tx, message, mentioned.notified, message.body.includes("@"));
+    const edited = messageUpdate(tx, message, {
+      body: input.text,
+      editedAt: deps.clock(),
+      mentionIds: mentioned.userIds,
+      mentionsRoom: mentioned.room,
     });
+    return record(
+      { change: "edited", mentionsBefore: mentionsOut({ userIds: message.mentionIds, room: message.mentionsRoom }) },
+      { writes: [edited.cte], message: edited.after },
+    );
   };
-  return changeMessage(deps, actor, input.messageId, edit, (tx, roomId) => mentionCandidates(tx, roomId, input.text));
+  return changeMessage(deps, actor, input.messageId, edit, {
+    prepare: (tx, room) => mentionCandidates(tx, room, input.text),
+  });
 }
 
 /**
@@ -177,26 +284,36 @@ export async function deleteMessage(deps: Deps, actor: Actor, input: MessageRef)
       throw new AppError("FORBIDDEN", "you can only delete your own messages (a room's owner may delete any)");
     }
     if (message.deletedAt) throw new AppError("CONFLICT", `message ${message.id} was already deleted`);
-    await tx
-      .update(messages)
-      .set({
-        body: "",
-        notice: null,
-        mentionIds: [],
-        mentionsRoom: false,
-        pinnedAt: null,
-        pinnedBy: null,
-        deletedAt: deps.clock(),
-      })
-      .where(eq(messages.id, message.id));
-    await tx.delete(reactions).where(eq(reactions.messageId, message.id));
-    await clearMentions(tx, message.id);
-    const parent = message.parentId === null ? undefined : await recountThread(tx, message.parentId);
-    return record({
-      change: "deleted",
-      mentionsBefore: mentionsOut({ userIds: message.mentionIds, room: message.mentionsRoom }),
-      ...(parent ? { parent } : {}),
+    // The tombstone, its reactions and (when its text could mention) its mentions gone: one statement.
+    const reactionsGone = tx
+      .$with("reactions_gone")
+      .as(tx.delete(reactions).where(eq(reactions.messageId, message.id)).returning({ id: reactions.messageId }));
+    const mentionsGone = tx
+      .$with("mentions_gone")
+      .as(tx.delete(mentions).where(eq(mentions.messageId, message.id)).returning({ id: mentions.messageId }));
+    const tombstone = messageUpdate(tx, message, {
+      body: "",
+      notice: null,
+      mentionIds: [],
+      mentionsRoom: false,
+      pinnedAt: null,
+      pinnedBy: null,
+      deletedAt: deps.clock(),
     });
+    const writes = [reactionsGone, ...(message.body.includes("@") ? [mentionsGone] : []), tombstone.cte];
+    const change = {
+      change: "deleted" as const,
+      mentionsBefore: mentionsOut({ userIds: message.mentionIds, room: message.mentionsRoom }),
+    };
+    if (message.parentId === null) return record(change, { writes, message: tombstone.after, reactions: "none" });
+    // A reply: its parent's thread is counted again once the reply is a tombstone, then recorded.
+    await tx
+      .with(...writes)
+      .select({ id: messages.id })
+      .from(messages)
+      .where(eq(messages.id, message.id));
+    const parent = await recountThread(tx, message.parentId);
+    return record({ ...change, parent });
   });
 }
 
@@ -211,39 +328,50 @@ function checkEmoji(emoji: string) {
  */
 export async function react(deps: Deps, actor: Actor, input: ReactionInput): Promise<MessageOut> {
   checkEmoji(input.emoji);
-  return changeMessage(deps, actor, input.messageId, async ({ tx, message, record }) => {
+  const reaction = { emoji: input.emoji, userId: actor.userId };
+  const add = async ({ tx, message, reaction: used, record }: ChangeContext) => {
     if (message.deletedAt) throw deletedConflict(message.id, "reacted to");
-    const used = await tx
-      .select({ emoji: reactions.emoji, mine: sql<boolean>`bool_or(${reactions.userId} = ${actor.userId})` })
-      .from(reactions)
-      .where(eq(reactions.messageId, message.id))
-      .groupBy(reactions.emoji);
-    const same = used.find((r) => r.emoji === input.emoji);
-    if (same?.mine) return UNCHANGED;
-    if (!same && used.length >= MAX_REACTIONS_PER_MESSAGE) {
+    if (!used) throw new Error("react: the message was locked without its reactions");
+    if (used.mine) return UNCHANGED;
+    if (!used.used && used.distinct >= MAX_REACTIONS_PER_MESSAGE) {
       throw new AppError(
         "CONFLICT",
         `a message can have at most ${MAX_REACTIONS_PER_MESSAGE} different reactions: use one already there`,
       );
     }
-    await tx.insert(reactions).values({ messageId: message.id, emoji: input.emoji, userId: actor.userId });
-    return record({ change: "reacted", emoji: input.emoji });
-  });
+    const added = tx.$with("added").as(
+      tx
+        .insert(reactions)
+        .values({ messageId: message.id, ...reaction })
+        .returning({ emoji: reactions.emoji }),
+    );
+    return record({ change: "reacted", emoji: input.emoji }, { writes: [added], reactions: { added: reaction } });
+  };
+  return changeMessage(deps, actor, input.messageId, add, { lock: { reaction } });
 }
 
 /** Removes the caller's reaction with one emoji; removing one that isn't there changes nothing. */
 export async function unreact(deps: Deps, actor: Actor, input: ReactionInput): Promise<MessageOut> {
   checkEmoji(input.emoji);
-  return changeMessage(deps, actor, input.messageId, async ({ tx, message, record }) => {
-    const removed = await tx
-      .delete(reactions)
-      .where(
-        and(eq(reactions.messageId, message.id), eq(reactions.emoji, input.emoji), eq(reactions.userId, actor.userId)),
-      )
-      .returning({ userId: reactions.userId });
-    if (removed.length === 0) return UNCHANGED;
-    return record({ change: "unreacted", emoji: input.emoji });
-  });
+  const reaction = { emoji: input.emoji, userId: actor.userId };
+  const remove = async ({ tx, message, reaction: used, record }: ChangeContext) => {
+    // Every write of a message's reactions locks the message first: `mine` holds until the commit.
+    if (!used?.mine) return UNCHANGED;
+    const removed = tx.$with("removed").as(
+      tx
+        .delete(reactions)
+        .where(
+          and(
+            eq(reactions.messageId, message.id),
+            eq(reactions.emoji, reaction.emoji),
+            eq(reactions.userId, reaction.userId),
+          ),
+        )
+        .returning({ userId: reactions.userId }),
+    );
+    return record({ change: "unreacted", emoji: input.emoji }, { writes: [removed], reactions: { removed: reaction } });
+  };
+  return changeMessage(deps, actor, input.messageId, remove, { lock: { reaction } });
 }
 
 /**
@@ -252,30 +380,24 @@ export async function unreact(deps: Deps, actor: Actor, input: ReactionInput): P
  * message, or when the room already has MAX_PINNED_PER_ROOM pinned.
  */
 export async function pin(deps: Deps, actor: Actor, input: MessageRef): Promise<MessageOut> {
-  return changeMessage(deps, actor, input.messageId, async ({ tx, message, record }) => {
+  const pinIt = async ({ tx, message, pinned, record }: ChangeContext) => {
     if (message.deletedAt) throw deletedConflict(message.id, "pinned");
     if (message.pinnedAt) return UNCHANGED;
-    const [pinned] = await tx
-      .select({ n: count() })
-      .from(messages)
-      .where(and(eq(messages.roomId, message.roomId), isNotNull(messages.pinnedAt)));
-    if ((pinned?.n ?? 0) >= MAX_PINNED_PER_ROOM) {
+    if ((pinned ?? 0) >= MAX_PINNED_PER_ROOM) {
       throw new AppError("CONFLICT", `a room can have at most ${MAX_PINNED_PER_ROOM} pinned messages: unpin one first`);
     }
-    await tx
-      .update(messages)
-      .set({ pinnedAt: deps.clock(), pinnedBy: actor.userId })
-      .where(eq(messages.id, message.id));
-    return record({ change: "pinned" });
-  });
+    const pinning = messageUpdate(tx, message, { pinnedAt: deps.clock(), pinnedBy: actor.userId });
+    return record({ change: "pinned" }, { writes: [pinning.cte], message: pinning.after });
+  };
+  return changeMessage(deps, actor, input.messageId, pinIt, { lock: { pins: true } });
 }
 
 /** Unpins a message (any member); unpinning a message not pinned changes nothing. */
 export async function unpin(deps: Deps, actor: Actor, input: MessageRef): Promise<MessageOut> {
   return changeMessage(deps, actor, input.messageId, async ({ tx, message, record }) => {
     if (!message.pinnedAt) return UNCHANGED;
-    await tx.update(messages).set({ pinnedAt: null, pinnedBy: null }).where(eq(messages.id, message.id));
-    return record({ change: "unpinned" });
+    const unpinned = messageUpdate(tx, message, { pinnedAt: null, pinnedBy: null });
+    return record({ change: "unpinned" }, { writes: [unpinned.cte], message: unpinned.after });
   });
 }
 

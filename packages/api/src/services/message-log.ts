@@ -1,5 +1,5 @@
-import { type Database, type MessageChange, schema, type Transaction } from "@parley/db";
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { type Database, type Message, type MessageChange, schema, type Transaction } from "@parley/db";
+import { and, asc, eq, inArray, sql, type WithSubquery } from "drizzle-orm";
 import type { ParentUpdate } from "../bus";
 import { notFound } from "../errors";
 import type { MessageOut, ReactionOut } from "../schemas";
@@ -67,6 +67,53 @@ export async function nextSeq(
   return { seq: lastSeq, writer };
 }
 
+/**
+ * `nextSeq` for a change to a message, found by its id alone: one statement reads the message's
+ * room (a message's room never changes), bumps that room's `last_seq` (locking the room row) and
+ * reads and locks FOR KEY SHARE the member's membership and user rows, as `nextSeq` does. The
+ * message row itself is not locked here: a change locks it after its room (see `lockMessage` in
+ * message-actions.ts). Null when there is no such message or the user is not a member of its room:
+ * the caller tells which (NOT_FOUND or FORBIDDEN) with a second query, off the fast path.
+ */
+export async function nextSeqOfMessage(
+  tx: Transaction,
+  messageId: number,
+  userId: number,
+): Promise<{ roomId: number; seq: number; writer: Writer } | null> {
+  const member = tx.$with("member").as(
+    tx
+      .select({
+        roomId: messages.roomId,
+        id: users.id,
+        username: users.username,
+        displayName: users.displayName,
+        role: roomMembers.role,
+      })
+      .from(messages)
+      .innerJoin(roomMembers, and(eq(roomMembers.roomId, messages.roomId), eq(roomMembers.userId, userId)))
+      .innerJoin(users, eq(users.id, roomMembers.userId))
+      .where(eq(messages.id, messageId))
+      .for("key share", { of: [roomMembers, users] }),
+  );
+  const [row] = await tx
+    .with(member)
+    .update(rooms)
+    .set({ lastSeq: sql`${rooms.lastSeq} + 1` })
+    .from(member)
+    .where(eq(rooms.id, member.roomId))
+    .returning({
+      roomId: rooms.id,
+      lastSeq: rooms.lastSeq,
+      id: member.id,
+      username: member.username,
+      displayName: member.displayName,
+      role: member.role,
+    });
+  if (!row) return null;
+  const { roomId, lastSeq, ...writer } = row;
+  return { roomId, seq: lastSeq, writer };
+}
+
 /** A change to record with `recordChange`, under a sequence number taken by `nextSeq`. */
 export interface ChangeRecord {
   roomId: number;
@@ -82,15 +129,90 @@ export interface ChangeRecord {
   parent?: ParentUpdate;
 }
 
+type ReactionRows = { emoji: string; userIds: number[] }[];
+
+/** How a change's own statement leaves the message's reactions, which that statement cannot read back. */
+export type ReactionsAfter =
+  /** All removed (a deletion). */
+  | "none"
+  /** One reaction added now (its `created_at` is the transaction's `now()`, as the insert's default). */
+  | { added: { emoji: string; userId: number } }
+  /** One reaction removed. */
+  | { removed: { emoji: string; userId: number } };
+
+/**
+ * A message's reactions as one JSON value, for a query that reads the message in the same
+ * statement: `[{emoji, userIds}]`, emoji in the order first used, users oldest first (the order of
+ * `reactionsOf`), as `after` leaves them.
+ */
+function reactionsJson(messageId: number, after?: ReactionsAfter) {
+  const rows =
+    after === undefined
+      ? sql`select r.emoji, r.user_id, r.created_at from ${reactions} r where r.message_id = ${messageId}`
+      : after === "none"
+        ? sql`select null::text as emoji, null::integer as user_id, null::timestamptz as created_at where false`
+        : "added" in after
+          ? sql`select r.emoji, r.user_id, r.created_at from ${reactions} r where r.message_id = ${messageId}
+              union all select ${after.added.emoji}::text, ${after.added.userId}::integer, now()`
+          : sql`select r.emoji, r.user_id, r.created_at from ${reactions} r where r.message_id = ${messageId}
+              and not (r.emoji = ${after.removed.emoji} and r.user_id = ${after.removed.userId})`;
+  return sql<ReactionRows>`(
+  select coalesce(json_agg(json_build_object('emoji', g.emoji, 'userIds', g.user_ids) order by g.first, g.emoji), '[]'::json)
+  from (
+    select x.emoji, array_agg(x.user_id order by x.created_at, x.user_id) as user_ids, min(x.created_at) as first
+    from (${rows}) x group by x.emoji
+  ) g
+)`.mapWith((value: unknown) => (typeof value === "string" ? JSON.parse(value) : value) as ReactionRows);
+}
+
+/** The writes a change makes in the statement that records it (see `recordChange`). */
+export interface ChangeWrites {
+  /** Data-modifying CTEs (drizzle `$with` of an insert, update or delete), run in the record's statement. */
+  writes: WithSubquery[];
+  /** The message row as the writes leave it, when they update it (the statement reads the row as it was). */
+  message?: Message;
+  /** The reactions as the writes leave them, when they touch them. */
+  reactions?: ReactionsAfter;
+}
+
 /**
  * Writes a change to the room's log and announces it (after the commit, by `emit`) with the message
- * as it is now, inside the transaction that made the change. Answers that message.
+ * as it is now, inside the transaction that made the change. Answers that message. One statement:
+ * the change's own `writes` and the `message_changes` row as CTEs, and the message read with its
+ * author and reactions. A statement's CTEs do not see each other's writes, so `writes` says how it
+ * leaves the message (`message`, `reactions`); what earlier statements wrote is seen as it is.
  */
-export async function recordChange(tx: Transaction, emit: Emit, record: ChangeRecord): Promise<MessageOut> {
+export async function recordChange(
+  tx: Transaction,
+  emit: Emit,
+  record: ChangeRecord,
+  writes: ChangeWrites = { writes: [] },
+): Promise<MessageOut> {
   const { roomId, seq, messageId, change, actorId, emoji = null } = record;
-  await tx.insert(messageChanges).values({ roomId, seq, messageId, change, actorId, emoji });
-  const [message] = await readMessages(tx, [messageId]);
-  if (!message) throw notFound(`message ${messageId}`);
+  const logged = tx
+    .$with("logged")
+    .as(
+      tx
+        .insert(messageChanges)
+        .values({ roomId, seq, messageId, change, actorId, emoji })
+        .returning({ seq: messageChanges.seq }),
+    );
+  const [row] = await tx
+    .with(...writes.writes, logged)
+    .select({
+      message: messages,
+      author: { id: users.id, username: users.username, displayName: users.displayName },
+      reactions: reactionsJson(messageId, writes.reactions),
+    })
+    .from(messages)
+    .leftJoin(users, eq(users.id, messages.authorId))
+    .where(eq(messages.id, messageId));
+  if (!row) throw notFound(`message ${messageId}`);
+  const message = messageOutOf(
+    writes.message ?? row.message,
+    row.author,
+    row.reactions.map((r) => ({ emoji: r.emoji, count: r.userIds.length, userIds: r.userIds })),
+  );
   emit({
     type: "room.change",
     roomId,
