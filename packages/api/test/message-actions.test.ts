@@ -294,6 +294,21 @@ describe.each(drivers)("changes to messages on %s", (driver) => {
       await expectGapFree(h.deps.db, room.id);
     });
 
+    it("takes each emoji in one spelling, with or without U+FE0F, so that they are one reaction", async () => {
+      const room = await newRoom("react-spelling");
+      const sent = await owner.messages.send({ roomId: room.id, text: "love it" });
+      await owner.messages.react({ messageId: sent.id, emoji: "❤" }); // as typed on many keyboards
+      await ann.caller.messages.react({ messageId: sent.id, emoji: "❤\uFE0F" }); // as emoji pickers write it
+      const both = await ann.caller.messages.react({ messageId: sent.id, emoji: "👍\uFE0F" }); // emojibase's spelling
+      expect(both.reactions).toEqual([
+        { emoji: "❤\uFE0F", count: 2, userIds: [ownerId, ann.id] },
+        { emoji: "👍", count: 1, userIds: [ann.id] },
+      ]);
+      const after = await ann.caller.messages.unreact({ messageId: sent.id, emoji: "👍" });
+      expect(after.reactions).toEqual([{ emoji: "❤\uFE0F", count: 2, userIds: [ownerId, ann.id] }]);
+      await expectGapFree(h.deps.db, room.id);
+    });
+
     it("refuses anything but one emoji, in words, changing nothing", async () => {
       const room = await newRoom("react-bad");
       const sent = await owner.messages.send({ roomId: room.id, text: "x" });

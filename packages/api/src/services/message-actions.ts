@@ -12,7 +12,7 @@ import {
   type ThreadInput,
   type ThreadPage,
 } from "../schemas";
-import { isSingleEmoji, NOT_AN_EMOJI } from "./emoji";
+import { canonicalEmoji, isSingleEmoji, NOT_AN_EMOJI } from "./emoji";
 import { type MentionCandidates, mentionCandidates, mentionsOut, resolveMentions, writeMentions } from "./mentions";
 import {
   type ChangeRecord,
@@ -317,8 +317,11 @@ export async function deleteMessage(deps: Deps, actor: Actor, input: MessageRef)
   });
 }
 
-function checkEmoji(emoji: string) {
+/** The reaction's emoji in its one spelling (see `canonicalEmoji`); BAD_INPUT for anything but one emoji. */
+function reactionEmoji(given: string): string {
+  const emoji = canonicalEmoji(given);
   if (!isSingleEmoji(emoji)) throw new AppError("BAD_INPUT", NOT_AN_EMOJI);
+  return emoji;
 }
 
 /**
@@ -327,8 +330,7 @@ function checkEmoji(emoji: string) {
  * MAX_REACTIONS_PER_MESSAGE distinct ones.
  */
 export async function react(deps: Deps, actor: Actor, input: ReactionInput): Promise<MessageOut> {
-  checkEmoji(input.emoji);
-  const reaction = { emoji: input.emoji, userId: actor.userId };
+  const reaction = { emoji: reactionEmoji(input.emoji), userId: actor.userId };
   const add = async ({ tx, message, reaction: used, record }: ChangeContext) => {
     if (message.deletedAt) throw deletedConflict(message.id, "reacted to");
     if (!used) throw new Error("react: the message was locked without its reactions");
@@ -345,15 +347,14 @@ export async function react(deps: Deps, actor: Actor, input: ReactionInput): Pro
         .values({ messageId: message.id, ...reaction })
         .returning({ emoji: reactions.emoji }),
     );
-    return record({ change: "reacted", emoji: input.emoji }, { writes: [added], reactions: { added: reaction } });
+    return record({ change: "reacted", emoji: reaction.emoji }, { writes: [added], reactions: { added: reaction } });
   };
   return changeMessage(deps, actor, input.messageId, add, { lock: { reaction } });
 }
 
 /** Removes the caller's reaction with one emoji; removing one that isn't there changes nothing. */
 export async function unreact(deps: Deps, actor: Actor, input: ReactionInput): Promise<MessageOut> {
-  checkEmoji(input.emoji);
-  const reaction = { emoji: input.emoji, userId: actor.userId };
+  const reaction = { emoji: reactionEmoji(input.emoji), userId: actor.userId };
   const remove = async ({ tx, message, reaction: used, record }: ChangeContext) => {
     // Every write of a message's reactions locks the message first: `mine` holds until the commit.
     if (!used?.mine) return UNCHANGED;
@@ -369,7 +370,10 @@ export async function unreact(deps: Deps, actor: Actor, input: ReactionInput): P
         )
         .returning({ userId: reactions.userId }),
     );
-    return record({ change: "unreacted", emoji: input.emoji }, { writes: [removed], reactions: { removed: reaction } });
+    return record(
+      { change: "unreacted", emoji: reaction.emoji },
+      { writes: [removed], reactions: { removed: reaction } },
+    );
   };
   return changeMessage(deps, actor, input.messageId, remove, { lock: { reaction } });
 }
