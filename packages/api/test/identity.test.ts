@@ -3,15 +3,17 @@ import { foldName, schema } from "@parley/db";
 import { drivers, testRedisUrl } from "@parley/db/testing";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createMemoryBus } from "../src/bus";
 import { createCompatRest } from "../src/compat";
-import type { Deps } from "../src/deps";
+import type { Actor, Deps } from "../src/deps";
 import { AppError } from "../src/errors";
 import { createLimits, RateLimited, type RateLimits } from "../src/limits";
 import { createLogger } from "../src/logger";
 import * as auth from "../src/services/auth";
 import * as live from "../src/services/live";
+import { sendMessage } from "../src/services/messages";
 import * as rooms from "../src/services/rooms";
-import { createHarness, expectTrpcError, type Harness, NO_LIMITS } from "./harness";
+import { createHarness, expectTrpcError, type Harness, NO_LIMITS, readStream } from "./harness";
 
 /**
  * Spellings of one name, each with a distinct suffix per test run: the first is registered, every
@@ -194,6 +196,36 @@ describe.each(drivers)("the lobby, found by what no user can choose, on %s", (dr
     await a.caller.messages.send({ roomId: open.id, text: "hello" });
     expect((await first).value?.body).toBe("hello");
     stop.abort();
+  });
+
+  it("never hands a tokenless listener a deleted message's text, even when the message's publish comes after its deletion's", async () => {
+    const a = await h.signUp();
+    const open = await a.caller.rooms.create({ name: `late ${randomBytes(3).toString("hex")}` });
+    const listen = new AbortController();
+    const heard = await readStream(live.listenToPublicRoom(h.deps, open.id, listen.signal));
+    // A send whose publish is slow: its deletion is announced first, and its own event arrives after.
+    const deaf: Deps = { ...h.deps, bus: createMemoryBus() };
+    const actor: Actor = {
+      userId: a.id,
+      username: a.username,
+      displayName: null,
+      jti: randomBytes(4).toString("hex"),
+      tokenExpiresAt: new Date(Date.now() + 3_600_000),
+      tokenIssuedAt: new Date(),
+    };
+    const sent = await sendMessage(deaf, actor, { roomId: open.id, text: "take this back" });
+    const deletion = await h.listen(`room:${open.id}`);
+    await a.caller.messages.delete({ messageId: sent.id });
+    deletion.stop();
+    const [deleted] = deletion.events;
+    expect(deleted).toMatchObject({ type: "room.change", change: "deleted" });
+    await h.deps.bus.publish({ type: "room.message", roomId: open.id, seq: sent.seq, message: sent });
+    // What is heard next is the message after both: nothing of the late copy came before it.
+    await a.caller.messages.send({ roomId: open.id, text: "after" });
+    const [next] = await heard.next(1);
+    expect(next?.body).toBe("after");
+    expect(heard.items.map((m) => m.body)).toEqual(["after"]);
+    listen.abort();
   });
 });
 

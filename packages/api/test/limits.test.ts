@@ -156,6 +156,51 @@ describe("rate limits", () => {
   });
 });
 
+describe("the change limit and strangers", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness("pglite", undefined, {
+      limits: { ...NO_LIMITS, changesPerRoom: { points: 2, seconds: 60 } },
+    });
+  });
+  afterAll(() => h?.dispose());
+
+  it("tells a stranger to a private room nothing, however often they try: NOT_FOUND as for no message, never the limit", async () => {
+    const owner = await h.signUp();
+    const room = await owner.caller.rooms.create({ name: `secret-${owner.id}`, isPrivate: true });
+    const secret = await owner.caller.messages.send({ roomId: room.id, text: "secret" });
+    // This process now knows the message's room, and counts changes to it before any transaction.
+    await owner.caller.messages.react({ messageId: secret.id, emoji: "👍" });
+    const stranger = await h.signUp();
+    const missing = await expectTrpcError(
+      stranger.caller.messages.react({ messageId: 2 ** 40, emoji: "👍" }),
+      "NOT_FOUND",
+      /was not found/,
+    );
+    const answers = new Set<string>();
+    for (let i = 0; i < 6; i++) {
+      const refused = await expectTrpcError(
+        stranger.caller.messages.react({ messageId: secret.id, emoji: "👍" }),
+        "NOT_FOUND",
+        /was not found/,
+      );
+      answers.add(refused.message.replace(String(secret.id), "N"));
+    }
+    expect([...answers]).toEqual([missing.message.replace(String(2 ** 40), "N")]);
+    // The stranger's calls are counted all the same, in a bucket that names no room.
+    await expectTrpcError(
+      stranger.caller.messages.react({ messageId: 2 ** 40 + 1, emoji: "👍" }),
+      "NOT_FOUND",
+      /was not found/,
+    );
+    await expectTrpcError(
+      stranger.caller.messages.react({ messageId: 2 ** 40 + 2, emoji: "👍" }),
+      "TOO_MANY_REQUESTS",
+      /changing messages too fast/,
+    );
+  });
+});
+
 describe("limits counted in Redis", () => {
   it("refuses a key over its limit from memory until its window ends: no Redis call per refusal, none escaping while Redis is away", async () => {
     const redis = new Redis(testRedisUrl, { maxRetriesPerRequest: 0 });

@@ -1,5 +1,6 @@
-import type { Transaction } from "@parley/db";
+import { schema, type Transaction } from "@parley/db";
 import { drivers } from "@parley/db/testing";
+import { count, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mentionCandidates, NO_MENTIONS, parseMentions, resolveMentions } from "../src/services/mentions";
 import { type Caller, createHarness, type Harness } from "./harness";
@@ -124,5 +125,41 @@ describe.each(drivers)("mentions on %s", (driver) => {
     });
     expect(reply.mentions).toEqual({ userIds: [owner.id], room: false });
     expect(await mentionRows(room.id)).toEqual([[owner.id, reply.id]]);
+  });
+});
+
+describe("@room in a room bigger than a query's parameters allow (PostgreSQL)", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness("postgres");
+  });
+  afterAll(() => h?.dispose());
+
+  it("notifies all 20,000 members of a room with one statement's worth of parameters", async () => {
+    const owner = await h.signUp();
+    const room = await owner.caller.rooms.create({ name: `crowd-${owner.id}` });
+    const members = 20_000; // at 4 parameters a row, one row per parameter set would pass 65,535
+    const prefix = `crowd${owner.id}x`;
+    await h.deps.db.execute(sql`
+      with made as (
+        insert into users (username, username_key, password_hash)
+        select ${prefix} || g, ${prefix} || g, 'not-a-hash' from generate_series(1, ${members}) g
+        returning id
+      )
+      insert into room_members (room_id, user_id, role) select ${room.id}, id, 'member' from made`);
+    const sent = await owner.caller.messages.send({ roomId: room.id, text: "@room the build is green" });
+    expect(sent.mentions).toEqual({ userIds: [], room: true });
+    const [notified] = await h.deps.db
+      .select({ n: count() })
+      .from(schema.mentions)
+      .where(eq(schema.mentions.messageId, sent.id));
+    expect(notified?.n).toBe(members);
+    const edited = await owner.caller.messages.edit({ messageId: sent.id, text: "@room the build is red" });
+    expect(edited.mentions.room).toBe(true);
+    const [again] = await h.deps.db
+      .select({ n: count() })
+      .from(schema.mentions)
+      .where(eq(schema.mentions.messageId, sent.id));
+    expect(again?.n).toBe(members);
   });
 });

@@ -5,6 +5,7 @@ import type { SubscriptionWire } from "../context";
 import type { Actor, Deps } from "../deps";
 import { AppError } from "../errors";
 import { MAX_UNREAD, type MessageChangeKind, type MessageOut, type RoomEventsInput } from "../schemas";
+import { readMessages } from "./message-log";
 import { roomCountsOf } from "./read-state";
 import { replay } from "./replay";
 import { accessRoom, currentMembership, notAMember, requireMember, requireMemberCached } from "./room-access";
@@ -65,7 +66,20 @@ export async function listenToPublicRoom(
   const stream = await deps.bus.subscribe(roomChannel(room.id), signal);
   return (async function* () {
     // New messages only (replies too, as plain messages): seed clients cannot parse changes.
-    for await (const event of stream) if (event.type === "room.message") yield event.message;
+    let newest = 0; // the highest sequence number heard, of a message or a change
+    for await (const event of stream) {
+      if (event.type === "room.change") newest = Math.max(newest, event.seq);
+      if (event.type !== "room.message") continue;
+      if (event.seq < newest) {
+        // Late (its publish was slow): a change heard before it may have deleted it meanwhile,
+        // and a deleted message's text is never sent. Sent as it is now, or not at all.
+        const [now] = await readMessages(deps.db, [event.message.id]);
+        if (now && now.deletedAt === null) yield now;
+        continue;
+      }
+      newest = event.seq;
+      yield event.message;
+    }
   })();
 }
 

@@ -1,5 +1,5 @@
 import { foldName, schema, type Transaction } from "@parley/db";
-import { and, eq, inArray, type SQL } from "drizzle-orm";
+import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
 import type { MessageOut } from "../schemas";
 import type { Writer } from "./message-log";
 
@@ -121,7 +121,7 @@ export async function resolveMentions(
   const rows = await tx
     .select({ id: roomMembers.userId })
     .from(roomMembers)
-    .where(and(eq(roomMembers.roomId, roomId), inArray(roomMembers.userId, ids)));
+    .where(and(eq(roomMembers.roomId, roomId), sql`${roomMembers.userId} = any(${intArray(ids)})`));
   const current = new Set(rows.map((r) => r.id));
   const userIds: number[] = [];
   for (const keys of candidates.names) {
@@ -154,7 +154,15 @@ export async function writeMentions(
 ): Promise<void> {
   if (replace) await tx.delete(mentions).where(eq(mentions.messageId, message.id));
   if (notified.length === 0) return;
-  await tx
-    .insert(mentions)
-    .values(notified.map((userId) => ({ userId, roomId: message.roomId, seq: message.seq, messageId: message.id })));
+  await tx.execute(
+    sql`insert into ${mentions} (${sql.identifier(mentions.userId.name)}, ${sql.identifier(mentions.roomId.name)}, ${sql.identifier(mentions.seq.name)}, ${sql.identifier(mentions.messageId.name)})
+        select unnest(${intArray(notified)}), ${message.roomId}, ${message.seq}, ${message.id}`,
+  );
 }
+
+/**
+ * User ids as ONE query parameter (a PostgreSQL array literal, cast), however many: a parameter
+ * per id would stop at the protocol's 65,535 parameters, and `@room` notifies every member of a
+ * room of any size.
+ */
+const intArray = (ids: number[]) => sql`${`{${ids.map((id) => Math.trunc(id)).join(",")}}`}::int[]`;

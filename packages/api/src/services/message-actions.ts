@@ -183,8 +183,9 @@ function remembered(deps: Deps): Map<number, number> {
  *
  * Rate limit: LIMIT_CHANGES_PER_ROOM per user per room, counted for every call that reaches a
  * message (a change that changes nothing included). When this process has seen the message's room
- * before, it is counted before the transaction; otherwise right after the room is known, inside it
- * (a refusal rolls back and takes no sequence number).
+ * before, it is counted before the transaction (a refusal answers a stranger NOT_FOUND all the
+ * same); otherwise right after the room is known, inside it (a refusal rolls back and takes no
+ * sequence number). Calls on messages outside the caller's rooms count in one bucket of their own.
  */
 async function changeMessage<Prepared = undefined>(
   deps: Deps,
@@ -196,13 +197,25 @@ async function changeMessage<Prepared = undefined>(
   const known = remembered(deps);
   const limitKey = (roomId: number) => `${actor.userId}:${roomId}`;
   const knownRoom = known.get(messageId);
-  if (knownRoom !== undefined) await deps.limits.take("changesPerRoom", limitKey(knownRoom));
+  if (knownRoom !== undefined) {
+    try {
+      await deps.limits.take("changesPerRoom", limitKey(knownRoom));
+    } catch (error) {
+      // Refused before anything is checked: a stranger to the message's room still hears NOT_FOUND,
+      // exactly as for a message that does not exist, and learns nothing from the limit.
+      await locateMessage(deps.db, actor.userId, messageId);
+      throw error;
+    }
+  }
   try {
     return await transact(deps, async (tx, emit) => {
       const roomOf = sql`(select ${messages.roomId} from ${messages} where ${messages.id} = ${messageId})`;
       const prepared = (await options.prepare?.(tx, roomOf)) as Prepared;
       const taken = await nextSeqOfMessage(tx, messageId, actor.userId);
       if (!taken) {
+        // No room of the caller's: counted apart from every room (so the answer tells nothing of
+        // the message), so that nobody can make these calls, and their mention lookups, unbounded.
+        if (knownRoom === undefined) await deps.limits.take("changesPerRoom", `${actor.userId}:none`);
         await locateMessage(tx, actor.userId, messageId);
         throw notAMember();
       }

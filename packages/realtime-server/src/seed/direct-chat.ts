@@ -20,7 +20,12 @@ export async function openDirectChat(c: SeedConnection, withUser: string): Promi
   // Opening the chat shows its recent messages first, then new ones live: nothing sent just
   // before (or while) the socket opened is missed. (A room's sequence numbers count edits,
   // reactions and the like too, which the seed's frames leave out.)
-  const recent = await live.seqBeforeRecentMessages(c.deps.db, conversation.room.id, RECENT_DIRECT_MESSAGES);
+  // At most a replay's worth back, though: beyond RESUME_MAX_EVENTS the stream would answer reset
+  // and the chat would open with nothing (a busy conversation's reactions and edits count too).
+  const recent = Math.max(
+    await live.seqBeforeRecentMessages(c.deps.db, conversation.room.id, RECENT_DIRECT_MESSAGES),
+    conversation.room.lastSeq - c.deps.live.resumeLimit,
+  );
   c.follow(
     conversation.room.id,
     (m) => ({
