@@ -247,6 +247,25 @@ export function seedWsConformance(mode: string, pair: ParleyPair) {
       trpc.ws.close();
     });
 
+    it("seed 004 opens a busy conversation with its newest messages, past a replay's worth of reactions", async () => {
+      const apm = await signUp();
+      const popo = await signUp();
+      const { room } = await apm.http.direct.open.mutate({ user: { username: popo.username } });
+      const target = await popo.http.messages.send.mutate({ roomId: room.id, text: "react to this" });
+      // More changes than a stream replays (RESUME_MAX_EVENTS, 1,000): each call a real change.
+      const emoji = ["👍", "🎉", "❤️", "🚀", "👀", "✅"];
+      for (let round = 0; round < 170; round++) {
+        const call = round % 2 === 0 ? apm.http.messages.react : apm.http.messages.unreact;
+        await Promise.all(emoji.map((e) => call.mutate({ messageId: target.id, emoji: e })));
+      }
+      await popo.http.messages.send.mutate({ roomId: room.id, text: "after the reactions" });
+      const chat = await seedSocket(ws(a, `/chats/${popo.username}`), { Authorization: `Bearer ${apm.token}` });
+      expect(await chat.next((f) => f.body === "after the reactions", "the newest message")).toMatchObject({
+        from: popo.username,
+      });
+      chat.ws.close();
+    });
+
     it("answers bad frames from the error user, keeps the connection, and stores nothing", async () => {
       const ann = await signUp();
       const eve = await signUp();
