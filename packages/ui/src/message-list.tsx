@@ -1,6 +1,6 @@
 "use client";
 
-import { type ReactNode, useEffect, useLayoutEffect, useRef } from "react";
+import { Children, type ReactNode, useEffect, useLayoutEffect, useRef } from "react";
 
 export interface MessageListProps {
   /** `MessageItem`s, oldest first. */
@@ -14,7 +14,9 @@ export interface MessageListProps {
   hasOlder?: boolean;
   loadingOlder?: boolean;
   onReachTop?: () => void;
-  /** Shown when there are no messages at all. */
+  /** The history is still being read: shown as loading (a `role="status"`), never as empty. */
+  loading?: boolean;
+  /** Shown when there are no messages at all (and nothing is loading). */
   empty?: ReactNode;
 }
 
@@ -28,6 +30,7 @@ const STICK_PX = 80;
  */
 export function MessageList(props: MessageListProps) {
   const { children, label, firstKey, lastKey, hasOlder = false, loadingOlder = false, onReachTop, empty } = props;
+  const loading = props.loading ?? false;
   const scroller = useRef<HTMLDivElement>(null);
   const sentinel = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
@@ -63,7 +66,8 @@ export function MessageList(props: MessageListProps) {
     before.current = { ...before.current, height: el.scrollHeight, top: el.scrollTop };
   }
 
-  const hasChildren = Array.isArray(children) ? children.length > 0 : Boolean(children);
+  // Children.toArray flattens nested lists and drops null: `[[], []]` is no message at all.
+  const hasChildren = Children.toArray(children).length > 0;
   return (
     <div className="pl-message-scroller" ref={scroller} onScroll={onScroll}>
       <div ref={sentinel} className="pl-history-edge">
@@ -71,11 +75,17 @@ export function MessageList(props: MessageListProps) {
           ? "Loading earlier messages…"
           : hasOlder
             ? ""
-            : hasChildren
+            : hasChildren && !loading
               ? "The beginning of this conversation"
               : ""}
       </div>
-      {hasChildren ? null : <div className="pl-empty">{empty}</div>}
+      {loading && !hasChildren ? (
+        <p className="pl-empty" role="status">
+          Loading messages…
+        </p>
+      ) : hasChildren ? null : (
+        <div className="pl-empty">{empty}</div>
+      )}
       {/* The log is a list inside it: a list keeps its items' semantics (an <ol> may not take role="log"). */}
       <div role="log" aria-label={label} aria-live="polite">
         <ol className="pl-message-list">{children}</ol>

@@ -40,7 +40,8 @@ export function AuthForm({ mode }: { mode: "signin" | "signup" }) {
   }
 
   return (
-    <form className="auth-card" onSubmit={submit} noValidate={false}>
+    // An old error is about what the form said then: it goes as soon as the form changes.
+    <form className="auth-card" onSubmit={submit} onChange={() => setError(null)} noValidate={false}>
       <h1>{signingUp ? "Create your account" : "Sign in to Parley"}</h1>
       {error ? (
         <p className="pl-alert" role="alert">

@@ -69,6 +69,7 @@ export function MessageRow({
   return (
     <MessageItem
       {...message}
+      body={message.notice ? noticeBody(message.notice, scope) : message.body}
       domId={messageDomId(message.id)}
       author={scope.authorNow(message.author)}
       own={own}
@@ -116,4 +117,27 @@ export function MessageRow({
       }
     />
   );
+}
+
+/**
+ * A notice's words, naming people as messages do: their display name when the page knows them
+ * (members, people heard of), else the username the notice was written with.
+ */
+function noticeBody(notice: NonNullable<Message["notice"]>, scope: MessageScope): string {
+  const name = (userId: number, username: string) =>
+    scope.usernameOf(userId) === undefined ? username : scope.nameOf(userId);
+  switch (notice.event) {
+    case "joined":
+      return `${name(notice.userId, notice.username)} joined the room`;
+    case "left":
+      return `${name(notice.userId, notice.username)} left the room`;
+    case "invited":
+      return `${name(notice.userId, notice.username)} was invited to the room`;
+    case "renamed": {
+      const now = name(notice.userId, notice.to);
+      return now === notice.to
+        ? `${notice.from} is now known as ${notice.to}`
+        : `${now} changed their username from ${notice.from} to ${notice.to}`;
+    }
+  }
 }

@@ -43,7 +43,14 @@ export function ProfileForm() {
   function submitUsername(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     setSaved(null);
-    rename.mutate({ username: String(new FormData(event.currentTarget).get("username") ?? "") });
+    const username = String(new FormData(event.currentTarget).get("username") ?? "");
+    // Nothing to ask the server: the same name is no change (a change of case is one).
+    if (username.trim() === profile.data?.username) {
+      rename.reset();
+      setSaved("That is already your username.");
+      return;
+    }
+    rename.mutate({ username });
   }
 
   if (!profile.data)

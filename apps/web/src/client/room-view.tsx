@@ -229,12 +229,18 @@ export function RoomView({ roomId }: { roomId: number }) {
             hasOlder={timeline.hasOlder}
             loadingOlder={timeline.loadingOlder}
             onReachTop={timeline.loadOlder}
+            loading={!members.isSuccess || (isMember && timeline.startAfter === null && !timeline.error)}
             empty={
-              members.isSuccess && !isMember
-                ? "Join to read this room's messages."
-                : timeline.startAfter === null
-                  ? "Loading…"
-                  : "No messages yet. Say hello!"
+              members.isSuccess && !isMember ? (
+                <>
+                  <strong>#{title}</strong>
+                  <br />
+                  {`${memberEntries.length} ${memberEntries.length === 1 ? "member" : "members"}. `}
+                  Join to read this room's messages.
+                </>
+              ) : (
+                "No messages yet. Say hello!"
+              )
             }
           >
             {timeline.messages.map((message, index) => {
@@ -249,7 +255,16 @@ export function RoomView({ roomId }: { roomId: number }) {
               return <MessageRow key={message.id} message={message} continued={continued} scope={scope} />;
             })}
             {timeline.outgoing.map((outgoing) => (
-              <OutgoingItem key={outgoing.clientId} outgoing={outgoing} onRetry={timeline.retry} />
+              <OutgoingItem
+                key={outgoing.clientId}
+                outgoing={outgoing}
+                author={authorNow({
+                  id: viewer.id,
+                  username: viewer.username,
+                  displayName: viewer.displayName ?? null,
+                })}
+                onRetry={timeline.retry}
+              />
             ))}
           </MessageList>
           <TypingIndicator names={typingNames} />
@@ -391,12 +406,20 @@ function useReadMark(roomId: number, newestSeq: number | undefined) {
   }, [mark]);
 }
 
-function OutgoingItem({ outgoing, onRetry }: { outgoing: Outgoing; onRetry: (clientId: string) => void }) {
-  const viewer = useViewer();
+/** A message of mine not stored yet: drawn with my name as my stored ones are (`authorNow`). */
+function OutgoingItem({
+  outgoing,
+  author,
+  onRetry,
+}: {
+  outgoing: Outgoing;
+  author: Message["author"];
+  onRetry: (clientId: string) => void;
+}) {
   return (
     <MessageItem
       kind="text"
-      author={{ id: viewer.id, username: viewer.username, displayName: viewer.displayName ?? null }}
+      author={author}
       body={outgoing.text}
       createdAt={outgoing.createdAt}
       own
