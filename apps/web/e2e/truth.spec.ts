@@ -109,6 +109,8 @@ test("my pending and failed messages show my display name and initials, as my st
   await me.profile.update.mutate({ displayName: "Zed Quill" });
   await createRoom(page, uniqueName("named"));
   await sendMessage(page, "stored with my name");
+  // A page opened after the name was set: it knows my name from the room, not from a change it heard.
+  await page.reload();
   const stored = messageLog(page).locator('li[data-kind="text"]').filter({ hasText: "stored with my name" });
   await expect(stored.locator(".pl-message-author")).toHaveText("Zed Quill");
 
