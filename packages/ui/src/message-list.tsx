@@ -28,7 +28,7 @@ const STICK_PX = 80;
  */
 export function MessageList(props: MessageListProps) {
   const { children, label, firstKey, lastKey, hasOlder = false, loadingOlder = false, onReachTop, empty } = props;
-  const scroller = useRef<HTMLDivElement>(null);
+  const scroller = useRef<HTMLElement>(null);
   const sentinel = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
   const before = useRef({ firstKey, lastKey, height: 0, top: 0 });
@@ -65,7 +65,15 @@ export function MessageList(props: MessageListProps) {
 
   const hasChildren = Array.isArray(children) ? children.length > 0 : Boolean(children);
   return (
-    <div className="pl-message-scroller" ref={scroller} onScroll={onScroll}>
+    // A tab stop of its own (a named region), so the history scrolls from the keyboard: arrows, PageUp, PageDown.
+    <section
+      className="pl-message-scroller"
+      ref={scroller}
+      onScroll={onScroll}
+      aria-label={label}
+      // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable by keyboard (WCAG 2.1.1)
+      tabIndex={0}
+    >
       <div ref={sentinel} className="pl-history-edge">
         {loadingOlder
           ? "Loading earlier messages…"
@@ -80,6 +88,6 @@ export function MessageList(props: MessageListProps) {
       <div role="log" aria-label={label} aria-live="polite">
         <ol className="pl-message-list">{children}</ol>
       </div>
-    </div>
+    </section>
   );
 }
