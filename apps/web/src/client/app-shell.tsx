@@ -119,6 +119,18 @@ export function AppShell({ children }: { children: ReactNode }) {
           empty={directs.isPending ? "Loading…" : "No conversations yet: find someone under People."}
         />
       </nav>
+      {menuOpen ? (
+        // biome-ignore lint/a11y/noStaticElementInteractions: a tap beside the phone menu closes it; the keyboard has Escape
+        // biome-ignore lint/a11y/useKeyWithClickEvents: as above
+        <div
+          className="shell-backdrop"
+          aria-hidden="true"
+          onClick={() => {
+            setMenuOpen(false);
+            menuButton.current?.focus();
+          }}
+        />
+      ) : null}
       <main id="main" className="shell-main" tabIndex={-1}>
         {children}
       </main>
@@ -141,8 +153,8 @@ function skipToConversation(event: MouseEvent<HTMLAnchorElement>) {
 }
 
 /**
- * The phone menu (the sidebar over the page): focus moves into it when it opens; Escape, or a tap
- * outside it and its button, closes it and gives focus back to the button.
+ * The phone menu (the sidebar over the page): focus moves into it when it opens; Escape closes it
+ * and gives focus back to the button (as does a tap on the backdrop beside it).
  */
 function usePhoneMenu(
   open: boolean,
@@ -163,16 +175,7 @@ function usePhoneMenu(
     const onKeyDown = (event: KeyboardEvent) => {
       if (event.key === "Escape") dismiss();
     };
-    const onPointerDown = (event: PointerEvent) => {
-      const target = event.target as Node | null;
-      if (target && (panel?.contains(target) || button.current?.contains(target))) return;
-      dismiss();
-    };
     document.addEventListener("keydown", onKeyDown);
-    document.addEventListener("pointerdown", onPointerDown);
-    return () => {
-      document.removeEventListener("keydown", onKeyDown);
-      document.removeEventListener("pointerdown", onPointerDown);
-    };
+    return () => document.removeEventListener("keydown", onKeyDown);
   }, [open, menu, button]);
 }
