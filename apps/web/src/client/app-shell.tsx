@@ -120,8 +120,7 @@ export function AppShell({ children }: { children: ReactNode }) {
         />
       </nav>
       {menuOpen ? (
-        // biome-ignore lint/a11y/noStaticElementInteractions: a tap beside the phone menu closes it; the keyboard has Escape
-        // biome-ignore lint/a11y/useKeyWithClickEvents: as above
+        // A tap beside the phone menu closes it (the keyboard has Escape); hidden on wide screens.
         <div
           className="shell-backdrop"
           aria-hidden="true"
