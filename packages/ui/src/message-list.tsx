@@ -31,7 +31,7 @@ const STICK_PX = 80;
 export function MessageList(props: MessageListProps) {
   const { children, label, firstKey, lastKey, hasOlder = false, loadingOlder = false, onReachTop, empty } = props;
   const loading = props.loading ?? false;
-  const scroller = useRef<HTMLDivElement>(null);
+  const scroller = useRef<HTMLElement>(null);
   const sentinel = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
   const before = useRef({ firstKey, lastKey, height: 0, top: 0 });
@@ -69,7 +69,15 @@ export function MessageList(props: MessageListProps) {
   // Children.toArray flattens nested lists and drops null: `[[], []]` is no message at all.
   const hasChildren = Children.toArray(children).length > 0;
   return (
-    <div className="pl-message-scroller" ref={scroller} onScroll={onScroll}>
+    // A tab stop of its own (a named region), so the history scrolls from the keyboard: arrows, PageUp, PageDown.
+    <section
+      className="pl-message-scroller"
+      ref={scroller}
+      onScroll={onScroll}
+      aria-label={label}
+      // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable by keyboard (WCAG 2.1.1)
+      tabIndex={0}
+    >
       <div ref={sentinel} className="pl-history-edge">
         {loadingOlder
           ? "Loading earlier messages…"
@@ -90,6 +98,6 @@ export function MessageList(props: MessageListProps) {
       <div role="log" aria-label={label} aria-live="polite">
         <ol className="pl-message-list">{children}</ol>
       </div>
-    </div>
+    </section>
   );
 }

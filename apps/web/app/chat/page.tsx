@@ -4,7 +4,10 @@ export default function ChatHome() {
   return (
     <section className="page chat-home">
       <h1>Welcome to Parley</h1>
-      <p>Pick a conversation on the left, or start one:</p>
+      <p>
+        Pick a conversation <span className="chat-home-wide">in the sidebar</span>
+        <span className="chat-home-narrow">from the ☰ Conversations menu</span>, or start one:
+      </p>
       <ul className="chat-home-actions">
         <li>
           <Link className="pl-button pl-button-primary" href="/chat/browse">

@@ -3,7 +3,7 @@
 import { ConnectionBadge, RoomList, type RoomListEntry } from "@parley/ui";
 import Link from "next/link";
 import { useParams, usePathname } from "next/navigation";
-import { type ReactNode, useEffect, useState } from "react";
+import { type MouseEvent, type ReactNode, type RefObject, useEffect, useRef, useState } from "react";
 import { signOutAndLeave } from "./end-session";
 import { NotificationsButton, useUnreadTitle } from "./notifications";
 import { useConnectionState, useViewer } from "./session-context";
@@ -25,6 +25,9 @@ export function AppShell({ children }: { children: ReactNode }) {
   // A link followed on a phone closes the menu.
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs when the page changes
   useEffect(() => setMenuOpen(false), [pathname]);
+  const menuButton = useRef<HTMLButtonElement>(null);
+  const menu = useRef<HTMLElement>(null);
+  usePhoneMenu(menuOpen, menu, menuButton, () => setMenuOpen(false));
 
   const roomEntries: RoomListEntry[] = (rooms.data ?? []).map((room) => ({
     id: room.id,
@@ -54,8 +57,13 @@ export function AppShell({ children }: { children: ReactNode }) {
 
   return (
     <div className="shell" data-menu-open={menuOpen || undefined}>
+      {/* biome-ignore lint/a11y/useValidAnchor: a skip link; without script its href still goes to the page, with it focus goes to the composer */}
+      <a href="#main" className="shell-skip-link" onClick={skipToConversation}>
+        Skip to conversation
+      </a>
       <header className="shell-header">
         <button
+          ref={menuButton}
           type="button"
           className="pl-button shell-menu-button"
           aria-expanded={menuOpen}
@@ -78,7 +86,7 @@ export function AppShell({ children }: { children: ReactNode }) {
           </button>
         </nav>
       </header>
-      <nav id="conversations" aria-label="Conversations" className="shell-sidebar">
+      <nav id="conversations" ref={menu} aria-label="Conversations" className="shell-sidebar" tabIndex={-1}>
         <div className="shell-sidebar-links">
           <Link
             href="/chat/browse"
@@ -111,7 +119,62 @@ export function AppShell({ children }: { children: ReactNode }) {
           empty={directs.isPending ? "Loading…" : "No conversations yet: find someone under People."}
         />
       </nav>
-      <main className="shell-main">{children}</main>
+      {menuOpen ? (
+        // A tap beside the phone menu closes it (the keyboard has Escape); hidden on wide screens.
+        <div
+          className="shell-backdrop"
+          aria-hidden="true"
+          onClick={() => {
+            setMenuOpen(false);
+            menuButton.current?.focus();
+          }}
+        />
+      ) : null}
+      <main id="main" className="shell-main" tabIndex={-1}>
+        {children}
+      </main>
     </div>
   );
+}
+
+/**
+ * The skip link: focus goes to the open conversation's composer, else its message list, else the
+ * page itself (a page without a conversation).
+ */
+function skipToConversation(event: MouseEvent<HTMLAnchorElement>) {
+  event.preventDefault();
+  const main = document.getElementById("main");
+  const target =
+    main?.querySelector<HTMLElement>(".room-conversation .pl-composer textarea:not(:disabled)") ??
+    main?.querySelector<HTMLElement>(".pl-message-scroller") ??
+    main;
+  target?.focus();
+}
+
+/**
+ * The phone menu (the sidebar over the page): focus moves into it when it opens; Escape closes it
+ * and gives focus back to the button (as does a tap on the backdrop beside it).
+ */
+function usePhoneMenu(
+  open: boolean,
+  menu: RefObject<HTMLElement | null>,
+  button: RefObject<HTMLButtonElement | null>,
+  close: () => void,
+) {
+  const closeRef = useRef(close);
+  closeRef.current = close;
+  useEffect(() => {
+    if (!open) return;
+    const panel = menu.current;
+    (panel?.querySelector<HTMLElement>("a[href], button:not(:disabled)") ?? panel)?.focus();
+    const dismiss = () => {
+      closeRef.current();
+      button.current?.focus();
+    };
+    const onKeyDown = (event: KeyboardEvent) => {
+      if (event.key === "Escape") dismiss();
+    };
+    document.addEventListener("keydown", onKeyDown);
+    return () => document.removeEventListener("keydown", onKeyDown);
+  }, [open, menu, button]);
 }

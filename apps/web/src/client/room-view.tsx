@@ -15,7 +15,7 @@ import {
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
+import { type FormEvent, type KeyboardEvent, type RefObject, useCallback, useEffect, useRef, useState } from "react";
 import { ErrorAlert } from "./error-alert";
 import { MessageRow, type MessageScope } from "./message-row";
 import { useHeardProfiles } from "./people-cache";
@@ -91,6 +91,19 @@ export function RoomView({ roomId }: { roomId: number }) {
     lastTyping.current = now;
     typing.mutate({ roomId });
   }, [typing, roomId]);
+  // A sent message ends my typing notice for the others: typing again right after is news at once.
+  const { send: sendToTimeline } = timeline;
+  const onSend = useCallback(
+    (text: string) => {
+      lastTyping.current = 0;
+      sendToTimeline(text);
+    },
+    [sendToTimeline],
+  );
+
+  const conversation = useRef<HTMLElement>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
+  useFocusOnOpen(roomId, members.isSuccess, isMember, conversation, heading);
 
   const leave = useMutation(
     trpc.rooms.leave.mutationOptions({
@@ -175,7 +188,9 @@ export function RoomView({ roomId }: { roomId: number }) {
     <div className="room">
       <header className="room-header">
         <div className="room-title">
-          <h1>{title}</h1>
+          <h1 ref={heading} tabIndex={-1}>
+            {title}
+          </h1>
           <p className="room-meta">
             {isDirect ? "Direct conversation" : room.data?.isPrivate ? "Private room" : "Public room"}
             {memberEntries.length > 0 ? ` · ${timeline.online.size} of ${memberEntries.length} online` : ""}
@@ -216,7 +231,8 @@ export function RoomView({ roomId }: { roomId: number }) {
         {announcement}
       </p>
       <div className="room-body" data-thread-open={threadId !== null || undefined}>
-        <section className="room-conversation">
+        {/* biome-ignore lint/a11y/noStaticElementInteractions: PageUp and PageDown typed in the composer inside scroll the history */}
+        <section className="room-conversation" ref={conversation} onKeyDown={scrollHistoryByPage}>
           {timeline.error ? (
             <p className="pl-alert room-alert" role="alert">
               {timeline.error}
@@ -284,7 +300,7 @@ export function RoomView({ roomId }: { roomId: number }) {
             </div>
           ) : (
             <Composer
-              onSend={timeline.send}
+              onSend={onSend}
               onTyping={onTyping}
               maxLength={MAX_MESSAGE_LENGTH}
               disabled={!isMember}
@@ -346,6 +362,41 @@ export function RoomView({ roomId }: { roomId: number }) {
       {pinnedOpen ? <PinnedList roomId={roomId} authorNow={authorNow} onClose={() => setPinnedOpen(false)} /> : null}
     </div>
   );
+}
+
+/**
+ * Opening a room moves focus into it: to its composer once I am known to be a member, else to its
+ * heading. Only when focus is nowhere in particular or still in the sidebar (a link just followed),
+ * never away from a field the person went to meanwhile.
+ */
+function useFocusOnOpen(
+  roomId: number,
+  membersKnown: boolean,
+  isMember: boolean,
+  conversation: RefObject<HTMLElement | null>,
+  heading: RefObject<HTMLHeadingElement | null>,
+) {
+  const focusedFor = useRef<number | null>(null);
+  useEffect(() => {
+    if (!membersKnown || focusedFor.current === roomId) return;
+    focusedFor.current = roomId;
+    const active = document.activeElement;
+    const idle = !active || active === document.body || active.closest("#conversations") !== null;
+    if (!idle) return;
+    const box = isMember ? conversation.current?.querySelector<HTMLTextAreaElement>(".pl-composer textarea") : null;
+    (box ?? heading.current)?.focus();
+  }, [roomId, membersKnown, isMember, conversation, heading]);
+}
+
+/** PageUp/PageDown typed in the composer scroll the message list by most of its height. */
+function scrollHistoryByPage(event: KeyboardEvent<HTMLElement>) {
+  if (event.key !== "PageUp" && event.key !== "PageDown") return;
+  if (!(event.target instanceof HTMLTextAreaElement) || !event.target.closest(".pl-composer")) return;
+  const scroller = event.currentTarget.querySelector<HTMLElement>(".pl-message-scroller");
+  if (!scroller) return;
+  event.preventDefault();
+  const step = scroller.clientHeight * 0.9;
+  scroller.scrollBy({ top: event.key === "PageUp" ? -step : step });
 }
 
 /** A change heard on the room's stream, in words for the polite live region. */
