@@ -4,7 +4,7 @@ import type { BusEvent } from "../src/bus";
 import { MAX_PINNED_PER_ROOM, MAX_REACTIONS_PER_MESSAGE, type MessageOut } from "../src/schemas";
 import { readMessages } from "../src/services/message-log";
 import { type Caller, createHarness, expectTrpcError, type Harness } from "./harness";
-import { expectGapFree, roomState, rowsHolding } from "./message-state";
+import { expectGapFree, expectRefused, roomState, rowsHolding, type TrpcCode } from "./message-state";
 
 /** The write side of issue 14: edit, delete, react, unreact, pin and unpin, and their rules. */
 describe.each(drivers)("changes to messages on %s", (driver) => {
@@ -32,20 +32,8 @@ describe.each(drivers)("changes to messages on %s", (driver) => {
   const changesOf = (events: BusEvent[]) => events.filter((e) => e.type === "room.change");
   const lastSeqOf = async (roomId: number) => (await owner.rooms.get({ roomId })).lastSeq;
 
-  /** Expects a call to fail with this code and words, leaving the room exactly as it was, announcing nothing. */
-  async function refused(
-    roomId: number,
-    call: () => Promise<unknown>,
-    code: Parameters<typeof expectTrpcError>[1],
-    words: RegExp,
-  ) {
-    const before = await roomState(h.deps.db, roomId);
-    const heard = await h.listen(`room:${roomId}`);
-    await expectTrpcError(call(), code, words);
-    heard.stop();
-    expect(await roomState(h.deps.db, roomId)).toEqual(before);
-    expect(heard.events).toEqual([]);
-  }
+  const refused = (roomId: number, call: () => Promise<unknown>, code: TrpcCode, words: RegExp) =>
+    expectRefused(h, roomId, call, code, words);
 
   /** Expects a call to change nothing (no sequence number, no event) and answer the message as it is. */
   async function unchanged(roomId: number, call: () => Promise<unknown>) {

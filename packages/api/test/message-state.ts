@@ -1,6 +1,7 @@
 import { type Database, schema } from "@parley/db";
 import { asc, eq, sql } from "drizzle-orm";
 import { expect } from "vitest";
+import { expectTrpcError, type Harness } from "./harness";
 
 /** What the database holds about a room's messages: two of these compare for "nothing changed". */
 export async function roomState(db: Database, roomId: number) {
@@ -54,4 +55,27 @@ export async function rowsHolding(db: Database, text: string): Promise<number> {
     total += Number(rows[0]?.n ?? 0);
   }
   return total;
+}
+
+/** An error code of tRPC's, as `expectTrpcError` takes it. */
+export type TrpcCode = Parameters<typeof expectTrpcError>[1];
+
+/**
+ * Expects a call to fail with this code and words, leaving the room exactly as it was and announcing
+ * nothing on its channel; answers the error.
+ */
+export async function expectRefused(
+  h: Harness,
+  roomId: number,
+  call: () => Promise<unknown>,
+  code: TrpcCode,
+  words: RegExp,
+) {
+  const before = await roomState(h.deps.db, roomId);
+  const heard = await h.listen(`room:${roomId}`);
+  const error = await expectTrpcError(call(), code, words);
+  heard.stop();
+  expect(await roomState(h.deps.db, roomId)).toEqual(before);
+  expect(heard.events).toEqual([]);
+  return error;
 }

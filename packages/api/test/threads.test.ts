@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BusEvent } from "../src/bus";
 import { getHistoryBeforeMessage } from "../src/services/messages";
 import { type Caller, createHarness, expectTrpcError, type Harness } from "./harness";
-import { expectGapFree, roomState, rowsHolding } from "./message-state";
+import { expectGapFree, expectRefused, rowsHolding, type TrpcCode } from "./message-state";
 
 /** Replies and threads (issue 14): one level deep, counted on the parent, paged like history. */
 describe.each(drivers)("threads on %s", (driver) => {
@@ -29,20 +29,8 @@ describe.each(drivers)("threads on %s", (driver) => {
     return room;
   };
 
-  async function refused(
-    roomId: number,
-    call: () => Promise<unknown>,
-    code: Parameters<typeof expectTrpcError>[1],
-    words: RegExp,
-  ) {
-    const before = await roomState(h.deps.db, roomId);
-    const heard = await h.listen(`room:${roomId}`);
-    const error = await expectTrpcError(call(), code, words);
-    heard.stop();
-    expect(await roomState(h.deps.db, roomId)).toEqual(before);
-    expect(heard.events).toEqual([]);
-    return error;
-  }
+  const refused = (roomId: number, call: () => Promise<unknown>, code: TrpcCode, words: RegExp) =>
+    expectRefused(h, roomId, call, code, words);
 
   it("gives history's newest page the room's sequence number it was read at, past replies and changes after its newest message", async () => {
     const room = await newRoom("resume-point");
