@@ -10,7 +10,7 @@ import {
   sidebar,
   sidebarList,
   signUp,
-  snap,
+  snapEveryWay,
   uniqueName,
 } from "./parley-ui";
 
@@ -18,20 +18,6 @@ import {
 const history = (page: Page) => page.getByRole("region", { name: "Chat history" });
 const scrollTopOf = (page: Page) => history(page).evaluate((el) => Math.round(el.scrollTop));
 const menuButton = (page: Page) => page.getByRole("button", { name: "Conversations menu" });
-
-/** Screens light and dark, 1280 and 390 px wide; `prepare` puts the page in the state to show at each. */
-async function snapEveryWay(page: Page, name: string, prepare: () => Promise<void>): Promise<void> {
-  for (const colorScheme of ["light", "dark"] as const) {
-    await page.emulateMedia({ colorScheme });
-    for (const width of [1280, 390]) {
-      await page.setViewportSize({ width, height: 800 });
-      await prepare();
-      await snap(page, `${name}-${colorScheme}-${width}`);
-    }
-  }
-  await page.emulateMedia({ colorScheme: null });
-  await page.setViewportSize({ width: 1280, height: 800 });
-}
 
 test("typing right after a send is shown to the others at once", async ({ page, newPage }) => {
   const adaName = uniqueName("ada");

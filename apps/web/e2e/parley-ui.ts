@@ -22,6 +22,23 @@ export async function snap(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(test.info().project.outputDir, "screens", `${name}.png`), fullPage: true });
 }
 
+/**
+ * `snap` in light and dark, 1280 and 390 px wide (`<name>-<scheme>-<width>`); `prepare` puts the page
+ * in the state to show at each. Leaves the page at the system's scheme and 1280 px.
+ */
+export async function snapEveryWay(page: Page, name: string, prepare?: () => Promise<void>): Promise<void> {
+  for (const colorScheme of ["light", "dark"] as const) {
+    await page.emulateMedia({ colorScheme });
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: 800 });
+      await prepare?.();
+      await snap(page, `${name}-${colorScheme}-${width}`);
+    }
+  }
+  await page.emulateMedia({ colorScheme: null });
+  await page.setViewportSize({ width: 1280, height: 800 });
+}
+
 export async function signUp(page: Page, username: string, password = PASSWORD): Promise<void> {
   await page.goto("/signup");
   await page.getByLabel("Username", { exact: true }).fill(username);

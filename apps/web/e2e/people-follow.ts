@@ -9,7 +9,7 @@ import {
   sendMessage,
   sidebarList,
   signUp,
-  snap,
+  snapEveryWay,
   textMessages,
   uniqueName,
 } from "./parley-ui";
@@ -28,19 +28,6 @@ const LIVE = { timeout: 1_000 };
 const membersOf = (page: Page) => page.getByRole("complementary", { name: "Members" });
 const memberCount = (page: Page) => membersOf(page).getByText(/^\d+ members?, \d+ online$/);
 const memberNames = (page: Page) => membersOf(page).getByRole("listitem");
-
-/** Screens of the page as it is, light and dark, at 1280 px and 390 px wide (test-results/screens/). */
-async function snapEveryWay(page: Page, name: string): Promise<void> {
-  for (const colorScheme of ["light", "dark"] as const) {
-    await page.emulateMedia({ colorScheme });
-    for (const width of [1280, 390]) {
-      await page.setViewportSize({ width, height: 800 });
-      await snap(page, `${name}-${colorScheme}-${width}`);
-    }
-  }
-  await page.emulateMedia({ colorScheme: null });
-  await page.setViewportSize({ width: 1280, height: 800 });
-}
 
 async function openProfile(page: Page): Promise<void> {
   await page.getByRole("link", { name: "Profile" }).click();

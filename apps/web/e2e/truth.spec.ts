@@ -10,7 +10,7 @@ import {
   roomIdOf,
   sendMessage,
   signUp,
-  snap,
+  snapEveryWay,
   uniqueName,
 } from "./parley-ui";
 
@@ -18,19 +18,6 @@ import {
 const HISTORY_REQUESTS = "**/trpc/*history.list*";
 const SEND_REQUESTS = "**/trpc/*messages.send*";
 const BEGINNING = "The beginning of this conversation";
-
-/** Screens of the page as it is, light and dark, at 1280 px and 390 px wide (test-results/screens/). */
-async function snapEveryWay(page: Page, name: string): Promise<void> {
-  for (const colorScheme of ["light", "dark"] as const) {
-    await page.emulateMedia({ colorScheme });
-    for (const width of [1280, 390]) {
-      await page.setViewportSize({ width, height: 800 });
-      await snap(page, `${name}-${colorScheme}-${width}`);
-    }
-  }
-  await page.emulateMedia({ colorScheme: null });
-  await page.setViewportSize({ width: 1280, height: 800 });
-}
 
 /** Signs up in the browser and gives a script of the same person (over HTTP), e.g. to set a display name. */
 async function signUpWithScript(page: Page, baseURL: string, username: string) {
