@@ -192,9 +192,8 @@ export function createCompatRest(deps: Deps, log: Logger, options: { trustProxy?
     const { lastid } =
       fromQuery !== undefined ? MessagesBody.parse({ lastid: fromQuery }) : await body(c, MessagesBody);
     const page = await messages.getHistoryBeforeMessage(deps, await actorOf(c), { roomId, beforeMessageId: lastid });
-    // Seed clients know no tombstones: a deleted message is left out (see docs/compatibility.md).
-    const shown = page.items.filter((m) => m.deletedAt === null);
-    return c.json(shown.map(seedMessageOf) satisfies SeedMessage[]);
+    // Deleted messages are left out by the service (seed clients know no tombstones).
+    return c.json(page.items.map(seedMessageOf) satisfies SeedMessage[]);
   });
 
   // Parley's own: the seeds sent messages over WebSocket only; curl users can send here too.
