@@ -72,6 +72,27 @@ export class Inbox<T> {
   }
 }
 
+/**
+ * Waits until a user's `events.mine` stream follows the user's rooms. The user's own profile event
+ * comes through once it does; one sent before the subscription reached the bus is lost, so this
+ * sends another (changing nothing) every second until one arrives. Throws after `attempts` tries.
+ */
+export async function untilStreamFollows<T>(
+  client: ParleyClient,
+  inbox: Inbox<T>,
+  isProfile: (item: T) => boolean,
+  attempts = 20,
+): Promise<void> {
+  for (let attempt = 1; !inbox.items.some(isProfile); attempt++) {
+    await client.profile.update.mutate({ displayName: null });
+    await inbox
+      .waitFor((items) => items.some(isProfile), "the stream to follow the user's rooms", 1000)
+      .catch((error) => {
+        if (attempt >= attempts) throw error;
+      });
+  }
+}
+
 export interface RoomMessage {
   seq: number;
   body: string;

@@ -4,7 +4,7 @@ import type { MessageOut } from "@parley/api/schemas";
 import { createTestDatabase, type TestDatabase } from "@parley/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { httpClient, Inbox, type ParleyClient, wsClient } from "./clients";
+import { httpClient, Inbox, type ParleyClient, untilStreamFollows, wsClient } from "./clients";
 import { type RunningRedis, type RunningServer, startRealtime, startRedis } from "./processes";
 
 const SECRET = "a message-changes test secret, 32 bytes or more";
@@ -347,9 +347,7 @@ describe("messages people act on, across realtime instances A and B", () => {
       onData: (event) => heard.push(event as unknown as Record<string, unknown>),
       onError: heard.fail,
     });
-    // Following ben's rooms once his own profile change comes through.
-    await ben.http.profile.update.mutate({ displayName: null });
-    await heard.take((e) => e.type === "user.profile", "ben's profile");
+    await untilStreamFollows(ben.http, heard, (e) => e.type === "user.profile");
     const activity = (messageId: number, change: string) =>
       heard.take((e) => e.type === "room.activity" && e.messageId === messageId && e.change === change, change);
 

@@ -3,7 +3,7 @@ import { once } from "node:events";
 import { createTestDatabase, type TestDatabase, testRedisUrl } from "@parley/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { followRoom, httpClient, Inbox, wsClient } from "./clients";
+import { followRoom, httpClient, Inbox, untilStreamFollows, wsClient } from "./clients";
 import {
   type RunningPostgres,
   type RunningRedis,
@@ -130,16 +130,7 @@ describe("surviving faults: a killed instance, a restarted Redis, a client that 
       },
       onError: activity.fail,
     });
-    // The reader's own profile event comes through once the stream follows the reader's rooms;
-    // one sent before the subscription reached the bus is lost, so send another until one arrives.
-    for (let attempt = 1; !events.items.includes("user.profile"); attempt++) {
-      await reader.http.profile.update.mutate({ displayName: null });
-      await events
-        .waitFor((types) => types.includes("user.profile"), "the stream to follow the reader's rooms", 1000)
-        .catch((error) => {
-          if (attempt === 20) throw error;
-        });
-    }
+    await untilStreamFollows(reader.http, events, (type) => type === "user.profile");
 
     const total = 120;
     for (let i = 1; i <= total; i++) {
