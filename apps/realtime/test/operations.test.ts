@@ -69,7 +69,7 @@ describe("probes, metrics and request logs of a realtime process", () => {
     const response = await fetch(`${server.url}/metrics`);
     expect(response.headers.get("content-type")).toMatch(/text\/plain/);
     expect(sample(await response.text(), "process_resident_memory_bytes")).toBeGreaterThan(0);
-    // The stream's presence events follow the message it replayed: all counted, soon.
+    // The stream's `live` event follows the message it replayed: all counted, soon.
     const metrics = async () => (await fetch(`${server.url}/metrics`)).text();
     await eventually(
       async () => {

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
+import { PRESENCE_OFFLINE_GRACE_MS } from "@parley/api";
 import { createTestDatabase, type TestDatabase } from "@parley/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
@@ -136,33 +137,38 @@ describe("scaled mode: realtime instances A and B on PostgreSQL and Redis", () =
     fresh.close();
   });
 
-  it("shows who is online in a room across instances, and who went away", async () => {
+  it("shows a user connected on B as online to a watcher on A, away when idle, offline once gone", async () => {
     const ann = await signUp(a);
     const ben = await signUp(b);
-    const room = await roomWith(ann);
-    await ben.http.rooms.join.mutate({ roomId: room.id });
-    const seen = new Inbox<number[]>();
+    const seen = new Inbox<string>();
     const onA = wsClient(a.url, ann.token);
-    const annSub = onA.client.events.room.subscribe(
-      { roomId: room.id },
+    const annSub = onA.client.events.presence.subscribe(
+      { userIds: [ben.user.id], away: false },
       {
-        onData: ({ data }) => {
-          if (data.type === "presence") seen.push(data.online.map((p) => p.userId).sort());
+        onData: (event) => {
+          if (event.type === "snapshot") seen.push(`snapshot ${event.statuses.map((s) => s.status).join()}`);
+          else if (event.userId === ben.user.id) seen.push(event.status);
         },
         onError: seen.fail,
       },
     );
-    const both = [ann.user.id, ben.user.id].sort();
-    const last = () => JSON.stringify(seen.items.at(-1));
-    await seen.waitFor(() => last() === JSON.stringify([ann.user.id]), "ann alone online");
+    // The snapshot comes after the subscription reached the bus: no change after it is missed.
+    await seen.waitFor((items) => items.includes("snapshot offline"), "the snapshot");
     const onB = wsClient(b.url, ben.token);
-    const benSub = onB.client.events.room.subscribe({ roomId: room.id }, {});
-    await seen.waitFor(() => last() === JSON.stringify(both), "ann and ben online");
-    benSub.unsubscribe();
-    await seen.waitFor(() => last() === JSON.stringify([ann.user.id]), "ben gone");
+    const active = onB.client.events.presence.subscribe({ userIds: [], away: false }, {});
+    await seen.waitFor((items) => items.at(-1) === "online", "ben online");
+    // Ben's client goes idle: it subscribes again, saying so.
+    const idle = onB.client.events.presence.subscribe({ userIds: [], away: true }, {});
+    active.unsubscribe();
+    await seen.waitFor((items) => items.at(-1) === "away", "ben away");
+    const closedAt = Date.now();
+    idle.unsubscribe();
+    onB.ws.close();
+    await seen.waitFor((items) => items.at(-1) === "offline", "ben offline");
+    expect(Date.now() - closedAt).toBeGreaterThanOrEqual(PRESENCE_OFFLINE_GRACE_MS - 100);
+    expect(seen.items).toEqual(["snapshot offline", "online", "away", "offline"]);
     annSub.unsubscribe();
     onA.ws.close();
-    onB.ws.close();
   });
 
   it("refuses bad connectionParams, frames that are no request and bad input over WebSocket: nothing stored or broadcast", async () => {

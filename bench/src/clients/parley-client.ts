@@ -4,8 +4,10 @@ import { type ConnectOptions, type Publisher, rawSubscriber, type Subscriber, ws
 /**
  * Parley's tRPC-over-WebSocket protocol by hand: the token in `?token=`, then
  * `{"id":1,"method":"subscription","params":{"path":"events.room","input":{"roomId":n}}}`
- * (and `events.mine` as id 2 when asked). Live once the room stream's first `presence` event
- * arrives (it is yielded after the bus subscription). Answers keep-alive `PING`s with `PONG`.
+ * (and `events.mine` as id 2 when asked). Live once the room stream's `live` event arrives (it is
+ * yielded after the bus subscription and the replay). Answers keep-alive `PING`s with `PONG`.
+ * Presence is per user now (`events.presence`, which these subscribers do not open), so the room
+ * streams carry no presence events: `onPresence` counts any that would arrive.
  */
 export function parleySubscriber(
   baseUrl: string,
@@ -38,10 +40,7 @@ export function parleySubscriber(
         return "continue";
       }
       if (frame.includes('"error"')) return new Error(`subscription refused: ${frame.slice(0, 300)}`);
-      if (frame.startsWith('{"id":1,') && frame.includes('"type":"presence"')) {
-        options.onPresence?.();
-        roomLive = true;
-      }
+      if (frame.startsWith('{"id":1,') && frame.includes('"type":"live"')) roomLive = true;
       if (frame.startsWith('{"id":2,') && frame.includes('"started"')) mineLive = true;
       return roomLive && mineLive ? "ready" : "continue";
     },

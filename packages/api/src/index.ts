@@ -17,11 +17,13 @@ export { type Readiness, readiness } from "./health";
 export { createPace, formatWait, type Rate, RateLimited, RateSetting } from "./limits";
 export { createLogger, type Logger } from "./logger";
 export { createMetrics, type Metrics } from "./metrics";
+export { PRESENCE_OFFLINE_GRACE_MS } from "./presence";
 export { existingProcessRuntime, getProcessRuntime } from "./process-runtime";
 export { type AppRouter, appRouter } from "./root";
 export { createRuntime, type Runtime } from "./runtime";
 export type { MessageOut } from "./schemas";
 export { authenticate } from "./services/auth";
+export type { PresenceStreamEvent, UserPresence } from "./services/presence";
 export { createCallerFactory } from "./trpc";
 
 export type RouterInputs = inferRouterInputs<AppRouter>;

@@ -1,192 +1,296 @@
 import { randomUUID } from "node:crypto";
-import { Redis } from "ioredis";
-import type { Bus, PresenceEntry } from "./bus";
+import { type ChainableCommander, Redis } from "ioredis";
+import type { Bus, PresenceStatus } from "./bus";
 
-/** Who is online in which room: people with a live subscription to it, on any instance. */
+/**
+ * Who is connected, per user, across every instance. A user is `online` while any of their
+ * connections (a client's presence subscription, in any tab, on any instance) is active, `away`
+ * while every one of them says it is idle, `offline` when none is connected. Each change of a
+ * user's status is published once, as a `presence` event on the user's presence channel; `offline`
+ * only after `PRESENCE_OFFLINE_GRACE_MS` without a connection.
+ */
 export interface Presence {
   /**
-   * Marks the user online in the room until the returned `leave` is called. Entering again with
-   * another username (after a rename) shows the new one from then on.
+   * Counts one connection of the user (idle when `away`) until the returned release is called
+   * (calling it again does nothing). Resolves once the change is recorded and announced.
    */
-  enter(roomId: number, who: PresenceEntry): Promise<() => Promise<void>>;
-  online(roomId: number): Promise<PresenceEntry[]>;
+  connect(userId: number, away: boolean): Promise<() => Promise<void>>;
+  /** The users' statuses as last announced, in the order of `userIds` (one round trip). */
+  statuses(userIds: number[]): Promise<PresenceStatus[]>;
   close(): Promise<void>;
 }
 
+/**
+ * How long, in ms, a user whose last connection ended still shows their last status before
+ * `offline` is announced: a reload, a room switch or a quick reconnect shows no flicker.
+ */
+export const PRESENCE_OFFLINE_GRACE_MS = 5_000;
+
+/** How much later than the grace its check runs, in ms, so that the entry it left has expired by then. */
+const GRACE_CHECK_MARGIN_MS = 20;
+
+/** What one process contributes to a user's status: its connections' state, or `leaving` (none, within the grace). */
+type LocalState = "online" | "away" | "leaving";
+
 interface Store {
-  add(roomId: number, who: PresenceEntry): Promise<void>;
-  remove(roomId: number, who: PresenceEntry): Promise<void>;
-  online(roomId: number): Promise<PresenceEntry[]>;
+  /** Records this process's state for the user (`leaving` lasts `graceMs`, the others until renewed or replaced). */
+  put(userId: number, state: LocalState): Promise<void>;
+  /**
+   * Works out the user's status across processes and, when it differs from the one last announced,
+   * records it and returns it (the caller announces it); undefined when nothing changed, or while
+   * the user is leaving and has no connection elsewhere.
+   */
+  settle(userId: number): Promise<PresenceStatus | undefined>;
+  /** The statuses last announced (`offline` for users never announced). */
+  announced(userIds: number[]): Promise<PresenceStatus[]>;
+}
+
+/** A process's connections of one user. */
+interface Connections {
+  active: number;
+  idle: number;
+  /** The state last put in the store. */
+  put?: LocalState;
+}
+
+const stateOf = (c: Connections): LocalState => (c.active > 0 ? "online" : c.idle > 0 ? "away" : "leaving");
+
+/**
+ * The strongest of the states processes hold for a user (`online` over `away` over `leaving`);
+ * `offline` when none holds one.
+ */
+function statusOf(states: Iterable<LocalState>): PresenceStatus | "leaving" {
+  let status: PresenceStatus | "leaving" = "offline";
+  for (const state of states) {
+    if (state === "online") return "online";
+    if (state === "away" || status === "offline") status = state;
+  }
+  return status;
 }
 
 /**
- * At most one announcement per room per this long (the first at once, the rest folded into one at
- * the end of the window): a crowd arriving together, such as a mass reconnect after a restart,
- * costs a handful of announcements to the room instead of one per person.
+ * Counts this process's connections per user, puts its state per user in the store when it changes,
+ * and announces (through the bus) each change of a user's status the store reports.
  */
-export const PRESENCE_ANNOUNCE_EVERY_MS = 500;
+function presenceOver(store: Store, bus: Bus, graceMs: number) {
+  const local = new Map<number, Connections>();
+  /** Per user without a connection here: the check that announces `offline` once the grace is over. */
+  const graceChecks = new Map<number, NodeJS.Timeout>();
 
-/**
- * Counts this process's subscriptions per room and user, and tells the room (through the bus)
- * when its set of people online changes. The store says who is online across processes.
- */
-function presenceOver(store: Store, bus: Bus, announceEveryMs = PRESENCE_ANNOUNCE_EVERY_MS) {
-  const local = new Map<number, Map<number, { who: PresenceEntry; count: number }>>();
-  /** Per room: when it was last announced, and the announcement due at the end of the window. */
-  const throttle = new Map<number, { last: number; due?: NodeJS.Timeout }>();
-
-  const announceNow = async (roomId: number) =>
-    bus.publish({ type: "room.presence", roomId, online: await store.online(roomId) });
-
-  async function announce(roomId: number): Promise<void> {
-    const state = throttle.get(roomId) ?? { last: 0 };
-    throttle.set(roomId, state);
-    if (state.due) return; // already due: it will read the state as it is then
-    const wait = state.last + announceEveryMs - Date.now();
-    if (wait <= 0) {
-      state.last = Date.now();
-      await announceNow(roomId);
-      return;
-    }
-    state.due = setTimeout(() => {
-      state.due = undefined;
-      state.last = Date.now();
-      if (!local.has(roomId)) throttle.delete(roomId);
-      announceNow(roomId).catch(() => {}); // the bus reports its own failures
-    }, wait);
-    state.due.unref();
+  async function settle(userId: number): Promise<void> {
+    const status = await store.settle(userId);
+    if (status) await bus.publish({ type: "presence", userId, status });
   }
 
-  const presence: Presence & { local: typeof local } = {
+  async function changed(userId: number, connections: Connections): Promise<void> {
+    const state = stateOf(connections);
+    if (state === connections.put) return;
+    connections.put = state;
+    clearTimeout(graceChecks.get(userId));
+    graceChecks.delete(userId);
+    if (state === "leaving") {
+      local.delete(userId);
+      const check = setTimeout(() => {
+        graceChecks.delete(userId);
+        settle(userId).catch(() => {}); // the bus and the store report their own failures
+      }, graceMs + GRACE_CHECK_MARGIN_MS);
+      check.unref();
+      graceChecks.set(userId, check);
+    }
+    await store.put(userId, state);
+    await settle(userId);
+  }
+
+  const presence: Presence & { local: typeof local; settle: typeof settle } = {
     local,
-    async enter(roomId, who) {
-      const room = local.get(roomId) ?? new Map();
-      local.set(roomId, room);
-      const entry = room.get(who.userId) ?? { who, count: 0 };
-      room.set(who.userId, entry);
-      entry.count++;
-      if (entry.count === 1) {
-        await store.add(roomId, who);
-        await announce(roomId);
-      } else if (entry.who.username !== who.username) {
-        // Entered again under a new name (a rename): everybody sees the new one.
-        const before = entry.who;
-        entry.who = who;
-        await store.remove(roomId, before);
-        await store.add(roomId, who);
-        await announce(roomId);
+    settle,
+    async connect(userId, away) {
+      let connections = local.get(userId);
+      if (!connections) {
+        connections = { active: 0, idle: 0 };
+        local.set(userId, connections);
       }
-      let left = false;
+      const counted = connections;
+      const kind = away ? "idle" : "active";
+      counted[kind]++;
+      await changed(userId, counted);
+      let released = false;
       return async () => {
-        if (left) return;
-        left = true;
-        entry.count--;
-        if (entry.count > 0) return;
-        room.delete(who.userId);
-        if (room.size === 0) local.delete(roomId);
-        await store.remove(roomId, entry.who);
-        await announce(roomId);
+        if (released) return;
+        released = true;
+        counted[kind]--;
+        await changed(userId, counted);
       };
     },
-    online: (roomId) => store.online(roomId),
+    statuses: (userIds) => store.announced(userIds),
     async close() {
-      for (const state of throttle.values()) clearTimeout(state.due);
-      throttle.clear();
+      for (const check of graceChecks.values()) clearTimeout(check);
+      graceChecks.clear();
     },
   };
   return presence;
 }
 
-const byName = (a: PresenceEntry, b: PresenceEntry) => a.username.localeCompare(b.username);
+export interface PresenceOptions {
+  /** How long a user without connections keeps their status before `offline` (ms; PRESENCE_OFFLINE_GRACE_MS). */
+  graceMs?: number;
+}
 
 /** Presence for one process: the all-in-one mode and tests. */
-export function createMemoryPresence(bus: Bus, announceEveryMs?: number): Presence {
-  const rooms = new Map<number, Map<number, PresenceEntry>>();
+export function createMemoryPresence(bus: Bus, options: PresenceOptions = {}): Presence {
+  const graceMs = options.graceMs ?? PRESENCE_OFFLINE_GRACE_MS;
+  const states = new Map<number, { state: LocalState; until: number }>();
+  const announced = new Map<number, PresenceStatus>();
   return presenceOver(
     {
-      async add(roomId, who) {
-        const room = rooms.get(roomId) ?? new Map();
-        rooms.set(roomId, room.set(who.userId, who));
+      async put(userId, state) {
+        states.set(userId, { state, until: state === "leaving" ? Date.now() + graceMs : Number.POSITIVE_INFINITY });
       },
-      async remove(roomId, who) {
-        rooms.get(roomId)?.delete(who.userId);
+      async settle(userId) {
+        const held = states.get(userId);
+        if (held && held.until <= Date.now()) states.delete(userId);
+        const status = statusOf(states.has(userId) && held ? [held.state] : []);
+        if (status === "leaving" || status === (announced.get(userId) ?? "offline")) return undefined;
+        if (status === "offline") announced.delete(userId);
+        else announced.set(userId, status);
+        return status;
       },
-      async online(roomId) {
-        return [...(rooms.get(roomId)?.values() ?? [])].sort(byName);
+      async announced(userIds) {
+        return userIds.map((id) => announced.get(id) ?? "offline");
       },
     },
     bus,
-    announceEveryMs,
+    graceMs,
   );
 }
 
-export interface RedisPresenceOptions {
+export interface RedisPresenceOptions extends PresenceOptions {
   prefix: string;
-  /** How long an instance's entries live in Redis unless it renews them (it renews every third). */
+  /** How long an instance's entries live in Redis unless it renews them, in ms (30 000). */
   ttlMs?: number;
+  /**
+   * How often, in ms, an instance renews its entries and looks for users whose entries all expired
+   * (an instance died): a third of `ttlMs` unless given.
+   */
+  renewEveryMs?: number;
 }
 
 /**
- * Presence shared by every instance: a sorted set per room in Redis, one member per instance and
- * user, scored by its expiry. Each instance renews its own members; an instance that dies stops
- * renewing, its members expire, and the next renewal elsewhere announces the change.
+ * The user's status worked out from every instance's entry in the user's sorted set (member
+ * `<instance>|<state>`, scored by its expiry in ms since the epoch), compared with the one last
+ * announced and recorded when it differs, in one step so that two instances never announce the
+ * same change. KEYS: the user's entries, the user's announced status, the index of users with
+ * entries. ARGV: now (ms), the user's id. Returns the new status, or nil.
+ */
+const SETTLE_SCRIPT = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+local status = 'offline'
+for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local state = string.match(member, '|(%a+)$')
+  if state == 'online' then status = 'online' break end
+  if state == 'away' or status == 'offline' then status = state end
+end
+if status == 'leaving' then return false end
+local before = redis.call('GET', KEYS[2]) or 'offline'
+if before == status then return false end
+if status == 'offline' then
+  redis.call('DEL', KEYS[2])
+  redis.call('ZREM', KEYS[3], ARGV[2])
+else
+  redis.call('SET', KEYS[2], status)
+end
+return status
+`;
+
+/**
+ * Presence shared by every instance through Redis: per user, a sorted set with one entry per
+ * instance holding connections of the user (its state, scored by its expiry), the status last
+ * announced, and an index of users with entries (scored by their latest expiry). Each instance
+ * renews its own entries; an instance that dies stops renewing, its entries expire, and the next
+ * sweep of another instance (every `renewEveryMs`) announces the change.
  */
 export function createRedisPresence(url: string, bus: Bus, options: RedisPresenceOptions): Presence {
   const redis = new Redis(url, { maxRetriesPerRequest: 3 });
   redis.on("error", () => {}); // ioredis reconnects by itself
+  redis.defineCommand("settlePresence", { numberOfKeys: 3, lua: SETTLE_SCRIPT });
+  const settleCommand = (redis as unknown as { settlePresence(...args: string[]): Promise<PresenceStatus | null> })
+    .settlePresence;
   const ttlMs = options.ttlMs ?? 30_000;
+  const graceMs = options.graceMs ?? PRESENCE_OFFLINE_GRACE_MS;
   const instance = randomUUID();
-  const key = (roomId: number) => `${options.prefix}presence:${roomId}`;
-  const member = (who: PresenceEntry) => `${instance}|${who.userId}|${who.username}`;
-  const lastAnnounced = new Map<number, string>();
+  const entriesKey = (userId: number) => `${options.prefix}presence:entries:${userId}`;
+  const statusKey = (userId: number) => `${options.prefix}presence:status:${userId}`;
+  const indexKey = `${options.prefix}presence:users`;
+  const entryOf = (state: LocalState) => `${instance}|${state}`;
+  const mine = ["online", "away", "leaving"].map((state) => entryOf(state as LocalState));
 
-  const store: Store = {
-    async add(roomId, who) {
-      await redis.zadd(key(roomId), Date.now() + ttlMs, member(who));
-    },
-    async remove(roomId, who) {
-      await redis.zrem(key(roomId), member(who));
-    },
-    async online(roomId) {
-      await redis.zremrangebyscore(key(roomId), "-inf", String(Date.now()));
-      const people = new Map<number, PresenceEntry>();
-      for (const m of await redis.zrange(key(roomId), "0", "-1")) {
-        const [, id, username = ""] = m.split("|");
-        people.set(Number(id), { userId: Number(id), username });
-      }
-      const online = [...people.values()].sort(byName);
-      lastAnnounced.set(roomId, JSON.stringify(online));
-      return online;
-    },
+  /** Queues the writes that make the user's entry from this instance `state`, for `lifeMs`. */
+  const putInto = (pipeline: ChainableCommander, userId: number, state: LocalState, lifeMs: number) => {
+    const expiry = Date.now() + lifeMs;
+    pipeline.zrem(entriesKey(userId), ...mine);
+    pipeline.zadd(entriesKey(userId), expiry, entryOf(state));
+    pipeline.pexpire(entriesKey(userId), Math.max(ttlMs, graceMs));
+    pipeline.zadd(indexKey, "GT", expiry, String(userId));
   };
-  const presence = presenceOver(store, bus);
 
-  const renew = setInterval(async () => {
-    try {
-      for (const [roomId, people] of presence.local) {
-        const before = lastAnnounced.get(roomId);
-        const pipeline = redis.pipeline();
-        for (const { who } of people.values()) pipeline.zadd(key(roomId), Date.now() + ttlMs, member(who));
+  const presence = presenceOver(
+    {
+      async put(userId, state) {
+        const transaction = redis.multi();
+        putInto(transaction, userId, state, state === "leaving" ? graceMs : ttlMs);
+        await transaction.exec();
+      },
+      async settle(userId) {
+        const status = await settleCommand.call(
+          redis,
+          entriesKey(userId),
+          statusKey(userId),
+          indexKey,
+          String(Date.now()),
+          String(userId),
+        );
+        return status ?? undefined;
+      },
+      async announced(userIds) {
+        if (userIds.length === 0) return [];
+        const held = await redis.mget(userIds.map(statusKey));
+        return held.map((status) => (status === "online" || status === "away" ? status : "offline"));
+      },
+    },
+    bus,
+    graceMs,
+  );
+
+  const renew = setInterval(
+    async () => {
+      try {
+        const pipeline = redis.multi();
+        for (const [userId, connections] of presence.local) {
+          if (connections.put && connections.put !== "leaving") putInto(pipeline, userId, connections.put, ttlMs);
+        }
         await pipeline.exec();
-        const online = await store.online(roomId);
-        if (JSON.stringify(online) !== before) await bus.publish({ type: "room.presence", roomId, online });
+        // Users whose every entry expired (their instances died), and this instance's users, whose
+        // status another instance's death may have changed.
+        const expired = await redis.zrangebyscore(indexKey, "-inf", String(Date.now()));
+        const users = new Set([...expired.map(Number), ...presence.local.keys()]);
+        await Promise.all([...users].map((userId) => presence.settle(userId)));
+      } catch {
+        // Redis is away; the next renewal tries again.
       }
-    } catch {
-      // Redis is away; the next renewal tries again.
-    }
-  }, ttlMs / 3);
+    },
+    options.renewEveryMs ?? ttlMs / 3,
+  );
   renew.unref();
 
   return {
-    enter: presence.enter,
-    online: presence.online,
+    connect: presence.connect,
+    statuses: presence.statuses,
     async close() {
       clearInterval(renew);
       await presence.close();
-      const pipeline = redis.pipeline();
-      for (const [roomId, people] of presence.local) {
-        for (const { who } of people.values()) pipeline.zrem(key(roomId), member(who));
-      }
+      // Clients move to other instances: their users are leaving, not gone, so nobody flickers.
+      const pipeline = redis.multi();
+      for (const userId of presence.local.keys()) putInto(pipeline, userId, "leaving", graceMs);
       await pipeline.exec().catch(() => {});
       await redis.quit().catch(() => {});
     },

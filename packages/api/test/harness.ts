@@ -50,14 +50,14 @@ export const NO_LIMITS: RateLimits = {
 export async function createHarness(
   driver: Driver,
   bus: Bus = createMemoryBus(),
-  options: { limits?: Partial<RateLimits> } = {},
+  options: { limits?: Partial<RateLimits>; presenceGraceMs?: number } = {},
 ): Promise<Harness> {
   const database = await createTestDatabase(driver);
   let now: Date | null = null;
   const deps: Deps = {
     db: database.handle.db,
     bus,
-    presence: createMemoryPresence(bus),
+    presence: createMemoryPresence(bus, { graceMs: options.presenceGraceMs }),
     access: createAccessCache(bus, { ttlMs: 10_000 }),
     auth: { secret: TEST_SECRET, tokenTtlSeconds: 3600 },
     reservedUsernames: ["system", "error", ROOM_MENTION],
@@ -109,6 +109,7 @@ export async function createHarness(
     },
     async dispose() {
       deps.access.close();
+      await deps.presence.close();
       await bus.close();
       await database.dispose();
     },

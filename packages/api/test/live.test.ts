@@ -5,7 +5,7 @@ import type { RoomStreamEvent } from "../src/services/live";
 import { sendMessage } from "../src/services/messages";
 import { type Caller, createHarness, expectTrpcError, type Harness, readStream } from "./harness";
 
-/** Messages and resets: what the sequence-number tests read (presence and typing are tested apart). */
+/** Messages and resets: what the sequence-number tests read (typing is tested apart). */
 const sequenced = (item: unknown) => ["message", "reset"].includes(eventOf(item).type);
 
 /** Reads a room stream's messages and resets (or what `keep` picks) in the background. */
@@ -99,10 +99,10 @@ describe.each(drivers)("live room events on %s", (driver) => {
     const guest = await h.signUp();
     await guest.caller.rooms.join({ roomId: room.id });
     const stream = await open(guest.caller.events.room({ roomId: room.id }), (i) => eventOf(i).type !== "message");
-    expect(eventOf((await stream.next(1))[0]).type).toBe("presence"); // subscribed: typing is live only
+    expect(eventOf((await stream.next(1))[0]).type).toBe("live"); // subscribed: typing is live only
     await owner.caller.events.typing({ roomId: room.id });
     let [typing] = await stream.next(1);
-    while (eventOf(typing).type !== "typing") [typing] = await stream.next(1); // presence updates may come first
+    while (eventOf(typing).type !== "typing") [typing] = await stream.next(1);
     expect(eventOf(typing)).toMatchObject({ type: "typing", userId: owner.id });
     await guest.caller.rooms.leave({ roomId: room.id });
     expect(await stream.untilDone()).toBeNull();
@@ -112,7 +112,7 @@ describe.each(drivers)("live room events on %s", (driver) => {
     const room = await newRoom();
     const user = await h.signUp();
     await user.caller.rooms.join({ roomId: room.id });
-    const stream = await open(user.caller.events.room({ roomId: room.id }), (i) => eventOf(i).type === "presence");
+    const stream = await open(user.caller.events.room({ roomId: room.id }), (i) => eventOf(i).type === "live");
     await stream.next(1); // subscribed
     await user.caller.auth.logout();
     const error = await stream.untilDone();
@@ -148,43 +148,5 @@ describe.each(drivers)("live room events on %s", (driver) => {
     const [event] = await stream.next(1);
     expect(event).toMatchObject({ type: "user.room", change: "invited", room: { id: room.id } });
     stop.abort();
-  });
-});
-
-describe("presence", () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await createHarness("pglite");
-  });
-  afterAll(() => h?.dispose());
-
-  it("tells a room who is online while they follow it", async () => {
-    const ann = await h.signUp();
-    const ben = await h.signUp();
-    const room = await ann.caller.rooms.create({ name: "presence-room" });
-    await ben.caller.rooms.join({ roomId: room.id });
-    const presence = (i: unknown) => eventOf(i).type === "presence";
-    const online = (i: unknown) => {
-      const e = eventOf(i);
-      return e.type === "presence" ? e.online.map((p) => p.userId).sort() : [];
-    };
-
-    const annStop = new AbortController();
-    const annStream = await open(h.callerFor(ann.token, annStop.signal).events.room({ roomId: room.id }), presence);
-    expect(online((await annStream.next(1))[0])).toEqual([ann.id]);
-
-    const benStop = new AbortController();
-    const benStream = await open(h.callerFor(ben.token, benStop.signal).events.room({ roomId: room.id }), presence);
-    expect(online((await benStream.next(1))[0]).sort()).toEqual([ann.id, ben.id].sort());
-    const seenByAnn = async (ids: number[]) => {
-      for (;;) {
-        const [item] = await annStream.next(1);
-        if (JSON.stringify(online(item)) === JSON.stringify(ids.sort())) return;
-      }
-    };
-    await seenByAnn([ann.id, ben.id]);
-    benStop.abort();
-    await seenByAnn([ann.id]);
-    annStop.abort();
   });
 });

@@ -147,7 +147,7 @@ describe.each(buses)("the caller's own stream (events.mine) on the %s bus", (_na
     expect(activityOf(stream.items).map(([, seq]) => seq)).toEqual([2, 3, 4, 5]);
   });
 
-  it("carries the user's read marks to their other tabs, and no typing or presence of rooms", async () => {
+  it("carries the user's read marks to their other tabs, and no typing of rooms, nor anybody's presence", async () => {
     const ann = await h.signUp();
     const ben = await h.signUp();
     const room = await ann.caller.rooms.create({ name: uniqueName("quiet") });
@@ -157,7 +157,11 @@ describe.each(buses)("the caller's own stream (events.mine) on the %s bus", (_na
 
     const annStop = new AbortController();
     const annRoom = await readStream(h.callerFor(ann.token, annStop.signal).events.room({ roomId: room.id }));
-    await annRoom.next(1); // ann is online in the room: a presence event went to the room
+    await annRoom.next(1); // ann follows the room
+    const annPresence = await readStream(
+      h.callerFor(ann.token, annStop.signal).events.presence({ userIds: [ben.id], away: false }),
+    );
+    await annPresence.next(1); // ann is online: her presence was announced
     await ann.caller.events.typing({ roomId: room.id });
     await ben.caller.rooms.markRead({ roomId: room.id, seq: 2 });
     expect(await nextWhere(stream, (e) => e.type === "user.read")).toEqual({

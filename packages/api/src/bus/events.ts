@@ -56,8 +56,13 @@ export type BusEvent =
   | { type: "directory.room"; room: RoomOut }
   /** Somebody is typing in a room: ephemeral, never stored, void after `until` (ms since epoch). */
   | { type: "room.typing"; roomId: number; userId: number; username: string; until: number }
-  /** Who in the room is online changed (ephemeral). */
-  | { type: "room.presence"; roomId: number; online: PresenceEntry[] }
+  /**
+   * A user's presence changed (ephemeral): `online` while any of their clients is connected and
+   * active, `away` while every one of them is idle, `offline` once none has been connected for
+   * the grace period (see presence.ts). Published once per change, on the user's presence channel,
+   * which only their watchers follow.
+   */
+  | { type: "presence"; userId: number; status: PresenceStatus }
   /** Every process forgets what it cached about this token: it was revoked. */
   | { type: "access.session-revoked"; jti: string }
   /** Every process forgets what it cached about this user's identity (name, display name). */
@@ -81,18 +86,18 @@ export type MemberChange =
   /** A member's username or display name changed: `user` is their profile now. */
   | { change: "updated"; user: PublicUser };
 
-export interface PresenceEntry {
-  userId: number;
-  username: string;
-}
+/** A person's presence, as every client shows it (the same three words as `@parley/ui`'s dot). */
+export type PresenceStatus = "online" | "away" | "offline";
 
-export type Channel = `room:${number}` | `user:${number}` | "directory" | "access";
+export type Channel = `room:${number}` | `user:${number}` | `presence:${number}` | "directory" | "access";
 
 /** Where every process hears of changes that void what it caches about sessions and memberships. */
 export const accessChannel: Channel = "access";
 
 export const roomChannel = (roomId: number): Channel => `room:${roomId}`;
 export const userChannel = (userId: number): Channel => `user:${userId}`;
+/** Where a user's presence changes go: followed by the people watching that user, nobody else. */
+export const presenceChannel = (userId: number): Channel => `presence:${userId}`;
 
 export function channelOf(event: BusEvent): Channel {
   switch (event.type) {
@@ -100,8 +105,9 @@ export function channelOf(event: BusEvent): Channel {
     case "room.change":
     case "room.member":
     case "room.typing":
-    case "room.presence":
       return roomChannel(event.roomId);
+    case "presence":
+      return presenceChannel(event.userId);
     case "bus.resync":
       throw new Error("bus.resync is delivered by the bus itself, never published");
     case "directory.room":

@@ -1,8 +1,9 @@
 import { tracked } from "@trpc/server";
 import type { Context } from "../context";
 import type { Actor } from "../deps";
-import { RoomEventsInput, RoomIdInput } from "../schemas";
+import { PresenceInput, RoomEventsInput, RoomIdInput } from "../schemas";
 import * as live from "../services/live";
+import { presenceEvents } from "../services/presence";
 import { authedProcedure, router, streamed } from "../trpc";
 
 type LiveContext = Context & { actor: Actor };
@@ -31,7 +32,7 @@ const trackedBySeq = (item: live.RoomStreamItem) => tracked(String(item.seq), it
 const asIs = <T>(item: T) => item;
 
 export const eventsRouter = router({
-  /** A room's messages, notices, typing and presence; resumable by `lastEventId` (a sequence number). */
+  /** A room's messages, notices and typing; resumable by `lastEventId` (a sequence number). */
   room: authedProcedure
     .input(RoomEventsInput)
     .subscription(({ ctx, input, signal }) =>
@@ -49,6 +50,16 @@ export const eventsRouter = router({
   mine: authedProcedure.subscription(({ ctx, signal }) =>
     subscribed(ctx, signal, (s) => live.userEvents(ctx.deps, ctx.actor, s), asIs),
   ),
+  /**
+   * Counts the caller as connected (idle when `away`) while it runs, and yields a snapshot of the
+   * watched users' statuses (online, away, offline), then each change. Re-subscribe to change the
+   * watched set or the idle flag.
+   */
+  presence: authedProcedure
+    .input(PresenceInput)
+    .subscription(({ ctx, input, signal }) =>
+      subscribed(ctx, signal, (s) => presenceEvents(ctx.deps, ctx.actor, input, s), asIs),
+    ),
   /** Tells the room's other members the caller is typing (lasts a few seconds unless repeated). */
   typing: authedProcedure
     .input(RoomIdInput)

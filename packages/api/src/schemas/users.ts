@@ -73,3 +73,18 @@ export const UserRef = z.union([z.object({ userId: Id }), z.object({ username: U
 export type UserRef = z.infer<typeof UserRef>;
 
 export const DirectoryPage = pageOf(PublicUser);
+
+/** The most people one presence subscription watches (a sidebar, a member list and a people page). */
+export const MAX_WATCHED_USERS = 500;
+
+/**
+ * `events.presence`: whom the caller watches, and whether the caller's client is idle (no input
+ * for a while, or its tab hidden) for as long as this subscription runs.
+ */
+export const PresenceInput = z.object({
+  userIds: z
+    .array(Id, { error: "userIds must be a list of user ids" })
+    .max(MAX_WATCHED_USERS, `a presence subscription may watch at most ${MAX_WATCHED_USERS} users`),
+  away: z.boolean({ error: "away must be true or false" }),
+});
+export type PresenceInput = z.infer<typeof PresenceInput>;

@@ -30,12 +30,16 @@ export type RoomStreamEvent =
   /** More was missed than a stream replays: refetch history, then go on from `lastSeq`. */
   | { type: "reset"; lastSeq: number }
   | { type: "typing"; userId: number; username: string; until: number }
-  | { type: "presence"; online: { userId: number; username: string }[] };
+  /**
+   * Sent once, after the replay: the stream is subscribed and caught up, and what follows is live.
+   * (Who is online is not a room's business: see `events.presence`.)
+   */
+  | { type: "live" };
 
 export interface RoomStreamItem {
   /**
    * The room sequence number the client has reached with this event: the id it resumes from.
-   * A message or a change carries its own; a reset the one to go on from; typing and presence the
+   * A message or a change carries its own; a reset the one to go on from; typing and `live` the
    * last one.
    */
   seq: number;
@@ -49,7 +53,7 @@ function streamEventOf(event: Extract<BusEvent, { type: "room.message" | "room.c
   const { change, actorId, emoji, message } = event;
   return { type: "change", change, actorId, emoji, message, ...parent };
 }
-const { messages, messageChanges, rooms, roomMembers, users } = schema;
+const { messages, messageChanges, rooms, roomMembers } = schema;
 
 /**
  * A public room's new messages, live only, for a listener without a token (the seed sockets'
@@ -98,7 +102,7 @@ export async function listenToPublicRoom(
  *
  * Given a `wire`, each live plain message (not a reply) that follows the last one with nothing
  * else waiting goes straight to the socket from the bus; everything else (replies, changes, gaps,
- * typing, presence, the end) takes the generator, in order.
+ * typing, the end) takes the generator, in order.
  */
 export async function* roomEvents(
   deps: Deps,
@@ -122,26 +126,19 @@ export async function* roomEvents(
 
   if (resumeFrom !== undefined && resumeFrom !== last) yield* catchUp(resumeFrom, last);
 
-  // Present under the name the user has now, and under each new one as they rename while it runs.
-  const [me] = await deps.db.select({ username: users.username }).from(users).where(eq(users.id, actor.userId));
-  let leave = await deps.presence.enter(room.id, { userId: actor.userId, username: me?.username ?? actor.username });
-  try {
-    const present: RoomStreamEvent = { type: "presence", online: await deps.presence.online(room.id) };
-    if (wire) {
-      wire.mark(present);
-      stream.offerDirectly((event) => {
-        // Plain messages only: a reply's parent update and every change take the generator.
-        if (event.type !== "room.message" || event.parent || event.seq !== last + 1) return false;
-        if (!wire.writeMessage(event.seq, event.message)) return false;
-        last = event.seq;
-        return true;
-      });
-    }
-    yield { seq: last, event: present };
-    yield* live();
-  } finally {
-    await leave();
+  const caughtUp: RoomStreamEvent = { type: "live" };
+  if (wire) {
+    wire.mark(caughtUp);
+    stream.offerDirectly((event) => {
+      // Plain messages only: a reply's parent update and every change take the generator.
+      if (event.type !== "room.message" || event.parent || event.seq !== last + 1) return false;
+      if (!wire.writeMessage(event.seq, event.message)) return false;
+      last = event.seq;
+      return true;
+    });
   }
+  yield { seq: last, event: caughtUp };
+  yield* live();
 
   async function* live(): AsyncGenerator<RoomStreamItem> {
     for await (const event of stream) {
@@ -169,21 +166,11 @@ export async function* roomEvents(
             };
           }
           break;
-        case "room.presence":
-          yield { seq: last, event: { type: "presence", online: event.online } };
-          break;
         case "user.room":
           if (event.change === "left" && event.room.id === room.id) return;
           break;
         case "user.session-revoked":
           if (event.jti === actor.jti) throw new AppError("UNAUTHENTICATED", "this session has ended: log in again");
-          break;
-        case "user.profile":
-          if (event.userId === actor.userId) {
-            const previous = leave;
-            leave = await deps.presence.enter(room.id, { userId: actor.userId, username: event.user.username });
-            await previous();
-          }
           break;
       }
     }
@@ -353,9 +340,9 @@ export async function* userEvents(deps: Deps, actor: Actor, signal: AbortSignal)
         break;
       }
       case "room.typing":
-      case "room.presence":
       case "directory.room":
-        break; // the open room's own stream shows typing and presence; the directory is not followed
+      case "presence":
+        break; // the open room's own stream shows typing; the directory and presence are not followed here
       case "bus.resync":
         profiles.clear();
         yield* followMemberships();
