@@ -5,8 +5,6 @@ export interface AvatarProps {
   name: string;
   /** Width and height in pixels. */
   size?: number;
-  /** Draws a small dot on the avatar when the person is online. */
-  online?: boolean;
 }
 
 /** Up to two initials: the first letters of the first two words, or the first two letters of one word. */
@@ -29,13 +27,13 @@ function hueOf(name: string): number {
 }
 
 /** A round badge with a person's initials; decorative, since the name is always shown beside it. */
-export function Avatar({ name, size = 32, online }: AvatarProps) {
+export function Avatar({ name, size = 32 }: AvatarProps) {
   const style = {
     "--pl-avatar-size": `${size}px`,
     "--pl-avatar-hue": hueOf(name),
   } as CSSProperties;
   return (
-    <span className="pl-avatar" style={style} aria-hidden="true" data-online={online || undefined}>
+    <span className="pl-avatar" style={style} aria-hidden="true">
       {initialsOf(name)}
     </span>
   );

@@ -1,19 +1,23 @@
 import { Avatar } from "./avatar";
+import { PresenceDot, type PresenceStatus } from "./presence-dot";
 
 export interface MemberEntry {
   id: number;
   username: string;
   displayName: string | null;
   role: "owner" | "member";
-  online: boolean;
+  status: PresenceStatus;
 }
 
-/** A room's members, online ones first, each marked online or away. */
+/** Online and away count as connected: listed first, and counted as online. */
+const connected = (member: MemberEntry) => member.status !== "offline";
+
+/** A room's members, connected ones first, each with their presence dot. */
 export function MemberList({ members }: { members: MemberEntry[] }) {
   const sorted = [...members].sort(
-    (a, b) => Number(b.online) - Number(a.online) || a.username.localeCompare(b.username),
+    (a, b) => Number(connected(b)) - Number(connected(a)) || a.username.localeCompare(b.username),
   );
-  const online = members.filter((member) => member.online).length;
+  const online = members.filter(connected).length;
   return (
     <div className="pl-member-list">
       <p className="pl-member-count">
@@ -23,14 +27,14 @@ export function MemberList({ members }: { members: MemberEntry[] }) {
         {sorted.map((member) => {
           const name = member.displayName ?? member.username;
           return (
-            <li key={member.id} className="pl-member" data-online={member.online ? "true" : "false"}>
-              <Avatar name={name} size={28} online={member.online} />
+            <li key={member.id} className="pl-member" data-status={member.status}>
+              <Avatar name={name} size={28} />
+              <PresenceDot status={member.status} />
               <span className="pl-member-name">
                 {name}
                 {member.displayName ? <span className="pl-member-username"> @{member.username}</span> : null}
               </span>
               {member.role === "owner" ? <span className="pl-tag">owner</span> : null}
-              <span className="pl-visually-hidden">{member.online ? "online" : "offline"}</span>
             </li>
           );
         })}

@@ -15,7 +15,13 @@ export const presenceLabel: Record<PresenceStatus, string> = { online: "Online",
  */
 export function PresenceDot({ status }: { status: PresenceStatus }) {
   return (
-    <span className="pl-presence" data-status={status} role="img" aria-label={presenceLabel[status]}>
+    <span
+      className="pl-presence"
+      data-status={status}
+      role="img"
+      aria-label={presenceLabel[status]}
+      title={presenceLabel[status]}
+    >
       <span aria-hidden="true" />
     </span>
   );

@@ -1,5 +1,6 @@
 import { Avatar } from "./avatar";
 import type { LinkComponent } from "./link";
+import { PresenceDot, type PresenceStatus } from "./presence-dot";
 
 export interface RoomListEntry {
   id: number;
@@ -10,8 +11,8 @@ export interface RoomListEntry {
   /** Messages after my read mark that mention me (replies included). */
   mentions?: number;
   isPrivate?: boolean;
-  /** For direct conversations: whether the other person is online, when known. */
-  online?: boolean;
+  /** For direct conversations: the other person's presence, when known. */
+  presence?: PresenceStatus;
   /** Direct conversations show the other person's avatar; rooms a "#". */
   kind: "room" | "direct";
 }
@@ -42,13 +43,15 @@ export function RoomList({ heading, entries, activeId, Link, empty }: RoomListPr
           <li key={entry.id}>
             <Link href={entry.href} className="pl-room-link" aria-current={entry.id === activeId ? "page" : undefined}>
               {entry.kind === "direct" ? (
-                <Avatar name={entry.name} size={22} online={entry.online} />
+                <Avatar name={entry.name} size={22} />
               ) : (
                 <span className="pl-room-hash" aria-hidden="true">
                   {entry.isPrivate ? "🔒" : "#"}
                 </span>
               )}
               <span className="pl-room-name">{entry.name}</span>
+              {/* After the name, so that the link reads "name, Online"; drawn beside the avatar. */}
+              {entry.presence ? <PresenceDot status={entry.presence} /> : null}
               {entry.mentions ? (
                 <span className="pl-mention-badge" role="img" aria-label={`${entry.mentions} mentioning you`}>
                   @{unreadLabel(entry.mentions)}

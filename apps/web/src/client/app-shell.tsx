@@ -6,6 +6,7 @@ import { useParams, usePathname } from "next/navigation";
 import { type MouseEvent, type ReactNode, type RefObject, useEffect, useRef, useState } from "react";
 import { signOutAndLeave } from "./end-session";
 import { NotificationsButton, useUnreadTitle } from "./notifications";
+import { usePresences } from "./presence";
 import { useConnectionState, useViewer } from "./session-context";
 import { useConversations } from "./use-conversations";
 
@@ -38,12 +39,14 @@ export function AppShell({ children }: { children: ReactNode }) {
     isPrivate: room.isPrivate,
     kind: "room",
   }));
+  const presenceOf = usePresences((directs.data ?? []).map((direct) => direct.peer.id));
   const directEntries: RoomListEntry[] = (directs.data ?? []).map((direct) => ({
     id: direct.room.id,
     href: roomHref(direct.room.id),
     name: direct.peer.displayName ?? direct.peer.username,
     unread: direct.unread,
     mentions: direct.mentions,
+    presence: presenceOf(direct.peer.id),
     kind: "direct",
   }));
 

@@ -1,11 +1,12 @@
 "use client";
 
-import { Avatar } from "@parley/ui";
+import { Avatar, PresenceDot } from "@parley/ui";
 import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { roomHref } from "./app-shell";
 import { ErrorAlert } from "./error-alert";
+import { usePresences } from "./presence";
 import { SearchField } from "./search-field";
 import { useViewer } from "./session-context";
 import { useTRPC } from "./trpc";
@@ -36,6 +37,7 @@ export function People() {
     }),
   );
   const items = (people.data?.pages.flatMap((page) => page.items) ?? []).filter((user) => user.id !== viewer.id);
+  const presenceOf = usePresences(items.map((user) => user.id));
 
   return (
     <section className="page">
@@ -46,6 +48,7 @@ export function People() {
         {items.map((user) => (
           <li key={user.id} className="card">
             <Avatar name={user.displayName ?? user.username} />
+            <PresenceDot status={presenceOf(user.id)} />
             <span className="card-title">
               {user.displayName ?? user.username}
               {user.displayName ? <span className="card-meta"> @{user.username}</span> : null}

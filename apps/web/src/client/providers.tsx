@@ -8,6 +8,7 @@ import { createTRPCClient, createWSClient, httpBatchLink, splitLink, wsLink } fr
 import { type ReactNode, useEffect, useState } from "react";
 import { leaveForSignIn } from "./end-session";
 import { isSessionEnded } from "./errors";
+import { PresenceProvider } from "./presence";
 import { ConnectionContext, SetViewerContext, type Viewer, ViewerContext } from "./session-context";
 import { TRPCProvider } from "./trpc";
 
@@ -92,7 +93,7 @@ export function ChatProviders({ viewer: signedIn, apiToken, realtimeUrl, childre
         <ConnectionContext.Provider value={connection}>
           <QueryClientProvider client={queryClient}>
             <TRPCProvider trpcClient={clients.trpc} queryClient={queryClient}>
-              {children}
+              <PresenceProvider>{children}</PresenceProvider>
             </TRPCProvider>
           </QueryClientProvider>
         </ConnectionContext.Provider>

@@ -10,6 +10,8 @@ import {
   type Mentionable,
   MessageItem,
   MessageList,
+  PresenceDot,
+  presenceLabel,
   TypingIndicator,
 } from "@parley/ui";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
@@ -20,6 +22,7 @@ import { ErrorAlert } from "./error-alert";
 import { MessageRow, type MessageScope } from "./message-row";
 import { useHeardProfiles } from "./people-cache";
 import { PinnedList } from "./pinned-list";
+import { usePresences } from "./presence";
 import { useViewer } from "./session-context";
 import { ThreadPanel } from "./thread-panel";
 import { type Message, useTRPC } from "./trpc";
@@ -46,6 +49,7 @@ export function RoomView({ roomId }: { roomId: number }) {
   // Read whenever the room opens; while it is cached, my own stream applies its joins, leaves and renames.
   const members = useQuery(trpc.rooms.members.queryOptions({ roomId }, { enabled: room.isSuccess, staleTime: 0 }));
   const directs = useQuery(trpc.direct.list.queryOptions(undefined, { enabled: room.data?.kind === "direct" }));
+  const presenceOf = usePresences((members.data ?? []).map((member) => member.user.id));
   const refreshMembers = useCallback(
     () => void queryClient.invalidateQueries({ queryKey: trpc.rooms.members.queryKey({ roomId }) }),
     [queryClient, trpc, roomId],
@@ -139,8 +143,11 @@ export function RoomView({ roomId }: { roomId: number }) {
     username: member.user.username,
     displayName: member.user.displayName,
     role: member.role,
-    online: timeline.online.has(member.user.id),
+    status: presenceOf(member.user.id),
   }));
+  // Connected members: online or away (the member list counts them alike).
+  const connectedCount = memberEntries.filter((member) => member.status !== "offline").length;
+  const peerStatus = peer ? presenceOf(peer.id) : undefined;
   const nameOf = new Map(memberEntries.map((member) => [member.id, member.displayName ?? member.username]));
   // A message shows its author as they are now: the newest profile heard of, else the member list's.
   const memberUsers = new Map((members.data ?? []).map((member) => [member.user.id, member.user]));
@@ -192,8 +199,13 @@ export function RoomView({ roomId }: { roomId: number }) {
             {title}
           </h1>
           <p className="room-meta">
+            {isDirect && peerStatus ? (
+              <>
+                <PresenceDot status={peerStatus} /> <span aria-hidden="true">{presenceLabel[peerStatus]}</span> ·{" "}
+              </>
+            ) : null}
             {isDirect ? "Direct conversation" : room.data?.isPrivate ? "Private room" : "Public room"}
-            {memberEntries.length > 0 ? ` · ${timeline.online.size} of ${memberEntries.length} online` : ""}
+            {memberEntries.length > 0 && !isDirect ? ` · ${connectedCount} of ${memberEntries.length} online` : ""}
           </p>
         </div>
         {isMember ? (

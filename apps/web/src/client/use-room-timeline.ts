@@ -51,7 +51,6 @@ export interface Timeline {
   loadingOlder: boolean;
   error: string | null;
   typing: Typist[];
-  online: Set<number>;
 }
 
 export type TimelineAction =
@@ -66,7 +65,6 @@ export type TimelineAction =
   | { type: "failed"; clientId: string; error: string }
   | { type: "typing"; typist: Typist }
   | { type: "typing-expired"; now: number }
-  | { type: "presence"; online: number[] }
   | { type: "error"; error: string };
 
 export const emptyTimeline: Timeline = {
@@ -81,7 +79,6 @@ export const emptyTimeline: Timeline = {
   loadingOlder: false,
   error: null,
   typing: [],
-  online: new Set(),
 };
 
 /**
@@ -198,8 +195,6 @@ export function timelineReducer(state: Timeline, action: TimelineAction): Timeli
       };
     case "typing-expired":
       return { ...state, typing: state.typing.filter((typist) => typist.until > action.now) };
-    case "presence":
-      return { ...state, online: new Set(action.online) };
     case "error":
       return { ...state, error: action.error, loadingOlder: false };
   }
@@ -265,9 +260,6 @@ export function useRoomTimeline(roomId: number, member: boolean, onChange?: (cha
               break;
             case "typing":
               dispatch({ type: "typing", typist: event });
-              break;
-            case "presence":
-              dispatch({ type: "presence", online: event.online.map((entry) => entry.userId) });
               break;
           }
         },
