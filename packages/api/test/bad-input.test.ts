@@ -159,6 +159,17 @@ const badInputs: Record<string, unknown[] | null> = {
     ...forgedEventIds.map((lastEventId) => ({ roomId: 1, lastEventId })),
   ],
   "events.mine": null,
+  "events.presence": [
+    ...wrongTypes,
+    { userIds: [1] },
+    { userIds: [1], away: "yes" },
+    { userIds: 1, away: false },
+    { userIds: [0], away: false },
+    { userIds: ["1"], away: false },
+    { userIds: [1.5], away: false },
+    ...tooBig.map((userId) => ({ userIds: [userId], away: false })),
+    { userIds: Array.from({ length: 501 }, (_, i) => i + 1), away: false },
+  ],
   "events.typing": [...wrongTypes, ...badIds],
   "messages.send": [
     ...wrongTypes,

@@ -27,7 +27,7 @@ describe("the wire encoder", () => {
     const frames = [
       frameOf(1, { type: "message", message: shared }),
       frameOf(2, { type: "message", message: shared }, "2.0"),
-      frameOf(3, { type: "presence", online: [{ userId: 1, username: "ada" }] }),
+      frameOf(3, { type: "typing", userId: 1, username: "ada", until: 1 }),
       frameOf(4, { type: "message", message: shared, extra: true }),
       // A reply: its parent's thread summary goes with it, never dropped by the fast path.
       frameOf(7, {
@@ -82,12 +82,12 @@ describe("the wire encoder", () => {
 
     expect(wires[0]?.wire.writeMessage(12, shared)).toBe(false); // no subscription id yet: nothing written
     for (const { id, wire } of wires) {
-      const presence = { type: "presence", online: [] };
-      wire.mark(presence);
+      const caughtUp = { type: "live" };
+      wire.mark(caughtUp);
       wireEncoder.encode({
         id,
         jsonrpc: "2.0",
-        result: { type: "data", id: "11", data: { id: "11", data: presence } },
+        result: { type: "data", id: "11", data: { id: "11", data: caughtUp } },
       });
     }
     for (const { wire } of wires) expect(wire.writeMessage(12, shared)).toBe(true);
@@ -107,9 +107,9 @@ describe("the wire encoder", () => {
       send: (data: unknown) => sent.push(data),
     };
     const wire = new SocketWire(socket as unknown as WebSocket, () => open);
-    const presence = { type: "presence", online: [] };
-    wire.mark(presence);
-    wireEncoder.encode({ id: 1, result: { type: "data", id: "11", data: { id: "11", data: presence } } });
+    const caughtUp = { type: "live" };
+    wire.mark(caughtUp);
+    wireEncoder.encode({ id: 1, result: { type: "data", id: "11", data: { id: "11", data: caughtUp } } });
     const shared = message() as MessageOut;
 
     wire.writeMessage(12, shared);
