@@ -62,6 +62,9 @@ test("a person in another room shows online, then away when idle, then offline w
   await alice.getByLabel("Search people").fill(bobName);
   const bobCard = alice.getByRole("listitem").filter({ hasText: bobName });
   await expect(dot(bobCard, "Online")).toBeVisible();
+  await snapEveryWay(alice, "presence-people", async () => {
+    await expect(dot(bobCard, "Online")).toBeVisible();
+  });
   await alice.getByRole("button", { name: `Message ${bobName}`, exact: true }).click();
   await expect(alice.getByRole("heading", { level: 1 })).toHaveText(bobName);
   const dmEntry = conversationLink(sidebarList(alice, "Direct messages"), bobName);

@@ -97,8 +97,13 @@ function presenceOver(store: Store, bus: Bus, graceMs: number) {
       check.unref();
       graceChecks.set(userId, check);
     }
-    await store.put(userId, state);
-    await settle(userId);
+    try {
+      await store.put(userId, state);
+      await settle(userId);
+    } catch {
+      // The store (Redis) is away: the next renewal puts this state again and settles the user, and a
+      // `leaving` entry that was not written expires with the entry it should have replaced.
+    }
   }
 
   const presence: Presence & { local: typeof local; settle: typeof settle } = {
