@@ -90,6 +90,7 @@ test("a person in another room shows online, then away when idle, then offline w
   await conversationLink(sidebarList(alice, "Rooms"), roomY).click();
   await expect(dot(memberRow(alice, bobName), "Offline")).toBeVisible();
   await expect(alice.getByText(/ · 1 of 2 online$/)).toBeVisible();
+  await expect(alice.getByText(`${bobName} joined the room`)).toBeVisible(); // history shown, for the pictures
   await snapEveryWay(alice, "presence-members-offline", async () => {
     const phone = (alice.viewportSize()?.width ?? 0) < 600;
     if (!phone) await expect(dot(memberRow(alice, bobName), "Offline")).toBeVisible();
