@@ -1,3 +1,4 @@
+import type { ReactNode } from "react";
 import { Avatar } from "./avatar";
 
 export interface MemberEntry {
@@ -8,8 +9,17 @@ export interface MemberEntry {
   online: boolean;
 }
 
-/** A room's members, online ones first, each marked online or away. */
-export function MemberList({ members }: { members: MemberEntry[] }) {
+/**
+ * A room's members, online ones first, each marked online or away; `actions` adds controls to a
+ * member's row (the owner's Remove button).
+ */
+export function MemberList({
+  members,
+  actions,
+}: {
+  members: MemberEntry[];
+  actions?: (member: MemberEntry) => ReactNode;
+}) {
   const sorted = [...members].sort(
     (a, b) => Number(b.online) - Number(a.online) || a.username.localeCompare(b.username),
   );
@@ -30,6 +40,7 @@ export function MemberList({ members }: { members: MemberEntry[] }) {
                 {member.displayName ? <span className="pl-member-username"> @{member.username}</span> : null}
               </span>
               {member.role === "owner" ? <span className="pl-tag">owner</span> : null}
+              {actions?.(member)}
               <span className="pl-visually-hidden">{member.online ? "online" : "offline"}</span>
             </li>
           );

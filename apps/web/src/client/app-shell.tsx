@@ -36,6 +36,7 @@ export function AppShell({ children }: { children: ReactNode }) {
     unread: room.unread,
     mentions: room.mentions,
     isPrivate: room.isPrivate,
+    muted: room.muted,
     kind: "room",
   }));
   const directEntries: RoomListEntry[] = (directs.data ?? []).map((direct) => ({
@@ -47,7 +48,10 @@ export function AppShell({ children }: { children: ReactNode }) {
     kind: "direct",
   }));
 
-  const totalUnread = [...roomEntries, ...directEntries].reduce((sum, entry) => sum + entry.unread, 0);
+  const totalUnread = [...roomEntries, ...directEntries].reduce(
+    (sum, entry) => sum + (entry.muted ? 0 : entry.unread),
+    0,
+  );
   useUnreadTitle(totalUnread, pathname);
 
   async function onSignOut() {
