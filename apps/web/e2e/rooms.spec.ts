@@ -150,6 +150,8 @@ test("on a phone the member panel and the invite form are reachable; the owner r
     if (narrow) await expect(sheet).toBeVisible();
     else await expect(sheet).toHaveCount(0);
   });
+  await alice.keyboard.press("Escape"); // the last picture had the sheet open
+  await expect(sheet).toHaveCount(0);
   await alice.setViewportSize({ width: 390, height: 800 });
 
   // Bob has the room open when Alice removes him (asked first), from the sheet.
@@ -168,6 +170,9 @@ test("on a phone the member panel and the invite form are reachable; the owner r
 
   await expect(alerts(bob).filter({ hasText: "you were removed from this room by its owner" })).toBeVisible();
   await expect(entry).toHaveCount(0);
+  await expect(bob.getByText("You are not a member of this private room", { exact: false })).toBeVisible();
+  await expect(bob.getByRole("button", { name: /^Join/ })).toHaveCount(0);
+  await expect(bob.getByRole("textbox", { name: "Message", exact: true })).toHaveCount(0);
   await expect(notices(alice).filter({ hasText: `${bobName} was removed from the room` })).toHaveCount(1);
   await sendMessage(alice, "after bob left");
   // Alice's own message went out over the same bus Bob's page would hear it on; his page has stopped.

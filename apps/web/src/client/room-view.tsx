@@ -191,7 +191,9 @@ export function RoomView({ roomId }: { roomId: number }) {
           </h1>
           <p className="room-meta">
             {isDirect ? "Direct conversation" : room.data?.isPrivate ? "Private room" : "Public room"}
-            {memberEntries.length > 0 ? ` · ${timeline.online.size} of ${memberEntries.length} online` : ""}
+            {memberEntries.length > 0
+              ? ` · ${memberEntries.filter((member) => member.online).length} of ${memberEntries.length} online`
+              : ""}
           </p>
           {room.data?.topic && !isDirect ? <p className="room-topic">{room.data.topic}</p> : null}
         </div>
@@ -282,17 +284,23 @@ export function RoomView({ roomId }: { roomId: number }) {
           <TypingIndicator names={typingNames} />
           {members.isSuccess && !isMember ? (
             <div className="room-join">
-              <p>You are not in this room yet: join it to read and write.</p>
+              <p>
+                {room.data?.isPrivate
+                  ? "You are not a member of this private room: only its owner can invite you back."
+                  : "You are not a member of this room: join it to read and write."}
+              </p>
               <ErrorAlert error={join.error} className="pl-field-error" />
-              <button
-                type="button"
-                className="pl-button pl-button-primary"
-                onClick={() => join.mutate({ roomId })}
-                disabled={join.isPending}
-                aria-label={`Join ${title}`}
-              >
-                Join
-              </button>
+              {room.data?.isPrivate ? null : (
+                <button
+                  type="button"
+                  className="pl-button pl-button-primary"
+                  onClick={() => join.mutate({ roomId })}
+                  disabled={join.isPending}
+                  aria-label={`Join ${title}`}
+                >
+                  Join
+                </button>
+              )}
             </div>
           ) : (
             <Composer
