@@ -47,7 +47,7 @@ test("the owner renames the room and sets its topic, live on a member's page; mu
   await expect(settings.getByLabel("Room name")).toHaveValue(roomName);
   await settings.getByLabel("Topic").fill("x".repeat(251));
   await settings.getByRole("button", { name: "Save" }).click();
-  await expect(settings.getByRole("alert")).toHaveText(/topic must be at most 250 characters/);
+  await expect(settings.getByRole("alert")).toHaveText(/topic: must be at most 250 characters/);
   await expect(heading(bob)).toHaveText(roomName);
 
   const newName = uniqueName("roadmap");

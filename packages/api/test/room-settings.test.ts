@@ -171,14 +171,14 @@ describe.each(ways)("room settings on %s", (_name, driver, createBus) => {
     await expectTrpcError(
       owner.caller.rooms.update({ roomId: room.id, topic: "x".repeat(ROOM_TOPIC_MAX + 1) }),
       "BAD_REQUEST",
-      /topic must be at most 250 characters/,
+      /topic: must be at most 250 characters/,
     );
     await expectTrpcError(owner.caller.rooms.update({ roomId: room.id, topic: "a\u0000b" }), "BAD_REQUEST", /NUL/);
     await expectTrpcError(
       // @ts-expect-error a number is no topic
       owner.caller.rooms.update({ roomId: room.id, topic: 5 }),
       "BAD_REQUEST",
-      /topic must be a string/,
+      /topic: must be a string/,
     );
     await expectTrpcError(
       owner.caller.rooms.update({ roomId: room.id, name: other.name?.toUpperCase() ?? "" }),

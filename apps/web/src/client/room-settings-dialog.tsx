@@ -44,7 +44,10 @@ export function RoomSettingsDialog({ room, onClose }: { room: RoomOut; onClose: 
             id={`${id}-name`}
             className="pl-input"
             value={name}
-            onChange={(event) => setName(event.target.value)}
+            onChange={(event) => {
+              setName(event.target.value);
+              update.reset(); // what was refused was another name
+            }}
             required
             maxLength={ROOM_NAME_MAX}
             autoComplete="off"
@@ -56,7 +59,10 @@ export function RoomSettingsDialog({ room, onClose }: { room: RoomOut; onClose: 
             id={`${id}-topic`}
             className="pl-input room-settings-topic"
             value={topic}
-            onChange={(event) => setTopic(event.target.value)}
+            onChange={(event) => {
+              setTopic(event.target.value);
+              update.reset();
+            }}
             rows={3}
             aria-describedby={`${id}-topic-hint`}
           />

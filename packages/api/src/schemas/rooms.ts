@@ -37,10 +37,10 @@ export const ROOM_TOPIC_MAX = 250;
 
 /** A room's topic as its owner types it: trimmed; empty clears it (null). */
 export const RoomTopic = z
-  .string({ error: "topic must be a string" })
+  .string({ error: "must be a string" })
   .trim()
-  .refine((topic) => [...topic].length <= ROOM_TOPIC_MAX, `topic must be at most ${ROOM_TOPIC_MAX} characters`)
-  .refine(storable, `topic ${UNSTORABLE_WORDS}`)
+  .refine((topic) => [...topic].length <= ROOM_TOPIC_MAX, `must be at most ${ROOM_TOPIC_MAX} characters`)
+  .refine(storable, UNSTORABLE_WORDS)
   .transform((topic) => (topic === "" ? null : topic));
 
 /** The owner changes a room's name, its topic, or both; at least one must be given. */
