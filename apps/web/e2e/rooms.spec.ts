@@ -26,6 +26,29 @@ import {
 const notices = (page: Page) => messageLog(page).locator('li[data-kind="system"]');
 const heading = (page: Page) => page.getByRole("heading", { level: 1 });
 
+/**
+ * The page's tab is hidden (as when the person is in another tab) and notifications are allowed:
+ * each notification the page shows (the browser's own Notification) is also recorded, in order.
+ */
+async function recordNotifications(page: Page): Promise<void> {
+  await page.context().grantPermissions(["notifications"]);
+  await page.evaluate(() => {
+    const shown: string[] = [];
+    const Real = window.Notification;
+    class Recorded extends Real {
+      constructor(title: string, options?: NotificationOptions) {
+        super(title, options);
+        shown.push(title);
+      }
+    }
+    Object.assign(window, { Notification: Recorded, shownNotifications: shown });
+    Object.defineProperty(document, "visibilityState", { get: () => "hidden", configurable: true });
+  });
+}
+
+const shownNotifications = (page: Page) =>
+  page.evaluate(() => (window as unknown as { shownNotifications: string[] }).shownNotifications);
+
 test("the owner renames the room and sets its topic, live on a member's page; mute hides the badge; leaving asks first", async ({
   page: alice,
   newPage,
@@ -74,11 +97,13 @@ test("the owner renames the room and sets its topic, live on a member's page; mu
   await expect(bob.getByRole("button", { name: "Unmute room" })).toBeVisible();
   await bob.getByRole("link", { name: "Parley", exact: true }).click();
   await expect(bob).toHaveURL(/\/chat$/);
+  await recordNotifications(bob);
   await sendMessage(alice, `@${bobName} are you there?`);
   const entry = conversationLink(sidebarList(bob, "Rooms"), newName);
   await expect(entry.getByRole("img", { name: "1 unread, muted" })).toBeVisible();
   await expect(entry.getByRole("img", { name: /mentioning you/ })).toHaveCount(0);
   await expect(bob).not.toHaveTitle(/^\(\d/);
+  expect(await shownNotifications(bob)).toEqual([]); // the count above came with the same event
   await snap(bob, "sidebar-muted-room");
 
   // Unmuted, the same count is a badge again, with its mention.
@@ -90,6 +115,7 @@ test("the owner renames the room and sets its topic, live on a member's page; mu
   await expect(entry.getByRole("img", { name: /^\d+ unread$/ })).toBeVisible();
   await expect(entry.getByRole("img", { name: /mentioning you/ })).toBeVisible();
   await expect(bob).toHaveTitle(/^\(\d/);
+  await expect.poll(() => shownNotifications(bob)).toEqual([`You were mentioned in #${newName}`]);
 
   // Leaving asks first: Cancel keeps Bob in; confirming leaves.
   await entry.click();
