@@ -116,6 +116,15 @@ export async function joinRoom(page: Page, name: string): Promise<number> {
   return id;
 }
 
+/** Leaves the open room: "Leave room" asks first, and "Leave" in that dialog confirms. */
+export async function leaveRoom(page: Page): Promise<void> {
+  await page.getByRole("button", { name: "Leave room" }).click();
+  await page
+    .getByRole("dialog", { name: /^Leave / })
+    .getByRole("button", { name: "Leave", exact: true })
+    .click();
+}
+
 export const messageLog = (page: Page) => page.getByRole("log", { name: "Chat history" });
 
 /** The text messages in the room's log, oldest first (system notices left out). */

@@ -5,6 +5,7 @@ import {
   createRoom,
   expectConnected,
   joinRoom,
+  leaveRoom,
   roomIdOf,
   sendMessage,
   sidebarList,
@@ -130,7 +131,7 @@ export function followTests(mode: Stack["mode"]) {
 
     // Alice looks at another room while Bob leaves and Cat joins.
     await openRoom(alice, elsewhere);
-    await bob.getByRole("button", { name: "Leave room" }).click();
+    await leaveRoom(bob);
     await expect(bob).toHaveURL(/\/chat$/);
     await joinRoom(cat, here);
     await expect(conversationLink(sidebarList(cat, "Rooms"), here)).toBeVisible();
@@ -145,7 +146,7 @@ export function followTests(mode: Stack["mode"]) {
     await expect(memberNames(alice).filter({ hasText: bobName })).toHaveCount(1, LIVE);
     await expect(memberCount(alice)).toHaveText(/^3 members, /, LIVE);
     await openRoom(cat, here);
-    await cat.getByRole("button", { name: "Leave room" }).click();
+    await leaveRoom(cat);
     await expect(cat).toHaveURL(/\/chat$/);
     await expect(memberNames(alice).filter({ hasText: catName })).toHaveCount(0, LIVE);
     await expect(memberCount(alice)).toHaveText(/^2 members, /, LIVE);
@@ -153,7 +154,7 @@ export function followTests(mode: Stack["mode"]) {
     // Alice, the owner, leaves: Bob's open page makes him the owner, with the invite form.
     await openRoom(bob, here);
     await expect(memberCount(bob)).toHaveText(/^2 members, /);
-    await alice.getByRole("button", { name: "Leave room" }).click();
+    await leaveRoom(alice);
     await expect(memberCount(bob)).toHaveText(/^1 member, /, LIVE);
     await expect(memberNames(bob).filter({ hasText: bobName })).toContainText("owner", LIVE);
     await expect(bob.getByRole("heading", { name: "Invite someone" })).toBeVisible(LIVE);

@@ -54,6 +54,9 @@ export const messageChangeKind = pgEnum("message_change_kind", [
   "unpinned",
 ]);
 
+/** The longest room topic, in characters (Unicode code points, as PostgreSQL's char_length counts them). */
+export const ROOM_TOPIC_MAX = 250;
+
 export const rooms = pgTable(
   "rooms",
   {
@@ -75,9 +78,12 @@ export const rooms = pgTable(
     directKey: text("direct_key"),
     /** Last sequence number handed out in this room; bumped in the inserting transaction. */
     lastSeq: bigint("last_seq", { mode: "number" }).notNull().default(0),
+    /** What the room is about, set by its owner; at most ROOM_TOPIC_MAX characters (code points). Null: none. */
+    topic: text("topic"),
     createdAt: createdAt(),
   },
   (t) => [
+    check("rooms_topic_length", sql`char_length(${t.topic}) <= ${sql.raw(String(ROOM_TOPIC_MAX))}`),
     // Users' rooms have names of their own; a built-in room never collides with one made before it.
     uniqueIndex("rooms_name_key_key").on(t.nameKey).where(sql`${t.kind} = 'room' and ${t.builtin} is null`),
     uniqueIndex("rooms_builtin_key").on(t.builtin),
@@ -108,6 +114,8 @@ export const roomMembers = pgTable(
      * A bigint like `rooms.last_seq`, which it copies and is compared with.
      */
     lastReadSeq: bigint("last_read_seq", { mode: "number" }).notNull().default(0),
+    /** The member muted the room: its unread count shows without a badge, and it notifies of nothing. */
+    muted: boolean("muted").notNull().default(false),
   },
   (t) => [primaryKey({ columns: [t.roomId, t.userId] }), index("room_members_user_idx").on(t.userId, t.roomId)],
 );
@@ -117,7 +125,13 @@ export type NoticeData =
   | { event: "joined"; userId: number; username: string }
   | { event: "left"; userId: number; username: string }
   | { event: "invited"; userId: number; username: string; byUserId: number }
-  | { event: "renamed"; userId: number; from: string; to: string };
+  | { event: "renamed"; userId: number; from: string; to: string }
+  /** The owner renamed the room. */
+  | { event: "room-renamed"; byUserId: number; username: string; from: string; to: string }
+  /** The owner set the room's topic (null: cleared it). */
+  | { event: "topic-changed"; byUserId: number; username: string; topic: string | null }
+  /** The owner removed a member. */
+  | { event: "removed"; userId: number; username: string; byUserId: number };
 
 export const messages = pgTable(
   "messages",

@@ -1,3 +1,4 @@
+import type { ReactNode } from "react";
 import { Avatar } from "./avatar";
 import { PresenceDot, type PresenceStatus } from "./presence-dot";
 
@@ -12,8 +13,17 @@ export interface MemberEntry {
 /** Online and away count as connected: listed first, and counted as online. */
 const connected = (member: MemberEntry) => member.status !== "offline";
 
-/** A room's members, connected ones first, each with their presence dot. */
-export function MemberList({ members }: { members: MemberEntry[] }) {
+/**
+ * A room's members, connected ones first, each with their presence dot; `actions` adds controls to
+ * a member's row (the owner's Remove button).
+ */
+export function MemberList({
+  members,
+  actions,
+}: {
+  members: MemberEntry[];
+  actions?: (member: MemberEntry) => ReactNode;
+}) {
   const sorted = [...members].sort(
     (a, b) => Number(connected(b)) - Number(connected(a)) || a.username.localeCompare(b.username),
   );
@@ -35,6 +45,7 @@ export function MemberList({ members }: { members: MemberEntry[] }) {
                 {member.displayName ? <span className="pl-member-username"> @{member.username}</span> : null}
               </span>
               {member.role === "owner" ? <span className="pl-tag">owner</span> : null}
+              {actions?.(member)}
             </li>
           );
         })}

@@ -1,6 +1,6 @@
 "use client";
 
-import { type ReactNode, useEffect, useRef } from "react";
+import { type MouseEvent, type ReactNode, useEffect, useRef } from "react";
 
 export interface ModalDialogProps {
   /** The dialog's name, read out when it opens. */
@@ -8,13 +8,15 @@ export interface ModalDialogProps {
   onClose: () => void;
   children: ReactNode;
   className?: string;
+  /** A click or tap beside the dialog (on its backdrop) closes it too. */
+  dismissOnBackdrop?: boolean;
 }
 
 /**
  * A modal `<dialog>`: the browser keeps focus inside it and Escape closes it; when it closes,
  * focus goes back to what had it before it opened.
  */
-export function ModalDialog({ title, onClose, children, className }: ModalDialogProps) {
+export function ModalDialog({ title, onClose, children, className, dismissOnBackdrop }: ModalDialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
   const onCloseRef = useRef(onClose);
   onCloseRef.current = onClose;
@@ -34,10 +36,26 @@ export function ModalDialog({ title, onClose, children, className }: ModalDialog
   }, []);
 
   return (
-    <dialog ref={ref} className={`pl-dialog ${className ?? ""}`} aria-label={title}>
+    // biome-ignore lint/a11y/useKeyWithClickEvents: a tap beside the dialog; the keyboard closes it with Escape
+    <dialog
+      ref={ref}
+      className={`pl-dialog ${className ?? ""}`}
+      aria-label={title}
+      onClick={dismissOnBackdrop ? closeOnBackdrop : undefined}
+    >
       {children}
     </dialog>
   );
+}
+
+/** A click on the dialog element itself outside its box is a click on its backdrop. */
+function closeOnBackdrop(event: MouseEvent<HTMLDialogElement>) {
+  const dialog = event.currentTarget;
+  if (event.target !== dialog) return;
+  const box = dialog.getBoundingClientRect();
+  const inside =
+    event.clientX >= box.left && event.clientX <= box.right && event.clientY >= box.top && event.clientY <= box.bottom;
+  if (!inside) dialog.close();
 }
 
 /** Asks before something that cannot be undone: Cancel has focus first, so Enter does no harm. */

@@ -13,6 +13,8 @@ export interface RoomListEntry {
   isPrivate?: boolean;
   /** For direct conversations: the other person's presence, when known. */
   presence?: PresenceStatus;
+  /** I muted it: its unread count shows without a badge's colour, and no mention badge. */
+  muted?: boolean;
   /** Direct conversations show the other person's avatar; rooms a "#". */
   kind: "room" | "direct";
 }
@@ -41,7 +43,12 @@ export function RoomList({ heading, entries, activeId, Link, empty }: RoomListPr
       <ul>
         {entries.map((entry) => (
           <li key={entry.id}>
-            <Link href={entry.href} className="pl-room-link" aria-current={entry.id === activeId ? "page" : undefined}>
+            <Link
+              href={entry.href}
+              className="pl-room-link"
+              aria-current={entry.id === activeId ? "page" : undefined}
+              data-muted={entry.muted || undefined}
+            >
               {entry.kind === "direct" ? (
                 <Avatar name={entry.name} size={22} />
               ) : (
@@ -52,13 +59,17 @@ export function RoomList({ heading, entries, activeId, Link, empty }: RoomListPr
               <span className="pl-room-name">{entry.name}</span>
               {/* After the name, so that the link reads "name, Online"; drawn beside the avatar. */}
               {entry.presence ? <PresenceDot status={entry.presence} /> : null}
-              {entry.mentions ? (
+              {entry.mentions && !entry.muted ? (
                 <span className="pl-mention-badge" role="img" aria-label={`${entry.mentions} mentioning you`}>
                   @{unreadLabel(entry.mentions)}
                 </span>
               ) : null}
               {entry.unread > 0 ? (
-                <span className="pl-unread" role="img" aria-label={`${entry.unread} unread`}>
+                <span
+                  className={entry.muted ? "pl-unread pl-unread-muted" : "pl-unread"}
+                  role="img"
+                  aria-label={`${entry.unread} unread${entry.muted ? ", muted" : ""}`}
+                >
                   {unreadLabel(entry.unread)}
                 </span>
               ) : null}

@@ -37,6 +37,7 @@ export function AppShell({ children }: { children: ReactNode }) {
     unread: room.unread,
     mentions: room.mentions,
     isPrivate: room.isPrivate,
+    muted: room.muted,
     kind: "room",
   }));
   const presenceOf = usePresences((directs.data ?? []).map((direct) => direct.peer.id));
@@ -50,7 +51,10 @@ export function AppShell({ children }: { children: ReactNode }) {
     kind: "direct",
   }));
 
-  const totalUnread = [...roomEntries, ...directEntries].reduce((sum, entry) => sum + entry.unread, 0);
+  const totalUnread = [...roomEntries, ...directEntries].reduce(
+    (sum, entry) => sum + (entry.muted ? 0 : entry.unread),
+    0,
+  );
   useUnreadTitle(totalUnread, pathname);
 
   async function onSignOut() {

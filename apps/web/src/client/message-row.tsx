@@ -139,5 +139,13 @@ function noticeBody(notice: NonNullable<Message["notice"]>, scope: MessageScope)
         ? `${notice.from} is now known as ${notice.to}`
         : `${now} changed their username from ${notice.from} to ${notice.to}`;
     }
+    case "room-renamed":
+      return `${name(notice.byUserId, notice.username)} renamed the room from ${notice.from} to ${notice.to}`;
+    case "topic-changed":
+      return notice.topic === null
+        ? `${name(notice.byUserId, notice.username)} cleared the topic`
+        : `${name(notice.byUserId, notice.username)} set the topic: ${notice.topic}`;
+    case "removed":
+      return `${name(notice.userId, notice.username)} was removed from the room`;
   }
 }

@@ -3,7 +3,15 @@
 import type { QueryClient } from "@tanstack/react-query";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback } from "react";
-import { type Member, type MemberEvent, type MyDirect, type PublicUser, type RoomOut, useTRPC } from "./trpc";
+import {
+  type Member,
+  type MemberEvent,
+  type MyDirect,
+  type MyRoom,
+  type PublicUser,
+  type RoomOut,
+  useTRPC,
+} from "./trpc";
 
 /**
  * Where this page keeps the newest profile it has heard of for each person (from `room.member`
@@ -72,6 +80,9 @@ export function useApplyMemberChange() {
             room && room.ownerId === event.userId ? { ...room, ownerId: event.heirId } : room,
           );
           break;
+        case "removed":
+          setMembers((members) => members.filter((member) => member.user.id !== event.userId));
+          break;
         case "updated":
           applyProfile(queryClient, trpc, event.user);
           break;
@@ -79,6 +90,15 @@ export function useApplyMemberChange() {
     },
     [queryClient, trpc],
   );
+}
+
+/** Shows a room by its name and topic now (`room.updated`): its page and my sidebar; directories read again. */
+export function applyRoom(queryClient: QueryClient, trpc: ReturnType<typeof useTRPC>, room: RoomOut): void {
+  queryClient.setQueryData(trpc.rooms.get.queryKey({ roomId: room.id }), room);
+  queryClient.setQueryData(trpc.rooms.mine.queryKey(), (list: MyRoom[] | undefined) =>
+    list?.map((entry) => (entry.id === room.id ? { ...entry, ...room } : entry)),
+  );
+  void queryClient.invalidateQueries({ queryKey: trpc.rooms.public.pathKey() });
 }
 
 /** Shows a person by their profile now, wherever this page holds a copy of it. */

@@ -6,7 +6,6 @@ import {
   ConfirmDialog,
   EmojiPickerDialog,
   type MemberEntry,
-  MemberList,
   type Mentionable,
   MessageItem,
   MessageList,
@@ -16,13 +15,14 @@ import {
 } from "@parley/ui";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
-import { useRouter } from "next/navigation";
-import { type FormEvent, type KeyboardEvent, type RefObject, useCallback, useEffect, useRef, useState } from "react";
+import { type KeyboardEvent, type RefObject, useCallback, useEffect, useRef, useState } from "react";
 import { ErrorAlert } from "./error-alert";
+import { MemberPanel, MembersSheet } from "./member-panel";
 import { MessageRow, type MessageScope } from "./message-row";
 import { useHeardProfiles } from "./people-cache";
 import { PinnedList } from "./pinned-list";
 import { usePresences } from "./presence";
+import { RoomActions } from "./room-actions";
 import { useViewer } from "./session-context";
 import { ThreadPanel } from "./thread-panel";
 import { type Message, useTRPC } from "./trpc";
@@ -42,7 +42,6 @@ const CONTINUED_MS = 5 * 60_000;
 /** One conversation: its messages live, history on scroll-back, members, invite and leave. */
 export function RoomView({ roomId }: { roomId: number }) {
   const trpc = useTRPC();
-  const router = useRouter();
   const queryClient = useQueryClient();
   const viewer = useViewer();
   const room = useQuery(trpc.rooms.get.queryOptions({ roomId }, { retry: false }));
@@ -74,6 +73,7 @@ export function RoomView({ roomId }: { roomId: number }) {
   const [deleting, setDeleting] = useState<Message | null>(null);
   const [threadId, setThreadId] = useState<number | null>(null);
   const [pinnedOpen, setPinnedOpen] = useState(false);
+  const [membersOpen, setMembersOpen] = useState(false);
   const heard = useHeardProfiles();
   const join = useMutation(
     trpc.rooms.join.mutationOptions({
@@ -108,15 +108,6 @@ export function RoomView({ roomId }: { roomId: number }) {
   const conversation = useRef<HTMLElement>(null);
   const heading = useRef<HTMLHeadingElement>(null);
   useFocusOnOpen(roomId, members.isSuccess, isMember, conversation, heading);
-
-  const leave = useMutation(
-    trpc.rooms.leave.mutationOptions({
-      onSuccess: () => {
-        void queryClient.invalidateQueries({ queryKey: trpc.rooms.mine.queryKey() });
-        router.push("/chat");
-      },
-    }),
-  );
 
   if (room.isError) {
     return (
@@ -181,6 +172,13 @@ export function RoomView({ roomId }: { roomId: number }) {
     openThread: (parentId) => setThreadId((open) => (open === parentId ? null : parentId)),
     openThreadId: threadId,
   };
+  const memberPanel = {
+    roomId,
+    members: memberEntries,
+    manage: isOwner && isMember && !isDirect,
+    viewerId: viewer.id,
+    onChanged: refreshMembers,
+  };
   /** Up in an empty composer: my newest message that can still be edited. */
   const editLast = () => {
     const mine = timeline.messages.findLast(
@@ -207,6 +205,7 @@ export function RoomView({ roomId }: { roomId: number }) {
             {isDirect ? "Direct conversation" : room.data?.isPrivate ? "Private room" : "Public room"}
             {memberEntries.length > 0 && !isDirect ? ` · ${connectedCount} of ${memberEntries.length} online` : ""}
           </p>
+          {room.data?.topic && !isDirect ? <p className="room-topic">{room.data.topic}</p> : null}
         </div>
         {isMember ? (
           <button
@@ -219,18 +218,15 @@ export function RoomView({ roomId }: { roomId: number }) {
             <span aria-hidden="true">📌</span> <span className="room-pinned-text">Pinned</span>
           </button>
         ) : null}
-        {room.data && !isDirect && isMember ? (
-          <button
-            type="button"
-            className="pl-button pl-button-danger"
-            onClick={() => leave.mutate({ roomId })}
-            disabled={leave.isPending}
-          >
-            Leave room
-          </button>
+        {room.data && !isDirect ? (
+          <RoomActions
+            room={room.data}
+            isMember={isMember}
+            isOwner={isOwner}
+            onShowMembers={() => setMembersOpen(true)}
+          />
         ) : null}
       </header>
-      <ErrorAlert error={leave.error} className="pl-alert room-alert" />
       {actions.error ? (
         <p className="pl-alert room-alert" role="alert">
           {actions.error}{" "}
@@ -298,17 +294,23 @@ export function RoomView({ roomId }: { roomId: number }) {
           <TypingIndicator names={typingNames} />
           {members.isSuccess && !isMember ? (
             <div className="room-join">
-              <p>You are not in this room yet: join it to read and write.</p>
+              <p>
+                {room.data?.isPrivate
+                  ? "You are not a member of this private room: only its owner can invite you back."
+                  : "You are not a member of this room: join it to read and write."}
+              </p>
               <ErrorAlert error={join.error} className="pl-field-error" />
-              <button
-                type="button"
-                className="pl-button pl-button-primary"
-                onClick={() => join.mutate({ roomId })}
-                disabled={join.isPending}
-                aria-label={`Join ${title}`}
-              >
-                Join
-              </button>
+              {room.data?.isPrivate ? null : (
+                <button
+                  type="button"
+                  className="pl-button pl-button-primary"
+                  onClick={() => join.mutate({ roomId })}
+                  disabled={join.isPending}
+                  aria-label={`Join ${title}`}
+                >
+                  Join
+                </button>
+              )}
             </div>
           ) : (
             <Composer
@@ -346,9 +348,9 @@ export function RoomView({ roomId }: { roomId: number }) {
         ) : null}
         <aside className="room-members" aria-label="Members">
           <h2>Members</h2>
-          <MemberList members={memberEntries} />
-          {isOwner && !isDirect ? <InviteForm roomId={roomId} onInvited={refreshMembers} /> : null}
+          <MemberPanel {...memberPanel} />
         </aside>
+        {membersOpen ? <MembersSheet {...memberPanel} onClose={() => setMembersOpen(false)} /> : null}
       </div>
       {pickerFor !== null ? (
         <EmojiPickerDialog
@@ -490,46 +492,5 @@ function OutgoingItem({
       error={outgoing.error}
       onRetry={() => onRetry(outgoing.clientId)}
     />
-  );
-}
-
-function InviteForm({ roomId, onInvited }: { roomId: number; onInvited: () => void }) {
-  const trpc = useTRPC();
-  const [done, setDone] = useState<string | null>(null);
-  const invite = useMutation(
-    trpc.invites.create.mutationOptions({
-      onSuccess: (member) => {
-        setDone(`${member.user.username} is now a member.`);
-        onInvited();
-      },
-    }),
-  );
-  function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const form = event.currentTarget;
-    const username = String(new FormData(form).get("username") ?? "").trim();
-    if (!username) return;
-    setDone(null);
-    invite.mutate({ roomId, user: { username } }, { onSuccess: () => form.reset() });
-  }
-  return (
-    <form className="invite-form" onSubmit={submit}>
-      <h3>Invite someone</h3>
-      <div className="pl-field">
-        <label htmlFor="invite-username">Username</label>
-        <div className="inline-field">
-          <input id="invite-username" name="username" className="pl-input" autoComplete="off" required maxLength={32} />
-          <button type="submit" className="pl-button" disabled={invite.isPending}>
-            Invite
-          </button>
-        </div>
-      </div>
-      <ErrorAlert error={invite.error} className="pl-field-error" />
-      {done ? (
-        <p className="pl-hint" role="status">
-          {done}
-        </p>
-      ) : null}
-    </form>
   );
 }

@@ -4,7 +4,7 @@ import type { live } from "@parley/api/services";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
 import { useCallback } from "react";
-import { applyProfile, refreshEverything, useApplyMemberChange } from "./people-cache";
+import { applyProfile, applyRoom, refreshEverything, useApplyMemberChange } from "./people-cache";
 import { useSetViewer, useViewer } from "./session-context";
 import { type MyDirect, type MyRoom, useTRPC } from "./trpc";
 
@@ -13,7 +13,8 @@ const UNREAD_CAP = 100;
 
 /**
  * My rooms and direct conversations with their unread counts, kept current by my own event stream:
- * rooms joined, left or invited to, new direct conversations, and activity in every room of mine.
+ * rooms joined, left, invited to or removed from, their new names and topics, what I muted, new
+ * direct conversations, and activity in every room of mine (a muted room notifies of nothing).
  * `openRoomId` is the conversation on screen: its messages are read as they arrive.
  *
  * The same stream keeps everything else on the page that names or counts people current: who
@@ -61,7 +62,8 @@ export function useConversations(openRoomId: number | undefined) {
             setCounts(event.roomId, (counts) => countsAfter(counts, event, viewer.id, open));
             if (event.change === "created" && event.authorId !== viewer.id && event.kind === "text") {
               const direct = directs.data?.find((entry) => entry.room.id === event.roomId);
-              if (event.mentioned || direct) notify(event, direct, rooms.data);
+              const muted = rooms.data?.find((entry) => entry.id === event.roomId)?.muted ?? false;
+              if ((event.mentioned || direct) && !muted) notify(event, direct, rooms.data);
             }
             break;
           }
@@ -82,6 +84,14 @@ export function useConversations(openRoomId: number | undefined) {
             break;
           case "room.member":
             applyMemberChange(event);
+            break;
+          case "room.updated":
+            applyRoom(queryClient, trpc, event.room);
+            break;
+          case "user.mute":
+            queryClient.setQueryData(trpc.rooms.mine.queryKey(), (list: MyRoom[] | undefined) =>
+              list?.map((room) => (room.id === event.roomId ? { ...room, muted: event.muted } : room)),
+            );
             break;
           case "resync":
             refreshAll();

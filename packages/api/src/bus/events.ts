@@ -42,8 +42,18 @@ export type BusEvent =
    * display-name change is published to each room (direct conversations too) the user is in.
    */
   | ({ type: "room.member"; roomId: number } & MemberChange)
-  /** The user's set of rooms changed: they created, joined, left or were invited to a room. */
-  | { type: "user.room"; userId: number; change: "created" | "joined" | "left" | "invited"; room: RoomOut }
+  /**
+   * A room's name or topic changed (its owner's `rooms.update`): for every member's sidebar and open
+   * room. `room` is the room as it is now.
+   */
+  | { type: "room.updated"; roomId: number; room: RoomOut }
+  /**
+   * The user's set of rooms changed: they created, joined, left or were invited to a room, or its
+   * owner removed them from it ("removed": whatever of theirs follows the room stops).
+   */
+  | { type: "user.room"; userId: number; change: "created" | "joined" | "left" | "invited" | "removed"; room: RoomOut }
+  /** The user muted or unmuted one of their rooms (in one of their tabs): the others show it so. */
+  | { type: "user.mute"; userId: number; roomId: number; muted: boolean }
   /** Somebody opened a direct conversation with the user (or the user did). */
   | { type: "user.direct"; userId: number; conversation: DirectConversation }
   /** The user read a room up to `lastReadSeq` (in one of their tabs): others clear its unread count. */
@@ -52,7 +62,7 @@ export type BusEvent =
   | { type: "user.profile"; userId: number; user: PublicUser }
   /** A token of the user was revoked: whatever holds it open must close. */
   | { type: "user.session-revoked"; userId: number; jti: string }
-  /** A public room was created: directories may show it. */
+  /** A public room was created or renamed: directories may show it as it is now. */
   | { type: "directory.room"; room: RoomOut }
   /** Somebody is typing in a room: ephemeral, never stored, void after `until` (ms since epoch). */
   | { type: "room.typing"; roomId: number; userId: number; username: string; until: number }
@@ -83,6 +93,8 @@ export type MemberChange =
   | { change: "joined" | "invited"; member: Member }
   /** Somebody left; `heirId` is the member who became the owner because the owner left, if any. */
   | { change: "left"; userId: number; heirId: number | null }
+  /** The owner (`byUserId`) removed somebody from the room. */
+  | { change: "removed"; userId: number; byUserId: number }
   /** A member's username or display name changed: `user` is their profile now. */
   | { change: "updated"; user: PublicUser };
 
@@ -104,6 +116,7 @@ export function channelOf(event: BusEvent): Channel {
     case "room.message":
     case "room.change":
     case "room.member":
+    case "room.updated":
     case "room.typing":
       return roomChannel(event.roomId);
     case "presence":

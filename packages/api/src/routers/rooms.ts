@@ -3,14 +3,21 @@ import {
   CreateRoomInput,
   MarkReadInput,
   Member,
+  MemberRemoval,
+  MuteRoomInput,
+  MuteState,
   MyRoom,
   PublicRoomsPage,
+  RemoveMemberInput,
   RoomIdInput,
   RoomOut,
+  RoomUpdate,
   SearchPageInput,
+  UpdateRoomInput,
 } from "../schemas";
 import * as invites from "../services/invites";
 import * as readState from "../services/read-state";
+import * as roomSettings from "../services/room-settings";
 import * as rooms from "../services/rooms";
 import { authedProcedure, router } from "../trpc";
 
@@ -27,6 +34,21 @@ export const roomsRouter = router({
     .input(RoomIdInput)
     .output(z.void())
     .mutation(({ ctx, input }) => rooms.leaveRoom(ctx.deps, ctx.actor, input.roomId)),
+  /** The owner renames the room and/or sets its topic; `changed` says what changed (empty: nothing). */
+  update: authedProcedure
+    .input(UpdateRoomInput)
+    .output(RoomUpdate)
+    .mutation(({ ctx, input }) => roomSettings.updateRoom(ctx.deps, ctx.actor, input)),
+  /** The owner removes a member; `removed` is false when they were not one. */
+  removeMember: authedProcedure
+    .input(RemoveMemberInput)
+    .output(MemberRemoval)
+    .mutation(({ ctx, input }) => roomSettings.removeMember(ctx.deps, ctx.actor, input)),
+  /** The caller mutes or unmutes one of their rooms, for themselves. */
+  mute: authedProcedure
+    .input(MuteRoomInput)
+    .output(MuteState)
+    .mutation(({ ctx, input }) => roomSettings.setMuted(ctx.deps, ctx.actor, input)),
   get: authedProcedure
     .input(RoomIdInput)
     .output(RoomOut)

@@ -92,6 +92,23 @@ export const Notice = z.discriminatedUnion("event", [
   z.object({ event: z.literal("left"), userId: z.number(), username: z.string() }),
   z.object({ event: z.literal("invited"), userId: z.number(), username: z.string(), byUserId: z.number() }),
   z.object({ event: z.literal("renamed"), userId: z.number(), from: z.string(), to: z.string() }),
+  /** The owner (`byUserId`, called `username` then) renamed the room. */
+  z.object({
+    event: z.literal("room-renamed"),
+    byUserId: z.number(),
+    username: z.string(),
+    from: z.string(),
+    to: z.string(),
+  }),
+  /** The owner set the room's topic; null: cleared it. */
+  z.object({
+    event: z.literal("topic-changed"),
+    byUserId: z.number(),
+    username: z.string(),
+    topic: z.string().nullable(),
+  }),
+  /** The owner (`byUserId`) removed the member `userId`, called `username` then. */
+  z.object({ event: z.literal("removed"), userId: z.number(), username: z.string(), byUserId: z.number() }),
 ]);
 
 /** One emoji on a message: how many reacted with it, and who (user ids, oldest first). */

@@ -13,6 +13,7 @@ export const CreateRoomInput = z.object({ name: RoomName, isPrivate: z.boolean()
 export type CreateRoomInput = z.infer<typeof CreateRoomInput>;
 
 export const RoomIdInput = z.object({ roomId: Id });
+
 export const InviteInput = z.object({ roomId: Id, user: UserRef });
 export type InviteInput = z.infer<typeof InviteInput>;
 
@@ -22,12 +23,51 @@ export const RoomOut = z.object({
   name: z.string().nullable(),
   isPrivate: z.boolean(),
   ownerId: z.number().int().nullable(),
+  /** What the room is about, set by its owner (at most ROOM_TOPIC_MAX characters); null: none. */
+  topic: z.string().nullable(),
   /** The room's newest sequence number: of its newest message or change to one (0 when empty). */
   lastSeq: z.number().int(),
   createdAt: IsoDate,
 });
 export type RoomOut = z.infer<typeof RoomOut>;
 export const PublicRoomsPage = pageOf(RoomOut);
+
+/** The longest room topic, in characters (Unicode code points); the database refuses longer (rooms_topic_length). */
+export const ROOM_TOPIC_MAX = 250;
+
+/** A room's topic as its owner types it: trimmed; empty clears it (null). */
+export const RoomTopic = z
+  .string({ error: "must be a string" })
+  .trim()
+  .refine((topic) => [...topic].length <= ROOM_TOPIC_MAX, `must be at most ${ROOM_TOPIC_MAX} characters`)
+  .refine(storable, UNSTORABLE_WORDS)
+  .transform((topic) => (topic === "" ? null : topic));
+
+/** The owner changes a room's name, its topic, or both; at least one must be given. */
+export const UpdateRoomInput = z
+  .object({ roomId: Id, name: RoomName.optional(), topic: RoomTopic.nullish() })
+  .refine((input) => input.name !== undefined || input.topic !== undefined, "give a new name or topic for the room");
+export type UpdateRoomInput = z.infer<typeof UpdateRoomInput>;
+
+/** What `rooms.update` did: the room as it is now, and what changed (nothing, when both were as given). */
+export const RoomUpdate = z.object({
+  room: RoomOut,
+  changed: z.array(z.enum(["name", "topic"])),
+});
+export type RoomUpdate = z.infer<typeof RoomUpdate>;
+
+/** The owner removes a member (never themselves: they leave instead). */
+export const RemoveMemberInput = z.object({ roomId: Id, userId: Id });
+export type RemoveMemberInput = z.infer<typeof RemoveMemberInput>;
+/** `removed` is false when the user was not a member (any more): nothing changed. */
+export const MemberRemoval = z.object({ removed: z.boolean() });
+
+/** A member mutes or unmutes a room for themselves. */
+export const MuteRoomInput = z.object({ roomId: Id, muted: z.boolean({ error: "muted must be true or false" }) });
+export type MuteRoomInput = z.infer<typeof MuteRoomInput>;
+/** The room's mute as it is now; `changed` is false when it already was. */
+export const MuteState = z.object({ roomId: Id, muted: z.boolean(), changed: z.boolean() });
+export type MuteState = z.infer<typeof MuteState>;
 
 export const Member = z.object({ user: PublicUser, role: z.enum(["owner", "member"]), joinedAt: IsoDate });
 export type Member = z.infer<typeof Member>;
@@ -48,8 +88,8 @@ const ReadState = {
   mentions: z.number().int().min(0).max(MAX_UNREAD),
 };
 
-/** A room in the caller's sidebar. */
-export const MyRoom = RoomOut.extend(ReadState);
+/** A room in the caller's sidebar; `muted`: the caller muted it (no badge, no notification). */
+export const MyRoom = RoomOut.extend({ ...ReadState, muted: z.boolean() });
 export type MyRoom = z.infer<typeof MyRoom>;
 
 /** A direct conversation in the caller's sidebar. */

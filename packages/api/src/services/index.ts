@@ -5,5 +5,6 @@ export * as live from "./live";
 export * as messages from "./messages";
 export * as profile from "./profile";
 export * as readState from "./read-state";
+export * as roomSettings from "./room-settings";
 export * as rooms from "./rooms";
 export * as users from "./users";

@@ -46,6 +46,10 @@ export interface RoomStreamItem {
   event: RoomStreamEvent;
 }
 
+/** Why a removed member's open room stream ends, in words the member's client shows. */
+const removedFromRoom = () =>
+  new AppError("FORBIDDEN", "you were removed from this room by its owner: you are no longer a member");
+
 /** A live message or change as a room stream carries it: the state the write left. */
 function streamEventOf(event: Extract<BusEvent, { type: "room.message" | "room.change" }>): RoomStreamEvent {
   const parent = event.parent ? { parent: event.parent } : {};
@@ -95,7 +99,9 @@ export async function listenToPublicRoom(
  * numbers (the bus between processes is at-most-once) is preceded by the missing ones, read from
  * the database; so is everything after the bus reports it reconnected. When more is missing than
  * `resumeLimit`, the stream says `reset` instead of replaying a partial history. It ends when the
- * caller leaves the room, and fails when the caller's token is revoked.
+ * caller leaves the room, fails with FORBIDDEN when the room's owner removes the caller (on every
+ * instance: the removal is published on the room's channel and the caller's), and fails when the
+ * caller's token is revoked.
  *
  * Messages and changes to them share the room's sequence: both are tracked alike, and a replayed
  * one (from `lastEventId`, or filling a gap) shows the message as it is now (see `replay`).
@@ -167,7 +173,13 @@ export async function* roomEvents(
           }
           break;
         case "user.room":
-          if (event.change === "left" && event.room.id === room.id) return;
+          if (event.room.id !== room.id) break;
+          if (event.change === "left") return;
+          if (event.change === "removed") throw removedFromRoom();
+          break;
+        case "room.member":
+          // The room's own channel says so too: whichever of the two arrives first ends the stream.
+          if (event.change === "removed" && event.userId === actor.userId) throw removedFromRoom();
           break;
         case "user.session-revoked":
           if (event.jti === actor.jti) throw new AppError("UNAUTHENTICATED", "this session has ended: log in again");
@@ -226,11 +238,12 @@ export interface StreamResync {
 }
 
 /**
- * What the caller's own stream carries: their user events, activity in each of their rooms, and
- * changes to those rooms' members (joins, leaves, renames and display names).
+ * What the caller's own stream carries: their user events, activity in each of their rooms,
+ * changes to those rooms' members (joins, leaves, removals, renames and display names), and to the
+ * rooms themselves (name, topic).
  */
 export type UserStreamEvent =
-  | Extract<BusEvent, { type: `user.${string}` | "room.member" }>
+  | Extract<BusEvent, { type: `user.${string}` | "room.member" | "room.updated" }>
   | RoomActivity
   | RoomCounts
   | StreamResync;
@@ -275,6 +288,12 @@ export async function* userEvents(deps: Deps, actor: Actor, signal: AbortSignal)
       if (last !== undefined) yield* catchUp(roomId, last, lastSeq);
       followed.set(roomId, Math.max(last ?? 0, lastSeq));
     }
+  }
+
+  /** Stops following a room the caller is no longer a member of: nothing more of it is heard. */
+  function unfollow(roomId: number) {
+    stream.removeChannels(roomChannel(roomId));
+    followed.delete(roomId);
   }
 
   /** Follows a room the caller has just entered, whose newest message was `seq` when they did. */
@@ -348,8 +367,12 @@ export async function* userEvents(deps: Deps, actor: Actor, signal: AbortSignal)
         yield* followMemberships();
         yield { type: "resync" };
         break;
+      case "room.updated":
+        if (followed.has(event.roomId)) yield event;
+        break;
       case "room.member": {
         if (!followed.has(event.roomId)) continue;
+        if (event.change === "removed" && event.userId === actor.userId) unfollow(event.roomId); // its user.room follows
         if (event.change === "updated") {
           const profile = JSON.stringify(event.user);
           if (profiles.get(event.user.id) === profile) continue;
@@ -360,9 +383,8 @@ export async function* userEvents(deps: Deps, actor: Actor, signal: AbortSignal)
         break;
       }
       case "user.room":
-        if (event.change === "left") {
-          stream.removeChannels(roomChannel(event.room.id));
-          followed.delete(event.room.id);
+        if (event.change === "left" || event.change === "removed") {
+          unfollow(event.room.id);
           yield event;
         } else {
           yield event;

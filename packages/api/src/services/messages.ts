@@ -93,6 +93,14 @@ export function noticeText(notice: NoticeData): string {
       return `${notice.username} was invited to the room`;
     case "renamed":
       return `${notice.from} is now known as ${notice.to}`;
+    case "room-renamed":
+      return `${notice.username} renamed the room from ${notice.from} to ${notice.to}`;
+    case "topic-changed":
+      return notice.topic === null
+        ? `${notice.username} cleared the topic`
+        : `${notice.username} set the topic: ${notice.topic}`;
+    case "removed":
+      return `${notice.username} was removed from the room`;
   }
 }
 

@@ -33,6 +33,7 @@ export const roomOutOf = (r: Room): RoomOut => ({
   name: r.name,
   isPrivate: r.isPrivate,
   ownerId: r.ownerId,
+  topic: r.topic,
   lastSeq: r.lastSeq,
   createdAt: r.createdAt.toISOString(),
 });

@@ -26,19 +26,13 @@ const BUILTIN_NAME_KEYS = new Set(Object.values(BUILTIN_ROOMS).map(foldName));
  */
 export async function createRoom(deps: Deps, actor: Actor, input: CreateRoomInput): Promise<RoomOut> {
   const { isPrivate } = input;
-  const nameKey = foldName(input.name);
-  if (BUILTIN_NAME_KEYS.has(nameKey)) throw new AppError("CONFLICT", `the room name "${input.name}" is Parley's own`);
+  const nameKey = roomNameKey(input.name);
   return transact(deps, async (tx, emit) => {
     const [room] = await tx
       .insert(rooms)
       .values({ kind: "room", name: storedName(input.name), nameKey, isPrivate, ownerId: actor.userId })
       .returning()
-      .catch((error) => {
-        if (isUniqueViolation(error, "rooms_name_key_key")) {
-          throw new AppError("CONFLICT", `a room named "${input.name}" already exists`);
-        }
-        throw error;
-      });
+      .catch(nameTaken(input.name));
     if (!room) throw new Error("insert returned no row");
     await tx
       .insert(roomMembers)
@@ -49,6 +43,26 @@ export async function createRoom(deps: Deps, actor: Actor, input: CreateRoomInpu
     return out;
   });
 }
+
+/**
+ * The key a room `name` is stored and compared under (`foldName`). CONFLICT for a name of one of
+ * Parley's own rooms (the lobby's): no room a user names may look like one of them.
+ */
+export function roomNameKey(name: string): string {
+  const nameKey = foldName(name);
+  if (BUILTIN_NAME_KEYS.has(nameKey)) throw new AppError("CONFLICT", `the room name "${name}" is Parley's own`);
+  return nameKey;
+}
+
+/** For a write's `.catch`: CONFLICT when another room already has the name (by `foldName`), else rethrows. */
+export const nameTaken =
+  (name: string) =>
+  (error: unknown): never => {
+    if (isUniqueViolation(error, "rooms_name_key_key")) {
+      throw new AppError("CONFLICT", `a room named "${name}" already exists`);
+    }
+    throw error;
+  };
 
 /**
  * Joins a public room (a private one only when already invited, which makes the caller a member).
@@ -141,7 +155,7 @@ export async function leaveRoom(deps: Deps, actor: Actor, roomId: number): Promi
   deps.access.forgetMember(actor.userId, roomId);
 }
 
-async function currentRoom(tx: Pick<Deps["db"], "select">, roomId: number): Promise<Room> {
+export async function currentRoom(tx: Pick<Deps["db"], "select">, roomId: number): Promise<Room> {
   const [room] = await tx.select().from(rooms).where(eq(rooms.id, roomId));
   if (!room) throw new Error(`room ${roomId} vanished inside its transaction`);
   return room;
@@ -161,6 +175,7 @@ export async function listMyRooms(deps: Deps, actor: Actor): Promise<MyRoom[]> {
     unread: r.unread,
     lastReadSeq: r.lastReadSeq,
     mentions: r.mentions,
+    muted: r.muted,
   }));
 }
 
@@ -169,7 +184,13 @@ export function myRoomsQuery(db: Database, userId: number) {
   const unread = unreadOf(db, roomMembers, userId);
   const mentioned = mentionsOf(db, roomMembers, userId);
   return db
-    .select({ room: rooms, lastReadSeq: roomMembers.lastReadSeq, unread: unread.count, mentions: mentioned.count })
+    .select({
+      room: rooms,
+      lastReadSeq: roomMembers.lastReadSeq,
+      muted: roomMembers.muted,
+      unread: unread.count,
+      mentions: mentioned.count,
+    })
     .from(roomMembers)
     .innerJoin(rooms, eq(rooms.id, roomMembers.roomId))
     .crossJoinLateral(unread)
