@@ -63,9 +63,8 @@ describe("removing a member, with realtime instances A and B on PostgreSQL and R
       );
       return inbox;
     });
-    // A room stream's first event is who is online: it is subscribed by then.
-    for (const inbox of roomInboxes)
-      await inbox.waitFor((items) => items.some((e) => e.type === "presence"), "presence");
+    // A room stream says "live" once it has caught up: it is subscribed by then.
+    for (const inbox of roomInboxes) await inbox.waitFor((items) => items.some((e) => e.type === "live"), "live");
     await owner.http.messages.send.mutate({ roomId: room.id, text: "before" });
     for (const inbox of roomInboxes) {
       await inbox.waitFor((items) => items.some((e) => e.body === "before"), "the message before the removal");

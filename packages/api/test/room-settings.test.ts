@@ -198,7 +198,7 @@ describe.each(ways)("room settings on %s", (_name, driver, createBus) => {
     const bobStream = await userStream(bob);
     const stop = new AbortController();
     const bobRoom = await readStream<unknown>(h.callerFor(bob.token, stop.signal).events.room({ roomId: room.id }));
-    await untilItem(bobRoom, (item) => eventOf(item).type === "presence"); // subscribed
+    await untilItem(bobRoom, (item) => eventOf(item).type === "live"); // subscribed
     const onRoom = await h.listen(roomChannel(room.id));
     const onBob = await h.listen(userChannel(bob.id));
 
