@@ -65,7 +65,9 @@ export function ChatProviders({ viewer: signedIn, apiToken, realtimeUrl, childre
   );
   const [socket, setSocket] = useState<ConnectionState>("connecting");
   const online = useBrowserOnline();
-  const connection: ConnectionState = !online && socket !== "connected" ? "offline" : socket;
+  // The browser knows when it has no network at all; a socket may still look open then (no frame
+  // has failed yet), but nothing can come or go: the badge says offline, as the outbox acts.
+  const connection: ConnectionState = online ? socket : "offline";
   const [clients] = useState(() => {
     // Server rendering has no socket to open (and runs no subscriptions): the browser opens it.
     const link = typeof window === "undefined" ? null : linkControl(realtimeUrl ?? sameOriginRealtimeUrl());
