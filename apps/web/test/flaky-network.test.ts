@@ -2,6 +2,7 @@ import { TRPCClientError } from "@trpc/client";
 import { describe, expect, it } from "vitest";
 import { isLinkFailure, messageOf } from "../src/client/errors";
 import { RECONNECT_FIRST_DELAY_MS, RECONNECT_MAX_DELAY_MS, reconnectDelayMs } from "../src/client/link-health";
+import { emptyTimeline, timelineReducer } from "../src/client/use-room-timeline";
 
 describe("the reconnect backoff", () => {
   it("tries at once, then doubles from the first delay, and never waits longer than the cap", () => {
@@ -40,5 +41,21 @@ describe("a failure of the link, as opposed to a refusal", () => {
     expect(isLinkFailure(answered("BAD_REQUEST"))).toBe(false);
     expect(isLinkFailure(answered("FORBIDDEN"))).toBe(false);
     expect(messageOf(answered("BAD_REQUEST"))).toBe("refused");
+  });
+});
+
+describe("a send handed to the outbox", () => {
+  it("leaves the room's own list of messages on their way, and only it", () => {
+    const createdAt = new Date(0).toISOString();
+    let state = timelineReducer(emptyTimeline, {
+      type: "outgoing",
+      outgoing: { clientId: "a", text: "one", createdAt, status: "pending" },
+    });
+    state = timelineReducer(state, {
+      type: "outgoing",
+      outgoing: { clientId: "b", text: "two", createdAt, status: "pending" },
+    });
+    state = timelineReducer(state, { type: "dropped", clientId: "a" });
+    expect(state.outgoing.map((item) => item.clientId)).toEqual(["b"]);
   });
 });
