@@ -159,6 +159,13 @@ export function OutboxProvider({
     };
   }, [flush]);
 
+  const onStored = useCallback((roomId: number, listener: (message: Message) => void) => {
+    const room = listeners.current.get(roomId) ?? new Set();
+    listeners.current.set(roomId, room);
+    room.add(listener);
+    return () => void room.delete(listener);
+  }, []);
+
   const outbox = useMemo<Outbox>(
     () => ({
       messages,
@@ -182,14 +189,9 @@ export function OutboxProvider({
         void flush();
       },
       flush: () => void flush(),
-      onStored(roomId, listener) {
-        const room = listeners.current.get(roomId) ?? new Set();
-        listeners.current.set(roomId, room);
-        room.add(listener);
-        return () => room.delete(listener);
-      },
+      onStored,
     }),
-    [messages, update, flush],
+    [messages, update, flush, onStored],
   );
 
   const retryNow = useCallback(() => {
