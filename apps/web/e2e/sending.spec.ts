@@ -3,12 +3,14 @@ import { expect, test } from "./fixtures";
 import { trpcOverHttp } from "./outside-client";
 import {
   composer,
+  conversationLink,
   createRoom,
   expectMessages,
   messageLog,
   PASSWORD,
   roomIdOf,
   sendMessage,
+  sidebarList,
   signUp,
   textMessages,
   uniqueName,
@@ -45,11 +47,12 @@ test("a send the server refuses is marked Not sent, and Retry delivers it once",
   await expectMessages(page, ["first, while all is well", "second, refused"]);
 });
 
-test("a send lost on the way waits for the connection, outlives a reload, and goes out by itself once", async ({
+test("a send lost on the way waits for the connection, outlives a room switch and a reload, and goes out by itself once", async ({
   page,
 }) => {
   await signUp(page, uniqueName("lost"));
-  await createRoom(page, uniqueName("void"));
+  const roomName = uniqueName("void");
+  await createRoom(page, roomName);
   await sendMessage(page, "first, while all is well");
 
   // The network drops every send for a while (the browser still believes it is online).
@@ -59,6 +62,11 @@ test("a send lost on the way waits for the connection, outlives a reload, and go
   const queued = messageLog(page).locator('li[data-status="queued"]');
   await expect(queued).toHaveCount(1);
   await expect(queued).toContainText("Waiting for connection…");
+  // Away to another page and back: the queue is the tab's, not the room view's.
+  await page.getByRole("link", { name: "Browse rooms" }).click();
+  await expect(page).toHaveURL(/\/chat\/browse$/);
+  await conversationLink(sidebarList(page, "Rooms"), roomName).click();
+  await expect(queued).toContainText("second, into the void");
   await page.reload();
   await expect(queued).toContainText("second, into the void");
 
