@@ -24,7 +24,7 @@ export const CONNECT_TIMEOUT_MS = 5000;
  * tRPC's client keep-alive: after `intervalMs` without a frame from the server it sends "PING", and
  * closes the socket when no frame follows within `pongTimeoutMs`: a dead link is noticed at most
  * 9 s after the server was last heard. Both servers answer "PONG" (tRPC's WebSocket adapter does,
- * ahead of any call handling; see apps/realtime/test/keep-alive.test.ts).
+ * ahead of any call handling: e2e/network.spec.ts and all-in-one.spec.ts see the PONG).
  */
 export const KEEP_ALIVE = { enabled: true, intervalMs: 4000, pongTimeoutMs: 5000 } as const;
 
