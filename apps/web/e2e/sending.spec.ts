@@ -11,6 +11,7 @@ import {
   roomIdOf,
   sendMessage,
   sidebarList,
+  signIn,
   signUp,
   textMessages,
   uniqueName,
@@ -74,6 +75,30 @@ test("a send lost on the way waits for the connection, outlives a room switch an
   await expectMessages(page, ["first, while all is well", "second, into the void"]);
   await page.reload();
   await expectMessages(page, ["first, while all is well", "second, into the void"]);
+});
+
+test("signing out drops the messages still waiting to be sent in the tab", async ({ page }) => {
+  const name = uniqueName("leaver");
+  await signUp(page, name);
+  const roomName = uniqueName("parting");
+  await createRoom(page, roomName);
+  await page.route(SEND_REQUESTS, (route) => route.abort("internetdisconnected"));
+  await composer(page).fill("better left unsent");
+  await composer(page).press("Enter");
+  const queued = messageLog(page).locator('li[data-status="queued"]');
+  await expect(queued).toHaveCount(1);
+
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/signin$/);
+  await page.unroute(SEND_REQUESTS);
+  await signIn(page, name);
+  await expect(page).toHaveURL(/\/chat$/);
+  await conversationLink(sidebarList(page, "Rooms"), roomName).click();
+  await expect(page.getByText("No messages yet. Say hello!")).toBeVisible();
+  await expect(queued).toHaveCount(0);
+  expect(
+    await page.evaluate(() => Object.keys(sessionStorage).filter((key) => key.startsWith("parley:outbox"))),
+  ).toEqual([]);
 });
 
 test("a retry after a lost answer does not post twice: the client id makes the send idempotent", async ({ page }) => {

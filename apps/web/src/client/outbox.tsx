@@ -52,8 +52,20 @@ export function useOutbox(): Outbox {
   return outbox;
 }
 
+const STORAGE_PREFIX = "parley:outbox:";
+
 /** Where a tab keeps its queue, per signed-in person: a reload keeps it, another tab does not see it. */
-const storageKey = (userId: number) => `parley:outbox:${userId}`;
+const storageKey = (userId: number) => `${STORAGE_PREFIX}${userId}`;
+
+/** Drops every queue this tab kept (signing out: unsent text must not stay behind on a shared computer). */
+export function forgetQueuedMessages(): void {
+  try {
+    const keys = Array.from({ length: sessionStorage.length }, (_, i) => sessionStorage.key(i));
+    for (const key of keys) if (key?.startsWith(STORAGE_PREFIX)) sessionStorage.removeItem(key);
+  } catch {
+    // No storage: nothing was kept.
+  }
+}
 
 function restore(userId: number): QueuedMessage[] {
   try {
