@@ -22,4 +22,16 @@ test.describe("the all-in-one process", () => {
     await page.reload();
     await expectMessages(page, [text]);
   });
+
+  test("answers the page's keep-alive: the browser's PING gets a PONG, and the link stays up", async ({ page }) => {
+    const socket = page.waitForEvent("websocket", (ws) => new URL(ws.url()).pathname === "/trpc");
+    await signUp(page, uniqueName("pinger"));
+    const ws = await socket;
+    // The page pings after a few seconds without a frame from the server (KEEP_ALIVE in link-health.ts).
+    const ping = ws.waitForEvent("framesent", { predicate: (frame) => frame.payload === "PING", timeout: 15_000 });
+    const pong = ws.waitForEvent("framereceived", { predicate: (frame) => frame.payload === "PONG", timeout: 20_000 });
+    await Promise.all([ping, pong]);
+    expect(ws.isClosed()).toBe(false);
+    await expectConnected(page);
+  });
 });

@@ -1,11 +1,16 @@
 import { test as base, type Page } from "@playwright/test";
 import { type RealtimeControl, type Stack, startAllInOneStack, startScaledStack } from "./stacks";
+import { startTcpProxy, type TcpProxy } from "./tcp-proxy";
 
 export { expect } from "@playwright/test";
 
 interface WorkerFixtures {
   /** Which stack the worker runs; a spec file picks the all-in-one one with `test.use({ stackMode: "all-in-one" })`. */
   stackMode: Stack["mode"];
+  /** Whether the browser reaches a scaled stack's realtime process through `linkProxy` (`test.use({ viaProxy: true })`). */
+  viaProxy: boolean;
+  /** The TCP proxy between the browser and the realtime process, with `viaProxy`; else null. */
+  linkProxy: TcpProxy | null;
   /** The running stack, shared by the tests of one worker (a failed test gets a fresh worker, so a fresh stack). */
   stack: Stack;
 }
@@ -21,9 +26,26 @@ interface TestFixtures {
 
 export const test = base.extend<TestFixtures, WorkerFixtures>({
   stackMode: ["scaled", { scope: "worker", option: true }],
+  viaProxy: [false, { scope: "worker", option: true }],
+  linkProxy: [
+    async ({ viaProxy }, use) => {
+      if (!viaProxy) return use(null);
+      const proxy = await startTcpProxy();
+      try {
+        await use(proxy);
+      } finally {
+        await proxy.close();
+      }
+    },
+    { scope: "worker" },
+  ],
   stack: [
-    async ({ stackMode }, use) => {
-      const stack = stackMode === "scaled" ? await startScaledStack() : await startAllInOneStack();
+    async ({ stackMode, linkProxy }, use) => {
+      const stack =
+        stackMode === "scaled"
+          ? await startScaledStack({ publicRealtimePort: linkProxy?.port })
+          : await startAllInOneStack();
+      if (linkProxy && stack.realtime) linkProxy.target = Number(new URL(stack.realtime.url).port);
       try {
         await use(stack);
       } finally {

@@ -141,13 +141,15 @@ export async function sendMessage(page: Page, text: string, how: "button" | "ent
 }
 
 /**
- * The log shows exactly these text messages, in this order, each once, none still pending or
- * failed. (Each message is matched by its body: the entry also carries the author and the time.)
+ * The log shows exactly these text messages, in this order, each once, none still pending, queued
+ * or failed. (Each message is matched by its body: the entry also carries the author and the time.)
  */
 export async function expectMessages(page: Page, bodies: string[]): Promise<void> {
   const expected = bodies.map((body) => new RegExp(escapeRegExp(body)));
   await expect(textMessages(page)).toHaveText(expected);
-  await expect(messageLog(page).locator('li[data-status="pending"], li[data-status="failed"]')).toHaveCount(0);
+  await expect(
+    messageLog(page).locator('li[data-status="pending"], li[data-status="queued"], li[data-status="failed"]'),
+  ).toHaveCount(0);
   // Again once settled: an optimistic entry and its confirmed copy must not both remain.
   await expect(textMessages(page)).toHaveText(expected);
 }

@@ -68,9 +68,10 @@ const startWeb = (port: number, env: Record<string, string>) =>
 /**
  * The scaled topology, as real processes: a fresh PostgreSQL database, the shared Redis under a
  * prefix of this stack's own, one web process (production build, no WebSockets) and one realtime
- * process that the browser reaches through `REALTIME_PUBLIC_URL`.
+ * process that the browser reaches through `REALTIME_PUBLIC_URL` (on `publicRealtimePort`, a proxy's
+ * in front of it, when given).
  */
-export async function startScaledStack(): Promise<Stack> {
+export async function startScaledStack(options: { publicRealtimePort?: number } = {}): Promise<Stack> {
   const database = await createTestDatabase("postgres");
   const [webPort, realtimePort] = await twoPorts();
   const shared = {
@@ -111,7 +112,7 @@ export async function startScaledStack(): Promise<Stack> {
       startWeb(webPort, {
         ...shared,
         WEB_WEBSOCKET: "off",
-        REALTIME_PUBLIC_URL: `ws://127.0.0.1:${realtimePort}/trpc`,
+        REALTIME_PUBLIC_URL: `ws://127.0.0.1:${options.publicRealtimePort ?? realtimePort}/trpc`,
       }),
       startRealtimeProcess(),
     ]);

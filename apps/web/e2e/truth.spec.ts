@@ -88,7 +88,7 @@ test("a public room I have not joined shows its name, its members and a Join but
   await expect(visitor.getByText(BEGINNING)).toBeVisible();
 });
 
-test("my pending and failed messages show my display name and initials, as my stored ones do", async ({
+test("my pending and queued messages show my display name and initials, as my stored ones do", async ({
   page,
   baseURL,
 }) => {
@@ -101,15 +101,17 @@ test("my pending and failed messages show my display name and initials, as my st
   const stored = messageLog(page).locator('li[data-kind="text"]').filter({ hasText: "stored with my name" });
   await expect(stored.locator(".pl-message-author")).toHaveText("Zed Quill");
 
-  // Sends fail: the failed message is drawn with the same name and initials.
+  // Sends are lost on the way: the message waiting for the connection is drawn with the same name and initials.
   await page.route(SEND_REQUESTS, (route) => route.abort("internetdisconnected"));
   await composer(page).fill("not sent yet");
   await composer(page).press("Enter");
-  const failed = messageLog(page).locator('li[data-status="failed"]');
-  await expect(failed).toHaveCount(1);
-  await expect(failed.locator(".pl-message-author")).toHaveText("Zed Quill");
-  await expect(failed.locator(".pl-avatar")).toHaveText("ZQ");
+  const queued = messageLog(page).locator('li[data-status="queued"]');
+  await expect(queued).toHaveCount(1);
+  await expect(queued.locator(".pl-message-author")).toHaveText("Zed Quill");
+  await expect(queued.locator(".pl-avatar")).toHaveText("ZQ");
   await page.unroute(SEND_REQUESTS);
+  // It goes out by itself once the way is clear.
+  await expect(queued).toHaveCount(0);
 
   // A pending one too: its send is held until it has been looked at.
   let release: () => void = () => {};

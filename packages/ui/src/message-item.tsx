@@ -16,8 +16,11 @@ export interface MessageAuthor {
   displayName: string | null;
 }
 
-/** Where a message sent from this browser stands: on its way, or failed and waiting for a retry. */
-export type MessageStatus = "sent" | "pending" | "failed";
+/**
+ * Where a message sent from this browser stands: on its way, waiting in this tab for the connection
+ * to come back (`queued`), or refused and waiting for a retry (`failed`).
+ */
+export type MessageStatus = "sent" | "pending" | "queued" | "failed";
 
 /** The parts of a message this component draws; shaped like the API's `MessageOut`. */
 export interface MessageItemProps {
@@ -34,6 +37,8 @@ export interface MessageItemProps {
   error?: string;
   /** Offered on a failed message. */
   onRetry?: () => void;
+  /** Offered on a queued or failed message: it is not sent after all. */
+  onCancel?: () => void;
   /** Set when the previous message has the same author, a moment before: the name is not repeated. */
   continued?: boolean;
   /** ISO 8601: when the text was last edited ("(edited)", the time in its title). */
@@ -75,7 +80,8 @@ function Timestamp({ iso }: { iso: string }) {
 
 /** One message in a conversation: a system notice centred and muted, a text message with its author. */
 export function MessageItem(props: MessageItemProps) {
-  const { kind, author, body, createdAt, own = false, status = "sent", error, onRetry, continued = false } = props;
+  const { kind, author, body, createdAt, own = false, status = "sent", error, onRetry, onCancel } = props;
+  const { continued = false } = props;
   const { editedAt, deletedAt, pinnedAt, reactions = [], thread, actions, editor, domId } = props;
   const [touchOpen, setTouchOpen] = useState(false);
   const press = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
@@ -163,12 +169,28 @@ export function MessageItem(props: MessageItemProps) {
         )}
         {thread ? <ThreadSummaryButton {...thread} /> : null}
         {status === "pending" ? <span className="pl-message-state">Sending…</span> : null}
+        {status === "queued" ? (
+          <span className="pl-message-state">
+            Waiting for connection…{" "}
+            {onCancel ? (
+              <button type="button" className="pl-link-button" onClick={onCancel}>
+                Cancel
+              </button>
+            ) : null}
+          </span>
+        ) : null}
         {status === "failed" ? (
           <span className="pl-message-state" role="alert">
             Not sent{error ? `: ${error}` : ""}.{" "}
             {onRetry ? (
               <button type="button" className="pl-link-button" onClick={onRetry}>
                 Retry
+              </button>
+            ) : null}
+            {onRetry && onCancel ? " " : null}
+            {onCancel ? (
+              <button type="button" className="pl-link-button" onClick={onCancel}>
+                Cancel
               </button>
             ) : null}
           </span>

@@ -7,7 +7,7 @@ import { type MouseEvent, type ReactNode, type RefObject, useEffect, useRef, use
 import { signOutAndLeave } from "./end-session";
 import { NotificationsButton, useUnreadTitle } from "./notifications";
 import { usePresences } from "./presence";
-import { useConnectionState, useViewer } from "./session-context";
+import { useConnectionState, useReconnectNow, useViewer } from "./session-context";
 import { useConversations } from "./use-conversations";
 
 export const roomHref = (roomId: number) => `/chat/rooms/${roomId}`;
@@ -19,6 +19,7 @@ export function AppShell({ children }: { children: ReactNode }) {
   const openRoomId = params.id ? Number(params.id) : undefined;
   const viewer = useViewer();
   const connection = useConnectionState();
+  const reconnectNow = useReconnectNow();
   const { rooms, directs } = useConversations(openRoomId);
   const [menuOpen, setMenuOpen] = useState(false);
   const [signingOut, setSigningOut] = useState(false);
@@ -83,7 +84,7 @@ export function AppShell({ children }: { children: ReactNode }) {
         <Link href="/chat" className="shell-brand">
           Parley
         </Link>
-        <ConnectionBadge state={connection} />
+        <ConnectionBadge state={connection} onRetry={reconnectNow} />
         <nav aria-label="Account" className="shell-account">
           <Link href="/chat/profile" className="shell-user">
             Profile <span className="shell-username">@{viewer.username}</span>

@@ -1,5 +1,6 @@
 import { signOut } from "next-auth/react";
 import { SIGN_IN_PATH } from "@/auth/paths";
+import { forgetQueuedMessages } from "./outbox";
 
 let leaving = false;
 
@@ -14,13 +15,14 @@ export function leaveForSignIn(): void {
 }
 
 /**
- * Signs out (next-auth clears the cookie and, see auth/options.ts, revokes the API token), then
- * leaves. The socket closes as soon as the token is revoked, maybe before the sign-out response is
+ * Signs out (next-auth clears the cookie and, see auth/options.ts, revokes the API token), drops
+ * the messages still waiting to be sent in this tab, then leaves. The socket closes as soon as the token is revoked, maybe before the sign-out response is
  * in: that close must not navigate away while the response that clears the cookie is on its way.
  */
 export async function signOutAndLeave(): Promise<void> {
   if (leaving) return;
   leaving = true;
+  forgetQueuedMessages();
   try {
     await signOut({ redirect: false });
   } finally {

@@ -5,9 +5,11 @@ import { MAX_BATCH_SIZE } from "@parley/api/schemas";
 import type { ConnectionState } from "@parley/ui";
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createTRPCClient, createWSClient, httpBatchLink, splitLink, wsLink } from "@trpc/client";
-import { type ReactNode, useEffect, useState } from "react";
+import { type ReactNode, useCallback, useEffect, useState, useSyncExternalStore } from "react";
 import { leaveForSignIn } from "./end-session";
 import { isSessionEnded } from "./errors";
+import { KEEP_ALIVE, linkControl, onNetworkChance } from "./link-health";
+import { OutboxProvider } from "./outbox";
 import { PresenceProvider } from "./presence";
 import { ConnectionContext, SetViewerContext, type Viewer, ViewerContext } from "./session-context";
 import { TRPCProvider } from "./trpc";
@@ -25,10 +27,28 @@ function sameOriginRealtimeUrl(): string {
   return `${window.location.protocol === "https:" ? "wss" : "ws"}://${window.location.host}/trpc`;
 }
 
+function watchOnline(changed: () => void): () => void {
+  window.addEventListener("online", changed);
+  window.addEventListener("offline", changed);
+  return () => {
+    window.removeEventListener("online", changed);
+    window.removeEventListener("offline", changed);
+  };
+}
+
+/** Whether the browser says it has a network (`navigator.onLine`); true while rendering on the server. */
+const useBrowserOnline = () =>
+  useSyncExternalStore(
+    watchOnline,
+    () => navigator.onLine,
+    () => true,
+  );
+
 /**
  * The signed-in app's plumbing: queries and mutations over HTTP (authenticated by the session
- * cookie), subscriptions over one WebSocket (authenticated by the API token), and the state of
- * that socket for the connection badge.
+ * cookie), subscriptions over one WebSocket (authenticated by the API token) that pings the server
+ * and reconnects promptly (`linkControl`), the state of that socket for the connection badge, and
+ * the tab's queue of messages sent while offline (`OutboxProvider`).
  */
 export function ChatProviders({ viewer: signedIn, apiToken, realtimeUrl, children }: ChatProvidersProps) {
   // The session's name when the page was drawn, then whatever the viewer's own stream says of it.
@@ -44,18 +64,27 @@ export function ChatProviders({ viewer: signedIn, apiToken, realtimeUrl, childre
         mutationCache: new MutationCache({ onError: (error) => isSessionEnded(error) && leaveForSignIn() }),
       }),
   );
-  const [connection, setConnection] = useState<ConnectionState>("connecting");
+  const [socket, setSocket] = useState<ConnectionState>("connecting");
+  const online = useBrowserOnline();
+  // The browser knows when it has no network at all; a socket may still look open then (no frame
+  // has failed yet), but nothing can come or go: the badge says offline, as the outbox acts.
+  const connection: ConnectionState = online ? socket : "offline";
   const [clients] = useState(() => {
     // Server rendering has no socket to open (and runs no subscriptions): the browser opens it.
+    const link = typeof window === "undefined" ? null : linkControl(realtimeUrl ?? sameOriginRealtimeUrl());
     const ws =
-      typeof window === "undefined"
-        ? null
-        : createWSClient({
-            url: realtimeUrl ?? sameOriginRealtimeUrl(),
-            connectionParams: () => ({ token: apiToken }),
-            // A socket the server closed because the session ended must not come back.
-            onClose: (cause) => cause?.code === 4401 && leaveForSignIn(),
-          });
+      link &&
+      createWSClient({
+        url: link.url,
+        WebSocket: link.WebSocket,
+        // The wait between attempts is `link.url`'s, which "Retry now" can cut short.
+        retryDelayMs: () => 0,
+        keepAlive: KEEP_ALIVE,
+        connectionParams: () => ({ token: apiToken }),
+        onOpen: link.opened,
+        // A socket the server closed because the session ended must not come back.
+        onClose: (cause) => cause?.code === 4401 && leaveForSignIn(),
+      });
     const http = httpBatchLink({ url: "/trpc", maxItems: MAX_BATCH_SIZE });
     const trpc = createTRPCClient<AppRouter>({
       links: [
@@ -66,7 +95,7 @@ export function ChatProviders({ viewer: signedIn, apiToken, realtimeUrl, childre
         }),
       ],
     });
-    return { ws, trpc };
+    return { ws, link, trpc };
   });
 
   useEffect(() => {
@@ -76,9 +105,9 @@ export function ChatProviders({ viewer: signedIn, apiToken, realtimeUrl, childre
       next(state) {
         if (state.state === "pending") {
           connectedOnce = true;
-          setConnection("connected");
+          setSocket("connected");
         } else {
-          setConnection(connectedOnce ? "reconnecting" : "connecting");
+          setSocket(connectedOnce ? "reconnecting" : "connecting");
         }
       },
     });
@@ -86,6 +115,8 @@ export function ChatProviders({ viewer: signedIn, apiToken, realtimeUrl, childre
   }, [clients]);
 
   useEffect(() => () => void clients.ws?.close(), [clients]);
+  useEffect(() => (clients.link ? onNetworkChance(clients.link.now) : undefined), [clients]);
+  const reconnectNow = useCallback(() => clients.link?.now(), [clients]);
 
   return (
     <ViewerContext.Provider value={viewer}>
@@ -93,7 +124,9 @@ export function ChatProviders({ viewer: signedIn, apiToken, realtimeUrl, childre
         <ConnectionContext.Provider value={connection}>
           <QueryClientProvider client={queryClient}>
             <TRPCProvider trpcClient={clients.trpc} queryClient={queryClient}>
-              <PresenceProvider>{children}</PresenceProvider>
+              <OutboxProvider userId={viewer.id} connection={connection} reconnectNow={reconnectNow}>
+                <PresenceProvider>{children}</PresenceProvider>
+              </OutboxProvider>
             </TRPCProvider>
           </QueryClientProvider>
         </ConnectionContext.Provider>

@@ -288,6 +288,7 @@ export function RoomView({ roomId }: { roomId: number }) {
                   displayName: viewer.displayName ?? null,
                 })}
                 onRetry={timeline.retry}
+                onCancel={timeline.cancel}
               />
             ))}
           </MessageList>
@@ -476,10 +477,12 @@ function OutgoingItem({
   outgoing,
   author,
   onRetry,
+  onCancel,
 }: {
   outgoing: Outgoing;
   author: Message["author"];
   onRetry: (clientId: string) => void;
+  onCancel: (clientId: string) => void;
 }) {
   return (
     <MessageItem
@@ -491,6 +494,7 @@ function OutgoingItem({
       status={outgoing.status}
       error={outgoing.error}
       onRetry={() => onRetry(outgoing.clientId)}
+      onCancel={() => onCancel(outgoing.clientId)}
     />
   );
 }

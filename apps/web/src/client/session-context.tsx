@@ -14,6 +14,8 @@ export const ViewerContext = createContext<Viewer | null>(null);
 /** Replaces the signed-in person's name on this page: they renamed themselves (here or in another tab). */
 export const SetViewerContext = createContext<(viewer: Viewer) => void>(() => {});
 export const ConnectionContext = createContext<ConnectionState>("connecting");
+/** Reconnects the live link at once and sends what waits ("Retry now"). */
+export const ReconnectContext = createContext<() => void>(() => {});
 
 /** The signed-in person; only inside the signed-in part of the app. */
 export function useViewer(): Viewer {
@@ -24,3 +26,4 @@ export function useViewer(): Viewer {
 
 export const useSetViewer = () => useContext(SetViewerContext);
 export const useConnectionState = () => useContext(ConnectionContext);
+export const useReconnectNow = () => useContext(ReconnectContext);

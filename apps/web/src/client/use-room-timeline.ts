@@ -5,17 +5,21 @@ import type { MessageChangeKind } from "@parley/api/schemas";
 import { skipToken } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
 import { useCallback, useEffect, useReducer, useRef } from "react";
-import { isSessionEnded, messageOf } from "./errors";
+import { isLinkFailure, isSessionEnded, messageOf } from "./errors";
+import { SEND_TIMEOUT_MS, useOutbox } from "./outbox";
 import { type Message, useTRPC, useTRPCClient } from "./trpc";
 
 const PAGE = 50;
 
-/** A message typed here that the server has not confirmed yet. */
+/**
+ * A message typed here that the server has not confirmed yet: on its way (`pending`), waiting in the
+ * tab's outbox for the connection (`queued`), or refused (`failed`, `error` says why).
+ */
 export interface Outgoing {
   clientId: string;
   text: string;
   createdAt: string;
-  status: "pending" | "failed";
+  status: "pending" | "queued" | "failed";
   error?: string;
 }
 
@@ -63,6 +67,8 @@ export type TimelineAction =
   | { type: "thread"; parent: Message; items: Message[]; hasMore: boolean }
   | { type: "outgoing"; outgoing: Outgoing }
   | { type: "failed"; clientId: string; error: string }
+  /** Gone from this room's own list: handed to the outbox, or cancelled. */
+  | { type: "dropped"; clientId: string }
   | { type: "typing"; typist: Typist }
   | { type: "typing-expired"; now: number }
   | { type: "error"; error: string };
@@ -181,6 +187,8 @@ export function timelineReducer(state: Timeline, action: TimelineAction): Timeli
         ...state,
         outgoing: [...state.outgoing.filter((item) => item.clientId !== action.outgoing.clientId), action.outgoing],
       };
+    case "dropped":
+      return { ...state, outgoing: state.outgoing.filter((item) => item.clientId !== action.clientId) };
     case "failed":
       return {
         ...state,
@@ -204,7 +212,8 @@ export function timelineReducer(state: Timeline, action: TimelineAction): Timeli
  * A room's conversation as this browser sees it: the newest page of history, older pages on
  * demand, then the live stream from the last message loaded. The stream resumes by its last event id
  * after a reconnect (tRPC sends it), and a `reset` reloads the newest page. Sends are optimistic,
- * with a client id: a retry can never post twice, and the server's echo replaces the copy.
+ * with a client id: a retry can never post twice, and the server's echo replaces the copy. A send
+ * made offline, or lost on the way, waits in the tab's outbox (`useOutbox`) and is shown as queued.
  */
 export function useRoomTimeline(roomId: number, member: boolean, onChange?: (change: HeardChange) => void) {
   const client = useTRPCClient();
@@ -278,14 +287,37 @@ export function useRoomTimeline(roomId: number, member: boolean, onChange?: (cha
     return () => clearInterval(timer);
   }, [typingCount]);
 
+  const outbox = useOutbox();
+  const outboxRef = useRef(outbox);
+  outboxRef.current = outbox;
+  useEffect(
+    () => outbox.onStored(roomId, (message) => dispatch({ type: "received", items: [message] })),
+    [outbox.onStored, roomId],
+  );
+
   const deliver = useCallback(
     async (outgoing: Outgoing) => {
+      const { clientId, text, createdAt } = outgoing;
+      // Offline, or behind messages already waiting: it waits too, in order.
+      if (!navigator.onLine || outboxRef.current.holds(roomId)) {
+        dispatch({ type: "dropped", clientId });
+        outboxRef.current.enqueue({ clientId, roomId, text, createdAt });
+        return;
+      }
       dispatch({ type: "outgoing", outgoing: { ...outgoing, status: "pending", error: undefined } });
       try {
-        const message = await client.messages.send.mutate({ roomId, text: outgoing.text, clientId: outgoing.clientId });
+        const message = await client.messages.send.mutate(
+          { roomId, text, clientId },
+          { signal: AbortSignal.timeout(SEND_TIMEOUT_MS) },
+        );
         dispatch({ type: "received", items: [message] });
       } catch (error) {
-        dispatch({ type: "failed", clientId: outgoing.clientId, error: messageOf(error) });
+        if (isLinkFailure(error)) {
+          dispatch({ type: "dropped", clientId });
+          outboxRef.current.enqueue({ clientId, roomId, text, createdAt });
+        } else {
+          dispatch({ type: "failed", clientId, error: messageOf(error) });
+        }
       }
     },
     [client, roomId],
@@ -299,11 +331,27 @@ export function useRoomTimeline(roomId: number, member: boolean, onChange?: (cha
 
   const retry = useCallback(
     (clientId: string) => {
+      if (outboxRef.current.messages.some((item) => item.clientId === clientId))
+        return outboxRef.current.retry(clientId);
       const outgoing = stateRef.current.outgoing.find((item) => item.clientId === clientId);
       if (outgoing) void deliver(outgoing);
     },
     [deliver],
   );
+
+  /** Gives up a message not sent yet (queued or refused). */
+  const cancel = useCallback((clientId: string) => {
+    outboxRef.current.cancel(clientId);
+    dispatch({ type: "dropped", clientId });
+  }, []);
+
+  // What waits in the outbox for this room, after what this page is sending itself; a queued copy
+  // whose message the stream already brought (its answer was lost) is not shown twice.
+  const stored = new Set(state.messages.map((message) => message.clientId));
+  const outgoing: Outgoing[] = [
+    ...state.outgoing,
+    ...outbox.messages.filter((item) => item.roomId === roomId && !stored.has(item.clientId)),
+  ];
 
   /** Loads a thread's first page of replies, or its next one; errors come back in words. */
   const loadThread = useCallback(
@@ -334,5 +382,5 @@ export function useRoomTimeline(roomId: number, member: boolean, onChange?: (cha
     [client, roomId],
   );
 
-  return { ...state, loadOlder, send, retry, loadThread, reply };
+  return { ...state, outgoing, loadOlder, send, retry, cancel, loadThread, reply };
 }
