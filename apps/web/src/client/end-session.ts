@@ -1,5 +1,6 @@
 import { signOut } from "next-auth/react";
 import { SIGN_IN_PATH } from "@/auth/paths";
+import { clearDrafts } from "./use-draft";
 
 let leaving = false;
 
@@ -21,6 +22,7 @@ export function leaveForSignIn(): void {
 export async function signOutAndLeave(): Promise<void> {
   if (leaving) return;
   leaving = true;
+  clearDrafts();
   try {
     await signOut({ redirect: false });
   } finally {
