@@ -71,6 +71,8 @@ export function MessageList(props: MessageListProps) {
   const onViewRef = useRef(onView);
   onViewRef.current = onView;
   const told = useRef<ListView | undefined>(undefined);
+  // Children.toArray flattens nested lists and drops null: `[[], []]` is no message at all.
+  const hasChildren = Children.toArray(children).length > 0;
 
   /** Reads where the reader is, and tells `onView` when that changed. */
   const look = useCallback(() => {
@@ -85,7 +87,9 @@ export function MessageList(props: MessageListProps) {
   }, []);
 
   // Runs before paint: landing on `landAt` once, else a prepend keeps the reader's place, and an
-  // append while at the bottom follows it.
+  // append while at the bottom follows it. Also when the messages are first drawn: that may come
+  // after their keys were known (the app holds them back while it finds where to land).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: hasChildren is the messages being drawn
   useLayoutEffect(() => {
     const el = scroller.current;
     if (!el) return;
@@ -101,7 +105,7 @@ export function MessageList(props: MessageListProps) {
     }
     before.current = { firstKey, lastKey, height: el.scrollHeight, top: el.scrollTop };
     look();
-  }, [firstKey, lastKey, landAt, look]);
+  }, [firstKey, lastKey, landAt, hasChildren, look]);
 
   useEffect(() => {
     const el = sentinel.current;
@@ -127,8 +131,6 @@ export function MessageList(props: MessageListProps) {
     el.focus({ preventScroll: true });
   }
 
-  // Children.toArray flattens nested lists and drops null: `[[], []]` is no message at all.
-  const hasChildren = Children.toArray(children).length > 0;
   return (
     // A tab stop of its own (a named region), so the history scrolls from the keyboard: arrows, PageUp, PageDown.
     <section

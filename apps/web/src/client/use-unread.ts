@@ -84,7 +84,10 @@ export function useUnread(roomId: number, timeline: TimelinePart, viewerId: numb
   useEffect(() => {
     if (ready && seenNow !== undefined) setSeenUpTo((seen) => Math.max(seen, seenNow));
   }, [ready, seenNow]);
-  const onView = useCallback((next: ListView) => setView(next), []);
+  // A view with no message in it (the list before its messages are drawn) has seen nothing.
+  const onView = useCallback((next: ListView) => {
+    if (next.lastSeenId !== undefined) setView(next);
+  }, []);
 
   const seenFrom = Math.max(seenUpTo, readAtOpen ?? 0);
   const newBelow = messages.filter(
