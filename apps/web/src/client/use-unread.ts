@@ -57,8 +57,15 @@ export function useUnread(roomId: number, timeline: TimelinePart, viewerId: numb
   }, [readAtOpen, rooms.isSuccess, rooms.data, directs.isSuccess, directs.data, roomId]);
 
   const { messages, startAfter, hasOlder, loadingOlder, error, loadOlder } = timeline;
+  // Unread when the room opened: after the read mark, and in the history read then (`startAfter`,
+  // where the live stream begins). What arrives while the room is open gets no divider.
   const unreadFrom = (message: Message) =>
-    readAtOpen != null && message.seq > readAtOpen && message.kind === "text" && message.author?.id !== viewerId;
+    readAtOpen != null &&
+    startAfter !== null &&
+    message.seq > readAtOpen &&
+    message.seq <= startAfter &&
+    message.kind === "text" &&
+    message.author?.id !== viewerId;
   const dividerSeq = messages.find(unreadFrom)?.seq;
   const loaded = startAfter !== null;
   const oldest = messages[0]?.seq;
