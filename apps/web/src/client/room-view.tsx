@@ -23,7 +23,7 @@ import { useHeardProfiles } from "./people-cache";
 import { PinnedList } from "./pinned-list";
 import { useViewer } from "./session-context";
 import { ThreadPanel } from "./thread-panel";
-import { TimelineItems } from "./timeline-items";
+import { timelineItems } from "./timeline-items";
 import { type Message, useTRPC } from "./trpc";
 import { useDraft } from "./use-draft";
 import { useMessageActions } from "./use-message-actions";
@@ -267,9 +267,7 @@ export function RoomView({ roomId }: { roomId: number }) {
               )
             }
           >
-            {unread.ready ? (
-              <TimelineItems messages={timeline.messages} dividerSeq={unread.dividerSeq} scope={scope} />
-            ) : null}
+            {unread.ready ? timelineItems(timeline.messages, unread.dividerSeq, scope) : null}
             {timeline.outgoing.map((outgoing) => (
               <OutgoingItem
                 key={outgoing.clientId}
