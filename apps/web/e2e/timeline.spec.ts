@@ -191,7 +191,7 @@ test("day dividers say Today, Yesterday or the date, and a grouped message shows
   await snapEveryWay(page, "timeline-days");
 });
 
-test("a draft is kept per conversation, across room switches and a reload, and goes once sent", async ({
+test("a draft is kept per conversation and thread, across room switches and a reload, and goes once sent", async ({
   page,
   baseURL,
 }) => {
@@ -223,6 +223,19 @@ test("a draft is kept per conversation, across room switches and a reload, and g
   await page.reload();
   await expect(messageItem(page, "a draft for the first room")).toHaveCount(1);
   await expect(composer(page)).toHaveValue("");
+
+  // A thread keeps its own draft: closed and opened again, even after a reload.
+  const openThread = async () => {
+    const message = messageItem(page, "a draft for the first room");
+    await message.hover();
+    await message.getByRole("toolbar").getByRole("button", { name: "Reply in thread", exact: true }).click();
+    return page.getByRole("region", { name: /^Thread/ }).getByRole("textbox", { name: "Reply" });
+  };
+  await (await openThread()).fill("a reply not sent yet");
+  await page.getByRole("button", { name: "Close thread" }).click();
+  await expect(composer(page)).toHaveValue("");
+  await page.reload();
+  await expect(await openThread()).toHaveValue("a reply not sent yet");
 });
 
 test("messages are safe Markdown with their mentions and links, the same in the room, a thread and the pinned list", async ({
