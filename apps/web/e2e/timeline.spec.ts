@@ -313,6 +313,14 @@ test("messages are safe Markdown with their mentions and links, the same in the 
   await expect(pinned.locator("mark[data-me]")).toHaveText(`@${alice.username}`);
   await pinned.getByRole("button", { name: "Close" }).click();
 
+  // An edited message says so on the line of its text.
+  const note = await bob.api.messages.send.mutate({ roomId, text: "a **short** note" });
+  await bob.api.messages.edit.mutate({ messageId: note.id, text: "a **short** note, fixed" });
+  const edited = messageItem(page, "note, fixed");
+  await expect(edited.getByText("(edited)")).toBeVisible();
+  const lineOf = async (text: string) => (await edited.getByText(text, { exact: true }).boundingBox())?.y;
+  expect(await lineOf("(edited)")).toBeCloseTo((await lineOf("short")) ?? 0, -1);
+
   // A long code line scrolls inside its block: the page never gets wider than a phone.
   await snapEveryWay(page, "timeline-markdown", async () => {
     await item.scrollIntoViewIfNeeded();
