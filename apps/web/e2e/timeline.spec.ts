@@ -216,7 +216,9 @@ test("a draft is kept per conversation and thread, across room switches and a re
   await conversationLink(rooms, first).click();
   await expect(composer(page)).toHaveValue("a *draft* for the first room");
 
-  // Sent, it is gone, also after a reload.
+  // Sent, it is gone, also after a reload. (The box is shown, disabled, until the room's members
+  // are known: the draft is in it from the start.)
+  await expect(composer(page)).toBeEnabled();
   await composer(page).press("Enter");
   await expect(messageItem(page, "a draft for the first room")).toHaveCount(1);
   await expect(composer(page)).toHaveValue("");
