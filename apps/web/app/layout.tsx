@@ -2,6 +2,7 @@ import "@parley/ui/styles.css";
 import "./app.css";
 import "./rooms.css";
 import "./network.css";
+import "./timeline.css";
 import type { Metadata, Viewport } from "next";
 import type { ReactNode } from "react";
 

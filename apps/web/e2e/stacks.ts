@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import type { Database } from "@parley/db";
 import { createTestDatabase, testRedisUrl } from "@parley/db/testing";
 import { freePort, type RunningServer, restartablePort, startRealtime, startServer } from "@parley/realtime/testing";
 
@@ -46,6 +47,11 @@ export interface Stack {
   realtime: RealtimeControl | null;
   /** Everything the web process printed. */
   webOutput(): string;
+  /**
+   * The stack's database (scaled mode; null all-in-one), for what a test cannot do through the UI
+   * or the API: messages written on earlier days, or more than the send rate allows.
+   */
+  db: Database | null;
   stop(): Promise<void>;
 }
 
@@ -141,6 +147,7 @@ export async function startScaledStack(options: { publicRealtimePort?: number } 
     webUrl: running.url,
     realtime: control,
     webOutput: () => running.output(),
+    db: database.handle.db,
     async stop() {
       await Promise.all([running.stop(), stopRealtime()]);
       await database.dispose();
@@ -167,6 +174,7 @@ export async function startAllInOneStack(): Promise<Stack> {
     webUrl: web.url,
     realtime: null,
     webOutput: () => web.output(),
+    db: null,
     async stop() {
       await web.stop();
       await rm(dataDir, { recursive: true, force: true });

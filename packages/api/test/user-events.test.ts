@@ -170,6 +170,13 @@ describe.each(buses)("the caller's own stream (events.mine) on the %s bus", (_na
       roomId: room.id,
       lastReadSeq: 2,
     });
+    // The read mark is followed by the counts it left: none.
+    expect(await nextWhere(stream, (e) => e.type === "room.counts")).toEqual({
+      type: "room.counts",
+      roomId: room.id,
+      unread: 0,
+      mentions: 0,
+    });
     annStop.abort();
     stop();
 
@@ -180,7 +187,30 @@ describe.each(buses)("the caller's own stream (events.mine) on the %s bus", (_na
     expect(stream.items.map((e) => e.type).filter((type) => type !== "room.member")).toEqual([
       "user.profile",
       "user.read",
+      "room.counts",
     ]);
+  });
+
+  it("follows a read mark that stops short of the newest message with the counts still unread", async () => {
+    const ann = await h.signUp();
+    const ben = await h.signUp();
+    const room = await ann.caller.rooms.create({ name: uniqueName("partly") });
+    await ben.caller.rooms.join({ roomId: room.id }); // seq 1
+    await send(ann.caller, room.id, "first"); // seq 2
+    await send(ann.caller, room.id, `second, @${ben.username}`); // seq 3
+    await send(ann.caller, room.id, "third"); // seq 4
+    const { stream, stop } = await follow(ben);
+
+    // Ben has seen only the first of the three (the page opened at the "New messages" divider).
+    await ben.caller.rooms.markRead({ roomId: room.id, seq: 2 });
+    expect(await nextWhere(stream, (e) => e.type === "user.read")).toMatchObject({ roomId: room.id, lastReadSeq: 2 });
+    expect(await nextWhere(stream, (e) => e.type === "room.counts")).toEqual({
+      type: "room.counts",
+      roomId: room.id,
+      unread: 2,
+      mentions: 1,
+    });
+    stop();
   });
 
   it("fails when its session is revoked", async () => {

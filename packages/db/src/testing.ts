@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
+import { eq } from "drizzle-orm";
 import postgres from "postgres";
-import { createDb, type DbHandle } from "./client";
+import { createDb, type Database, type DbHandle } from "./client";
+import { messages } from "./schema";
 
 /** The PostgreSQL server tests create their databases on; CI and the README's setup provide it. */
 export const adminUrl = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
@@ -74,4 +76,15 @@ export async function eventually(check: () => unknown, timeoutMs = 5000, everyMs
       await new Promise((resolve) => (everyMs > 0 ? setTimeout(resolve, everyMs) : setImmediate(resolve)));
     }
   }
+}
+
+/**
+ * Moves a message's creation time (`created_at`): tests of what depends on a message's day (day
+ * dividers, "Yesterday") need history written on other days. Throws when no such message exists.
+ */
+export async function backdateMessage(db: Database, messageId: number, createdAt: Date): Promise<void> {
+  const moved = await db.update(messages).set({ createdAt }).where(eq(messages.id, messageId)).returning({
+    id: messages.id,
+  });
+  if (moved.length === 0) throw new Error(`no message ${messageId} to backdate`);
 }

@@ -25,6 +25,12 @@ export interface ComposerProps {
   offerRoom?: boolean;
   /** Up in an empty box: edit my last message. Returns whether there was one. */
   onEditLast?: () => boolean;
+  /**
+   * The text in the box, when the caller keeps it (a draft kept per conversation), with
+   * `onTextChange`, told of every change (typing, a mention picked, "" once sent).
+   */
+  text?: string;
+  onTextChange?: (text: string) => void;
 }
 
 /** The most suggestions shown at once. */
@@ -44,8 +50,13 @@ function mentionAt(text: string, caret: number): { start: number; query: string 
  */
 export function Composer(props: ComposerProps) {
   const { onSend, onTyping, maxLength, disabled = false, placeholder, label = "Message" } = props;
-  const { mentionables = [], offerRoom = false, onEditLast } = props;
-  const [text, setText] = useState("");
+  const { mentionables = [], offerRoom = false, onEditLast, onTextChange } = props;
+  const [ownText, setOwnText] = useState("");
+  const text = props.text ?? ownText;
+  const setText = (next: string) => {
+    setOwnText(next);
+    onTextChange?.(next);
+  };
   const [caret, setCaret] = useState(0);
   const [active, setActive] = useState(0);
   const [dismissedAt, setDismissedAt] = useState<number | null>(null);

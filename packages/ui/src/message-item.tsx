@@ -58,6 +58,11 @@ export interface MessageItemProps {
   mentionsMe?: boolean;
   /** The actions the reader may take; each absent one is not offered. */
   actions?: MessageActionHandlers;
+  /**
+   * The body as the app formats it (Markdown, with its mentions and links), drawn in a block; without
+   * it, the body is plain text with its links and mentions marked.
+   */
+  text?: ReactNode;
   /** Drawn instead of the text while the message is being edited. */
   editor?: ReactNode;
   /** The DOM id of the item, for focusing it from elsewhere. */
@@ -67,12 +72,12 @@ export interface MessageItemProps {
 /** How long a touch must rest on a message to open its actions. */
 const LONG_PRESS_MS = 500;
 
-function Timestamp({ iso }: { iso: string }) {
+function Timestamp({ iso, className = "pl-message-time" }: { iso: string; className?: string }) {
   const date = new Date(iso);
   const title = Number.isNaN(date.getTime()) ? undefined : fullOf(iso);
   // The server renders in its own locale and time zone, the browser in the reader's: let it differ.
   return (
-    <time className="pl-message-time" dateTime={iso} title={title} suppressHydrationWarning>
+    <time className={className} dateTime={iso} title={title} suppressHydrationWarning>
       {timeOf(iso)}
     </time>
   );
@@ -127,7 +132,14 @@ export function MessageItem(props: MessageItemProps) {
         if (touchOpen && !event.currentTarget.contains(event.relatedTarget)) setTouchOpen(false);
       }}
     >
-      {showMeta ? <Avatar name={name} size={36} /> : <span className="pl-message-gutter" />}
+      {showMeta ? (
+        <Avatar name={name} size={36} />
+      ) : (
+        // A grouped message shows its time here on hover or focus (see .pl-message-gutter-time).
+        <span className="pl-message-gutter">
+          <Timestamp iso={createdAt} className="pl-message-time pl-message-gutter-time" />
+        </span>
+      )}
       <div className="pl-message-main">
         {showMeta ? (
           <div className="pl-message-meta">
@@ -147,6 +159,15 @@ export function MessageItem(props: MessageItemProps) {
           </p>
         ) : editor ? (
           editor
+        ) : props.text !== undefined ? (
+          <div className="pl-message-body pl-message-formatted">
+            {props.text}
+            {editedAt ? (
+              <span className="pl-message-edited" title={`Edited ${fullOf(editedAt)}`}>
+                (edited)
+              </span>
+            ) : null}
+          </div>
         ) : (
           <p className="pl-message-body">
             {props.mentioned ? (

@@ -1,6 +1,6 @@
 "use client";
 
-import { Children, type ReactNode, useEffect, useLayoutEffect, useRef } from "react";
+import { Children, type ReactNode, useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
 
 export interface MessageListProps {
   /** `MessageItem`s, oldest first. */
@@ -18,10 +18,40 @@ export interface MessageListProps {
   loading?: boolean;
   /** Shown when there are no messages at all (and nothing is loading). */
   empty?: ReactNode;
+  /**
+   * The DOM id of an item to land on (e.g. the "New messages" divider): once it is drawn, the list
+   * scrolls it to the top, once per id, instead of following the bottom.
+   */
+  landAt?: string;
+  /** Told whenever what the reader sees changes (scrolling, landing, new messages); see `ListView`. */
+  onView?: (view: ListView) => void;
+  /** How many new messages are below the view: shown on the "Jump to latest" button while scrolled up. */
+  newBelow?: number;
+}
+
+/** What the reader sees of the list. */
+export interface ListView {
+  /** Within STICK_PX of the bottom: the newest message is in view, and new ones stay in view. */
+  atBottom: boolean;
+  /** The DOM id of the last message item (`li[id][data-kind]`) whose bottom edge is in view, if any. */
+  lastSeenId: string | undefined;
 }
 
 /** How close to the bottom counts as "reading the newest": new messages then keep it in view. */
 const STICK_PX = 80;
+/** Room left above the item landed on, so that what comes before it can be glimpsed. */
+const LAND_MARGIN_PX = 8;
+
+/** The last message item whose bottom edge is inside the scroller's view (items are oldest first). */
+function lastSeenIn(el: HTMLElement): string | undefined {
+  const bottom = el.getBoundingClientRect().bottom + 1;
+  const items = el.querySelectorAll<HTMLElement>("li[id][data-kind]");
+  for (let index = items.length - 1; index >= 0; index--) {
+    const item = items[index];
+    if (item && item.getBoundingClientRect().bottom <= bottom) return item.id;
+  }
+  return undefined;
+}
 
 /**
  * The scrolling list a conversation's messages go in (`role="log"`, announced politely). It keeps
@@ -30,24 +60,52 @@ const STICK_PX = 80;
  */
 export function MessageList(props: MessageListProps) {
   const { children, label, firstKey, lastKey, hasOlder = false, loadingOlder = false, onReachTop, empty } = props;
+  const { landAt, onView, newBelow = 0 } = props;
   const loading = props.loading ?? false;
   const scroller = useRef<HTMLElement>(null);
   const sentinel = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
+  const [scrolledUp, setScrolledUp] = useState(false);
   const before = useRef({ firstKey, lastKey, height: 0, top: 0 });
+  const landed = useRef<string | undefined>(undefined);
+  const onViewRef = useRef(onView);
+  onViewRef.current = onView;
+  const told = useRef<ListView | undefined>(undefined);
+  // Children.toArray flattens nested lists and drops null: `[[], []]` is no message at all.
+  const hasChildren = Children.toArray(children).length > 0;
 
-  // Runs before paint: a prepend keeps the reader's place, an append while at the bottom follows it.
+  /** Reads where the reader is, and tells `onView` when that changed. */
+  const look = useCallback(() => {
+    const el = scroller.current;
+    if (!el) return;
+    atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < STICK_PX;
+    setScrolledUp(!atBottom.current);
+    const view: ListView = { atBottom: atBottom.current, lastSeenId: lastSeenIn(el) };
+    if (told.current?.atBottom === view.atBottom && told.current.lastSeenId === view.lastSeenId) return;
+    told.current = view;
+    onViewRef.current?.(view);
+  }, []);
+
+  // Runs before paint: landing on `landAt` once, else a prepend keeps the reader's place, and an
+  // append while at the bottom follows it. Also when the messages are first drawn: that may come
+  // after their keys were known (the app holds them back while it finds where to land).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: hasChildren is the messages being drawn
   useLayoutEffect(() => {
     const el = scroller.current;
     if (!el) return;
     const previous = before.current;
-    if (previous.firstKey !== undefined && previous.firstKey !== firstKey && previous.lastKey === lastKey) {
+    const target = landAt && landed.current !== landAt ? document.getElementById(landAt) : null;
+    if (target && el.contains(target)) {
+      landed.current = landAt;
+      el.scrollTop += target.getBoundingClientRect().top - el.getBoundingClientRect().top - LAND_MARGIN_PX;
+    } else if (previous.firstKey !== undefined && previous.firstKey !== firstKey && previous.lastKey === lastKey) {
       el.scrollTop = previous.top + (el.scrollHeight - previous.height);
     } else if (atBottom.current) {
       el.scrollTop = el.scrollHeight;
     }
     before.current = { firstKey, lastKey, height: el.scrollHeight, top: el.scrollTop };
-  }, [firstKey, lastKey]);
+    look();
+  }, [firstKey, lastKey, landAt, hasChildren, look]);
 
   useEffect(() => {
     const el = sentinel.current;
@@ -62,12 +120,17 @@ export function MessageList(props: MessageListProps) {
   function onScroll() {
     const el = scroller.current;
     if (!el) return;
-    atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < STICK_PX;
     before.current = { ...before.current, height: el.scrollHeight, top: el.scrollTop };
+    look();
   }
 
-  // Children.toArray flattens nested lists and drops null: `[[], []]` is no message at all.
-  const hasChildren = Children.toArray(children).length > 0;
+  function jumpToLatest() {
+    const el = scroller.current;
+    if (!el) return;
+    el.scrollTop = el.scrollHeight;
+    el.focus({ preventScroll: true });
+  }
+
   return (
     // A tab stop of its own (a named region), so the history scrolls from the keyboard: arrows, PageUp, PageDown.
     <section
@@ -98,6 +161,24 @@ export function MessageList(props: MessageListProps) {
       <div role="log" aria-label={label} aria-live="polite">
         <ol className="pl-message-list">{children}</ol>
       </div>
+      {scrolledUp && hasChildren ? (
+        // Sticks to the bottom of the view, taking no room in the list (see .pl-jump).
+        <div className="pl-jump">
+          <button
+            type="button"
+            className="pl-button pl-jump-button"
+            onClick={jumpToLatest}
+            aria-label={
+              newBelow > 0
+                ? `Jump to latest, ${newBelow} new ${newBelow === 1 ? "message" : "messages"}`
+                : "Jump to latest"
+            }
+          >
+            <span aria-hidden="true">↓</span> Jump to latest
+            {newBelow > 0 ? <span className="pl-jump-count">{newBelow} new</span> : null}
+          </button>
+        </div>
+      ) : null}
     </section>
   );
 }

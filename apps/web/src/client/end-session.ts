@@ -1,6 +1,7 @@
 import { signOut } from "next-auth/react";
 import { SIGN_IN_PATH } from "@/auth/paths";
 import { forgetQueuedMessages } from "./outbox";
+import { clearDrafts } from "./use-draft";
 
 let leaving = false;
 
@@ -23,6 +24,7 @@ export async function signOutAndLeave(): Promise<void> {
   if (leaving) return;
   leaving = true;
   forgetQueuedMessages();
+  clearDrafts();
   try {
     await signOut({ redirect: false });
   } finally {

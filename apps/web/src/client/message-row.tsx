@@ -3,6 +3,7 @@
 import { MAX_MESSAGE_LENGTH } from "@parley/api/schemas";
 import { MessageEditor, MessageItem, type ReactionEntry } from "@parley/ui";
 import { useEffect, useRef } from "react";
+import { MessageText } from "./message-text";
 import type { Message } from "./trpc";
 
 /** What every message of a conversation needs to know to draw itself and offer its actions. */
@@ -32,6 +33,17 @@ export interface MessageScope {
 /** The DOM id of a message's item, to give it focus back after an action. */
 export const messageDomId = (messageId: number) => `message-${messageId}`;
 
+/** The usernames (lower case) a message mentions, by the ids the server stored, and `room` for `@room`. */
+export function mentionedIn(message: Message, usernameOf: (userId: number) => string | undefined): Set<string> {
+  const mentioned = new Set<string>();
+  for (const userId of message.mentions.userIds) {
+    const username = usernameOf(userId);
+    if (username) mentioned.add(username);
+  }
+  if (message.mentions.room) mentioned.add("room");
+  return mentioned;
+}
+
 /** One message of the room or of a thread, with what I may do with it. */
 export function MessageRow({
   message,
@@ -45,12 +57,7 @@ export function MessageRow({
   const own = message.author?.id === scope.viewerId;
   const live = !message.deletedAt && message.kind === "text" && scope.isMember;
   const mentionsMe = message.mentions.room || message.mentions.userIds.includes(scope.viewerId);
-  const mentioned = new Set<string>();
-  for (const userId of message.mentions.userIds) {
-    const username = scope.usernameOf(userId);
-    if (username) mentioned.add(username);
-  }
-  if (message.mentions.room) mentioned.add("room");
+  const mentioned = mentionedIn(message, scope.usernameOf);
   const reactions: ReactionEntry[] = message.reactions.map((reaction) => ({
     emoji: reaction.emoji,
     count: reaction.count,
@@ -77,6 +84,11 @@ export function MessageRow({
       reactions={reactions}
       mentioned={mentioned}
       me={scope.viewerUsername}
+      text={
+        message.kind === "text" ? (
+          <MessageText text={message.body} mentioned={mentioned} me={scope.viewerUsername} />
+        ) : undefined
+      }
       mentionsMe={mentionsMe && !own}
       onToggleReaction={live ? (emoji, add) => scope.react(message.id, emoji, add) : undefined}
       thread={

@@ -3,8 +3,9 @@
 import { ModalDialog, timeOf } from "@parley/ui";
 import { useQuery } from "@tanstack/react-query";
 import { ErrorAlert } from "./error-alert";
-import { messageDomId } from "./message-row";
-import { type Message, useTRPC } from "./trpc";
+import { type MessageScope, mentionedIn, messageDomId } from "./message-row";
+import { MessageText } from "./message-text";
+import { useTRPC } from "./trpc";
 
 /**
  * The room's pinned messages (`messages.pinned`, most recently pinned first) in a dialog opened
@@ -12,13 +13,15 @@ import { type Message, useTRPC } from "./trpc";
  */
 export function PinnedList({
   roomId,
-  authorNow,
+  scope,
   onClose,
 }: {
   roomId: number;
-  authorNow: (author: Message["author"]) => Message["author"];
+  /** Names authors and mentions as the room's messages do. */
+  scope: Pick<MessageScope, "authorNow" | "usernameOf" | "viewerUsername">;
   onClose: () => void;
 }) {
+  const { authorNow } = scope;
   const trpc = useTRPC();
   const pinned = useQuery(trpc.messages.pinned.queryOptions({ roomId }, { staleTime: 0 }));
   return (
@@ -42,7 +45,13 @@ export function PinnedList({
                 <strong>{author ? (author.displayName ?? author.username) : "Notice"}</strong> ·{" "}
                 <time dateTime={message.createdAt}>{timeOf(message.createdAt)}</time>
               </p>
-              <p className="pinned-body">{message.body}</p>
+              <div className="pinned-body">
+                <MessageText
+                  text={message.body}
+                  mentioned={mentionedIn(message, scope.usernameOf)}
+                  me={scope.viewerUsername}
+                />
+              </div>
               {held ? (
                 <button
                   type="button"

@@ -18,26 +18,27 @@ import Link from "next/link";
 import { type KeyboardEvent, type RefObject, useCallback, useEffect, useRef, useState } from "react";
 import { ErrorAlert } from "./error-alert";
 import { MemberPanel, MembersSheet } from "./member-panel";
-import { MessageRow, type MessageScope } from "./message-row";
+import type { MessageScope } from "./message-row";
+import { MessageText } from "./message-text";
 import { useHeardProfiles } from "./people-cache";
 import { PinnedList } from "./pinned-list";
 import { usePresences } from "./presence";
 import { RoomActions } from "./room-actions";
 import { useViewer } from "./session-context";
 import { ThreadPanel } from "./thread-panel";
+import { timelineItems } from "./timeline-items";
 import { type Message, useTRPC } from "./trpc";
+import { useDraft } from "./use-draft";
 import { useMessageActions } from "./use-message-actions";
+import { useReadMark } from "./use-read-mark";
 import { type HeardChange, type Outgoing, useRoomTimeline } from "./use-room-timeline";
+import { useUnread } from "./use-unread";
 
 /** Where the emoji picker reads emojibase's data: served by this app (see app/emoji-data). */
 const EMOJIBASE_URL = "/emoji-data";
 
 /** How often "is typing" is sent again while the person keeps typing (the server's notice lasts 5 s). */
 const TYPING_EVERY_MS = 3000;
-/** Read marks go to the server at most this often while messages stream in. */
-const MARK_READ_EVERY_MS = 1000;
-/** A message by the same author this soon after the previous one is drawn without the name again. */
-const CONTINUED_MS = 5 * 60_000;
 
 /** One conversation: its messages live, history on scroll-back, members, invite and leave. */
 export function RoomView({ roomId }: { roomId: number }) {
@@ -85,7 +86,9 @@ export function RoomView({ roomId }: { roomId: number }) {
   );
 
   const newestSeq = timeline.messages.at(-1)?.seq;
-  useReadMark(roomId, timeline.newestSeq);
+  const unread = useUnread(roomId, timeline, viewer.id, isMember);
+  useReadMark(roomId, unread.readSeq);
+  const [draft, setDraft] = useDraft(viewer.id, `room:${roomId}`);
 
   const typing = useMutation(trpc.events.typing.mutationOptions());
   const lastTyping = useRef(0);
@@ -253,7 +256,12 @@ export function RoomView({ roomId }: { roomId: number }) {
             hasOlder={timeline.hasOlder}
             loadingOlder={timeline.loadingOlder}
             onReachTop={timeline.loadOlder}
-            loading={!members.isSuccess || (isMember && timeline.startAfter === null && !timeline.error)}
+            loading={
+              !members.isSuccess || (isMember && timeline.startAfter === null && !timeline.error) || !unread.ready
+            }
+            landAt={unread.landAt}
+            onView={unread.onView}
+            newBelow={unread.newBelow}
             empty={
               members.isSuccess && !isMember ? (
                 <>
@@ -267,17 +275,7 @@ export function RoomView({ roomId }: { roomId: number }) {
               )
             }
           >
-            {timeline.messages.map((message, index) => {
-              const previous = timeline.messages[index - 1];
-              const continued =
-                previous !== undefined &&
-                previous.kind === "text" &&
-                message.kind === "text" &&
-                !previous.thread &&
-                previous.author?.id === message.author?.id &&
-                Date.parse(message.createdAt) - Date.parse(previous.createdAt) < CONTINUED_MS;
-              return <MessageRow key={message.id} message={message} continued={continued} scope={scope} />;
-            })}
+            {unread.ready ? timelineItems(timeline.messages, unread.dividerSeq, scope) : null}
             {timeline.outgoing.map((outgoing) => (
               <OutgoingItem
                 key={outgoing.clientId}
@@ -323,6 +321,8 @@ export function RoomView({ roomId }: { roomId: number }) {
               mentionables={mentionables}
               offerRoom={isOwner && !isDirect}
               onEditLast={editLast}
+              text={draft}
+              onTextChange={setDraft}
             />
           )}
         </section>
@@ -374,7 +374,7 @@ export function RoomView({ roomId }: { roomId: number }) {
           onClose={() => setDeleting(null)}
         />
       ) : null}
-      {pinnedOpen ? <PinnedList roomId={roomId} authorNow={authorNow} onClose={() => setPinnedOpen(false)} /> : null}
+      {pinnedOpen ? <PinnedList roomId={roomId} scope={scope} onClose={() => setPinnedOpen(false)} /> : null}
     </div>
   );
 }
@@ -432,45 +432,8 @@ function announce(heard: HeardChange, actor: string): string {
   }
 }
 
-/**
- * Tells the server how far the reader has read, while the tab is visible: at once, then at most
- * once per MARK_READ_EVERY_MS while messages stream in (each mark is a write and an event).
- */
-function useReadMark(roomId: number, newestSeq: number | undefined) {
-  const trpc = useTRPC();
-  const { mutate: markRead } = useMutation(trpc.rooms.markRead.mutationOptions());
-  const newest = useRef(newestSeq);
-  newest.current = newestSeq;
-  const marked = useRef({ at: 0, seq: -1, due: undefined as ReturnType<typeof setTimeout> | undefined });
-
-  const mark = useCallback(() => {
-    const state = marked.current;
-    state.due = undefined;
-    const seq = newest.current;
-    if (seq === undefined || seq <= state.seq || document.visibilityState !== "visible") return;
-    state.at = Date.now();
-    state.seq = seq;
-    markRead({ roomId, seq });
-  }, [roomId, markRead]);
-
-  useEffect(() => {
-    const state = marked.current;
-    if (newestSeq === undefined || state.due) return;
-    const wait = state.at + MARK_READ_EVERY_MS - Date.now();
-    if (wait <= 0) mark();
-    else state.due = setTimeout(mark, wait);
-  }, [newestSeq, mark]);
-
-  useEffect(() => {
-    const state = marked.current;
-    document.addEventListener("visibilitychange", mark);
-    return () => {
-      document.removeEventListener("visibilitychange", mark);
-      clearTimeout(state.due);
-      state.due = undefined;
-    };
-  }, [mark]);
-}
+/** Mentions are the server's to find: a message not stored yet marks none. */
+const NO_MENTIONS: ReadonlySet<string> = new Set();
 
 /** A message of mine not stored yet: drawn with my name as my stored ones are (`authorNow`). */
 function OutgoingItem({
@@ -489,6 +452,7 @@ function OutgoingItem({
       kind="text"
       author={author}
       body={outgoing.text}
+      text={<MessageText text={outgoing.text} mentioned={NO_MENTIONS} />}
       createdAt={outgoing.createdAt}
       own
       status={outgoing.status}

@@ -5,6 +5,7 @@ import { Composer, type Mentionable } from "@parley/ui";
 import { useEffect, useRef, useState } from "react";
 import { MessageRow, type MessageScope } from "./message-row";
 import type { Message } from "./trpc";
+import { useDraft } from "./use-draft";
 
 export interface ThreadPanelProps {
   parentId: number;
@@ -32,6 +33,7 @@ export function ThreadPanel(props: ThreadPanelProps) {
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
   const heading = useRef<HTMLHeadingElement>(null);
+  const [draft, setDraft] = useDraft(scope.viewerId, `thread:${parentId}`);
 
   // The first page, once per opened thread (more pages on demand).
   // biome-ignore lint/correctness/useExhaustiveDependencies: loads when another thread opens
@@ -118,6 +120,8 @@ export function ThreadPanel(props: ThreadPanelProps) {
           disabled={!scope.isMember}
           mentionables={props.mentionables}
           offerRoom={props.offerRoom}
+          text={draft}
+          onTextChange={setDraft}
           onSend={(text) => {
             void reply(parentId, text).then(setError);
           }}

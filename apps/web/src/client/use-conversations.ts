@@ -71,7 +71,8 @@ export function useConversations(openRoomId: number | undefined) {
             setCounts(event.roomId, () => ({ unread: event.unread, mentions: event.mentions }));
             break;
           case "user.read":
-            setCounts(event.roomId, () => ({ unread: 0, mentions: 0, lastReadSeq: event.lastReadSeq }));
+            // The counts it left follow (room.counts): a mark may stop short of the newest message.
+            setCounts(event.roomId, () => ({ lastReadSeq: event.lastReadSeq }));
             break;
           case "user.room":
           case "user.direct":

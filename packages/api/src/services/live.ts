@@ -253,7 +253,7 @@ const PROFILES_REMEMBERED = 1000;
 
 /**
  * The caller's own events (rooms joined, left and invited to, direct conversations, read marks,
- * profile), and, in each room the caller is a member of, a `room.activity` for every new message
+ * each followed by the counts it left in its room, profile), and, in each room the caller is a member of, a `room.activity` for every new message
  * and deletion and for each edit that mentions the caller or stops doing so (the mentioned user's
  * every tab learns of a mention at once), or the room's counts (`room.counts`) when a gap it
  * filled from the database held edits or deletions.
@@ -394,6 +394,12 @@ export async function* userEvents(deps: Deps, actor: Actor, signal: AbortSignal)
       case "user.direct":
         yield event;
         yield* follow(event.conversation.room.id, event.conversation.room.lastSeq);
+        break;
+      case "user.read":
+        // A mark may stop short of the newest message (the reader saw only so far): the counts it
+        // left are read again and sent to every tab, rather than guessed.
+        yield event;
+        if (followed.has(event.roomId)) yield* recount(event.roomId);
         break;
       case "user.session-revoked":
         if (event.jti === actor.jti) throw new AppError("UNAUTHENTICATED", "this session has ended: log in again");
