@@ -1,5 +1,6 @@
 import "@parley/ui/styles.css";
 import "./app.css";
+import "./shell.css";
 import type { Metadata, Viewport } from "next";
 import type { ReactNode } from "react";
 

@@ -8,8 +8,11 @@ export interface MemberEntry {
   online: boolean;
 }
 
-/** A room's members, online ones first, each marked online or away. */
-export function MemberList({ members }: { members: MemberEntry[] }) {
+/**
+ * A room's members, online ones first, each marked online or away; with `onOpen`, each name is a
+ * button that opens the member's profile card.
+ */
+export function MemberList({ members, onOpen }: { members: MemberEntry[]; onOpen?: (memberId: number) => void }) {
   const sorted = [...members].sort(
     (a, b) => Number(b.online) - Number(a.online) || a.username.localeCompare(b.username),
   );
@@ -26,7 +29,13 @@ export function MemberList({ members }: { members: MemberEntry[] }) {
             <li key={member.id} className="pl-member" data-online={member.online ? "true" : "false"}>
               <Avatar name={name} size={28} online={member.online} />
               <span className="pl-member-name">
-                {name}
+                {onOpen ? (
+                  <button type="button" className="pl-name-button" onClick={() => onOpen(member.id)}>
+                    {name}
+                  </button>
+                ) : (
+                  name
+                )}
                 {member.displayName ? <span className="pl-member-username"> @{member.username}</span> : null}
               </span>
               {member.role === "owner" ? <span className="pl-tag">owner</span> : null}

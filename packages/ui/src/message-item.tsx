@@ -2,6 +2,7 @@
 
 import { type ReactNode, useRef, useState } from "react";
 import { Avatar } from "./avatar";
+import { Icon } from "./icons";
 import { LinkifiedText } from "./linkified-text";
 import { MentionText } from "./mention-text";
 import { type MessageActionHandlers, MessageActions } from "./message-actions";
@@ -57,6 +58,8 @@ export interface MessageItemProps {
   editor?: ReactNode;
   /** The DOM id of the item, for focusing it from elsewhere. */
   domId?: string;
+  /** Opens the author's profile card: their name and avatar become buttons. */
+  onOpenAuthor?: () => void;
 }
 
 /** How long a touch must rest on a message to open its actions. */
@@ -121,16 +124,39 @@ export function MessageItem(props: MessageItemProps) {
         if (touchOpen && !event.currentTarget.contains(event.relatedTarget)) setTouchOpen(false);
       }}
     >
-      {showMeta ? <Avatar name={name} size={36} /> : <span className="pl-message-gutter" />}
+      {showMeta ? (
+        props.onOpenAuthor ? (
+          // The name is the keyboard's way to the card (one tab stop); the avatar is for the pointer.
+          <button
+            type="button"
+            className="pl-avatar-button"
+            tabIndex={-1}
+            aria-label={`Profile of ${name}`}
+            onClick={props.onOpenAuthor}
+          >
+            <Avatar name={name} size={36} />
+          </button>
+        ) : (
+          <Avatar name={name} size={36} />
+        )
+      ) : (
+        <span className="pl-message-gutter" />
+      )}
       <div className="pl-message-main">
         {showMeta ? (
           <div className="pl-message-meta">
-            <span className="pl-message-author">{name}</span>
+            {props.onOpenAuthor ? (
+              <button type="button" className="pl-message-author pl-name-button" onClick={props.onOpenAuthor}>
+                {name}
+              </button>
+            ) : (
+              <span className="pl-message-author">{name}</span>
+            )}
             {author.displayName ? <span className="pl-message-username">@{author.username}</span> : null}
             <Timestamp iso={createdAt} />
             {pinnedAt ? (
               <span className="pl-message-pin" title={`Pinned ${fullOf(pinnedAt)}`}>
-                <span aria-hidden="true">📌</span> Pinned
+                <Icon name="pin" size={12} /> Pinned
               </span>
             ) : null}
           </div>

@@ -1,4 +1,5 @@
 import { Avatar } from "./avatar";
+import { Icon } from "./icons";
 import type { LinkComponent } from "./link";
 
 export interface RoomListEntry {
@@ -45,7 +46,7 @@ export function RoomList({ heading, entries, activeId, Link, empty }: RoomListPr
                 <Avatar name={entry.name} size={22} online={entry.online} />
               ) : (
                 <span className="pl-room-hash" aria-hidden="true">
-                  {entry.isPrivate ? "🔒" : "#"}
+                  <Icon name={entry.isPrivate ? "privateRoom" : "room"} size={15} />
                 </span>
               )}
               <span className="pl-room-name">{entry.name}</span>

@@ -1,13 +1,14 @@
 "use client";
 
 import { ConnectionBadge, RoomList, type RoomListEntry } from "@parley/ui";
+import { Menu } from "lucide-react";
 import Link from "next/link";
 import { useParams, usePathname } from "next/navigation";
 import { type MouseEvent, type ReactNode, type RefObject, useEffect, useRef, useState } from "react";
-import { signOutAndLeave } from "./end-session";
 import { NotificationsButton, useUnreadTitle } from "./notifications";
-import { useConnectionState, useViewer } from "./session-context";
+import { useConnectionState } from "./session-context";
 import { useConversations } from "./use-conversations";
+import { UserMenu } from "./user-menu";
 
 export const roomHref = (roomId: number) => `/chat/rooms/${roomId}`;
 
@@ -16,11 +17,9 @@ export function AppShell({ children }: { children: ReactNode }) {
   const params = useParams<{ id?: string }>();
   const pathname = usePathname();
   const openRoomId = params.id ? Number(params.id) : undefined;
-  const viewer = useViewer();
   const connection = useConnectionState();
   const { rooms, directs } = useConversations(openRoomId);
   const [menuOpen, setMenuOpen] = useState(false);
-  const [signingOut, setSigningOut] = useState(false);
 
   // A link followed on a phone closes the menu.
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs when the page changes
@@ -48,12 +47,8 @@ export function AppShell({ children }: { children: ReactNode }) {
   }));
 
   const totalUnread = [...roomEntries, ...directEntries].reduce((sum, entry) => sum + entry.unread, 0);
-  useUnreadTitle(totalUnread, pathname);
-
-  async function onSignOut() {
-    setSigningOut(true);
-    await signOutAndLeave();
-  }
+  const open = [...roomEntries, ...directEntries].find((entry) => entry.id === openRoomId);
+  useUnreadTitle(totalUnread, pathname, open && (open.kind === "room" ? `#${open.name}` : open.name));
 
   return (
     <div className="shell" data-menu-open={menuOpen || undefined}>
@@ -70,7 +65,7 @@ export function AppShell({ children }: { children: ReactNode }) {
           aria-controls="conversations"
           onClick={() => setMenuOpen((open) => !open)}
         >
-          <span aria-hidden="true">☰</span>
+          <Menu size={20} aria-hidden />
           <span className="pl-visually-hidden">Conversations menu</span>
         </button>
         <Link href="/chat" className="shell-brand">
@@ -78,12 +73,7 @@ export function AppShell({ children }: { children: ReactNode }) {
         </Link>
         <ConnectionBadge state={connection} />
         <nav aria-label="Account" className="shell-account">
-          <Link href="/chat/profile" className="shell-user">
-            Profile <span className="shell-username">@{viewer.username}</span>
-          </Link>
-          <button type="button" className="pl-button" onClick={onSignOut} disabled={signingOut}>
-            Sign out
-          </button>
+          <UserMenu />
         </nav>
       </header>
       <nav id="conversations" ref={menu} aria-label="Conversations" className="shell-sidebar" tabIndex={-1}>

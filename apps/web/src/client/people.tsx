@@ -1,21 +1,19 @@
 "use client";
 
 import { Avatar } from "@parley/ui";
-import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
-import { useRouter } from "next/navigation";
+import { useInfiniteQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { roomHref } from "./app-shell";
 import { ErrorAlert } from "./error-alert";
+import { useOpenProfile } from "./profile-card";
 import { SearchField } from "./search-field";
 import { useViewer } from "./session-context";
 import { useTRPC } from "./trpc";
 import { useDebounced } from "./use-debounced";
+import { useOpenDirect } from "./use-open-direct";
 
-/** The user directory: find someone and start (or reopen) a direct conversation. */
+/** The user directory: find someone, look at their card, start (or reopen) a direct conversation. */
 export function People() {
   const trpc = useTRPC();
-  const router = useRouter();
-  const queryClient = useQueryClient();
   const viewer = useViewer();
   const [search, setSearch] = useState("");
   const term = useDebounced(search.trim());
@@ -27,14 +25,8 @@ export function People() {
       { getNextPageParam: (page) => page.nextCursor ?? undefined, staleTime: 0 },
     ),
   );
-  const open = useMutation(
-    trpc.direct.open.mutationOptions({
-      onSuccess: (conversation) => {
-        void queryClient.invalidateQueries({ queryKey: trpc.direct.list.queryKey() });
-        router.push(roomHref(conversation.room.id));
-      },
-    }),
-  );
+  const open = useOpenDirect();
+  const openProfile = useOpenProfile();
   const items = (people.data?.pages.flatMap((page) => page.items) ?? []).filter((user) => user.id !== viewer.id);
 
   return (
@@ -45,9 +37,20 @@ export function People() {
       <ul className="card-list">
         {items.map((user) => (
           <li key={user.id} className="card">
-            <Avatar name={user.displayName ?? user.username} />
+            {/* The name is the keyboard's way to the card; the avatar is a larger target for the pointer. */}
+            <button
+              type="button"
+              className="pl-avatar-button"
+              tabIndex={-1}
+              aria-label={`Profile of ${user.displayName ?? user.username}`}
+              onClick={() => openProfile(user)}
+            >
+              <Avatar name={user.displayName ?? user.username} />
+            </button>
             <span className="card-title">
-              {user.displayName ?? user.username}
+              <button type="button" className="pl-name-button" onClick={() => openProfile(user)}>
+                {user.displayName ?? user.username}
+              </button>
               {user.displayName ? <span className="card-meta"> @{user.username}</span> : null}
             </span>
             <button

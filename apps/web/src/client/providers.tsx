@@ -3,11 +3,13 @@
 import type { AppRouter } from "@parley/api";
 import { MAX_BATCH_SIZE } from "@parley/api/schemas";
 import type { ConnectionState } from "@parley/ui";
+import { IconProvider } from "@parley/ui";
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createTRPCClient, createWSClient, httpBatchLink, splitLink, wsLink } from "@trpc/client";
 import { type ReactNode, useEffect, useState } from "react";
 import { leaveForSignIn } from "./end-session";
 import { isSessionEnded } from "./errors";
+import { parleyIcons } from "./icons";
 import { ConnectionContext, SetViewerContext, type Viewer, ViewerContext } from "./session-context";
 import { TRPCProvider } from "./trpc";
 
@@ -92,7 +94,7 @@ export function ChatProviders({ viewer: signedIn, apiToken, realtimeUrl, childre
         <ConnectionContext.Provider value={connection}>
           <QueryClientProvider client={queryClient}>
             <TRPCProvider trpcClient={clients.trpc} queryClient={queryClient}>
-              {children}
+              <IconProvider icons={parleyIcons}>{children}</IconProvider>
             </TRPCProvider>
           </QueryClientProvider>
         </ConnectionContext.Provider>

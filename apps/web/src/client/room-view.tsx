@@ -13,13 +13,16 @@ import {
   TypingIndicator,
 } from "@parley/ui";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Pin } from "lucide-react";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { type FormEvent, type KeyboardEvent, type RefObject, useCallback, useEffect, useRef, useState } from "react";
+import { DirectPeerAvatar, DirectPeerMeta } from "./direct-peer";
 import { ErrorAlert } from "./error-alert";
 import { MessageRow, type MessageScope } from "./message-row";
 import { useHeardProfiles } from "./people-cache";
 import { PinnedList } from "./pinned-list";
+import { useOpenProfile } from "./profile-card";
 import { useViewer } from "./session-context";
 import { ThreadPanel } from "./thread-panel";
 import { type Message, useTRPC } from "./trpc";
@@ -71,6 +74,7 @@ export function RoomView({ roomId }: { roomId: number }) {
   const [threadId, setThreadId] = useState<number | null>(null);
   const [pinnedOpen, setPinnedOpen] = useState(false);
   const heard = useHeardProfiles();
+  const openProfile = useOpenProfile();
   const join = useMutation(
     trpc.rooms.join.mutationOptions({
       onSuccess: () => {
@@ -173,6 +177,7 @@ export function RoomView({ roomId }: { roomId: number }) {
     openPicker: setPickerFor,
     openThread: (parentId) => setThreadId((open) => (open === parentId ? null : parentId)),
     openThreadId: threadId,
+    openProfile,
   };
   /** Up in an empty composer: my newest message that can still be edited. */
   const editLast = () => {
@@ -187,11 +192,13 @@ export function RoomView({ roomId }: { roomId: number }) {
   return (
     <div className="room">
       <header className="room-header">
+        {isDirect && peer ? <DirectPeerAvatar peer={peer} /> : null}
         <div className="room-title">
           <h1 ref={heading} tabIndex={-1}>
             {title}
           </h1>
-          <p className="room-meta">
+          {isDirect && peer ? <DirectPeerMeta peer={peer} /> : null}
+          <p className="room-meta" hidden={isDirect && peer !== undefined}>
             {isDirect ? "Direct conversation" : room.data?.isPrivate ? "Private room" : "Public room"}
             {memberEntries.length > 0 ? ` · ${timeline.online.size} of ${memberEntries.length} online` : ""}
           </p>
@@ -204,7 +211,7 @@ export function RoomView({ roomId }: { roomId: number }) {
             aria-haspopup="dialog"
             aria-label="Pinned messages"
           >
-            <span aria-hidden="true">📌</span> <span className="room-pinned-text">Pinned</span>
+            <Pin size={16} aria-hidden /> <span className="room-pinned-text">Pinned</span>
           </button>
         ) : null}
         {room.data && !isDirect && isMember ? (
@@ -230,7 +237,7 @@ export function RoomView({ roomId }: { roomId: number }) {
       <p className="pl-visually-hidden" role="status" aria-live="polite">
         {announcement}
       </p>
-      <div className="room-body" data-thread-open={threadId !== null || undefined}>
+      <div className="room-body" data-thread-open={threadId !== null || undefined} data-direct={isDirect || undefined}>
         {/* biome-ignore lint/a11y/noStaticElementInteractions: PageUp and PageDown typed in the composer inside scroll the history */}
         <section className="room-conversation" ref={conversation} onKeyDown={scrollHistoryByPage}>
           {timeline.error ? (
@@ -332,11 +339,20 @@ export function RoomView({ roomId }: { roomId: number }) {
             }}
           />
         ) : null}
-        <aside className="room-members" aria-label="Members">
-          <h2>Members</h2>
-          <MemberList members={memberEntries} />
-          {isOwner && !isDirect ? <InviteForm roomId={roomId} onInvited={refreshMembers} /> : null}
-        </aside>
+        {/* A direct conversation shows the other person in its header instead. */}
+        {isDirect ? null : (
+          <aside className="room-members" aria-label="Members">
+            <h2>Members</h2>
+            <MemberList
+              members={memberEntries}
+              onOpen={(memberId) => {
+                const user = memberUsers.get(memberId);
+                if (user) openProfile(userNow(memberId) ?? user);
+              }}
+            />
+            {isOwner ? <InviteForm roomId={roomId} onInvited={refreshMembers} /> : null}
+          </aside>
+        )}
       </div>
       {pickerFor !== null ? (
         <EmojiPickerDialog

@@ -1,0 +1,202 @@
+import type { BrowserContext, Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
+import {
+  createRoom,
+  expectConnected,
+  joinRoom,
+  messageLog,
+  roomIdOf,
+  sendMessage,
+  signUp,
+  snapEveryWay,
+  textMessages,
+  uniqueName,
+} from "./parley-ui";
+
+/**
+ * The shell around the conversations (issue 15): profile cards, the tab's title, the user menu, a
+ * direct conversation's header, icons, and the width of a desktop. Two people share the file: Ann
+ * owns a room Ben has joined and written in.
+ */
+test.describe.configure({ mode: "serial" });
+
+const annName = uniqueName("ann");
+const benName = uniqueName("ben");
+const roomName = uniqueName("lounge");
+const benSays = `hello from ${benName}`;
+let contexts: BrowserContext[] = [];
+let ann: Page;
+let ben: Page;
+let roomId: number;
+
+test.beforeAll(async ({ browser, stack }) => {
+  const [annContext, benContext] = [
+    await browser.newContext({ baseURL: stack.webUrl }),
+    await browser.newContext({ baseURL: stack.webUrl }),
+  ];
+  contexts = [annContext, benContext];
+  ann = await annContext.newPage();
+  ben = await benContext.newPage();
+  await signUp(ann, annName);
+  await signUp(ben, benName);
+  roomId = await createRoom(ann, roomName);
+  await joinRoom(ben, roomName);
+  await sendMessage(ben, benSays);
+  await expect(textMessages(ann).filter({ hasText: benSays })).toHaveCount(1);
+});
+
+test.afterAll(async () => {
+  await Promise.all(contexts.map((context) => context.close()));
+});
+
+const profileCard = (page: Page, name: string) => page.getByRole("dialog", { name });
+
+test("a name or an avatar opens the person's card; Escape gives focus back; Message opens the direct conversation", async () => {
+  await ann.goto(`/chat/rooms/${roomId}`);
+  const message = textMessages(ann).filter({ hasText: benSays });
+
+  // By the name, from the keyboard's point of view too: Escape closes, focus goes back to the name.
+  const nameButton = message.getByRole("button", { name: benName, exact: true });
+  await nameButton.click();
+  const card = profileCard(ann, benName);
+  await expect(card).toBeVisible();
+  await expect(card.getByRole("heading", { name: benName })).toBeVisible();
+  await expect(card).toContainText(`@${benName}`);
+  // The status is there in words for assistive technology (the dot's look is the presence work's).
+  await expect(card.getByRole("img", { name: /^(Online|Away|Offline)$/ })).toHaveCount(1);
+  await ann.keyboard.press("Escape");
+  await expect(card).toHaveCount(0);
+  await expect(nameButton).toBeFocused();
+
+  // From the member list.
+  await ann.getByRole("complementary", { name: "Members" }).getByRole("button", { name: benName, exact: true }).click();
+  await expect(profileCard(ann, benName)).toBeVisible();
+  await profileCard(ann, benName).getByRole("button", { name: "Close" }).click();
+  await expect(profileCard(ann, benName)).toHaveCount(0);
+
+  // By the avatar, then "Message".
+  await message.getByRole("button", { name: `Profile of ${benName}` }).click();
+  await expect(profileCard(ann, benName)).toBeVisible();
+  await snapEveryWay(ann, "shell-profile-card");
+  await profileCard(ann, benName).getByRole("button", { name: "Message", exact: true }).click();
+  await expect(ann.getByRole("heading", { level: 1 })).toHaveText(benName);
+  await expect(profileCard(ann, benName)).toHaveCount(0);
+  expect(await roomIdOf(ann)).not.toBe(roomId);
+});
+
+test("on the people page a name opens the card too", async () => {
+  await ann.getByRole("link", { name: "People" }).click();
+  await ann.getByLabel("Search people").fill(benName);
+  await ann.getByRole("main").getByRole("button", { name: benName, exact: true }).click();
+  await expect(profileCard(ann, benName)).toBeVisible();
+  await ann.keyboard.press("Escape");
+  await expect(profileCard(ann, benName)).toHaveCount(0);
+  await snapEveryWay(ann, "shell-people");
+});
+
+test("a direct conversation shows the other person in its header and has no member column", async () => {
+  await ann.getByRole("link", { name: "People" }).click();
+  await ann.getByLabel("Search people").fill(benName);
+  await ann.getByRole("button", { name: `Message ${benName}`, exact: true }).click();
+  await roomIdOf(ann);
+  // The conversation's header: the element around its heading (inside <main>, not a landmark).
+  const header = ann.getByRole("heading", { level: 1 }).locator("xpath=ancestor::header[1]");
+  await expect(header.getByRole("heading", { level: 1 })).toHaveText(benName);
+  await expect(header).toContainText(`@${benName}`);
+  await expect(header.getByRole("img", { name: /^(Online|Away|Offline)$/ })).toHaveCount(1);
+  await expect(ann.getByRole("complementary", { name: "Members" })).toHaveCount(0);
+  await header.getByRole("button", { name: `${benName}'s profile` }).click();
+  await expect(profileCard(ann, benName)).toBeVisible();
+  await ann.keyboard.press("Escape");
+  await snapEveryWay(ann, "shell-direct");
+});
+
+test("the tab's title names the open room after the unread count", async () => {
+  const other = uniqueName("side");
+  await createRoom(ben, other);
+  await ann.getByRole("link", { name: "Browse rooms" }).click();
+  await joinRoom(ann, other);
+  await ann.goto(`/chat/rooms/${roomId}`);
+  await expect(ann).toHaveTitle(`#${roomName} · Parley`);
+  await ben.goto(`/chat/rooms/${await roomIdOfName(ben, other)}`);
+  for (const text of ["one", "two", "three"]) await sendMessage(ben, `${text} in ${other}`);
+  await expect(ann).toHaveTitle(`(3) #${roomName} · Parley`);
+});
+
+/** The id of a room in Ben's sidebar, by its name. */
+async function roomIdOfName(page: Page, name: string): Promise<number> {
+  const href = await page
+    .getByRole("navigation", { name: "Conversations" })
+    .getByRole("link", { name: new RegExp(`^${name}`) })
+    .getAttribute("href");
+  return Number(href?.split("/").pop());
+}
+
+/** The text characters that stood for icons before lucide's drawings. */
+const GLYPHS = /[☰✕↩✎🗑📌☺←🔒🔔]/u;
+
+test("icons are drawn, not typed: the pinned button, the message toolbar, the phone menu", async () => {
+  await ann.goto(`/chat/rooms/${roomId}`);
+  await expectConnected(ann);
+  const pinned = ann.getByRole("button", { name: "Pinned messages" });
+  await expect(pinned.locator("svg")).toHaveCount(1);
+  await expect(pinned).not.toHaveText(GLYPHS);
+  const message = textMessages(ann).filter({ hasText: benSays });
+  await message.hover();
+  const toolbar = message.getByRole("toolbar");
+  for (const action of ["Add reaction", "Reply in thread", "Pin"]) {
+    const button = toolbar.getByRole("button", { name: action, exact: true });
+    await expect(button.locator("svg")).toHaveCount(1);
+    await expect(button).not.toHaveText(GLYPHS);
+  }
+  await pinned.click();
+  const dialog = ann.getByRole("dialog", { name: "Pinned messages" });
+  await expect(dialog.getByRole("button", { name: "Close" }).locator("svg")).toHaveCount(1);
+  await ann.keyboard.press("Escape");
+  await ann.setViewportSize({ width: 390, height: 800 });
+  const menu = ann.getByRole("button", { name: "Conversations menu" });
+  await expect(menu.locator("svg")).toHaveCount(1);
+  await expect(menu).not.toHaveText(GLYPHS);
+  await ann.setViewportSize({ width: 1280, height: 800 });
+  await snapEveryWay(ann, "shell-room");
+});
+
+test("a desktop's width is used: the conversation and the people page are wider than 760 px at 1280 px", async () => {
+  await ann.setViewportSize({ width: 1280, height: 800 });
+  await ann.goto(`/chat/rooms/${roomId}`);
+  const log = await messageLog(ann).boundingBox();
+  expect(log?.width).toBeGreaterThan(760);
+  await ann.getByRole("link", { name: "People" }).click();
+  await expect(ann.getByRole("heading", { name: "People", level: 1 })).toBeVisible();
+  const list = await ann.getByRole("main").getByRole("list").first().boundingBox();
+  expect(list?.width).toBeGreaterThan(760);
+  await ann.getByRole("link", { name: "Browse rooms" }).click();
+  await expect(ann.getByRole("heading", { level: 1 })).toBeVisible();
+  await snapEveryWay(ann, "shell-browse");
+});
+
+test("the user menu opens the profile and signs out", async ({ newPage }) => {
+  const page = await newPage();
+  const name = uniqueName("cat");
+  await signUp(page, name);
+  const menuButton = page.getByRole("button", { name: "Account menu" });
+  await expect(menuButton).toContainText(`@${name}`);
+  await expect(menuButton).toHaveAttribute("aria-expanded", "false");
+  await menuButton.click();
+  await expect(menuButton).toHaveAttribute("aria-expanded", "true");
+  await snapEveryWay(page, "shell-user-menu", async () => {
+    if ((await menuButton.getAttribute("aria-expanded")) !== "true") await menuButton.click();
+  });
+  if ((await menuButton.getAttribute("aria-expanded")) !== "true") await menuButton.click();
+  // Escape closes it and gives focus back to its button.
+  await page.keyboard.press("Escape");
+  await expect(menuButton).toHaveAttribute("aria-expanded", "false");
+  await expect(menuButton).toBeFocused();
+  await menuButton.click();
+  await page.getByRole("link", { name: "Profile" }).click();
+  await expect(page).toHaveURL(/\/chat\/profile$/);
+  await expect(page.getByLabel("Display name", { exact: true })).toBeVisible();
+  await menuButton.click();
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith("/chat"));
+});
