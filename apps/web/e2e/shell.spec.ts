@@ -1,6 +1,7 @@
 import type { BrowserContext, Page } from "@playwright/test";
 import { expect, test } from "./fixtures";
 import {
+  accountMenu,
   createRoom,
   expectConnected,
   joinRoom,
@@ -179,7 +180,7 @@ test("the user menu opens the profile and signs out", async ({ newPage }) => {
   const page = await newPage();
   const name = uniqueName("cat");
   await signUp(page, name);
-  const menuButton = page.getByRole("button", { name: "Account menu" });
+  const menuButton = accountMenu(page);
   await expect(menuButton).toContainText(`@${name}`);
   await expect(menuButton).toHaveAttribute("aria-expanded", "false");
   await menuButton.click();

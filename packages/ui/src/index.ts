@@ -1,4 +1,4 @@
-export { Avatar, type AvatarProps, initialsOf } from "./avatar";
+export { Avatar, AvatarButton, type AvatarProps, initialsOf } from "./avatar";
 export { Composer, type ComposerProps, type Mentionable } from "./composer";
 export { ConnectionBadge, type ConnectionState } from "./connection-badge";
 export { EmojiPickerDialog, type EmojiPickerDialogProps, normalizeEmoji } from "./emoji-picker";

@@ -1,7 +1,7 @@
 "use client";
 
 import { type ReactNode, useRef, useState } from "react";
-import { Avatar } from "./avatar";
+import { Avatar, AvatarButton } from "./avatar";
 import { Icon } from "./icons";
 import { LinkifiedText } from "./linkified-text";
 import { MentionText } from "./mention-text";
@@ -127,15 +127,7 @@ export function MessageItem(props: MessageItemProps) {
       {showMeta ? (
         props.onOpenAuthor ? (
           // The name is the keyboard's way to the card (one tab stop); the avatar is for the pointer.
-          <button
-            type="button"
-            className="pl-avatar-button"
-            tabIndex={-1}
-            aria-label={`Profile of ${name}`}
-            onClick={props.onOpenAuthor}
-          >
-            <Avatar name={name} size={36} />
-          </button>
+          <AvatarButton name={name} size={36} label={`Profile of ${name}`} onClick={props.onOpenAuthor} />
         ) : (
           <Avatar name={name} size={36} />
         )

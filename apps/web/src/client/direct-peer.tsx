@@ -1,6 +1,6 @@
 "use client";
 
-import { Avatar, PresenceDot, presenceLabel } from "@parley/ui";
+import { AvatarButton, PresenceDot, presenceLabel } from "@parley/ui";
 import { UserRound } from "lucide-react";
 import { usePresence } from "./presence";
 import { type ProfilePerson, useOpenProfile } from "./profile-card";
@@ -9,17 +9,7 @@ import { type ProfilePerson, useOpenProfile } from "./profile-card";
 export function DirectPeerAvatar({ peer }: { peer: ProfilePerson }) {
   const openProfile = useOpenProfile();
   const name = peer.displayName ?? peer.username;
-  return (
-    <button
-      type="button"
-      className="pl-avatar-button"
-      tabIndex={-1}
-      aria-label={`Profile of ${name}`}
-      onClick={() => openProfile(peer)}
-    >
-      <Avatar name={name} size={40} />
-    </button>
-  );
+  return <AvatarButton name={name} size={40} label={`Profile of ${name}`} onClick={() => openProfile(peer)} />;
 }
 
 /** Under the other person's name: their presence, @username and a button to their profile card. */

@@ -1,6 +1,6 @@
 "use client";
 
-import { Avatar } from "@parley/ui";
+import { AvatarButton } from "@parley/ui";
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { ErrorAlert } from "./error-alert";
@@ -38,15 +38,11 @@ export function People() {
         {items.map((user) => (
           <li key={user.id} className="card">
             {/* The name is the keyboard's way to the card; the avatar is a larger target for the pointer. */}
-            <button
-              type="button"
-              className="pl-avatar-button"
-              tabIndex={-1}
-              aria-label={`Profile of ${user.displayName ?? user.username}`}
+            <AvatarButton
+              name={user.displayName ?? user.username}
+              label={`Profile of ${user.displayName ?? user.username}`}
               onClick={() => openProfile(user)}
-            >
-              <Avatar name={user.displayName ?? user.username} />
-            </button>
+            />
             <span className="card-title">
               <button type="button" className="pl-name-button" onClick={() => openProfile(user)}>
                 {user.displayName ?? user.username}

@@ -44,16 +44,20 @@ export function UserMenu() {
 
   return (
     <div className="user-menu" ref={root}>
+      {/* Drawn over the button's left edge, outside it: initials are no part of the button's name. */}
+      <span className="user-menu-avatar">
+        <Avatar name={name} size={28} />
+      </span>
       <button
         ref={button}
         type="button"
         className="user-menu-button"
-        aria-label="Account menu"
         aria-expanded={open}
         aria-controls="user-menu"
         onClick={() => setOpen((isOpen) => !isOpen)}
       >
-        <Avatar name={name} size={28} />
+        {/* Named "Account menu @ann": the words on the button are part of its name (WCAG 2.5.3). */}
+        <span className="pl-visually-hidden">Account menu</span>
         <span className="user-menu-username">@{viewer.username}</span>
       </button>
       <div id="user-menu" className="user-menu-panel" hidden={!open}>
