@@ -2,13 +2,16 @@ import type { BrowserContext, Page } from "@playwright/test";
 import { expect, test } from "./fixtures";
 import {
   accountMenu,
+  composer,
   createRoom,
   expectConnected,
   joinRoom,
   messageLog,
+  openMyProfile,
   roomIdOf,
   sendMessage,
   signUp,
+  snap,
   snapEveryWay,
   textMessages,
   uniqueName,
@@ -200,4 +203,67 @@ test("the user menu opens the profile and signs out", async ({ newPage }) => {
   await menuButton.click();
   await page.getByRole("button", { name: "Sign out" }).click();
   await page.waitForURL((url) => !url.pathname.startsWith("/chat"));
+});
+
+/** Saves my display name on the profile page. */
+async function setDisplayName(page: Page, displayName: string) {
+  await openMyProfile(page);
+  await page.getByLabel("Display name", { exact: true }).fill(displayName);
+  await page.getByLabel("Display name", { exact: true }).press("Enter");
+  await expect(page.getByRole("status").filter({ hasText: "Display name saved." })).toBeVisible();
+}
+
+/**
+ * The README's pictures (docs/screenshot.png and docs/screenshots/thread.png are copies of
+ * test-results/screens/readme-room.png and readme-thread.png): a room's conversation with its
+ * members, unread counts in the sidebar and someone typing; then a pinned message's thread beside
+ * the room. (No reactions: the test machine's Chromium has no colour emoji font.)
+ */
+test("the README's scene: a conversation with unread counts and someone typing, then a thread", async ({ newPage }) => {
+  const [ada, grace, linus] = [await newPage(), await newPage(), await newPage()];
+  await signUp(ada, "ada");
+  await signUp(grace, "grace");
+  await signUp(linus, "linus");
+  await setDisplayName(ada, "Ada Lovelace");
+  await setDisplayName(grace, "Grace Hopper");
+  const engineering = await createRoom(ada, "engineering");
+  await createRoom(grace, "random");
+  await joinRoom(ada, "random");
+  await joinRoom(grace, "engineering");
+  await joinRoom(linus, "engineering");
+  await ada.goto(`/chat/rooms/${engineering}`);
+  await expectConnected(ada);
+  await expect(textMessages(ada)).toHaveCount(0);
+  await sendMessage(ada, "Morning! The scaled deploy is up: two realtime instances behind the gateway.");
+  await sendMessage(grace, "Nice. I killed one with kill -9 during the soak test and the client resumed on the other.");
+  await sendMessage(linus, "Numbers are in the bench doc: https://example.com/parley/bench");
+  await sendMessage(ada, "Great, let's ship it on Friday. @grace can you check the release notes?");
+  await grace.getByRole("link", { name: /^random/ }).click();
+  await expect(grace.getByRole("heading", { level: 1 })).toHaveText("random");
+  await sendMessage(grace, "Lunch at noon?");
+  await sendMessage(grace, "The usual place.");
+  await linus.getByRole("link", { name: "People" }).click();
+  await linus.getByLabel("Search people").fill("ada");
+  await linus.getByRole("button", { name: "Message ada", exact: true }).click();
+  await sendMessage(linus, "Got a minute for the bench numbers?");
+  await grace.getByRole("link", { name: /^engineering/ }).click();
+  await expect(grace.getByRole("heading", { level: 1 })).toHaveText("engineering");
+  await expect(textMessages(grace)).toHaveCount(4);
+  await composer(grace).fill("On it");
+  await expect(ada.getByText("Grace Hopper is typing…")).toBeVisible();
+  await ada.emulateMedia({ colorScheme: "light" });
+  await snap(ada, "readme-room");
+
+  const parent = textMessages(ada).filter({ hasText: "release notes" });
+  await parent.hover();
+  await parent.getByRole("toolbar").getByRole("button", { name: "Pin", exact: true }).click();
+  await expect(parent).toHaveAttribute("data-pinned", "true");
+  await parent.hover();
+  await parent.getByRole("toolbar").getByRole("button", { name: "Reply in thread", exact: true }).click();
+  const thread = ada.getByRole("region", { name: /^Thread/ });
+  await thread.getByRole("textbox", { name: "Reply" }).fill("Draft is in the wiki, @linus please add the numbers");
+  await thread.getByRole("textbox", { name: "Reply" }).press("Enter");
+  await expect(thread.getByRole("log", { name: "Replies" })).toContainText("Draft is in the wiki");
+  await snap(ada, "readme-thread");
+  await ada.emulateMedia({ colorScheme: null });
 });
