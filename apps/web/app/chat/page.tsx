@@ -8,7 +8,8 @@ export default function ChatHome() {
       <p>
         Pick a conversation <span className="chat-home-wide">in the sidebar</span>
         <span className="chat-home-narrow">
-          from the <Menu size={16} aria-hidden className="chat-home-icon" /> Conversations menu
+          from the <Menu size={16} aria-hidden className="chat-home-icon" />
+          Conversations menu
         </span>
         , or start one:
       </p>

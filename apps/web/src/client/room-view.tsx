@@ -197,11 +197,14 @@ export function RoomView({ roomId }: { roomId: number }) {
           <h1 ref={heading} tabIndex={-1}>
             {title}
           </h1>
-          {isDirect && peer ? <DirectPeerMeta peer={peer} /> : null}
-          <p className="room-meta" hidden={isDirect && peer !== undefined}>
-            {isDirect ? "Direct conversation" : room.data?.isPrivate ? "Private room" : "Public room"}
-            {memberEntries.length > 0 ? ` · ${timeline.online.size} of ${memberEntries.length} online` : ""}
-          </p>
+          {isDirect && peer ? (
+            <DirectPeerMeta peer={peer} />
+          ) : (
+            <p className="room-meta">
+              {isDirect ? "Direct conversation" : room.data?.isPrivate ? "Private room" : "Public room"}
+              {memberEntries.length > 0 ? ` · ${timeline.online.size} of ${memberEntries.length} online` : ""}
+            </p>
+          )}
         </div>
         {isMember ? (
           <button
