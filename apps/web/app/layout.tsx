@@ -3,6 +3,7 @@ import "./app.css";
 import "./rooms.css";
 import "./network.css";
 import "./timeline.css";
+import "./shell.css";
 import type { Metadata, Viewport } from "next";
 import type { ReactNode } from "react";
 

@@ -3,6 +3,7 @@ import {
   conversationLink,
   expectConnected,
   expectMessages,
+  openMyProfile,
   roomIdOf,
   sendMessage,
   sidebarList,
@@ -39,8 +40,7 @@ test("a direct conversation started from People reaches the peer with an unread 
   await expect(bob.getByRole("heading", { level: 1 })).toHaveText(aliceName);
   await expectMessages(bob, [text]);
 
-  await alice.getByRole("link", { name: "Profile" }).click();
-  await expect(alice).toHaveURL(/\/chat\/profile$/);
+  await openMyProfile(alice);
   await expect(alice.getByLabel("Display name", { exact: true })).toBeVisible();
   await snap(alice, "profile");
 });

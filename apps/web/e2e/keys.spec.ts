@@ -130,7 +130,7 @@ test("opening a room from the sidebar puts focus in its composer; PageUp/PageDow
   await expect.poll(() => scrollTopOf(page)).toBe(bottom);
 });
 
-test("on a phone the ☰ menu takes focus and closes on Escape or a tap outside; the home page names the menu", async ({
+test("on a phone the Conversations menu takes focus and closes on Escape or a tap outside; the home page names the menu", async ({
   browser,
   baseURL,
 }) => {
@@ -140,9 +140,7 @@ test("on a phone the ☰ menu takes focus and closes on Escape or a tap outside;
     await signUp(page, uniqueName("phone"));
     const intro = page.getByText(/^Pick a conversation/);
     // The words for the other width are hidden, so read what is shown.
-    await expect
-      .poll(() => intro.innerText())
-      .toBe("Pick a conversation from the ☰ Conversations menu, or start one:");
+    await expect.poll(() => intro.innerText()).toBe("Pick a conversation from the Conversations menu, or start one:");
     await expect(page.getByText(/on the left/)).toHaveCount(0);
 
     const nav = sidebar(page);

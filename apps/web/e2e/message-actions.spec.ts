@@ -208,7 +208,8 @@ test("two people edit, delete, react, reply in a thread and mention each other l
 });
 
 test("every action on a message is reachable from the keyboard, and changes are announced", async ({ page }) => {
-  await signUp(page, uniqueName("keys"));
+  const me = uniqueName("keys");
+  await signUp(page, me);
   await createRoom(page, uniqueName("keyboard"));
   await expectConnected(page);
   await composer(page).fill("typed without a mouse");
@@ -217,8 +218,11 @@ test("every action on a message is reachable from the keyboard, and changes are 
   // Confirmed by the server (the optimistic copy offers no actions).
   await expect(message.getByRole("toolbar")).toBeAttached();
 
-  // The message takes focus; Tab goes on into its toolbar, whose buttons the arrows move between.
+  // The message takes focus; Tab goes on to its author's name (their profile card), then into its
+  // toolbar, whose buttons the arrows move between.
   await message.focus();
+  await page.keyboard.press("Tab");
+  await expect(message.getByRole("button", { name: me, exact: true })).toBeFocused();
   await page.keyboard.press("Tab");
   const toolbar = message.getByRole("toolbar");
   await expect(toolbar.getByRole("button", { name: "Add reaction" })).toBeFocused();
@@ -236,6 +240,7 @@ test("every action on a message is reachable from the keyboard, and changes are 
   await expect(message).toBeFocused();
 
   // The picker is a dialog: focus goes in, and comes back to the button that opened it.
+  await page.keyboard.press("Tab");
   await page.keyboard.press("Tab");
   const react = toolbar.getByRole("button", { name: "Add reaction" });
   await expect(react).toBeFocused();
@@ -263,6 +268,7 @@ test("every action on a message is reachable from the keyboard, and changes are 
 
   // Deleting asks first, with Cancel focused; Escape keeps the message, the Delete button removes it.
   await message.focus();
+  await page.keyboard.press("Tab");
   await page.keyboard.press("Tab");
   await page.keyboard.press("End");
   await expect(toolbar.getByRole("button", { name: "Delete" })).toBeFocused();

@@ -75,6 +75,24 @@ export async function expectReconnecting(page: Page): Promise<void> {
   await expect(badge).toHaveText("Reconnecting…");
 }
 
+/** The header's account menu button: my avatar and @username; it opens Profile and Sign out. */
+export const accountMenu = (page: Page) => page.getByRole("button", { name: "Account menu" });
+
+/** Opens my profile page through the account menu. */
+export async function openMyProfile(page: Page): Promise<void> {
+  const button = accountMenu(page);
+  if ((await button.getAttribute("aria-expanded")) !== "true") await button.click();
+  await page.getByRole("link", { name: "Profile", exact: true }).click();
+  await expect(page).toHaveURL(/\/chat\/profile$/);
+}
+
+/** Signs out through the account menu (resolves once the click is made). */
+export async function signOut(page: Page): Promise<void> {
+  const button = accountMenu(page);
+  if ((await button.getAttribute("aria-expanded")) !== "true") await button.click();
+  await page.getByRole("button", { name: "Sign out" }).click();
+}
+
 export const sidebar = (page: Page) => page.getByRole("navigation", { name: "Conversations" });
 
 /** The sidebar list under a heading (`Rooms` or `Direct messages`): the first list after it. */

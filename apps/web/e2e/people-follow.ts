@@ -1,11 +1,13 @@
 import type { Page } from "@playwright/test";
 import { expect, test } from "./fixtures";
 import {
+  accountMenu,
   conversationLink,
   createRoom,
   expectConnected,
   joinRoom,
   leaveRoom,
+  openMyProfile,
   roomIdOf,
   sendMessage,
   sidebarList,
@@ -29,11 +31,6 @@ const LIVE = { timeout: 1_000 };
 const membersOf = (page: Page) => page.getByRole("complementary", { name: "Members" });
 const memberCount = (page: Page) => membersOf(page).getByText(/^\d+ members?, \d+ online$/);
 const memberNames = (page: Page) => membersOf(page).getByRole("listitem");
-
-async function openProfile(page: Page): Promise<void> {
-  await page.getByRole("link", { name: "Profile" }).click();
-  await expect(page).toHaveURL(/\/chat\/profile$/);
-}
 
 async function openRoom(page: Page, name: string): Promise<void> {
   await conversationLink(sidebarList(page, "Rooms"), name).click();
@@ -73,9 +70,9 @@ export function followTests(mode: Stack["mode"]) {
     const bobElsewhere = await bob.context().newPage();
     await bobElsewhere.goto(bob.url());
     await expectConnected(bobElsewhere);
-    await expect(bobElsewhere.getByRole("link", { name: "Profile" })).toContainText(`@${bobName}`);
+    await expect(accountMenu(bobElsewhere)).toContainText(`@${bobName}`);
 
-    await openProfile(bob);
+    await openMyProfile(bob);
     const displayName = `Bobby ${uniqueName("")}`;
     await bob.getByLabel("Display name", { exact: true }).fill(displayName);
     await bob.getByLabel("Display name", { exact: true }).press("Enter");
@@ -94,8 +91,8 @@ export function followTests(mode: Stack["mode"]) {
 
     await expect(message).toContainText(`@${newName}`, LIVE);
     await expect(memberNames(alice).filter({ hasText: `@${newName}` })).toHaveCount(1, LIVE);
-    await expect(bobElsewhere.getByRole("link", { name: "Profile" })).toContainText(`@${newName}`, LIVE);
-    await expect(bob.getByRole("link", { name: "Profile" })).toContainText(`@${newName}`, LIVE);
+    await expect(accountMenu(bobElsewhere)).toContainText(`@${newName}`, LIVE);
+    await expect(accountMenu(bob)).toContainText(`@${newName}`, LIVE);
     await expect(memberNames(alice).filter({ hasText: bobName })).toHaveCount(0);
     await expect(message).not.toContainText(bobName);
 

@@ -1,5 +1,5 @@
 import { expect, test } from "./fixtures";
-import { alerts, expectConnected, PASSWORD, signIn, signUp, uniqueName } from "./parley-ui";
+import { alerts, expectConnected, PASSWORD, signIn, signOut, signUp, uniqueName } from "./parley-ui";
 
 const SESSION_COOKIE = "next-auth.session-token";
 
@@ -35,7 +35,7 @@ test("after Sign out, the old session cookie and the old API token are both refu
   const forged = await withCookie.get("/trpc/auth.me", { headers: { origin: "http://evil.example" } });
   expect(forged.status()).toBe(401);
 
-  await page.getByRole("button", { name: "Sign out" }).click();
+  await signOut(page);
   await page.waitForURL((url) => !url.pathname.startsWith("/chat"));
   await expect
     .poll(async () => (await context.cookies()).some((c) => c.name === SESSION_COOKIE), {

@@ -6,6 +6,7 @@ import {
   composer,
   createRoom,
   messageLog,
+  openMyProfile,
   PASSWORD,
   roomIdOf,
   sendMessage,
@@ -165,8 +166,7 @@ test("join and rename notices name people by their display name, as messages do"
 test("saving my username unchanged says nothing changed, and asks the server nothing", async ({ page }) => {
   const username = uniqueName("same");
   await signUp(page, username);
-  await page.getByRole("link", { name: "Profile" }).click();
-  await expect(page).toHaveURL(/\/chat\/profile$/);
+  await openMyProfile(page);
   let renames = 0;
   await page.route("**/trpc/*profile.rename*", (route) => {
     renames++;

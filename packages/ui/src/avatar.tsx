@@ -38,3 +38,24 @@ export function Avatar({ name, size = 32 }: AvatarProps) {
     </span>
   );
 }
+
+/**
+ * An avatar that opens something about the person (their profile card): a button named `label`
+ * laid over the avatar. The button holds no text of its own, so its name is all a screen reader
+ * hears and all speech input needs (the initials are drawn beside it, not inside it). Out of the tab
+ * order by default: the person's name next to it is the keyboard's way to the same place.
+ */
+export function AvatarButton({
+  name,
+  size = 32,
+  label,
+  onClick,
+  tabbable = false,
+}: AvatarProps & { label: string; onClick: () => void; tabbable?: boolean }) {
+  return (
+    <span className="pl-avatar-button">
+      <Avatar name={name} size={size} />
+      <button type="button" aria-label={label} tabIndex={tabbable ? undefined : -1} onClick={onClick} />
+    </span>
+  );
+}

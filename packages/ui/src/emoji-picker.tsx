@@ -1,6 +1,7 @@
 "use client";
 
 import { lazy, Suspense, useEffect, useRef } from "react";
+import { Icon } from "./icons";
 import { ModalDialog } from "./modal-dialog";
 
 /** frimousse is loaded when a picker first opens, so the chat's first load does not carry it. */
@@ -92,7 +93,7 @@ export function EmojiPickerDialog({ onPick, onClose, emojibaseUrl }: EmojiPicker
       <div className="pl-dialog-head">
         <h2 className="pl-dialog-title">Pick a reaction</h2>
         <button type="button" className="pl-icon-button" onClick={onClose} aria-label="Close">
-          <span aria-hidden="true">✕</span>
+          <Icon name="close" size={18} />
         </button>
       </div>
       <Suspense fallback={<p className="pl-emoji-note">Loading emoji…</p>}>

@@ -1,7 +1,8 @@
-export { Avatar, type AvatarProps, initialsOf } from "./avatar";
+export { Avatar, AvatarButton, type AvatarProps, initialsOf } from "./avatar";
 export { Composer, type ComposerProps, type Mentionable } from "./composer";
 export { ConnectionBadge, type ConnectionState } from "./connection-badge";
 export { EmojiPickerDialog, type EmojiPickerDialogProps, normalizeEmoji } from "./emoji-picker";
+export { Icon, type IconComponent, type IconName, IconProvider, type IconSet } from "./icons";
 export type { LinkComponent } from "./link";
 export { type FoundLink, LINK_ATTRIBUTES, LinkifiedText, linksIn } from "./linkified-text";
 export { type MemberEntry, MemberList } from "./member-list";

@@ -14,14 +14,17 @@ export interface MemberEntry {
 const connected = (member: MemberEntry) => member.status !== "offline";
 
 /**
- * A room's members, connected ones first, each with their presence dot; `actions` adds controls to
- * a member's row (the owner's Remove button).
+ * A room's members, connected ones first, each with their presence dot; with `onOpen`, each name
+ * is a button that opens the member's profile card; `actions` adds controls to a member's row (the
+ * owner's Remove button).
  */
 export function MemberList({
   members,
+  onOpen,
   actions,
 }: {
   members: MemberEntry[];
+  onOpen?: (memberId: number) => void;
   actions?: (member: MemberEntry) => ReactNode;
 }) {
   const sorted = [...members].sort(
@@ -41,7 +44,13 @@ export function MemberList({
               <Avatar name={name} size={28} />
               <PresenceDot status={member.status} />
               <span className="pl-member-name">
-                {name}
+                {onOpen ? (
+                  <button type="button" className="pl-name-button" onClick={() => onOpen(member.id)}>
+                    {name}
+                  </button>
+                ) : (
+                  name
+                )}
                 {member.displayName ? <span className="pl-member-username"> @{member.username}</span> : null}
               </span>
               {member.role === "owner" ? <span className="pl-tag">owner</span> : null}

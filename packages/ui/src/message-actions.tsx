@@ -1,6 +1,7 @@
 "use client";
 
 import type { KeyboardEvent } from "react";
+import { Icon, type IconName } from "./icons";
 
 /** What a reader may do with a message: a handler for each action offered, none for the others. */
 export interface MessageActionHandlers {
@@ -26,15 +27,20 @@ export function MessageActions({
   /** Names the message, e.g. "Message from Ann". */
   label: string;
 }) {
-  const buttons: { key: string; text: string; icon: string; run: () => void; danger?: boolean }[] = [];
-  if (handlers.onReact) buttons.push({ key: "react", text: "Add reaction", icon: "☺", run: handlers.onReact });
-  if (handlers.onReply) buttons.push({ key: "reply", text: "Reply in thread", icon: "↩", run: handlers.onReply });
-  if (handlers.onEdit) buttons.push({ key: "edit", text: "Edit", icon: "✎", run: handlers.onEdit });
+  const buttons: { key: string; text: string; icon: IconName; run: () => void; danger?: boolean }[] = [];
+  if (handlers.onReact) buttons.push({ key: "react", text: "Add reaction", icon: "react", run: handlers.onReact });
+  if (handlers.onReply) buttons.push({ key: "reply", text: "Reply in thread", icon: "reply", run: handlers.onReply });
+  if (handlers.onEdit) buttons.push({ key: "edit", text: "Edit", icon: "edit", run: handlers.onEdit });
   if (handlers.onTogglePin) {
-    buttons.push({ key: "pin", text: pinned ? "Unpin" : "Pin", icon: "📌", run: handlers.onTogglePin });
+    buttons.push({
+      key: "pin",
+      text: pinned ? "Unpin" : "Pin",
+      icon: pinned ? "unpin" : "pin",
+      run: handlers.onTogglePin,
+    });
   }
   if (handlers.onDelete)
-    buttons.push({ key: "delete", text: "Delete", icon: "🗑", run: handlers.onDelete, danger: true });
+    buttons.push({ key: "delete", text: "Delete", icon: "delete", run: handlers.onDelete, danger: true });
   if (buttons.length === 0) return null;
 
   function onKeyDown(event: KeyboardEvent<HTMLDivElement>) {
@@ -63,7 +69,7 @@ export function MessageActions({
           aria-label={button.text}
           onClick={button.run}
         >
-          <span aria-hidden="true">{button.icon}</span>
+          <Icon name={button.icon} />
         </button>
       ))}
     </div>

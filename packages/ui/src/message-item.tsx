@@ -1,7 +1,8 @@
 "use client";
 
 import { type ReactNode, useRef, useState } from "react";
-import { Avatar } from "./avatar";
+import { Avatar, AvatarButton } from "./avatar";
+import { Icon } from "./icons";
 import { LinkifiedText } from "./linkified-text";
 import { MentionText } from "./mention-text";
 import { type MessageActionHandlers, MessageActions } from "./message-actions";
@@ -67,6 +68,8 @@ export interface MessageItemProps {
   editor?: ReactNode;
   /** The DOM id of the item, for focusing it from elsewhere. */
   domId?: string;
+  /** Opens the author's profile card: their name and avatar become buttons. */
+  onOpenAuthor?: () => void;
 }
 
 /** How long a touch must rest on a message to open its actions. */
@@ -133,7 +136,12 @@ export function MessageItem(props: MessageItemProps) {
       }}
     >
       {showMeta ? (
-        <Avatar name={name} size={36} />
+        props.onOpenAuthor ? (
+          // The name is the keyboard's way to the card (one tab stop); the avatar is for the pointer.
+          <AvatarButton name={name} size={36} label={`Profile of ${name}`} onClick={props.onOpenAuthor} />
+        ) : (
+          <Avatar name={name} size={36} />
+        )
       ) : (
         // A grouped message shows its time here on hover or focus (see .pl-message-gutter-time).
         <span className="pl-message-gutter">
@@ -143,12 +151,18 @@ export function MessageItem(props: MessageItemProps) {
       <div className="pl-message-main">
         {showMeta ? (
           <div className="pl-message-meta">
-            <span className="pl-message-author">{name}</span>
+            {props.onOpenAuthor ? (
+              <button type="button" className="pl-message-author pl-name-button" onClick={props.onOpenAuthor}>
+                {name}
+              </button>
+            ) : (
+              <span className="pl-message-author">{name}</span>
+            )}
             {author.displayName ? <span className="pl-message-username">@{author.username}</span> : null}
             <Timestamp iso={createdAt} />
             {pinnedAt ? (
               <span className="pl-message-pin" title={`Pinned ${fullOf(pinnedAt)}`}>
-                <span aria-hidden="true">📌</span> Pinned
+                <Icon name="pin" size={12} /> Pinned
               </span>
             ) : null}
           </div>

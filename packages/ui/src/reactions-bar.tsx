@@ -1,3 +1,5 @@
+import { Icon } from "./icons";
+
 /** One emoji under a message, as this reader sees it. */
 export interface ReactionEntry {
   emoji: string;
@@ -53,7 +55,7 @@ export function ReactionsBar({ reactions, onToggle, onAdd }: ReactionsBarProps) 
       {onAdd ? (
         <li>
           <button type="button" className="pl-reaction pl-reaction-add" onClick={onAdd} aria-label="Add reaction">
-            <span aria-hidden="true">☺+</span>
+            <Icon name="react" />
           </button>
         </li>
       ) : null}

@@ -1,4 +1,5 @@
 import { Avatar } from "./avatar";
+import { Icon } from "./icons";
 import type { LinkComponent } from "./link";
 import { PresenceDot, type PresenceStatus } from "./presence-dot";
 
@@ -53,7 +54,7 @@ export function RoomList({ heading, entries, activeId, Link, empty }: RoomListPr
                 <Avatar name={entry.name} size={22} />
               ) : (
                 <span className="pl-room-hash" aria-hidden="true">
-                  {entry.isPrivate ? "🔒" : "#"}
+                  <Icon name={entry.isPrivate ? "privateRoom" : "room"} size={15} />
                 </span>
               )}
               <span className="pl-room-name">{entry.name}</span>

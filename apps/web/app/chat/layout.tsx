@@ -3,6 +3,7 @@ import type { ReactNode } from "react";
 import { SIGN_IN_PATH } from "@/auth/paths";
 import { currentSession } from "@/auth/session";
 import { AppShell } from "@/client/app-shell";
+import { ProfileCardProvider } from "@/client/profile-card";
 import { ChatProviders } from "@/client/providers";
 import { publicConfig } from "@/public-config";
 
@@ -14,7 +15,9 @@ export default async function ChatLayout({ children }: { children: ReactNode }) 
   if (!session) redirect(SIGN_IN_PATH);
   return (
     <ChatProviders viewer={session.user} apiToken={session.apiToken} realtimeUrl={publicConfig().realtimeUrl}>
-      <AppShell>{children}</AppShell>
+      <ProfileCardProvider>
+        <AppShell>{children}</AppShell>
+      </ProfileCardProvider>
     </ChatProviders>
   );
 }

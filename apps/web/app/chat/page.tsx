@@ -1,3 +1,4 @@
+import { Menu } from "lucide-react";
 import Link from "next/link";
 
 export default function ChatHome() {
@@ -6,7 +7,11 @@ export default function ChatHome() {
       <h1>Welcome to Parley</h1>
       <p>
         Pick a conversation <span className="chat-home-wide">in the sidebar</span>
-        <span className="chat-home-narrow">from the ☰ Conversations menu</span>, or start one:
+        <span className="chat-home-narrow">
+          from the <Menu size={16} aria-hidden className="chat-home-icon" />
+          Conversations menu
+        </span>
+        , or start one:
       </p>
       <ul className="chat-home-actions">
         <li>

@@ -1,14 +1,15 @@
 "use client";
 
 import { ConnectionBadge, RoomList, type RoomListEntry } from "@parley/ui";
+import { Menu } from "lucide-react";
 import Link from "next/link";
 import { useParams, usePathname } from "next/navigation";
 import { type MouseEvent, type ReactNode, type RefObject, useEffect, useRef, useState } from "react";
-import { signOutAndLeave } from "./end-session";
 import { NotificationsButton, useUnreadTitle } from "./notifications";
 import { usePresences } from "./presence";
-import { useConnectionState, useReconnectNow, useViewer } from "./session-context";
+import { useConnectionState, useReconnectNow } from "./session-context";
 import { useConversations } from "./use-conversations";
+import { UserMenu } from "./user-menu";
 
 export const roomHref = (roomId: number) => `/chat/rooms/${roomId}`;
 
@@ -17,12 +18,10 @@ export function AppShell({ children }: { children: ReactNode }) {
   const params = useParams<{ id?: string }>();
   const pathname = usePathname();
   const openRoomId = params.id ? Number(params.id) : undefined;
-  const viewer = useViewer();
   const connection = useConnectionState();
   const reconnectNow = useReconnectNow();
   const { rooms, directs } = useConversations(openRoomId);
   const [menuOpen, setMenuOpen] = useState(false);
-  const [signingOut, setSigningOut] = useState(false);
 
   // A link followed on a phone closes the menu.
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs when the page changes
@@ -56,12 +55,8 @@ export function AppShell({ children }: { children: ReactNode }) {
     (sum, entry) => sum + (entry.muted ? 0 : entry.unread),
     0,
   );
-  useUnreadTitle(totalUnread, pathname);
-
-  async function onSignOut() {
-    setSigningOut(true);
-    await signOutAndLeave();
-  }
+  const open = [...roomEntries, ...directEntries].find((entry) => entry.id === openRoomId);
+  useUnreadTitle(totalUnread, pathname, open && (open.kind === "room" ? `#${open.name}` : open.name));
 
   return (
     <div className="shell" data-menu-open={menuOpen || undefined}>
@@ -78,7 +73,7 @@ export function AppShell({ children }: { children: ReactNode }) {
           aria-controls="conversations"
           onClick={() => setMenuOpen((open) => !open)}
         >
-          <span aria-hidden="true">☰</span>
+          <Menu size={20} aria-hidden />
           <span className="pl-visually-hidden">Conversations menu</span>
         </button>
         <Link href="/chat" className="shell-brand">
@@ -86,12 +81,7 @@ export function AppShell({ children }: { children: ReactNode }) {
         </Link>
         <ConnectionBadge state={connection} onRetry={reconnectNow} />
         <nav aria-label="Account" className="shell-account">
-          <Link href="/chat/profile" className="shell-user">
-            Profile <span className="shell-username">@{viewer.username}</span>
-          </Link>
-          <button type="button" className="pl-button" onClick={onSignOut} disabled={signingOut}>
-            Sign out
-          </button>
+          <UserMenu />
         </nav>
       </header>
       <nav id="conversations" ref={menu} aria-label="Conversations" className="shell-sidebar" tabIndex={-1}>

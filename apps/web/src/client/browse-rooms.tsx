@@ -1,6 +1,7 @@
 "use client";
 
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Hash } from "lucide-react";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useState } from "react";
@@ -43,7 +44,9 @@ export function BrowseRooms() {
       <ul className="card-list">
         {items.map((room) => (
           <li key={room.id} className="card">
-            <span className="card-title"># {room.name}</span>
+            <span className="card-title">
+              <Hash size={15} aria-hidden className="card-title-icon" /> {room.name}
+            </span>
             <span className="card-meta">{room.lastSeq} messages</span>
             {memberOf.has(room.id) ? (
               <Link className="pl-button" href={roomHref(room.id)}>

@@ -15,13 +15,15 @@ export interface MemberPanelProps {
   viewerId: number;
   /** After an invitation or a removal: the member list is read again. */
   onChanged: () => void;
+  /** Opens a member's profile card. */
+  onOpen?: (memberId: number) => void;
 }
 
 /**
  * A room's members; for its owner, a Remove button per other member (asked first) and the invite
  * form. Shown beside the conversation on wide screens, and in `MembersSheet` on phones.
  */
-export function MemberPanel({ roomId, members, manage, viewerId, onChanged }: MemberPanelProps) {
+export function MemberPanel({ roomId, members, manage, viewerId, onChanged, onOpen }: MemberPanelProps) {
   const trpc = useTRPC();
   const [removing, setRemoving] = useState<MemberEntry | null>(null);
   const remove = useMutation(trpc.rooms.removeMember.mutationOptions({ onSuccess: onChanged }));
@@ -30,6 +32,7 @@ export function MemberPanel({ roomId, members, manage, viewerId, onChanged }: Me
     <>
       <MemberList
         members={members}
+        onOpen={onOpen}
         actions={
           manage
             ? (member) =>

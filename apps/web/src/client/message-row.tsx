@@ -25,6 +25,8 @@ export interface MessageScope {
   pin: (messageId: number, pin: boolean) => void;
   askDelete: (message: Message) => void;
   openPicker: (messageId: number) => void;
+  /** Opens a person's profile card. */
+  openProfile?: (person: NonNullable<Message["author"]>) => void;
   /** Absent inside a thread: replies have no threads of their own. */
   openThread?: (parentId: number) => void;
   openThreadId?: number | null;
@@ -73,12 +75,15 @@ export function MessageRow({
   }, [editing, message.id]);
   const thread = message.thread;
   const openThread = scope.openThread;
+  const author = scope.authorNow(message.author);
+  const openProfile = scope.openProfile;
   return (
     <MessageItem
       {...message}
       body={message.notice ? noticeBody(message.notice, scope) : message.body}
       domId={messageDomId(message.id)}
-      author={scope.authorNow(message.author)}
+      author={author}
+      onOpenAuthor={author && openProfile ? () => openProfile(author) : undefined}
       own={own}
       continued={continued}
       reactions={reactions}

@@ -1,20 +1,24 @@
 "use client";
 
 import { unreadLabel } from "@parley/ui";
+import { Bell } from "lucide-react";
 import { useEffect, useState } from "react";
 
 /** "(3) Parley": the tab's title starts with the unread count across my conversations. */
 const COUNTED = /^\(\d+\+?\) /;
+/** What follows a conversation's name in the title (the root layout's title template). */
+const APP_SUFFIX = " · Parley";
 
 /**
- * Keeps the unread count at the start of the tab's title. Pages set their own titles, so it is
- * applied again after each navigation.
+ * Keeps the tab's title as "(3) #general · Parley": the unread count across my conversations, then
+ * the open conversation's name (`conversation`: "#room" or the other person's name), else the title
+ * the page set itself. Next sets pages' titles after rendering them, so it is applied again then.
  */
-export function useUnreadTitle(total: number, pathname: string) {
+export function useUnreadTitle(total: number, pathname: string, conversation?: string) {
   // biome-ignore lint/correctness/useExhaustiveDependencies: a navigation sets a new title to prefix
   useEffect(() => {
     const apply = () => {
-      const base = document.title.replace(COUNTED, "");
+      const base = conversation ? `${conversation}${APP_SUFFIX}` : document.title.replace(COUNTED, "");
       const next = total > 0 ? `(${unreadLabel(total)}) ${base}` : base;
       if (document.title !== next) document.title = next;
     };
@@ -24,7 +28,7 @@ export function useUnreadTitle(total: number, pathname: string) {
     const observer = title ? new MutationObserver(apply) : null;
     if (title) observer?.observe(title, { childList: true, characterData: true, subtree: true });
     return () => observer?.disconnect();
-  }, [total, pathname]);
+  }, [total, pathname, conversation]);
 }
 
 type Permission = NotificationPermission | "unsupported";
@@ -48,7 +52,7 @@ export function NotificationsButton() {
       className="pl-button shell-notifications"
       onClick={async () => setPermission(await Notification.requestPermission())}
     >
-      <span aria-hidden="true">🔔</span> Enable notifications
+      <Bell size={16} aria-hidden /> Enable notifications
     </button>
   );
 }

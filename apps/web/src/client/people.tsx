@@ -1,22 +1,20 @@
 "use client";
 
-import { Avatar, PresenceDot } from "@parley/ui";
-import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
-import { useRouter } from "next/navigation";
+import { AvatarButton, PresenceDot } from "@parley/ui";
+import { useInfiniteQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { roomHref } from "./app-shell";
 import { ErrorAlert } from "./error-alert";
 import { usePresences } from "./presence";
+import { useOpenProfile } from "./profile-card";
 import { SearchField } from "./search-field";
 import { useViewer } from "./session-context";
 import { useTRPC } from "./trpc";
 import { useDebounced } from "./use-debounced";
+import { useOpenDirect } from "./use-open-direct";
 
-/** The user directory: find someone and start (or reopen) a direct conversation. */
+/** The user directory: find someone, look at their card, start (or reopen) a direct conversation. */
 export function People() {
   const trpc = useTRPC();
-  const router = useRouter();
-  const queryClient = useQueryClient();
   const viewer = useViewer();
   const [search, setSearch] = useState("");
   const term = useDebounced(search.trim());
@@ -28,14 +26,8 @@ export function People() {
       { getNextPageParam: (page) => page.nextCursor ?? undefined, staleTime: 0 },
     ),
   );
-  const open = useMutation(
-    trpc.direct.open.mutationOptions({
-      onSuccess: (conversation) => {
-        void queryClient.invalidateQueries({ queryKey: trpc.direct.list.queryKey() });
-        router.push(roomHref(conversation.room.id));
-      },
-    }),
-  );
+  const open = useOpenDirect();
+  const openProfile = useOpenProfile();
   const items = (people.data?.pages.flatMap((page) => page.items) ?? []).filter((user) => user.id !== viewer.id);
   const presenceOf = usePresences(items.map((user) => user.id));
 
@@ -47,10 +39,17 @@ export function People() {
       <ul className="card-list">
         {items.map((user) => (
           <li key={user.id} className="card">
-            <Avatar name={user.displayName ?? user.username} />
+            {/* The name is the keyboard's way to the card; the avatar is a larger target for the pointer. */}
+            <AvatarButton
+              name={user.displayName ?? user.username}
+              label={`Profile of ${user.displayName ?? user.username}`}
+              onClick={() => openProfile(user)}
+            />
             <PresenceDot status={presenceOf(user.id)} />
             <span className="card-title">
-              {user.displayName ?? user.username}
+              <button type="button" className="pl-name-button" onClick={() => openProfile(user)}>
+                {user.displayName ?? user.username}
+              </button>
               {user.displayName ? <span className="card-meta"> @{user.username}</span> : null}
             </span>
             <button

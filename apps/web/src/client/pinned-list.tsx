@@ -2,6 +2,7 @@
 
 import { ModalDialog, timeOf } from "@parley/ui";
 import { useQuery } from "@tanstack/react-query";
+import { X } from "lucide-react";
 import { ErrorAlert } from "./error-alert";
 import { type MessageScope, mentionedIn, messageDomId } from "./message-row";
 import { MessageText } from "./message-text";
@@ -29,7 +30,7 @@ export function PinnedList({
       <div className="pl-dialog-head">
         <h2 className="pl-dialog-title">Pinned messages</h2>
         <button type="button" className="pl-icon-button" onClick={onClose} aria-label="Close">
-          <span aria-hidden="true">✕</span>
+          <X size={18} aria-hidden />
         </button>
       </div>
       <ErrorAlert error={pinned.error} />

@@ -3,11 +3,13 @@
 import type { AppRouter } from "@parley/api";
 import { MAX_BATCH_SIZE } from "@parley/api/schemas";
 import type { ConnectionState } from "@parley/ui";
+import { IconProvider } from "@parley/ui";
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createTRPCClient, createWSClient, httpBatchLink, splitLink, wsLink } from "@trpc/client";
 import { type ReactNode, useCallback, useEffect, useState, useSyncExternalStore } from "react";
 import { leaveForSignIn } from "./end-session";
 import { isSessionEnded } from "./errors";
+import { parleyIcons } from "./icons";
 import { KEEP_ALIVE, linkControl, onNetworkChance } from "./link-health";
 import { OutboxProvider } from "./outbox";
 import { PresenceProvider } from "./presence";
@@ -124,9 +126,11 @@ export function ChatProviders({ viewer: signedIn, apiToken, realtimeUrl, childre
         <ConnectionContext.Provider value={connection}>
           <QueryClientProvider client={queryClient}>
             <TRPCProvider trpcClient={clients.trpc} queryClient={queryClient}>
-              <OutboxProvider userId={viewer.id} connection={connection} reconnectNow={reconnectNow}>
-                <PresenceProvider>{children}</PresenceProvider>
-              </OutboxProvider>
+              <IconProvider icons={parleyIcons}>
+                <OutboxProvider userId={viewer.id} connection={connection} reconnectNow={reconnectNow}>
+                  <PresenceProvider>{children}</PresenceProvider>
+                </OutboxProvider>
+              </IconProvider>
             </TRPCProvider>
           </QueryClientProvider>
         </ConnectionContext.Provider>

@@ -9,13 +9,13 @@ import {
   type Mentionable,
   MessageItem,
   MessageList,
-  PresenceDot,
-  presenceLabel,
   TypingIndicator,
 } from "@parley/ui";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Pin } from "lucide-react";
 import Link from "next/link";
 import { type KeyboardEvent, type RefObject, useCallback, useEffect, useRef, useState } from "react";
+import { DirectPeerAvatar, DirectPeerMeta } from "./direct-peer";
 import { ErrorAlert } from "./error-alert";
 import { MemberPanel, MembersSheet } from "./member-panel";
 import type { MessageScope } from "./message-row";
@@ -23,6 +23,7 @@ import { MessageText } from "./message-text";
 import { useHeardProfiles } from "./people-cache";
 import { PinnedList } from "./pinned-list";
 import { usePresences } from "./presence";
+import { useOpenProfile } from "./profile-card";
 import { RoomActions } from "./room-actions";
 import { useViewer } from "./session-context";
 import { ThreadPanel } from "./thread-panel";
@@ -76,6 +77,7 @@ export function RoomView({ roomId }: { roomId: number }) {
   const [pinnedOpen, setPinnedOpen] = useState(false);
   const [membersOpen, setMembersOpen] = useState(false);
   const heard = useHeardProfiles();
+  const openProfile = useOpenProfile();
   const join = useMutation(
     trpc.rooms.join.mutationOptions({
       onSuccess: () => {
@@ -141,7 +143,6 @@ export function RoomView({ roomId }: { roomId: number }) {
   }));
   // Connected members: online or away (the member list counts them alike).
   const connectedCount = memberEntries.filter((member) => member.status !== "offline").length;
-  const peerStatus = peer ? presenceOf(peer.id) : undefined;
   const nameOf = new Map(memberEntries.map((member) => [member.id, member.displayName ?? member.username]));
   // A message shows its author as they are now: the newest profile heard of, else the member list's.
   const memberUsers = new Map((members.data ?? []).map((member) => [member.user.id, member.user]));
@@ -174,6 +175,7 @@ export function RoomView({ roomId }: { roomId: number }) {
     openPicker: setPickerFor,
     openThread: (parentId) => setThreadId((open) => (open === parentId ? null : parentId)),
     openThreadId: threadId,
+    openProfile,
   };
   const memberPanel = {
     roomId,
@@ -181,6 +183,10 @@ export function RoomView({ roomId }: { roomId: number }) {
     manage: isOwner && isMember && !isDirect,
     viewerId: viewer.id,
     onChanged: refreshMembers,
+    onOpen: (memberId: number) => {
+      const user = userNow(memberId);
+      if (user) openProfile(user);
+    },
   };
   /** Up in an empty composer: my newest message that can still be edited. */
   const editLast = () => {
@@ -195,19 +201,19 @@ export function RoomView({ roomId }: { roomId: number }) {
   return (
     <div className="room">
       <header className="room-header">
+        {isDirect && peer ? <DirectPeerAvatar peer={peer} /> : null}
         <div className="room-title">
           <h1 ref={heading} tabIndex={-1}>
             {title}
           </h1>
-          <p className="room-meta">
-            {isDirect && peerStatus ? (
-              <>
-                <PresenceDot status={peerStatus} /> <span aria-hidden="true">{presenceLabel[peerStatus]}</span> ·{" "}
-              </>
-            ) : null}
-            {isDirect ? "Direct conversation" : room.data?.isPrivate ? "Private room" : "Public room"}
-            {memberEntries.length > 0 && !isDirect ? ` · ${connectedCount} of ${memberEntries.length} online` : ""}
-          </p>
+          {isDirect && peer ? (
+            <DirectPeerMeta peer={peer} />
+          ) : (
+            <p className="room-meta">
+              {isDirect ? "Direct conversation" : room.data?.isPrivate ? "Private room" : "Public room"}
+              {memberEntries.length > 0 && !isDirect ? ` · ${connectedCount} of ${memberEntries.length} online` : ""}
+            </p>
+          )}
           {room.data?.topic && !isDirect ? <p className="room-topic">{room.data.topic}</p> : null}
         </div>
         {isMember ? (
@@ -218,7 +224,7 @@ export function RoomView({ roomId }: { roomId: number }) {
             aria-haspopup="dialog"
             aria-label="Pinned messages"
           >
-            <span aria-hidden="true">📌</span> <span className="room-pinned-text">Pinned</span>
+            <Pin size={16} aria-hidden /> <span className="room-pinned-text">Pinned</span>
           </button>
         ) : null}
         {room.data && !isDirect ? (
@@ -241,7 +247,7 @@ export function RoomView({ roomId }: { roomId: number }) {
       <p className="pl-visually-hidden" role="status" aria-live="polite">
         {announcement}
       </p>
-      <div className="room-body" data-thread-open={threadId !== null || undefined}>
+      <div className="room-body" data-thread-open={threadId !== null || undefined} data-direct={isDirect || undefined}>
         {/* biome-ignore lint/a11y/noStaticElementInteractions: PageUp and PageDown typed in the composer inside scroll the history */}
         <section className="room-conversation" ref={conversation} onKeyDown={scrollHistoryByPage}>
           {timeline.error ? (
@@ -347,11 +353,14 @@ export function RoomView({ roomId }: { roomId: number }) {
             }}
           />
         ) : null}
-        <aside className="room-members" aria-label="Members">
-          <h2>Members</h2>
-          <MemberPanel {...memberPanel} />
-        </aside>
-        {membersOpen ? <MembersSheet {...memberPanel} onClose={() => setMembersOpen(false)} /> : null}
+        {/* A direct conversation shows the other person in its header instead. */}
+        {isDirect ? null : (
+          <aside className="room-members" aria-label="Members">
+            <h2>Members</h2>
+            <MemberPanel {...memberPanel} />
+          </aside>
+        )}
+        {membersOpen && !isDirect ? <MembersSheet {...memberPanel} onClose={() => setMembersOpen(false)} /> : null}
       </div>
       {pickerFor !== null ? (
         <EmojiPickerDialog

@@ -2,6 +2,7 @@
 
 import { MAX_MESSAGE_LENGTH } from "@parley/api/schemas";
 import { Composer, type Mentionable } from "@parley/ui";
+import { ArrowLeft } from "lucide-react";
 import { useEffect, useRef, useState } from "react";
 import { MessageRow, type MessageScope } from "./message-row";
 import type { Message } from "./trpc";
@@ -61,7 +62,7 @@ export function ThreadPanel(props: ThreadPanelProps) {
     >
       <header className="thread-header">
         <button type="button" className="pl-button thread-back" onClick={onClose} aria-label="Close thread">
-          <span aria-hidden="true">←</span>
+          <ArrowLeft size={18} aria-hidden />
           <span className="thread-back-text">Back</span>
         </button>
         <h2 id="thread-heading" ref={heading} tabIndex={-1}>
