@@ -90,7 +90,7 @@ export function markdown(r: BenchResult): string {
     lines.push(
       "One room with every subscriber in it, then many rooms of a few members each (the publisher sends to each room in turn). Best step: the highest deliveries/s with p99 ≤ 250 ms, nothing lost and the generator below 90% of its core.",
       "",
-      "| system | subscribers | best deliveries/s | vs Parley | p50 / p99 / max ms at best | SUT CPU µs/delivery at best | setup: open ms, presence events, settle ms |",
+      "| system | subscribers | best deliveries/s | vs Parley | p50 / p99 / max ms at best | SUT CPU µs/delivery at best | setup: open ms |",
       "|---|---|---|---|---|---|---|",
     );
     for (const f of r.fanout) {
@@ -99,7 +99,7 @@ export function markdown(r: BenchResult): string {
       );
       const best = f.steps.find((s) => s.deliveriesPerSec === f.bestDeliveriesPerSec && s.passed);
       lines.push(
-        `| ${f.system} | ${audience(f)} | ${int(f.bestDeliveriesPerSec)} | ${ratio(f.bestDeliveriesPerSec, parley?.bestDeliveriesPerSec)} | ${best ? `${ms(best.p50Ms)} / ${ms(best.p99Ms)} / ${ms(best.maxMs)}` : "–"} | ${best ? best.sutCpuMicrosPerDelivery : "–"} | ${int(f.openMs)}, ${int(f.presenceEvents)}, ${int(f.settleMs)} |`,
+        `| ${f.system} | ${audience(f)} | ${int(f.bestDeliveriesPerSec)} | ${ratio(f.bestDeliveriesPerSec, parley?.bestDeliveriesPerSec)} | ${best ? `${ms(best.p50Ms)} / ${ms(best.p99Ms)} / ${ms(best.maxMs)}` : "–"} | ${best ? best.sutCpuMicrosPerDelivery : "–"} | ${int(f.openMs)} |`,
       );
     }
     lines.push(
@@ -122,13 +122,13 @@ export function markdown(r: BenchResult): string {
     lines.push(
       "Memory of both instances after a full GC, minus the same before opening. Parley's connections also follow `events.mine`.",
       "",
-      "| system | connections | failed | time to open | connections/s | RSS / connection | vs Parley | heap / connection | presence events (settle ms) |",
-      "|---|---|---|---|---|---|---|---|---|",
+      "| system | connections | failed | time to open | connections/s | RSS / connection | vs Parley | heap / connection |",
+      "|---|---|---|---|---|---|---|---|",
     );
     for (const c of r.connections) {
       const parley = r.connections.find((p) => p.system === "parley" && p.connections === c.connections);
       lines.push(
-        `| ${c.system} | ${int(c.connections)} | ${c.failed} | ${int(c.openMs)} ms | ${int(c.connectionsPerSec)} | ${kib(c.rssPerConnectionBytes)} | ${ratio(c.rssPerConnectionBytes, parley?.rssPerConnectionBytes)} | ${kib(c.heapPerConnectionBytes)} | ${int(c.presenceEvents)} (${int(c.settleMs)}) |`,
+        `| ${c.system} | ${int(c.connections)} | ${c.failed} | ${int(c.openMs)} ms | ${int(c.connectionsPerSec)} | ${kib(c.rssPerConnectionBytes)} | ${ratio(c.rssPerConnectionBytes, parley?.rssPerConnectionBytes)} | ${kib(c.heapPerConnectionBytes)} |`,
       );
     }
     lines.push("");

@@ -43,19 +43,3 @@ export const GENERATOR_SATURATED = 0.9;
 export const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Waits until `value()` stops changing for `quietMs`, or `maxMs` passed; returns how long it took. */
-export async function settle(value: () => number, quietMs: number, maxMs: number): Promise<number> {
-  const t0 = performance.now();
-  let last = value();
-  let changed = performance.now();
-  while (performance.now() - t0 < maxMs) {
-    await sleep(100);
-    const now = value();
-    if (now !== last) {
-      last = now;
-      changed = performance.now();
-    } else if (performance.now() - changed >= quietMs) break;
-  }
-  return Math.round(performance.now() - t0);
-}

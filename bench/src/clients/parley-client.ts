@@ -6,14 +6,14 @@ import { type ConnectOptions, type Publisher, rawSubscriber, type Subscriber, ws
  * `{"id":1,"method":"subscription","params":{"path":"events.room","input":{"roomId":n}}}`
  * (and `events.mine` as id 2 when asked). Live once the room stream's `live` event arrives (it is
  * yielded after the bus subscription and the replay). Answers keep-alive `PING`s with `PONG`.
- * Presence is per user now (`events.presence`, which these subscribers do not open), so the room
- * streams carry no presence events: `onPresence` counts any that would arrive.
+ * Presence is per user (`events.presence`, which these subscribers do not open): the room streams
+ * carry none.
  */
 export function parleySubscriber(
   baseUrl: string,
   token: string,
   roomId: number,
-  options: ConnectOptions & { withUserStream?: boolean; onPresence?: () => void },
+  options: ConnectOptions & { withUserStream?: boolean },
 ): Subscriber {
   let roomLive = false;
   let mineLive = !options.withUserStream;
@@ -23,7 +23,6 @@ export function parleySubscriber(
       ...options,
       onFrame(frame) {
         if (frame === "PING") return ws.send("PONG");
-        if (frame.includes('"type":"presence"')) options.onPresence?.();
         options.onFrame?.(frame);
       },
     },

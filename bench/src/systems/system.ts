@@ -7,8 +7,6 @@ export type SystemName = (typeof SYSTEM_NAMES)[number];
 export interface SubscribeOptions extends ConnectOptions {
   /** Parley only: also open the user's own stream (`events.mine`), as the web client does. */
   withUserStream?: boolean;
-  /** Parley only: told about every presence event. */
-  onPresence?: () => void;
 }
 
 /** A system under test: two instances on core 1 sharing the local Redis. */

@@ -13,8 +13,6 @@ export interface ConnectionsResult {
   heapPerConnectionBytes: number;
   rssAfterBytes: number;
   afterGc: boolean;
-  presenceEvents: number;
-  settleMs: number;
 }
 
 /**
@@ -47,8 +45,6 @@ export async function runConnections(
     heapPerConnectionBytes: Math.round((after.heapUsed - before.heapUsed) / Math.max(1, open)),
     rssAfterBytes: after.rss,
     afterGc: after.afterGc,
-    presenceEvents: followers.presenceEvents,
-    settleMs: followers.settleMs,
   };
   console.log(`  connections ${system.name}: ${JSON.stringify(result)}`);
   await sleep(300); // let the servers notice the closes before the next workload

@@ -26,8 +26,6 @@ export interface FanoutResult {
   subscribers: number;
   openMs: number;
   failed: number;
-  presenceEvents: number;
-  settleMs: number;
   steps: FanoutStep[];
   /** The highest deliveries/s of a step with p99 ≤ 250 ms, nothing lost and the generator unsaturated. */
   bestDeliveriesPerSec: number;
@@ -104,8 +102,6 @@ export async function runFanout(
     subscribers: options.subscribers,
     openMs: followers.openMs,
     failed: followers.failed,
-    presenceEvents: followers.presenceEvents,
-    settleMs: followers.settleMs,
     steps,
     bestDeliveriesPerSec: Math.max(0, ...counted.map((s) => s.deliveriesPerSec)),
   };

@@ -1,5 +1,5 @@
 import { type Subscriber, stampOf } from "../clients/raw-client";
-import { Latency, settle } from "../stats";
+import { Latency } from "../stats";
 import { inBatches, type System } from "../systems/system";
 
 /** Where the stamped messages arriving at a group of subscribers are counted and timed. */
@@ -26,17 +26,12 @@ export interface Followers {
   openMs: number;
   /** Subscriptions that failed to open. */
   failed: number;
-  /** Parley: presence events received while opening and settling. */
-  presenceEvents: number;
-  /** Parley: how long after the last subscription went live presence events kept arriving. */
-  settleMs: number;
   close(): void;
 }
 
 /**
  * Opens `count` subscribers of a room (or subscriber `i` of `roomId(i)`), alternating between the
- * system's two instances, each handing its frames to `receiptsOf(i)`; waits for presence traffic
- * (Parley) to stop.
+ * system's two instances, each handing its frames to `receiptsOf(i)`.
  */
 export async function openFollowers(
   system: System,
@@ -49,7 +44,6 @@ export async function openFollowers(
     concurrency?: number;
   },
 ): Promise<Followers> {
-  let presenceEvents = 0;
   const t0 = performance.now();
   let failed = 0;
   const subscribers = await inBatches(
@@ -60,7 +54,6 @@ export async function openFollowers(
       const room = typeof roomId === "number" ? roomId : roomId(i);
       const subscriber = system.subscribe(i % 2, room, i, {
         onFrame: receipts ? (frame) => receipts.take(frame) : undefined,
-        onPresence: () => presenceEvents++,
         withUserStream: options.withUserStream,
         localAddress: options.localAddresses ? `127.0.0.${1 + (i % options.localAddresses)}` : undefined,
       });
@@ -69,13 +62,10 @@ export async function openFollowers(
     },
   );
   const openMs = Math.round(performance.now() - t0);
-  const settleMs = system.name === "parley" ? await settle(() => presenceEvents, 1000, 60_000) : 0;
   return {
     subscribers,
     openMs,
     failed,
-    presenceEvents,
-    settleMs,
     close: () => {
       for (const s of subscribers) s.close();
     },
