@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Bus, type BusEvent, createMemoryBus, createRedisBus, roomChannel, userChannel } from "../src/bus";
 import { ROOM_TOPIC_MAX } from "../src/schemas";
 import type { RoomStreamEvent, UserStreamEvent } from "../src/services/live";
+import { ensureBuiltinRoom } from "../src/services/rooms";
 import { createHarness, eventually, expectTrpcError, type Harness, readStream } from "./harness";
 
 type SignedUp = Awaited<ReturnType<Harness["signUp"]>>;
@@ -189,6 +190,29 @@ describe.each(ways)("room settings on %s", (_name, driver, createBus) => {
 
     expect(await h.counts()).toEqual(before);
     expect(await owner.caller.rooms.get({ roomId: room.id })).toEqual(roomBefore);
+  });
+
+  it("lets the lobby's owner set its topic but not rename it; a name the room already has is never checked again", async () => {
+    const lobby = await ensureBuiltinRoom(h.deps, "lobby");
+    const owner = await h.signUp();
+    await owner.caller.rooms.join({ roomId: lobby.id }); // the first to join an ownerless room owns it
+    expect((await owner.caller.rooms.get({ roomId: lobby.id })).ownerId).toBe(owner.id);
+
+    // The settings dialog sends the name as it is: a reserved name the room already has is no change.
+    const saved = await owner.caller.rooms.update({ roomId: lobby.id, name: lobby.name ?? "", topic: "Say hi" });
+    expect(saved.changed).toEqual(["topic"]);
+    expect(saved.room).toMatchObject({ name: lobby.name, topic: "Say hi" });
+
+    // Names of Parley's own rooms are outside the unique index: renaming one could copy another's name.
+    const other = await roomOf(owner);
+    const before = await h.counts();
+    await expectTrpcError(
+      owner.caller.rooms.update({ roomId: lobby.id, name: other.name ?? "" }),
+      "FORBIDDEN",
+      /Parley's own rooms keep their names/,
+    );
+    expect(await h.counts()).toEqual(before);
+    expect((await owner.caller.rooms.get({ roomId: lobby.id })).name).toBe(lobby.name);
   });
 
   it("lets the owner remove a member: a notice, member and room events, and the removed person's streams stop", async () => {

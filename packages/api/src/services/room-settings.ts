@@ -33,12 +33,12 @@ async function ownedRoom(deps: Deps, actor: Actor, roomId: number, what: string)
  * updates each see the other's result. Each change writes a notice (naming the owner as they are
  * called then) and publishes `room.updated` (and `directory.room` for a public room renamed) after
  * commit. Values equal to the current ones change nothing: `changed` is empty and no notice is written.
- * @throws AppError FORBIDDEN (not the owner), BAD_INPUT (direct conversation), NOT_FOUND, CONFLICT.
+ * @throws AppError FORBIDDEN (not the owner, or a new name for one of Parley's own rooms), BAD_INPUT
+ *   (direct conversation), NOT_FOUND, CONFLICT.
  */
 export async function updateRoom(deps: Deps, actor: Actor, input: UpdateRoomInput): Promise<RoomUpdate> {
   const what = "change its name or topic";
   await ownedRoom(deps, actor, input.roomId, what);
-  const nameKey = input.name === undefined ? undefined : roomNameKey(input.name);
   return transact(deps, async (tx, emit) => {
     if ((await lockedMembership(tx, actor.userId, input.roomId))?.role !== "owner") throw onlyTheOwner(what);
     const [room] = await tx.select().from(rooms).where(eq(rooms.id, input.roomId)).for("update");
@@ -49,10 +49,18 @@ export async function updateRoom(deps: Deps, actor: Actor, input: UpdateRoomInpu
     if (name !== room.name) changed.push("name");
     if (topic !== room.topic) changed.push("topic");
     if (changed.length === 0) return { room: roomOutOf(room), changed };
+    // The name's rules apply to a new name only: a room keeps the name it has, even one made before
+    // a rule (such as "Lobby", now Parley's own); and Parley's own rooms (the lobby) keep theirs,
+    // since the unique index on names leaves them out.
+    let nameKey = room.nameKey;
+    if (changed.includes("name")) {
+      if (room.builtin !== null) throw new AppError("FORBIDDEN", "Parley's own rooms keep their names");
+      nameKey = roomNameKey(input.name ?? "");
+    }
 
     await tx
       .update(rooms)
-      .set({ name, nameKey: nameKey ?? room.nameKey, topic })
+      .set({ name, nameKey, topic })
       .where(eq(rooms.id, room.id))
       .catch(nameTaken(input.name ?? ""));
     const me = await currentUser(tx, actor.userId);
