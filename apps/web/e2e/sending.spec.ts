@@ -12,6 +12,7 @@ import {
   sendMessage,
   sidebarList,
   signIn,
+  signOut,
   signUp,
   textMessages,
   uniqueName,
@@ -88,7 +89,7 @@ test("signing out drops the messages still waiting to be sent in the tab", async
   const queued = messageLog(page).locator('li[data-status="queued"]');
   await expect(queued).toHaveCount(1);
 
-  await page.getByRole("button", { name: "Sign out" }).click();
+  await signOut(page);
   await expect(page).toHaveURL(/\/signin$/);
   await page.unroute(SEND_REQUESTS);
   await signIn(page, name);
@@ -99,6 +100,57 @@ test("signing out drops the messages still waiting to be sent in the tab", async
   expect(
     await page.evaluate(() => Object.keys(sessionStorage).filter((key) => key.startsWith("parley:outbox"))),
   ).toEqual([]);
+});
+
+test("a send that finishes while signing out does not put the queue back", async ({ page, context }) => {
+  await signUp(page, uniqueName("hasty"));
+  await createRoom(page, uniqueName("parting"));
+  // Offline, two messages wait in the tab's queue.
+  await context.setOffline(true);
+  for (const text of ["one, on its way", "two, left behind"]) {
+    await composer(page).fill(text);
+    await composer(page).press("Enter");
+  }
+  await expect(messageLog(page).locator('li[data-status="queued"]')).toHaveCount(2);
+
+  // Back online, the first goes out and is held on the way; then sign-out starts, and is held too.
+  const gate = () => {
+    let open = () => {};
+    const opened = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    return { open, opened };
+  };
+  const sends = gate();
+  const sendSeen = gate();
+  const signOutSeen = gate();
+  const signOutGoes = gate();
+  await page.route(SEND_REQUESTS, async (route) => {
+    sendSeen.open();
+    await sends.opened;
+    await route.continue();
+  });
+  await page.route("**/api/auth/signout", async (route) => {
+    signOutSeen.open();
+    await signOutGoes.opened;
+    await route.continue();
+  });
+  await context.setOffline(false);
+  await sendSeen.opened;
+  await signOut(page);
+  await signOutSeen.opened;
+
+  // The first send is answered while the sign-out is on its way: the queue stays forgotten.
+  const answered = page.waitForResponse(SEND_REQUESTS);
+  sends.open();
+  await (await answered).finished();
+  // The page's turn to handle the answer (a frame, then its tasks), then: nothing kept.
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0))));
+  expect(
+    await page.evaluate(() => Object.keys(sessionStorage).filter((key) => key.startsWith("parley:outbox"))),
+  ).toEqual([]);
+  signOutGoes.open();
+  await expect(page).toHaveURL(/\/signin$/);
 });
 
 test("a retry after a lost answer does not post twice: the client id makes the send idempotent", async ({ page }) => {

@@ -144,6 +144,12 @@ test("a room with many unread messages opens at 'New messages', marks read only 
   await bob.api.messages.send.mutate({ roomId, text: "while you were up there" });
   await expect(page.getByRole("button", { name: "Jump to latest, 1 new message" })).toBeVisible();
   await expect(messageItem(page, "while you were up there")).not.toBeInViewport();
+  // Unread in the sidebar too (and the tab's title), since it was not seen; read once jumped to.
+  await expect(entry.getByRole("img", { name: "1 unread" })).toBeVisible();
+  await expect(page).toHaveTitle(/^\(1\) /);
+  await page.getByRole("button", { name: "Jump to latest, 1 new message" }).click();
+  await expect(entry.getByRole("img", { name: /unread/ })).toHaveCount(0);
+  await expect.poll(async () => (await unreadOfAlice())?.unread).toBe(0);
 });
 
 test("day dividers say Today, Yesterday or the date, and a grouped message shows its time on hover and focus, the full date in its title", async ({

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { schema as dbSchema } from "@parley/db";
 import { type Driver, testRedisUrl } from "@parley/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Bus, type BusEvent, createMemoryBus, createRedisBus, roomChannel, userChannel } from "../src/bus";
@@ -190,6 +191,10 @@ describe.each(ways)("room settings on %s", (_name, driver, createBus) => {
 
     expect(await h.counts()).toEqual(before);
     expect(await owner.caller.rooms.get({ roomId: room.id })).toEqual(roomBefore);
+  });
+
+  it("checks a topic's length as the database does (one limit, in two packages)", () => {
+    expect(ROOM_TOPIC_MAX).toBe(dbSchema.ROOM_TOPIC_MAX);
   });
 
   it("lets the lobby's owner set its topic but not rename it; a name the room already has is never checked again", async () => {

@@ -3,7 +3,17 @@
 import { type ComponentType, createContext, type ReactNode, useContext } from "react";
 
 /** The icons the shared components draw, named for what they stand for. */
-export type IconName = "react" | "reply" | "edit" | "pin" | "unpin" | "delete" | "close" | "privateRoom" | "room";
+export type IconName =
+  | "react"
+  | "reply"
+  | "edit"
+  | "pin"
+  | "unpin"
+  | "delete"
+  | "close"
+  | "privateRoom"
+  | "room"
+  | "jumpToLatest";
 
 /** Draws one icon `size` px square in the current text colour. */
 export type IconComponent = ComponentType<{ size?: number; strokeWidth?: number; "aria-hidden"?: boolean }>;

@@ -12,7 +12,7 @@ export { MessageEditor, type MessageEditorProps } from "./message-editor";
 export { type MessageAuthor, MessageItem, type MessageItemProps, type MessageStatus } from "./message-item";
 export { type ListView, MessageList, type MessageListProps } from "./message-list";
 export { ConfirmDialog, ModalDialog } from "./modal-dialog";
-export { PresenceDot, type PresenceStatus, presenceLabel } from "./presence-dot";
+export { isConnected, PresenceDot, type PresenceStatus, presenceLabel } from "./presence-dot";
 export { namesText, type ReactionEntry, ReactionsBar } from "./reactions-bar";
 export { RoomList, type RoomListEntry, type RoomListProps, unreadLabel } from "./room-list";
 export { ThreadSummaryButton, type ThreadSummaryProps } from "./thread-summary";

@@ -1,6 +1,6 @@
 import type { ReactNode } from "react";
 import { Avatar } from "./avatar";
-import { PresenceDot, type PresenceStatus } from "./presence-dot";
+import { isConnected, PresenceDot, type PresenceStatus } from "./presence-dot";
 
 export interface MemberEntry {
   id: number;
@@ -10,8 +10,7 @@ export interface MemberEntry {
   status: PresenceStatus;
 }
 
-/** Online and away count as connected: listed first, and counted as online. */
-const connected = (member: MemberEntry) => member.status !== "offline";
+const connected = (member: MemberEntry) => isConnected(member.status);
 
 /**
  * A room's members, connected ones first, each with their presence dot; with `onOpen`, each name

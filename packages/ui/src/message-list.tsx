@@ -1,6 +1,7 @@
 "use client";
 
 import { Children, type ReactNode, useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
+import { Icon } from "./icons";
 
 export interface MessageListProps {
   /** `MessageItem`s, oldest first. */
@@ -174,7 +175,7 @@ export function MessageList(props: MessageListProps) {
                 : "Jump to latest"
             }
           >
-            <span aria-hidden="true">↓</span> Jump to latest
+            <Icon name="jumpToLatest" /> Jump to latest
             {newBelow > 0 ? <span className="pl-jump-count">{newBelow} new</span> : null}
           </button>
         </div>

@@ -5,6 +5,9 @@
  */
 export type PresenceStatus = "online" | "away" | "offline";
 
+/** Online and away both count as connected: listed first among members, and counted as online. */
+export const isConnected = (status: PresenceStatus) => status !== "offline";
+
 /** The words a screen reader hears for a status, and the dot's tooltip. */
 export const presenceLabel: Record<PresenceStatus, string> = { online: "Online", away: "Away", offline: "Offline" };
 

@@ -7,6 +7,7 @@ import { useParams, usePathname } from "next/navigation";
 import { type MouseEvent, type ReactNode, type RefObject, useEffect, useRef, useState } from "react";
 import { NotificationsButton, useUnreadTitle } from "./notifications";
 import { usePresences } from "./presence";
+import { ReadingNowContext } from "./reading-now";
 import { useConnectionState, useReconnectNow } from "./session-context";
 import { useConversations } from "./use-conversations";
 import { UserMenu } from "./user-menu";
@@ -20,7 +21,8 @@ export function AppShell({ children }: { children: ReactNode }) {
   const openRoomId = params.id ? Number(params.id) : undefined;
   const connection = useConnectionState();
   const reconnectNow = useReconnectNow();
-  const { rooms, directs } = useConversations(openRoomId);
+  const readingNow = useRef<number | null>(null);
+  const { rooms, directs } = useConversations(readingNow);
   const [menuOpen, setMenuOpen] = useState(false);
 
   // A link followed on a phone closes the menu.
@@ -129,7 +131,7 @@ export function AppShell({ children }: { children: ReactNode }) {
         />
       ) : null}
       <main id="main" className="shell-main" tabIndex={-1}>
-        {children}
+        <ReadingNowContext.Provider value={readingNow}>{children}</ReadingNowContext.Provider>
       </main>
     </div>
   );

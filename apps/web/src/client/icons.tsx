@@ -1,5 +1,5 @@
 import type { IconSet } from "@parley/ui";
-import { Hash, Lock, Pencil, Pin, PinOff, Reply, SmilePlus, Trash2, X } from "lucide-react";
+import { ArrowDown, Hash, Lock, Pencil, Pin, PinOff, Reply, SmilePlus, Trash2, X } from "lucide-react";
 
 /** The drawings behind @parley/ui's icons (lucide-react); the app's own icons import lucide directly. */
 export const parleyIcons: IconSet = {
@@ -12,4 +12,5 @@ export const parleyIcons: IconSet = {
   close: X,
   privateRoom: Lock,
   room: Hash,
+  jumpToLatest: ArrowDown,
 };

@@ -57,8 +57,18 @@ const STORAGE_PREFIX = "parley:outbox:";
 /** Where a tab keeps its queue, per signed-in person: a reload keeps it, another tab does not see it. */
 const storageKey = (userId: number) => `${STORAGE_PREFIX}${userId}`;
 
-/** Drops every queue this tab kept (signing out: unsent text must not stay behind on a shared computer). */
+/**
+ * Set once this page signs out: the queue is neither sent on nor written again, so a send finishing
+ * (or a retry firing) while the sign-out is on its way cannot put it back.
+ */
+let forgotten = false;
+
+/**
+ * Drops every queue this tab kept, for good on this page (signing out: unsent text must not stay
+ * behind on a shared computer).
+ */
 export function forgetQueuedMessages(): void {
+  forgotten = true;
   try {
     const keys = Array.from({ length: sessionStorage.length }, (_, i) => sessionStorage.key(i));
     for (const key of keys) if (key?.startsWith(STORAGE_PREFIX)) sessionStorage.removeItem(key);
@@ -104,6 +114,7 @@ export function OutboxProvider({
 
   const update = useCallback(
     (change: (messages: QueuedMessage[]) => QueuedMessage[]) => {
+      if (forgotten) return;
       held.current = change(held.current);
       setMessages(held.current);
       try {
@@ -122,7 +133,7 @@ export function OutboxProvider({
     clearTimeout(retryTimer.current);
     try {
       for (;;) {
-        if (!navigator.onLine) return;
+        if (!navigator.onLine || forgotten) return;
         const next = held.current.find((message) => message.status === "queued");
         if (!next) return;
         try {

@@ -1,6 +1,6 @@
 "use client";
 
-import { ROOM_TOPIC_MAX } from "@parley/api/schemas";
+import { ROOM_NAME_MAX, ROOM_TOPIC_MAX } from "@parley/api/schemas";
 import { ModalDialog } from "@parley/ui";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useId, useState } from "react";
@@ -8,7 +8,6 @@ import { ErrorAlert } from "./error-alert";
 import { type RoomOut, useTRPC } from "./trpc";
 
 /** The longest room name the server takes (RoomName in @parley/api's schemas), in characters. */
-const ROOM_NAME_MAX = 64;
 
 /**
  * "Room settings", for the room's owner: its name and topic (an empty topic clears it). Saved with

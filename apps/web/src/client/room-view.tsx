@@ -5,6 +5,7 @@ import {
   Composer,
   ConfirmDialog,
   EmojiPickerDialog,
+  isConnected,
   type MemberEntry,
   type Mentionable,
   MessageItem,
@@ -142,7 +143,7 @@ export function RoomView({ roomId }: { roomId: number }) {
     status: presenceOf(member.user.id),
   }));
   // Connected members: online or away (the member list counts them alike).
-  const connectedCount = memberEntries.filter((member) => member.status !== "offline").length;
+  const connectedCount = memberEntries.filter((member) => isConnected(member.status)).length;
   const nameOf = new Map(memberEntries.map((member) => [member.id, member.displayName ?? member.username]));
   // A message shows its author as they are now: the newest profile heard of, else the member list's.
   const memberUsers = new Map((members.data ?? []).map((member) => [member.user.id, member.user]));

@@ -3,7 +3,7 @@
 import type { live } from "@parley/api/services";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
-import { useCallback } from "react";
+import { type RefObject, useCallback } from "react";
 import { applyProfile, applyRoom, refreshEverything, useApplyMemberChange } from "./people-cache";
 import { useSetViewer, useViewer } from "./session-context";
 import { type MyDirect, type MyRoom, useTRPC } from "./trpc";
@@ -15,13 +15,14 @@ const UNREAD_CAP = 100;
  * My rooms and direct conversations with their unread counts, kept current by my own event stream:
  * rooms joined, left, invited to or removed from, their new names and topics, what I muted, new
  * direct conversations, and activity in every room of mine (a muted room notifies of nothing).
- * `openRoomId` is the conversation on screen: its messages are read as they arrive.
+ * `readingNow` is the conversation whose newest messages are in view (see ReadingNowContext): its
+ * messages are read as they arrive, so they are not counted.
  *
  * The same stream keeps everything else on the page that names or counts people current: who
  * joined, was invited to or left any of my rooms, and the new name or display name of anyone in
  * them (members, direct conversations, People, messages' authors), and of me (header, profile).
  */
-export function useConversations(openRoomId: number | undefined) {
+export function useConversations(readingNow: RefObject<number | null>) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const viewer = useViewer();
@@ -58,8 +59,8 @@ export function useConversations(openRoomId: number | undefined) {
       onData(event) {
         switch (event.type) {
           case "room.activity": {
-            const open = event.roomId === openRoomId && document.visibilityState === "visible";
-            setCounts(event.roomId, (counts) => countsAfter(counts, event, viewer.id, open));
+            const reading = event.roomId === readingNow.current && document.visibilityState === "visible";
+            setCounts(event.roomId, (counts) => countsAfter(counts, event, viewer.id, reading));
             if (event.change === "created" && event.authorId !== viewer.id && event.kind === "text") {
               const direct = directs.data?.find((entry) => entry.room.id === event.roomId);
               const muted = rooms.data?.find((entry) => entry.id === event.roomId)?.muted ?? false;
@@ -112,7 +113,8 @@ type Activity = live.RoomActivity;
  * A room's counts after one activity, as the server would count them: unread counts top-level text
  * messages by others after my read mark, mentions count every message (replies too) after it that
  * mentions me. An edit can add or take away a mention; a deletion takes away what it counted. In the
- * room I am reading, new messages are read at once (the read mark follows), so nothing is added.
+ * room I am reading at its bottom, new messages are read at once (the read mark follows), so nothing
+ * is added.
  */
 export function countsAfter(counts: Counts, event: Activity, viewerId: number, reading: boolean): Partial<Counts> {
   if (event.messageSeq <= counts.lastReadSeq) return {};

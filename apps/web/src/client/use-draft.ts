@@ -27,8 +27,12 @@ export function useDraft(userId: number, key: string): [string, (text: string) =
   return [text, update];
 }
 
-/** Forgets every draft kept in this browser: signing out leaves nothing typed behind. */
+/** Set once this page signs out: no draft is written again (typing meanwhile must not put one back). */
+let cleared = false;
+
+/** Forgets every draft kept in this browser, for good on this page: signing out leaves nothing typed behind. */
 export function clearDrafts(): void {
+  cleared = true;
   try {
     for (const key of Object.keys(localStorage)) if (key.startsWith(DRAFT_PREFIX)) localStorage.removeItem(key);
   } catch {
@@ -45,6 +49,7 @@ function readStorage(key: string): string {
 }
 
 function writeStorage(key: string, text: string): void {
+  if (cleared) return;
   try {
     if (text.trim() === "") localStorage.removeItem(key);
     else localStorage.setItem(key, text);

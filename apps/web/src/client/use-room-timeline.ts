@@ -295,7 +295,7 @@ export function useRoomTimeline(roomId: number, member: boolean, onChange?: (cha
     [outbox.onStored, roomId],
   );
 
-  const deliver = useCallback(
+  const deliverNow = useCallback(
     async (outgoing: Outgoing) => {
       const { clientId, text, createdAt } = outgoing;
       // Offline, or behind messages already waiting: it waits too, in order.
@@ -304,7 +304,6 @@ export function useRoomTimeline(roomId: number, member: boolean, onChange?: (cha
         outboxRef.current.enqueue({ clientId, roomId, text, createdAt });
         return;
       }
-      dispatch({ type: "outgoing", outgoing: { ...outgoing, status: "pending", error: undefined } });
       try {
         const message = await client.messages.send.mutate(
           { roomId, text, clientId },
@@ -321,6 +320,23 @@ export function useRoomTimeline(roomId: number, member: boolean, onChange?: (cha
       }
     },
     [client, roomId],
+  );
+
+  /**
+   * This page's sends, one after another: a send goes once the one before it was answered or queued,
+   * so a message never overtakes one sent before it (say, one whose answer is late and which then
+   * waits in the outbox).
+   */
+  const sendChain = useRef<Promise<void>>(Promise.resolve());
+
+  const deliver = useCallback(
+    (outgoing: Outgoing) => {
+      dispatch({ type: "outgoing", outgoing: { ...outgoing, status: "pending", error: undefined } });
+      const run = sendChain.current.then(() => deliverNow(outgoing));
+      sendChain.current = run;
+      return run;
+    },
+    [deliverNow],
   );
 
   const send = useCallback(

@@ -4,6 +4,7 @@ import type { ListView } from "@parley/ui";
 import { useQuery } from "@tanstack/react-query";
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { messageDomId } from "./message-row";
+import { useReportReading } from "./reading-now";
 import { type Message, useTRPC } from "./trpc";
 
 /** The DOM id of the "New messages" divider, where a conversation with unread messages opens. */
@@ -92,9 +93,15 @@ export function useUnread(roomId: number, timeline: TimelinePart, viewerId: numb
     if (ready && seenNow !== undefined) setSeenUpTo((seen) => Math.max(seen, seenNow));
   }, [ready, seenNow]);
   // A view with no message in it (the list before its messages are drawn) has seen nothing.
-  const onView = useCallback((next: ListView) => {
-    if (next.lastSeenId !== undefined) setView(next);
-  }, []);
+  const reportReading = useReportReading(roomId);
+  const onView = useCallback(
+    (next: ListView) => {
+      if (next.lastSeenId === undefined) return;
+      setView(next);
+      reportReading(next.atBottom);
+    },
+    [reportReading],
+  );
 
   const seenFrom = Math.max(seenUpTo, readAtOpen ?? 0);
   const newBelow = messages.filter(

@@ -2,11 +2,14 @@ import { z } from "zod";
 import { Id, IsoDate, pageOf, storable, UNSTORABLE_WORDS } from "./common";
 import { PublicUser, UserRef } from "./users";
 
+/** A room name's longest, in UTF-16 code units (zod's `max`), after trimming. */
+export const ROOM_NAME_MAX = 64;
+
 export const RoomName = z
   .string({ error: "room name must be a string" })
   .trim()
   .min(1, "room name must not be empty")
-  .max(64, "room name must be at most 64 characters")
+  .max(ROOM_NAME_MAX, `room name must be at most ${ROOM_NAME_MAX} characters`)
   .refine(storable, `room name ${UNSTORABLE_WORDS}`);
 
 export const CreateRoomInput = z.object({ name: RoomName, isPrivate: z.boolean().default(false) });
@@ -33,6 +36,7 @@ export type RoomOut = z.infer<typeof RoomOut>;
 export const PublicRoomsPage = pageOf(RoomOut);
 
 /** The longest room topic, in characters (Unicode code points); the database refuses longer (rooms_topic_length). */
+/** A topic's longest, in characters (code points); the same as @parley/db's check (a test holds them equal). */
 export const ROOM_TOPIC_MAX = 250;
 
 /** A room's topic as its owner types it: trimmed; empty clears it (null). */
