@@ -48,7 +48,11 @@ class PresenceRegistry {
       for (const id of userIds) {
         const count = (this.counts.get(id) ?? 1) - 1;
         if (count > 0) this.counts.set(id, count);
-        else this.counts.delete(id);
+        else {
+          // Nobody shows them now: forget their status too (the next watch's snapshot tells it anew).
+          this.counts.delete(id);
+          this.statuses.delete(id);
+        }
       }
       this.changedSet();
     };
