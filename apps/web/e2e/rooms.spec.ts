@@ -161,9 +161,12 @@ test("on a phone the member panel and the invite form are reachable; the owner r
   await expect(sheet).toHaveCount(0);
   await expect(membersButton).toBeFocused();
 
-  // By keyboard alone: open it, Tab to the invite form, invite Bob.
+  // By keyboard alone: open it, Tab past Close and Alice's own name (a button to her profile card)
+  // to the invite form, invite Bob.
   await alice.keyboard.press("Enter");
   await expect(sheet.getByRole("button", { name: "Close" })).toBeFocused();
+  await alice.keyboard.press("Tab");
+  await expect(sheet.getByRole("button", { name: aliceName, exact: true })).toBeFocused();
   await alice.keyboard.press("Tab");
   await expect(sheet.getByLabel("Username")).toBeFocused();
   await alice.keyboard.type(bobName);
