@@ -24,7 +24,9 @@ const OFFLINE_WITHIN = { timeout: 5_000 + 5_000 };
 
 const membersOf = (page: Page) => page.getByRole("complementary", { name: "Members" });
 const memberRow = (page: Page, name: string) => membersOf(page).getByRole("listitem").filter({ hasText: name });
-const directHeader = (page: Page) => page.getByRole("paragraph").filter({ hasText: "Direct conversation" });
+/** Under a direct conversation's title: the other person's presence, @username and profile button. */
+const directHeader = (page: Page) =>
+  page.getByRole("paragraph").filter({ has: page.getByRole("button", { name: /'s profile$/ }) });
 const dot = (scope: Locator, status: "Online" | "Away" | "Offline") =>
   scope.getByRole("img", { name: status, exact: true });
 

@@ -38,6 +38,10 @@ class PresenceRegistry {
     return () => void this.listeners.delete(listener);
   };
 
+  /**
+   * Statuses are kept for people no longer watched: the watched set can flip and flip back within
+   * the resubscription's debounce, leaving the subscription (and its snapshot) as it was.
+   */
   statusOf = (userId: number): PresenceStatus => this.statuses.get(userId) ?? "offline";
 
   /** Watches the people until the returned function is called. */
@@ -48,11 +52,7 @@ class PresenceRegistry {
       for (const id of userIds) {
         const count = (this.counts.get(id) ?? 1) - 1;
         if (count > 0) this.counts.set(id, count);
-        else {
-          // Nobody shows them now: forget their status too (the next watch's snapshot tells it anew).
-          this.counts.delete(id);
-          this.statuses.delete(id);
-        }
+        else this.counts.delete(id);
       }
       this.changedSet();
     };
