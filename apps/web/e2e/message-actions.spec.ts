@@ -321,6 +321,8 @@ test("on a phone, a long press opens a message's actions, and a thread fills the
   const page = await context.newPage();
   try {
     await signUp(page, uniqueName("thumb"));
+    // The badge says Connected once the page's script runs: a menu button clicked before that does nothing.
+    await expectConnected(page);
     await page.getByRole("button", { name: "Conversations menu" }).click();
     await createRoom(page, uniqueName("pocket"));
     await expectConnected(page);
