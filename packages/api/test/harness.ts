@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { schema } from "@parley/db";
-import { createTestDatabase, type Driver, type TestDatabase } from "@parley/db/testing";
+import { createTestDatabase, type Driver, type TestDatabase, testRedisUrl } from "@parley/db/testing";
 import { TRPCError } from "@trpc/server";
 import { sql } from "drizzle-orm";
 import { expect } from "vitest";
 import { createAccessCache } from "../src/access-cache";
-import { type Bus, type BusEvent, type Channel, createMemoryBus } from "../src/bus";
+import { type Bus, type BusEvent, type Channel, createMemoryBus, createRedisBus } from "../src/bus";
 import { createContext } from "../src/context";
 import type { Deps } from "../src/deps";
 import { createLimits, type RateLimits } from "../src/limits";
@@ -35,6 +35,19 @@ export interface Harness {
   setNow(date: Date | null): void;
   dispose(): Promise<void>;
 }
+
+/**
+ * Both ways to run, for `describe.each`: the all-in-one one (PGlite, the in-process bus) and the
+ * scaled one (PostgreSQL, Redis at the test Redis, under a prefix of its own).
+ */
+export const BOTH_WAYS: [string, Driver, () => Bus][] = [
+  ["PGlite and the in-process bus", "pglite", createMemoryBus],
+  [
+    "PostgreSQL and Redis",
+    "postgres",
+    () => createRedisBus(testRedisUrl, { prefix: `parley-test-${process.pid}-${Date.now()}:` }),
+  ],
+];
 
 export const TEST_SECRET = new TextEncoder().encode("a test secret that is long enough for HS256!");
 

@@ -1,31 +1,19 @@
 import { randomBytes } from "node:crypto";
-import { type Driver, testRedisUrl } from "@parley/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Bus, createMemoryBus, createRedisBus } from "../src/bus";
 import type { UserStreamEvent } from "../src/services/live";
-import { createHarness, type Harness, readStream } from "./harness";
+import { BOTH_WAYS, createHarness, type Harness, readStream } from "./harness";
 
 type SignedUp = Awaited<ReturnType<Harness["signUp"]>>;
 type MemberEvent = Extract<UserStreamEvent, { type: "room.member" }>;
 
 const uniqueName = (prefix: string) => `${prefix}-${randomBytes(4).toString("hex")}`;
 
-/** The all-in-one way to run (PGlite, in-process bus) and the scaled one (PostgreSQL, Redis). */
-const ways: [string, Driver, () => Bus][] = [
-  ["PGlite and the in-process bus", "pglite", createMemoryBus],
-  [
-    "PostgreSQL and Redis",
-    "postgres",
-    () => createRedisBus(testRedisUrl, { prefix: `parley-test-${process.pid}-${Date.now()}:` }),
-  ],
-];
-
 /**
  * Issue 13, item 4: whoever can see a member (their rooms' other members, the other side of a
  * direct conversation) hears on their own stream (events.mine) when that member joins, is invited,
  * leaves, or changes username or display name: an open page's lists follow it without a reload.
  */
-describe.each(ways)("member changes on the caller's own stream, on %s", (_name, driver, createBus) => {
+describe.each(BOTH_WAYS)("member changes on the caller's own stream, on %s", (_name, driver, createBus) => {
   let h: Harness;
   beforeAll(async () => {
     h = await createHarness(driver, createBus());

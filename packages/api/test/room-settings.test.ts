@@ -1,12 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { schema as dbSchema } from "@parley/db";
-import { type Driver, testRedisUrl } from "@parley/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Bus, type BusEvent, createMemoryBus, createRedisBus, roomChannel, userChannel } from "../src/bus";
+import { type BusEvent, roomChannel, userChannel } from "../src/bus";
 import { ROOM_TOPIC_MAX } from "../src/schemas";
 import type { RoomStreamEvent, UserStreamEvent } from "../src/services/live";
 import { ensureBuiltinRoom } from "../src/services/rooms";
-import { createHarness, eventually, expectTrpcError, type Harness, readStream } from "./harness";
+import { BOTH_WAYS, createHarness, eventually, expectTrpcError, type Harness, readStream } from "./harness";
 
 type SignedUp = Awaited<ReturnType<Harness["signUp"]>>;
 /** A room stream's item is tracked: [sequence number, event]. */
@@ -14,22 +13,12 @@ const eventOf = (item: unknown) => (item as [string, RoomStreamEvent])[1];
 
 const uniqueName = (prefix: string) => `${prefix}-${randomBytes(4).toString("hex")}`;
 
-/** The all-in-one way to run (PGlite, in-process bus) and the scaled one (PostgreSQL, Redis). */
-const ways: [string, Driver, () => Bus][] = [
-  ["PGlite and the in-process bus", "pglite", createMemoryBus],
-  [
-    "PostgreSQL and Redis",
-    "postgres",
-    () => createRedisBus(testRedisUrl, { prefix: `parley-test-${process.pid}-${Date.now()}:` }),
-  ],
-];
-
 /**
  * Issue 15: rooms people can run. The owner renames a room, sets its topic and removes members
  * (each with a notice in the room and events after commit); every member mutes a room for
  * themselves. Bad input and the wrong caller change nothing and are answered in words.
  */
-describe.each(ways)("room settings on %s", (_name, driver, createBus) => {
+describe.each(BOTH_WAYS)("room settings on %s", (_name, driver, createBus) => {
   let h: Harness;
   beforeAll(async () => {
     h = await createHarness(driver, createBus());
