@@ -1,11 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import type { MessageOut } from "@parley/api/schemas";
-import { createTestDatabase, type TestDatabase } from "@parley/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { httpClient, Inbox, type ParleyClient, untilStreamFollows, wsClient } from "./clients";
-import { type RunningRedis, type RunningServer, startRealtime, startRedis } from "./processes";
+import { Inbox, type ParleyClient, untilStreamFollows, wsClient } from "./clients";
+import { type RunningServer, signUpOn, startTwoInstances, type TwoInstances } from "./processes";
 
 const SECRET = "a message-changes test secret, 32 bytes or more";
 
@@ -63,35 +62,15 @@ async function seedSocket(url: string, headers: Record<string, string> = {}) {
 
 /** Two realtime instances on one PostgreSQL and a Redis of the test's own. */
 describe("messages people act on, across realtime instances A and B", () => {
-  let database: TestDatabase;
-  let redis: RunningRedis;
+  let instances: TwoInstances;
   let a: RunningServer;
   let b: RunningServer;
 
   beforeAll(async () => {
-    database = await createTestDatabase("postgres");
-    redis = await startRedis();
-    const env = {
-      DATABASE_URL: database.url,
-      REDIS_URL: redis.url,
-      REDIS_PREFIX: `t${randomBytes(4).toString("hex")}:`,
-      JWT_SECRET: SECRET,
-    };
-    [a, b] = await Promise.all([startRealtime(env), startRealtime(env)]);
+    instances = await startTwoInstances(SECRET);
+    ({ a, b } = instances);
   });
-  afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    await redis?.stop();
-    await database?.dispose();
-  });
-
-  async function signUp(server: RunningServer) {
-    const session = await httpClient(server.url).auth.register.mutate({
-      username: `u${randomBytes(4).toString("hex")}`,
-      password: "pw-pw-pw",
-    });
-    return { ...session, http: httpClient(server.url, session.token) };
-  }
+  afterAll(() => instances?.stop());
 
   /** Every event of a room from `lastEventId` until its sequence number `upTo`, over a WebSocket to `server`. */
   async function replayed(server: RunningServer, token: string, roomId: number, lastEventId: string, upTo: number) {
@@ -120,9 +99,9 @@ describe("messages people act on, across realtime instances A and B", () => {
   }
 
   it("a client away while messages are edited, deleted, reacted to and replied to on B resumes on A with exactly what history shows", async () => {
-    const ann = await signUp(b);
-    const cat = await signUp(b);
-    const ben = await signUp(a);
+    const ann = await signUpOn(b);
+    const cat = await signUpOn(b);
+    const ben = await signUpOn(a);
     const room = await ann.http.rooms.create.mutate({ name: `acts-${randomBytes(4).toString("hex")}` });
     await cat.http.rooms.join.mutate({ roomId: room.id });
     await ben.http.rooms.join.mutate({ roomId: room.id });
@@ -189,8 +168,8 @@ describe("messages people act on, across realtime instances A and B", () => {
 
   it("a deleted message's text is nowhere: history, resume, threads, pins, the seeds' REST history and sockets", async () => {
     const marker = `marker-${randomBytes(6).toString("hex")}`;
-    const ann = await signUp(b);
-    const ben = await signUp(a);
+    const ann = await signUpOn(b);
+    const ben = await signUpOn(a);
     const room = await ann.http.rooms.create.mutate({ name: `gone-${randomBytes(4).toString("hex")}` });
     const wsUrl = (server: RunningServer, path: string) => `${server.url.replace(/^http/, "ws")}${path}`;
 
@@ -240,7 +219,7 @@ describe("messages people act on, across realtime instances A and B", () => {
     chat.ws.close();
 
     // A seed socket that joins after sees nothing of it either (seed 001 frames, on B).
-    const dan = await signUp(b);
+    const dan = await signUpOn(b);
     const later = await seedSocket(wsUrl(b, `/ws?token=${dan.token}`));
     later.send(JSON.stringify({ Type: "enter", RoomID: room.id }));
     await later.frames.waitFor(
@@ -304,9 +283,9 @@ describe("messages people act on, across realtime instances A and B", () => {
   });
 
   it("keeps a room's order on the wire when messages, replies and changes race each other on B (30 trials)", async () => {
-    const ann = await signUp(b);
-    const cat = await signUp(b);
-    const ben = await signUp(a);
+    const ann = await signUpOn(b);
+    const cat = await signUpOn(b);
+    const ben = await signUpOn(a);
     const room = await ann.http.rooms.create.mutate({ name: `race-${randomBytes(4).toString("hex")}` });
     await cat.http.rooms.join.mutate({ roomId: room.id });
     await ben.http.rooms.join.mutate({ roomId: room.id });
@@ -337,8 +316,8 @@ describe("messages people act on, across realtime instances A and B", () => {
   });
 
   it("tells the mentioned user's own stream on A of a mention made on B, and of its edit and deletion", async () => {
-    const ann = await signUp(b);
-    const ben = await signUp(a);
+    const ann = await signUpOn(b);
+    const ben = await signUpOn(a);
     const room = await ann.http.rooms.create.mutate({ name: `mention-${randomBytes(4).toString("hex")}` });
     await ben.http.rooms.join.mutate({ roomId: room.id });
     const onA = wsClient(a.url, ben.token);

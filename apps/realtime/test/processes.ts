@@ -1,6 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { createTestDatabase } from "@parley/db/testing";
+import { httpClient } from "./clients";
 
 export const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
 
@@ -203,3 +206,44 @@ export async function startRedis(): Promise<RunningRedis> {
 export { everyKindOfApiAnswer } from "./api-answers";
 export { ensureDebianPackage } from "./debian-package";
 export { type RunningPostgres, startPostgres } from "./postgres-server";
+
+/** Two realtime instances, A and B, sharing a fresh PostgreSQL database and a Redis of their own. */
+export interface TwoInstances {
+  a: RunningServer;
+  b: RunningServer;
+  redis: RunningRedis;
+  /** Stops both instances and Redis, and drops the database. */
+  stop(): Promise<void>;
+}
+
+/** Starts `TwoInstances` signing tokens with `jwtSecret` (32 bytes or more). */
+export async function startTwoInstances(jwtSecret: string): Promise<TwoInstances> {
+  const database = await createTestDatabase("postgres");
+  const redis = await startRedis();
+  const env = {
+    DATABASE_URL: database.url,
+    REDIS_URL: redis.url,
+    REDIS_PREFIX: `t${randomBytes(4).toString("hex")}:`,
+    JWT_SECRET: jwtSecret,
+  };
+  const [a, b] = await Promise.all([startRealtime(env), startRealtime(env)]);
+  return {
+    a,
+    b,
+    redis,
+    async stop() {
+      await Promise.all([a.stop(), b.stop()]);
+      await redis.stop();
+      await database.dispose();
+    },
+  };
+}
+
+/** Registers a new user on `server`: the session (token, user) and a typed HTTP client with its token. */
+export async function signUpOn(server: RunningServer) {
+  const session = await httpClient(server.url).auth.register.mutate({
+    username: `u${randomBytes(4).toString("hex")}`,
+    password: "pw-pw-pw",
+  });
+  return { ...session, http: httpClient(server.url, session.token) };
+}

@@ -1,8 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { createTestDatabase, type TestDatabase } from "@parley/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { httpClient, Inbox, untilStreamFollows, wsClient } from "./clients";
-import { type RunningRedis, type RunningServer, startRealtime, startRedis } from "./processes";
+import { Inbox, untilStreamFollows, wsClient } from "./clients";
+import { type RunningServer, signUpOn, startTwoInstances, type TwoInstances } from "./processes";
 
 const SECRET = "a room-removal test secret, 32 bytes or more";
 
@@ -13,39 +12,19 @@ const SECRET = "a room-removal test secret, 32 bytes or more";
  * A and on B.
  */
 describe("removing a member, with realtime instances A and B on PostgreSQL and Redis", () => {
-  let database: TestDatabase;
-  let redis: RunningRedis;
+  let instances: TwoInstances;
   let a: RunningServer;
   let b: RunningServer;
 
   beforeAll(async () => {
-    database = await createTestDatabase("postgres");
-    redis = await startRedis();
-    const env = {
-      DATABASE_URL: database.url,
-      REDIS_URL: redis.url,
-      REDIS_PREFIX: `t${randomBytes(4).toString("hex")}:`,
-      JWT_SECRET: SECRET,
-    };
-    [a, b] = await Promise.all([startRealtime(env), startRealtime(env)]);
+    instances = await startTwoInstances(SECRET);
+    ({ a, b } = instances);
   });
-  afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    await redis?.stop();
-    await database?.dispose();
-  });
-
-  async function signUp(server: RunningServer) {
-    const session = await httpClient(server.url).auth.register.mutate({
-      username: `u${randomBytes(4).toString("hex")}`,
-      password: "pw-pw-pw",
-    });
-    return { ...session, http: httpClient(server.url, session.token) };
-  }
+  afterAll(() => instances?.stop());
 
   it("ends the removed member's room streams on A and B with words, and their own stream hears no more of the room", async () => {
-    const owner = await signUp(a);
-    const bob = await signUp(b);
+    const owner = await signUpOn(a);
+    const bob = await signUpOn(b);
     const room = await owner.http.rooms.create.mutate({ name: `r-${randomBytes(4).toString("hex")}`, isPrivate: true });
     await owner.http.invites.create.mutate({ roomId: room.id, user: { userId: bob.user.id } });
 
