@@ -7,9 +7,8 @@ import {
   roomIdOf,
   sendMessage,
   sidebarList,
-  signUp,
+  signUpAliceAndBob,
   snap,
-  uniqueName,
 } from "./parley-ui";
 
 test("a direct conversation started from People reaches the peer with an unread badge", async ({
@@ -17,10 +16,7 @@ test("a direct conversation started from People reaches the peer with an unread 
   newPage,
 }) => {
   const bob = await newPage();
-  const aliceName = uniqueName("alice");
-  const bobName = uniqueName("bob");
-  await signUp(alice, aliceName);
-  await signUp(bob, bobName);
+  const { aliceName, bobName } = await signUpAliceAndBob(alice, bob);
   await expectConnected(bob);
 
   await alice.getByRole("link", { name: "People" }).click();

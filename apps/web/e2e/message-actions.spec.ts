@@ -10,6 +10,7 @@ import {
   messageLog,
   sidebarList,
   signUp,
+  signUpAliceAndBob,
   textMessages,
   uniqueName,
 } from "./parley-ui";
@@ -72,10 +73,7 @@ test("two people edit, delete, react, reply in a thread and mention each other l
   await bobContext.addInitScript(watchNotifications);
   const bob = await bobContext.newPage();
   try {
-    const aliceName = uniqueName("alice");
-    const bobName = uniqueName("bob");
-    await signUp(alice, aliceName);
-    await signUp(bob, bobName);
+    const { aliceName, bobName } = await signUpAliceAndBob(alice, bob);
     const roomName = uniqueName("acts");
     await createRoom(alice, roomName);
     await joinRoom(bob, roomName);

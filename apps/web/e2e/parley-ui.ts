@@ -47,6 +47,15 @@ export async function signUp(page: Page, username: string, password = PASSWORD):
   await expect(page).toHaveURL(/\/chat$/);
 }
 
+/** Alice and Bob, each signed up (under a new name) in a page of their own: their usernames. */
+export async function signUpAliceAndBob(alice: Page, bob: Page): Promise<{ aliceName: string; bobName: string }> {
+  const aliceName = uniqueName("alice");
+  const bobName = uniqueName("bob");
+  await signUp(alice, aliceName);
+  await signUp(bob, bobName);
+  return { aliceName, bobName };
+}
+
 export async function signIn(page: Page, login: string, password = PASSWORD): Promise<void> {
   await page.goto("/signin");
   await page.getByLabel("Username", { exact: true }).fill(login);

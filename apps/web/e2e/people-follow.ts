@@ -12,6 +12,7 @@ import {
   sendMessage,
   sidebarList,
   signUp,
+  signUpAliceAndBob,
   snapEveryWay,
   textMessages,
   uniqueName,
@@ -47,10 +48,7 @@ export function followTests(mode: Stack["mode"]) {
     newPage,
   }) => {
     const bob = await newPage();
-    const aliceName = uniqueName("alice");
-    const bobName = uniqueName("bob");
-    await signUp(alice, aliceName);
-    await signUp(bob, bobName);
+    const { bobName } = await signUpAliceAndBob(alice, bob);
 
     // Alice has a direct conversation with Bob, and both are in a room where Bob has spoken.
     await alice.getByRole("link", { name: "People" }).click();

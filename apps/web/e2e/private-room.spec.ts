@@ -8,7 +8,7 @@ import {
   roomIdOf,
   sendMessage,
   sidebarList,
-  signUp,
+  signUpAliceAndBob,
   snap,
   uniqueName,
 } from "./parley-ui";
@@ -18,10 +18,7 @@ test("two people in a private room: invited, live both ways, and the history int
   newPage,
 }) => {
   const bob = await newPage();
-  const aliceName = uniqueName("alice");
-  const bobName = uniqueName("bob");
-  await signUp(alice, aliceName);
-  await signUp(bob, bobName);
+  const { aliceName, bobName } = await signUpAliceAndBob(alice, bob);
   await expectConnected(bob);
 
   await alice.getByRole("link", { name: "Browse rooms" }).click();

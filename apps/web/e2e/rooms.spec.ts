@@ -10,7 +10,7 @@ import {
   messageLog,
   sendMessage,
   sidebarList,
-  signUp,
+  signUpAliceAndBob,
   snap,
   snapEveryWay,
   textMessages,
@@ -54,10 +54,7 @@ test("the owner renames the room and sets its topic, live on a member's page; mu
   newPage,
 }) => {
   const bob = await newPage();
-  const aliceName = uniqueName("alice");
-  const bobName = uniqueName("bob");
-  await signUp(alice, aliceName);
-  await signUp(bob, bobName);
+  const { aliceName, bobName } = await signUpAliceAndBob(alice, bob);
   const roomName = uniqueName("plans");
   await createRoom(alice, roomName);
   await joinRoom(bob, roomName);
@@ -143,10 +140,7 @@ test("on a phone the member panel and the invite form are reachable; the owner r
   newPage,
 }) => {
   const bob = await newPage();
-  const aliceName = uniqueName("alice");
-  const bobName = uniqueName("bob");
-  await signUp(alice, aliceName);
-  await signUp(bob, bobName);
+  const { aliceName, bobName } = await signUpAliceAndBob(alice, bob);
   const roomName = uniqueName("secret");
   await createRoom(alice, roomName, { private: true });
   await expectConnected(alice);
