@@ -22,6 +22,7 @@ function message(id: number, seq: number, extra: Partial<Message> = {}): Message
     reactions: [],
     mentions: { userIds: [], room: false },
     thread: null,
+    files: [],
     ...extra,
   };
 }

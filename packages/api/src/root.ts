@@ -6,6 +6,7 @@ import { invitesRouter } from "./routers/invites";
 import { messagesRouter } from "./routers/messages";
 import { profileRouter } from "./routers/profile";
 import { roomsRouter } from "./routers/rooms";
+import { searchRouter } from "./routers/search";
 import { usersRouter } from "./routers/users";
 import { router } from "./trpc";
 
@@ -19,6 +20,7 @@ export const appRouter = router({
   direct: directRouter,
   messages: messagesRouter,
   events: eventsRouter,
+  search: searchRouter,
 });
 
 export type AppRouter = typeof appRouter;

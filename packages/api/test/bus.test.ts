@@ -33,6 +33,7 @@ const message = (roomId: number, seq: number): BusEvent => ({
     reactions: [],
     mentions: { userIds: [], room: false },
     thread: null,
+    files: [],
   },
 });
 

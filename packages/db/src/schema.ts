@@ -13,6 +13,7 @@ import {
   text,
   timestamp,
   uniqueIndex,
+  uuid,
 } from "drizzle-orm/pg-core";
 
 const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
@@ -265,6 +266,59 @@ export const messageChanges = pgTable(
   (t) => [primaryKey({ columns: [t.roomId, t.seq] })],
 );
 
+/** The longest file name kept, in characters (code points); longer names are shortened at upload. */
+export const FILE_NAME_MAX = 255;
+
+/**
+ * Files shared in conversations: metadata only; the bytes live in the file store (under DATA_DIR,
+ * or in an S3-compatible bucket), at `storage_key` (and `thumbnail_key` for an image's thumbnail).
+ *
+ * A file is uploaded first (a row with `message_id` null: pending, reachable only by its
+ * uploader), then attached to the message that is sent with it, in the sending transaction. A
+ * pending file that is never sent, and every file of a deleted message (`deleted_at` set in the
+ * deleting transaction), is removed from the store and from this table by the sweeper.
+ */
+export const files = pgTable(
+  "files",
+  {
+    /** Random (v4): unguessable, though every download checks access anyway. */
+    id: uuid("id").primaryKey().defaultRandom(),
+    roomId: integer("room_id")
+      .notNull()
+      .references(() => rooms.id, { onDelete: "cascade" }),
+    uploaderId: integer("uploader_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** The message the file was sent with; null while pending (uploaded, not sent yet). */
+    messageId: bigint("message_id", { mode: "number" }).references(() => messages.id, { onDelete: "cascade" }),
+    /** Its place among its message's files, from 0. */
+    position: integer("position").notNull().default(0),
+    /** The name it was uploaded under (NFC, at most FILE_NAME_MAX characters, no path). */
+    name: text("name").notNull(),
+    /** The type its content shows (detected with file-type), never the one the client claimed. */
+    contentType: text("content_type").notNull(),
+    /** Size of the stored original, in bytes (after an image's metadata was stripped). */
+    size: bigint("size", { mode: "number" }).notNull(),
+    /** An image's dimensions in pixels, as displayed (after EXIF orientation); null for other files. */
+    width: integer("width"),
+    height: integer("height"),
+    /** Where the original is in the file store. */
+    storageKey: text("storage_key").notNull(),
+    /** Where an image's thumbnail is in the file store; null for other files. */
+    thumbnailKey: text("thumbnail_key"),
+    createdAt: createdAt(),
+    /** Its message was deleted: nobody may read it any more, and the sweeper removes its bytes and row. */
+    deletedAt: timestamp("deleted_at", { withTimezone: true }),
+  },
+  (t) => [
+    index("files_message_idx").on(t.messageId, t.position).where(sql`${t.messageId} is not null`),
+    index("files_pending_idx").on(t.createdAt).where(sql`${t.messageId} is null`),
+    index("files_deleted_idx").on(t.deletedAt).where(sql`${t.deletedAt} is not null`),
+    check("files_name_length", sql`char_length(${t.name}) between 1 and ${sql.raw(String(FILE_NAME_MAX))}`),
+    check("files_size", sql`${t.size} >= 0`),
+  ],
+);
+
 export const revokedTokens = pgTable(
   "revoked_tokens",
   {
@@ -281,3 +335,4 @@ export type Message = typeof messages.$inferSelect;
 export type Reaction = typeof reactions.$inferSelect;
 export type Mention = typeof mentions.$inferSelect;
 export type MessageChange = typeof messageChanges.$inferSelect;
+export type StoredFile = typeof files.$inferSelect;

@@ -1,4 +1,4 @@
-import { HistoryInput, HistoryPage } from "../schemas";
+import { HistoryAroundInput, HistoryAroundPage, HistoryInput, HistoryPage } from "../schemas";
 import * as messages from "../services/messages";
 import { authedProcedure, router } from "../trpc";
 
@@ -7,4 +7,9 @@ export const historyRouter = router({
     .input(HistoryInput)
     .output(HistoryPage)
     .query(({ ctx, input }) => messages.getHistory(ctx.deps, ctx.actor, input)),
+  /** Top-level messages around a sequence number, both ways (a search result's "jump to message"). */
+  around: authedProcedure
+    .input(HistoryAroundInput)
+    .output(HistoryAroundPage)
+    .query(({ ctx, input }) => messages.getHistoryAround(ctx.deps, ctx.actor, input)),
 });

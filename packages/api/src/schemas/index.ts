@@ -1,6 +1,8 @@
 export * from "./common";
+export * from "./files";
 export * from "./messages";
 export * from "./rooms";
+export * from "./search";
 export * from "./users";
 
 /**

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Id, IsoDate, storable, UNSTORABLE_WORDS } from "./common";
+import { FileId, FileOut, MAX_FILES_PER_MESSAGE } from "./files";
 
 export const MAX_MESSAGE_LENGTH = 4000;
 export const MAX_PAGE = 100;
@@ -26,13 +27,35 @@ export const MessageId = z
   .positive("messageId must be positive")
   .max(Number.MAX_SAFE_INTEGER, "messageId is too large");
 
-export const SendMessageInput = z.object({
-  roomId: Id,
-  text: MessageText,
-  clientId: ClientMessageId.optional(),
-  /** Reply in this message's thread: a top-level, not deleted message of the same room. */
-  parentId: MessageId.optional(),
-});
+/** A message's caption beside its files: like `MessageText`, but it may be empty. */
+export const MessageCaption = z
+  .string({ error: "message text must be a string" })
+  .trim()
+  .max(MAX_MESSAGE_LENGTH, `message must be at most ${MAX_MESSAGE_LENGTH} characters`)
+  .refine(storable, `message ${UNSTORABLE_WORDS}`);
+
+export const SendMessageInput = z
+  .object({
+    roomId: Id,
+    /** The text; with files it is their caption, and may be empty. */
+    text: MessageCaption,
+    clientId: ClientMessageId.optional(),
+    /** Reply in this message's thread: a top-level, not deleted message of the same room. */
+    parentId: MessageId.optional(),
+    /**
+     * Files the caller uploaded to this room (`POST /files`) and has not sent yet, attached to the
+     * message in the order given.
+     */
+    fileIds: z
+      .array(FileId)
+      .max(MAX_FILES_PER_MESSAGE, `a message can carry at most ${MAX_FILES_PER_MESSAGE} files`)
+      .refine((ids) => new Set(ids).size === ids.length, "fileIds: each file at most once")
+      .optional(),
+  })
+  .refine((v) => v.text.length > 0 || (v.fileIds?.length ?? 0) > 0, {
+    message: "message must not be empty",
+    path: ["text"],
+  });
 export type SendMessageInput = z.infer<typeof SendMessageInput>;
 
 /** The most distinct emoji one message can carry in reactions. */
@@ -152,6 +175,8 @@ export const MessageOut = z.object({
   mentions: z.object({ userIds: z.array(Id), room: z.boolean() }),
   /** A top-level message's thread; null for replies and for messages nobody replied to. */
   thread: ThreadSummary.nullable(),
+  /** The files sent with the message, in order; [] for none (and for a tombstone). */
+  files: z.array(FileOut),
 });
 export type MessageOut = z.infer<typeof MessageOut>;
 
@@ -167,6 +192,33 @@ export const HistoryPage = z.object({
   lastSeq: z.number().int().min(0),
 });
 export type HistoryPage = z.infer<typeof HistoryPage>;
+
+/**
+ * History around a sequence number (a search result's "jump to message"): the top-level message
+ * that holds it (itself, or the parent of the thread a reply is in) and up to `limit` top-level
+ * messages on each side.
+ */
+export const HistoryAroundInput = z.object({
+  roomId: Id,
+  seq: z.number().int().positive(),
+  /** Messages on each side of the anchor. */
+  limit: z.number().int().min(1).max(MAX_PAGE).default(25),
+});
+export type HistoryAroundInput = z.infer<typeof HistoryAroundInput>;
+
+export const HistoryAroundPage = z.object({
+  /** Oldest first: older messages, the anchor, newer messages. */
+  items: z.array(MessageOut),
+  /** The top-level message holding `seq`; null when no message has that sequence number (a change's). */
+  anchorId: z.number().int().positive().nullable(),
+  /** Whether older messages lie before the first item (page on with `history.list` `before`). */
+  hasMoreBefore: z.boolean(),
+  /** Whether newer messages lie after the last item (page on with `history.list` `after`). */
+  hasMoreAfter: z.boolean(),
+  /** As `HistoryPage.lastSeq`: where the room's stream resumes from once the newest is reached. */
+  lastSeq: z.number().int().min(0),
+});
+export type HistoryAroundPage = z.infer<typeof HistoryAroundPage>;
 
 /** A change to a message, each with its own sequence number in the room's log. */
 export const MessageChangeKind = z.enum(["edited", "deleted", "reacted", "unreacted", "pinned", "unpinned"]);

@@ -3,8 +3,16 @@ import { and, asc, desc, eq, gt, isNull, lt, type SQL, sql } from "drizzle-orm";
 import type { PgSelect } from "drizzle-orm/pg-core";
 import type { ParentUpdate } from "../bus";
 import type { Actor, Deps } from "../deps";
-import { isUniqueViolation, notFound } from "../errors";
-import { type HistoryInput, type HistoryPage, MAX_PAGE, type MessageOut, type SendMessageInput } from "../schemas";
+import { AppError, isUniqueViolation, notFound } from "../errors";
+import {
+  type HistoryAroundInput,
+  type HistoryAroundPage,
+  type HistoryInput,
+  type HistoryPage,
+  MAX_PAGE,
+  type MessageOut,
+  type SendMessageInput,
+} from "../schemas";
 import { mentionCandidates, NO_MENTIONS, resolveMentions, writeMentions } from "./mentions";
 import { authorColumns, type MessageRow, messageRows, nextSeq, withReactions } from "./message-log";
 import { type MessageAuthor, messageOutOf } from "./output";
@@ -250,4 +258,13 @@ export async function getHistoryBeforeMessage(
   }
   const notDeleted = and(eq(messages.roomId, roomId), isNull(messages.deletedAt));
   return pageOf(deps.db, await keysetPage(deps.db, notDeleted, { before, after: undefined, limit }), limit);
+}
+
+/** Top-level messages around a sequence number (see `HistoryAroundInput`). Contract stub: the search helper builds it. */
+export async function getHistoryAround(
+  _deps: Deps,
+  _actor: Actor,
+  _input: HistoryAroundInput,
+): Promise<HistoryAroundPage> {
+  throw new AppError("BAD_INPUT", "history around a message is not built yet");
 }

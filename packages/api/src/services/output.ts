@@ -4,6 +4,7 @@ import {
   CURSOR_WORDS,
   cursorKey,
   encodeCursor,
+  type FileOut,
   type MessageOut,
   type Page,
   type Profile,
@@ -44,7 +45,12 @@ export type MessageAuthor = Pick<User, "id" | "username" | "displayName">;
  * A message row as it leaves the server, with its reactions (read separately, in one query for a
  * whole page: see `reactionsOf`). A tombstone's row already holds no text.
  */
-export const messageOutOf = (m: Message, author: MessageAuthor | null, reactions: ReactionOut[] = []): MessageOut => ({
+export const messageOutOf = (
+  m: Message,
+  author: MessageAuthor | null,
+  reactions: ReactionOut[] = [],
+  files: FileOut[] = [],
+): MessageOut => ({
   id: m.id,
   roomId: m.roomId,
   seq: m.seq,
@@ -68,6 +74,7 @@ export const messageOutOf = (m: Message, author: MessageAuthor | null, reactions
           participantIds: m.threadParticipantIds,
         }
       : null,
+  files,
 });
 
 /** A list cursor's key (see `encodeCursor`); one this server did not give out is bad input. */

@@ -1,0 +1,84 @@
+import { z } from "zod";
+import { Id, IsoDate, ListCursor, storable, UNSTORABLE_WORDS } from "./common";
+import { MessageOut } from "./messages";
+
+/** The longest search text, in characters. */
+export const MAX_SEARCH_TEXT = 500;
+/** The most results in one page of search. */
+export const MAX_SEARCH_PAGE = 50;
+
+/** A day (`2026-11-30`) or an instant (ISO 8601 with a time zone), as `before:`/`after:` take it. */
+export const SearchDate = z
+  .string()
+  .trim()
+  .refine(
+    (v) => /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2}))?$/.test(v) && !Number.isNaN(Date.parse(v)),
+    "must be a date (2026-11-30) or an ISO 8601 time with its zone",
+  );
+
+/**
+ * A search over messages. `query` is what a person types: words, "quoted phrases", `OR`, `-word`
+ * (PostgreSQL's websearch_to_tsquery), and Slack-style filters: `in:#room` (or `in:@user`, a
+ * direct conversation), `from:@user`, `before:2026-11-30`, `after:2026-11-01`, `has:file`. The
+ * structured fields say the same; where both say something, they must agree.
+ */
+export const SearchInput = z.object({
+  query: z
+    .string({ error: "query must be a string" })
+    .trim()
+    .max(MAX_SEARCH_TEXT, `query must be at most ${MAX_SEARCH_TEXT} characters`)
+    .refine(storable, `query ${UNSTORABLE_WORDS}`),
+  /** Only this room or direct conversation. */
+  roomId: Id.optional(),
+  /** Only messages by this user. */
+  fromUserId: Id.optional(),
+  /** Only messages sent before this day (exclusive) or instant. */
+  before: SearchDate.optional(),
+  /** Only messages sent after this day (exclusive: from the next day on) or instant. */
+  after: SearchDate.optional(),
+  /** Only messages with at least one file. */
+  hasFile: z.boolean().optional(),
+  /** "mine": rooms and direct conversations the caller is a member of; "public": public rooms, joined or not. */
+  scope: z.enum(["mine", "public"]).default("mine"),
+  /** "newest": by time, newest first; "relevance": best match first (ts_rank_cd), then newest. */
+  order: z.enum(["newest", "relevance"]).default("newest"),
+  cursor: ListCursor.optional(),
+  limit: z.number().int().min(1).max(MAX_SEARCH_PAGE).default(20),
+});
+export type SearchInput = z.input<typeof SearchInput>;
+export type SearchQuery = z.output<typeof SearchInput>;
+
+/** A piece of a result's snippet; `match` marks the words the search found (from ts_headline). */
+export const SnippetPart = z.object({ text: z.string(), match: z.boolean() });
+export type SnippetPart = z.infer<typeof SnippetPart>;
+
+/** Where a result was said: a room (named) or a direct conversation (`name` null). */
+export const SearchRoom = z.object({ id: Id, kind: z.enum(["room", "direct"]), name: z.string().nullable() });
+
+export const SearchHit = z.object({
+  /** The message as it is now (a reply has `parentId`: open its thread to show it). */
+  message: MessageOut,
+  room: SearchRoom,
+  /** The message's text around the matches, matches marked; plain text, never markup. */
+  snippet: z.array(SnippetPart),
+});
+export type SearchHit = z.infer<typeof SearchHit>;
+
+export const SearchPage = z.object({
+  items: z.array(SearchHit),
+  /** Hand it back as `cursor` for the next page; null at the end. */
+  nextCursor: z.string().nullable(),
+  /** What was searched for, filters from the text and the fields together, as the server understood them. */
+  understood: z.object({
+    /** The words and phrases left once the filters were taken out ('' : filters only). */
+    text: z.string(),
+    room: SearchRoom.nullable(),
+    from: z.object({ id: Id, username: z.string() }).nullable(),
+    before: IsoDate.nullable(),
+    after: IsoDate.nullable(),
+    hasFile: z.boolean(),
+    scope: z.enum(["mine", "public"]),
+    order: z.enum(["newest", "relevance"]),
+  }),
+});
+export type SearchPage = z.infer<typeof SearchPage>;
