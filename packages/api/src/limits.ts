@@ -41,6 +41,8 @@ export interface RateLimits {
   changesPerRoom: Rate | null;
   /** Searches per user (`search.messages`), every page counted. */
   searchesPerUser: Rate | null;
+  /** File uploads per user. */
+  uploadsPerUser: Rate | null;
 }
 
 export type LimitName = keyof RateLimits;
@@ -88,6 +90,7 @@ const WORDS: Record<LimitName, string> = {
   messagesPerRoom: "you are sending messages too fast",
   changesPerRoom: "you are changing messages too fast",
   searchesPerUser: "you are searching too fast",
+  uploadsPerUser: "you are uploading files too fast",
 };
 
 export interface Limits {
