@@ -1,7 +1,10 @@
 import AxeBuilder from "@axe-core/playwright";
 import type { BrowserContext, Locator, Page } from "@playwright/test";
+import { pdfFile, photoWithLocation } from "./files";
 import { expect, test } from "./fixtures";
 import {
+  attachFiles,
+  attachments,
   createRoom,
   expectConnected,
   joinRoom,
@@ -89,6 +92,10 @@ test.beforeAll(async ({ browser, stack }) => {
   await joinRoom(ben, roomName);
   await sendMessage(ben, `hello @${annName}, a message to look at`);
   await sendMessage(ann, "and a reply with a link: https://example.com");
+  // A message with files: an image shown inline and a file's card.
+  await attachFiles(ann, [await photoWithLocation(ann, "harbour.jpg", 1200, 800), pdfFile("minutes.pdf")]);
+  await expect(attachments(ann).getByText("ready")).toHaveCount(2);
+  await sendMessage(ann, "the harbour, and the minutes");
   const first = textMessages(ann).filter({ hasText: "a message to look at" });
   await act(first, "Pin");
   await expect(first).toHaveAttribute("data-pinned", "true");
@@ -133,7 +140,7 @@ test("the chat's pages have no serious accessibility violations", async () => {
   };
   found.push(...(await audit(ann, "phone menu", openMenu, [390])));
   await ann.goto(roomUrl);
-  await expect(textMessages(ann)).toHaveCount(2);
+  await expect(textMessages(ann)).toHaveCount(3);
   found.push(...(await audit(ann, "room")));
 
   await ann.getByRole("link", { name: "Browse rooms" }).click();
@@ -160,7 +167,7 @@ test("the chat's pages have no serious accessibility violations", async () => {
 test("the dialogs and panels have no serious accessibility violations", async () => {
   const found: string[] = [];
   await ann.goto(roomUrl);
-  await expect(textMessages(ann)).toHaveCount(2);
+  await expect(textMessages(ann)).toHaveCount(3);
   const first = textMessages(ann).filter({ hasText: "a message to look at" });
 
   await act(first, "Add reaction");
@@ -170,6 +177,32 @@ test("the dialogs and panels have no serious accessibility violations", async ()
   found.push(...(await audit(ann, "emoji picker")));
   await picker.getByRole("button", { name: "Close" }).click();
   await expect(picker).toHaveCount(0);
+
+  const withFiles = textMessages(ann).filter({ hasText: "the harbour, and the minutes" });
+  await withFiles.getByRole("button", { name: "harbour.jpg" }).click();
+  const lightbox = ann.getByRole("dialog", { name: "harbour.jpg" });
+  await expect(lightbox.getByRole("link", { name: "Download" })).toBeVisible();
+  found.push(...(await audit(ann, "image lightbox")));
+  await ann.keyboard.press("Escape");
+  await expect(lightbox).toHaveCount(0);
+
+  // The composer with a file ready and one refused (over the limit, made in the page).
+  await attachFiles(ann, [pdfFile("agenda.pdf")]);
+  await expect(attachments(ann).getByText("ready")).toHaveCount(1);
+  const tooBig = await ann.evaluateHandle(
+    (size) => {
+      const data = new DataTransfer();
+      data.items.add(new File([new Uint8Array(size)], "too-big.bin"));
+      return data;
+    },
+    25 * 1024 * 1024 + 1,
+  );
+  await messageLog(ann).dispatchEvent("drop", { dataTransfer: tooBig });
+  await expect(attachments(ann)).toContainText("Too big");
+  found.push(...(await audit(ann, "composer with attachments")));
+  await ann.getByRole("button", { name: "Remove agenda.pdf" }).click();
+  await ann.getByRole("button", { name: "Remove too-big.bin" }).click();
+  await expect(attachments(ann)).toHaveCount(0);
 
   await ann.getByRole("button", { name: "Pinned messages" }).click();
   const pinned = ann.getByRole("dialog", { name: "Pinned messages" });

@@ -12,7 +12,15 @@ export { type MemberEntry, MemberList } from "./member-list";
 export { type FoundMention, MentionText, mentionsIn } from "./mention-text";
 export { type MessageActionHandlers, MessageActions } from "./message-actions";
 export { MessageEditor, type MessageEditorProps } from "./message-editor";
-export { FileCard, FileLightbox, fileTypeText, fitWithin, type MessageFile, MessageFiles } from "./message-files";
+export {
+  FileCard,
+  FileLightbox,
+  FileLightboxProvider,
+  fileTypeText,
+  fitWithin,
+  type MessageFile,
+  MessageFiles,
+} from "./message-files";
 export { type MessageAuthor, MessageItem, type MessageItemProps, type MessageStatus } from "./message-item";
 export { type ListView, MessageList, type MessageListProps } from "./message-list";
 export { ConfirmDialog, ModalDialog } from "./modal-dialog";

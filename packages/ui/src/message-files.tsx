@@ -1,6 +1,6 @@
 "use client";
 
-import { type CSSProperties, useState } from "react";
+import { type CSSProperties, createContext, type ReactNode, useContext, useState } from "react";
 import { fileSizeText } from "./file-size";
 import { Icon, type IconName } from "./icons";
 import { ModalDialog } from "./modal-dialog";
@@ -87,13 +87,31 @@ function reservedBox(file: MessageFile, max: number): CSSProperties {
   return { width: `min(100%, ${box.width}px)`, aspectRatio: `${file.width} / ${file.height}` };
 }
 
+const OpenImageContext = createContext<((file: MessageFile) => void) | null>(null);
+
+/**
+ * Holds the one lightbox of the app, outside every message list (a list of messages is a live
+ * region, read out as it grows, and a thread panel closes on Escape): images inside it open there.
+ */
+export function FileLightboxProvider({ children }: { children: ReactNode }) {
+  const [open, setOpen] = useState<MessageFile | null>(null);
+  return (
+    <OpenImageContext.Provider value={setOpen}>
+      {children}
+      {open ? <FileLightbox file={open} onClose={() => setOpen(null)} /> : null}
+    </OpenImageContext.Provider>
+  );
+}
+
 /**
  * The files under a message: images inline from their thumbnails (their space reserved, the file
- * name as alternative text), each opening the original in a lightbox; other files as cards with
- * name, size and type that download the file.
+ * name as alternative text), each opening the original in the lightbox (`FileLightboxProvider`'s,
+ * else one of its own); other files as cards with name, size and type that download the file.
  */
 export function MessageFiles({ files }: { files: MessageFile[] }) {
-  const [open, setOpen] = useState<MessageFile | null>(null);
+  const openInProvider = useContext(OpenImageContext);
+  const [openHere, setOpenHere] = useState<MessageFile | null>(null);
+  const open = openInProvider ?? setOpenHere;
   if (files.length === 0) return null;
   const images = files.filter((file) => file.kind === "image");
   const others = files.filter((file) => file.kind !== "image");
@@ -109,7 +127,7 @@ export function MessageFiles({ files }: { files: MessageFile[] }) {
                 aria-haspopup="dialog"
                 title={`${file.name} (${fileSizeText(file.size)}): open`}
                 style={reservedBox(file, INLINE_MAX)}
-                onClick={() => setOpen(file)}
+                onClick={() => open(file)}
               >
                 <img
                   src={file.thumbnailUrl ?? file.url}
@@ -133,7 +151,7 @@ export function MessageFiles({ files }: { files: MessageFile[] }) {
           ))}
         </ul>
       ) : null}
-      {open ? <FileLightbox file={open} onClose={() => setOpen(null)} /> : null}
+      {openHere ? <FileLightbox file={openHere} onClose={() => setOpenHere(null)} /> : null}
     </div>
   );
 }

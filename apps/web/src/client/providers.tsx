@@ -3,7 +3,7 @@
 import type { AppRouter } from "@parley/api";
 import { MAX_BATCH_SIZE } from "@parley/api/schemas";
 import type { ConnectionState } from "@parley/ui";
-import { IconProvider } from "@parley/ui";
+import { FileLightboxProvider, IconProvider } from "@parley/ui";
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createTRPCClient, createWSClient, httpBatchLink, splitLink, wsLink } from "@trpc/client";
 import { type ReactNode, useCallback, useEffect, useState, useSyncExternalStore } from "react";
@@ -138,7 +138,9 @@ export function ChatProviders({
               <IconProvider icons={parleyIcons}>
                 <OutboxProvider userId={viewer.id} connection={connection} reconnectNow={reconnectNow}>
                   <UploadLimitContext.Provider value={uploadMaxBytes}>
-                    <PresenceProvider>{children}</PresenceProvider>
+                    <PresenceProvider>
+                      <FileLightboxProvider>{children}</FileLightboxProvider>
+                    </PresenceProvider>
                   </UploadLimitContext.Provider>
                 </OutboxProvider>
               </IconProvider>
