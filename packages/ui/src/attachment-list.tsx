@@ -10,6 +10,8 @@ export interface AttachmentEntry {
   name: string;
   /** Bytes. */
   size: number;
+  /** The type the browser guesses from its name (the server reads the content): picks its icon. */
+  type?: string;
   state: "uploading" | "done" | "failed";
   /** Bytes sent so far (while uploading). */
   loaded: number;
@@ -36,7 +38,7 @@ export function AttachmentList({
         return (
           <li key={item.key} className="pl-attachment" data-state={item.state}>
             <span className="pl-attachment-icon">
-              <Icon name="file" size={18} />
+              <Icon name={item.type?.startsWith("image/") ? "fileImage" : "file"} size={18} />
             </span>
             <span className="pl-attachment-text">
               <span className="pl-attachment-name" title={item.name}>
