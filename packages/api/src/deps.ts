@@ -1,6 +1,7 @@
 import type { Database } from "@parley/db";
 import type { AccessCache } from "./access-cache";
 import type { Bus } from "./bus";
+import type { FileStore } from "./file-store";
 import type { Limits } from "./limits";
 import type { Metrics } from "./metrics";
 import type { Presence } from "./presence";
@@ -23,12 +24,26 @@ export interface Deps {
     /** How long after sending its author may edit a message, in seconds (MESSAGE_EDIT_WINDOW); null: no limit. */
     editWindowSeconds: number | null;
   };
+  files: FilesDeps;
   live: {
     /** The most messages a resumed stream replays; beyond that it tells the client to reset. */
     resumeLimit: number;
     /** How long a typing indicator lasts unless renewed. */
     typingTtlMs: number;
   };
+}
+
+/** Shared files: where their bytes live and the limits of an upload (see services/files.ts). */
+export interface FilesDeps {
+  store: FileStore;
+  /** UPLOAD_MAX_BYTES: the largest upload, in bytes. */
+  maxBytes: number;
+  /** FILE_URL_TTL_SECONDS: how long a signed download link lives, in seconds. */
+  urlTtlSeconds: number;
+  /** Where uploads arrive before they are checked (DATA_DIR/files/tmp); the sweeper empties it of leftovers. */
+  tempDir: string;
+  /** The key Parley's own download links are signed with (see file-links.ts). */
+  linkKey: Uint8Array;
 }
 
 /** The authenticated caller, as every transport hands it to the services. */

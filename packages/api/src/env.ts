@@ -72,6 +72,30 @@ export const ApiEnv = DbEnv.extend({
   LIMIT_MESSAGES_PER_ROOM: RateSetting.prefault("10/5s"),
   /** Changes to messages (edits, deletions, reactions, pins) per user per room. */
   LIMIT_CHANGES_PER_ROOM: RateSetting.prefault("30/5s"),
+  /** File uploads per user (`POST /files`), counted before the body is read. */
+  LIMIT_UPLOADS_PER_USER: RateSetting.prefault("30/1m"),
+  /** The largest file one upload may carry, in bytes (after nothing: the body as sent). Default 25 MiB. */
+  UPLOAD_MAX_BYTES: z.coerce
+    .number({ error: "UPLOAD_MAX_BYTES must be a number of bytes" })
+    .int("UPLOAD_MAX_BYTES must be a whole number of bytes")
+    .min(1, "UPLOAD_MAX_BYTES must be at least 1")
+    .max(5 * 1024 ** 3, "UPLOAD_MAX_BYTES must be at most 5 GiB (one S3 PutObject)")
+    .default(25 * 1024 * 1024),
+  /** How long a signed download link lives, in seconds (Parley's own on disk, or S3 presigned). */
+  FILE_URL_TTL_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
+  /** The S3 bucket files are kept in. Unset: files live under DATA_DIR/files. */
+  S3_BUCKET: optionalSetting(z.string().trim().min(3).max(63)),
+  /** The bucket's region (any value for MinIO, Garage or s3rver; "auto" for R2). */
+  S3_REGION: optionalSetting(z.string().trim().min(1)),
+  /** An S3-compatible endpoint (MinIO, R2, Garage, s3rver); unset: AWS S3 of S3_REGION. */
+  S3_ENDPOINT: optionalUrl(["http", "https"], "S3_ENDPOINT"),
+  S3_ACCESS_KEY_ID: optionalSetting(z.string().trim().min(1)),
+  S3_SECRET_ACCESS_KEY: optionalSetting(z.string().trim().min(1)),
+  /** Address the bucket as <endpoint>/<bucket>/<key> rather than <bucket>.<endpoint>/<key> (MinIO, Garage, s3rver). */
+  S3_FORCE_PATH_STYLE: z
+    .enum(["true", "false", "1", "0"], { error: "S3_FORCE_PATH_STYLE must be true or false" })
+    .default("false")
+    .transform((v) => v === "true" || v === "1"),
   /**
    * The proxies whose X-Forwarded-For is believed, comma-separated: addresses, CIDR ranges, or
    * "loopback", "linklocal", "uniquelocal". Unset: none; the client address is the socket's peer.
@@ -105,6 +129,28 @@ export interface ApiConfig {
   limits: RateLimits;
   /** See TRUST_PROXY. */
   trustProxy: TrustProxy;
+  files: FilesConfig;
+}
+
+/** Where files are kept and how they are handed out (see file-store.ts and services/files.ts). */
+export interface FilesConfig {
+  /** UPLOAD_MAX_BYTES. */
+  maxBytes: number;
+  /** FILE_URL_TTL_SECONDS. */
+  urlTtlSeconds: number;
+  /** DATA_DIR/files: the disk store's files, and every mode's uploads while they arrive (DATA_DIR/files/tmp). */
+  dir: string;
+  /** The S3 settings, all given; null: the disk store. */
+  s3: S3Config | null;
+}
+
+export interface S3Config {
+  bucket: string;
+  region: string;
+  endpoint: string | undefined;
+  accessKeyId: string;
+  secretAccessKey: string;
+  forcePathStyle: boolean;
 }
 
 /** Raised when configuration is invalid; the message lists every problem at once. */
@@ -145,8 +191,40 @@ export async function apiConfigFrom(env: ApiEnv): Promise<ApiConfig> {
       registerPerAddress: env.LIMIT_REGISTER_PER_ADDRESS,
       messagesPerRoom: env.LIMIT_MESSAGES_PER_ROOM,
       changesPerRoom: env.LIMIT_CHANGES_PER_ROOM,
+      uploadsPerUser: env.LIMIT_UPLOADS_PER_USER,
     },
     trustProxy: trustProxyOf(env.TRUST_PROXY),
+    files: {
+      maxBytes: env.UPLOAD_MAX_BYTES,
+      urlTtlSeconds: env.FILE_URL_TTL_SECONDS,
+      dir: path.resolve(env.DATA_DIR, "files"),
+      s3: s3ConfigOf(env),
+    },
+  };
+}
+
+const S3_REQUIRED = ["S3_BUCKET", "S3_REGION", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"] as const;
+
+/**
+ * The S3 settings when S3_BUCKET (or any S3_* setting) is given: all of S3_BUCKET, S3_REGION,
+ * S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY then, else a ConfigError naming the missing ones.
+ */
+function s3ConfigOf(env: ApiEnv): S3Config | null {
+  const given = [...S3_REQUIRED, "S3_ENDPOINT"].some((name) => env[name as keyof ApiEnv] !== undefined);
+  if (!given) return null;
+  const missing = S3_REQUIRED.filter((name) => env[name] === undefined);
+  if (missing.length > 0) {
+    throw new ConfigError(
+      `Invalid configuration:\nS3 storage needs ${missing.join(", ")} as well (or no S3_* setting at all, to keep files under DATA_DIR)`,
+    );
+  }
+  return {
+    bucket: env.S3_BUCKET as string,
+    region: env.S3_REGION as string,
+    endpoint: env.S3_ENDPOINT,
+    accessKeyId: env.S3_ACCESS_KEY_ID as string,
+    secretAccessKey: env.S3_SECRET_ACCESS_KEY as string,
+    forcePathStyle: env.S3_FORCE_PATH_STYLE,
   };
 }
 

@@ -9,6 +9,7 @@ export type AppErrorCode =
   | "NOT_FOUND"
   | "CONFLICT"
   | "TOO_LARGE"
+  | "UNSUPPORTED"
   | "TOO_MANY"
   | "UNAVAILABLE";
 
@@ -29,6 +30,7 @@ export const trpcCodeOf: Record<AppErrorCode, TRPC_ERROR_CODE_KEY> = {
   NOT_FOUND: "NOT_FOUND",
   CONFLICT: "CONFLICT",
   TOO_LARGE: "PAYLOAD_TOO_LARGE",
+  UNSUPPORTED: "UNSUPPORTED_MEDIA_TYPE",
   TOO_MANY: "TOO_MANY_REQUESTS",
   UNAVAILABLE: "SERVICE_UNAVAILABLE",
 };
@@ -40,6 +42,7 @@ export const httpStatusOf: Record<AppErrorCode, number> = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   TOO_LARGE: 413,
+  UNSUPPORTED: 415,
   TOO_MANY: 429,
   UNAVAILABLE: 503,
 };

@@ -5,10 +5,13 @@ import { type Bus, createBus } from "./bus";
 import type { TrustProxy } from "./client-address";
 import type { Deps } from "./deps";
 import type { ApiConfig } from "./env";
+import { createFileStore, uploadTempDir } from "./file-store";
+import { startFileSweeper } from "./file-sweeper";
 import { createLimits } from "./limits";
 import type { Logger } from "./logger";
 import { createMetrics } from "./metrics";
 import { createMemoryPresence, createRedisPresence } from "./presence";
+import { fileLinkKey } from "./services/file-links";
 import { ROOM_MENTION } from "./services/mentions";
 
 export interface Runtime {
@@ -39,6 +42,7 @@ export async function createRuntime(config: ApiConfig, log: Logger): Promise<Run
     : undefined;
   limitsRedis?.on("error", () => {}); // ioredis reconnects by itself
   const limits = createLimits(config.limits, { redis: limitsRedis, prefix: config.redisPrefix, metrics });
+  const store = await createFileStore(config.files);
   const deps: Deps = {
     db: db.db,
     bus,
@@ -50,8 +54,16 @@ export async function createRuntime(config: ApiConfig, log: Logger): Promise<Run
     metrics,
     limits,
     messages: { editWindowSeconds: config.messageEditWindowSeconds },
+    files: {
+      store,
+      maxBytes: config.files.maxBytes,
+      urlTtlSeconds: config.files.urlTtlSeconds,
+      tempDir: uploadTempDir(config.files),
+      linkKey: fileLinkKey(config.auth.secret),
+    },
     live: { resumeLimit: config.resumeLimit, typingTtlMs: 5000 },
   };
+  const stopSweeping = startFileSweeper(deps, log);
   return {
     deps,
     db,
@@ -59,6 +71,8 @@ export async function createRuntime(config: ApiConfig, log: Logger): Promise<Run
     log,
     trustProxy: config.trustProxy,
     async close() {
+      stopSweeping();
+      store.close();
       access.close();
       limitsRedis?.disconnect();
       await presence.close();

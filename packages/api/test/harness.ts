@@ -1,4 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { schema } from "@parley/db";
 import { createTestDatabase, type Driver, type TestDatabase, testRedisUrl } from "@parley/db/testing";
 import { TRPCError } from "@trpc/server";
@@ -7,11 +10,13 @@ import { expect } from "vitest";
 import { createAccessCache } from "../src/access-cache";
 import { type Bus, type BusEvent, type Channel, createMemoryBus, createRedisBus } from "../src/bus";
 import { createContext } from "../src/context";
-import type { Deps } from "../src/deps";
+import type { Deps, FilesDeps } from "../src/deps";
+import { createDiskStore } from "../src/file-store";
 import { createLimits, type RateLimits } from "../src/limits";
 import { createMetrics } from "../src/metrics";
 import { createMemoryPresence } from "../src/presence";
 import { appRouter } from "../src/root";
+import { fileLinkKey } from "../src/services/file-links";
 import { ROOM_MENTION } from "../src/services/mentions";
 import { createCallerFactory } from "../src/trpc";
 
@@ -58,14 +63,17 @@ export const NO_LIMITS: RateLimits = {
   registerPerAddress: null,
   messagesPerRoom: null,
   changesPerRoom: null,
+  uploadsPerUser: null,
 };
 
 export async function createHarness(
   driver: Driver,
   bus: Bus = createMemoryBus(),
-  options: { limits?: Partial<RateLimits>; presenceGraceMs?: number } = {},
+  options: { limits?: Partial<RateLimits>; presenceGraceMs?: number; files?: Partial<FilesDeps> } = {},
 ): Promise<Harness> {
   const database = await createTestDatabase(driver);
+  const filesDir = await mkdtemp(path.join(tmpdir(), "parley-files-"));
+  await mkdir(path.join(filesDir, "tmp"));
   let now: Date | null = null;
   const deps: Deps = {
     db: database.handle.db,
@@ -78,6 +86,14 @@ export async function createHarness(
     metrics: createMetrics({ processMetrics: false }),
     limits: createLimits({ ...NO_LIMITS, ...options.limits }, { prefix: "test:" }),
     messages: { editWindowSeconds: null },
+    files: {
+      store: createDiskStore(path.join(filesDir, "store")),
+      maxBytes: 25 * 1024 * 1024,
+      urlTtlSeconds: 300,
+      tempDir: path.join(filesDir, "tmp"),
+      linkKey: fileLinkKey(TEST_SECRET),
+      ...options.files,
+    },
     live: { resumeLimit: 50, typingTtlMs: 5000 },
   };
   const callerFor = (token: string | null, signal?: AbortSignal, clientAddress: string | null = null) =>
@@ -125,6 +141,7 @@ export async function createHarness(
       await deps.presence.close();
       await bus.close();
       await database.dispose();
+      await rm(filesDir, { recursive: true, force: true });
     },
   };
 }

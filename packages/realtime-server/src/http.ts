@@ -16,6 +16,7 @@ import { createCompatRest, isCompatPath } from "@parley/api/compat";
 import { MAX_BATCH_SIZE } from "@parley/api/schemas";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { pinoHttp } from "pino-http";
+import { createFilesHandler, isFilesPath } from "./files-http";
 
 export { HTTP_SERVER_TIMEOUTS } from "./http-timeouts";
 
@@ -35,7 +36,8 @@ export interface ApiHandlerOptions {
 }
 
 /**
- * tRPC over HTTP under `/trpc/`, the seed servers' REST endpoints at their own paths, `/healthz`
+ * tRPC over HTTP under `/trpc/`, shared files under `/files` (see files-http.ts), the seed
+ * servers' REST endpoints at their own paths, `/healthz`
  * (the process is up) and `/readyz` (its PostgreSQL and Redis answer) for load balancers, and
  * `/metrics` for Prometheus. Returns false for any other path, so that the caller can serve it
  * (the web app) or answer 404 (the realtime process).
@@ -63,6 +65,10 @@ export function createApiHandler(deps: Deps, log: Logger, options: ApiHandlerOpt
     },
   });
   const compat = getRequestListener(createCompatRest(deps, log, { trustProxy }).fetch);
+  const files = createFilesHandler(deps, log, {
+    tokenOf: (req) => tokenFromAuthorization(req.headers.authorization),
+    ...(options.sessionToken ? { sessionToken: options.sessionToken } : {}),
+  });
   const probes: Record<string, Handler> = {
     "/healthz": (_req, res) => sendJson(res, 200, { ok: true }),
     "/readyz": async (_req, res) => {
@@ -95,7 +101,13 @@ export function createApiHandler(deps: Deps, log: Logger, options: ApiHandlerOpt
   });
   return (req, res) => {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
-    const handle: Handler | undefined = path.startsWith("/trpc/") ? trpc : isCompatPath(path) ? compat : probes[path];
+    const handle: Handler | undefined = path.startsWith("/trpc/")
+      ? trpc
+      : isFilesPath(path)
+        ? files
+        : isCompatPath(path)
+          ? compat
+          : probes[path];
     if (!handle) return false;
     // Every answer here is JSON or plain text: browsers must not guess it is a page or a script.
     res.setHeader("x-content-type-options", "nosniff");

@@ -66,7 +66,8 @@ export const MAX_PINNED_PER_ROOM = 100;
 export const MessageRef = z.object({ messageId: MessageId });
 export type MessageRef = z.infer<typeof MessageRef>;
 
-export const EditMessageInput = z.object({ messageId: MessageId, text: MessageText });
+/** The new text; it may be empty only for a message with files (their caption). */
+export const EditMessageInput = z.object({ messageId: MessageId, text: MessageCaption });
 export type EditMessageInput = z.infer<typeof EditMessageInput>;
 
 /**

@@ -1,5 +1,6 @@
 export * as auth from "./auth";
 export * as direct from "./direct";
+export * as files from "./files";
 export * as invites from "./invites";
 export * as live from "./live";
 export * as messages from "./messages";

@@ -1,5 +1,5 @@
 import { type Message, schema, type Transaction } from "@parley/db";
-import { and, asc, desc, eq, gt, isNotNull, lt, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, isNotNull, isNull, lt, type SQL, sql } from "drizzle-orm";
 import type { Actor, Deps } from "../deps";
 import { AppError } from "../errors";
 import {
@@ -13,6 +13,7 @@ import {
   type ThreadPage,
 } from "../schemas";
 import { canonicalEmoji, isSingleEmoji, NOT_AN_EMOJI } from "./emoji";
+import { purgeMessageFiles } from "./files";
 import { type MentionCandidates, mentionCandidates, mentionsOut, resolveMentions, writeMentions } from "./mentions";
 import {
   type ChangeRecord,
@@ -40,7 +41,7 @@ import { type Emit, transact } from "./transact";
  * answers the message as it is.
  */
 
-const { mentions, messages, reactions, rooms, roomMembers } = schema;
+const { files, mentions, messages, reactions, rooms, roomMembers } = schema;
 
 const messageNotFound = (id: number) => new AppError("NOT_FOUND", `message ${id} was not found`);
 
@@ -250,10 +251,22 @@ function editWindowWords(seconds: number): string {
   return `${minutes} minute${minutes === 1 ? "" : "s"}`;
 }
 
+/** Whether a message carries files (not deleted). */
+async function hasFiles(tx: Transaction, messageId: number): Promise<boolean> {
+  const [row] = await tx
+    .select({ id: files.id })
+    .from(files)
+    .where(and(eq(files.messageId, messageId), isNull(files.deletedAt)))
+    .limit(1);
+  return row !== undefined;
+}
+
 /**
  * Replaces the author's own text and the mentions it makes (`mentions` rows rewritten). Answers the
  * message as edited. FORBIDDEN for others' messages, system notices, and past MESSAGE_EDIT_WINDOW
- * after sending; CONFLICT for a deleted message. The same text again changes nothing.
+ * after sending; CONFLICT for a deleted message. The same text again changes nothing. A message's
+ * files stay; the text of a message with files (their caption) may be emptied, any other's not
+ * (BAD_INPUT).
  */
 export async function editMessage(deps: Deps, actor: Actor, input: EditMessageInput): Promise<MessageOut> {
   const edit = async ({ tx, writer, message, record }: ChangeContext, candidates: MentionCandidates | null) => {
@@ -265,6 +278,9 @@ export async function editMessage(deps: Deps, actor: Actor, input: EditMessageIn
       throw new AppError("FORBIDDEN", `messages can be edited for ${editWindowWords(window)} after sending`);
     }
     if (message.body === input.text) return UNCHANGED;
+    if (input.text === "" && !(await hasFiles(tx, message.id))) {
+      throw new AppError("BAD_INPUT", "message must not be empty (only a message with files may have no text)");
+    }
     const mentioned = await resolveMentions(tx, message.roomId, writer, candidates);
     // No "@" in the old text: it notified nobody, there are no `mentions` rows to replace.
     await writeMentions(tx, message, mentioned.notified, message.body.includes("@"));
@@ -289,10 +305,12 @@ export async function editMessage(deps: Deps, actor: Actor, input: EditMessageIn
  * id, room, sequence number, author and times stay; its text, notice, mentions, reactions and pin
  * are removed from storage. A deleted reply leaves its parent's thread (count, last reply time and
  * participants read again); a deleted parent keeps its replies. Answers the tombstone. FORBIDDEN for
- * others' messages; CONFLICT when already deleted.
+ * others' messages; CONFLICT when already deleted. Its files are marked deleted in the same
+ * transaction (nobody can download them from the commit on); their bytes and rows are removed
+ * right after it, or by the file sweeper if that fails.
  */
 export async function deleteMessage(deps: Deps, actor: Actor, input: MessageRef): Promise<MessageOut> {
-  return changeMessage(deps, actor, input.messageId, async ({ tx, writer, message, record }) => {
+  const deleted = await changeMessage(deps, actor, input.messageId, async ({ tx, writer, message, record }) => {
     if (message.authorId !== actor.userId && writer.role !== "owner") {
       throw new AppError("FORBIDDEN", "you can only delete your own messages (a room's owner may delete any)");
     }
@@ -313,7 +331,14 @@ export async function deleteMessage(deps: Deps, actor: Actor, input: MessageRef)
       pinnedBy: null,
       deletedAt: deps.clock(),
     });
-    const writes = [reactionsGone, ...(message.body.includes("@") ? [mentionsGone] : []), tombstone.cte];
+    const filesGone = tx.$with("files_gone").as(
+      tx
+        .update(files)
+        .set({ deletedAt: deps.clock() })
+        .where(and(eq(files.messageId, message.id), isNull(files.deletedAt)))
+        .returning({ id: files.id }),
+    );
+    const writes = [reactionsGone, filesGone, ...(message.body.includes("@") ? [mentionsGone] : []), tombstone.cte];
     const change = {
       change: "deleted" as const,
       mentionsBefore: mentionsOut({ userIds: message.mentionIds, room: message.mentionsRoom }),
@@ -328,6 +353,8 @@ export async function deleteMessage(deps: Deps, actor: Actor, input: MessageRef)
     const parent = await recountThread(tx, message.parentId);
     return record({ ...change, parent });
   });
+  await purgeMessageFiles(deps, deleted.id);
+  return deleted;
 }
 
 /** The reaction's emoji in its one spelling (see `canonicalEmoji`); BAD_INPUT for anything but one emoji. */

@@ -1,9 +1,9 @@
-import { type Database, type Message, type MessageChange, schema, type Transaction } from "@parley/db";
+import { type Database, type Message, type MessageChange, type StoredFile, schema, type Transaction } from "@parley/db";
 import { and, asc, eq, inArray, sql, type WithSubquery } from "drizzle-orm";
 import type { ParentUpdate } from "../bus";
 import { notFound } from "../errors";
 import type { MessageOut, ReactionOut } from "../schemas";
-import { type MessageAuthor, messageOutOf } from "./output";
+import { fileOutOf, type MessageAuthor, messageOutOf } from "./output";
 import { notAMember } from "./room-access";
 import type { Emit } from "./transact";
 
@@ -16,7 +16,7 @@ import type { Emit } from "./transact";
  * `message_changes`). A change row holds no text: replaying it reads the message as it is now.
  */
 
-const { messages, messageChanges, reactions, rooms, roomMembers, users } = schema;
+const { files, messages, messageChanges, reactions, rooms, roomMembers, users } = schema;
 
 type Reader = Database | Transaction;
 
@@ -165,6 +165,24 @@ function reactionsJson(messageId: number, after?: ReactionsAfter) {
 )`.mapWith((value: unknown) => (typeof value === "string" ? JSON.parse(value) : value) as ReactionRows);
 }
 
+type FileRow = Pick<
+  StoredFile,
+  "id" | "roomId" | "name" | "size" | "contentType" | "width" | "height" | "thumbnailKey" | "createdAt"
+>;
+
+/**
+ * The message's files (not deleted), in order, as one JSON value read by the statement that reads
+ * the message: a correlated subquery on `files_message_idx`, so a page of history costs no extra
+ * query for them (and one index probe per message, which finds nothing for most).
+ */
+const filesJson = sql<FileRow[]>`(
+  select coalesce(json_agg(json_build_object(
+    'id', f.id, 'roomId', f.room_id, 'name', f.name, 'size', f.size, 'contentType', f.content_type,
+    'width', f.width, 'height', f.height, 'thumbnailKey', f.thumbnail_key, 'createdAt', f.created_at
+  ) order by f.position), '[]'::json)
+  from ${files} f where f.message_id = ${messages}.${sql.identifier("id")} and f.deleted_at is null
+)`.mapWith((value: unknown) => (typeof value === "string" ? JSON.parse(value) : value) as FileRow[]);
+
 /** The writes a change makes in the statement that records it (see `recordChange`). */
 export interface ChangeWrites {
   /** Data-modifying CTEs (drizzle `$with` of an insert, update or delete), run in the record's statement. */
@@ -203,6 +221,7 @@ export async function recordChange(
       message: messages,
       author: { id: users.id, username: users.username, displayName: users.displayName },
       reactions: reactionsJson(messageId, writes.reactions),
+      files: filesJson,
     })
     .from(messages)
     .leftJoin(users, eq(users.id, messages.authorId))
@@ -212,6 +231,7 @@ export async function recordChange(
     writes.message ?? row.message,
     row.author,
     row.reactions.map((r) => ({ emoji: r.emoji, count: r.userIds.length, userIds: r.userIds })),
+    row.files.map(fileOutOf),
   );
   emit({
     type: "room.change",
@@ -231,9 +251,12 @@ export async function recordChange(
 /** A message's author as rows read it: who they are now. */
 export const authorColumns = { id: users.id, username: users.username, displayName: users.displayName };
 
+/** A message's files, for a select that reads `messages` (see `filesJson`). */
+export const filesColumn = filesJson;
+
 export const messageRows = (db: Reader) =>
   db
-    .select({ message: messages, author: authorColumns })
+    .select({ message: messages, author: authorColumns, files: filesJson })
     .from(messages)
     .leftJoin(users, eq(users.id, messages.authorId))
     .$dynamic();
@@ -266,13 +289,16 @@ export async function reactionsOf(db: Reader, messageIds: number[]): Promise<Map
   return byMessage;
 }
 
-/** Message rows as they leave the server, with their reactions (one more query for all of them). */
+/**
+ * Message rows as they leave the server, with their reactions (one more query for all of them)
+ * and their files (read with the rows: see `filesColumn`).
+ */
 export async function withReactions(db: Reader, rows: MessageRow[]): Promise<MessageOut[]> {
   const byMessage = await reactionsOf(
     db,
     rows.map((r) => r.message.id),
   );
-  return rows.map((r) => messageOutOf(r.message, r.author, byMessage.get(r.message.id)));
+  return rows.map((r) => messageOutOf(r.message, r.author, byMessage.get(r.message.id), r.files.map(fileOutOf)));
 }
 
 /** Messages by id, as they are now (tombstones included), in the order of `ids`; missing ids are left out. */

@@ -13,8 +13,9 @@ import {
   type MessageOut,
   type SendMessageInput,
 } from "../schemas";
+import { attachFiles } from "./files";
 import { mentionCandidates, NO_MENTIONS, resolveMentions, writeMentions } from "./mentions";
-import { authorColumns, type MessageRow, messageRows, nextSeq, withReactions } from "./message-log";
+import { authorColumns, filesColumn, type MessageRow, messageRows, nextSeq, withReactions } from "./message-log";
 import { type MessageAuthor, messageOutOf } from "./output";
 import { requireMember, requireMemberCached } from "./room-access";
 import { addReply, lockParent } from "./threads";
@@ -31,6 +32,8 @@ interface NewMessage {
   clientId?: string | undefined;
   /** A reply: the thread's first message (see `lockParent` for what it must be). */
   parentId?: number | undefined;
+  /** The author's pending uploads to attach, in order (see `attachFiles`). */
+  fileIds?: readonly string[] | undefined;
 }
 
 /**
@@ -48,7 +51,8 @@ interface NewMessage {
  * A text's mentions are resolved against the members then (see mentions.ts) and stored with it. A
  * reply locks its parent, checks it (NOT_FOUND outside the room, BAD_INPUT for a reply or a notice,
  * CONFLICT when deleted), and counts itself in the parent's thread; its `room.message` event
- * carries the parent's new thread summary.
+ * carries the parent's new thread summary. Files are attached in the same transaction (BAD_INPUT,
+ * and nothing stored, when one is not the author's pending upload to this room).
  */
 export async function appendMessage(tx: Transaction, emit: Emit, message: NewMessage): Promise<MessageOut> {
   const { roomId, authorId, parentId } = message;
@@ -73,6 +77,10 @@ export async function appendMessage(tx: Transaction, emit: Emit, message: NewMes
     .returning();
   if (!row) throw new Error("insert returned no row");
   await writeMentions(tx, row, mentioned.notified, false);
+  const attached =
+    authorId !== null && message.fileIds?.length
+      ? await attachFiles(tx, { id: row.id, roomId, authorId }, message.fileIds)
+      : [];
   let parent: ParentUpdate | undefined;
   if (parentId !== undefined && authorId !== null) {
     parent = await addReply(tx, parentId, { authorId, createdAt: row.createdAt });
@@ -82,7 +90,7 @@ export async function appendMessage(tx: Transaction, emit: Emit, message: NewMes
     username: writer.username,
     displayName: writer.displayName,
   };
-  const out = messageOutOf(row, author);
+  const out = messageOutOf(row, author, [], attached);
   emit({ type: "room.message", roomId: out.roomId, seq: out.seq, message: out, ...(parent ? { parent } : {}) });
   return out;
 }
@@ -113,8 +121,10 @@ export function noticeText(notice: NoticeData): string {
 }
 
 /**
- * Sends a text message. Idempotent by `clientId`: a retry returns the message already stored
- * (with its original sequence number) and writes nothing.
+ * Sends a text message, with the caller's pending uploads to the room (`fileIds`, see
+ * `attachFiles`) when given; the text is then their caption and may be empty. Idempotent by
+ * `clientId`: a retry returns the message already stored (with its original sequence number and
+ * its files) and writes nothing.
  */
 export async function sendMessage(deps: Deps, actor: Actor, input: SendMessageInput): Promise<MessageOut> {
   const timer = deps.metrics.sendSeconds.startTimer();
@@ -142,6 +152,7 @@ async function storeMessage(deps: Deps, actor: Actor, input: SendMessageInput): 
         body: input.text,
         clientId: input.clientId,
         parentId: input.parentId,
+        fileIds: input.fileIds,
       }),
     );
   } catch (error) {
@@ -214,7 +225,7 @@ export async function getHistory(deps: Deps, actor: Actor, input: HistoryInput):
 export const topLevelHistoryQuery = (db: Database, input: HistoryInput) =>
   keyset(
     db
-      .select({ message: messages, author: authorColumns, roomSeq: roomSeqOf(input.roomId) })
+      .select({ message: messages, author: authorColumns, files: filesColumn, roomSeq: roomSeqOf(input.roomId) })
       .from(messages)
       .leftJoin(users, eq(users.id, messages.authorId))
       .$dynamic(),

@@ -1,4 +1,4 @@
-import type { Message, Room, User } from "@parley/db";
+import type { Message, Room, StoredFile, User } from "@parley/db";
 import { AppError } from "../errors";
 import {
   CURSOR_WORDS,
@@ -39,6 +39,33 @@ export const roomOutOf = (r: Room): RoomOut => ({
   createdAt: r.createdAt.toISOString(),
 });
 
+/**
+ * A file as it leaves the server (see `FileOut`): its links are the stable, checked paths
+ * `/files/<id>` and `/files/<id>/thumbnail`, never a storage key.
+ */
+export const fileOutOf = (
+  f: Pick<
+    StoredFile,
+    "id" | "roomId" | "name" | "size" | "contentType" | "width" | "height" | "thumbnailKey" | "createdAt"
+  >,
+): FileOut => ({
+  id: f.id,
+  roomId: f.roomId,
+  name: f.name,
+  size: Number(f.size),
+  contentType: f.contentType,
+  kind: f.thumbnailKey !== null && isInlineImage(f.contentType) ? "image" : "file",
+  width: f.width,
+  height: f.height,
+  url: `/files/${f.id}`,
+  thumbnailUrl: f.thumbnailKey !== null ? `/files/${f.id}/thumbnail` : null,
+  createdAt: new Date(f.createdAt).toISOString(),
+});
+
+/** Raster images a browser shows in the page (never SVG or HTML). */
+export const isInlineImage = (contentType: string) =>
+  ["image/png", "image/jpeg", "image/gif", "image/webp", "image/avif"].includes(contentType);
+
 export type MessageAuthor = Pick<User, "id" | "username" | "displayName">;
 
 /**
@@ -74,7 +101,8 @@ export const messageOutOf = (
           participantIds: m.threadParticipantIds,
         }
       : null,
-  files,
+  // A tombstone's files were deleted with it.
+  files: m.deletedAt ? [] : files,
 });
 
 /** A list cursor's key (see `encodeCursor`); one this server did not give out is bad input. */

@@ -1,0 +1,29 @@
+import type { Deps } from "./deps";
+import type { Logger } from "./logger";
+import { sweepFiles } from "./services/files";
+
+/** How often each process sweeps files, in milliseconds (see `sweepFiles`): every 5 minutes. */
+export const FILE_SWEEP_INTERVAL_MS = 5 * 60 * 1000;
+
+/**
+ * Runs `sweepFiles` every FILE_SWEEP_INTERVAL_MS on an unref'd timer (it never keeps the process
+ * alive), one round at a time, logging what it removed; a round that fails is logged and the next
+ * one tries again. Returns the function that stops it.
+ */
+export function startFileSweeper(deps: Deps, log: Logger, intervalMs = FILE_SWEEP_INTERVAL_MS): () => void {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    sweepFiles(deps)
+      .then((swept) => {
+        if (swept.files + swept.temps + swept.strays > 0) log.info({ swept }, "swept unreachable files");
+      })
+      .catch((error: unknown) => log.warn({ err: error }, "the file sweep failed; the next round tries again"))
+      .finally(() => {
+        running = false;
+      });
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
