@@ -80,10 +80,13 @@ const startWeb = (port: number, env: Record<string, string>) =>
 export async function startScaledStack(options: { publicRealtimePort?: number } = {}): Promise<Stack> {
   const database = await createTestDatabase("postgres");
   const [webPort, realtimePort] = await twoPorts();
+  // Shared files on disk, in a directory of the stack's own that both processes use.
+  const dataDir = await mkdtemp(path.join(tmpdir(), "parley-e2e-"));
   const shared = {
     DATABASE_URL: database.url,
     REDIS_URL: testRedisUrl,
     REDIS_PREFIX: `e2e${randomBytes(4).toString("hex")}:`,
+    DATA_DIR: dataDir,
   };
   const realtimeEnv = {
     ...common,
@@ -125,6 +128,7 @@ export async function startScaledStack(options: { publicRealtimePort?: number } 
   } catch (error) {
     await Promise.all([web?.stop(), stopRealtime()]);
     await database.dispose();
+    await rm(dataDir, { recursive: true, force: true });
     throw error;
   }
   const running = web;
@@ -151,6 +155,7 @@ export async function startScaledStack(options: { publicRealtimePort?: number } 
     async stop() {
       await Promise.all([running.stop(), stopRealtime()]);
       await database.dispose();
+      await rm(dataDir, { recursive: true, force: true });
     },
   };
 }
