@@ -213,7 +213,8 @@ export function FileLightbox({ file, onClose }: { file: MessageFile; onClose: ()
           {fileSizeText(file.size)} · {fileTypeText(file.contentType)}
           {file.width && file.height ? ` · ${file.width} × ${file.height} px` : ""}
         </span>
-        <a className="pl-button pl-button-primary" href={file.url} download={file.name}>
+        {/* `?download`: saved, not shown, even when the link leads to another origin (S3). */}
+        <a className="pl-button pl-button-primary" href={`${file.url}?download`} download={file.name}>
           <Icon name="download" size={16} /> Download
         </a>
       </div>
