@@ -207,6 +207,22 @@ const badInputs: Record<string, unknown[] | null> = {
     ...unstorable.map((text) => ({ roomId: 1, text })),
     { roomId: 1, text: "hi", clientId: "a\u0000" },
     ...badMessageIds.map(({ messageId }) => ({ roomId: 1, text: "hi", parentId: messageId })),
+    // Files: only the sender's pending uploads to the room, each once, at most ten.
+    { roomId: 1, text: "", fileIds: [] },
+    { roomId: 1, text: "hi", fileIds: "9b2f0c1e-8d1a-4c55-9a57-2f9a1d0c8e11" },
+    { roomId: 1, text: "hi", fileIds: ["not-a-file"] },
+    { roomId: 1, text: "hi", fileIds: [42] },
+    {
+      roomId: 1,
+      text: "hi",
+      fileIds: ["9b2f0c1e-8d1a-4c55-9a57-2f9a1d0c8e11", "9b2f0c1e-8d1a-4c55-9a57-2f9a1d0c8e11"],
+    },
+    {
+      roomId: 1,
+      text: "hi",
+      fileIds: Array.from({ length: 11 }, (_, i) => `9b2f0c1e-8d1a-4c55-9a57-2f9a1d0c8e${10 + i}`),
+    },
+    { roomId: 1, text: "hi", fileIds: ["9b2f0c1e-8d1a-4c55-9a57-2f9a1d0c8e11"] },
   ],
   "messages.edit": [
     ...wrongTypes,

@@ -1,6 +1,7 @@
 export { normalizeKeys, SeedId } from "./fields";
 export { openApiDocument, SEED_ENDPOINTS } from "./openapi";
 export { createCompatRest } from "./rest";
+export { seedTextOf } from "./shapes";
 
 /** The paths the seed REST endpoints live at: the web app's pages never use these. */
 const COMPAT_PATHS =

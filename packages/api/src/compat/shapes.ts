@@ -43,6 +43,14 @@ export const chatRoomOf = (r: RoomOut) => ({
   name: r.name,
 });
 
+/**
+ * A message's text as the seeds' clients see it: the text (a caption, with files), then one line
+ * per file, `<name>: /files/<id>` (a path on the same server, which answers a GET carrying the
+ * client's token, bare or Bearer, with a redirect to a short-lived signed link).
+ */
+export const seedTextOf = (m: Pick<MessageOut, "body" | "files">) =>
+  [m.body, ...m.files.map((f) => `${f.name}: ${f.url}`)].filter((line) => line !== "").join("\n");
+
 export const seedMessageOf = (m: MessageOut) => ({
   id: m.id,
   room_id: m.roomId,
@@ -50,8 +58,8 @@ export const seedMessageOf = (m: MessageOut) => ({
   user_id: m.author?.id ?? null,
   username: m.author?.username ?? null,
   type: m.kind,
-  text: m.body,
-  content: m.body,
+  text: seedTextOf(m),
+  content: seedTextOf(m),
   created_at: m.createdAt,
 });
 export type SeedMessage = ReturnType<typeof seedMessageOf>;

@@ -270,6 +270,10 @@ async function hasFiles(tx: Transaction, messageId: number): Promise<boolean> {
  */
 export async function editMessage(deps: Deps, actor: Actor, input: EditMessageInput): Promise<MessageOut> {
   const edit = async ({ tx, writer, message, record }: ChangeContext, candidates: MentionCandidates | null) => {
+    // Refused as the schema refuses bad input, before any rule: only a caption beside files may be empty.
+    if (input.text === "" && !(await hasFiles(tx, message.id))) {
+      throw new AppError("BAD_INPUT", "message must not be empty (only a message with files may have no text)");
+    }
     if (message.kind !== "text") throw new AppError("FORBIDDEN", "system notices can't be edited");
     if (message.authorId !== actor.userId) throw new AppError("FORBIDDEN", "you can only edit your own messages");
     if (message.deletedAt) throw deletedConflict(message.id, "edited");
@@ -278,9 +282,6 @@ export async function editMessage(deps: Deps, actor: Actor, input: EditMessageIn
       throw new AppError("FORBIDDEN", `messages can be edited for ${editWindowWords(window)} after sending`);
     }
     if (message.body === input.text) return UNCHANGED;
-    if (input.text === "" && !(await hasFiles(tx, message.id))) {
-      throw new AppError("BAD_INPUT", "message must not be empty (only a message with files may have no text)");
-    }
     const mentioned = await resolveMentions(tx, message.roomId, writer, candidates);
     // No "@" in the old text: it notified nobody, there are no `mentions` rows to replace.
     await writeMentions(tx, message, mentioned.notified, message.body.includes("@"));

@@ -1,4 +1,5 @@
 import { AppError } from "@parley/api";
+import { seedTextOf } from "@parley/api/compat";
 import { UsernameRef } from "@parley/api/schemas";
 import { direct, live } from "@parley/api/services";
 import type { FrameHandler, SeedConnection } from "./connection";
@@ -30,7 +31,7 @@ export async function openDirectChat(c: SeedConnection, withUser: string): Promi
     conversation.room.id,
     (m) => ({
       from: m.author?.username ?? c.names.systemUserName,
-      body: m.body,
+      body: seedTextOf(m),
       sent_at: Math.floor(Date.parse(m.createdAt) / 1000),
     }),
     recent,

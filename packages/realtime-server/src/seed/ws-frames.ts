@@ -1,5 +1,5 @@
 import { AppError } from "@parley/api";
-import { normalizeKeys, SeedId } from "@parley/api/compat";
+import { normalizeKeys, SeedId, seedTextOf } from "@parley/api/compat";
 import type { MessageOut } from "@parley/api/schemas";
 import { rooms } from "@parley/api/services";
 import type { FrameHandler, SeedConnection } from "./connection";
@@ -8,6 +8,7 @@ import type { FrameHandler, SeedConnection } from "./connection";
 export function wsFrame(c: SeedConnection) {
   return (m: MessageOut) => {
     const username = m.author?.username ?? c.names.systemUserName;
+    const text = seedTextOf(m);
     const sentAt = Math.floor(Date.parse(m.createdAt) / 1000);
     return {
       type: m.kind === "system" ? "system" : "message",
@@ -19,9 +20,9 @@ export function wsFrame(c: SeedConnection) {
       username,
       Username: username,
       userName: username,
-      content: m.body,
-      Text: m.body,
-      chatMessage: m.body,
+      content: text,
+      Text: text,
+      chatMessage: text,
       sent_at: sentAt,
     };
   };
