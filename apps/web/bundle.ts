@@ -14,6 +14,6 @@ await bundleServer({
   entries: { server: "apps/web/server.ts" },
   outdir: `${standalone}/apps/web`,
   root: standalone,
-  external: ["next", "@electric-sql/pglite", "@node-rs/argon2"],
+  external: ["next", "@electric-sql/pglite", "@node-rs/argon2", "sharp"],
 });
 await cp(`${webDir}.next/static`, `${standalone}/apps/web/.next/static`, { recursive: true });

@@ -38,9 +38,12 @@ export interface StoredMeta {
 /** The directory where uploads arrive before they are checked and stored (any mode). */
 export const uploadTempDir = (config: Pick<FilesConfig, "dir">) => path.join(config.dir, "tmp");
 
-/** The store the configuration asks for: S3 when S3_* are set, else the directory DATA_DIR/files. */
+/**
+ * The store the configuration asks for: S3 when S3_* are set, else the directory DATA_DIR/files.
+ * Nothing is written at start: directories are made by the first upload, so that a process whose
+ * DATA_DIR is read-only (an image that keeps its files in S3, or shares none) still starts.
+ */
 export async function createFileStore(config: FilesConfig): Promise<FileStore> {
-  await mkdir(uploadTempDir(config), { recursive: true });
   if (config.s3) {
     const { createS3Store } = await import("./file-store-s3");
     return createS3Store(config.s3 satisfies S3Config);

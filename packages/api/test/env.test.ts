@@ -51,4 +51,44 @@ describe("configuration", () => {
     const message = (error as Error).message;
     for (const name of ["DATABASE_URL", "REDIS_URL", "TOKEN_TTL_SECONDS"]) expect(message).toContain(name);
   });
+
+  it("keeps files under DATA_DIR/files by default, 25 MiB at most, links for 5 minutes", async () => {
+    const config = await loadApiConfig({ DATA_DIR: dataDir });
+    expect(config.files).toEqual({
+      maxBytes: 25 * 1024 * 1024,
+      urlTtlSeconds: 300,
+      dir: path.resolve(dataDir, "files"),
+      s3: null,
+    });
+    expect(config.limits.uploadsPerUser).toEqual({ points: 30, seconds: 60 });
+  });
+
+  it("takes S3 settings whole, and names what is missing from partial ones", async () => {
+    const s3 = {
+      S3_BUCKET: "parley",
+      S3_REGION: "auto",
+      S3_ENDPOINT: "https://account.r2.cloudflarestorage.com",
+      S3_ACCESS_KEY_ID: "key",
+      S3_SECRET_ACCESS_KEY: "secret",
+      S3_FORCE_PATH_STYLE: "true",
+    };
+    const config = await loadApiConfig({ DATA_DIR: dataDir, ...s3, UPLOAD_MAX_BYTES: "1000" });
+    expect(config.files).toMatchObject({
+      maxBytes: 1000,
+      s3: { bucket: "parley", region: "auto", endpoint: s3.S3_ENDPOINT, forcePathStyle: true },
+    });
+    const partial = await loadApiConfig({ DATA_DIR: dataDir, S3_BUCKET: "parley", S3_ACCESS_KEY_ID: "key" }).catch(
+      (e: unknown) => e,
+    );
+    expect(partial).toBeInstanceOf(ConfigError);
+    expect((partial as Error).message).toMatch(/S3_REGION, S3_SECRET_ACCESS_KEY/);
+    expect((partial as Error).message).not.toMatch(/S3_BUCKET,|S3_ACCESS_KEY_ID,/);
+    const invalid = await loadApiConfig({
+      DATA_DIR: dataDir,
+      UPLOAD_MAX_BYTES: "lots",
+      S3_FORCE_PATH_STYLE: "yes",
+    }).catch((e: unknown) => e);
+    expect((invalid as Error).message).toMatch(/UPLOAD_MAX_BYTES must be a number of bytes/);
+    expect((invalid as Error).message).toMatch(/S3_FORCE_PATH_STYLE must be true or false/);
+  });
 });

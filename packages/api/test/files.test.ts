@@ -360,3 +360,25 @@ describe.each(drivers)("files on %s", (driver) => {
     });
   });
 });
+
+describe("the upload rate", () => {
+  it("refuses uploads past LIMIT_UPLOADS_PER_USER with the wait in words, keeping nothing", async () => {
+    const h = await createHarness("pglite", undefined, { limits: { uploadsPerUser: { points: 2, seconds: 60 } } });
+    try {
+      const signed = await h.signUp();
+      const actor = await authenticate(h.deps, signed.token);
+      const room = await signed.caller.rooms.create({ name: "uploads" });
+      const send = () =>
+        uploadFile(h.deps, actor, { roomId: room.id, name: "a.txt" }, Readable.from([Buffer.from("a")]));
+      await send();
+      await send();
+      await expect(send()).rejects.toMatchObject({
+        code: "TOO_MANY",
+        message: /uploading files too fast: try again in/,
+      });
+      expect(await h.deps.db.select().from(schema.files)).toHaveLength(2);
+    } finally {
+      await h.dispose();
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { open, readdir, rm, stat } from "node:fs/promises";
+import { mkdir, open, readdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { type Database, type StoredFile, schema, type Transaction } from "@parley/db";
@@ -178,6 +178,7 @@ async function cleanImage(source: string, mime: string, tempDir: string): Promis
  */
 async function receive(body: Readable, tempDir: string, maxBytes: number): Promise<{ file: string; size: number }> {
   const file = path.join(tempDir, `${randomUUID()}.part`);
+  await mkdir(tempDir, { recursive: true });
   const out = await open(file, "wx", 0o600);
   let size = 0;
   try {
