@@ -167,6 +167,7 @@ export function fileTests(mode: Stack["mode"]) {
   test.describe(`files and images (${mode})`, () => {
     test("an image dropped in with a caption: the other sees its thumbnail live, opens it and downloads the original without its location", async ({
       newPage,
+      stack,
     }) => {
       const { alice, bob, room } = await aliceAndBobInARoom(newPage);
       const photo = await photoWithLocation(alice, "harbour.jpg", 1200, 800);
@@ -207,6 +208,10 @@ export function fileTests(mode: Stack["mode"]) {
       await lightbox.getByRole("link", { name: "Download" }).click();
       const download = await downloading;
       expect(download.suggestedFilename()).toBe(photo.name);
+      // From the bucket by a presigned link in the scaled stack (S3), from the web process on disk.
+      const servedFrom = new URL(download.url()).origin;
+      if (mode === "scaled") expect(servedFrom).not.toBe(new URL(stack.webUrl).origin);
+      else expect(servedFrom).toBe(new URL(stack.webUrl).origin);
       const original = await bytesOf(download);
       expect(original.length).toBe(stored.size);
       expect(original.includes(LOCATION)).toBe(false);
