@@ -1,7 +1,7 @@
 import type { Route } from "@playwright/test";
 import { aliceAndBobInARoom, fileTests, pdfFile, photoWithLocation } from "./files";
 import { expect, test } from "./fixtures";
-import { attachFiles, attachments, composer, snapEveryWay, textMessages } from "./parley-ui";
+import { attachFiles, attachments, composer, messageLog, snapEveryWay, textMessages } from "./parley-ui";
 
 /** Sharing images and files on the scaled stack (a web process and a realtime process). */
 fileTests("scaled");
@@ -72,6 +72,49 @@ test("the composer refuses a file over the limit before uploading it, cancels an
   const onBob = textMessages(bob).filter({ hasText: "the minutes, without the photo" });
   await expect(onBob.getByRole("link", { name: /minutes\.pdf/ })).toBeVisible();
   await expect(onBob.getByRole("button", { name: "sunset.jpg" })).toHaveCount(0);
+});
+
+/** The sends of messages over tRPC's HTTP link. */
+const SEND_REQUESTS = "**/trpc/*messages.send*";
+
+test("a message whose files are up waits in the tab when the network drops, and goes out with them; a thread reply carries a file too", async ({
+  newPage,
+}) => {
+  const { alice, bob } = await aliceAndBobInARoom(newPage);
+  await attachFiles(alice, [pdfFile("budget.pdf")]);
+  await expect(attachments(alice).getByRole("listitem")).toContainText("ready");
+
+  await alice.route(SEND_REQUESTS, (route) => route.abort("internetdisconnected"));
+  await composer(alice).fill("sent while the link is down");
+  await composer(alice).press("Enter");
+  const queued = messageLog(alice).locator('li[data-status="queued"]');
+  await expect(queued).toContainText("Waiting for connection…");
+  await expect(queued.getByRole("link", { name: /budget\.pdf/ })).toBeVisible();
+  await alice.reload();
+  await expect(queued.getByRole("link", { name: /budget\.pdf/ })).toBeVisible();
+  await alice.unroute(SEND_REQUESTS);
+  const onBob = textMessages(bob).filter({ hasText: "sent while the link is down" });
+  await expect(onBob.getByRole("link", { name: /budget\.pdf/ })).toBeVisible();
+  await expect(queued).toHaveCount(0);
+
+  // In a thread: the reply composer attaches too.
+  await onBob.hover();
+  await onBob.getByRole("toolbar").getByRole("button", { name: "Reply in thread" }).click();
+  const thread = bob.getByRole("region", { name: /^Thread/ });
+  await attachFiles(bob, [await photoWithLocation(bob, "receipt.jpg", 600, 900)], thread);
+  await expect(attachments(thread).getByRole("listitem")).toContainText("ready");
+  await thread.getByRole("textbox", { name: "Reply" }).fill("the receipt");
+  await thread.getByRole("textbox", { name: "Reply" }).press("Enter");
+  const replies = thread.getByRole("log", { name: "Replies" });
+  await expect(replies.getByRole("button", { name: "receipt.jpg" })).toBeVisible();
+  await expect(attachments(thread)).toHaveCount(0);
+  // Opened from the thread, the lightbox closes on Escape and leaves the thread open.
+  await replies.getByRole("button", { name: "receipt.jpg" }).click();
+  await expect(bob.getByRole("dialog", { name: "receipt.jpg" })).toBeVisible();
+  await bob.keyboard.press("Escape");
+  await expect(bob.getByRole("dialog", { name: "receipt.jpg" })).toHaveCount(0);
+  await expect(thread).toBeVisible();
+  await expect(replies.getByRole("button", { name: "receipt.jpg" })).toBeFocused();
 });
 
 test("screens: a message with an image and a file, and the lightbox", async ({ newPage }) => {
