@@ -1,7 +1,18 @@
 import type { Route } from "@playwright/test";
 import { aliceAndBobInARoom, fileTests, pdfFile, photoWithLocation } from "./files";
 import { expect, test } from "./fixtures";
-import { attachFiles, attachments, composer, messageLog, snapEveryWay, textMessages } from "./parley-ui";
+import {
+  attachFiles,
+  attachments,
+  composer,
+  createRoom,
+  expectConnected,
+  joinRoom,
+  messageLog,
+  signUp,
+  snapEveryWay,
+  textMessages,
+} from "./parley-ui";
 
 /** Sharing images and files on the scaled stack (a web process and a realtime process). */
 fileTests("scaled");
@@ -117,8 +128,17 @@ test("a message whose files are up waits in the tab when the network drops, and 
   await expect(replies.getByRole("button", { name: "receipt.jpg" })).toBeFocused();
 });
 
+/**
+ * The screens of sharing (the README's docs/screenshots/files.png is a copy of
+ * test-results/screens/files-message-light-1280.png), with readable names: Hedy shares, Radia sees.
+ */
 test("screens: a message with an image and a file, and the lightbox", async ({ newPage }) => {
-  const { alice, bob } = await aliceAndBobInARoom(newPage);
+  const [alice, bob] = [await newPage(), await newPage()];
+  await signUp(alice, "hedy");
+  await signUp(bob, "radia");
+  await createRoom(alice, "harbour-trip");
+  await joinRoom(bob, "harbour-trip");
+  await expectConnected(bob);
   await attachFiles(alice, [await photoWithLocation(alice, "harbour.jpg", 1200, 800), pdfFile("minutes.pdf")]);
   await expect(attachments(alice).getByText("ready")).toHaveCount(2);
   await composer(alice).fill("Photos from the harbour, and the minutes of Tuesday's meeting");
