@@ -461,9 +461,10 @@ const SWEEP_BATCH = 200;
  * store objects older than that. The rows are taken `FOR UPDATE SKIP LOCKED` in one transaction,
  * so two processes sweeping at once never act on the same file, and a send attaching a pending
  * file either waits for the sweep (and finds the file gone) or locked it first (and the sweep
- * skips it). A store error leaves the rows for the next round.
+ * skips it). A store error leaves the rows for the next round. `strays: false` skips the look for
+ * unrecorded objects (it lists the whole store), which the process sweeper does hourly only.
  */
-export async function sweepFiles(deps: Deps): Promise<SweepResult> {
+export async function sweepFiles(deps: Deps, options: { strays?: boolean } = {}): Promise<SweepResult> {
   const cutoff = new Date(deps.clock().getTime() - PENDING_FILE_TTL_MS);
   const removed = await deps.db.transaction(async (tx) => {
     const doomed = await tx
@@ -483,7 +484,7 @@ export async function sweepFiles(deps: Deps): Promise<SweepResult> {
     return doomed.length;
   });
   const temps = await sweepTemps(deps.files.tempDir, cutoff);
-  const strays = await sweepStrays(deps, cutoff);
+  const strays = options.strays === false ? 0 : await sweepStrays(deps, cutoff);
   return { files: removed, temps, strays };
 }
 
