@@ -88,7 +88,7 @@ test("the composer refuses a file over the limit before uploading it, cancels an
 /** The sends of messages over tRPC's HTTP link. */
 const SEND_REQUESTS = "**/trpc/*messages.send*";
 
-test("a message whose files are up waits in the tab when the network drops, and goes out with them; a thread reply carries a file too", async ({
+test("a message whose files are up waits in the tab when the network drops and goes out with them; a thread reply carries a file; pinned it shows its file, deleted none", async ({
   newPage,
 }) => {
   const { alice, bob } = await aliceAndBobInARoom(newPage);
@@ -126,6 +126,27 @@ test("a message whose files are up waits in the tab when the network drops, and 
   await expect(bob.getByRole("dialog", { name: "receipt.jpg" })).toHaveCount(0);
   await expect(thread).toBeVisible();
   await expect(replies.getByRole("button", { name: "receipt.jpg" })).toBeFocused();
+  await thread.getByRole("button", { name: "Close thread" }).click();
+
+  // Pinned, it shows its file in the room's pinned messages.
+  await onBob.hover();
+  await onBob.getByRole("toolbar").getByRole("button", { name: "Pin", exact: true }).click();
+  await expect(onBob).toHaveAttribute("data-pinned", "true");
+  await bob.getByRole("button", { name: "Pinned messages" }).click();
+  const pinned = bob.getByRole("dialog", { name: "Pinned messages" });
+  await expect(pinned.getByRole("link", { name: /budget\.pdf/ })).toBeVisible();
+  await bob.keyboard.press("Escape");
+
+  // Deleted, it shows no file any more, live on the other page.
+  const onAlice = textMessages(alice).filter({ hasText: "sent while the link is down" });
+  await onAlice.hover();
+  await onAlice.getByRole("toolbar").getByRole("button", { name: "Delete" }).click();
+  await alice
+    .getByRole("dialog", { name: "Delete this message?" })
+    .getByRole("button", { name: "Delete", exact: true })
+    .click();
+  await expect(messageLog(bob).locator('li[data-deleted="true"]')).toContainText("message deleted");
+  await expect(messageLog(bob).getByRole("link", { name: /budget\.pdf/ })).toHaveCount(0);
 });
 
 /**
