@@ -17,7 +17,7 @@ import {
 import next from "next";
 import { deriveSessionSecret, sessionTokenReader } from "./src/auth/session-cookie";
 import { sharePublicConfig } from "./src/public-config";
-import { securityHeaders } from "./src/security-headers";
+import { fileStoreOrigin, securityHeaders } from "./src/security-headers";
 import { loadWebServerConfig } from "./src/server-env";
 
 type NextHandler = ReturnType<ReturnType<typeof next>["getRequestHandler"]>;
@@ -84,7 +84,11 @@ async function main() {
   nextHandler.catch(() => {}); // main() reports it
 
   sharePublicConfig(publicSettings);
-  const pageHeaders = securityHeaders({ realtimeUrl: publicSettings.realtimeUrl, dev });
+  const pageHeaders = securityHeaders({
+    realtimeUrl: publicSettings.realtimeUrl,
+    dev,
+    fileOrigin: fileStoreOrigin(config.files.s3),
+  });
   const server = createServer(HTTP_SERVER_TIMEOUTS, (req, res) => {
     if (api(req, res)) return;
     req.headers[CLIENT_ADDRESS_HEADER] = clientAddressOf(req, runtime.trustProxy);

@@ -207,6 +207,7 @@ export async function startRedis(): Promise<RunningRedis> {
 export { everyKindOfApiAnswer } from "./api-answers";
 export { ensureDebianPackage } from "./debian-package";
 export { type RunningPostgres, startPostgres } from "./postgres-server";
+export { type RunningS3, startS3 } from "./s3-server";
 
 /** Two realtime instances, A and B, sharing a fresh PostgreSQL database and a Redis of their own. */
 export interface TwoInstances {

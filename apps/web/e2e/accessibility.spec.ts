@@ -1,7 +1,10 @@
 import AxeBuilder from "@axe-core/playwright";
 import type { BrowserContext, Locator, Page } from "@playwright/test";
+import { pdfFile, photoWithLocation } from "./files";
 import { expect, test } from "./fixtures";
 import {
+  attachFiles,
+  attachments,
   createRoom,
   expectConnected,
   joinRoom,
@@ -67,6 +70,7 @@ let contexts: BrowserContext[] = [];
 let ann: Page;
 let ben: Page;
 let roomUrl: string;
+let directUrl: string;
 
 /** One of a message's actions (its toolbar shows on hover and on focus). */
 async function act(message: Locator, action: string) {
@@ -103,6 +107,11 @@ test.beforeAll(async ({ browser, stack }) => {
   await ann.getByRole("button", { name: `Message ${benName}`, exact: true }).click();
   await expect(ann.getByRole("heading", { level: 1 })).toHaveText(benName);
   await sendMessage(ann, "a word in private");
+  directUrl = new URL(ann.url()).pathname;
+  // A message with files: an image shown inline and a file's card.
+  await attachFiles(ann, [await photoWithLocation(ann, "harbour.jpg", 1200, 800), pdfFile("minutes.pdf")]);
+  await expect(attachments(ann).getByText("ready")).toHaveCount(2);
+  await sendMessage(ann, "the harbour, and the minutes");
 });
 
 test.afterAll(async () => {
@@ -153,7 +162,8 @@ test("the chat's pages have no serious accessibility violations", async () => {
     .getByRole("link", { name: new RegExp(`^${benName}`) })
     .click();
   await expect(messageLog(ann)).toContainText("a word in private");
-  found.push(...(await audit(ann, "direct conversation")));
+  await expect(messageLog(ann).getByAltText("harbour.jpg")).toBeVisible();
+  found.push(...(await audit(ann, "direct conversation, with an image and a file")));
   expectNoViolations(found);
 });
 
@@ -190,6 +200,34 @@ test("the dialogs and panels have no serious accessibility violations", async ()
   found.push(...(await audit(ann, "profile card")));
   await ann.keyboard.press("Escape");
   await expect(card).toHaveCount(0);
+
+  // The lightbox, and the composer with files, in the direct conversation that has the image.
+  await ann.goto(directUrl);
+  const withFiles = textMessages(ann).filter({ hasText: "the harbour, and the minutes" });
+  await withFiles.getByRole("button", { name: "harbour.jpg" }).click();
+  const lightbox = ann.getByRole("dialog", { name: "harbour.jpg" });
+  await expect(lightbox.getByRole("link", { name: "Download" })).toBeVisible();
+  found.push(...(await audit(ann, "image lightbox")));
+  await ann.keyboard.press("Escape");
+  await expect(lightbox).toHaveCount(0);
+
+  // The composer with a file ready and one refused (over the limit, made in the page).
+  await attachFiles(ann, [pdfFile("agenda.pdf")]);
+  await expect(attachments(ann).getByText("ready")).toHaveCount(1);
+  const tooBig = await ann.evaluateHandle(
+    (size) => {
+      const data = new DataTransfer();
+      data.items.add(new File([new Uint8Array(size)], "too-big.bin"));
+      return data;
+    },
+    25 * 1024 * 1024 + 1,
+  );
+  await messageLog(ann).dispatchEvent("drop", { dataTransfer: tooBig });
+  await expect(attachments(ann)).toContainText("Too big");
+  found.push(...(await audit(ann, "composer with attachments")));
+  await ann.getByRole("button", { name: "Remove agenda.pdf" }).click();
+  await ann.getByRole("button", { name: "Remove too-big.bin" }).click();
+  await expect(attachments(ann)).toHaveCount(0);
 
   const account = ann.getByRole("button", { name: "Account menu" });
   found.push(
@@ -242,6 +280,9 @@ async function focusRing(page: Page) {
 test("focus indicators contrast at least 3:1 on the dark sidebar and on text fields, in both schemes", async () => {
   await ann.goto(roomUrl);
   await expectConnected(ann);
+  // The room, once its members are known, moves focus to its composer if it is still in the
+  // sidebar: let that happen before focus is put anywhere here.
+  await expect(ann.getByRole("textbox", { name: "Message", exact: true })).toBeFocused();
   for (const colorScheme of ["light", "dark"] as const) {
     await ann.emulateMedia({ colorScheme });
     const targets: [string, Locator][] = [

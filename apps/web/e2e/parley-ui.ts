@@ -180,3 +180,47 @@ export async function expectMessages(page: Page, bodies: string[]): Promise<void
   // Again once settled: an optimistic entry and its confirmed copy must not both remain.
   await expect(textMessages(page)).toHaveText(expected);
 }
+
+/** A file a test shares: its name, media type and bytes. */
+export interface SharedFile {
+  name: string;
+  mimeType: string;
+  buffer: Buffer;
+}
+
+/** Attaches files to the message being written with the composer's "Attach files" button. */
+export async function attachFiles(page: Page, files: SharedFile[], scope: Page | Locator = page): Promise<void> {
+  const chooser = page.waitForEvent("filechooser");
+  await scope.getByRole("button", { name: "Attach files" }).click();
+  await (await chooser).setFiles(files);
+}
+
+/**
+ * Drags files over `target` and drops them there, as a person dragging them in from their desktop
+ * does (dragenter, dragover, then drop, with a DataTransfer holding the files). `whileDragging`
+ * runs between the dragover and the drop.
+ */
+export async function dropFiles(
+  target: Locator,
+  files: SharedFile[],
+  whileDragging?: () => Promise<void>,
+): Promise<void> {
+  const dataTransfer = await target.page().evaluateHandle(
+    (list) => {
+      const transfer = new DataTransfer();
+      for (const file of list) {
+        transfer.items.add(new File([new Uint8Array(file.bytes)], file.name, { type: file.mimeType }));
+      }
+      return transfer;
+    },
+    files.map((file) => ({ name: file.name, mimeType: file.mimeType, bytes: [...file.buffer] })),
+  );
+  await target.dispatchEvent("dragenter", { dataTransfer });
+  await target.dispatchEvent("dragover", { dataTransfer });
+  await whileDragging?.();
+  await target.dispatchEvent("drop", { dataTransfer });
+  await dataTransfer.dispose();
+}
+
+/** The attachments of the message being written (in the room's composer unless `scope` says). */
+export const attachments = (scope: Page | Locator) => scope.getByRole("list", { name: "Attachments" });

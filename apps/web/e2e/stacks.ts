@@ -4,7 +4,15 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Database } from "@parley/db";
 import { createTestDatabase, testRedisUrl } from "@parley/db/testing";
-import { freePort, type RunningServer, restartablePort, startRealtime, startServer } from "@parley/realtime/testing";
+import {
+  freePort,
+  type RunningS3,
+  type RunningServer,
+  restartablePort,
+  startRealtime,
+  startS3,
+  startServer,
+} from "@parley/realtime/testing";
 
 /** Every process of a stack signs and checks tokens (and next-auth its cookies) with this. */
 const JWT_SECRET = "an end-to-end test secret, 32 bytes or more";
@@ -73,18 +81,38 @@ const startWeb = (port: number, env: Record<string, string>) =>
 
 /**
  * The scaled topology, as real processes: a fresh PostgreSQL database, the shared Redis under a
- * prefix of this stack's own, one web process (production build, no WebSockets) and one realtime
- * process that the browser reaches through `REALTIME_PUBLIC_URL` (on `publicRealtimePort`, a proxy's
- * in front of it, when given).
+ * prefix of this stack's own, shared files in an S3 bucket (s3rver, its own process, spoken to by
+ * the AWS SDK; the browser loads and downloads files from it through presigned links), one web
+ * process (production build, no WebSockets) and one realtime process that the browser reaches
+ * through `REALTIME_PUBLIC_URL` (on `publicRealtimePort`, a proxy's in front of it, when given).
  */
 export async function startScaledStack(options: { publicRealtimePort?: number } = {}): Promise<Stack> {
-  const database = await createTestDatabase("postgres");
   const [webPort, realtimePort] = await twoPorts();
+  // Uploads arrive in DATA_DIR/files/tmp before they go to the bucket; s3rver keeps its objects beside.
+  const dataDir = await mkdtemp(path.join(tmpdir(), "parley-e2e-"));
+  let database: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
+  let s3: RunningS3 | undefined;
+  try {
+    [database, s3] = await Promise.all([createTestDatabase("postgres"), startS3(path.join(dataDir, "s3"))]);
+  } catch (error) {
+    await Promise.all([database?.dispose(), s3?.stop()]);
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   const shared = {
     DATABASE_URL: database.url,
     REDIS_URL: testRedisUrl,
     REDIS_PREFIX: `e2e${randomBytes(4).toString("hex")}:`,
+    DATA_DIR: path.join(dataDir, "parley"),
+    S3_BUCKET: s3.bucket,
+    S3_REGION: "us-east-1",
+    S3_ENDPOINT: s3.endpoint,
+    S3_ACCESS_KEY_ID: s3.accessKeyId,
+    S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+    S3_FORCE_PATH_STYLE: "true",
   };
+  const bucket = s3;
+  const db = database;
   const realtimeEnv = {
     ...common,
     ...shared,
@@ -124,7 +152,8 @@ export async function startScaledStack(options: { publicRealtimePort?: number } 
     ]);
   } catch (error) {
     await Promise.all([web?.stop(), stopRealtime()]);
-    await database.dispose();
+    await Promise.all([db.dispose(), bucket.stop()]);
+    await rm(dataDir, { recursive: true, force: true });
     throw error;
   }
   const running = web;
@@ -147,10 +176,11 @@ export async function startScaledStack(options: { publicRealtimePort?: number } 
     webUrl: running.url,
     realtime: control,
     webOutput: () => running.output(),
-    db: database.handle.db,
+    db: db.handle.db,
     async stop() {
       await Promise.all([running.stop(), stopRealtime()]);
-      await database.dispose();
+      await Promise.all([db.dispose(), bucket.stop()]);
+      await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

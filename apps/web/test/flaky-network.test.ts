@@ -49,11 +49,11 @@ describe("a send handed to the outbox", () => {
     const createdAt = new Date(0).toISOString();
     let state = timelineReducer(emptyTimeline, {
       type: "outgoing",
-      outgoing: { clientId: "a", text: "one", createdAt, status: "pending" },
+      outgoing: { clientId: "a", text: "one", files: [], createdAt, status: "pending" },
     });
     state = timelineReducer(state, {
       type: "outgoing",
-      outgoing: { clientId: "b", text: "two", createdAt, status: "pending" },
+      outgoing: { clientId: "b", text: "two", files: [], createdAt, status: "pending" },
     });
     state = timelineReducer(state, { type: "dropped", clientId: "a" });
     expect(state.outgoing.map((item) => item.clientId)).toEqual(["b"]);

@@ -14,7 +14,9 @@ import { z } from "zod";
  *   `Content-Length` says so), 415 when the content is not what its name says, 404 for a room the
  *   caller is not a member of.
  * - `GET /files/<id>` and `GET /files/<id>/thumbnail`: 302 to a short-lived signed link (S3
- *   presigned, or the one below); 404 for a file the caller may not read.
+ *   presigned, or the one below); 404 for a file the caller may not read. `?download`: served as
+ *   an attachment even when it is an image (S3; on disk the link is this origin's, and the
+ *   browser's `<a download>` does it).
  * - `GET /files/<id>/content?v=&u=&exp=&sig=`: the disk store's signed link; needs no session (the
  *   link names its user, whose access is checked again); 403 forged or expired.
  *
@@ -78,9 +80,17 @@ export function createFilesHandler(deps: Deps, log: Logger, options: FilesHandle
     }
   }
 
-  async function download(req: IncomingMessage, res: ServerResponse, id: string, variant: "original" | "thumbnail") {
+  async function download(
+    req: IncomingMessage,
+    res: ServerResponse,
+    id: string,
+    variant: "original" | "thumbnail",
+    url: URL,
+  ) {
     const actor = await actorOf(req);
-    const location = await files.downloadLink(deps, actor, id, variant);
+    // `?download`: a download even for an image (the web lightbox's Download, across to S3).
+    const attachment = url.searchParams.has("download");
+    const location = await files.downloadLink(deps, actor, id, variant, { attachment });
     res
       .writeHead(302, {
         location,
@@ -113,7 +123,7 @@ export function createFilesHandler(deps: Deps, log: Logger, options: FilesHandle
       }
       if (req.method !== "GET" && req.method !== "HEAD") return methodNotAllowed(res, "GET, HEAD");
       if (part === "content") return await content(req, res, id, url);
-      return await download(req, res, id, part === "thumbnail" ? "thumbnail" : "original");
+      return await download(req, res, id, part === "thumbnail" ? "thumbnail" : "original", url);
     } catch (error) {
       const { status, message, ours } = publicError(error);
       if (ours) throw error;

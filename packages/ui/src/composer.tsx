@@ -1,6 +1,8 @@
 "use client";
 
-import { type FormEvent, type KeyboardEvent, useId, useRef, useState } from "react";
+import { type ClipboardEvent, type FormEvent, type KeyboardEvent, useId, useRef, useState } from "react";
+import { type AttachmentEntry, AttachmentList } from "./attachment-list";
+import { Icon } from "./icons";
 
 /** Someone the composer can complete an `@` to. */
 export interface Mentionable {
@@ -10,7 +12,10 @@ export interface Mentionable {
 }
 
 export interface ComposerProps {
-  /** Called with the trimmed text; the composer clears itself. */
+  /**
+   * Called with the trimmed text (the files' caption: '' when only files go), with every
+   * attachment uploaded and none still on its way; the composer clears its text itself.
+   */
   onSend: (text: string) => void;
   /** Called as the person types (the caller throttles). */
   onTyping?: () => void;
@@ -31,6 +36,17 @@ export interface ComposerProps {
    */
   text?: string;
   onTextChange?: (text: string) => void;
+  /**
+   * Files to send with the message: given, the composer offers an "Attach files" button and takes
+   * files pasted into the box, and hands them to `onAttach`; the caller uploads them and lists them
+   * in `attachments`.
+   */
+  onAttach?: (files: File[]) => void;
+  attachments?: AttachmentEntry[];
+  /** Cancels an upload on its way, or takes a file off the message. */
+  onRemoveAttachment?: (key: string) => void;
+  /** The newest news of the uploads in words ("photo.png uploaded"), read out politely. */
+  attachmentStatus?: string;
 }
 
 /** The most suggestions shown at once. */
@@ -44,13 +60,27 @@ function mentionAt(text: string, caret: number): { start: number; query: string 
 }
 
 /**
+ * Files pasted into the box: those of a clipboard that holds no text (a screenshot, files copied in
+ * a file manager). A clipboard with text as well (a spreadsheet's cells, a page's selection, which
+ * bring a picture of themselves along) pastes its text, as a text box does.
+ */
+function pastedFiles(event: ClipboardEvent): File[] {
+  const data = event.clipboardData;
+  if (data.files.length === 0 || data.types.includes("text/plain")) return [];
+  return Array.from(data.files);
+}
+
+/**
  * The message box: Enter sends, Shift+Enter adds a line; an empty message cannot be sent. After `@`
  * it suggests the room's members (a listbox: arrows move, Enter or Tab picks, Escape closes), and
- * Up in an empty box edits my last message.
+ * Up in an empty box edits my last message. With `onAttach`, files come in by the "Attach files"
+ * button or by pasting; the message can go once every upload is done, its text then a caption
+ * (which may be empty).
  */
 export function Composer(props: ComposerProps) {
   const { onSend, onTyping, maxLength, disabled = false, placeholder, label = "Message" } = props;
   const { mentionables = [], offerRoom = false, onEditLast, onTextChange } = props;
+  const { onAttach, attachments = [], onRemoveAttachment, attachmentStatus } = props;
   const [ownText, setOwnText] = useState("");
   const text = props.text ?? ownText;
   const setText = (next: string) => {
@@ -61,10 +91,15 @@ export function Composer(props: ComposerProps) {
   const [active, setActive] = useState(0);
   const [dismissedAt, setDismissedAt] = useState<number | null>(null);
   const input = useRef<HTMLTextAreaElement>(null);
+  const picker = useRef<HTMLInputElement>(null);
   const id = useId();
   const trimmed = text.trim();
   const tooLong = text.length > maxLength;
-  const canSend = !disabled && trimmed.length > 0 && !tooLong;
+  const uploading = attachments.filter((item) => item.state === "uploading").length;
+  const ready = attachments.filter((item) => item.state === "done").length;
+  const canSend = !disabled && (trimmed.length > 0 || ready > 0) && !tooLong && uploading === 0;
+  // Set when Send was asked for while files were still uploading: the hint says why nothing went.
+  const [waitAsked, setWaitAsked] = useState(false);
 
   const mention = mentionAt(text, caret);
   const candidates: Mentionable[] = [
@@ -90,10 +125,12 @@ export function Composer(props: ComposerProps) {
 
   function send(event?: FormEvent) {
     event?.preventDefault();
+    if (uploading > 0) setWaitAsked(true);
     if (!canSend) return;
     onSend(trimmed);
     setText("");
     setCaret(0);
+    setWaitAsked(false);
   }
 
   function pick(person: Mentionable) {
@@ -141,6 +178,45 @@ export function Composer(props: ComposerProps) {
 
   return (
     <form className="pl-composer" onSubmit={send}>
+      {onAttach ? (
+        <>
+          <AttachmentList attachments={attachments} onRemove={(key) => onRemoveAttachment?.(key)} />
+          {uploading > 0 ? (
+            <p className="pl-composer-wait" data-asked={waitAsked || undefined}>
+              {uploading === 1 ? "1 file is uploading" : `${uploading} files are uploading`}: the message can be sent
+              once {uploading === 1 ? "it is" : "they are"} up.
+            </p>
+          ) : null}
+          <p className="pl-visually-hidden" role="status" aria-live="polite">
+            {waitAsked && uploading > 0 ? "Not sent yet: waiting for the uploads to finish." : attachmentStatus}
+          </p>
+          <input
+            ref={picker}
+            type="file"
+            multiple
+            hidden
+            tabIndex={-1}
+            aria-label="Files to attach"
+            onChange={(event) => {
+              const files = Array.from(event.target.files ?? []);
+              // Picking the same file again must fire again.
+              event.target.value = "";
+              if (files.length > 0) onAttach(files);
+              input.current?.focus();
+            }}
+          />
+          <button
+            type="button"
+            className="pl-icon-button pl-composer-attach"
+            aria-label="Attach files"
+            title="Attach files"
+            disabled={disabled}
+            onClick={() => picker.current?.click()}
+          >
+            <Icon name="attach" size={20} />
+          </button>
+        </>
+      ) : null}
       <label htmlFor={id} className="pl-visually-hidden">
         {label}
       </label>
@@ -191,6 +267,16 @@ export function Composer(props: ComposerProps) {
         }}
         onSelect={(event) => setCaret(event.currentTarget.selectionStart)}
         onKeyDown={onKeyDown}
+        onPaste={
+          onAttach
+            ? (event) => {
+                const files = pastedFiles(event);
+                if (files.length === 0) return;
+                event.preventDefault();
+                onAttach(files);
+              }
+            : undefined
+        }
       />
       <button type="submit" className="pl-button pl-button-primary" disabled={!canSend}>
         Send

@@ -13,7 +13,15 @@ export type IconName =
   | "close"
   | "privateRoom"
   | "room"
-  | "jumpToLatest";
+  | "jumpToLatest"
+  | "attach"
+  | "download"
+  | "file"
+  | "fileText"
+  | "fileImage"
+  | "fileAudio"
+  | "fileVideo"
+  | "fileArchive";
 
 /** Draws one icon `size` px square in the current text colour. */
 export type IconComponent = ComponentType<{ size?: number; strokeWidth?: number; "aria-hidden"?: boolean }>;

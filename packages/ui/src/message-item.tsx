@@ -6,6 +6,7 @@ import { Icon } from "./icons";
 import { LinkifiedText } from "./linkified-text";
 import { MentionText } from "./mention-text";
 import { type MessageActionHandlers, MessageActions } from "./message-actions";
+import { type MessageFile, MessageFiles } from "./message-files";
 import { type ReactionEntry, ReactionsBar } from "./reactions-bar";
 import { ThreadSummaryButton, type ThreadSummaryProps } from "./thread-summary";
 import { fullOf, timeOf } from "./time";
@@ -70,6 +71,8 @@ export interface MessageItemProps {
   domId?: string;
   /** Opens the author's profile card: their name and avatar become buttons. */
   onOpenAuthor?: () => void;
+  /** The files sent with it, in order (a tombstone shows none); its text is their caption. */
+  files?: MessageFile[];
 }
 
 /** How long a touch must rest on a message to open its actions. */
@@ -86,11 +89,19 @@ function Timestamp({ iso, className = "pl-message-time" }: { iso: string; classN
   );
 }
 
+/** A message's files in words, for its accessible name: " (2 files: a.png, b.pdf)". */
+function filesText(files: MessageFile[]): string {
+  if (files.length === 0) return "";
+  const names = files.map((file) => file.name).join(", ");
+  return ` (${files.length === 1 ? "1 file" : `${files.length} files`}: ${names})`;
+}
+
 /** One message in a conversation: a system notice centred and muted, a text message with its author. */
 export function MessageItem(props: MessageItemProps) {
   const { kind, author, body, createdAt, own = false, status = "sent", error, onRetry, onCancel } = props;
   const { continued = false } = props;
   const { editedAt, deletedAt, pinnedAt, reactions = [], thread, actions, editor, domId } = props;
+  const files = props.deletedAt ? [] : (props.files ?? []);
   const [touchOpen, setTouchOpen] = useState(false);
   const press = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   if (kind === "system" || author === null) {
@@ -123,7 +134,7 @@ export function MessageItem(props: MessageItemProps) {
       tabIndex={hasActions ? 0 : undefined}
       aria-label={
         hasActions
-          ? `${name}, ${timeOf(createdAt)}${editedAt ? ", edited" : ""}${pinnedAt ? ", pinned" : ""}: ${body}`
+          ? `${name}, ${timeOf(createdAt)}${editedAt ? ", edited" : ""}${pinnedAt ? ", pinned" : ""}: ${body}${filesText(files)}`
           : undefined
       }
       onTouchStart={
@@ -173,7 +184,7 @@ export function MessageItem(props: MessageItemProps) {
           </p>
         ) : editor ? (
           editor
-        ) : props.text !== undefined ? (
+        ) : body === "" && files.length > 0 ? null : props.text !== undefined ? (
           <div className="pl-message-body pl-message-formatted">
             {props.text}
             {editedAt ? (
@@ -199,6 +210,7 @@ export function MessageItem(props: MessageItemProps) {
             ) : null}
           </p>
         )}
+        <MessageFiles files={files} />
         {deleted ? null : (
           <ReactionsBar reactions={reactions} onToggle={props.onToggleReaction} onAdd={actions?.onReact} />
         )}

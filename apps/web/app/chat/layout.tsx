@@ -13,8 +13,14 @@ export const dynamic = "force-dynamic";
 export default async function ChatLayout({ children }: { children: ReactNode }) {
   const session = await currentSession();
   if (!session) redirect(SIGN_IN_PATH);
+  const { realtimeUrl, uploadMaxBytes } = publicConfig();
   return (
-    <ChatProviders viewer={session.user} apiToken={session.apiToken} realtimeUrl={publicConfig().realtimeUrl}>
+    <ChatProviders
+      viewer={session.user}
+      apiToken={session.apiToken}
+      realtimeUrl={realtimeUrl}
+      uploadMaxBytes={uploadMaxBytes}
+    >
       <ProfileCardProvider>
         <AppShell>{children}</AppShell>
       </ProfileCardProvider>

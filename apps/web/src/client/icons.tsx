@@ -1,5 +1,24 @@
 import type { IconSet } from "@parley/ui";
-import { ArrowDown, Hash, Lock, Pencil, Pin, PinOff, Reply, SmilePlus, Trash2, X } from "lucide-react";
+import {
+  ArrowDown,
+  Download,
+  File,
+  FileArchive,
+  FileAudio,
+  FileImage,
+  FileText,
+  FileVideo,
+  Hash,
+  Lock,
+  Paperclip,
+  Pencil,
+  Pin,
+  PinOff,
+  Reply,
+  SmilePlus,
+  Trash2,
+  X,
+} from "lucide-react";
 
 /** The drawings behind @parley/ui's icons (lucide-react); the app's own icons import lucide directly. */
 export const parleyIcons: IconSet = {
@@ -13,4 +32,12 @@ export const parleyIcons: IconSet = {
   privateRoom: Lock,
   room: Hash,
   jumpToLatest: ArrowDown,
+  attach: Paperclip,
+  download: Download,
+  file: File,
+  fileText: FileText,
+  fileImage: FileImage,
+  fileAudio: FileAudio,
+  fileVideo: FileVideo,
+  fileArchive: FileArchive,
 };

@@ -1,5 +1,6 @@
 "use client";
 
+import { FileOut } from "@parley/api/schemas";
 import type { ConnectionState } from "@parley/ui";
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useRef, useState } from "react";
 import { z } from "zod";
@@ -15,11 +16,15 @@ export const SEND_TIMEOUT_MS = 10_000;
  * A message sent while the link to the server was down, waiting in this tab to go out with its own
  * client id (the server stores a client id once: a send repeated after a lost answer is no double).
  * `queued`: waiting for the link; `failed`: the server refused it when it went out (`error` says why).
+ * Files are uploaded while online (the composer needs the server for that); a message whose files
+ * are all up may wait here like any other, and goes out with their ids.
  */
 export const QueuedMessage = z.object({
   clientId: z.string().min(1).max(100),
   roomId: z.number().int().positive(),
   text: z.string(),
+  /** The files it carries, uploaded already (their ids go with it; the rest draws them meanwhile). */
+  files: z.array(FileOut).default([]),
   /** ISO 8601: when it was written. */
   createdAt: z.string(),
   status: z.enum(["queued", "failed"]),
@@ -33,7 +38,7 @@ export interface Outbox {
   /** Whether `roomId` has messages waiting: a new one must queue behind them to keep the order. */
   holds(roomId: number): boolean;
   /** Queues a message, and sends the queue now if the browser is online. */
-  enqueue(message: Omit<QueuedMessage, "status" | "error">): void;
+  enqueue(message: Omit<QueuedMessage, "status" | "error" | "files"> & { files?: FileOut[] }): void;
   /** Drops a message that has not gone out (one already on its way may still be stored). */
   cancel(clientId: string): void;
   /** Queues a refused message again. */
@@ -137,9 +142,10 @@ export function OutboxProvider({
         const next = held.current.find((message) => message.status === "queued");
         if (!next) return;
         try {
-          const { roomId, text, clientId } = next;
+          const { roomId, text, clientId, files } = next;
+          const fileIds = files.length > 0 ? files.map((file) => file.id) : undefined;
           const stored = await client.messages.send.mutate(
-            { roomId, text, clientId },
+            { roomId, text, clientId, fileIds },
             { signal: AbortSignal.timeout(SEND_TIMEOUT_MS) },
           );
           failures.current = 0;
@@ -196,7 +202,7 @@ export function OutboxProvider({
       enqueue(message) {
         update((messages) => [
           ...messages.filter((held) => held.clientId !== message.clientId),
-          { ...message, status: "queued" },
+          { ...message, files: message.files ?? [], status: "queued" },
         ]);
         void flush();
       },

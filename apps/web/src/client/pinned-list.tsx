@@ -1,6 +1,6 @@
 "use client";
 
-import { ModalDialog, timeOf } from "@parley/ui";
+import { MessageFiles, ModalDialog, timeOf } from "@parley/ui";
 import { useQuery } from "@tanstack/react-query";
 import { X } from "lucide-react";
 import { ErrorAlert } from "./error-alert";
@@ -52,6 +52,7 @@ export function PinnedList({
                   mentioned={mentionedIn(message, scope.usernameOf)}
                   me={scope.viewerUsername}
                 />
+                <MessageFiles files={message.files} />
               </div>
               {held ? (
                 <button

@@ -3,7 +3,7 @@
 import type { AppRouter } from "@parley/api";
 import { MAX_BATCH_SIZE } from "@parley/api/schemas";
 import type { ConnectionState } from "@parley/ui";
-import { IconProvider } from "@parley/ui";
+import { FileLightboxProvider, IconProvider } from "@parley/ui";
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createTRPCClient, createWSClient, httpBatchLink, splitLink, wsLink } from "@trpc/client";
 import { type ReactNode, useCallback, useEffect, useState, useSyncExternalStore } from "react";
@@ -15,6 +15,7 @@ import { OutboxProvider } from "./outbox";
 import { PresenceProvider } from "./presence";
 import { ConnectionContext, SetViewerContext, type Viewer, ViewerContext } from "./session-context";
 import { TRPCProvider } from "./trpc";
+import { UploadLimitContext } from "./use-uploads";
 
 export interface ChatProvidersProps {
   viewer: Viewer;
@@ -22,6 +23,8 @@ export interface ChatProvidersProps {
   apiToken: string;
   /** The tRPC WebSocket URL; null: this origin's `/trpc`. */
   realtimeUrl: string | null;
+  /** The server's UPLOAD_MAX_BYTES: the composer refuses a bigger file before uploading it. */
+  uploadMaxBytes: number;
   children: ReactNode;
 }
 
@@ -52,7 +55,13 @@ const useBrowserOnline = () =>
  * and reconnects promptly (`linkControl`), the state of that socket for the connection badge, and
  * the tab's queue of messages sent while offline (`OutboxProvider`).
  */
-export function ChatProviders({ viewer: signedIn, apiToken, realtimeUrl, children }: ChatProvidersProps) {
+export function ChatProviders({
+  viewer: signedIn,
+  apiToken,
+  realtimeUrl,
+  uploadMaxBytes,
+  children,
+}: ChatProvidersProps) {
   // The session's name when the page was drawn, then whatever the viewer's own stream says of it.
   const [viewer, setViewer] = useState(signedIn);
   useEffect(() => setViewer((now) => ({ ...now, ...signedIn })), [signedIn]);
@@ -128,7 +137,11 @@ export function ChatProviders({ viewer: signedIn, apiToken, realtimeUrl, childre
             <TRPCProvider trpcClient={clients.trpc} queryClient={queryClient}>
               <IconProvider icons={parleyIcons}>
                 <OutboxProvider userId={viewer.id} connection={connection} reconnectNow={reconnectNow}>
-                  <PresenceProvider>{children}</PresenceProvider>
+                  <UploadLimitContext.Provider value={uploadMaxBytes}>
+                    <PresenceProvider>
+                      <FileLightboxProvider>{children}</FileLightboxProvider>
+                    </PresenceProvider>
+                  </UploadLimitContext.Provider>
                 </OutboxProvider>
               </IconProvider>
             </TRPCProvider>

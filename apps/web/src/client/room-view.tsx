@@ -4,6 +4,7 @@ import { MAX_MESSAGE_LENGTH } from "@parley/api/schemas";
 import {
   Composer,
   ConfirmDialog,
+  DropOverlay,
   EmojiPickerDialog,
   isConnected,
   type MemberEntry,
@@ -11,6 +12,7 @@ import {
   MessageItem,
   MessageList,
   TypingIndicator,
+  useFileDrop,
 } from "@parley/ui";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Pin } from "lucide-react";
@@ -35,6 +37,7 @@ import { useMessageActions } from "./use-message-actions";
 import { useReadMark } from "./use-read-mark";
 import { type HeardChange, type Outgoing, useRoomTimeline } from "./use-room-timeline";
 import { useUnread } from "./use-unread";
+import { useUploads } from "./use-uploads";
 
 /** Where the emoji picker reads emojibase's data: served by this app (see app/emoji-data). */
 const EMOJIBASE_URL = "/emoji-data";
@@ -103,17 +106,22 @@ export function RoomView({ roomId }: { roomId: number }) {
   }, [typing, roomId]);
   // A sent message ends my typing notice for the others: typing again right after is news at once.
   const { send: sendToTimeline } = timeline;
+  const uploads = useUploads(roomId);
+  const { ready: readyFiles, clear: clearUploads } = uploads;
   const onSend = useCallback(
     (text: string) => {
       lastTyping.current = 0;
-      sendToTimeline(text);
+      sendToTimeline(text, readyFiles);
+      clearUploads();
     },
-    [sendToTimeline],
+    [sendToTimeline, readyFiles, clearUploads],
   );
 
   const conversation = useRef<HTMLElement>(null);
   const heading = useRef<HTMLHeadingElement>(null);
   useFocusOnOpen(roomId, members.isSuccess, isMember, conversation, heading);
+  // Files dropped anywhere on the conversation are attached to the message being written.
+  const drop = useFileDrop(uploads.add, isMember);
 
   if (room.isError) {
     return (
@@ -250,7 +258,10 @@ export function RoomView({ roomId }: { roomId: number }) {
       </p>
       <div className="room-body" data-thread-open={threadId !== null || undefined} data-direct={isDirect || undefined}>
         {/* biome-ignore lint/a11y/noStaticElementInteractions: PageUp and PageDown typed in the composer inside scroll the history */}
-        <section className="room-conversation" ref={conversation} onKeyDown={scrollHistoryByPage}>
+        <section className="room-conversation" ref={conversation} onKeyDown={scrollHistoryByPage} {...drop.handlers}>
+          {drop.dragging ? (
+            <DropOverlay label={`Drop files to share them in ${isDirect ? title : `#${title}`}`} />
+          ) : null}
           {timeline.error ? (
             <p className="pl-alert room-alert" role="alert">
               {timeline.error}
@@ -330,6 +341,10 @@ export function RoomView({ roomId }: { roomId: number }) {
               onEditLast={editLast}
               text={draft}
               onTextChange={setDraft}
+              onAttach={uploads.add}
+              attachments={uploads.uploads}
+              onRemoveAttachment={uploads.remove}
+              attachmentStatus={uploads.status}
             />
           )}
         </section>
@@ -463,6 +478,7 @@ function OutgoingItem({
       author={author}
       body={outgoing.text}
       text={<MessageText text={outgoing.text} mentioned={NO_MENTIONS} />}
+      files={outgoing.files}
       createdAt={outgoing.createdAt}
       own
       status={outgoing.status}

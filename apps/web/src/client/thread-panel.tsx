@@ -1,12 +1,14 @@
 "use client";
 
+import type { FileOut } from "@parley/api/schemas";
 import { MAX_MESSAGE_LENGTH } from "@parley/api/schemas";
-import { Composer, type Mentionable } from "@parley/ui";
+import { Composer, DropOverlay, type Mentionable, useFileDrop } from "@parley/ui";
 import { ArrowLeft } from "lucide-react";
 import { useEffect, useRef, useState } from "react";
 import { MessageRow, type MessageScope } from "./message-row";
 import type { Message } from "./trpc";
 import { useDraft } from "./use-draft";
+import { useUploads } from "./use-uploads";
 
 export interface ThreadPanelProps {
   parentId: number;
@@ -17,7 +19,7 @@ export interface ThreadPanelProps {
   /** All replies are loaded. */
   complete: boolean | undefined;
   loadMore: (parentId: number) => Promise<string | null>;
-  reply: (parentId: number, text: string) => Promise<string | null>;
+  reply: (parentId: number, text: string, files: FileOut[]) => Promise<string | null>;
   scope: MessageScope;
   mentionables: Mentionable[];
   offerRoom: boolean;
@@ -35,6 +37,9 @@ export function ThreadPanel(props: ThreadPanelProps) {
   const [loading, setLoading] = useState(false);
   const heading = useRef<HTMLHeadingElement>(null);
   const [draft, setDraft] = useDraft(scope.viewerId, `thread:${parentId}`);
+  const uploads = useUploads(parent?.roomId ?? 0);
+  const canReply = scope.isMember && parent !== undefined && !parent.deletedAt;
+  const drop = useFileDrop(uploads.add, canReply);
 
   // The first page, once per opened thread (more pages on demand).
   // biome-ignore lint/correctness/useExhaustiveDependencies: loads when another thread opens
@@ -53,6 +58,7 @@ export function ThreadPanel(props: ThreadPanelProps) {
     <section
       className="thread-panel"
       aria-labelledby="thread-heading"
+      {...drop.handlers}
       onKeyDown={(event) => {
         if (event.key === "Escape" && !event.defaultPrevented) {
           event.preventDefault();
@@ -60,6 +66,7 @@ export function ThreadPanel(props: ThreadPanelProps) {
         }
       }}
     >
+      {drop.dragging ? <DropOverlay label="Drop files to share them in the thread" /> : null}
       <header className="thread-header">
         <button type="button" className="pl-button thread-back" onClick={onClose} aria-label="Close thread">
           <ArrowLeft size={18} aria-hidden />
@@ -123,8 +130,13 @@ export function ThreadPanel(props: ThreadPanelProps) {
           offerRoom={props.offerRoom}
           text={draft}
           onTextChange={setDraft}
+          onAttach={canReply ? uploads.add : undefined}
+          attachments={uploads.uploads}
+          onRemoveAttachment={uploads.remove}
+          attachmentStatus={uploads.status}
           onSend={(text) => {
-            void reply(parentId, text).then(setError);
+            void reply(parentId, text, uploads.ready).then(setError);
+            uploads.clear();
           }}
         />
       )}

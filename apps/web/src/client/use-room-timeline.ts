@@ -1,7 +1,7 @@
 "use client";
 
 import type { ParentUpdate } from "@parley/api/bus";
-import type { MessageChangeKind } from "@parley/api/schemas";
+import type { FileOut, MessageChangeKind } from "@parley/api/schemas";
 import { skipToken } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
 import { useCallback, useEffect, useReducer, useRef } from "react";
@@ -18,6 +18,8 @@ const PAGE = 50;
 export interface Outgoing {
   clientId: string;
   text: string;
+  /** The files it carries, uploaded already. */
+  files: FileOut[];
   createdAt: string;
   status: "pending" | "queued" | "failed";
   error?: string;
@@ -297,23 +299,24 @@ export function useRoomTimeline(roomId: number, member: boolean, onChange?: (cha
 
   const deliverNow = useCallback(
     async (outgoing: Outgoing) => {
-      const { clientId, text, createdAt } = outgoing;
+      const { clientId, text, createdAt, files } = outgoing;
       // Offline, or behind messages already waiting: it waits too, in order.
       if (!navigator.onLine || outboxRef.current.holds(roomId)) {
         dispatch({ type: "dropped", clientId });
-        outboxRef.current.enqueue({ clientId, roomId, text, createdAt });
+        outboxRef.current.enqueue({ clientId, roomId, text, createdAt, files });
         return;
       }
       try {
+        const fileIds = files.length > 0 ? files.map((file) => file.id) : undefined;
         const message = await client.messages.send.mutate(
-          { roomId, text, clientId },
+          { roomId, text, clientId, fileIds },
           { signal: AbortSignal.timeout(SEND_TIMEOUT_MS) },
         );
         dispatch({ type: "received", items: [message] });
       } catch (error) {
         if (isLinkFailure(error)) {
           dispatch({ type: "dropped", clientId });
-          outboxRef.current.enqueue({ clientId, roomId, text, createdAt });
+          outboxRef.current.enqueue({ clientId, roomId, text, createdAt, files });
         } else {
           dispatch({ type: "failed", clientId, error: messageOf(error) });
         }
@@ -339,9 +342,10 @@ export function useRoomTimeline(roomId: number, member: boolean, onChange?: (cha
     [deliverNow],
   );
 
+  /** Sends a message: its text (a caption, maybe '', with files) and the files uploaded for it. */
   const send = useCallback(
-    (text: string) =>
-      deliver({ clientId: crypto.randomUUID(), text, createdAt: new Date().toISOString(), status: "pending" }),
+    (text: string, files: FileOut[] = []) =>
+      deliver({ clientId: crypto.randomUUID(), text, files, createdAt: new Date().toISOString(), status: "pending" }),
     [deliver],
   );
 
@@ -384,11 +388,21 @@ export function useRoomTimeline(roomId: number, member: boolean, onChange?: (cha
     [client],
   );
 
-  /** Sends a reply in a thread; its answer is put in at once, the parent's summary follows on the stream. */
+  /**
+   * Sends a reply in a thread (with files uploaded for it); its answer is put in at once, the
+   * parent's summary follows on the stream.
+   */
   const reply = useCallback(
-    async (parentId: number, text: string): Promise<string | null> => {
+    async (parentId: number, text: string, files: FileOut[] = []): Promise<string | null> => {
       try {
-        const message = await client.messages.send.mutate({ roomId, text, parentId, clientId: crypto.randomUUID() });
+        const fileIds = files.length > 0 ? files.map((file) => file.id) : undefined;
+        const message = await client.messages.send.mutate({
+          roomId,
+          text,
+          parentId,
+          clientId: crypto.randomUUID(),
+          fileIds,
+        });
         dispatch({ type: "received", items: [message] });
         return null;
       } catch (error) {

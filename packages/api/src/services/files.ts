@@ -346,15 +346,24 @@ export async function readableFile(db: Database, userId: number, fileId: string)
 /**
  * Where the caller may download a file from for FILE_URL_TTL_SECONDS: a presigned S3 URL, or
  * Parley's own signed link (a path on this server) on disk. NOT_FOUND as `readableFile`, and for
- * the thumbnail of a file that has none.
+ * the thumbnail of a file that has none. `attachment`: an image's presigned link is served as a
+ * download too (a browser's "Download" cannot ask that of another origin with `<a download>`).
  */
-export async function downloadLink(deps: Deps, actor: Actor, fileId: string, variant: FileVariant): Promise<string> {
+export async function downloadLink(
+  deps: Deps,
+  actor: Actor,
+  fileId: string,
+  variant: FileVariant,
+  options: { attachment?: boolean } = {},
+): Promise<string> {
   const file = await readableFile(deps.db, actor.userId, fileId);
   const key = variant === "thumbnail" ? file.thumbnailKey : file.storageKey;
   if (!key) throw new AppError("NOT_FOUND", `file ${fileId} has no thumbnail (only images have one)`);
   const { store, urlTtlSeconds, linkKey } = deps.files;
   if (store.presignedUrl) {
-    return store.presignedUrl(key, servedMeta(file, variant), urlTtlSeconds);
+    const meta = servedMeta(file, variant);
+    const disposition = options.attachment ? meta.disposition.replace(/^inline;/, "attachment;") : meta.disposition;
+    return store.presignedUrl(key, { ...meta, disposition }, urlTtlSeconds);
   }
   const expiresAt = Math.floor(deps.clock().getTime() / 1000) + urlTtlSeconds;
   return signFileLink(linkKey, { fileId: file.id, variant, userId: actor.userId, expiresAt });
