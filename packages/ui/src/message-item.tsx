@@ -70,6 +70,8 @@ export interface MessageItemProps {
   domId?: string;
   /** Opens the author's profile card: their name and avatar become buttons. */
   onOpenAuthor?: () => void;
+  /** The message a search result led to: drawn highlighted for a moment, and focusable to be focused. */
+  found?: boolean;
 }
 
 /** How long a touch must rest on a message to open its actions. */
@@ -118,9 +120,10 @@ export function MessageItem(props: MessageItemProps) {
       data-pinned={pinnedAt ? true : undefined}
       data-mentions-me={(props.mentionsMe && !deleted) || undefined}
       data-actions-open={touchOpen || undefined}
+      data-found={props.found || undefined}
       aria-busy={status === "pending" || undefined}
       // Focusable, so that its actions can be reached from the keyboard (Tab goes on into them).
-      tabIndex={hasActions ? 0 : undefined}
+      tabIndex={hasActions ? 0 : props.found ? -1 : undefined}
       aria-label={
         hasActions
           ? `${name}, ${timeOf(createdAt)}${editedAt ? ", edited" : ""}${pinnedAt ? ", pinned" : ""}: ${body}`
