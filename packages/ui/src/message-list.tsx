@@ -116,9 +116,7 @@ export function MessageList(props: MessageListProps) {
     const target = landAt && landed.current !== landAt ? document.getElementById(landAt) : null;
     if (target && el.contains(target)) {
       landed.current = landAt;
-      const offset = landCentered
-        ? (el.clientHeight - target.getBoundingClientRect().height) / 2
-        : LAND_MARGIN_PX;
+      const offset = landCentered ? (el.clientHeight - target.getBoundingClientRect().height) / 2 : LAND_MARGIN_PX;
       el.scrollTop += target.getBoundingClientRect().top - el.getBoundingClientRect().top - Math.max(offset, 0);
     } else if (previous.firstKey !== undefined && previous.firstKey !== firstKey && previous.lastKey === lastKey) {
       el.scrollTop = previous.top + (el.scrollHeight - previous.height);
