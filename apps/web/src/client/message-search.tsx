@@ -213,9 +213,10 @@ function SearchDialog({ onClose }: { onClose: () => void }) {
       <details className="search-filters">
         <summary>Filters</summary>
         <div className="search-filter-grid">
-          <label className="search-filter">
-            <span>In</span>
+          <div className="search-filter">
+            <label htmlFor={`${ids}-in`}>In</label>
             <select
+              id={`${ids}-in`}
               className="pl-input"
               value={inFilter ?? ""}
               onChange={(event) => setFilter("in", event.target.value || undefined)}
@@ -228,10 +229,11 @@ function SearchDialog({ onClose }: { onClose: () => void }) {
                 </option>
               ))}
             </select>
-          </label>
-          <label className="search-filter">
-            <span>From (username)</span>
+          </div>
+          <div className="search-filter">
+            <label htmlFor={`${ids}-fromuser`}>From (username)</label>
             <input
+              id={`${ids}-fromuser`}
               className="pl-input"
               value={fromFilter}
               autoComplete="off"
@@ -241,36 +243,32 @@ function SearchDialog({ onClose }: { onClose: () => void }) {
                 setFilter("from", event.target.value.trim() ? `@${event.target.value.trim()}` : undefined)
               }
             />
-          </label>
-          <label className="search-filter">
-            <span>After</span>
+          </div>
+          <div className="search-filter">
+            <label htmlFor={`${ids}-after`}>After</label>
             <input
+              id={`${ids}-after`}
               type="date"
               className="pl-input"
               value={dayOf("after")}
               onChange={(event) => setFilter("after", event.target.value || undefined)}
             />
-          </label>
-          <label className="search-filter">
-            <span>Before</span>
+          </div>
+          <div className="search-filter">
+            <label htmlFor={`${ids}-before`}>Before</label>
             <input
+              id={`${ids}-before`}
               type="date"
               className="pl-input"
               value={dayOf("before")}
               onChange={(event) => setFilter("before", event.target.value || undefined)}
             />
-          </label>
-          <label className="search-filter search-filter-check">
-            <input
-              type="checkbox"
-              checked={filterIn(text, "has") !== undefined}
-              onChange={(event) => setFilter("has", event.target.checked ? "file" : undefined)}
-            />
-            <span>Has a file</span>
-          </label>
-          <label className="search-filter">
-            <span>Where</span>
+          </div>
+
+          <div className="search-filter">
+            <label htmlFor={`${ids}-where`}>Where</label>
             <select
+              id={`${ids}-where`}
               className="pl-input"
               value={scope}
               onChange={(event) => setScope(event.target.value === "public" ? "public" : "mine")}
@@ -278,10 +276,11 @@ function SearchDialog({ onClose }: { onClose: () => void }) {
               <option value="mine">My conversations</option>
               <option value="public">Public rooms</option>
             </select>
-          </label>
-          <label className="search-filter">
-            <span>Order</span>
+          </div>
+          <div className="search-filter">
+            <label htmlFor={`${ids}-order`}>Order</label>
             <select
+              id={`${ids}-order`}
               className="pl-input"
               value={order}
               onChange={(event) => setOrder(event.target.value === "relevance" ? "relevance" : "newest")}
@@ -289,6 +288,14 @@ function SearchDialog({ onClose }: { onClose: () => void }) {
               <option value="newest">Newest first</option>
               <option value="relevance">Most relevant first</option>
             </select>
+          </div>
+          <label className="search-filter search-filter-check">
+            <input
+              type="checkbox"
+              checked={filterIn(text, "has") !== undefined}
+              onChange={(event) => setFilter("has", event.target.checked ? "file" : undefined)}
+            />
+            <span>Has a file</span>
           </label>
         </div>
       </details>
