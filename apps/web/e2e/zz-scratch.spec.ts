@@ -1,5 +1,5 @@
 import { expect, test } from "./fixtures";
-import { signUp, snapEveryWay, uniqueName, expectConnected } from "./parley-ui";
+import { expectConnected, signUp, snapEveryWay, uniqueName } from "./parley-ui";
 
 test("scratch", async ({ page }) => {
   await signUp(page, uniqueName("ann"));

@@ -383,7 +383,7 @@ function SearchResult(props: { id: string; hit: SearchHit; active: boolean; onOp
             {message.files.length} {message.files.length === 1 ? "file" : "files"}
           </span>
         ) : null}
-      </span>
+      </span>{" "}
       <span className="search-hit-snippet">
         {snippet.map((part, index) =>
           // biome-ignore lint/suspicious/noArrayIndexKey: the parts of one snippet never move
@@ -413,14 +413,21 @@ function describe(understood: Understood, roomName: (room: SearchHit["room"]) =>
   if (understood.room) parts.push(`in ${roomName(understood.room)}`);
   else if (understood.scope === "public") parts.push("in public rooms");
   if (understood.from) parts.push(`from @${understood.from.username}`);
-  if (understood.after) parts.push(`after ${dayText(understood.after)}`);
-  if (understood.before) parts.push(`before ${dayText(understood.before)}`);
+  if (understood.after) parts.push(`after ${dayText(understood.after, "after")}`);
+  if (understood.before) parts.push(`before ${dayText(understood.before, "before")}`);
   if (understood.hasFile) parts.push("with a file");
   return parts.join(" ");
 }
 
-/** An instant the server understood, as the day (UTC) or instant it stands for. */
-const dayText = (iso: string) => (iso.endsWith("T00:00:00.000Z") ? iso.slice(0, 10) : iso);
+/**
+ * A bound the server understood, as the day typed (a UTC day: `after:` a day is understood as the
+ * next day's start) or the instant.
+ */
+function dayText(iso: string, key: "after" | "before"): string {
+  if (!iso.endsWith("T00:00:00.000Z")) return iso;
+  const day = key === "after" ? new Date(Date.parse(iso) - 86_400_000).toISOString() : iso;
+  return day.slice(0, 10);
+}
 
 /** The filters the server understood, each a chip (the search text and the controls say the same). */
 function UnderstoodChips({
@@ -433,8 +440,8 @@ function UnderstoodChips({
   const chips: string[] = [];
   if (understood.room) chips.push(`in ${roomName(understood.room)}`);
   if (understood.from) chips.push(`from @${understood.from.username}`);
-  if (understood.after) chips.push(`after ${dayText(understood.after)}`);
-  if (understood.before) chips.push(`before ${dayText(understood.before)}`);
+  if (understood.after) chips.push(`after ${dayText(understood.after, "after")}`);
+  if (understood.before) chips.push(`before ${dayText(understood.before, "before")}`);
   if (understood.hasFile) chips.push("has a file");
   if (understood.scope === "public") chips.push("public rooms");
   if (understood.order === "relevance") chips.push("most relevant first");
