@@ -134,6 +134,8 @@ test("a word finds messages in rooms and a direct conversation, grouped by room,
   await searchDialog(alice).getByLabel("In", { exact: true }).selectOption("");
   await expect(options(alice)).toHaveCount(4);
 
+  await searchBox(alice).press("ArrowDown");
+  await expect(options(alice).first()).toHaveAttribute("aria-selected", "true");
   await snapEveryWay(alice, "search-results");
 
   // Escape closes the search and gives focus back to where it was opened from.
@@ -179,6 +181,32 @@ test("keyboard to a result older than a page of history: the room opens around i
   await sendAll([bobsApi], archiveId, ["a new message, live"]);
   await expect(messageLog(alice).getByText("a new message, live")).toBeVisible();
   await expect(textMessages(alice)).toHaveCount(66);
+});
+
+test("a reply found opens its thread, the reply highlighted", async () => {
+  const echo = uniqueName("echo");
+  const parent = await alicesApi.messages.send.mutate({
+    roomId: kitchenId,
+    text: "who has the recipe?",
+    clientId: crypto.randomUUID(),
+  });
+  await bobsApi.messages.send.mutate({
+    roomId: kitchenId,
+    parentId: parent.id,
+    text: `the ${echo} recipe is in the drawer`,
+    clientId: crypto.randomUUID(),
+  });
+  await alice.goto("/chat");
+  await expectConnected(alice);
+  await search(alice, echo);
+  await expect(options(alice)).toHaveText([/reply in a thread/]);
+  await options(alice).first().click();
+  await expect(alice).toHaveURL(new RegExp(`/chat/rooms/${kitchenId}\\?at=\\d+$`));
+  const thread = alice.getByRole("region", { name: /^Thread/ });
+  const reply = thread.getByRole("log", { name: "Replies" }).locator("li", { hasText: `the ${echo} recipe` });
+  await expect(reply).toHaveAttribute("data-found", "true");
+  await expect(reply).toBeFocused();
+  await expect(textMessages(alice).filter({ hasText: "who has the recipe?" })).toBeVisible();
 });
 
 test("an edited message is found by its new text only, a deleted one not at all; the empty state names the search", async () => {

@@ -308,6 +308,12 @@ function SearchDialog({ onClose }: { onClose: () => void }) {
       <p className="search-status" role="status" aria-live="polite">
         {status}
       </p>
+      {status.startsWith("No messages match") ? (
+        <p className="search-hint">
+          Check the spelling, try fewer words, or fewer filters
+          {scope === "mine" ? "; Where: Public rooms also searches public rooms you have not joined" : ""}.
+        </p>
+      ) : null}
       {failed ? (
         <div className="pl-alert search-error" role="alert">
           {limited ? "Too many searches in a short time: wait a moment, then try again." : messageOf(failed)}{" "}

@@ -278,7 +278,8 @@ export function RoomView({ roomId, at }: { roomId: number; at?: number }) {
             loading={!members.isSuccess || (isMember && !timeline.loaded && !timeline.error) || !unread.ready}
             landAt={unread.landAt}
             onView={unread.onView}
-            newBelow={unread.newBelow}
+            // Below an older window lie messages not loaded yet: no count that would be wrong.
+            newBelow={timeline.hasNewer ? 0 : unread.newBelow}
             empty={
               members.isSuccess && !isMember ? (
                 <>
