@@ -138,9 +138,22 @@ test("a word finds messages in rooms and a direct conversation, grouped by room,
   await expect(options(alice).first()).toHaveAttribute("aria-selected", "true");
   await snapEveryWay(alice, "search-results");
 
-  // Escape closes the search and gives focus back to where it was opened from.
-  await alice.keyboard.press("Escape");
+  // The open search is in the page's URL: a reload (or the link, shared) opens it again.
+  await expect(alice).toHaveURL(new RegExp(`/chat\\?search=${word}$`));
+  await alice.reload();
+  await expect(searchBox(alice)).toHaveValue(word);
+  await expect(options(alice)).toHaveCount(4);
+
+  // Escape closes the search (and takes it out of the URL).
+  await searchBox(alice).press("Escape");
   await expect(searchDialog(alice)).toBeHidden();
+  await expect(alice).toHaveURL(/\/chat$/);
+  // Opened from the header's button, the search gives focus back to it on Escape.
+  const button = alice.getByRole("banner").getByRole("button", { name: "Search messages" });
+  await button.click();
+  await expect(searchBox(alice)).toBeFocused();
+  await alice.keyboard.press("Escape");
+  await expect(button).toBeFocused();
 });
 
 test("keyboard to a result older than a page of history: the room opens around it, and scrolling down reaches the live end", async () => {

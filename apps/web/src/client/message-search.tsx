@@ -18,12 +18,32 @@ const SEARCH_PAGE = 20;
 /** Where a search result opens: its room, at its sequence number (the room view loads history around it). */
 export const messageHref = (roomId: number, seq: number) => `/chat/rooms/${roomId}?at=${seq}`;
 
+/** The page's query parameter that holds an open search's text: a page's URL with it opens the search. */
+const SEARCH_PARAM = "search";
+
+/** The page's URL with the search text in it (or without it: null), in place, without a navigation. */
+function keepInUrl(text: string | null) {
+  const url = new URL(window.location.href);
+  if (text) url.searchParams.set(SEARCH_PARAM, text);
+  else url.searchParams.delete(SEARCH_PARAM);
+  if (url.href !== window.location.href) window.history.replaceState(window.history.state, "", url);
+}
+
 /**
  * The header's search: a button (a field-like one on wide screens, an icon on phones) that opens the
- * search dialog, as do Ctrl/Cmd+K anywhere and `/` outside a text field.
+ * search dialog, as do Ctrl/Cmd+K anywhere and `/` outside a text field. The open search's text is
+ * kept in the page's URL (`?search=…`), so a search can be shared or reloaded.
  */
 export function MessageSearch() {
   const [open, setOpen] = useState(false);
+  const [initial, setInitial] = useState("");
+  useEffect(() => {
+    const shared = new URLSearchParams(window.location.search).get(SEARCH_PARAM);
+    if (shared) {
+      setInitial(shared);
+      setOpen(true);
+    }
+  }, []);
   useEffect(() => {
     const onKeyDown = (event: globalThis.KeyboardEvent) => {
       if ((event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === "k") {
@@ -54,7 +74,16 @@ export function MessageSearch() {
           Ctrl K
         </kbd>
       </button>
-      {open ? <SearchDialog onClose={() => setOpen(false)} /> : null}
+      {open ? (
+        <SearchDialog
+          initial={initial}
+          onClose={() => {
+            keepInUrl(null);
+            setInitial("");
+            setOpen(false);
+          }}
+        />
+      ) : null}
     </>
   );
 }
@@ -90,14 +119,15 @@ function groupByRoom(hits: SearchHit[]): Group[] {
  * understood as chips, and the results grouped by room. ArrowUp/ArrowDown move through the results,
  * Enter opens one, Escape closes the dialog and gives focus back.
  */
-function SearchDialog({ onClose }: { onClose: () => void }) {
+function SearchDialog({ initial, onClose }: { initial: string; onClose: () => void }) {
   const trpc = useTRPC();
   const router = useRouter();
   const ids = useId();
-  const [text, setText] = useState("");
+  const [text, setText] = useState(initial);
   const [scope, setScope] = useState<"mine" | "public">("mine");
   const [order, setOrder] = useState<"newest" | "relevance">("newest");
   const input = { query: useDebounced(text.trim(), 250), scope, order, limit: SEARCH_PAGE };
+  useEffect(() => keepInUrl(input.query || null), [input.query]);
   const search = useInfiniteQuery(
     trpc.search.messages.infiniteQueryOptions(input, {
       enabled: input.query !== "",
