@@ -46,6 +46,9 @@ export function MessageSearch() {
   }, []);
   useEffect(() => {
     const onKeyDown = (event: globalThis.KeyboardEvent) => {
+      // Another dialog open (a picker, a confirmation) keeps the keys; the search's own stays usable.
+      const dialog = document.querySelector("dialog[open]");
+      if (dialog && !dialog.classList.contains("search-dialog")) return;
       if ((event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === "k") {
         event.preventDefault();
         setOpen(true);
