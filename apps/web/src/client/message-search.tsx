@@ -3,7 +3,6 @@
 import type { SearchHit, SearchPage } from "@parley/api/schemas";
 import { ModalDialog, timeOf } from "@parley/ui";
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
-import { TRPCClientError } from "@trpc/client";
 import { Search, X } from "lucide-react";
 import { useRouter } from "next/navigation";
 import { type KeyboardEvent, useEffect, useId, useState } from "react";
@@ -185,7 +184,6 @@ function SearchDialog({ initial, onClose }: { initial: string; onClose: () => vo
   const waiting = !idle && text.trim() !== input.query;
   const inFlight = search.isFetching && !search.isFetchingNextPage;
   const failed = search.isError ? search.error : null;
-  const limited = failed instanceof TRPCClientError && failed.data?.code === "TOO_MANY_REQUESTS";
   const status = idle
     ? ""
     : inFlight
@@ -349,7 +347,8 @@ function SearchDialog({ initial, onClose }: { initial: string; onClose: () => vo
       ) : null}
       {failed ? (
         <div className="pl-alert search-error" role="alert">
-          {limited ? "Too many searches in a short time: wait a moment, then try again." : messageOf(failed)}{" "}
+          {/* The server's words: a refusal says what was wrong, a rate limit how long to wait. */}
+          {messageOf(failed)}{" "}
           <button type="button" className="pl-link-button" onClick={() => void search.refetch()}>
             Try again
           </button>
