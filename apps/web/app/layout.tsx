@@ -4,6 +4,7 @@ import "./rooms.css";
 import "./network.css";
 import "./timeline.css";
 import "./shell.css";
+import "./search.css";
 import type { Metadata, Viewport } from "next";
 import type { ReactNode } from "react";
 

@@ -228,6 +228,15 @@ test("the dialogs and panels have no serious accessibility violations", async ()
   await ann.getByRole("button", { name: "Remove agenda.pdf" }).click();
   await ann.getByRole("button", { name: "Remove too-big.bin" }).click();
   await expect(attachments(ann)).toHaveCount(0);
+  // The search, open with results and its filters shown (issue 16).
+  await ann.keyboard.press("Control+k");
+  const search = ann.getByRole("dialog", { name: "Search messages" });
+  await search.getByRole("combobox", { name: "Search messages" }).fill("message");
+  await expect(search.getByRole("listbox", { name: "Results" }).getByRole("option")).not.toHaveCount(0);
+  await search.getByText("Filters", { exact: true }).click();
+  found.push(...(await audit(ann, "search")));
+  await ann.keyboard.press("Escape");
+  await expect(search).toHaveCount(0);
 
   const account = ann.getByRole("button", { name: "Account menu" });
   found.push(

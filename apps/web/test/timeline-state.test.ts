@@ -131,6 +131,70 @@ describe("the room timeline's state", () => {
   });
 });
 
+describe("the room timeline opened around an older message (a search result)", () => {
+  const around = (hasNewer: boolean) =>
+    timelineReducer(emptyTimeline, {
+      type: "around",
+      items: [message(10, 10), message(11, 11), message(12, 12)],
+      anchorId: 11,
+      hasOlder: true,
+      hasNewer,
+      lastSeq: 90,
+    });
+
+  it("holds the window, its anchor, and no stream until the newest is reached", () => {
+    const state = around(true);
+    expect(state.loaded).toBe(true);
+    expect(state.anchorId).toBe(11);
+    expect(state.hasOlder).toBe(true);
+    expect(state.hasNewer).toBe(true);
+    expect(state.startAfter).toBeNull();
+    expect(state.messages.map((m) => m.id)).toEqual([10, 11, 12]);
+  });
+
+  it("pages newer messages in, then starts the stream where the window was read", () => {
+    let state = around(true);
+    state = timelineReducer(state, { type: "loading-newer" });
+    expect(state.loadingNewer).toBe(true);
+    state = timelineReducer(state, {
+      type: "newer",
+      items: [message(13, 13), message(14, 14)],
+      hasNewer: true,
+      lastSeq: 95,
+    });
+    expect(state.startAfter).toBeNull();
+    expect(state.loadingNewer).toBe(false);
+    state = timelineReducer(state, {
+      type: "newer",
+      items: [message(14, 14), message(15, 20)],
+      hasNewer: false,
+      lastSeq: 99,
+    });
+    expect(state.hasNewer).toBe(false);
+    // From where the window was read: changes to the messages paged through meanwhile are replayed.
+    expect(state.startAfter).toBe(90);
+    expect(state.newestSeq).toBe(20);
+    expect(state.messages.map((m) => m.id)).toEqual([10, 11, 12, 13, 14, 15]);
+  });
+
+  it("starts the stream at once when the window already reaches the newest message", () => {
+    expect(around(false).startAfter).toBe(90);
+  });
+
+  it("goes to the newest page (Jump to latest, or a message sent) and leaves the window behind", () => {
+    const state = timelineReducer(around(true), {
+      type: "loaded",
+      items: [message(40, 40)],
+      hasOlder: true,
+      lastSeq: 99,
+    });
+    expect(state.hasNewer).toBe(false);
+    expect(state.anchorId).toBeNull();
+    expect(state.startAfter).toBe(99);
+    expect(state.messages.map((m) => m.id)).toEqual([40]);
+  });
+});
+
 describe("the sidebar's counts after an activity", () => {
   const base = { unread: 2, mentions: 1, lastReadSeq: 10 };
   const activity = (extra: Partial<Parameters<typeof countsAfter>[1]>) => ({

@@ -73,6 +73,8 @@ export interface MessageItemProps {
   onOpenAuthor?: () => void;
   /** The files sent with it, in order (a tombstone shows none); its text is their caption. */
   files?: MessageFile[];
+  /** The message a search result led to: drawn highlighted for a moment, and focusable to be focused. */
+  found?: boolean;
 }
 
 /** How long a touch must rest on a message to open its actions. */
@@ -129,9 +131,10 @@ export function MessageItem(props: MessageItemProps) {
       data-pinned={pinnedAt ? true : undefined}
       data-mentions-me={(props.mentionsMe && !deleted) || undefined}
       data-actions-open={touchOpen || undefined}
+      data-found={props.found || undefined}
       aria-busy={status === "pending" || undefined}
       // Focusable, so that its actions can be reached from the keyboard (Tab goes on into them).
-      tabIndex={hasActions ? 0 : undefined}
+      tabIndex={hasActions ? 0 : props.found ? -1 : undefined}
       aria-label={
         hasActions
           ? `${name}, ${timeOf(createdAt)}${editedAt ? ", edited" : ""}${pinnedAt ? ", pinned" : ""}: ${body}${filesText(files)}`

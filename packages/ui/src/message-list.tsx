@@ -24,6 +24,17 @@ export interface MessageListProps {
    * scrolls it to the top, once per id, instead of following the bottom.
    */
   landAt?: string;
+  /**
+   * Whether newer messages exist to load (the list shows an older window, e.g. around a search
+   * result): `onReachBottom` is called when the reader scrolls down to them, the list does not follow
+   * the bottom, and "Jump to latest" calls `onJumpToLatest`.
+   */
+  hasNewer?: boolean;
+  loadingNewer?: boolean;
+  onReachBottom?: () => void;
+  onJumpToLatest?: () => void;
+  /** Lands `landAt` in the middle of the view rather than at its top (a found message, with what surrounds it). */
+  landCentered?: boolean;
   /** Told whenever what the reader sees changes (scrolling, landing, new messages); see `ListView`. */
   onView?: (view: ListView) => void;
   /** How many new messages are below the view: shown on the "Jump to latest" button while scrolled up. */
@@ -32,7 +43,10 @@ export interface MessageListProps {
 
 /** What the reader sees of the list. */
 export interface ListView {
-  /** Within STICK_PX of the bottom: the newest message is in view, and new ones stay in view. */
+  /**
+   * Within STICK_PX of the bottom, and no newer messages left to load: the newest message is in view,
+   * and new ones stay in view.
+   */
   atBottom: boolean;
   /** The DOM id of the last message item (`li[id][data-kind]`) whose bottom edge is in view, if any. */
   lastSeenId: string | undefined;
@@ -61,10 +75,14 @@ function lastSeenIn(el: HTMLElement): string | undefined {
  */
 export function MessageList(props: MessageListProps) {
   const { children, label, firstKey, lastKey, hasOlder = false, loadingOlder = false, onReachTop, empty } = props;
-  const { landAt, onView, newBelow = 0 } = props;
+  const { landAt, onView, newBelow = 0, hasNewer = false, loadingNewer = false, onReachBottom, onJumpToLatest } = props;
+  const { landCentered = false } = props;
   const loading = props.loading ?? false;
   const scroller = useRef<HTMLElement>(null);
   const sentinel = useRef<HTMLDivElement>(null);
+  const bottomSentinel = useRef<HTMLDivElement>(null);
+  const hasNewerRef = useRef(hasNewer);
+  hasNewerRef.current = hasNewer;
   const atBottom = useRef(true);
   const [scrolledUp, setScrolledUp] = useState(false);
   const before = useRef({ firstKey, lastKey, height: 0, top: 0 });
@@ -79,7 +97,7 @@ export function MessageList(props: MessageListProps) {
   const look = useCallback(() => {
     const el = scroller.current;
     if (!el) return;
-    atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < STICK_PX;
+    atBottom.current = !hasNewerRef.current && el.scrollHeight - el.scrollTop - el.clientHeight < STICK_PX;
     setScrolledUp(!atBottom.current);
     const view: ListView = { atBottom: atBottom.current, lastSeenId: lastSeenIn(el) };
     if (told.current?.atBottom === view.atBottom && told.current.lastSeenId === view.lastSeenId) return;
@@ -98,7 +116,8 @@ export function MessageList(props: MessageListProps) {
     const target = landAt && landed.current !== landAt ? document.getElementById(landAt) : null;
     if (target && el.contains(target)) {
       landed.current = landAt;
-      el.scrollTop += target.getBoundingClientRect().top - el.getBoundingClientRect().top - LAND_MARGIN_PX;
+      const offset = landCentered ? (el.clientHeight - target.getBoundingClientRect().height) / 2 : LAND_MARGIN_PX;
+      el.scrollTop += target.getBoundingClientRect().top - el.getBoundingClientRect().top - Math.max(offset, 0);
     } else if (previous.firstKey !== undefined && previous.firstKey !== firstKey && previous.lastKey === lastKey) {
       el.scrollTop = previous.top + (el.scrollHeight - previous.height);
     } else if (atBottom.current) {
@@ -106,7 +125,7 @@ export function MessageList(props: MessageListProps) {
     }
     before.current = { firstKey, lastKey, height: el.scrollHeight, top: el.scrollTop };
     look();
-  }, [firstKey, lastKey, landAt, hasChildren, look]);
+  }, [firstKey, lastKey, landAt, landCentered, hasChildren, look]);
 
   useEffect(() => {
     const el = sentinel.current;
@@ -118,6 +137,16 @@ export function MessageList(props: MessageListProps) {
     return () => observer.disconnect();
   }, [hasOlder, loadingOlder, onReachTop]);
 
+  useEffect(() => {
+    const el = bottomSentinel.current;
+    if (!el || !hasNewer || loadingNewer || !onReachBottom) return;
+    const observer = new IntersectionObserver((entries) => {
+      if (entries.some((entry) => entry.isIntersecting)) onReachBottom();
+    });
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [hasNewer, loadingNewer, onReachBottom]);
+
   function onScroll() {
     const el = scroller.current;
     if (!el) return;
@@ -128,6 +157,12 @@ export function MessageList(props: MessageListProps) {
   function jumpToLatest() {
     const el = scroller.current;
     if (!el) return;
+    if (hasNewer && onJumpToLatest) {
+      atBottom.current = true;
+      el.focus({ preventScroll: true });
+      onJumpToLatest();
+      return;
+    }
     el.scrollTop = el.scrollHeight;
     el.focus({ preventScroll: true });
   }
@@ -162,7 +197,12 @@ export function MessageList(props: MessageListProps) {
       <div role="log" aria-label={label} aria-live="polite">
         <ol className="pl-message-list">{children}</ol>
       </div>
-      {scrolledUp && hasChildren ? (
+      {hasNewer ? (
+        <div ref={bottomSentinel} className="pl-history-edge pl-history-edge-newer">
+          {loadingNewer ? "Loading later messages…" : ""}
+        </div>
+      ) : null}
+      {(scrolledUp || hasNewer) && hasChildren ? (
         // Sticks to the bottom of the view, taking no room in the list (see .pl-jump).
         <div className="pl-jump">
           <button

@@ -5,6 +5,7 @@ import { Menu } from "lucide-react";
 import Link from "next/link";
 import { useParams, usePathname } from "next/navigation";
 import { type MouseEvent, type ReactNode, type RefObject, useEffect, useRef, useState } from "react";
+import { MessageSearch } from "./message-search";
 import { NotificationsButton, useUnreadTitle } from "./notifications";
 import { usePresences } from "./presence";
 import { ReadingNowContext } from "./reading-now";
@@ -81,6 +82,7 @@ export function AppShell({ children }: { children: ReactNode }) {
         <Link href="/chat" className="shell-brand">
           Parley
         </Link>
+        <MessageSearch />
         <ConnectionBadge state={connection} onRetry={reconnectNow} />
         <nav aria-label="Account" className="shell-account">
           <UserMenu />

@@ -30,6 +30,8 @@ export interface MessageScope {
   /** Absent inside a thread: replies have no threads of their own. */
   openThread?: (parentId: number) => void;
   openThreadId?: number | null;
+  /** The message a search result led to: drawn highlighted. */
+  foundId?: number | null;
 }
 
 /** The DOM id of a message's item, to give it focus back after an action. */
@@ -85,6 +87,7 @@ export function MessageRow({
       author={author}
       onOpenAuthor={author && openProfile ? () => openProfile(author) : undefined}
       own={own}
+      found={scope.foundId === message.id}
       continued={continued}
       reactions={reactions}
       mentioned={mentioned}

@@ -21,7 +21,7 @@ import { type KeyboardEvent, type RefObject, useCallback, useEffect, useRef, use
 import { DirectPeerAvatar, DirectPeerMeta } from "./direct-peer";
 import { ErrorAlert } from "./error-alert";
 import { MemberPanel, MembersSheet } from "./member-panel";
-import type { MessageScope } from "./message-row";
+import { type MessageScope, messageDomId } from "./message-row";
 import { MessageText } from "./message-text";
 import { useHeardProfiles } from "./people-cache";
 import { PinnedList } from "./pinned-list";
@@ -45,8 +45,12 @@ const EMOJIBASE_URL = "/emoji-data";
 /** How often "is typing" is sent again while the person keeps typing (the server's notice lasts 5 s). */
 const TYPING_EVERY_MS = 3000;
 
-/** One conversation: its messages live, history on scroll-back, members, invite and leave. */
-export function RoomView({ roomId }: { roomId: number }) {
+/**
+ * One conversation: its messages live, history on scroll-back, members, invite and leave. With `at`
+ * (a sequence number, from a search result), it opens at that message instead of the newest: the
+ * message is highlighted and focused (a reply: in its thread), and newer pages load on scrolling down.
+ */
+export function RoomView({ roomId, at }: { roomId: number; at?: number }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const viewer = useViewer();
@@ -72,7 +76,7 @@ export function RoomView({ roomId }: { roomId: number }) {
     },
     [viewer.id, queryClient, trpc, roomId],
   );
-  const timeline = useRoomTimeline(roomId, isMember, onChange);
+  const timeline = useRoomTimeline(roomId, isMember, onChange, at);
   const actions = useMessageActions();
   const [editingId, setEditingId] = useState<number | null>(null);
   const [pickerFor, setPickerFor] = useState<number | null>(null);
@@ -92,7 +96,7 @@ export function RoomView({ roomId }: { roomId: number }) {
   );
 
   const newestSeq = timeline.messages.at(-1)?.seq;
-  const unread = useUnread(roomId, timeline, viewer.id, isMember);
+  const unread = useUnread(roomId, timeline, viewer.id, isMember, at !== undefined);
   useReadMark(roomId, unread.readSeq);
   const [draft, setDraft] = useDraft(viewer.id, `room:${roomId}`);
 
@@ -116,6 +120,8 @@ export function RoomView({ roomId }: { roomId: number }) {
     },
     [sendToTimeline, readyFiles, clearUploads],
   );
+
+  const found = useFoundMessage(at, timeline, unread.ready, setThreadId);
 
   const conversation = useRef<HTMLElement>(null);
   const heading = useRef<HTMLHeadingElement>(null);
@@ -184,6 +190,7 @@ export function RoomView({ roomId }: { roomId: number }) {
     openPicker: setPickerFor,
     openThread: (parentId) => setThreadId((open) => (open === parentId ? null : parentId)),
     openThreadId: threadId,
+    foundId: found,
     openProfile,
   };
   const memberPanel = {
@@ -274,12 +281,16 @@ export function RoomView({ roomId }: { roomId: number }) {
             hasOlder={timeline.hasOlder}
             loadingOlder={timeline.loadingOlder}
             onReachTop={timeline.loadOlder}
-            loading={
-              !members.isSuccess || (isMember && timeline.startAfter === null && !timeline.error) || !unread.ready
-            }
+            hasNewer={timeline.hasNewer}
+            loadingNewer={timeline.loadingNewer}
+            onReachBottom={timeline.loadNewer}
+            onJumpToLatest={timeline.loadNewest}
+            landCentered={at !== undefined}
+            loading={!members.isSuccess || (isMember && !timeline.loaded && !timeline.error) || !unread.ready}
             landAt={unread.landAt}
             onView={unread.onView}
-            newBelow={unread.newBelow}
+            // Below an older window lie messages not loaded yet: no count that would be wrong.
+            newBelow={timeline.hasNewer ? 0 : unread.newBelow}
             empty={
               members.isSuccess && !isMember ? (
                 <>
@@ -426,6 +437,44 @@ function useFocusOnOpen(
     const box = isMember ? conversation.current?.querySelector<HTMLTextAreaElement>(".pl-composer textarea") : null;
     (box ?? heading.current)?.focus();
   }, [roomId, membersKnown, isMember, conversation, heading]);
+}
+
+/**
+ * The message a search result opened the room at (`at`, a sequence number): the top-level message
+ * holding it, or, when `at` is a reply's, that reply in its thread (opened once). Once drawn, it is
+ * focused (screen readers read it) and, in a thread, scrolled into view. Returns its id, or null.
+ */
+function useFoundMessage(
+  at: number | undefined,
+  timeline: { anchorId: number | null; messages: Message[]; replies: Record<number, Message[]> },
+  ready: boolean,
+  openThread: (parentId: number) => void,
+): number | null {
+  const { anchorId, messages, replies } = timeline;
+  const anchor = anchorId === null ? undefined : messages.find((message) => message.id === anchorId);
+  const inThread = at !== undefined && anchor !== undefined && anchor.seq !== at;
+  const foundId =
+    at === undefined || anchor === undefined
+      ? null
+      : inThread
+        ? (replies[anchor.id]?.find((reply) => reply.seq === at)?.id ?? null)
+        : anchor.id;
+  const threadOpened = useRef(false);
+  useEffect(() => {
+    if (!inThread || !anchor || threadOpened.current) return;
+    threadOpened.current = true;
+    openThread(anchor.id);
+  }, [inThread, anchor, openThread]);
+  const focused = useRef(false);
+  useEffect(() => {
+    if (foundId === null || !ready || focused.current) return;
+    const item = document.getElementById(messageDomId(foundId));
+    if (!item) return;
+    focused.current = true;
+    if (inThread) item.scrollIntoView({ block: "center" });
+    item.focus({ preventScroll: true });
+  }, [foundId, ready, inThread]);
+  return foundId;
 }
 
 /** PageUp/PageDown typed in the composer scroll the message list by most of its height. */

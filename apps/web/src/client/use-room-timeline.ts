@@ -10,6 +10,8 @@ import { SEND_TIMEOUT_MS, useOutbox } from "./outbox";
 import { type Message, useTRPC, useTRPCClient } from "./trpc";
 
 const PAGE = 50;
+/** Messages on each side of the one a search result opens the room at. */
+const AROUND = 25;
 
 /**
  * A message typed here that the server has not confirmed yet: on its way (`pending`), waiting in the
@@ -51,10 +53,22 @@ export interface Timeline {
   /** The newest sequence number of a message (top-level or reply) this browser holds: the read mark. */
   newestSeq: number | undefined;
   outgoing: Outgoing[];
-  /** Null until the newest page has loaded: the live stream starts from its last message. */
+  /**
+   * Null until the newest messages have loaded (the newest page, or the last page after a window
+   * around an older message): the live stream starts from there.
+   */
   startAfter: number | null;
+  /** Whether a first page (the newest, or a window around a sequence number) has loaded. */
+  loaded: boolean;
   hasOlder: boolean;
   loadingOlder: boolean;
+  /** The timeline holds a window of older messages (`around`): newer ones are paged in, then the stream starts. */
+  hasNewer: boolean;
+  loadingNewer: boolean;
+  /** The message a window around a sequence number was opened at (its top-level message), else null. */
+  anchorId: number | null;
+  /** Where the window around an older message was read (the room's `lastSeq` then): the stream starts there once the newest is reached. */
+  readAt: number | null;
   error: string | null;
   typing: Typist[];
 }
@@ -64,6 +78,11 @@ export type TimelineAction =
   | { type: "loaded"; items: Message[]; hasOlder: boolean; lastSeq?: number }
   | { type: "older"; items: Message[]; hasOlder: boolean }
   | { type: "loading-older" }
+  /** A window around a sequence number (`history.around`), instead of the newest page. */
+  | { type: "around"; items: Message[]; anchorId: number | null; hasOlder: boolean; hasNewer: boolean; lastSeq: number }
+  /** The next page after the window; with `hasNewer` false the newest is reached and the stream starts. */
+  | { type: "newer"; items: Message[]; hasNewer: boolean; lastSeq: number }
+  | { type: "loading-newer" }
   | { type: "received"; items: Message[]; parent?: ParentUpdate }
   | { type: "changed"; message: Message; parent?: ParentUpdate }
   | { type: "thread"; parent: Message; items: Message[]; hasMore: boolean }
@@ -83,8 +102,13 @@ export const emptyTimeline: Timeline = {
   newestSeq: undefined,
   outgoing: [],
   startAfter: null,
+  loaded: false,
   hasOlder: false,
   loadingOlder: false,
+  hasNewer: false,
+  loadingNewer: false,
+  anchorId: null,
+  readAt: null,
   error: null,
   typing: [],
 };
@@ -152,8 +176,46 @@ export function timelineReducer(state: Timeline, action: TimelineAction): Timeli
       // The stream starts where the page was read, not at its newest message: changes and replies
       // after that message are in the page already, and replaying them could reach a reset.
       const startAfter = state.startAfter ?? action.lastSeq ?? loaded.newestSeq ?? 0;
-      return { ...loaded, hasOlder: action.hasOlder, startAfter, error: null };
+      return {
+        ...loaded,
+        hasOlder: action.hasOlder,
+        startAfter,
+        loaded: true,
+        hasNewer: false,
+        loadingNewer: false,
+        anchorId: null,
+        error: null,
+      };
     }
+    case "around": {
+      const placed = place({ ...state, messages: [], replies: {}, parents: {}, threadComplete: {} }, action.items);
+      // Already the newest: the stream starts where the window was read, as after the newest page.
+      const startAfter = action.hasNewer ? state.startAfter : (state.startAfter ?? action.lastSeq);
+      return {
+        ...placed,
+        hasOlder: action.hasOlder,
+        hasNewer: action.hasNewer,
+        loadingNewer: false,
+        anchorId: action.anchorId,
+        readAt: action.lastSeq,
+        startAfter,
+        loaded: true,
+        error: null,
+      };
+    }
+    case "newer": {
+      // Once the newest is reached, the stream replays from where the window was read: changes made
+      // meanwhile to the messages paged through are applied, and messages already held are kept once.
+      const reached = !action.hasNewer;
+      return {
+        ...place(state, action.items),
+        hasNewer: action.hasNewer,
+        loadingNewer: false,
+        startAfter: reached ? (state.startAfter ?? state.readAt ?? action.lastSeq) : state.startAfter,
+      };
+    }
+    case "loading-newer":
+      return { ...state, loadingNewer: true };
     case "older":
       return {
         ...state,
@@ -206,18 +268,24 @@ export function timelineReducer(state: Timeline, action: TimelineAction): Timeli
     case "typing-expired":
       return { ...state, typing: state.typing.filter((typist) => typist.until > action.now) };
     case "error":
-      return { ...state, error: action.error, loadingOlder: false };
+      return { ...state, error: action.error, loadingOlder: false, loadingNewer: false };
   }
 }
 
 /**
- * A room's conversation as this browser sees it: the newest page of history, older pages on
- * demand, then the live stream from the last message loaded. The stream resumes by its last event id
+ * A room's conversation as this browser sees it: the newest page of history (or, given `at`, a
+ * window around that sequence number, with newer pages on demand until the newest is reached), older
+ * pages on demand, then the live stream from the last message loaded. The stream resumes by its last event id
  * after a reconnect (tRPC sends it), and a `reset` reloads the newest page. Sends are optimistic,
  * with a client id: a retry can never post twice, and the server's echo replaces the copy. A send
  * made offline, or lost on the way, waits in the tab's outbox (`useOutbox`) and is shown as queued.
  */
-export function useRoomTimeline(roomId: number, member: boolean, onChange?: (change: HeardChange) => void) {
+export function useRoomTimeline(
+  roomId: number,
+  member: boolean,
+  onChange?: (change: HeardChange) => void,
+  at?: number,
+) {
   const client = useTRPCClient();
   const [state, dispatch] = useReducer(timelineReducer, emptyTimeline);
   const stateRef = useRef(state);
@@ -232,9 +300,43 @@ export function useRoomTimeline(roomId: number, member: boolean, onChange?: (cha
     }
   }, [client, roomId]);
 
+  const loadAround = useCallback(
+    async (seq: number) => {
+      try {
+        const page = await client.history.around.query({ roomId, seq, limit: AROUND });
+        dispatch({
+          type: "around",
+          items: page.items,
+          anchorId: page.anchorId,
+          hasOlder: page.hasMoreBefore,
+          hasNewer: page.hasMoreAfter,
+          lastSeq: page.lastSeq,
+        });
+      } catch (error) {
+        dispatch({ type: "error", error: messageOf(error) });
+      }
+    },
+    [client, roomId],
+  );
+
   useEffect(() => {
-    if (member) void loadNewest();
-  }, [loadNewest, member]);
+    if (!member) return;
+    if (at === undefined) void loadNewest();
+    else void loadAround(at);
+  }, [loadNewest, loadAround, member, at]);
+
+  const loadNewer = useCallback(async () => {
+    const { messages, loadingNewer, hasNewer } = stateRef.current;
+    const newest = messages.at(-1)?.seq;
+    if (loadingNewer || !hasNewer || newest === undefined) return;
+    dispatch({ type: "loading-newer" });
+    try {
+      const page = await client.history.list.query({ roomId, after: newest, limit: PAGE });
+      dispatch({ type: "newer", items: page.items, hasNewer: page.hasMore, lastSeq: page.lastSeq });
+    } catch (error) {
+      dispatch({ type: "error", error: messageOf(error) });
+    }
+  }, [client, roomId]);
 
   const loadOlder = useCallback(async () => {
     const { messages, loadingOlder, hasOlder } = stateRef.current;
@@ -344,9 +446,18 @@ export function useRoomTimeline(roomId: number, member: boolean, onChange?: (cha
 
   /** Sends a message: its text (a caption, maybe '', with files) and the files uploaded for it. */
   const send = useCallback(
-    (text: string, files: FileOut[] = []) =>
-      deliver({ clientId: crypto.randomUUID(), text, files, createdAt: new Date().toISOString(), status: "pending" }),
-    [deliver],
+    (text: string, files: FileOut[] = []) => {
+      // Writing while an older window is shown: the room goes to its newest messages, where this one lands.
+      if (stateRef.current.hasNewer) void loadNewest();
+      return deliver({
+        clientId: crypto.randomUUID(),
+        text,
+        files,
+        createdAt: new Date().toISOString(),
+        status: "pending",
+      });
+    },
+    [deliver, loadNewest],
   );
 
   const retry = useCallback(
@@ -412,5 +523,5 @@ export function useRoomTimeline(roomId: number, member: boolean, onChange?: (cha
     [client, roomId],
   );
 
-  return { ...state, outgoing, loadOlder, send, retry, cancel, loadThread, reply };
+  return { ...state, outgoing, loadOlder, loadNewer, loadNewest, send, retry, cancel, loadThread, reply };
 }

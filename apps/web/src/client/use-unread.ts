@@ -17,6 +17,9 @@ interface TimelinePart {
   messages: Message[];
   newestSeq: number | undefined;
   startAfter: number | null;
+  loaded: boolean;
+  /** The message a window around an older one was opened at (a search result), else null. */
+  anchorId: number | null;
   hasOlder: boolean;
   loadingOlder: boolean;
   error: string | null;
@@ -43,8 +46,18 @@ export interface Unread {
  * opened (the server's read mark, `lastReadSeq` from `rooms.mine` or `direct.list`, taken once),
  * older pages read until that point is loaded (up to MAX_EXTRA_PAGES), and how far the reader has
  * seen since, from the message list's view: the read mark that may go to the server.
+ *
+ * `jumping`: the room opened at an older message (a search result): no "New messages" divider and no
+ * older pages read to reach it; the list lands on the message found, and the read mark only moves as
+ * far as the reader has actually scrolled (never to the room's end while an older window is shown).
  */
-export function useUnread(roomId: number, timeline: TimelinePart, viewerId: number, isMember: boolean): Unread {
+export function useUnread(
+  roomId: number,
+  timeline: TimelinePart,
+  viewerId: number,
+  isMember: boolean,
+  jumping = false,
+): Unread {
   const trpc = useTRPC();
   const rooms = useQuery(trpc.rooms.mine.queryOptions());
   const directs = useQuery(trpc.direct.list.queryOptions());
@@ -61,6 +74,7 @@ export function useUnread(roomId: number, timeline: TimelinePart, viewerId: numb
   // Unread when the room opened: after the read mark, and in the history read then (`startAfter`,
   // where the live stream begins). What arrives while the room is open gets no divider.
   const unreadFrom = (message: Message) =>
+    !jumping &&
     readAtOpen != null &&
     startAfter !== null &&
     message.seq > readAtOpen &&
@@ -68,17 +82,20 @@ export function useUnread(roomId: number, timeline: TimelinePart, viewerId: numb
     message.kind === "text" &&
     message.author?.id !== viewerId;
   const dividerSeq = messages.find(unreadFrom)?.seq;
-  const loaded = startAfter !== null;
+  const { loaded, anchorId } = timeline;
   const oldest = messages[0]?.seq;
   const reachedMark = readAtOpen == null || oldest === undefined || oldest <= readAtOpen;
   const [extraPages, setExtraPages] = useState(0);
-  const wantsOlder = loaded && !reachedMark && hasOlder && extraPages < MAX_EXTRA_PAGES && error === null;
+  const wantsOlder = !jumping && loaded && !reachedMark && hasOlder && extraPages < MAX_EXTRA_PAGES && error === null;
   useEffect(() => {
     if (!wantsOlder || loadingOlder) return;
     setExtraPages((pages) => pages + 1);
     void loadOlder();
   }, [wantsOlder, loadingOlder, loadOlder]);
-  const ready = !isMember || error !== null || (loaded && readAtOpen !== undefined && !wantsOlder && !loadingOlder);
+  const ready =
+    !isMember ||
+    error !== null ||
+    (jumping ? loaded : loaded && readAtOpen !== undefined && !wantsOlder && !loadingOlder);
 
   const [view, setView] = useState<ListView | undefined>(undefined);
   const seqById = useMemo(
@@ -116,7 +133,13 @@ export function useUnread(roomId: number, timeline: TimelinePart, viewerId: numb
   return {
     ready,
     dividerSeq,
-    landAt: dividerSeq === undefined ? undefined : UNREAD_DIVIDER_ID,
+    landAt: jumping
+      ? anchorId === null
+        ? undefined
+        : messageDomId(anchorId)
+      : dividerSeq === undefined
+        ? undefined
+        : UNREAD_DIVIDER_ID,
     onView,
     readSeq: seenUpTo > 0 ? seenUpTo : undefined,
     newBelow,
