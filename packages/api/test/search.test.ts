@@ -384,6 +384,18 @@ describe.each(drivers)("search on %s", (driver) => {
       expect(parts.map((p) => p.text).join("").length).toBeLessThan(long.length);
     });
 
+    it("keeps short words at a snippet's edges (ShortWord=0): a short message reads whole", async () => {
+      const room = await newRoom();
+      const w = uniq();
+      await ann.caller.messages.send({ roomId: room.id, text: `a ${w} for you` });
+      const [hit] = (await search(bob, w)).items;
+      expect(hit?.snippet).toEqual([
+        { text: "a ", match: false },
+        { text: w, match: true },
+        { text: " for you", match: false },
+      ]);
+    });
+
     it("shows each hit's message as it is now, with its reactions and its room", async () => {
       const room = await newRoom();
       const w = uniq();

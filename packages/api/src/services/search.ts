@@ -202,7 +202,7 @@ const STOP = "\uE001";
 const BETWEEN = "\uE002";
 const LT = "\uE003";
 const MARKS = START + STOP + BETWEEN + LT;
-const HEADLINE_OPTIONS = `StartSel=${START}, StopSel=${STOP}, MaxFragments=2, MaxWords=30, MinWords=10, FragmentDelimiter=${BETWEEN}`;
+const HEADLINE_OPTIONS = `StartSel=${START}, StopSel=${STOP}, MaxFragments=2, MaxWords=30, MinWords=10, ShortWord=0, FragmentDelimiter=${BETWEEN}`;
 /** A filters-only hit's snippet: the body's first characters (code points). */
 const PLAIN_START_CHARS = 200;
 /** What stands between two fragments of a snippet. */
