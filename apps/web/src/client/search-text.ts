@@ -4,20 +4,12 @@
  * search form's controls, so that the controls and the text say the same thing. The server parses
  * the text itself (and answers with what it `understood`); this only finds and replaces filters.
  * A token runs to the next space outside double quotes (`in:#"design review"` is one), as the
- * server splits it.
+ * server splits it (`searchTokens`, shared with the server's parser).
  */
 
+import { SEARCH_FILTER as FILTER, searchTokens as tokensOf, unquoteSearchValue as unquote } from "@parley/api/schemas";
+
 export type FilterKey = "in" | "from" | "before" | "after" | "has";
-
-const FILTER = /^(in|from|before|after|has):(.*)$/is;
-
-/** The text's tokens: phrases in double quotes stay whole, with their quotes; the rest split at spaces. */
-function tokensOf(text: string): string[] {
-  return text.match(/(?:[^\s"]+|"[^"]*"?)+/g) ?? [];
-}
-
-const unquote = (value: string) =>
-  value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
 
 /** The value a filter has in the text (the first one given), unquoted, or undefined: `in` keeps its sigil (`#general`, `@ann`). */
 export function filterIn(text: string, key: FilterKey): string | undefined {

@@ -82,3 +82,37 @@ export const SearchPage = z.object({
   }),
 });
 export type SearchPage = z.infer<typeof SearchPage>;
+
+/**
+ * A filter in a search text: `in:`, `from:`, `before:`, `after:` or `has:` (any case) and its value.
+ * The server's parser (services/search-query.ts) and the browser's search form read filters alike
+ * with this, `searchTokens` and `unquoteSearchValue`.
+ */
+export const SEARCH_FILTER = /^(in|from|before|after|has):(.*)$/is;
+
+/**
+ * Pieces of a search text: a piece runs to the next space outside double quotes, so phrases in
+ * quotes stay whole with their quotes (`"big cat"`, `in:#"design review"`).
+ */
+export function searchTokens(query: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  while (i < query.length) {
+    while (i < query.length && /\s/.test(query.charAt(i))) i++;
+    if (i >= query.length) break;
+    let token = "";
+    let quoted = false;
+    while (i < query.length && (quoted || !/\s/.test(query.charAt(i)))) {
+      const c = query.charAt(i);
+      if (c === '"') quoted = !quoted;
+      token += c;
+      i++;
+    }
+    out.push(token);
+  }
+  return out;
+}
+
+/** A filter's value without its double quotes (`"design review"` → `design review`). */
+export const unquoteSearchValue = (value: string) =>
+  value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1).trim() : value;

@@ -1,5 +1,5 @@
 import { AppError } from "../errors";
-import { SearchDate } from "../schemas";
+import { SEARCH_FILTER as FILTER, SearchDate, searchTokens as tokens, unquoteSearchValue as unquote } from "../schemas";
 
 /**
  * The Slack-style filters a search text may hold (https://slack.com/help/articles/202528808), taken
@@ -25,32 +25,6 @@ export interface ParsedSearch {
   after?: string;
   hasFile?: true;
 }
-
-const FILTER = /^(in|from|before|after|has):(.*)$/is;
-
-/** Pieces of the text: phrases in double quotes stay whole, with their quotes; the rest split at spaces. */
-function tokens(query: string): string[] {
-  const out: string[] = [];
-  let i = 0;
-  while (i < query.length) {
-    while (i < query.length && /\s/.test(query.charAt(i))) i++;
-    if (i >= query.length) break;
-    let token = "";
-    // A token runs to the next space outside quotes: `in:#"design review"` and `"big cat"` are one each.
-    let quoted = false;
-    while (i < query.length && (quoted || !/\s/.test(query.charAt(i)))) {
-      const c = query.charAt(i);
-      if (c === '"') quoted = !quoted;
-      token += c;
-      i++;
-    }
-    out.push(token);
-  }
-  return out;
-}
-
-const unquote = (value: string) =>
-  value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1).trim() : value;
 
 /**
  * Splits a search text into its filters and its words (see `ParsedSearch`). Pure: names are not
