@@ -8,7 +8,7 @@ const carriesFiles = (event: DragEvent | globalThis.DragEvent) =>
 
 /**
  * Makes an element a drop target for files: spread `handlers` on it, show `<DropOverlay>` while
- * `dragging`. While it is mounted, files dropped anywhere else on the page are ignored instead of
+ * `dragging`. While it is mounted (enabled or not), files dropped anywhere else on the page are ignored instead of
  * being opened by the browser in place of the app.
  */
 export function useFileDrop(onFiles: (files: File[]) => void, enabled = true) {
@@ -16,8 +16,8 @@ export function useFileDrop(onFiles: (files: File[]) => void, enabled = true) {
   // dragenter and dragleave fire for every child crossed: count them, not the last one.
   const depth = useRef(0);
 
+  // Even while disabled (a room the reader has not joined): a file dropped there must not replace the app.
   useEffect(() => {
-    if (!enabled) return;
     const refuse = (event: globalThis.DragEvent) => {
       if (carriesFiles(event)) event.preventDefault();
     };
@@ -27,7 +27,7 @@ export function useFileDrop(onFiles: (files: File[]) => void, enabled = true) {
       window.removeEventListener("dragover", refuse);
       window.removeEventListener("drop", refuse);
     };
-  }, [enabled]);
+  }, []);
 
   const handlers = enabled
     ? {
