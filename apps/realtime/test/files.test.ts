@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { request } from "node:http";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { FileOut, MessageOut } from "@parley/api/schemas";
@@ -266,6 +267,31 @@ describe("files over real processes, on disk (two instances, one DATA_DIR)", () 
     const closed = new Promise((resolve) => req.once("close", resolve));
     req.destroy();
     await closed;
+    await eventually(async () => expect(await filesOnDisk(dataDir)).toEqual(onDisk), 5000, 50);
+    expect(await fileCount()).toBe(rows);
+  });
+
+  it("stays up when uploads are cut off before the server reads them (20 times)", async () => {
+    const [onDisk, rows] = [await filesOnDisk(dataDir), await fileCount()];
+    const { hostname, port } = new URL(a.url);
+    for (let i = 0; i < 20; i++) {
+      // 10 bytes of the 100 announced, and the client's side closed at once: the body ends while the
+      // server still checks the caller, before the service reads a byte of it.
+      const socket = connect(Number(port), hostname);
+      socket.on("error", () => {});
+      const answer = new Promise<string>((resolve) => {
+        let text = "";
+        socket.on("data", (chunk) => {
+          text += chunk;
+        });
+        socket.once("close", () => resolve(text));
+      });
+      socket.end(
+        `POST /files?roomId=${roomId}&name=cut.txt HTTP/1.1\r\nHost: parley\r\nAuthorization: Bearer ${ann.token}\r\nContent-Length: 100\r\n\r\n0123456789`,
+      );
+      expect(await answer).toMatch(/^HTTP\/1\.1 400 /);
+      expect((await fetch(`${a.url}/healthz`)).status).toBe(200);
+    }
     await eventually(async () => expect(await filesOnDisk(dataDir)).toEqual(onDisk), 5000, 50);
     expect(await fileCount()).toBe(rows);
   });

@@ -52,17 +52,21 @@ export function createFilesHandler(deps: Deps, log: Logger, options: FilesHandle
   };
 
   async function upload(req: IncomingMessage, res: ServerResponse, url: URL) {
-    const actor = await actorOf(req);
-    const query = UploadQuery.parse({ roomId: url.searchParams.get("roomId"), name: url.searchParams.get("name") });
-    const length = req.headers["content-length"];
     // The body reaches the service through a pipe the handler can cut: on a refusal the answer is
     // still sent on the request's socket, and the rest of the body is discarded, not stored.
     const body = new PassThrough();
-    req.pipe(body);
-    req.on("close", () => {
-      if (!req.complete) body.destroy(new AppError("BAD_INPUT", "the upload was cut off before its end"));
-    });
+    // A body cut off while the service still checks the caller (before it reads) destroys the pipe
+    // with an error nobody is reading yet: unheard, that error would end the process. The service's
+    // read rethrows it.
+    body.on("error", () => {});
     try {
+      const actor = await actorOf(req);
+      const query = UploadQuery.parse({ roomId: url.searchParams.get("roomId"), name: url.searchParams.get("name") });
+      const length = req.headers["content-length"];
+      req.pipe(body);
+      req.on("close", () => {
+        if (!req.complete) body.destroy(new AppError("BAD_INPUT", "the upload was cut off before its end"));
+      });
       const file = await files.uploadFile(
         deps,
         actor,
@@ -73,7 +77,8 @@ export function createFilesHandler(deps: Deps, log: Logger, options: FilesHandle
     } catch (error) {
       req.unpipe(body);
       body.destroy();
-      // Whatever the client still sends is read and dropped, and the connection closed after.
+      // Whatever the client still sends (refused before or after its first byte) is read and
+      // dropped, and the connection closed after the answer.
       res.setHeader("connection", "close");
       req.resume();
       throw error;
