@@ -3,7 +3,7 @@ import { schema } from "@parley/db";
 import { drivers } from "@parley/db/testing";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { MessageOut, SearchInput, SearchPage } from "../src/schemas";
+import { encodeCursor, type MessageOut, type SearchInput, type SearchPage } from "../src/schemas";
 import { type Caller, createHarness, expectTrpcError, type Harness } from "./harness";
 
 /** A word no other test's message holds, so that each test sees only its own messages. */
@@ -202,6 +202,12 @@ describe.each(drivers)("search on %s", (driver) => {
         /you have no direct conversation with/,
       );
       await expectTrpcError(search(ann, `${w} before:yesterday`), "BAD_REQUEST", /must be a date/);
+      // Days that do not exist, and years beyond what a timestamp holds, are refused in words (never a 500).
+      for (const date of ["0000-01-01", "9999-12-31", "2026-02-31", "2026-13-01", "0999-12-31T00:00Z"]) {
+        await expectTrpcError(search(ann, `${w} before:${date}`), "BAD_REQUEST", /must be a date/);
+        await expectTrpcError(search(ann, `${w} after:${date}`), "BAD_REQUEST", /must be a date/);
+        await expectTrpcError(search(ann, w, { after: date }), "BAD_REQUEST", /must be a date/);
+      }
       await expectTrpcError(search(ann, `${w} has:link`), "BAD_REQUEST", /has:file/);
       await expectTrpcError(search(ann, `${w} from:`), "BAD_REQUEST", /needs a value/);
       // Agreeing twice is fine.
@@ -355,6 +361,11 @@ describe.each(drivers)("search on %s", (driver) => {
         /cursor: from a search ordered by newest, not by relevance/,
       );
       await expectTrpcError(search(bob, w, { cursor: "bogus" }), "BAD_REQUEST", /cursor/);
+      // A relevance cursor whose rank no `real` holds (or no ts_rank_cd gives) is refused, not a 500.
+      for (const rank of ["1e99", "1e-99", "-1", "-Infinity", "NaN"]) {
+        const forged = encodeCursor(JSON.stringify(["relevance", rank, 5]));
+        await expectTrpcError(search(bob, w, { order: "relevance", cursor: forged }), "BAD_REQUEST", /cursor/);
+      }
       const foreign = Buffer.from(JSON.stringify({ after: "bob" })).toString("base64url");
       await expectTrpcError(search(bob, w, { cursor: foreign }), "BAD_REQUEST", /cursor: not one a search gave out/);
     });

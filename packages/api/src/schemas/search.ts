@@ -7,14 +7,28 @@ export const MAX_SEARCH_TEXT = 500;
 /** The most results in one page of search. */
 export const MAX_SEARCH_PAGE = 50;
 
+/** The years a search date may name: PostgreSQL's timestamps reach further, and nobody chats there. */
+const SEARCH_YEARS = { min: 1000, max: 9998 } as const;
+
+/**
+ * Whether a text is a day that exists (`2026-11-30`, not `2026-02-31`) or an ISO 8601 instant with
+ * its zone, in the years 1000 to 9998 (`after:` a day means from the next one).
+ */
+function isSearchDate(value: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})(T[\d:.]+(Z|[+-]\d{2}:?\d{2}))?$/.exec(value);
+  if (!match) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  if (year < SEARCH_YEARS.min || year > SEARCH_YEARS.max) return false;
+  const date = new Date(Date.UTC(year, month - 1, day));
+  const exists = date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+  return exists && !Number.isNaN(Date.parse(value));
+}
+
 /** A day (`2026-11-30`) or an instant (ISO 8601 with a time zone), as `before:`/`after:` take it. */
 export const SearchDate = z
   .string()
   .trim()
-  .refine(
-    (v) => /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2}))?$/.test(v) && !Number.isNaN(Date.parse(v)),
-    "must be a date (2026-11-30) or an ISO 8601 time with its zone",
-  );
+  .refine(isSearchDate, "must be a date (2026-11-30) or an ISO 8601 time with its zone, in the years 1000 to 9998");
 
 /**
  * A search over messages. `query` is what a person types: words, "quoted phrases", `OR`, `-word`

@@ -267,7 +267,14 @@ async function hitsOf(db: Reader, rows: SearchRow[], words: boolean): Promise<Se
 /** A page's end, as the cursor keeps it: the last message's id, and its rank (as PostgreSQL printed the `real`). */
 type SearchKey = { order: "newest"; id: number } | { order: "relevance"; rank: string; id: number };
 
-const Rank = z.string().regex(/^-?(\d+(\.\d+)?(e[-+]?\d+)?|Infinity)$/i);
+/** A rank as PostgreSQL prints a `real` from ts_rank_cd: never negative, and within what a `real` holds. */
+const Rank = z
+  .string()
+  .regex(/^(\d+(\.\d+)?(e[-+]?\d+)?|Infinity)$/i)
+  .refine((v) => {
+    const rank = Number(v);
+    return rank === Number.POSITIVE_INFINITY || rank === 0 || (rank >= 1e-37 && rank <= 1e37);
+  });
 const MessageKey = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const SearchKeyJson = z.union([
   z.tuple([z.literal("newest"), MessageKey]),
