@@ -484,6 +484,28 @@ describe.each(drivers)("search on %s", (driver) => {
     });
   });
 
+  it("finds words inside links, e-mail addresses and angle brackets, and the link or address whole", async () => {
+    const room = await newRoom();
+    const w = uniq();
+    const sent = [
+      await ann.caller.messages.send({ roomId: room.id, text: `${w} see https://github.com/parley/x` }),
+      await ann.caller.messages.send({ roomId: room.id, text: `${w} write to bob@example.com` }),
+      await ann.caller.messages.send({ roomId: room.id, text: `${w} if a<b and c>d then zebra` }),
+      await ann.caller.messages.send({ roomId: room.id, text: `${w} <script>alert(1)</script>` }),
+    ];
+    const found = async (words: string) => (await search(bob, `${w} ${words}`)).items.map((hit) => hit.message.id);
+    expect(await found("github")).toEqual([sent[0]?.id]);
+    expect(await found("github.com")).toEqual([sent[0]?.id]);
+    expect(await found(`"github.com/parley"`)).toEqual([sent[0]?.id]);
+    expect(await found("example")).toEqual([sent[1]?.id]);
+    expect(await found("bob@example.com")).toEqual([sent[1]?.id]);
+    expect(await found("and")).toEqual([sent[2]?.id]);
+    expect(await found("script")).toEqual([sent[3]?.id]);
+    // The snippet is the text as written, whatever was matched in it.
+    const [hit] = (await search(bob, `${w} zebra`)).items;
+    expect(hit?.snippet.map((part) => part.text).join("")).toBe(`${w} if a<b and c>d then zebra`);
+  });
+
   it("rows in the database hold the search vector of the current text only", async () => {
     const room = await newRoom();
     const w = uniq();

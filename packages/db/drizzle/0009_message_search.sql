@@ -3,7 +3,11 @@
 -- to date by PostgreSQL in the statement that writes the body: an edit is found by its new text and
 -- a deletion is found by nothing, from the moment it commits. The 'simple' configuration
 -- (lower-casing, no stemming, no stop words) treats every language alike; see the README.
+-- Before parsing, the characters <>@/:. become spaces (the same translate() runs on the search's
+-- words in services/search.ts): the default parser would otherwise read 'https://github.com/x' as
+-- one URL, 'bob@example.com' as one address and '<b and c>' as a tag, and 'github', 'example' or
+-- 'and' would find nothing in them.
 -- The column is deliberately not in drizzle's schema (schema.ts), so that reading messages never
 -- carries it; queries name it as `messages.search_vector`.
-ALTER TABLE "messages" ADD COLUMN "search_vector" tsvector GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, CASE WHEN "kind" = 'text' THEN "body" ELSE '' END)) STORED;--> statement-breakpoint
+ALTER TABLE "messages" ADD COLUMN "search_vector" tsvector GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, CASE WHEN "kind" = 'text' THEN translate("body", '<>@/:.', '      ') ELSE '' END)) STORED;--> statement-breakpoint
 CREATE INDEX "messages_search_idx" ON "messages" USING gin ("search_vector");

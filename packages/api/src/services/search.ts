@@ -140,7 +140,7 @@ async function readableRooms(db: Reader, userId: number, scope: SearchQuery["sco
  * backwards, stopping when the page is full.
  */
 export function searchQuery(db: Reader, search: ResolvedSearch) {
-  const query = sql`websearch_to_tsquery('simple', ${search.text})`;
+  const query = sql`websearch_to_tsquery('simple', translate(${search.text}, ${SEPARATORS}, ${SPACES}))`;
   const vector = sql`${messages}.search_vector`;
   const rank = sql<number>`ts_rank_cd(${vector}, ${query})`;
   const words = search.text !== "";
@@ -195,6 +195,14 @@ export function searchQuery(db: Reader, search: ResolvedSearch) {
 }
 
 type SearchRow = Awaited<ReturnType<typeof searchQuery>>[number];
+
+/**
+ * Characters read as spaces on both sides of a match: the stored vector is built from the body with
+ * these translated to spaces (migration 0009), and so are the search's words. Without it PostgreSQL's
+ * parser reads a URL, an e-mail address or `<b and c>` as one token, and their words find nothing.
+ */
+const SEPARATORS = "<>@/:.";
+const SPACES = " ".repeat(SEPARATORS.length);
 
 /** Start (U+E000) and end (U+E001) of a match, between fragments (U+E002), and '<' (U+E003) in ts_headline's output. */
 const START = "\uE000";
