@@ -72,6 +72,8 @@ export const ApiEnv = DbEnv.extend({
   LIMIT_MESSAGES_PER_ROOM: RateSetting.prefault("10/5s"),
   /** Changes to messages (edits, deletions, reactions, pins) per user per room. */
   LIMIT_CHANGES_PER_ROOM: RateSetting.prefault("30/5s"),
+  /** Searches (`search.messages`, each page) per user. */
+  LIMIT_SEARCHES_PER_USER: RateSetting.prefault("30/10s"),
   /**
    * The proxies whose X-Forwarded-For is believed, comma-separated: addresses, CIDR ranges, or
    * "loopback", "linklocal", "uniquelocal". Unset: none; the client address is the socket's peer.
@@ -145,6 +147,7 @@ export async function apiConfigFrom(env: ApiEnv): Promise<ApiConfig> {
       registerPerAddress: env.LIMIT_REGISTER_PER_ADDRESS,
       messagesPerRoom: env.LIMIT_MESSAGES_PER_ROOM,
       changesPerRoom: env.LIMIT_CHANGES_PER_ROOM,
+      searchesPerUser: env.LIMIT_SEARCHES_PER_USER,
     },
     trustProxy: trustProxyOf(env.TRUST_PROXY),
   };

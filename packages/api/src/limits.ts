@@ -39,6 +39,8 @@ export interface RateLimits {
   messagesPerRoom: Rate | null;
   /** Changes to messages (edits, deletions, reactions, pins) per user per room. */
   changesPerRoom: Rate | null;
+  /** Searches per user (`search.messages`), every page counted. */
+  searchesPerUser: Rate | null;
 }
 
 export type LimitName = keyof RateLimits;
@@ -85,6 +87,7 @@ const WORDS: Record<LimitName, string> = {
   registerPerAddress: "too many registrations from this address",
   messagesPerRoom: "you are sending messages too fast",
   changesPerRoom: "you are changing messages too fast",
+  searchesPerUser: "you are searching too fast",
 };
 
 export interface Limits {

@@ -58,6 +58,7 @@ export const NO_LIMITS: RateLimits = {
   registerPerAddress: null,
   messagesPerRoom: null,
   changesPerRoom: null,
+  searchesPerUser: null,
 };
 
 export async function createHarness(

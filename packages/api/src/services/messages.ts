@@ -3,7 +3,7 @@ import { and, asc, desc, eq, gt, isNull, lt, type SQL, sql } from "drizzle-orm";
 import type { PgSelect } from "drizzle-orm/pg-core";
 import type { ParentUpdate } from "../bus";
 import type { Actor, Deps } from "../deps";
-import { AppError, isUniqueViolation, notFound } from "../errors";
+import { isUniqueViolation, notFound } from "../errors";
 import {
   type HistoryAroundInput,
   type HistoryAroundPage,
@@ -260,11 +260,40 @@ export async function getHistoryBeforeMessage(
   return pageOf(deps.db, await keysetPage(deps.db, notDeleted, { before, after: undefined, limit }), limit);
 }
 
-/** Top-level messages around a sequence number (see `HistoryAroundInput`). Contract stub: the search helper builds it. */
+/**
+ * History around a sequence number, for a search result's "jump to message": the anchor (the
+ * top-level message created with `seq`, or, for a reply's `seq`, the message its thread hangs on)
+ * and up to `limit` top-level messages on each side, oldest first, each as it is now (tombstones
+ * included, as in `getHistory`). `hasMoreBefore`/`hasMoreAfter` say whether `history.list` has more
+ * with `before` the first item's seq / `after` the last one's.
+ *
+ * A `seq` no message was created with (a change's, or beyond the room's last) has no anchor:
+ * `anchorId` is null and the items are the top-level messages nearest it, `limit` before it and
+ * `limit` after it. Membership as `getHistory` (NOT_FOUND for a room the caller may not see,
+ * FORBIDDEN for a public room they have not joined). Four queries: the anchor, each side (on the
+ * partial index `messages_room_top_level_seq_idx`), and the reactions.
+ */
 export async function getHistoryAround(
-  _deps: Deps,
-  _actor: Actor,
-  _input: HistoryAroundInput,
+  deps: Deps,
+  actor: Actor,
+  input: HistoryAroundInput,
 ): Promise<HistoryAroundPage> {
-  throw new AppError("BAD_INPUT", "history around a message is not built yet");
+  await requireMemberCached(deps, actor.userId, input.roomId);
+  const { roomId, seq, limit } = input;
+  const holder = sql`(select coalesce(${messages.parentId}, ${messages.id}) from ${messages} where ${messages.roomId} = ${roomId} and ${messages.seq} = ${seq})`;
+  const [anchor] = await messageRows(deps.db).where(and(eq(messages.id, holder), eq(messages.roomId, roomId)));
+  const at = anchor?.message.seq ?? seq;
+  const [older, newer] = await Promise.all([
+    topLevelHistoryQuery(deps.db, { roomId, before: at, after: undefined, limit }),
+    topLevelHistoryQuery(deps.db, { roomId, before: undefined, after: at, limit }),
+  ]);
+  const rows = [...older.slice(0, limit).reverse(), ...(anchor ? [anchor] : []), ...newer.slice(0, limit)];
+  const lastSeq = older[0]?.roomSeq ?? newer[0]?.roomSeq ?? (await roomLastSeq(deps.db, roomId));
+  return {
+    items: await withReactions(deps.db, rows),
+    anchorId: anchor?.message.id ?? null,
+    hasMoreBefore: older.length > limit,
+    hasMoreAfter: newer.length > limit,
+    lastSeq,
+  };
 }

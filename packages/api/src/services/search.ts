@@ -1,11 +1,362 @@
+import { type Database, foldName, schema } from "@parley/db";
+import { and, desc, eq, exists, inArray, isNull, type SQL, sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Actor, Deps } from "../deps";
-import { AppError } from "../errors";
-import type { SearchPage, SearchQuery } from "../schemas";
+import { AppError, notFound } from "../errors";
+import { encodeCursor, type SearchHit, type SearchPage, type SearchQuery, type SnippetPart } from "../schemas";
+import { readMessages } from "./message-log";
+import { decodeCursor } from "./output";
+import { accessRoom } from "./room-access";
+import { afterBound, beforeBound, type ParsedSearch, parseSearchText, type TimeBound } from "./search-query";
+
+const { files, messages, rooms, roomMembers, users } = schema;
+
+type SearchRoom = SearchPage["understood"]["room"] & {};
+type Order = SearchQuery["order"];
 
 /**
- * Full-text search over the messages the caller may read (issue 16). Contract stub: the search
- * helper replaces it.
+ * A search as the server runs it: the text's filters and the structured fields merged, names
+ * resolved to ids, the caller's right to read checked.
  */
-export async function searchMessages(_deps: Deps, _actor: Actor, _input: SearchQuery): Promise<SearchPage> {
-  throw new AppError("BAD_INPUT", "search is not built yet");
+export interface ResolvedSearch {
+  userId: number;
+  /** For `websearch_to_tsquery('simple', text)`; '' : filters only. */
+  text: string;
+  /** One room the caller may read; null: every room of `scope`. */
+  roomId: number | null;
+  scope: "mine" | "public";
+  fromUserId: number | null;
+  before: TimeBound | null;
+  after: TimeBound | null;
+  hasFile: boolean;
+  order: Order;
+  /** Where the previous page ended (see `SearchKey`). */
+  cursor: SearchKey | null;
+  /** Rows to read: one more than the page, to tell whether there is more. */
+  rows: number;
 }
+
+/**
+ * Full-text search over the messages the caller may read now (issue 16): see `SearchInput` for the
+ * query language and `parseSearchText` for its filters. Text messages only, deleted ones never,
+ * replies included (with `parentId`). The words go to PostgreSQL's `websearch_to_tsquery` with the
+ * 'simple' configuration (lower-casing, no stemming, no stop words: "run" does not find "running"),
+ * matched against `messages.search_vector`, a stored generated column with a GIN index
+ * (`messages_search_idx`), written by the statement that writes the body: an edit is found by its
+ * new text only and a deletion by nothing, from the moment it commits.
+ *
+ * Who may read what is decided in the same statement: scope "mine" restricts to the rooms and direct
+ * conversations the caller is a member of now (`room_members`), "public" to public rooms, joined
+ * or not; `in:` a room restricts to it, if the caller may see it (a member, or a public room), and
+ * a room they may not see is answered as one that does not exist.
+ *
+ * Newest first (created_at, id) or by relevance (`ts_rank_cd`, then newest), keyset-paged; a query
+ * with no words (filters only) is always newest first. A text whose words make an empty query
+ * (punctuation only) answers an empty page. Each hit: the message as it is now, its room, and a
+ * snippet from `ts_headline` (at most 2 fragments of 10 to 30 words, matches marked; filters only:
+ * the start of the body).
+ *
+ * Throws BAD_INPUT for nothing to search for, a filter naming no room or user the caller may
+ * search, text filters and structured fields that disagree, and a cursor from another order;
+ * NOT_FOUND for a `roomId` the caller may not see or a `fromUserId` that does not exist; TOO_MANY
+ * beyond LIMIT_SEARCHES_PER_USER. Five queries: names, the search, the messages, their reactions,
+ * their rooms.
+ */
+export async function searchMessages(deps: Deps, actor: Actor, input: SearchQuery): Promise<SearchPage> {
+  const parsed = parseSearchText(input.query);
+  await deps.limits.take("searchesPerUser", String(actor.userId));
+  const room = await resolveRoom(deps.db, actor.userId, parsed.in, input.roomId);
+  const from = await resolveAuthor(deps.db, parsed.from, input.fromUserId);
+  const bound = (date: string | undefined, of: (d: string) => TimeBound) => (date ? of(date) : undefined);
+  const before = agree("before", bound(parsed.before, beforeBound), bound(input.before, beforeBound));
+  const after = agree("after", bound(parsed.after, afterBound), bound(input.after, afterBound));
+  const hasFile = parsed.hasFile === true || input.hasFile === true;
+  if (parsed.hasFile && input.hasFile === false) throw disagree("has:file", "hasFile false");
+  if (!parsed.text && !room && !from && !before && !after && !hasFile) {
+    throw new AppError("BAD_INPUT", "type something to search for");
+  }
+  const order: Order = parsed.text ? input.order : "newest";
+  const search: ResolvedSearch = {
+    userId: actor.userId,
+    text: parsed.text,
+    roomId: room?.id ?? null,
+    scope: input.scope,
+    fromUserId: from?.id ?? null,
+    before,
+    after,
+    hasFile,
+    order,
+    cursor: searchKeyOf(decodeCursor(input.cursor), order),
+    rows: input.limit + 1,
+  };
+  const rows = await searchQuery(deps.db, search);
+  const shown = rows.slice(0, input.limit);
+  const last = shown.at(-1);
+  return {
+    items: await hitsOf(deps.db, shown, search.text !== ""),
+    nextCursor: rows.length > input.limit && last ? encodeCursor(keyOf(order, last)) : null,
+    understood: {
+      text: parsed.text,
+      room,
+      from,
+      before: before?.at.toISOString() ?? null,
+      after: after?.at.toISOString() ?? null,
+      hasFile,
+      scope: input.scope,
+      order,
+    },
+  };
+}
+
+/**
+ * The search statement: ids of the matching messages the caller may read, in order, with their
+ * sort keys and snippets, `rows` of them after the cursor. Exported for the EXPLAIN test and the
+ * bench: it uses `messages_search_idx` for the words and restricts to the caller's rooms in the
+ * same statement (`room_id = any(array(...))`, an init plan evaluated once).
+ */
+export function searchQuery(db: Database, search: ResolvedSearch) {
+  const query = sql`websearch_to_tsquery('simple', ${search.text})`;
+  const vector = sql`${messages}.search_vector`;
+  const createdUs = sql<string>`(extract(epoch from ${messages.createdAt}) * 1000000)::bigint`;
+  const rank = sql<number>`ts_rank_cd(${vector}, ${query})`;
+  const words = search.text !== "";
+  const readable =
+    search.roomId !== null
+      ? eq(messages.roomId, search.roomId)
+      : search.scope === "mine"
+        ? sql`${messages.roomId} = any(array(select ${roomMembers.roomId} from ${roomMembers} where ${roomMembers.userId} = ${search.userId}))`
+        : sql`${messages.roomId} = any(array(select ${rooms.id} from ${rooms} where ${rooms.kind} = 'room' and not ${rooms.isPrivate}))`;
+  const { cursor } = search;
+  const afterCursor: SQL | undefined =
+    cursor === null
+      ? undefined
+      : cursor.order === "newest"
+        ? sql`(${createdUs}, ${messages.id}) < (${cursor.createdUs}::bigint, ${cursor.id}::bigint)`
+        : sql`(${rank}, ${createdUs}, ${messages.id}) < (${cursor.rank}::real, ${cursor.createdUs}::bigint, ${cursor.id}::bigint)`;
+  const { before, after } = search;
+  return db
+    .select({
+      id: messages.id,
+      roomId: messages.roomId,
+      createdUs: sql<string>`${createdUs}::text`,
+      rank: words ? sql<string>`${rank}::text` : sql<string>`'0'`,
+      // Marks a stored body cannot be confused with: the private-use characters it might hold are
+      // taken out first, and '<' is hidden from the parser, which drops anything that looks like a tag.
+      headline: words
+        ? sql<string>`ts_headline('simple', replace(translate(${messages.body}, ${MARKS}, ''), '<', ${LT}), ${query}, ${HEADLINE_OPTIONS})`
+        : sql<string>`left(${messages.body}, ${PLAIN_START_CHARS + 1})`,
+    })
+    .from(messages)
+    .where(
+      and(
+        readable,
+        words ? sql`${vector} @@ ${query}` : undefined,
+        eq(messages.kind, "text"),
+        isNull(messages.deletedAt),
+        search.fromUserId !== null ? eq(messages.authorId, search.fromUserId) : undefined,
+        before ? sql`${messages.createdAt} < ${before.at.toISOString()}::timestamptz` : undefined,
+        after
+          ? after.inclusive
+            ? sql`${messages.createdAt} >= ${after.at.toISOString()}::timestamptz`
+            : sql`${messages.createdAt} > ${after.at.toISOString()}::timestamptz`
+          : undefined,
+        search.hasFile
+          ? exists(
+              db
+                .select({ one: sql`1` })
+                .from(files)
+                .where(and(eq(files.messageId, messages.id), isNull(files.deletedAt))),
+            )
+          : undefined,
+        afterCursor,
+      ),
+    )
+    .orderBy(...(search.order === "relevance" ? [desc(rank)] : []), desc(messages.createdAt), desc(messages.id))
+    .limit(search.rows);
+}
+
+type SearchRow = Awaited<ReturnType<typeof searchQuery>>[number];
+
+/** Start (U+E000) and end (U+E001) of a match, between fragments (U+E002), and '<' (U+E003) in ts_headline's output. */
+const START = "\uE000";
+const STOP = "\uE001";
+const BETWEEN = "\uE002";
+const LT = "\uE003";
+const MARKS = START + STOP + BETWEEN + LT;
+const HEADLINE_OPTIONS = `StartSel=${START}, StopSel=${STOP}, MaxFragments=2, MaxWords=30, MinWords=10, FragmentDelimiter=${BETWEEN}`;
+/** A filters-only hit's snippet: the body's first characters (code points). */
+const PLAIN_START_CHARS = 200;
+/** What stands between two fragments of a snippet. */
+export const SNIPPET_GAP = " … ";
+
+/**
+ * A `ts_headline` result (see `HEADLINE_OPTIONS`) as snippet parts: text between the marks is a
+ * match, fragments are joined by `SNIPPET_GAP`. Plain text: nothing in it is markup.
+ */
+export function snippetOf(headline: string): SnippetPart[] {
+  const parts: SnippetPart[] = [];
+  const push = (text: string, match: boolean) => {
+    if (text === "") return;
+    const previous = parts.at(-1);
+    if (previous && previous.match === match) previous.text += text;
+    else parts.push({ text, match });
+  };
+  headline.split(BETWEEN).forEach((fragment, i) => {
+    if (i > 0) push(SNIPPET_GAP, false);
+    let match = false;
+    for (const piece of fragment.split(/([\uE000\uE001])/)) {
+      if (piece === START) match = true;
+      else if (piece === STOP) match = false;
+      else push(piece.replaceAll(LT, "<"), match);
+    }
+  });
+  return parts;
+}
+
+/** A filters-only hit's snippet: the start of its body, cut at a space when it is long. */
+export function plainSnippet(body: string): SnippetPart[] {
+  const chars = Array.from(body);
+  if (chars.length <= PLAIN_START_CHARS) return body === "" ? [] : [{ text: body, match: false }];
+  const start = chars.slice(0, PLAIN_START_CHARS).join("");
+  const space = start.lastIndexOf(" ");
+  return [{ text: `${space > PLAIN_START_CHARS / 2 ? start.slice(0, space) : start}…`, match: false }];
+}
+
+async function hitsOf(db: Database, rows: SearchRow[], words: boolean): Promise<SearchHit[]> {
+  if (rows.length === 0) return [];
+  const [found, roomRows] = await Promise.all([
+    readMessages(
+      db,
+      rows.map((r) => r.id),
+    ),
+    db
+      .select({ id: rooms.id, kind: rooms.kind, name: rooms.name })
+      .from(rooms)
+      .where(inArray(rooms.id, [...new Set(rows.map((r) => r.roomId))])),
+  ]);
+  const byId = new Map(found.map((m) => [m.id, m]));
+  const roomById = new Map(roomRows.map((r) => [r.id, r]));
+  return rows.flatMap((row) => {
+    const message = byId.get(row.id);
+    const room = roomById.get(row.roomId);
+    // Deleted between the search and the read: no longer found.
+    if (!message || !room || message.deletedAt !== null) return [];
+    return [{ message, room, snippet: words ? snippetOf(row.headline) : plainSnippet(row.headline) }];
+  });
+}
+
+/** A page's end, as the cursor keeps it. `createdUs`: microseconds since 1970 (PostgreSQL's precision). */
+type SearchKey =
+  | { order: "newest"; createdUs: string; id: number }
+  | { order: "relevance"; rank: string; createdUs: string; id: number };
+
+const Micros = z.string().regex(/^-?\d{1,19}$/);
+const Rank = z.string().regex(/^-?(\d+(\.\d+)?(e[-+]?\d+)?|Infinity)$/i);
+const MessageKey = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const SearchKeyJson = z.union([
+  z.tuple([z.literal("newest"), Micros, MessageKey]),
+  z.tuple([z.literal("relevance"), Rank, Micros, MessageKey]),
+]);
+
+const keyOf = (order: Order, row: SearchRow) =>
+  JSON.stringify(order === "newest" ? [order, row.createdUs, row.id] : [order, row.rank, row.createdUs, row.id]);
+
+function searchKeyOf(key: string | undefined, order: Order): SearchKey | null {
+  if (key === undefined) return null;
+  let json: unknown;
+  try {
+    json = JSON.parse(key);
+  } catch {
+    json = undefined;
+  }
+  const parsed = SearchKeyJson.safeParse(json);
+  if (!parsed.success) throw new AppError("BAD_INPUT", "cursor: not one a search gave out");
+  const value = parsed.data;
+  if (value[0] !== order) {
+    throw new AppError("BAD_INPUT", `cursor: from a search ordered by ${value[0]}, not by ${order}`);
+  }
+  return value[0] === "newest"
+    ? { order: "newest", createdUs: value[1], id: value[2] }
+    : { order: "relevance", rank: value[1], createdUs: value[2], id: value[3] };
+}
+
+/**
+ * The room `in:` names, or the one `roomId` gives; both: the same one. A name the caller may not
+ * search (no such room, or a private room of others) is answered in words, the same either way.
+ */
+async function resolveRoom(
+  db: Database,
+  userId: number,
+  named: ParsedSearch["in"],
+  roomId: number | undefined,
+): Promise<SearchRoom | null> {
+  const byName = named ? await roomNamed(db, userId, named) : null;
+  const byId = roomId !== undefined ? (await accessRoom(db, userId, roomId)).room : null;
+  if (named && byName && byId && byName.id !== byId.id) throw disagree(filterWords(named), `roomId ${roomId}`);
+  const room = byName ?? byId;
+  return room && { id: room.id, kind: room.kind, name: room.name };
+}
+
+async function roomNamed(db: Database, userId: number, named: NonNullable<ParsedSearch["in"]>) {
+  const member = sql<boolean>`exists (select 1 from ${roomMembers} where ${roomMembers.roomId} = ${rooms.id} and ${roomMembers.userId} = ${userId})`;
+  if (named.kind === "room") {
+    // A built-in room may share its name with a user's room made before it: the caller's own first.
+    const [room] = await db
+      .select({ id: rooms.id, kind: rooms.kind, name: rooms.name, isPrivate: rooms.isPrivate, member })
+      .from(rooms)
+      .where(and(eq(rooms.nameKey, foldName(named.name)), eq(rooms.kind, "room")))
+      .orderBy(desc(member), rooms.id);
+    if (!room || (!room.member && room.isPrivate)) {
+      throw new AppError("BAD_INPUT", `in:#${named.name}: no room of yours is called ${named.name}`);
+    }
+    return room;
+  }
+  const [room] = await db
+    .select({ id: rooms.id, kind: rooms.kind, name: rooms.name })
+    .from(rooms)
+    .innerJoin(users, eq(users.usernameKey, foldName(named.username)))
+    .innerJoin(roomMembers, and(eq(roomMembers.roomId, rooms.id), eq(roomMembers.userId, userId)))
+    .where(
+      and(
+        eq(rooms.kind, "direct"),
+        sql`${rooms.directKey} = least(${users.id}, ${userId}::integer) || ':' || greatest(${users.id}, ${userId}::integer)`,
+      ),
+    );
+  if (!room) {
+    throw new AppError("BAD_INPUT", `in:@${named.username}: you have no direct conversation with ${named.username}`);
+  }
+  return room;
+}
+
+/** The author `from:` names, or the one `fromUserId` gives; both: the same one. */
+async function resolveAuthor(db: Database, name: string | undefined, userId: number | undefined) {
+  const byName = name === undefined ? null : await userWhere(db, eq(users.usernameKey, foldName(name)));
+  if (name !== undefined && !byName) throw new AppError("BAD_INPUT", `from:@${name}: no user is called ${name}`);
+  const byId = userId === undefined ? null : await userWhere(db, eq(users.id, userId));
+  if (userId !== undefined && !byId) throw notFound("user");
+  if (byName && byId && byName.id !== byId.id) throw disagree(`from:@${name}`, `fromUserId ${userId}`);
+  return byName ?? byId;
+}
+
+async function userWhere(db: Database, where: SQL) {
+  const [user] = await db.select({ id: users.id, username: users.username }).from(users).where(where);
+  return user ?? null;
+}
+
+/** A bound the text and the fields both give must be the same instant. */
+function agree(name: "before" | "after", fromText: TimeBound | undefined, fromField: TimeBound | undefined) {
+  if (
+    fromText &&
+    fromField &&
+    (fromText.at.getTime() !== fromField.at.getTime() || fromText.inclusive !== fromField.inclusive)
+  ) {
+    throw disagree(`${name}: in the text`, `the ${name} field`);
+  }
+  return fromText ?? fromField ?? null;
+}
+
+const filterWords = (named: NonNullable<ParsedSearch["in"]>) =>
+  named.kind === "room" ? `in:#${named.name}` : `in:@${named.username}`;
+
+const disagree = (text: string, field: string) =>
+  new AppError("BAD_INPUT", `${text} and ${field} disagree: give it once, in the text or in the field`);
