@@ -1,6 +1,7 @@
 import { drivers } from "@parley/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appRouter } from "../src/root";
+import { encodeCursor } from "../src/schemas";
 import { type Caller, createHarness, expectTrpcError, type Harness } from "./harness";
 
 const huge = "x".repeat(100_000);
@@ -168,6 +169,47 @@ const badInputs: Record<string, unknown[] | null> = {
     { roomId: 1, before: 1.5 },
     { roomId: 1, before: 2 ** 53 },
   ],
+  "history.around": [
+    ...wrongTypes,
+    ...badIds.map((ref) => ({ ...ref, seq: 1 })),
+    { roomId: 1 },
+    { roomId: 1, seq: 0 },
+    { roomId: 1, seq: -1 },
+    { roomId: 1, seq: "1" },
+    { roomId: 1, seq: 1.5 },
+    { roomId: 1, seq: 1, limit: 0 },
+    { roomId: 1, seq: 1, limit: 101 },
+  ],
+  "search.messages": [
+    ...wrongTypes,
+    {},
+    { query: 42 },
+    { query: huge },
+    ...unstorable.map((query) => ({ query })),
+    { query: "" },
+    { query: "   " },
+    { query: "hello", scope: "everything" },
+    { query: "hello", order: "oldest" },
+    { query: "hello", limit: 0 },
+    { query: "hello", limit: 51 },
+    ...badIds.map(({ roomId }) => ({ query: "hello", roomId })),
+    { query: "hello", fromUserId: 0 },
+    { query: "hello", before: "yesterday" },
+    { query: "hello", after: "2026-13-45" },
+    { query: "hello", after: "2026-11-30T10:00:00" }, // no zone
+    { query: "hello", hasFile: "yes" },
+    ...forgedCursors.map(({ cursor }) => ({ query: "hello", cursor })),
+    { query: "hello", cursor: encodeCursor('["newest","1","x"]') },
+    { query: "hello", order: "relevance", cursor: encodeCursor('["newest","1",1]') },
+    { query: "in:#no-such-room hello" },
+    { query: "from:@no-such-user hello" },
+    { query: "in:@no-such-user hello" },
+    { query: "before:soon hello" },
+    { query: "has:link hello" },
+    { query: "in: hello" },
+    { query: "in:#room-one in:#other hello" },
+    { query: "after:2026-11-01", after: "2026-11-02" },
+  ],
   "direct.open": [
     ...wrongTypes,
     { user: { userId: 0 } },
@@ -296,6 +338,9 @@ describe.each(drivers)("bad input on %s", (driver) => {
       () => caller.messages.unpin({ messageId: 123_456 }),
       () => caller.messages.thread({ messageId: 123_456 }),
       () => caller.messages.pinned({ roomId: 123_456 }),
+      () => caller.history.around({ roomId: 123_456, seq: 1 }),
+      () => caller.search.messages({ query: "hello", roomId: 123_456 }),
+      () => caller.search.messages({ query: "hello", fromUserId: 123_456 }),
     ]) {
       await expectTrpcError(call(), "NOT_FOUND", /was not found/);
     }

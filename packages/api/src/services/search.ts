@@ -50,7 +50,9 @@ export interface ResolvedSearch {
  * or not; `in:` a room restricts to it, if the caller may see it (a member, or a public room), and
  * a room they may not see is answered as one that does not exist.
  *
- * Newest first (created_at, id) or by relevance (`ts_rank_cd`, then newest), keyset-paged; a query
+ * Newest first (by id: the order messages were stored in, which the primary key serves, so that a
+ * common word's newest matches are found without reading all of them) or by relevance
+ * (`ts_rank_cd` over every match, then newest), keyset-paged; a query
  * with no words (filters only) is always newest first. A text whose words make an empty query
  * (punctuation only) answers an empty page. Each hit: the message as it is now, its room, and a
  * snippet from `ts_headline` (at most 2 fragments of 10 to 30 words, matches marked; filters only:
@@ -111,13 +113,14 @@ export async function searchMessages(deps: Deps, actor: Actor, input: SearchQuer
 /**
  * The search statement: ids of the matching messages the caller may read, in order, with their
  * sort keys and snippets, `rows` of them after the cursor. Exported for the EXPLAIN test and the
- * bench: it uses `messages_search_idx` for the words and restricts to the caller's rooms in the
- * same statement (`room_id = any(array(...))`, an init plan evaluated once).
+ * bench. The caller's rooms are read by the same statement (`room_id = any(array(...))`, an init
+ * plan evaluated once), and `messages_search_idx`, a GIN index over (room_id, search_vector), finds
+ * the matches of those rooms alone; for a word so common that its newest matches are near, the
+ * planner walks the primary key backwards instead and stops at the page's end.
  */
 export function searchQuery(db: Database, search: ResolvedSearch) {
   const query = sql`websearch_to_tsquery('simple', ${search.text})`;
   const vector = sql`${messages}.search_vector`;
-  const createdUs = sql<string>`(extract(epoch from ${messages.createdAt}) * 1000000)::bigint`;
   const rank = sql<number>`ts_rank_cd(${vector}, ${query})`;
   const words = search.text !== "";
   const readable =
@@ -131,14 +134,13 @@ export function searchQuery(db: Database, search: ResolvedSearch) {
     cursor === null
       ? undefined
       : cursor.order === "newest"
-        ? sql`(${createdUs}, ${messages.id}) < (${cursor.createdUs}::bigint, ${cursor.id}::bigint)`
-        : sql`(${rank}, ${createdUs}, ${messages.id}) < (${cursor.rank}::real, ${cursor.createdUs}::bigint, ${cursor.id}::bigint)`;
+        ? sql`${messages.id} < ${cursor.id}`
+        : sql`(${rank}, ${messages.id}) < (${cursor.rank}::real, ${cursor.id}::bigint)`;
   const { before, after } = search;
   return db
     .select({
       id: messages.id,
       roomId: messages.roomId,
-      createdUs: sql<string>`${createdUs}::text`,
       rank: words ? sql<string>`${rank}::text` : sql<string>`'0'`,
       // Marks a stored body cannot be confused with: the private-use characters it might hold are
       // taken out first, and '<' is hidden from the parser, which drops anything that looks like a tag.
@@ -171,7 +173,7 @@ export function searchQuery(db: Database, search: ResolvedSearch) {
         afterCursor,
       ),
     )
-    .orderBy(...(search.order === "relevance" ? [desc(rank)] : []), desc(messages.createdAt), desc(messages.id))
+    .orderBy(...(search.order === "relevance" ? [desc(rank)] : []), desc(messages.id))
     .limit(search.rows);
 }
 
@@ -245,21 +247,18 @@ async function hitsOf(db: Database, rows: SearchRow[], words: boolean): Promise<
   });
 }
 
-/** A page's end, as the cursor keeps it. `createdUs`: microseconds since 1970 (PostgreSQL's precision). */
-type SearchKey =
-  | { order: "newest"; createdUs: string; id: number }
-  | { order: "relevance"; rank: string; createdUs: string; id: number };
+/** A page's end, as the cursor keeps it: the last message's id, and its rank (as PostgreSQL printed the `real`). */
+type SearchKey = { order: "newest"; id: number } | { order: "relevance"; rank: string; id: number };
 
-const Micros = z.string().regex(/^-?\d{1,19}$/);
 const Rank = z.string().regex(/^-?(\d+(\.\d+)?(e[-+]?\d+)?|Infinity)$/i);
 const MessageKey = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const SearchKeyJson = z.union([
-  z.tuple([z.literal("newest"), Micros, MessageKey]),
-  z.tuple([z.literal("relevance"), Rank, Micros, MessageKey]),
+  z.tuple([z.literal("newest"), MessageKey]),
+  z.tuple([z.literal("relevance"), Rank, MessageKey]),
 ]);
 
 const keyOf = (order: Order, row: SearchRow) =>
-  JSON.stringify(order === "newest" ? [order, row.createdUs, row.id] : [order, row.rank, row.createdUs, row.id]);
+  JSON.stringify(order === "newest" ? [order, row.id] : [order, row.rank, row.id]);
 
 function searchKeyOf(key: string | undefined, order: Order): SearchKey | null {
   if (key === undefined) return null;
@@ -276,8 +275,8 @@ function searchKeyOf(key: string | undefined, order: Order): SearchKey | null {
     throw new AppError("BAD_INPUT", `cursor: from a search ordered by ${value[0]}, not by ${order}`);
   }
   return value[0] === "newest"
-    ? { order: "newest", createdUs: value[1], id: value[2] }
-    : { order: "relevance", rank: value[1], createdUs: value[2], id: value[3] };
+    ? { order: "newest", id: value[1] }
+    : { order: "relevance", rank: value[1], id: value[2] };
 }
 
 /**
