@@ -128,7 +128,7 @@ if (only.has("flood") && systems.includes("parley")) {
 // into a fresh database, apart from every other workload's rooms.
 if (only.has("search") && systems.includes("parley")) {
   console.log("parley, search corpus: starting");
-  const searching = await startParley({ users: 1 });
+  const searching = await startParley({ users: 2 });
   try {
     result.search = await runSearch(searching, profile.search);
   } finally {

@@ -28,7 +28,7 @@ export const PROFILES = {
     slowConsumer: { subscribers: 20, rate: 20, seconds: 1 },
     flood: { subscribers: 10, talkers: 4, ratePerTalker: 2, seconds: 1, concurrency: 4 },
     search: {
-      corpus: { messages: 20_000, rooms: 50, directs: 10, users: 100, memberRooms: 5, memberDirects: 2 },
+      corpus: { messages: 20_000, rooms: 50, directs: 10, users: 100, memberRooms: 5, memberDirects: 2, lightRooms: 2 },
       queries: 10,
       warmup: 1,
       baselineQueries: 2,
@@ -44,9 +44,18 @@ export const PROFILES = {
     history: { messages: 100_000, depths: [0, 10_000], seconds: 2 },
     slowConsumer: { subscribers: 500, rate: 20, seconds: 6 },
     flood: { subscribers: 200, talkers: 20, ratePerTalker: 2, seconds: 5, concurrency: 16 },
-    // Issue 16's corpus: 1,000,000 messages over 1,000 rooms; the user in 50 of them and 20 directs.
+    // Issue 16's corpus: 1,000,000 messages over 1,000 rooms; the user in 50 of them and 20 directs,
+    // a second user in 3 rooms.
     search: {
-      corpus: { messages: 1_000_000, rooms: 1000, directs: 200, users: 1000, memberRooms: 50, memberDirects: 20 },
+      corpus: {
+        messages: 1_000_000,
+        rooms: 1000,
+        directs: 200,
+        users: 1000,
+        memberRooms: 50,
+        memberDirects: 20,
+        lightRooms: 3,
+      },
       queries: 200,
       warmup: 2,
       baselineQueries: 20,
@@ -62,7 +71,15 @@ export const PROFILES = {
     slowConsumer: { subscribers: 500, rate: 20, seconds: 30 },
     flood: { subscribers: 500, talkers: 40, ratePerTalker: 2, seconds: 15, concurrency: 32 },
     search: {
-      corpus: { messages: 1_000_000, rooms: 1000, directs: 200, users: 1000, memberRooms: 50, memberDirects: 20 },
+      corpus: {
+        messages: 1_000_000,
+        rooms: 1000,
+        directs: 200,
+        users: 1000,
+        memberRooms: 50,
+        memberDirects: 20,
+        lightRooms: 3,
+      },
       queries: 1000,
       warmup: 5,
       baselineQueries: 50,

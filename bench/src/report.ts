@@ -278,24 +278,24 @@ function searchMarkdown(s: SearchResult): string[] {
   const lines: string[] = [
     `## Search: \`search.messages\` over ${int(c.messages)} messages, one user, one request at a time (tRPC over HTTP)`,
     "",
-    `The corpus, seeded in SQL on a fresh database migrated by Parley in ${(c.seedMs / 1000).toFixed(1)} s (then \`VACUUM ANALYZE\` ${(c.vacuumMs / 1000).toFixed(1)} s; table ${mib(c.tableBytes)}, \`messages_search_idx\` ${mib(c.searchIndexBytes)}): ${int(c.messages)} messages in ${int(c.rooms)} rooms (about one in ten private; room activity skewed, the busiest with 3% of messages) and ${int(c.directs + c.memberDirects)} direct conversations (5% of messages), by ${int(c.users)} users, ${ROOM_MEMBERS_TEXT}; ${c.wordsPerMessage[0]}–${c.wordsPerMessage[1]} words per message from ${int(c.vocabulary)} made-up words with Zipf frequencies (exponent 1), 5% of messages ending in one of 50 two-word phrases; sent over the last 365 days. The measuring user is a member of ${int(c.memberRooms)} rooms and ${int(c.memberDirects)} direct conversations (${int(s.readableRooms)} with the lobby): ${int(c.visibleMessages)} messages (${pct(c.visibleMessages / c.messages)}) it may read.`,
+    `The corpus, seeded in SQL on a fresh database migrated by Parley in ${(c.seedMs / 1000).toFixed(1)} s (then \`VACUUM ANALYZE\` ${(c.vacuumMs / 1000).toFixed(1)} s; table ${mib(c.tableBytes)}, \`messages_search_idx\` ${mib(c.searchIndexBytes)}): ${int(c.messages)} messages in ${int(c.rooms)} rooms (about one in ten private; room activity skewed, the busiest with 3% of messages) and ${int(c.directs + c.memberDirects)} direct conversations (5% of messages), by ${int(c.users)} users, ${ROOM_MEMBERS_TEXT}; ${c.wordsPerMessage[0]}–${c.wordsPerMessage[1]} words per message from ${int(c.vocabulary)} made-up words with Zipf frequencies (exponent 1), 5% of messages ending in one of 50 two-word phrases; sent over the last 365 days. The measuring user is a member of ${int(c.memberRooms)} rooms and ${int(c.memberDirects)} direct conversations (${int(s.readableRooms)} with the lobby): ${int(c.visibleMessages)} messages (${pct(c.visibleMessages / c.messages)}) it may read. A second, light user is in ${int(c.lightRooms)} rooms (and the lobby): ${int(c.lightVisibleMessages)} messages (${pct(c.lightVisibleMessages / c.messages)}).`,
     "",
     "Each row: the texts in turn, pages of 20, after a checked warm-up; the rows' requests alternate, so all meet the same noise. The database side is auto_explain's (ANALYZE, BUFFERS, timing on) log of the same requests through a third instance: the search statement (the one reading `search_vector`) and all statements of a request together.",
     "",
-    "| query | order | share of messages (per text) | readable matches | results / page | API p50 / p95 / p99 / max ms | DB search statement p50 / p95 / p99 ms | DB per request: statements, ms | requests |",
-    "|---|---|---|---|---|---|---|---|---|",
+    "| user | query | order | share of messages (per text) | readable matches | results / page | API p50 / p95 / p99 / max ms | DB search statement p50 / p95 / p99 ms | DB per request: statements, ms | requests |",
+    "|---|---|---|---|---|---|---|---|---|---|",
   ];
   for (const row of s.rows) {
     const l = row.latency;
     const db = row.db;
     lines.push(
-      `| ${BAND_NAMES[row.band]} | ${row.order} | ${range(pct(row.share.min), pct(row.share.max))} | ${range(int(row.visibleMatches.min), int(row.visibleMatches.max))} | ${row.hitsPerPage} | ${ms(l.p50Ms)} / ${ms(l.p95Ms)} / **${ms(l.p99Ms)}** / ${ms(l.maxMs)} | ${db ? `${ms(db.search.p50Ms)} / ${ms(db.search.p95Ms)} / ${ms(db.search.p99Ms)}` : "–"} | ${db ? `${db.statementsPerRequest}, ${ms(db.totalMsPerRequest)}` : "–"} | ${int(l.count)} |`,
+      `| ${SEARCHERS[row.user]} | ${BAND_NAMES[row.band]} | ${row.order} | ${range(pct(row.share.min), pct(row.share.max))} | ${range(int(row.visibleMatches.min), int(row.visibleMatches.max))} | ${row.hitsPerPage} | ${ms(l.p50Ms)} / ${ms(l.p95Ms)} / **${ms(l.p99Ms)}** / ${ms(l.maxMs)} | ${db ? `${ms(db.search.p50Ms)} / ${ms(db.search.p95Ms)} / ${ms(db.search.p99Ms)}` : "–"} | ${db ? `${db.statementsPerRequest}, ${ms(db.totalMsPerRequest)}` : "–"} | ${int(l.count)} |`,
     );
   }
   lines.push("");
   lines.push(
     `Texts: ${s.rows
-      .filter((row) => row.order === "newest")
+      .filter((row) => row.user === "member" && row.order === "newest")
       .map((row) => `${row.band}: ${row.texts.map((t) => `\`${t}\``).join(", ")}`)
       .join("; ")}. Results outside the user's rooms in the checked answers: **${s.foreignHits}**.`,
     "",
@@ -321,7 +321,7 @@ function searchMarkdown(s: SearchResult): string[] {
     );
     for (const plan of s.plans)
       lines.push(
-        `### ${BAND_NAMES[plan.band]}, ${plan.order}: ${plan.durationMs} ms; \`messages_search_idx\` ${plan.usesSearchIndex ? "used" : "**not used**"}; memberships ${plan.readsMemberships ? "read in the same statement" : "**not read in the statement**"}`,
+        `### ${SEARCHERS[plan.user]}: ${BAND_NAMES[plan.band]}, ${plan.order}: ${plan.durationMs} ms; \`messages_search_idx\` ${plan.usesSearchIndex ? "used" : "**not used**"}; memberships ${plan.readsMemberships ? "read in the same statement" : "**not read in the statement**"}`,
         "",
         "```text",
         plan.plan,
@@ -333,6 +333,7 @@ function searchMarkdown(s: SearchResult): string[] {
 }
 
 const ROOM_MEMBERS_TEXT = "20 members per room";
+const SEARCHERS: Record<SearchResult["rows"][number]["user"], string> = { member: "member", light: "light" };
 
 /** SQL in a Markdown table cell. */
 const code = (text: string) => `\`${text.replace(/\|/g, "\\|").replace(/`/g, "'")}\``;

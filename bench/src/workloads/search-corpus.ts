@@ -15,6 +15,8 @@ export interface CorpusOptions {
   memberRooms: number;
   /** The measuring user's direct conversations. */
   memberDirects: number;
+  /** Rooms of a second, light user (and no direct conversation): someone new, in a few rooms. */
+  lightRooms: number;
 }
 
 /** What `seedSearchCorpus` stored, and what the measuring user may read of it. */
@@ -23,6 +25,8 @@ export interface Corpus extends CorpusOptions {
   wordsPerMessage: [number, number];
   /** Messages in the rooms and direct conversations the measuring user is a member of. */
   visibleMessages: number;
+  /** The same for the light user. */
+  lightVisibleMessages: number;
   seedMs: number;
   /** `VACUUM ANALYZE` afterwards (the GIN index's pending list merged, statistics gathered). */
   vacuumMs: number;
@@ -106,19 +110,24 @@ const zipfRank = (u: SQL) => sql`least(${VOCABULARY}::int, floor(exp(${u} * ln($
  * - `directs` direct conversations between seed users, and `memberDirects` between `me` and a
  *   seed user each;
  * - `me` a member of the `memberRooms` rooms with the smallest hash of their number (public and
- *   private alike, spread across the rooms' activity);
+ *   private alike, spread across the rooms' activity); `light` of `lightRooms` rooms by another hash;
  * - `messages` messages: 95% in rooms, room i's share ∝ √(i+1) − √i (a few busy rooms, a long tail:
  *   the busiest has 3%, the quietest 0.02%), 5% in direct conversations uniformly; the author a
- *   member of the room; `created_at` uniform over the last 365 days and `seq` in that order per
+ *   member of the room; sent at a steady pace over the last 365 days and inserted in that order
+ *   (ids, `created_at` and the table's pages follow time, as in Parley), `seq` in that order per
  *   room (gap-free, `rooms.last_seq` set); the body 5–25 words drawn from the Zipf vocabulary,
  *   and in 5% of messages one of the `PHRASES` at its end.
  *
  * The messages are inserted with `messages_search_idx` in place, as Parley keeps it (PostgreSQL
  * computes `search_vector` in the insert; the GIN index's pending list is merged by the vacuum).
  */
-export async function seedSearchCorpus(db: Database, me: number, options: CorpusOptions): Promise<Corpus> {
+export async function seedSearchCorpus(
+  db: Database,
+  { me, light }: { me: number; light: number },
+  options: CorpusOptions,
+): Promise<Corpus> {
   const t0 = performance.now();
-  const { users, rooms, directs, memberRooms, memberDirects, messages } = options;
+  const { users, rooms, directs, memberRooms, memberDirects, lightRooms, messages } = options;
   const allDirects = directs + memberDirects;
   await db.transaction(async (tx) => {
     await tx.execute(sql`
@@ -165,37 +174,42 @@ export async function seedSearchCorpus(db: Database, me: number, options: Corpus
         where r.ix >= ${rooms}::int
       union all
         select r.id, ${me}::int, 'member'::member_role
-        from (select id from seed_rooms where ix < ${rooms}::int order by hashint4(ix), ix limit ${memberRooms}::int) r`);
+        from (select id from seed_rooms where ix < ${rooms}::int order by hashint4(ix), ix limit ${memberRooms}::int) r
+      union all
+        select r.id, ${light}::int, 'member'::member_role
+        from (select id from seed_rooms where ix < ${rooms}::int order by hashint4(ix + 7919), ix limit ${lightRooms}::int) r`);
     const syllables = SYLLABLES.join(" ");
     await tx.execute(sql`
       insert into messages (room_id, author_id, kind, body, seq, created_at)
-      select room_id, author, 'text', body, row_number() over (partition by room_id order by created_at, g), created_at
+      select r.id,
+        case when m.room_ix >= ${rooms}::int then case when m.u_author < 0.5 then r.a else r.b end else au.id end,
+        'text',
+        (select string_agg(${wordSql(sql`rank`)}, ' ')
+           from (select ${zipfRank(sql`random()`)} as rank
+                 from generate_series(1, ${WORDS_PER_MESSAGE[0]}::int + m.n_extra) k) words)
+        || case when m.u_phrase < ${PHRASE_SHARE}::float8
+             then ' ' || ${wordSql(sql`(${PHRASE_BASE_RANK}::int + 2 * m.phrase)`)} || ' ' || ${wordSql(sql`(${PHRASE_BASE_RANK + 1}::int + 2 * m.phrase)`)}
+             else '' end,
+        m.seq, m.created_at
       from (
-        select g, created_at,
-          case when room_ix >= ${rooms}::int then case when u_author < 0.5 then r.a else r.b end
-               else au.id end as author,
-          (select string_agg(${wordSql(sql`rank`)}, ' ')
-             from (select ${zipfRank(sql`random()`)} as rank
-                   from generate_series(1, ${WORDS_PER_MESSAGE[0]}::int + n_extra) k) words)
-          || case when u_phrase < ${PHRASE_SHARE}::float8
-               then ' ' || ${wordSql(sql`(${PHRASE_BASE_RANK}::int + 2 * phrase)`)} || ' ' || ${wordSql(sql`(${PHRASE_BASE_RANK + 1}::int + 2 * phrase)`)}
-               else '' end as body,
-          r.id as room_id
+        select d.*, row_number() over (partition by room_ix order by g) as seq
         from (
           select g,
             case when u_room_kind < ${DIRECT_SHARE}::float8
                  then ${rooms}::int + least(${allDirects - 1}::int, floor(u_room * ${allDirects}::int)::int)
                  else least(${rooms - 1}::int, floor(${rooms}::int * u_room ^ 2)::int) end as room_ix,
-            now() - interval '365 days' * random() as created_at,
+            now() - interval '365 days' * (1 - (g - random()) / ${messages}::int) as created_at,
             floor(random() * ${WORDS_PER_MESSAGE[1] - WORDS_PER_MESSAGE[0] + 1}::int)::int as n_extra,
             random() as u_author, floor(random() * ${ROOM_MEMBERS}::int)::int as member_k,
             random() as u_phrase, floor(random() * ${PHRASES}::int)::int as phrase
           from (select g, random() as u_room_kind, random() as u_room from generate_series(1, ${messages}::int) g) draws
-        ) m
-        join seed_rooms r on r.ix = m.room_ix
-        left join seed_users au on au.ix = (m.room_ix * 37 + m.member_k * 53) % ${users}::int
-        cross join (select string_to_array(${syllables}::text, ' ') as s) syllables
-      ) room_message`);
+        ) d
+      ) m
+      join seed_rooms r on r.ix = m.room_ix
+      left join seed_users au on au.ix = (m.room_ix * 37 + m.member_k * 53) % ${users}::int
+      cross join (select string_to_array(${syllables}::text, ' ') as s) syllables
+      -- Stored in the order they were sent, as Parley stores them: ids and the table follow time.
+      order by m.g`);
     await tx.execute(sql`
       update rooms set last_seq = m.last from (select room_id, max(seq) as last from messages group by room_id) m
       where rooms.id = m.room_id`);
@@ -210,9 +224,11 @@ export async function seedSearchCorpus(db: Database, me: number, options: Corpus
   await db.execute(sql`vacuum analyze rooms`);
   await db.execute(sql`vacuum analyze users`);
   const vacuumMs = Math.round(performance.now() - t1);
-  const [sizes] = await rowsOf<{ visible: number; table: string | number; index: string | number }>(
+  const readable = (user: number) =>
+    sql`(select count(*)::int from messages m join room_members rm on rm.room_id = m.room_id and rm.user_id = ${user}::int)`;
+  const [sizes] = await rowsOf<{ visible: number; light: number; table: string | number; index: string | number }>(
     db,
-    sql`select (select count(*)::int from messages m join room_members rm on rm.room_id = m.room_id and rm.user_id = ${me}::int) as visible,
+    sql`select ${readable(me)} as visible, ${readable(light)} as light,
                pg_relation_size('messages') as table, pg_relation_size('messages_search_idx') as index`,
   );
   return {
@@ -220,6 +236,7 @@ export async function seedSearchCorpus(db: Database, me: number, options: Corpus
     vocabulary: VOCABULARY,
     wordsPerMessage: WORDS_PER_MESSAGE,
     visibleMessages: sizes?.visible ?? 0,
+    lightVisibleMessages: sizes?.light ?? 0,
     seedMs,
     vacuumMs,
     tableBytes: Number(sizes?.table ?? 0),

@@ -20,14 +20,18 @@ export interface SearchOptions {
 /** Which words a row searches for: a band of document frequency, or the collocated phrases. */
 export type SearchBand = "0.1%" | "1%" | "10%" | "phrase";
 
+/** Who searches: the measuring user (`memberRooms` rooms and `memberDirects` directs), or the light one. */
+export type Searcher = "member" | "light";
+
 export interface SearchRow {
+  user: Searcher;
   band: SearchBand;
   order: "newest" | "relevance";
   /** The query texts, used in turn. */
   texts: string[];
   /** Share of all messages each text matches: the smallest and largest. */
   share: { min: number; max: number };
-  /** Matching messages the measuring user may read, per text: the fewest and most. */
+  /** Matching messages the searching user may read, per text: the fewest and most. */
   visibleMatches: { min: number; max: number };
   /** Results per page in the checked warm-up answers (the page holds at most 20). */
   hitsPerPage: number;
@@ -44,6 +48,7 @@ export interface SearchRow {
 }
 
 export interface SearchPlan {
+  user: Searcher;
   band: SearchBand;
   order: SearchRow["order"];
   durationMs: number;
@@ -56,10 +61,10 @@ export interface SearchPlan {
 
 export interface SearchResult {
   corpus: Corpus;
-  /** Rooms and direct conversations the measuring user is a member of. */
+  /** Rooms and direct conversations the measuring user is a member of (the light one: `lightRooms` + the lobby). */
   readableRooms: number;
   rows: SearchRow[];
-  /** Results from rooms the measuring user is not a member of, in every checked answer: must be 0. */
+  /** Results from rooms the searching user is not a member of, in every checked answer: must be 0. */
   foreignHits: number;
   /** The median run's plan of each row's search statement. */
   plans: SearchPlan[];
@@ -87,6 +92,8 @@ function textsOf(band: SearchBand): string[] {
 
 const BANDS: SearchBand[] = ["0.1%", "1%", "phrase", "10%"];
 const ORDERS: SearchRow["order"][] = ["newest", "relevance"];
+/** The light user's rows (newest first only). */
+const LIGHT_BANDS: SearchBand[] = ["1%", "10%"];
 /** The page size asked for (the API's default). */
 const PAGE = 20;
 
@@ -95,39 +102,50 @@ const PAGE = 20;
  * SQL (`seedSearchCorpus`), then `search.messages` over tRPC HTTP by one user, one request at a
  * time: for every band of words (about 0.1%, 1% and 10% of messages) and the two-word phrases in
  * quotes, newest first and by relevance, `warmup` checked requests each (every result must be in a
- * room the user is a member of), then `queries` measured ones, the rows in turn. Then the database
+ * room the user is a member of), then `queries` measured ones, the rows in turn; and the same,
+ * newest first, for a second user in a few rooms only (`lightRooms`), for the 1% and 10% words. Then the database
  * side: the same requests through a third instance whose sessions run auto_explain (ANALYZE,
  * BUFFERS, every statement), whose log gives each search statement's time and plan. Last, the
  * naive baseline: `ILIKE` over the same readable messages.
  */
 export async function runSearch(parley: ParleySystem, options: SearchOptions): Promise<SearchResult> {
-  const token = parley.tokens[0] ?? "";
   const api = parley.instances[0]?.url ?? "";
-  const me = (await trpcCall<{ id: number }>(api, "auth.me", undefined, { token, query: true })).id;
+  const tokens: Record<Searcher, string> = { member: parley.tokens[0] ?? "", light: parley.tokens[1] ?? "" };
+  const idOf = async (token: string) =>
+    (await trpcCall<{ id: number }>(api, "auth.me", undefined, { token, query: true })).id;
+  const me = await idOf(tokens.member);
+  const light = await idOf(tokens.light);
   console.log(`  search: seeding ${options.corpus.messages.toLocaleString("en")} messages`);
   const { corpus, readable, counts } = await withDb(parley.database.url, async (db) => {
-    const corpus = await seedSearchCorpus(db, me, options.corpus);
-    const readable = new Set(
-      (await rowsOf<{ id: number }>(db, sql`select room_id as id from room_members where user_id = ${me}::int`)).map(
-        (r) => Number(r.id),
-      ),
-    );
-    const counts = new Map<string, { all: number; visible: number }>();
+    const corpus = await seedSearchCorpus(db, { me, light }, options.corpus);
+    const readableBy = async (user: number) =>
+      new Set(
+        (
+          await rowsOf<{ id: number }>(db, sql`select room_id as id from room_members where user_id = ${user}::int`)
+        ).map((r) => Number(r.id)),
+      );
+    const readable: Record<Searcher, Set<number>> = { member: await readableBy(me), light: await readableBy(light) };
+    const visibleTo = (user: number) =>
+      sql`(count(*) filter (where m.room_id in (select room_id from room_members where user_id = ${user}::int)))::int`;
+    const counts = new Map<string, { all: number; member: number; light: number }>();
     for (const band of BANDS)
       for (const text of textsOf(band)) {
-        const [row] = await rowsOf<{ all: number; visible: number }>(
+        const [row] = await rowsOf<{ all: number; member: number; light: number }>(
           db,
-          sql`select count(*)::int as all,
-                     (count(*) filter (where m.room_id in (select room_id from room_members where user_id = ${me}::int)))::int as visible
+          sql`select count(*)::int as all, ${visibleTo(me)} as member, ${visibleTo(light)} as light
               from messages m where m.search_vector @@ websearch_to_tsquery('simple', ${text})`,
         );
-        counts.set(text, { all: row?.all ?? 0, visible: row?.visible ?? 0 });
+        counts.set(text, { all: row?.all ?? 0, member: row?.member ?? 0, light: row?.light ?? 0 });
       }
     return { corpus, readable, counts };
   });
   console.log(`  search: corpus ${JSON.stringify(corpus)}`);
 
-  const rowsToMeasure = BANDS.flatMap((band) => ORDERS.map((order) => ({ band, order, texts: textsOf(band) })));
+  const rowsToMeasure = [
+    ...BANDS.flatMap((band) => ORDERS.map((order) => ({ user: "member" as const, band, order, texts: textsOf(band) }))),
+    // The light user's newest first: where walking the newest messages of every room costs most.
+    ...LIGHT_BANDS.map((band) => ({ user: "light" as const, band, order: "newest" as const, texts: textsOf(band) })),
+  ];
   const inputOf = (text: string, order: SearchRow["order"]) =>
     `/trpc/search.messages?input=${encodeURIComponent(JSON.stringify({ query: text, order, limit: PAGE }))}`;
 
@@ -140,9 +158,9 @@ export async function runSearch(parley: ParleySystem, options: SearchOptions): P
         api,
         "search.messages",
         { query: row.texts[i % row.texts.length], order: row.order, limit: PAGE },
-        { token, query: true },
+        { token: tokens[row.user], query: true },
       );
-      foreignHits += page.items.filter((item) => !readable.has(item.room.id)).length;
+      foreignHits += page.items.filter((item) => !readable[row.user].has(item.room.id)).length;
       const h = hits[r] as (typeof hits)[number];
       h.pages++;
       h.items += page.items.length;
@@ -154,14 +172,14 @@ export async function runSearch(parley: ParleySystem, options: SearchOptions): P
     for (const [r, row] of rowsToMeasure.entries()) {
       const url = inputOf(row.texts[i % row.texts.length] ?? "", row.order);
       const start = performance.now();
-      await http.call("GET", url, null, token);
+      await http.call("GET", url, null, tokens[row.user]);
       latencies[r]?.record(performance.now() - start);
     }
   http.close();
 
   const rows: SearchRow[] = rowsToMeasure.map((row, r) => {
     const shares = row.texts.map((t) => (counts.get(t)?.all ?? 0) / corpus.messages);
-    const visible = row.texts.map((t) => counts.get(t)?.visible ?? 0);
+    const visible = row.texts.map((t) => counts.get(t)?.[row.user] ?? 0);
     const h = hits[r] as (typeof hits)[number];
     const measured: SearchRow = {
       ...row,
@@ -170,14 +188,14 @@ export async function runSearch(parley: ParleySystem, options: SearchOptions): P
       hitsPerPage: h.pages ? round(h.items / h.pages) : 0,
       latency: (latencies[r] as Latency).summary(),
     };
-    console.log(`  search ${row.band} ${row.order} ${JSON.stringify(measured.latency)}`);
+    console.log(`  search ${row.user} ${row.band} ${row.order} ${JSON.stringify(measured.latency)}`);
     return measured;
   });
 
   const plans: SearchPlan[] = [];
   let dbError: string | undefined;
   try {
-    await measureDatabaseSide(parley, token, options, rows, plans, inputOf);
+    await measureDatabaseSide(parley, tokens, options, rows, plans, inputOf);
   } catch (error) {
     dbError = error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error);
     console.log(`  search: database side not measured: ${dbError}`);
@@ -200,14 +218,14 @@ export async function runSearch(parley: ParleySystem, options: SearchOptions): P
         latency.record(row?.["QUERY PLAN"][0]["Execution Time"] ?? 0);
       }
       const executionMs = latency.summary();
-      const search = rows.find((r) => r.band === band && r.order === "newest")?.db?.search.p50Ms;
+      const search = rows.find((r) => r.user === "member" && r.band === band && r.order === "newest")?.db?.search.p50Ms;
       out.push({ band, texts, executionMs, vsSearchP50: search ? round(executionMs.p50Ms / search) : undefined });
       console.log(`  search: baseline ILIKE ${band} ${JSON.stringify(executionMs)}`);
     }
     return out;
   });
 
-  return { corpus, readableRooms: readable.size, rows, foreignHits, plans, dbError, baseline };
+  return { corpus, readableRooms: readable.member.size, rows, foreignHits, plans, dbError, baseline };
 }
 
 /**
@@ -218,7 +236,7 @@ export async function runSearch(parley: ParleySystem, options: SearchOptions): P
  */
 async function measureDatabaseSide(
   parley: ParleySystem,
-  token: string,
+  tokens: Record<Searcher, string>,
   options: SearchOptions,
   rows: SearchRow[],
   plans: SearchPlan[],
@@ -236,7 +254,7 @@ async function measureDatabaseSide(
   await withLoggingInstance(parley, settings, async ({ http, capture }) => {
     for (const row of rows) {
       const call = (i: number) =>
-        http.call("GET", inputOf(row.texts[i % row.texts.length] ?? "", row.order), null, token);
+        http.call("GET", inputOf(row.texts[i % row.texts.length] ?? "", row.order), null, tokens[row.user]);
       for (let i = 0; i < 3; i++) await call(i);
       const log = await capture(async () => {
         for (let i = 0; i < options.queries; i++) await call(i);
@@ -264,6 +282,7 @@ async function measureDatabaseSide(
           .map((line) => line.replace(/^\t/, ""))
           .join("\n");
         plans.push({
+          user: row.user,
           band: row.band,
           order: row.order,
           durationMs: median.durationMs,
@@ -272,7 +291,7 @@ async function measureDatabaseSide(
           readsMemberships: /room_members/.test(plan),
         });
       }
-      console.log(`  search db ${row.band} ${row.order} ${JSON.stringify(row.db)}`);
+      console.log(`  search db ${row.user} ${row.band} ${row.order} ${JSON.stringify(row.db)}`);
     }
   });
 }
