@@ -58,7 +58,7 @@ export const PROFILES = {
       },
       queries: 200,
       warmup: 2,
-      baselineQueries: 20,
+      baselineQueries: 10,
     },
   },
   full: {

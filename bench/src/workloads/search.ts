@@ -70,7 +70,7 @@ export interface SearchResult {
   plans: SearchPlan[];
   /** Why the database side was not measured, when it was not. */
   dbError?: string;
-  /** A naive `ILIKE '%text%'` over the same readable messages, newest first, as EXPLAIN ANALYZE times it. */
+  /** A naive `ILIKE '%text%'` over the same readable messages, newest (highest id) first, as EXPLAIN ANALYZE times it. */
   baseline: { band: SearchBand; texts: string[]; executionMs: LatencySummary; vsSearchP50?: number }[];
 }
 
@@ -213,7 +213,7 @@ export async function runSearch(parley: ParleySystem, options: SearchOptions): P
               select m.id from messages m
               where m.room_id in (select room_id from room_members where user_id = ${me}::int)
                 and m.kind = 'text' and m.deleted_at is null and m.body ilike ${`%${texts[i % texts.length]}%`}
-              order by m.created_at desc, m.id desc limit ${PAGE}::int`,
+              order by m.id desc limit ${PAGE}::int`,
         );
         latency.record(row?.["QUERY PLAN"][0]["Execution Time"] ?? 0);
       }
