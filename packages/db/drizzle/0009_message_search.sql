@@ -6,8 +6,4 @@
 -- The column is deliberately not in drizzle's schema (schema.ts), so that reading messages never
 -- carries it; queries name it as `messages.search_vector`.
 ALTER TABLE "messages" ADD COLUMN "search_vector" tsvector GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, CASE WHEN "kind" = 'text' THEN "body" ELSE '' END)) STORED;--> statement-breakpoint
--- One GIN index over (room_id, search_vector), room_id through btree_gin (a trusted extension,
--- bundled with PostgreSQL and PGlite): a search restricted to the caller's rooms finds, in the index
--- alone, the messages of those rooms that hold the words, and reads no row of another room.
-CREATE EXTENSION IF NOT EXISTS btree_gin;--> statement-breakpoint
-CREATE INDEX "messages_search_idx" ON "messages" USING gin ("room_id", "search_vector");
+CREATE INDEX "messages_search_idx" ON "messages" USING gin ("search_vector");

@@ -3,7 +3,6 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
-import { btree_gin } from "@electric-sql/pglite/contrib/btree_gin";
 import type { ExtractTablesWithRelations } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
@@ -74,8 +73,7 @@ async function migratePostgresLocked(url: string): Promise<void> {
 
 async function openPglite(dataDir: string | undefined): Promise<DbHandle> {
   if (dataDir) await mkdir(dataDir, { recursive: true });
-  // btree_gin: the search index (migration 0009) puts room ids and words in one GIN index.
-  const client = await PGlite.create({ ...(dataDir ? { dataDir } : {}), extensions: { btree_gin } });
+  const client = await PGlite.create(dataDir ? { dataDir } : {});
   const db = drizzlePglite(client, { schema });
   await migratePglite(db, { migrationsFolder });
   return { db, driver: "pglite", close: () => client.close() };

@@ -1,4 +1,4 @@
-import { type Database, foldName, schema } from "@parley/db";
+import { type Database, foldName, schema, type Transaction } from "@parley/db";
 import { and, desc, eq, exists, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Actor, Deps } from "../deps";
@@ -11,20 +11,21 @@ import { afterBound, beforeBound, type ParsedSearch, parseSearchText, type TimeB
 
 const { files, messages, rooms, roomMembers, users } = schema;
 
+/** Reads the whole search in its transaction. */
+type Reader = Database | Transaction;
+
 type SearchRoom = SearchPage["understood"]["room"] & {};
 type Order = SearchQuery["order"];
 
 /**
  * A search as the server runs it: the text's filters and the structured fields merged, names
- * resolved to ids, the caller's right to read checked.
+ * resolved to ids, and the rooms the caller may read listed.
  */
 export interface ResolvedSearch {
-  userId: number;
   /** For `websearch_to_tsquery('simple', text)`; '' : filters only. */
   text: string;
-  /** One room the caller may read; null: every room of `scope`. */
-  roomId: number | null;
-  scope: "mine" | "public";
+  /** The rooms searched: every one the caller may read now in the scope, or the one `in:` names. */
+  roomIds: number[];
   fromUserId: number | null;
   before: TimeBound | null;
   after: TimeBound | null;
@@ -45,90 +46,106 @@ export interface ResolvedSearch {
  * (`messages_search_idx`), written by the statement that writes the body: an edit is found by its
  * new text only and a deletion by nothing, from the moment it commits.
  *
- * Who may read what is decided in the same statement: scope "mine" restricts to the rooms and direct
- * conversations the caller is a member of now (`room_members`), "public" to public rooms, joined
- * or not; `in:` a room restricts to it, if the caller may see it (a member, or a public room), and
- * a room they may not see is answered as one that does not exist.
+ * Who may read what: scope "mine" is the rooms and direct conversations the caller is a member of
+ * (`room_members`), "public" the public rooms, joined or not; `in:` a room is that room, if the
+ * caller may see it (a member, or a public room), and a room they may not see is answered as one
+ * that does not exist. The whole search reads one snapshot (a read-only REPEATABLE READ
+ * transaction): the rooms listed are the rooms searched, and a room left or a member removed
+ * before it began is not searched at all.
  *
  * Newest first (by id: the order messages were stored in, which the primary key serves, so that a
  * common word's newest matches are found without reading all of them) or by relevance
- * (`ts_rank_cd` over every match, then newest), keyset-paged; a query
- * with no words (filters only) is always newest first. A text whose words make an empty query
- * (punctuation only) answers an empty page. Each hit: the message as it is now, its room, and a
- * snippet from `ts_headline` (at most 2 fragments of 10 to 30 words, matches marked; filters only:
- * the start of the body).
+ * (`ts_rank_cd` over every match, then newest), keyset-paged; a query with no words (filters only)
+ * is always newest first. A text whose words make an empty query (punctuation only) answers an
+ * empty page. Each hit: the message as it is now, its room, and a snippet from `ts_headline` (at
+ * most 2 fragments of 10 to 30 words, matches marked; filters only: the start of the body).
  *
  * Throws BAD_INPUT for nothing to search for, a filter naming no room or user the caller may
- * search, text filters and structured fields that disagree, and a cursor from another order;
- * NOT_FOUND for a `roomId` the caller may not see or a `fromUserId` that does not exist; TOO_MANY
- * beyond LIMIT_SEARCHES_PER_USER. Five queries: names, the search, the messages, their reactions,
- * their rooms.
+ * search, text filters and structured fields that disagree, and a cursor from another order or not
+ * a search's; NOT_FOUND for a `roomId` the caller may not see or a `fromUserId` that does not
+ * exist; TOO_MANY beyond LIMIT_SEARCHES_PER_USER.
  */
 export async function searchMessages(deps: Deps, actor: Actor, input: SearchQuery): Promise<SearchPage> {
   const parsed = parseSearchText(input.query);
-  await deps.limits.take("searchesPerUser", String(actor.userId));
-  const room = await resolveRoom(deps.db, actor.userId, parsed.in, input.roomId);
-  const from = await resolveAuthor(deps.db, parsed.from, input.fromUserId);
   const bound = (date: string | undefined, of: (d: string) => TimeBound) => (date ? of(date) : undefined);
   const before = agree("before", bound(parsed.before, beforeBound), bound(input.before, beforeBound));
   const after = agree("after", bound(parsed.after, afterBound), bound(input.after, afterBound));
-  const hasFile = parsed.hasFile === true || input.hasFile === true;
   if (parsed.hasFile && input.hasFile === false) throw disagree("has:file", "hasFile false");
-  if (!parsed.text && !room && !from && !before && !after && !hasFile) {
-    throw new AppError("BAD_INPUT", "type something to search for");
-  }
+  const hasFile = parsed.hasFile === true || input.hasFile === true;
+  const anyFilter = parsed.in || input.roomId || parsed.from || input.fromUserId || before || after || hasFile;
+  if (!parsed.text && !anyFilter) throw new AppError("BAD_INPUT", "type something to search for");
   const order: Order = parsed.text ? input.order : "newest";
-  const search: ResolvedSearch = {
-    userId: actor.userId,
-    text: parsed.text,
-    roomId: room?.id ?? null,
-    scope: input.scope,
-    fromUserId: from?.id ?? null,
-    before,
-    after,
-    hasFile,
-    order,
-    cursor: searchKeyOf(decodeCursor(input.cursor), order),
-    rows: input.limit + 1,
-  };
-  const rows = await searchQuery(deps.db, search);
-  const shown = rows.slice(0, input.limit);
-  const last = shown.at(-1);
-  return {
-    items: await hitsOf(deps.db, shown, search.text !== ""),
-    nextCursor: rows.length > input.limit && last ? encodeCursor(keyOf(order, last)) : null,
-    understood: {
-      text: parsed.text,
-      room,
-      from,
-      before: before?.at.toISOString() ?? null,
-      after: after?.at.toISOString() ?? null,
-      hasFile,
-      scope: input.scope,
-      order,
+  const cursor = searchKeyOf(decodeCursor(input.cursor), order);
+  await deps.limits.take("searchesPerUser", String(actor.userId));
+  return deps.db.transaction(
+    async (tx) => {
+      // Each search is planned for its own words and rooms: a plan made once for any words could
+      // read every match of a common word where the primary key would have stopped after a page.
+      await tx.execute(sql`set local plan_cache_mode = force_custom_plan`);
+      const room = await resolveRoom(tx, actor.userId, parsed.in, input.roomId);
+      const from = await resolveAuthor(tx, parsed.from, input.fromUserId);
+      const search: ResolvedSearch = {
+        text: parsed.text,
+        roomIds: room ? [room.id] : await readableRooms(tx, actor.userId, input.scope),
+        fromUserId: from?.id ?? null,
+        before,
+        after,
+        hasFile,
+        order,
+        cursor,
+        rows: input.limit + 1,
+      };
+      const rows = search.roomIds.length > 0 ? await searchQuery(tx, search) : [];
+      const shown = rows.slice(0, input.limit);
+      const last = shown.at(-1);
+      return {
+        items: await hitsOf(tx, shown, search.text !== ""),
+        nextCursor: rows.length > input.limit && last ? encodeCursor(keyOf(order, last)) : null,
+        understood: {
+          text: parsed.text,
+          room,
+          from,
+          before: before?.at.toISOString() ?? null,
+          after: after?.at.toISOString() ?? null,
+          hasFile,
+          scope: input.scope,
+          order,
+        },
+      };
     },
-  };
+    { isolationLevel: "repeatable read", accessMode: "read only" },
+  );
+}
+
+/** The rooms of a scope the user may read now: theirs ("mine"), or every public room ("public"). */
+async function readableRooms(db: Reader, userId: number, scope: SearchQuery["scope"]): Promise<number[]> {
+  const rows =
+    scope === "mine"
+      ? await db.select({ id: roomMembers.roomId }).from(roomMembers).where(eq(roomMembers.userId, userId))
+      : await db
+          .select({ id: rooms.id })
+          .from(rooms)
+          .where(and(eq(rooms.kind, "room"), eq(rooms.isPrivate, false)));
+  return rows.map((r) => r.id);
 }
 
 /**
- * The search statement: ids of the matching messages the caller may read, in order, with their
- * sort keys and snippets, `rows` of them after the cursor. Exported for the EXPLAIN test and the
- * bench. The caller's rooms are read by the same statement (`room_id = any(array(...))`, an init
- * plan evaluated once), and `messages_search_idx`, a GIN index over (room_id, search_vector), finds
- * the matches of those rooms alone; for a word so common that its newest matches are near, the
- * planner walks the primary key backwards instead and stops at the page's end.
+ * The search statement: the matching messages of `roomIds`, in order, with their sort keys and
+ * snippets, `rows` of them after the cursor. Exported for the EXPLAIN test and the bench.
+ *
+ * The rooms are one array parameter, planned as the constant it is (`force_custom_plan`), so the
+ * planner knows how much of the table they hold and picks between two plans: for a rare word, the
+ * GIN index `messages_search_idx` ANDed with a bitmap of the rooms' rows (`messages_room_seq_key`),
+ * which reads from the table only the matches in those rooms; for a common one, the primary key
+ * backwards, stopping when the page is full.
  */
-export function searchQuery(db: Database, search: ResolvedSearch) {
+export function searchQuery(db: Reader, search: ResolvedSearch) {
   const query = sql`websearch_to_tsquery('simple', ${search.text})`;
   const vector = sql`${messages}.search_vector`;
   const rank = sql<number>`ts_rank_cd(${vector}, ${query})`;
   const words = search.text !== "";
-  const readable =
-    search.roomId !== null
-      ? eq(messages.roomId, search.roomId)
-      : search.scope === "mine"
-        ? sql`${messages.roomId} = any(array(select ${roomMembers.roomId} from ${roomMembers} where ${roomMembers.userId} = ${search.userId}))`
-        : sql`${messages.roomId} = any(array(select ${rooms.id} from ${rooms} where ${rooms.kind} = 'room' and not ${rooms.isPrivate}))`;
+  // One text parameter ('{1,2,3}', whole numbers only), whatever the number of rooms.
+  const readable = sql`${messages.roomId} = any(${`{${search.roomIds.join(",")}}`}::integer[])`;
   const { cursor } = search;
   const afterCursor: SQL | undefined =
     cursor === null
@@ -224,7 +241,7 @@ export function plainSnippet(body: string): SnippetPart[] {
   return [{ text: `${space > PLAIN_START_CHARS / 2 ? start.slice(0, space) : start}…`, match: false }];
 }
 
-async function hitsOf(db: Database, rows: SearchRow[], words: boolean): Promise<SearchHit[]> {
+async function hitsOf(db: Reader, rows: SearchRow[], words: boolean): Promise<SearchHit[]> {
   if (rows.length === 0) return [];
   const [found, roomRows] = await Promise.all([
     readMessages(
@@ -284,7 +301,7 @@ function searchKeyOf(key: string | undefined, order: Order): SearchKey | null {
  * search (no such room, or a private room of others) is answered in words, the same either way.
  */
 async function resolveRoom(
-  db: Database,
+  db: Reader,
   userId: number,
   named: ParsedSearch["in"],
   roomId: number | undefined,
@@ -296,7 +313,7 @@ async function resolveRoom(
   return room && { id: room.id, kind: room.kind, name: room.name };
 }
 
-async function roomNamed(db: Database, userId: number, named: NonNullable<ParsedSearch["in"]>) {
+async function roomNamed(db: Reader, userId: number, named: NonNullable<ParsedSearch["in"]>) {
   const member = sql<boolean>`exists (select 1 from ${roomMembers} where ${roomMembers.roomId} = ${rooms.id} and ${roomMembers.userId} = ${userId})`;
   if (named.kind === "room") {
     // A built-in room may share its name with a user's room made before it: the caller's own first.
@@ -328,7 +345,7 @@ async function roomNamed(db: Database, userId: number, named: NonNullable<Parsed
 }
 
 /** The author `from:` names, or the one `fromUserId` gives; both: the same one. */
-async function resolveAuthor(db: Database, name: string | undefined, userId: number | undefined) {
+async function resolveAuthor(db: Reader, name: string | undefined, userId: number | undefined) {
   const byName = name === undefined ? null : await userWhere(db, eq(users.usernameKey, foldName(name)));
   if (name !== undefined && !byName) throw new AppError("BAD_INPUT", `from:@${name}: no user is called ${name}`);
   const byId = userId === undefined ? null : await userWhere(db, eq(users.id, userId));
@@ -337,7 +354,7 @@ async function resolveAuthor(db: Database, name: string | undefined, userId: num
   return byName ?? byId;
 }
 
-async function userWhere(db: Database, where: SQL) {
+async function userWhere(db: Reader, where: SQL) {
   const [user] = await db.select({ id: users.id, username: users.username }).from(users).where(where);
   return user ?? null;
 }
