@@ -113,7 +113,7 @@ test("the smoke profile runs every workload against every system and writes JSON
     expect(search?.plans).toHaveLength(10);
     // The restriction to the caller's rooms is part of the search statement itself.
     for (const plan of search?.plans ?? [])
-      expect(plan.readsMemberships, `${plan.user} ${plan.band} ${plan.order}`).toBe(true);
+      expect(plan.restrictsToRooms, `${plan.user} ${plan.band} ${plan.order}`).toBe(true);
   }
   expect(search?.baseline.map((b) => b.band)).toEqual(["1%", "phrase", "10%"]);
   for (const b of search?.baseline ?? []) expect(positive(b.executionMs.p50Ms), b.band).toBe(true);

@@ -55,8 +55,11 @@ export interface SearchPlan {
   /** The plan as auto_explain logged it (the same output as EXPLAIN (ANALYZE, BUFFERS)). */
   plan: string;
   usesSearchIndex: boolean;
-  /** The statement restricts to the caller's memberships itself (`room_members` in its plan). */
-  readsMemberships: boolean;
+  /**
+   * The statement itself keeps to the caller's rooms: `room_id = ANY (…)` in its plan, the rooms
+   * read from `room_members` in the statement (an init plan) or listed as a parameter.
+   */
+  restrictsToRooms: boolean;
 }
 
 export interface SearchResult {
@@ -288,7 +291,7 @@ async function measureDatabaseSide(
           durationMs: median.durationMs,
           plan,
           usesSearchIndex: /messages_search_idx/.test(plan),
-          readsMemberships: /room_members/.test(plan),
+          restrictsToRooms: /room_id = ANY/.test(plan),
         });
       }
       console.log(`  search db ${row.user} ${row.band} ${row.order} ${JSON.stringify(row.db)}`);
