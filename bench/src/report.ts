@@ -321,7 +321,7 @@ function searchMarkdown(s: SearchResult): string[] {
     );
     for (const plan of s.plans)
       lines.push(
-        `### ${SEARCHERS[plan.user]}: ${BAND_NAMES[plan.band]}, ${plan.order}: ${plan.durationMs} ms; \`messages_search_idx\` ${plan.usesSearchIndex ? "used" : "**not used**"}; the caller's rooms ${plan.restrictsToRooms ? "restricted in the statement" : "**not restricted in the statement**"}`,
+        `### ${SEARCHERS[plan.user]}: ${BAND_NAMES[plan.band]}, ${plan.order}: ${plan.durationMs} ms; \`messages_search_idx\` ${plan.usesSearchIndex ? "used" : "**not used**"}; the caller's rooms ${plan.restrictsToRooms ? "restricted in the statement" : "**not restricted in the statement**"}; rows read and filtered out: ${int(plan.rowsRemovedByFilter ?? 0)}`,
         "",
         "```text",
         plan.plan,

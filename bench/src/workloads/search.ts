@@ -60,6 +60,8 @@ export interface SearchPlan {
    * read from `room_members` in the statement (an init plan) or listed as a parameter.
    */
   restrictsToRooms: boolean;
+  /** Rows read and thrown away by a filter ("Rows Removed by Filter"), summed over the plan's nodes. */
+  rowsRemovedByFilter: number;
 }
 
 export interface SearchResult {
@@ -292,6 +294,10 @@ async function measureDatabaseSide(
           plan,
           usesSearchIndex: /messages_search_idx/.test(plan),
           restrictsToRooms: /room_id = ANY/.test(plan),
+          rowsRemovedByFilter: [...plan.matchAll(/Rows Removed by Filter: (\d+)/g)].reduce(
+            (n, m) => n + Number(m[1]),
+            0,
+          ),
         });
       }
       console.log(`  search db ${row.user} ${row.band} ${row.order} ${JSON.stringify(row.db)}`);
