@@ -16,6 +16,20 @@ export interface Profile {
   search: SearchOptions;
 }
 
+/**
+ * Issue 16's search corpus: 1,000,000 messages over 1,000 rooms; the measuring user in 50 of them
+ * and 20 direct conversations, a second user in 3 rooms.
+ */
+const ISSUE_16_CORPUS: SearchOptions["corpus"] = {
+  messages: 1_000_000,
+  rooms: 1000,
+  directs: 200,
+  users: 1000,
+  memberRooms: 50,
+  memberDirects: 20,
+  lightRooms: 3,
+};
+
 export const PROFILES = {
   /** Every workload in a few seconds at tiny sizes: proves the harness, measures nothing. */
   smoke: {
@@ -44,18 +58,8 @@ export const PROFILES = {
     history: { messages: 100_000, depths: [0, 10_000], seconds: 2 },
     slowConsumer: { subscribers: 500, rate: 20, seconds: 6 },
     flood: { subscribers: 200, talkers: 20, ratePerTalker: 2, seconds: 5, concurrency: 16 },
-    // Issue 16's corpus: 1,000,000 messages over 1,000 rooms; the user in 50 of them and 20 directs,
-    // a second user in 3 rooms.
     search: {
-      corpus: {
-        messages: 1_000_000,
-        rooms: 1000,
-        directs: 200,
-        users: 1000,
-        memberRooms: 50,
-        memberDirects: 20,
-        lightRooms: 3,
-      },
+      corpus: ISSUE_16_CORPUS,
       queries: 200,
       warmup: 2,
       baselineQueries: 10,
@@ -71,15 +75,7 @@ export const PROFILES = {
     slowConsumer: { subscribers: 500, rate: 20, seconds: 30 },
     flood: { subscribers: 500, talkers: 40, ratePerTalker: 2, seconds: 15, concurrency: 32 },
     search: {
-      corpus: {
-        messages: 1_000_000,
-        rooms: 1000,
-        directs: 200,
-        users: 1000,
-        memberRooms: 50,
-        memberDirects: 20,
-        lightRooms: 3,
-      },
+      corpus: ISSUE_16_CORPUS,
       queries: 1000,
       warmup: 5,
       baselineQueries: 50,
