@@ -13,10 +13,11 @@ import { runConnections } from "./workloads/connections";
 import { runFanout } from "./workloads/fanout";
 import { runFlood } from "./workloads/flood";
 import { runHistory } from "./workloads/history";
+import { runSearch } from "./workloads/search";
 import { runSendPath } from "./workloads/send-path";
 import { runSlowConsumer } from "./workloads/slow-consumer";
 
-const WORKLOADS = ["fanout", "connections", "send", "history", "slow", "flood"] as const;
+const WORKLOADS = ["fanout", "connections", "send", "history", "slow", "flood", "search"] as const;
 type Workload = (typeof WORKLOADS)[number];
 
 const { values } = parseArgs({
@@ -25,6 +26,8 @@ const { values } = parseArgs({
     only: { type: "string", default: WORKLOADS.join(",") },
     systems: { type: "string", default: SYSTEM_NAMES.join(",") },
     out: { type: "string", default: fileURLToPath(new URL("../results", import.meta.url)) },
+    /** Added to the report's file names: `<date>-<label>.md` (for a run of some workloads only). */
+    label: { type: "string" },
     "cpu-prof": { type: "boolean", default: false },
     /** Set by the bench itself when it has re-executed itself under `taskset -c 0`. */
     pinned: { type: "boolean", default: false },
@@ -70,7 +73,9 @@ const cpuProfDir = values["cpu-prof"] ? path.join(outDir, "cpu-profiles") : unde
 const started = performance.now();
 const result: BenchResult = emptyResult(profileName, describeMachine(hasTaskset));
 
-for (const name of systems) {
+// Search runs on a Parley of its own (below): alone, it needs none of these systems.
+const onEverySystem = WORKLOADS.some((w) => w !== "search" && only.has(w));
+for (const name of onEverySystem ? systems : []) {
   console.log(`${name}: starting`);
   const t0 = performance.now();
   const system: System =
@@ -119,7 +124,19 @@ if (only.has("flood") && systems.includes("parley")) {
   }
 }
 
+// Search on a Parley of its own: its corpus (a million messages in the quick profile) is seeded
+// into a fresh database, apart from every other workload's rooms.
+if (only.has("search") && systems.includes("parley")) {
+  console.log("parley, search corpus: starting");
+  const searching = await startParley({ users: 2 });
+  try {
+    result.search = await runSearch(searching, profile.search);
+  } finally {
+    await searching.stop();
+  }
+}
+
 result.wallSeconds = Math.round((performance.now() - started) / 100) / 10;
-const files = writeReport(result, outDir);
+const files = writeReport(result, outDir, values.label);
 console.log(`wrote ${files.join(", ")} in ${result.wallSeconds} s`);
 process.exit(0);

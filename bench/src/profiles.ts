@@ -1,3 +1,5 @@
+import type { SearchOptions } from "./workloads/search";
+
 /** The sizes of each workload, per profile. */
 export interface Profile {
   users: number;
@@ -10,7 +12,23 @@ export interface Profile {
   slowConsumer: { subscribers: number; rate: number; seconds: number };
   /** Parley only: talkers' latency alone and while one user floods, with the message limit off and on. */
   flood: { subscribers: number; talkers: number; ratePerTalker: number; seconds: number; concurrency: number };
+  /** Parley only, on a database of its own: full-text search over a seeded corpus (issue 16). */
+  search: SearchOptions;
 }
+
+/**
+ * Issue 16's search corpus: 1,000,000 messages over 1,000 rooms; the measuring user in 50 of them
+ * and 20 direct conversations, a second user in 3 rooms.
+ */
+const ISSUE_16_CORPUS: SearchOptions["corpus"] = {
+  messages: 1_000_000,
+  rooms: 1000,
+  directs: 200,
+  users: 1000,
+  memberRooms: 50,
+  memberDirects: 20,
+  lightRooms: 3,
+};
 
 export const PROFILES = {
   /** Every workload in a few seconds at tiny sizes: proves the harness, measures nothing. */
@@ -23,6 +41,12 @@ export const PROFILES = {
     history: { messages: 2000, depths: [0, 1000], seconds: 0.5 },
     slowConsumer: { subscribers: 20, rate: 20, seconds: 1 },
     flood: { subscribers: 10, talkers: 4, ratePerTalker: 2, seconds: 1, concurrency: 4 },
+    search: {
+      corpus: { messages: 20_000, rooms: 50, directs: 10, users: 100, memberRooms: 5, memberDirects: 2, lightRooms: 2 },
+      queries: 10,
+      warmup: 1,
+      baselineQueries: 2,
+    },
   },
   /** Under five minutes on the 2-core CI machine (254 s on 2026-11-29). */
   quick: {
@@ -34,6 +58,12 @@ export const PROFILES = {
     history: { messages: 100_000, depths: [0, 10_000], seconds: 2 },
     slowConsumer: { subscribers: 500, rate: 20, seconds: 6 },
     flood: { subscribers: 200, talkers: 20, ratePerTalker: 2, seconds: 5, concurrency: 16 },
+    search: {
+      corpus: ISSUE_16_CORPUS,
+      queries: 200,
+      warmup: 2,
+      baselineQueries: 10,
+    },
   },
   full: {
     users: 100,
@@ -44,6 +74,12 @@ export const PROFILES = {
     history: { messages: 1_000_000, depths: [0, 10_000, 100_000], seconds: 5 },
     slowConsumer: { subscribers: 500, rate: 20, seconds: 30 },
     flood: { subscribers: 500, talkers: 40, ratePerTalker: 2, seconds: 15, concurrency: 32 },
+    search: {
+      corpus: ISSUE_16_CORPUS,
+      queries: 1000,
+      warmup: 5,
+      baselineQueries: 50,
+    },
   },
 } satisfies Record<string, Profile>;
 

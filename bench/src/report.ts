@@ -7,6 +7,7 @@ import type { ConnectionsResult } from "./workloads/connections";
 import type { FanoutResult } from "./workloads/fanout";
 import type { FloodResult } from "./workloads/flood";
 import type { HistoryResult } from "./workloads/history";
+import type { SearchResult } from "./workloads/search";
 import { CHANGE_ROWS, type SendPathRow, WS_SEND_ROW } from "./workloads/send-path";
 import type { SlowConsumerResult } from "./workloads/slow-consumer";
 
@@ -25,6 +26,8 @@ export interface BenchResult {
   flood: FloodResult[];
   /** Measurements the run could not make here, and why. */
   skipped: string[];
+  /** Absent from results written before the search workload (issue 16). */
+  search?: SearchResult | null;
 }
 
 const version = (command: string, args: string[]) => {
@@ -62,6 +65,7 @@ export function emptyResult(profile: string, machine: BenchResult["machine"]): B
     slowConsumer: [],
     flood: [],
     skipped: [],
+    search: null,
   };
 }
 
@@ -254,8 +258,82 @@ export function markdown(r: BenchResult): string {
       );
     lines.push("");
   }
+
+  if (r.search) lines.push(...searchMarkdown(r.search));
   return lines.join("\n");
 }
+
+const pct = (share: number) => `${(share * 100).toFixed(share < 0.01 ? 3 : 2)}%`;
+const range = (lo: string, hi: string) => (lo === hi ? lo : `${lo}–${hi}`);
+const BAND_NAMES: Record<SearchResult["rows"][number]["band"], string> = {
+  "0.1%": "one word, ~0.1% of messages",
+  "1%": "one word, ~1% of messages",
+  phrase: 'two-word phrase in quotes ("a b")',
+  "10%": "one very common word, ~10% of messages",
+};
+
+/** The search section: corpus, API and database latencies per row, the plans, the ILIKE baseline. */
+function searchMarkdown(s: SearchResult): string[] {
+  const c = s.corpus;
+  const lines: string[] = [
+    `## Search: \`search.messages\` over ${int(c.messages)} messages, one user, one request at a time (tRPC over HTTP)`,
+    "",
+    `The corpus, seeded in SQL on a fresh database migrated by Parley in ${(c.seedMs / 1000).toFixed(1)} s (then \`VACUUM ANALYZE\` ${(c.vacuumMs / 1000).toFixed(1)} s; table ${mib(c.tableBytes)}, \`messages_search_idx\` ${mib(c.searchIndexBytes)}): ${int(c.messages)} messages in ${int(c.rooms)} rooms (about one in ten private; room activity skewed, the busiest with 3% of messages) and ${int(c.directs + c.memberDirects)} direct conversations (5% of messages), by ${int(c.users)} users, ${ROOM_MEMBERS_TEXT}; ${c.wordsPerMessage[0]}–${c.wordsPerMessage[1]} words per message from ${int(c.vocabulary)} made-up words with Zipf frequencies (exponent 1), 5% of messages ending in one of 50 two-word phrases; sent over the last 365 days. The measuring user is a member of ${int(c.memberRooms)} rooms and ${int(c.memberDirects)} direct conversations (${int(s.readableRooms)} with the lobby): ${int(c.visibleMessages)} messages (${pct(c.visibleMessages / c.messages)}) it may read. A second, light user is in ${int(c.lightRooms)} rooms (and the lobby): ${int(c.lightVisibleMessages)} messages (${pct(c.lightVisibleMessages / c.messages)}).`,
+    "",
+    "Each row: the texts in turn, pages of 20, after a checked warm-up; the rows' requests alternate, so all meet the same noise. The database side is auto_explain's (ANALYZE, BUFFERS, timing on) log of the same requests through a third instance: the search statement (the one reading `search_vector`) and all statements of a request together.",
+    "",
+    "| user | query | order | share of messages (per text) | readable matches | results / page | API p50 / p95 / p99 / max ms | DB search statement p50 / p95 / p99 ms | DB per request: statements, ms | requests |",
+    "|---|---|---|---|---|---|---|---|---|---|",
+  ];
+  for (const row of s.rows) {
+    const l = row.latency;
+    const db = row.db;
+    lines.push(
+      `| ${SEARCHERS[row.user]} | ${BAND_NAMES[row.band]} | ${row.order} | ${range(pct(row.share.min), pct(row.share.max))} | ${range(int(row.visibleMatches.min), int(row.visibleMatches.max))} | ${row.hitsPerPage} | ${ms(l.p50Ms)} / ${ms(l.p95Ms)} / **${ms(l.p99Ms)}** / ${ms(l.maxMs)} | ${db ? `${ms(db.search.p50Ms)} / ${ms(db.search.p95Ms)} / ${ms(db.search.p99Ms)}` : "–"} | ${db ? `${db.statementsPerRequest}, ${ms(db.totalMsPerRequest)}` : "–"} | ${int(l.count)} |`,
+    );
+  }
+  lines.push("");
+  lines.push(
+    `Texts: ${s.rows
+      .filter((row) => row.user === "member" && row.order === "newest")
+      .map((row) => `${row.band}: ${row.texts.map((t) => `\`${t}\``).join(", ")}`)
+      .join("; ")}. Results outside the user's rooms in the checked answers: **${s.foreignHits}**.`,
+    "",
+  );
+  if (s.dbError) lines.push(`Database side not measured: ${s.dbError}.`, "");
+  if (s.baseline.length) {
+    lines.push(
+      "Naive baseline: the same readable messages, newest first, `body ILIKE '%text%'` (a substring, not a word), as `EXPLAIN ANALYZE` times it:",
+      "",
+      "| texts | execution p50 / p99 ms | vs the search statement's p50 (newest) | statements |",
+      "|---|---|---|---|",
+      ...s.baseline.map(
+        (b) =>
+          `| ${BAND_NAMES[b.band]} | ${ms(b.executionMs.p50Ms)} / ${ms(b.executionMs.p99Ms)} | ${b.vsSearchP50 ? `${b.vsSearchP50}×` : "–"} | ${int(b.executionMs.count)} |`,
+      ),
+      "",
+    );
+  }
+  if (s.plans.length) {
+    lines.push(
+      "Plans of the search statement (each row's run of median duration, as auto_explain logged it: the same as `EXPLAIN (ANALYZE, BUFFERS)`):",
+      "",
+    );
+    for (const plan of s.plans)
+      lines.push(
+        `### ${SEARCHERS[plan.user]}: ${BAND_NAMES[plan.band]}, ${plan.order}: ${plan.durationMs} ms; \`messages_search_idx\` ${plan.usesSearchIndex ? "used" : "**not used**"}; the caller's rooms ${plan.restrictsToRooms ? "restricted in the statement" : "**not restricted in the statement**"}; rows read and filtered out: ${int(plan.rowsRemovedByFilter ?? 0)}`,
+        "",
+        "```text",
+        plan.plan,
+        "```",
+        "",
+      );
+  }
+  return lines;
+}
+
+const ROOM_MEMBERS_TEXT = "20 members per room";
+const SEARCHERS: Record<SearchResult["rows"][number]["user"], string> = { member: "member", light: "light" };
 
 /** SQL in a Markdown table cell. */
 const code = (text: string) => `\`${text.replace(/\|/g, "\\|").replace(/`/g, "'")}\``;
@@ -336,11 +414,16 @@ export function svg(r: BenchResult): string {
 
 const escapeXml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
-/** Writes `<date>.json`, `.md` and `.svg` (with `-<profile>` unless quick) and returns their paths. */
-export function writeReport(r: BenchResult, dir: string): string[] {
-  const base = path.join(dir, `${r.date.slice(0, 10)}${r.profile === "quick" ? "" : `-${r.profile}`}`);
+/**
+ * Writes `<date>.json`, `.md` and `.svg` (with `-<profile>` unless quick, then `-<label>` if given)
+ * and returns their paths. The chart is of fan-out and connections: without them, no `.svg`.
+ */
+export function writeReport(r: BenchResult, dir: string, label?: string): string[] {
+  const name = `${r.date.slice(0, 10)}${r.profile === "quick" ? "" : `-${r.profile}`}${label ? `-${label}` : ""}`;
+  const base = path.join(dir, name);
   writeFileSync(`${base}.json`, `${JSON.stringify(r, null, 2)}\n`);
   writeFileSync(`${base}.md`, markdown(r));
+  if (!r.fanout.length && !r.connections.length) return [`${base}.json`, `${base}.md`];
   writeFileSync(`${base}.svg`, svg(r));
   return [`${base}.json`, `${base}.md`, `${base}.svg`];
 }

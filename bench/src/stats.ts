@@ -3,6 +3,8 @@ import * as hdr from "hdr-histogram-js";
 export interface LatencySummary {
   count: number;
   p50Ms: number;
+  /** Since the search workload (absent from older results). */
+  p95Ms: number;
   p99Ms: number;
   maxMs: number;
 }
@@ -21,6 +23,7 @@ export class Latency {
     return {
       count: h.totalCount,
       p50Ms: ms(h.getValueAtPercentile(50)),
+      p95Ms: ms(h.getValueAtPercentile(95)),
       p99Ms: ms(h.getValueAtPercentile(99)),
       maxMs: ms(h.maxValue),
     };

@@ -89,4 +89,32 @@ test("the smoke profile runs every workload against every system and writes JSON
     expect(positive(f.quiet.p99Ms) && positive(f.during.p99Ms), f.limits).toBe(true);
     expect(f.lostByTalkers, f.limits).toBe(0);
   }
+
+  // Search (issue 16), on a Parley of its own with a seeded corpus.
+  const search = result.search;
+  expect(search?.corpus.messages).toBe(20_000);
+  expect(search?.corpus.visibleMessages).toBeGreaterThan(0);
+  expect(search?.foreignHits, "results from rooms the user is not a member of").toBe(0);
+  expect(search?.rows.map((row) => `${row.user} ${row.band} ${row.order}`)).toEqual([
+    ...["0.1%", "1%", "phrase", "10%"].flatMap((band) => [`member ${band} newest`, `member ${band} relevance`]),
+    "light 1% newest",
+    "light 10% newest",
+  ]);
+  for (const row of search?.rows ?? []) {
+    const name = `${row.user} ${row.band} ${row.order}`;
+    expect(row.latency.count, name).toBe(10);
+    expect(positive(row.latency.p50Ms), name).toBe(true);
+    expect(row.share.min, `every ${row.band} text is in the corpus`).toBeGreaterThan(0);
+    if (row.user === "member" && (row.band === "1%" || row.band === "10%"))
+      expect(row.hitsPerPage, name).toBeGreaterThan(0);
+  }
+  if (!search?.dbError) {
+    for (const row of search?.rows ?? []) expect(row.db?.search.count, `${row.user} ${row.band} ${row.order}`).toBe(10);
+    expect(search?.plans).toHaveLength(10);
+    // The restriction to the caller's rooms is part of the search statement itself.
+    for (const plan of search?.plans ?? [])
+      expect(plan.restrictsToRooms, `${plan.user} ${plan.band} ${plan.order}`).toBe(true);
+  }
+  expect(search?.baseline.map((b) => b.band)).toEqual(["1%", "phrase", "10%"]);
+  for (const b of search?.baseline ?? []) expect(positive(b.executionMs.p50Ms), b.band).toBe(true);
 });

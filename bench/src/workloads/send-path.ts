@@ -119,7 +119,7 @@ export async function runSendPath(
       maxRequestsPerSec: 0,
       failed: 0,
       halfRate: 0,
-      atHalfRate: { count: 0, p50Ms: 0, p99Ms: 0, maxMs: 0 },
+      atHalfRate: { count: 0, p50Ms: 0, p95Ms: 0, p99Ms: 0, maxMs: 0 },
       note: "skipped: no Next build (run `npm run build -w @parley/web`)",
     });
   }

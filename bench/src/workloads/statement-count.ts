@@ -1,9 +1,5 @@
-import { freePort } from "@parley/realtime/testing";
-import { sql } from "drizzle-orm";
 import type { ParleySystem } from "../systems/parley";
-import { startPinned } from "../systems/pinned-process";
-import { httpClient } from "./http-client";
-import { rowsOf, withDb } from "./room-fill";
+import { databaseName, escapeRegExp, withLoggingInstance } from "./server-log";
 
 /** The statements one request runs, as PostgreSQL logged them. */
 export interface StatementCount {
@@ -39,54 +35,18 @@ export async function countStatements(
   probes: Probe[],
   requests = 10,
 ): Promise<StatementCount[]> {
-  const dbName = decodeURIComponent(new URL(parley.database.url).pathname.slice(1));
-  const port = await freePort();
-  return withDb(parley.database.url, async (db) => {
-    const [where] = await rowsOf<{ file: string | null; cluster: string; dir: string }>(
-      db,
-      sql`select pg_current_logfile() as file, current_setting('cluster_name') as cluster,
-                 current_setting('data_directory') as dir`,
-    );
-    const logFile =
-      process.env.BENCH_PG_LOG ??
-      (where?.file
-        ? where.file.startsWith("/")
-          ? where.file
-          : `${where.dir}/${where.file}`
-        : `/var/log/postgresql/postgresql-${(where?.cluster ?? "").replace("/", "-")}.log`);
-    const size = async () =>
-      Number(
-        (await rowsOf<{ size: string | number }>(db, sql`select (pg_stat_file(${logFile})).size as size`))[0]?.size,
-      );
-    await size(); // fails here, before anything is changed, when the log can't be read
-    await db.execute(sql`alter database ${sql.identifier(dbName)} set log_statement = 'all'`);
-    const counter = await startPinned({
-      name: "parley-realtime-statements",
-      entry: "apps/realtime/src/main.ts",
-      env: { ...parley.env, REALTIME_PORT: String(port) },
-      port,
-    });
-    const http = httpClient(counter.url, 1);
-    try {
-      const counts: StatementCount[] = [];
-      for (const probe of probes) {
-        const call = (i: number) => http.call(probe.method, probe.path, probe.body?.(i) ?? null, token);
-        for (let i = 0; i < 3; i++) await call(i);
-        const from = await size();
+  const dbName = databaseName(parley);
+  return withLoggingInstance(parley, { log_statement: "all" }, async ({ http, capture }) => {
+    const counts: StatementCount[] = [];
+    for (const probe of probes) {
+      const call = (i: number) => http.call(probe.method, probe.path, probe.body?.(i) ?? null, token);
+      for (let i = 0; i < 3; i++) await call(i);
+      const log = await capture(async () => {
         for (let i = 3; i < 3 + requests; i++) await call(i);
-        const to = await size();
-        const [text] = await rowsOf<{ text: string }>(
-          db,
-          sql`select pg_read_file(${logFile}, ${from}::bigint, ${to - from}::bigint) as text`,
-        );
-        counts.push(statementsIn(text?.text ?? "", dbName, requests));
-      }
-      return counts;
-    } finally {
-      http.close();
-      await counter.stop();
-      await db.execute(sql`alter database ${sql.identifier(dbName)} reset log_statement`);
+      });
+      counts.push(statementsIn(log, dbName, requests));
     }
+    return counts;
   });
 }
 
@@ -113,5 +73,3 @@ function statementsIn(log: string, database: string, requests: number): Statemen
     statements: [...byText].map(([text, n]) => ({ sql: text, perRequest: per(n) })),
   };
 }
-
-const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
