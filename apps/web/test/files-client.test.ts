@@ -9,6 +9,7 @@ const s3 = {
   accessKeyId: "key",
   secretAccessKey: "secret",
   forcePathStyle: false,
+  prefix: "parley/",
 };
 
 describe("a file's size, type and box in the browser", () => {

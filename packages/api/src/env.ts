@@ -93,6 +93,16 @@ export const ApiEnv = DbEnv.extend({
   S3_ENDPOINT: optionalUrl(["http", "https"], "S3_ENDPOINT"),
   S3_ACCESS_KEY_ID: optionalSetting(z.string().trim().min(1)),
   S3_SECRET_ACCESS_KEY: optionalSetting(z.string().trim().min(1)),
+  /**
+   * Where in the bucket Parley keeps its objects: every key starts with it, and the sweeper lists and
+   * removes only under it (and only keys of Parley's own shape). Empty: the bucket's root.
+   */
+  S3_PREFIX: z
+    .string()
+    .trim()
+    .max(200, "S3_PREFIX must be at most 200 characters")
+    .regex(/^([\w.-]+\/)*$/, "S3_PREFIX must be folder names each ending in / (parley/), or empty")
+    .default("parley/"),
   /** Address the bucket as <endpoint>/<bucket>/<key> rather than <bucket>.<endpoint>/<key> (MinIO, Garage, s3rver). */
   S3_FORCE_PATH_STYLE: z
     .enum(["true", "false", "1", "0"], { error: "S3_FORCE_PATH_STYLE must be true or false" })
@@ -153,6 +163,8 @@ export interface S3Config {
   accessKeyId: string;
   secretAccessKey: string;
   forcePathStyle: boolean;
+  /** S3_PREFIX: the start of every key Parley writes, lists and removes ('' : the bucket's root). */
+  prefix: string;
 }
 
 /** Raised when configuration is invalid; the message lists every problem at once. */
@@ -228,6 +240,7 @@ function s3ConfigOf(env: ApiEnv): S3Config | null {
     accessKeyId: env.S3_ACCESS_KEY_ID as string,
     secretAccessKey: env.S3_SECRET_ACCESS_KEY as string,
     forcePathStyle: env.S3_FORCE_PATH_STYLE,
+    prefix: env.S3_PREFIX,
   };
 }
 

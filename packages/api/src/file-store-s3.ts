@@ -29,13 +29,16 @@ export async function createS3Store(config: S3Config): Promise<FileStore> {
     responseChecksumValidation: "WHEN_REQUIRED",
   });
   const Bucket = config.bucket;
+  // Every key Parley writes, lists and removes lives under S3_PREFIX; the store's callers never see it.
+  const { prefix } = config;
+  const at = (key: string) => `${prefix}${key}`;
   return {
     kind: "s3",
     async put(key, source, meta) {
       await client.send(
         new PutObjectCommand({
           Bucket,
-          Key: key,
+          Key: at(key),
           Body: createReadStream(source),
           ContentLength: meta.length,
           ContentType: meta.contentType,
@@ -45,14 +48,18 @@ export async function createS3Store(config: S3Config): Promise<FileStore> {
     },
     async delete(keys) {
       // One request per key: DeleteObjects needs a Content-MD5 some stores insist on differently.
-      await Promise.all(keys.map((Key) => client.send(new DeleteObjectCommand({ Bucket, Key }))));
+      await Promise.all(keys.map((key) => client.send(new DeleteObjectCommand({ Bucket, Key: at(key) }))));
     },
     async *listKeys(olderThan) {
       let ContinuationToken: string | undefined;
       do {
-        const page = await client.send(new ListObjectsV2Command({ Bucket, ContinuationToken }));
+        const page = await client.send(
+          new ListObjectsV2Command({ Bucket, Prefix: prefix || undefined, ContinuationToken }),
+        );
         for (const object of page.Contents ?? []) {
-          if (object.Key && object.LastModified && object.LastModified < olderThan) yield object.Key;
+          if (object.Key?.startsWith(prefix) && object.LastModified && object.LastModified < olderThan) {
+            yield object.Key.slice(prefix.length);
+          }
         }
         ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (ContinuationToken);
@@ -60,7 +67,7 @@ export async function createS3Store(config: S3Config): Promise<FileStore> {
     presignedUrl(key, meta, ttlSeconds) {
       const get = new GetObjectCommand({
         Bucket,
-        Key: key,
+        Key: at(key),
         ResponseContentType: meta.contentType,
         ResponseContentDisposition: meta.disposition,
         ResponseCacheControl: `private, max-age=${ttlSeconds}`,

@@ -134,6 +134,26 @@ describe.each(drivers)("files on %s", (driver) => {
     });
   });
 
+  it("refuses an image whose metadata it cannot remove (HEIC), keeping nothing", async () => {
+    const room = await newRoom();
+    const avif = await sharp({ create: { width: 64, height: 64, channels: 3, background: "#36c" } })
+      .avif()
+      .withExif({ IFD3: { GPSLatitudeRef: "N", GPSLatitude: "48/1 51/1 24/1" } })
+      .toBuffer();
+    // The same bytes with the HEIC brand: file-type reads image/heic, which sharp cannot rewrite here.
+    const heic = Buffer.from(avif);
+    const brand = heic.indexOf("avif");
+    expect(brand).toBeGreaterThan(0);
+    heic.write("heic", brand, "latin1");
+    const [rows, keys] = [(await fileRows()).length, await stored()];
+    await expect(upload(ann.actor, room.id, "photo.heic", heic)).rejects.toMatchObject({
+      code: "UNSUPPORTED",
+      message: expect.stringMatching(/^HEIC images cannot be shared here: .*location/),
+    });
+    expect((await fileRows()).length).toBe(rows);
+    expect(await stored()).toEqual(keys);
+  });
+
   describe("sending files", () => {
     it("attaches the sender's pending files in the order given, live, in history and on retry", async () => {
       const room = await newRoom();
@@ -321,6 +341,14 @@ describe.each(drivers)("files on %s", (driver) => {
         },
       );
       await utimes(path.join(strayDir, "ffffffff-0000-4000-8000-000000000000"), hourAgo, hourAgo);
+      // Something in the store that is not of Parley's shape is someone else's: never swept.
+      await writeFile(path.join(h.deps.files.tempDir, "foreign"), "a backup");
+      await h.deps.files.store.put("ff/backup-2026-11-29.sql.gz", path.join(h.deps.files.tempDir, "foreign"), {
+        contentType: "application/octet-stream",
+        disposition: "attachment",
+        length: 8,
+      });
+      await utimes(path.join(strayDir, "backup-2026-11-29.sql.gz"), hourAgo, hourAgo);
       const oldRow = await fileRow(old.id);
       const swept = await sweepFiles(h.deps);
       expect(swept).toMatchObject({ temps: 1, strays: 1 });
@@ -330,6 +358,7 @@ describe.each(drivers)("files on %s", (driver) => {
       expect(await fileRow(sent.id)).toBeDefined();
       expect(await readdir(h.deps.files.tempDir)).toEqual([]);
       expect(await stored()).not.toContain("ff/ffffffff-0000-4000-8000-000000000000");
+      expect(await stored()).toContain("ff/backup-2026-11-29.sql.gz");
       // A pending file the sweeper took cannot be sent any more.
       await expectTrpcError(
         ann.caller.messages.send({ roomId: room.id, text: "late", fileIds: [old.id] }),

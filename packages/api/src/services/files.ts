@@ -32,6 +32,12 @@ const { files, messages, roomMembers } = schema;
  */
 const IMAGES = new Set(["image/png", "image/jpeg", "image/gif", "image/webp", "image/avif", "image/tiff"]);
 /**
+ * Image types that carry no metadata worth removing (no EXIF or location): stored as they came, as
+ * files. Every other image type sharp cannot rewrite (HEIC, JPEG XL, JPEG 2000, camera raw, PSD,
+ * APNG, …) is refused, since its EXIF, location included, could not be taken out.
+ */
+const PLAIN_IMAGES = new Set(["image/bmp", "image/x-icon", "image/vnd.microsoft.icon"]);
+/**
  * The most pixels an image may have (50 megapixels, about 200 MB decoded): sharp refuses bigger
  * ones before decoding them, so a small file that claims a huge image (a decompression bomb) costs
  * nothing. Camera photos are 12 to 50 megapixels.
@@ -227,6 +233,12 @@ export async function uploadFile(deps: Deps, actor: Actor, input: UploadInput, b
   try {
     if (received.size === 0) throw new AppError("BAD_INPUT", "the file is empty");
     const type = await detectType(received.file, name);
+    if (type.mime.startsWith("image/") && !IMAGES.has(type.mime) && !PLAIN_IMAGES.has(type.mime)) {
+      throw new AppError(
+        "UNSUPPORTED",
+        `${(type.ext ?? type.mime).toUpperCase()} images cannot be shared here: Parley removes their metadata (location included) and cannot for this format; send it as JPEG, PNG, WebP or AVIF`,
+      );
+    }
     const prepared: Prepared = IMAGES.has(type.mime)
       ? await cleanImage(received.file, type.mime, tempDir)
       : { original: received.file, thumbnail: null, width: null, height: null };
@@ -501,27 +513,31 @@ async function sweepTemps(dir: string, cutoff: Date): Promise<number> {
   return count;
 }
 
-/** Store objects older than `cutoff` that no row names, in batches of SWEEP_BATCH keys. */
+/** A key of Parley's own shape (`storageKeyOf`, and `.thumbnail` beside it), and the file id in it. */
+const OWN_KEY = /^[0-9a-f]{2}\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(\.thumbnail)?$/;
+
+/**
+ * Store objects older than `cutoff` that no row names, in batches of SWEEP_BATCH keys. Only keys of
+ * Parley's own shape are considered: anything else in the store (under S3_PREFIX, or in DATA_DIR's
+ * store folder) is someone else's and is left alone.
+ */
 async function sweepStrays(deps: Deps, cutoff: Date): Promise<number> {
   let count = 0;
-  let batch: string[] = [];
+  let batch: { key: string; id: string }[] = [];
   const flush = async () => {
-    const ids = [...new Set(batch.map((key) => /[0-9a-f-]{36}/.exec(key)?.[0]).filter((id) => id !== undefined))];
+    const ids = [...new Set(batch.map((entry) => entry.id))];
     const known = new Set(
-      ids.length === 0
-        ? []
-        : (await deps.db.select({ id: files.id }).from(files).where(inArray(files.id, ids))).map((r) => r.id),
+      (await deps.db.select({ id: files.id }).from(files).where(inArray(files.id, ids))).map((r) => r.id),
     );
-    const strays = batch.filter((key) => {
-      const id = /[0-9a-f-]{36}/.exec(key)?.[0];
-      return id === undefined || !known.has(id);
-    });
+    const strays = batch.filter((entry) => !known.has(entry.id)).map((entry) => entry.key);
     if (strays.length > 0) await deps.files.store.delete(strays);
     count += strays.length;
     batch = [];
   };
   for await (const key of deps.files.store.listKeys(cutoff)) {
-    batch.push(key);
+    const id = OWN_KEY.exec(key)?.[1];
+    if (id === undefined) continue;
+    batch.push({ key, id });
     if (batch.length >= SWEEP_BATCH) await flush();
   }
   if (batch.length > 0) await flush();
