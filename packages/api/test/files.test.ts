@@ -134,6 +134,18 @@ describe.each(drivers)("files on %s", (driver) => {
     });
   });
 
+  it("takes text under names file-type also knows for binary content (.xml without its declaration, TypeScript's .mts), but not a PNG under .mts", async () => {
+    const room = await newRoom();
+    const xml = await upload(ann.actor, room.id, "feed.xml", "<feed><entry>hello</entry></feed>");
+    expect(xml).toMatchObject({ contentType: "application/octet-stream", kind: "file" });
+    const code = await upload(ann.actor, room.id, "server.mts", 'export const answer = 42;\nconsole.log("hi");\n');
+    expect(code).toMatchObject({ contentType: "application/octet-stream", kind: "file" });
+    const png = await sharp({ create: { width: 2, height: 2, channels: 3, background: "#000" } })
+      .png()
+      .toBuffer();
+    await expect(upload(ann.actor, room.id, "clip.mts", png)).rejects.toMatchObject({ code: "UNSUPPORTED" });
+  });
+
   it("refuses an image whose metadata it cannot remove (HEIC), keeping nothing", async () => {
     const room = await newRoom();
     const avif = await sharp({ create: { width: 64, height: 64, channels: 3, background: "#36c" } })

@@ -104,7 +104,13 @@ const SAME_KIND: string[][] = [
   ["html", "htm", "xhtml"],
   ["gz", "tgz"],
 ];
-const KNOWN = new Set<string>(supportedExtensions);
+/**
+ * Extensions file-type knows that also name text it cannot recognise: XML without its `<?xml`
+ * declaration, and `.mts`, both an MPEG transport stream and a TypeScript module. Content file-type
+ * does not recognise is accepted under these names (as `application/octet-stream`).
+ */
+const TEXT_TOO = new Set(["xml", "mts"]);
+const KNOWN = new Set<string>([...supportedExtensions].filter((ext) => !TEXT_TOO.has(ext)));
 const sameKind = (a: string, b: string) => a === b || SAME_KIND.some((kind) => kind.includes(a) && kind.includes(b));
 
 /**
@@ -117,7 +123,8 @@ const sameKind = (a: string, b: string) => a === b || SAME_KIND.some((kind) => k
 async function detectType(file: string, name: string): Promise<{ mime: string; ext: string | null }> {
   const detected = await fileTypeFromFile(file);
   const claimed = /\.([a-z0-9]+)$/i.exec(name)?.[1]?.toLowerCase();
-  if (claimed && KNOWN.has(claimed) && !(detected && sameKind(claimed, detected.ext))) {
+  const mustMatch = claimed !== undefined && (KNOWN.has(claimed) || (TEXT_TOO.has(claimed) && detected !== undefined));
+  if (claimed && mustMatch && !(detected && sameKind(claimed, detected.ext))) {
     throw new AppError(
       "UNSUPPORTED",
       detected
