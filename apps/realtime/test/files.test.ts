@@ -338,12 +338,7 @@ describe("files over a real process, in S3 (s3rver as its own process, the real 
       DATABASE_URL: database.url,
       JWT_SECRET: SECRET,
       DATA_DIR: dataDir,
-      S3_BUCKET: s3.bucket,
-      S3_REGION: "us-east-1",
-      S3_ENDPOINT: s3.endpoint,
-      S3_ACCESS_KEY_ID: s3.accessKeyId,
-      S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
-      S3_FORCE_PATH_STYLE: "true",
+      ...s3.settings,
       FILE_URL_TTL_SECONDS: "60",
     });
     [ann, bob, stranger] = await Promise.all([signUpOn(server), signUpOn(server), signUpOn(server)]);

@@ -8,13 +8,16 @@ export interface RunningS3 {
   /** s3rver's fixed credentials. */
   accessKeyId: string;
   secretAccessKey: string;
+  /** The S3_* settings that point a Parley process at it (S3_PREFIX left at its default). */
+  settings: Record<string, string>;
   stop(): Promise<void>;
 }
 
 /**
  * s3rver (an S3-protocol server on the file system, from npm) as a process of its own, serving one
- * bucket whose objects live under `directory`; resolves when it listens. It checks SigV4 signatures,
- * presigned URLs included, with its fixed credentials S3RVER / S3RVER.
+ * bucket whose objects live under `directory`; resolves when it listens. Its credentials are fixed
+ * (S3RVER / S3RVER): it refuses an unknown access key with 403, but does not verify the SigV4
+ * signature itself, so a forged presigned link cannot be told from a true one here.
  */
 export function startS3(directory: string, bucket = "parley-files"): Promise<RunningS3> {
   const script = `
@@ -37,6 +40,14 @@ export function startS3(directory: string, bucket = "parley-files"): Promise<Run
           bucket,
           accessKeyId: "S3RVER",
           secretAccessKey: "S3RVER",
+          settings: {
+            S3_BUCKET: bucket,
+            S3_REGION: "us-east-1",
+            S3_ENDPOINT: `http://127.0.0.1:${port}`,
+            S3_ACCESS_KEY_ID: "S3RVER",
+            S3_SECRET_ACCESS_KEY: "S3RVER",
+            S3_FORCE_PATH_STYLE: "true",
+          },
           stop: () => stopProcess(child),
         });
       }

@@ -104,12 +104,7 @@ export async function startScaledStack(options: { publicRealtimePort?: number } 
     REDIS_URL: testRedisUrl,
     REDIS_PREFIX: `e2e${randomBytes(4).toString("hex")}:`,
     DATA_DIR: path.join(dataDir, "parley"),
-    S3_BUCKET: s3.bucket,
-    S3_REGION: "us-east-1",
-    S3_ENDPOINT: s3.endpoint,
-    S3_ACCESS_KEY_ID: s3.accessKeyId,
-    S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
-    S3_FORCE_PATH_STYLE: "true",
+    ...s3.settings,
   };
   const bucket = s3;
   const db = database;
