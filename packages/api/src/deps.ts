@@ -1,7 +1,7 @@
 import type { Database } from "@parley/db";
 import type { AccessCache } from "./access-cache";
 import type { Bus } from "./bus";
-import type { FileStore } from "./file-store";
+import type { FileStore } from "./files";
 import type { Limits } from "./limits";
 import type { Metrics } from "./metrics";
 import type { Presence } from "./presence";

@@ -144,7 +144,7 @@ export interface ApiConfig {
   files: FilesConfig;
 }
 
-/** Where files are kept and how they are handed out (see file-store.ts and services/files.ts). */
+/** Where files are kept and how they are handed out (see files/ and services/files.ts). */
 export interface FilesConfig {
   /** UPLOAD_MAX_BYTES. */
   maxBytes: number;

@@ -11,7 +11,7 @@ import { createAccessCache } from "../src/access-cache";
 import { type Bus, type BusEvent, type Channel, createMemoryBus, createRedisBus } from "../src/bus";
 import { createContext } from "../src/context";
 import type { Deps, FilesDeps } from "../src/deps";
-import { createDiskStore } from "../src/file-store";
+import { createDiskStore } from "../src/files";
 import { createLimits, type RateLimits } from "../src/limits";
 import { createMetrics } from "../src/metrics";
 import { createMemoryPresence } from "../src/presence";

@@ -1,6 +1,6 @@
 import { createReadStream } from "node:fs";
-import type { S3Config } from "./env";
-import type { FileStore } from "./file-store";
+import type { S3Config } from "../env";
+import type { FileStore } from "./store";
 
 /**
  * The file store in an S3-compatible bucket (AWS S3, MinIO, R2, Garage, s3rver) through the AWS
