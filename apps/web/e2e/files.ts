@@ -175,11 +175,11 @@ export function fileTests(mode: Stack["mode"]) {
 
       const answered = uploadAnswer(alice);
       await dropFiles(messageLog(alice), [photo], async () => {
-        await expect(alice.getByText(`Drop files to share them in #${room}`)).toBeVisible();
+        await expect(alice.getByText(`Drop files to attach them to your message to #${room}`)).toBeVisible();
       });
       const stored = (await (await answered).json()) as FileOut;
       expect(stored).toMatchObject({ name: photo.name, kind: "image", width: 1200, height: 800 });
-      await expect(alice.getByText(`Drop files to share them in #${room}`)).toHaveCount(0);
+      await expect(alice.getByText(`Drop files to attach them to your message to #${room}`)).toHaveCount(0);
       await expect(attachments(alice).getByRole("listitem")).toContainText("ready");
 
       await composer(alice).fill("the harbour at dawn");

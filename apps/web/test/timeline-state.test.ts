@@ -161,6 +161,7 @@ describe("the room timeline opened around an older message (a search result)", (
       items: [message(13, 13), message(14, 14)],
       hasNewer: true,
       lastSeq: 95,
+      generation: state.generation,
     });
     expect(state.startAfter).toBeNull();
     expect(state.loadingNewer).toBe(false);
@@ -169,12 +170,43 @@ describe("the room timeline opened around an older message (a search result)", (
       items: [message(14, 14), message(15, 20)],
       hasNewer: false,
       lastSeq: 99,
+      generation: state.generation,
     });
     expect(state.hasNewer).toBe(false);
     // From where the window was read: changes to the messages paged through meanwhile are replayed.
     expect(state.startAfter).toBe(90);
     expect(state.newestSeq).toBe(20);
     expect(state.messages.map((m) => m.id)).toEqual([10, 11, 12, 13, 14, 15]);
+  });
+
+  it("drops a page of newer or older messages asked for under a window the timeline has left (no gap joined in)", () => {
+    const window = timelineReducer(around(true), { type: "loading-newer" });
+    const asked = window.generation;
+    // Jump to latest while that page is on its way: the newest page replaces the window.
+    const newest = timelineReducer(window, {
+      type: "loaded",
+      items: [message(50, 500), message(51, 501)],
+      hasOlder: true,
+      lastSeq: 501,
+    });
+    expect(newest.loadingNewer).toBe(false);
+    const late = timelineReducer(newest, {
+      type: "newer",
+      items: [message(13, 13)],
+      hasNewer: true,
+      lastSeq: 95,
+      generation: asked,
+    });
+    expect(late).toBe(newest);
+    const lateOlder = timelineReducer(newest, {
+      type: "older",
+      items: [message(9, 9)],
+      hasOlder: true,
+      generation: asked,
+    });
+    expect(lateOlder).toBe(newest);
+    expect(late.messages.map((m) => m.id)).toEqual([50, 51]);
+    expect(late.hasNewer).toBe(false);
   });
 
   it("starts the stream at once when the window already reaches the newest message", () => {

@@ -210,7 +210,7 @@ describe.each(drivers)("files on %s", (driver) => {
         await expectTrpcError(
           ann.caller.messages.send({ roomId: room.id, text: "with files", fileIds: [mine.id, bad] }),
           "BAD_REQUEST",
-          new RegExp(`file ${bad} was not found or was already sent`),
+          new RegExp(`file ${bad} is not an unsent upload of yours to this room .*: attach it again`),
         );
       }
       expect(await h.counts()).toEqual(before);

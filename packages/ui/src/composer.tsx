@@ -1,6 +1,6 @@
 "use client";
 
-import { type ClipboardEvent, type FormEvent, type KeyboardEvent, useId, useRef, useState } from "react";
+import { type ClipboardEvent, type FormEvent, type KeyboardEvent, useEffect, useId, useRef, useState } from "react";
 import { type AttachmentEntry, AttachmentList } from "./attachment-list";
 import { Icon } from "./icons";
 
@@ -100,6 +100,10 @@ export function Composer(props: ComposerProps) {
   const canSend = !disabled && (trimmed.length > 0 || ready > 0) && !tooLong && uploading === 0;
   // Set when Send was asked for while files were still uploading: the hint says why nothing went.
   const [waitAsked, setWaitAsked] = useState(false);
+  // Nothing is waiting any more once no file uploads (finished, removed or failed).
+  useEffect(() => {
+    if (uploading === 0) setWaitAsked(false);
+  }, [uploading]);
 
   const mention = mentionAt(text, caret);
   const candidates: Mentionable[] = [

@@ -175,6 +175,8 @@ function SearchDialog({ initial, onClose }: { initial: string; onClose: () => vo
       if (hit) document.getElementById(optionId(hit))?.scrollIntoView({ block: "nearest" });
     } else if (event.key === "Enter") {
       event.preventDefault();
+      // The results shown are for an earlier text until the search for this one has answered.
+      if (waiting) return;
       const hit = activeHit ?? (ordered.length === 1 ? ordered[0] : undefined);
       if (hit) open(hit);
     }

@@ -267,11 +267,23 @@ export function RoomView({ roomId, at }: { roomId: number; at?: number }) {
         {/* biome-ignore lint/a11y/noStaticElementInteractions: PageUp and PageDown typed in the composer inside scroll the history */}
         <section className="room-conversation" ref={conversation} onKeyDown={scrollHistoryByPage} {...drop.handlers}>
           {drop.dragging ? (
-            <DropOverlay label={`Drop files to share them in ${isDirect ? title : `#${title}`}`} />
+            <DropOverlay label={`Drop files to attach them to your message to ${isDirect ? title : `#${title}`}`} />
           ) : null}
           {timeline.error ? (
             <p className="pl-alert room-alert" role="alert">
               {timeline.error}
+              {timeline.loaded ? null : (
+                <>
+                  {" "}
+                  <button type="button" className="pl-link-button" onClick={() => void timeline.reload()}>
+                    Try again
+                  </button>
+                </>
+              )}
+            </p>
+          ) : at !== undefined && timeline.loaded && timeline.anchorId === null ? (
+            <p className="pl-alert room-alert" role="status">
+              No message was sent at this point of the room: these are the messages nearest to it.
             </p>
           ) : null}
           <MessageList

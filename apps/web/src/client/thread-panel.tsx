@@ -66,7 +66,7 @@ export function ThreadPanel(props: ThreadPanelProps) {
         }
       }}
     >
-      {drop.dragging ? <DropOverlay label="Drop files to share them in the thread" /> : null}
+      {drop.dragging ? <DropOverlay label="Drop files to attach them to your reply" /> : null}
       <header className="thread-header">
         <button type="button" className="pl-button thread-back" onClick={onClose} aria-label="Close thread">
           <ArrowLeft size={18} aria-hidden />
@@ -135,8 +135,11 @@ export function ThreadPanel(props: ThreadPanelProps) {
           onRemoveAttachment={uploads.remove}
           attachmentStatus={uploads.status}
           onSend={(text) => {
-            void reply(parentId, text, uploads.ready).then(setError);
-            uploads.clear();
+            // The files stay attached until the reply is stored: a refused or lost reply keeps them.
+            void reply(parentId, text, uploads.ready).then((error) => {
+              setError(error);
+              if (!error) uploads.clear();
+            });
           }}
         />
       )}

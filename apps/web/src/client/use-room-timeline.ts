@@ -69,6 +69,12 @@ export interface Timeline {
   anchorId: number | null;
   /** Where the window around an older message was read (the room's `lastSeq` then): the stream starts there once the newest is reached. */
   readAt: number | null;
+  /**
+   * Which first page the timeline holds: bumped by each newest page and each window. A page of
+   * older or newer messages asked for under another one (a jump to the latest while it was on its
+   * way) belongs elsewhere in the room, and is dropped rather than joined to this one with a gap.
+   */
+  generation: number;
   error: string | null;
   typing: Typist[];
 }
@@ -76,12 +82,12 @@ export interface Timeline {
 export type TimelineAction =
   /** The newest page; `lastSeq` is the room's sequence number it was read at (where the stream starts). */
   | { type: "loaded"; items: Message[]; hasOlder: boolean; lastSeq?: number }
-  | { type: "older"; items: Message[]; hasOlder: boolean }
+  | { type: "older"; items: Message[]; hasOlder: boolean; generation: number }
   | { type: "loading-older" }
   /** A window around a sequence number (`history.around`), instead of the newest page. */
   | { type: "around"; items: Message[]; anchorId: number | null; hasOlder: boolean; hasNewer: boolean; lastSeq: number }
   /** The next page after the window; with `hasNewer` false the newest is reached and the stream starts. */
-  | { type: "newer"; items: Message[]; hasNewer: boolean; lastSeq: number }
+  | { type: "newer"; items: Message[]; hasNewer: boolean; lastSeq: number; generation: number }
   | { type: "loading-newer" }
   | { type: "received"; items: Message[]; parent?: ParentUpdate }
   | { type: "changed"; message: Message; parent?: ParentUpdate }
@@ -109,6 +115,7 @@ export const emptyTimeline: Timeline = {
   loadingNewer: false,
   anchorId: null,
   readAt: null,
+  generation: 0,
   error: null,
   typing: [],
 };
@@ -183,7 +190,9 @@ export function timelineReducer(state: Timeline, action: TimelineAction): Timeli
         loaded: true,
         hasNewer: false,
         loadingNewer: false,
+        loadingOlder: false,
         anchorId: null,
+        generation: state.generation + 1,
         error: null,
       };
     }
@@ -196,6 +205,8 @@ export function timelineReducer(state: Timeline, action: TimelineAction): Timeli
         hasOlder: action.hasOlder,
         hasNewer: action.hasNewer,
         loadingNewer: false,
+        loadingOlder: false,
+        generation: state.generation + 1,
         anchorId: action.anchorId,
         readAt: action.lastSeq,
         startAfter,
@@ -204,6 +215,7 @@ export function timelineReducer(state: Timeline, action: TimelineAction): Timeli
       };
     }
     case "newer": {
+      if (action.generation !== state.generation) return state;
       // Once the newest is reached, the stream replays from where the window was read: changes made
       // meanwhile to the messages paged through are applied, and messages already held are kept once.
       const reached = !action.hasNewer;
@@ -217,6 +229,7 @@ export function timelineReducer(state: Timeline, action: TimelineAction): Timeli
     case "loading-newer":
       return { ...state, loadingNewer: true };
     case "older":
+      if (action.generation !== state.generation) return state;
       return {
         ...state,
         messages: upsert(state.messages, action.items),
@@ -326,26 +339,26 @@ export function useRoomTimeline(
   }, [loadNewest, loadAround, member, at]);
 
   const loadNewer = useCallback(async () => {
-    const { messages, loadingNewer, hasNewer } = stateRef.current;
+    const { messages, loadingNewer, hasNewer, generation } = stateRef.current;
     const newest = messages.at(-1)?.seq;
     if (loadingNewer || !hasNewer || newest === undefined) return;
     dispatch({ type: "loading-newer" });
     try {
       const page = await client.history.list.query({ roomId, after: newest, limit: PAGE });
-      dispatch({ type: "newer", items: page.items, hasNewer: page.hasMore, lastSeq: page.lastSeq });
+      dispatch({ type: "newer", items: page.items, hasNewer: page.hasMore, lastSeq: page.lastSeq, generation });
     } catch (error) {
       dispatch({ type: "error", error: messageOf(error) });
     }
   }, [client, roomId]);
 
   const loadOlder = useCallback(async () => {
-    const { messages, loadingOlder, hasOlder } = stateRef.current;
+    const { messages, loadingOlder, hasOlder, generation } = stateRef.current;
     const oldest = messages[0]?.seq;
     if (loadingOlder || !hasOlder || oldest === undefined) return;
     dispatch({ type: "loading-older" });
     try {
       const page = await client.history.list.query({ roomId, before: oldest, limit: PAGE });
-      dispatch({ type: "older", items: page.items, hasOlder: page.hasMore });
+      dispatch({ type: "older", items: page.items, hasOlder: page.hasMore, generation });
     } catch (error) {
       dispatch({ type: "error", error: messageOf(error) });
     }
@@ -523,5 +536,8 @@ export function useRoomTimeline(
     [client, roomId],
   );
 
-  return { ...state, outgoing, loadOlder, loadNewer, loadNewest, send, retry, cancel, loadThread, reply };
+  /** The first page again, after it failed: the window around `at`, or the newest page. */
+  const reload = useCallback(() => (at === undefined ? loadNewest() : loadAround(at)), [at, loadNewest, loadAround]);
+
+  return { ...state, outgoing, loadOlder, loadNewer, loadNewest, reload, send, retry, cancel, loadThread, reply };
 }

@@ -329,7 +329,7 @@ export async function attachFiles(
     const missing = fileIds.find((id) => !found.has(id));
     throw new AppError(
       "BAD_INPUT",
-      `file ${missing} was not found or was already sent: upload it to this room first (POST /files)`,
+      `file ${missing} is not an unsent upload of yours to this room (uploads never sent are removed after an hour, and a file is sent once): attach it again`,
     );
   }
   return rows.sort((a, b) => a.position - b.position).map(fileOutOf);
