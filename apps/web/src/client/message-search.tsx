@@ -343,8 +343,8 @@ function SearchDialog({ initial, onClose }: { initial: string; onClose: () => vo
       </p>
       {status.startsWith("No messages match") ? (
         <p className="search-hint">
-          Check the spelling, try fewer words, or fewer filters
-          {scope === "mine" ? "; Where: Public rooms also searches public rooms you have not joined" : ""}.
+          Check the spelling, or try fewer words or filters.
+          {scope === "mine" ? " To look in public rooms you have not joined too, choose Where: Public rooms." : ""}
         </p>
       ) : null}
       {failed ? (
