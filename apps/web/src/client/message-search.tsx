@@ -344,7 +344,7 @@ function SearchDialog({ initial, onClose }: { initial: string; onClose: () => vo
       {status.startsWith("No messages match") ? (
         <p className="search-hint">
           Check the spelling, or try fewer words or filters.
-          {scope === "mine" ? " To look in public rooms you have not joined too, choose Where: Public rooms." : ""}
+          {scope === "mine" ? " To look in every public room, joined or not, choose Where: Public rooms." : ""}
         </p>
       ) : null}
       {failed ? (
