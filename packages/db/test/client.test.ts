@@ -18,6 +18,7 @@ const tables = async (db: Awaited<ReturnType<typeof createDb>>["db"]) => {
   );
 };
 const expected = [
+  "files",
   "mentions",
   "message_changes",
   "messages",
