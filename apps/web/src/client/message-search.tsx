@@ -273,7 +273,10 @@ function SearchDialog({ initial, onClose }: { initial: string; onClose: () => vo
               spellCheck={false}
               maxLength={32}
               onChange={(event) =>
-                setFilter("from", event.target.value.trim() ? `@${event.target.value.trim()}` : undefined)
+                setFilter(
+                  "from",
+                  event.target.value.trim() ? `@${event.target.value.trim().replace(/^@+/, "")}` : undefined,
+                )
               }
             />
           </div>
