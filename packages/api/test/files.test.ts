@@ -375,7 +375,7 @@ describe.each(drivers)("files on %s", (driver) => {
       await expectTrpcError(
         ann.caller.messages.send({ roomId: room.id, text: "late", fileIds: [old.id] }),
         "BAD_REQUEST",
-        /not found or was already sent/,
+        /is not an unsent upload of yours to this room \(uploads never sent are removed after an hour/,
       );
     });
 
