@@ -40,12 +40,17 @@ async function search(page: Page, text: string): Promise<void> {
  * Sends each text in turn, the senders taking turns; a sender refused for going too fast (the
  * per-room message limit) waits as long as the server says and sends again.
  */
-async function sendAll(senders: Client[], roomId: number, texts: string[]): Promise<void> {
+async function sendAll(senders: Client[], roomId: number, texts: string[], parentId?: number): Promise<void> {
   for (const [index, text] of texts.entries()) {
     const sender = senders[index % senders.length] as Client;
     for (;;) {
       try {
-        await sender.messages.send.mutate({ roomId, text, clientId: crypto.randomUUID() });
+        await sender.messages.send.mutate({
+          roomId,
+          text,
+          clientId: crypto.randomUUID(),
+          ...(parentId ? { parentId } : {}),
+        });
         break;
       } catch (error) {
         if (!(error instanceof TRPCClientError) || error.data?.code !== "TOO_MANY_REQUESTS") throw error;
@@ -220,6 +225,26 @@ test("a reply found opens its thread, the reply highlighted", async () => {
   await expect(reply).toHaveAttribute("data-found", "true");
   await expect(reply).toBeFocused();
   await expect(textMessages(alice).filter({ hasText: "who has the recipe?" })).toBeVisible();
+});
+
+test("a reply found beyond its thread's first page: the thread pages on to it, highlighted and focused", async () => {
+  const foxtrot = uniqueName("foxtrot");
+  const parent = await alicesApi.messages.send.mutate({
+    roomId: kitchenId,
+    text: "a long thread about ovens",
+    clientId: crypto.randomUUID(),
+  });
+  const fillers = Array.from({ length: 55 }, (_, i) => `oven note ${i + 1}`);
+  await sendAll([alicesApi, bobsApi], kitchenId, [...fillers, `the ${foxtrot} oven is the one`], parent.id);
+  await alice.goto("/chat");
+  await expectConnected(alice);
+  await search(alice, foxtrot);
+  await expect(options(alice)).toHaveText([/reply in a thread/]);
+  await options(alice).first().click();
+  const thread = alice.getByRole("region", { name: /^Thread/ });
+  const reply = thread.getByRole("log", { name: "Replies" }).locator("li", { hasText: `the ${foxtrot} oven` });
+  await expect(reply).toHaveAttribute("data-found", "true");
+  await expect(reply).toBeFocused();
 });
 
 test("an edited message is found by its new text only, a deleted one not at all; the empty state names the search", async () => {

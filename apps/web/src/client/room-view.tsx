@@ -121,7 +121,7 @@ export function RoomView({ roomId, at }: { roomId: number; at?: number }) {
     [sendToTimeline, readyFiles, clearUploads],
   );
 
-  const found = useFoundMessage(at, timeline, unread.ready, setThreadId);
+  const found = useFoundMessage(at, timeline, unread.ready, setThreadId, timeline.loadThread);
 
   const conversation = useRef<HTMLElement>(null);
   const heading = useRef<HTMLHeadingElement>(null);
@@ -453,16 +453,23 @@ function useFocusOnOpen(
 
 /**
  * The message a search result opened the room at (`at`, a sequence number): the top-level message
- * holding it, or, when `at` is a reply's, that reply in its thread (opened once). Once drawn, it is
- * focused (screen readers read it) and, in a thread, scrolled into view. Returns its id, or null.
+ * holding it, or, when `at` is a reply's, that reply in its thread (opened once, and paged on until
+ * the reply is loaded). Once drawn, it is focused (screen readers read it) and, in a thread,
+ * scrolled into view. Returns its id, or null.
  */
 function useFoundMessage(
   at: number | undefined,
-  timeline: { anchorId: number | null; messages: Message[]; replies: Record<number, Message[]> },
+  timeline: {
+    anchorId: number | null;
+    messages: Message[];
+    replies: Record<number, Message[]>;
+    threadComplete: Record<number, boolean>;
+  },
   ready: boolean,
   openThread: (parentId: number) => void,
+  loadThread: (parentId: number) => Promise<string | null>,
 ): number | null {
-  const { anchorId, messages, replies } = timeline;
+  const { anchorId, messages, replies, threadComplete } = timeline;
   const anchor = anchorId === null ? undefined : messages.find((message) => message.id === anchorId);
   const inThread = at !== undefined && anchor !== undefined && anchor.seq !== at;
   const foundId =
@@ -477,6 +484,16 @@ function useFoundMessage(
     threadOpened.current = true;
     openThread(anchor.id);
   }, [inThread, anchor, openThread]);
+  // The reply lies beyond the pages of the thread loaded so far: the next page, once per page end.
+  const lastReplySeq = anchor ? replies[anchor.id]?.at(-1)?.seq : undefined;
+  const pagedAfter = useRef<number | undefined>(undefined);
+  useEffect(() => {
+    if (!inThread || !anchor || at === undefined || foundId !== null) return;
+    if (lastReplySeq === undefined || lastReplySeq >= at || threadComplete[anchor.id] !== false) return;
+    if (pagedAfter.current === lastReplySeq) return;
+    pagedAfter.current = lastReplySeq;
+    void loadThread(anchor.id);
+  }, [inThread, anchor, at, foundId, lastReplySeq, threadComplete, loadThread]);
   const focused = useRef(false);
   useEffect(() => {
     if (foundId === null || !ready || focused.current) return;
