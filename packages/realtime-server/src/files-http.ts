@@ -5,6 +5,7 @@ import { type Actor, AppError, authenticate, type Deps, type Logger, RateLimited
 import { publicError } from "@parley/api/errors";
 import { files } from "@parley/api/services";
 import { z } from "zod";
+import { sendJson } from "./send-json";
 
 /**
  * Shared files over plain HTTP, on both processes (see services/files.ts for the rules):
@@ -144,10 +145,4 @@ export function createFilesHandler(deps: Deps, log: Logger, options: FilesHandle
 function methodNotAllowed(res: ServerResponse, allowed: string) {
   res.setHeader("allow", allowed);
   sendJson(res, 405, { error: `use ${allowed} here` });
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown) {
-  res
-    .writeHead(status, { "content-type": "application/json", "x-content-type-options": "nosniff" })
-    .end(JSON.stringify(body));
 }

@@ -17,8 +17,10 @@ import { MAX_BATCH_SIZE } from "@parley/api/schemas";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { pinoHttp } from "pino-http";
 import { createFilesHandler, isFilesPath } from "./files-http";
+import { sendJson } from "./send-json";
 
 export { HTTP_SERVER_TIMEOUTS } from "./http-timeouts";
+export { sendJson };
 
 /** The largest tRPC request body accepted over HTTP: far above any valid input, far below harm. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -129,11 +131,4 @@ const logOf = (req: IncomingMessage): Pick<Logger, "error"> => (req as IncomingM
 function requestIdOf(header: string | string[] | undefined): string | undefined {
   const value = Array.isArray(header) ? header[0] : header;
   return value && /^[\w.:-]{1,128}$/.test(value) ? value : undefined;
-}
-
-/** A JSON answer (with `X-Content-Type-Options: nosniff`, as every API answer has). */
-export function sendJson(res: ServerResponse, status: number, body: unknown) {
-  res
-    .writeHead(status, { "content-type": "application/json", "x-content-type-options": "nosniff" })
-    .end(JSON.stringify(body));
 }

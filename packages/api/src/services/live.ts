@@ -8,7 +8,14 @@ import { MAX_UNREAD, type MessageChangeKind, type MessageOut, type RoomEventsInp
 import { readMessages } from "./message-log";
 import { roomCountsOf } from "./read-state";
 import { replay } from "./replay";
-import { accessRoom, currentMembership, notAMember, requireMember, requireMemberCached } from "./room-access";
+import {
+  accessRoom,
+  currentMembership,
+  memberRoomIds,
+  notAMember,
+  requireMember,
+  requireMemberCached,
+} from "./room-access";
 
 /**
  * What a room's live stream carries. Messages, changes to them (and resets) have a sequence
@@ -57,7 +64,7 @@ function streamEventOf(event: Extract<BusEvent, { type: "room.message" | "room.c
   const { change, actorId, emoji, message } = event;
   return { type: "change", change, actorId, emoji, message, ...parent };
 }
-const { messages, messageChanges, rooms, roomMembers } = schema;
+const { messages, messageChanges, rooms } = schema;
 
 /**
  * A public room's new messages, live only, for a listener without a token (the seed sockets'
@@ -467,12 +474,6 @@ function activityOf(event: Extract<BusEvent, { type: "room.message" | "room.chan
     return { ...createdActivity(event.seq, message, userId), change: event.change, mentioned, mentionedBefore };
   }
   return undefined;
-}
-
-/** The rooms (and direct conversations) the user is a member of. */
-async function memberRoomIds(db: Database, userId: number): Promise<number[]> {
-  const rows = await db.select({ roomId: roomMembers.roomId }).from(roomMembers).where(eq(roomMembers.userId, userId));
-  return rows.map((r) => r.roomId);
 }
 
 async function lastSeqs(db: Database, roomIds: number[]) {

@@ -175,7 +175,7 @@ type FileRow = Pick<
  * the message: a correlated subquery on `files_message_idx`, so a page of history costs no extra
  * query for them (and one index probe per message, which finds nothing for most).
  */
-const filesJson = sql<FileRow[]>`(
+export const filesColumn = sql<FileRow[]>`(
   select coalesce(json_agg(json_build_object(
     'id', f.id, 'roomId', f.room_id, 'name', f.name, 'size', f.size, 'contentType', f.content_type,
     'width', f.width, 'height', f.height, 'thumbnailKey', f.thumbnail_key, 'createdAt', f.created_at
@@ -221,7 +221,7 @@ export async function recordChange(
       message: messages,
       author: { id: users.id, username: users.username, displayName: users.displayName },
       reactions: reactionsJson(messageId, writes.reactions),
-      files: filesJson,
+      files: filesColumn,
     })
     .from(messages)
     .leftJoin(users, eq(users.id, messages.authorId))
@@ -251,12 +251,9 @@ export async function recordChange(
 /** A message's author as rows read it: who they are now. */
 export const authorColumns = { id: users.id, username: users.username, displayName: users.displayName };
 
-/** A message's files, for a select that reads `messages` (see `filesJson`). */
-export const filesColumn = filesJson;
-
 export const messageRows = (db: Reader) =>
   db
-    .select({ message: messages, author: authorColumns, files: filesJson })
+    .select({ message: messages, author: authorColumns, files: filesColumn })
     .from(messages)
     .leftJoin(users, eq(users.id, messages.authorId))
     .$dynamic();

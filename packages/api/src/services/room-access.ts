@@ -92,3 +92,9 @@ const membershipQuery = (db: Database | Transaction, userId: number, roomId: num
     .innerJoin(users, eq(users.id, roomMembers.userId))
     .where(and(eq(roomMembers.roomId, roomId), eq(roomMembers.userId, userId)))
     .$dynamic();
+
+/** The rooms (and direct conversations) the user is a member of, by id. */
+export async function memberRoomIds(db: Database | Transaction, userId: number): Promise<number[]> {
+  const rows = await db.select({ roomId: roomMembers.roomId }).from(roomMembers).where(eq(roomMembers.userId, userId));
+  return rows.map((r) => r.roomId);
+}

@@ -6,7 +6,7 @@ import { AppError, notFound } from "../errors";
 import { encodeCursor, type SearchHit, type SearchPage, type SearchQuery, type SnippetPart } from "../schemas";
 import { readMessages } from "./message-log";
 import { decodeCursor } from "./output";
-import { accessRoom } from "./room-access";
+import { accessRoom, memberRoomIds } from "./room-access";
 import { afterBound, beforeBound, type ParsedSearch, parseSearchText, type TimeBound } from "./search-query";
 
 const { files, messages, rooms, roomMembers, users } = schema;
@@ -119,13 +119,11 @@ export async function searchMessages(deps: Deps, actor: Actor, input: SearchQuer
 
 /** The rooms of a scope the user may read now: theirs ("mine"), or every public room ("public"). */
 async function readableRooms(db: Reader, userId: number, scope: SearchQuery["scope"]): Promise<number[]> {
-  const rows =
-    scope === "mine"
-      ? await db.select({ id: roomMembers.roomId }).from(roomMembers).where(eq(roomMembers.userId, userId))
-      : await db
-          .select({ id: rooms.id })
-          .from(rooms)
-          .where(and(eq(rooms.kind, "room"), eq(rooms.isPrivate, false)));
+  if (scope === "mine") return memberRoomIds(db, userId);
+  const rows = await db
+    .select({ id: rooms.id })
+    .from(rooms)
+    .where(and(eq(rooms.kind, "room"), eq(rooms.isPrivate, false)));
   return rows.map((r) => r.id);
 }
 
