@@ -81,6 +81,8 @@ interface LockExtras {
   reaction?: { emoji: string; userId: number };
   /** For a pin: count the room's pinned messages. */
   pins?: boolean;
+  /** For a deletion: whether the message carries files (not yet deleted). */
+  files?: boolean;
 }
 
 interface Locked {
@@ -89,6 +91,8 @@ interface Locked {
   reaction: { distinct: number; used: boolean; mine: boolean } | null;
   /** Asked with `pins`: how many messages of the room are pinned. */
   pinned: number | null;
+  /** Asked with `files`: whether the message has files; null when not asked. */
+  hasFiles: boolean | null;
 }
 
 /**
@@ -96,7 +100,7 @@ interface Locked {
  * order: room, then message), with what the change needs to check its rule, in one statement.
  */
 async function lockMessage(tx: Transaction, messageId: number, extras: LockExtras = {}): Promise<Locked | null> {
-  const { reaction, pins } = extras;
+  const { reaction, pins, files: withFiles } = extras;
   // Qualified by hand: drizzle writes a one-table query's columns unqualified, which a subquery would read as its own.
   const outer = (column: { name: string }) => sql`${messages}.${sql.identifier(column.name)}`;
   const ofMessage = sql`r.message_id = ${outer(messages.id)}`;
@@ -117,6 +121,9 @@ async function lockMessage(tx: Transaction, messageId: number, extras: LockExtra
             Number,
           )
         : sql<null>`null`,
+      hasFiles: withFiles
+        ? sql<boolean>`exists (select 1 from ${files} f where f.message_id = ${outer(messages.id)} and f.deleted_at is null)`
+        : sql<null>`null`,
     })
     .from(messages)
     .where(eq(messages.id, messageId))
@@ -126,6 +133,7 @@ async function lockMessage(tx: Transaction, messageId: number, extras: LockExtra
     message: row.message,
     reaction: reaction ? { distinct: Number(row.distinct), used: Boolean(row.used), mine: Boolean(row.mine) } : null,
     pinned: pins ? Number(row.pinned) : null,
+    hasFiles: withFiles ? Boolean(row.hasFiles) : null,
   };
 }
 
@@ -311,50 +319,64 @@ export async function editMessage(deps: Deps, actor: Actor, input: EditMessageIn
  * right after it, or by the file sweeper if that fails.
  */
 export async function deleteMessage(deps: Deps, actor: Actor, input: MessageRef): Promise<MessageOut> {
-  const deleted = await changeMessage(deps, actor, input.messageId, async ({ tx, writer, message, record }) => {
-    if (message.authorId !== actor.userId && writer.role !== "owner") {
-      throw new AppError("FORBIDDEN", "you can only delete your own messages (a room's owner may delete any)");
-    }
-    if (message.deletedAt) throw new AppError("CONFLICT", `message ${message.id} was already deleted`);
-    // The tombstone, its reactions and (when its text could mention) its mentions gone: one statement.
-    const reactionsGone = tx
-      .$with("reactions_gone")
-      .as(tx.delete(reactions).where(eq(reactions.messageId, message.id)).returning({ id: reactions.messageId }));
-    const mentionsGone = tx
-      .$with("mentions_gone")
-      .as(tx.delete(mentions).where(eq(mentions.messageId, message.id)).returning({ id: mentions.messageId }));
-    const tombstone = messageUpdate(tx, message, {
-      body: "",
-      notice: null,
-      mentionIds: [],
-      mentionsRoom: false,
-      pinnedAt: null,
-      pinnedBy: null,
-      deletedAt: deps.clock(),
-    });
-    const filesGone = tx.$with("files_gone").as(
-      tx
-        .update(files)
-        .set({ deletedAt: deps.clock() })
-        .where(and(eq(files.messageId, message.id), isNull(files.deletedAt)))
-        .returning({ id: files.id }),
-    );
-    const writes = [reactionsGone, filesGone, ...(message.body.includes("@") ? [mentionsGone] : []), tombstone.cte];
-    const change = {
-      change: "deleted" as const,
-      mentionsBefore: mentionsOut({ userIds: message.mentionIds, room: message.mentionsRoom }),
-    };
-    if (message.parentId === null) return record(change, { writes, message: tombstone.after, reactions: "none" });
-    // A reply: its parent's thread is counted again once the reply is a tombstone, then recorded.
-    await tx
-      .with(...writes)
-      .select({ id: messages.id })
-      .from(messages)
-      .where(eq(messages.id, message.id));
-    const parent = await recountThread(tx, message.parentId);
-    return record({ ...change, parent });
-  });
-  await purgeMessageFiles(deps, deleted.id);
+  // Whether the message had files: only then is there anything to remove after the commit.
+  let hadFiles = false;
+  const deleted = await changeMessage(
+    deps,
+    actor,
+    input.messageId,
+    async ({ tx, writer, message, hasFiles, record }) => {
+      if (message.authorId !== actor.userId && writer.role !== "owner") {
+        throw new AppError("FORBIDDEN", "you can only delete your own messages (a room's owner may delete any)");
+      }
+      if (message.deletedAt) throw new AppError("CONFLICT", `message ${message.id} was already deleted`);
+      // The tombstone, its reactions and (when its text could mention) its mentions gone: one statement.
+      const reactionsGone = tx
+        .$with("reactions_gone")
+        .as(tx.delete(reactions).where(eq(reactions.messageId, message.id)).returning({ id: reactions.messageId }));
+      const mentionsGone = tx
+        .$with("mentions_gone")
+        .as(tx.delete(mentions).where(eq(mentions.messageId, message.id)).returning({ id: mentions.messageId }));
+      const tombstone = messageUpdate(tx, message, {
+        body: "",
+        notice: null,
+        mentionIds: [],
+        mentionsRoom: false,
+        pinnedAt: null,
+        pinnedBy: null,
+        deletedAt: deps.clock(),
+      });
+      const filesGone = tx.$with("files_gone").as(
+        tx
+          .update(files)
+          .set({ deletedAt: deps.clock() })
+          .where(and(eq(files.messageId, message.id), isNull(files.deletedAt)))
+          .returning({ id: files.id }),
+      );
+      hadFiles = hasFiles === true;
+      const writes = [
+        reactionsGone,
+        ...(hadFiles ? [filesGone] : []),
+        ...(message.body.includes("@") ? [mentionsGone] : []),
+        tombstone.cte,
+      ];
+      const change = {
+        change: "deleted" as const,
+        mentionsBefore: mentionsOut({ userIds: message.mentionIds, room: message.mentionsRoom }),
+      };
+      if (message.parentId === null) return record(change, { writes, message: tombstone.after, reactions: "none" });
+      // A reply: its parent's thread is counted again once the reply is a tombstone, then recorded.
+      await tx
+        .with(...writes)
+        .select({ id: messages.id })
+        .from(messages)
+        .where(eq(messages.id, message.id));
+      const parent = await recountThread(tx, message.parentId);
+      return record({ ...change, parent });
+    },
+    { lock: { files: true } },
+  );
+  if (hadFiles) await purgeMessageFiles(deps, deleted.id);
   return deleted;
 }
 
