@@ -45,6 +45,9 @@ export async function signUp(page: Page, username: string, password = PASSWORD):
   await page.getByLabel("Password", { exact: true }).fill(password);
   await page.getByRole("button", { name: "Create account" }).click();
   await expect(page).toHaveURL(/\/chat$/);
+  // Sign-up ends with a full page load of /chat: a click before React has hydrated it is lost (the
+  // account menu then stays shut). The badge says "Connected" only once the page runs.
+  await expectConnected(page);
 }
 
 /** Alice and Bob, each signed up (under a new name) in a page of their own: their usernames. */
