@@ -13,11 +13,12 @@ import { runConnections } from "./workloads/connections";
 import { runFanout } from "./workloads/fanout";
 import { runFlood } from "./workloads/flood";
 import { runHistory } from "./workloads/history";
+import { runPeople } from "./workloads/people";
 import { runSearch } from "./workloads/search";
 import { runSendPath } from "./workloads/send-path";
 import { runSlowConsumer } from "./workloads/slow-consumer";
 
-const WORKLOADS = ["fanout", "connections", "send", "history", "slow", "flood", "search"] as const;
+const WORKLOADS = ["fanout", "connections", "send", "history", "people", "slow", "flood", "search"] as const;
 type Workload = (typeof WORKLOADS)[number];
 
 const { values } = parseArgs({
@@ -104,6 +105,7 @@ for (const name of onEverySystem ? systems : []) {
       const parley = system as Awaited<ReturnType<typeof startParley>>;
       if (only.has("send")) result.sendPath = await runSendPath(parley, { ...profile.sendPath, cpuProfDir });
       if (only.has("history")) result.history = await runHistory(parley, profile.history);
+      if (only.has("people")) result.people = await runPeople(parley, profile.people);
       // Last on this system (its limits lifted): an unlimited flood leaves a backlog behind it.
       if (only.has("flood")) result.flood.push(await runFlood(parley, profile.flood));
     }

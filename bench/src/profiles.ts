@@ -1,3 +1,4 @@
+import type { PeopleOptions } from "./workloads/people";
 import type { SearchOptions } from "./workloads/search";
 
 /** The sizes of each workload, per profile. */
@@ -9,6 +10,8 @@ export interface Profile {
   connections: { counts: number[]; localAddresses: number };
   sendPath: { seconds: number; concurrency: number };
   history: { messages: number; depths: number[]; seconds: number };
+  /** Parley only: simulated people on one instance, stepped up until p99 delivery passes 200 ms (issue 17). */
+  people: PeopleOptions;
   slowConsumer: { subscribers: number; rate: number; seconds: number };
   /** Parley only: talkers' latency alone and while one user floods, with the message limit off and on. */
   flood: { subscribers: number; talkers: number; ratePerTalker: number; seconds: number; concurrency: number };
@@ -30,6 +33,23 @@ const ISSUE_16_CORPUS: SearchOptions["corpus"] = {
   lightRooms: 3,
 };
 
+/**
+ * Issue 17's people: each in 5 rooms of 50 members, one message a minute after a typing notice, one
+ * message in 5 written in another room than the one open (a switch), a reconnect every 10 minutes
+ * on average.
+ */
+const PEOPLE: PeopleOptions = {
+  steps: [],
+  roomSize: 50,
+  roomsPerPerson: 5,
+  messageEverySeconds: 60,
+  typingBeforeMs: 2000,
+  switchShare: 0.2,
+  reconnectEverySeconds: 600,
+  warmupSeconds: 5,
+  stepSeconds: 15,
+};
+
 export const PROFILES = {
   /** Every workload in a few seconds at tiny sizes: proves the harness, measures nothing. */
   smoke: {
@@ -39,6 +59,17 @@ export const PROFILES = {
     connections: { counts: [50], localAddresses: 1 },
     sendPath: { seconds: 1, concurrency: 4 },
     history: { messages: 2000, depths: [0, 1000], seconds: 0.5 },
+    people: {
+      ...PEOPLE,
+      steps: [20],
+      roomSize: 10,
+      roomsPerPerson: 2,
+      messageEverySeconds: 4,
+      typingBeforeMs: 500,
+      reconnectEverySeconds: 8,
+      warmupSeconds: 1,
+      stepSeconds: 3,
+    },
     slowConsumer: { subscribers: 20, rate: 20, seconds: 1 },
     flood: { subscribers: 10, talkers: 4, ratePerTalker: 2, seconds: 1, concurrency: 4 },
     search: {
@@ -56,6 +87,7 @@ export const PROFILES = {
     connections: { counts: [2000], localAddresses: 1 },
     sendPath: { seconds: 2, concurrency: 16 },
     history: { messages: 100_000, depths: [0, 10_000], seconds: 2 },
+    people: { ...PEOPLE, steps: [250, 500, 1000, 2000, 4000], warmupSeconds: 5, stepSeconds: 15 },
     slowConsumer: { subscribers: 500, rate: 20, seconds: 6 },
     flood: { subscribers: 200, talkers: 20, ratePerTalker: 2, seconds: 5, concurrency: 16 },
     search: {
@@ -72,6 +104,7 @@ export const PROFILES = {
     connections: { counts: [10_000, 25_000, 50_000], localAddresses: 8 },
     sendPath: { seconds: 10, concurrency: 32 },
     history: { messages: 1_000_000, depths: [0, 10_000, 100_000], seconds: 5 },
+    people: { ...PEOPLE, steps: [500, 1000, 2000, 4000, 8000, 16_000, 32_000], warmupSeconds: 15, stepSeconds: 60 },
     slowConsumer: { subscribers: 500, rate: 20, seconds: 30 },
     flood: { subscribers: 500, talkers: 40, ratePerTalker: 2, seconds: 15, concurrency: 32 },
     search: {

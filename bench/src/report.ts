@@ -7,6 +7,7 @@ import type { ConnectionsResult } from "./workloads/connections";
 import type { FanoutResult } from "./workloads/fanout";
 import type { FloodResult } from "./workloads/flood";
 import type { HistoryResult } from "./workloads/history";
+import { DELIVERY_P99_LIMIT_MS, type PeopleResult } from "./workloads/people";
 import type { SearchResult } from "./workloads/search";
 import { CHANGE_ROWS, type SendPathRow, WS_SEND_ROW } from "./workloads/send-path";
 import type { SlowConsumerResult } from "./workloads/slow-consumer";
@@ -28,6 +29,8 @@ export interface BenchResult {
   skipped: string[];
   /** Absent from results written before the search workload (issue 16). */
   search?: SearchResult | null;
+  /** Absent from results written before the people workload (issue 17). */
+  people?: PeopleResult | null;
 }
 
 const version = (command: string, args: string[]) => {
@@ -66,9 +69,11 @@ export function emptyResult(profile: string, machine: BenchResult["machine"]): B
     flood: [],
     skipped: [],
     search: null,
+    people: null,
   };
 }
 
+const round1 = (n: number) => Math.round(n * 10) / 10;
 const int = (n: number) => Math.round(n).toLocaleString("en");
 const ms = (n: number) => (n >= 100 ? int(n) : n.toFixed(1));
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
@@ -88,6 +93,8 @@ export function markdown(r: BenchResult): string {
   for (const [name, s] of Object.entries(r.systems)) lines.push(`- \`${name}\`: ${s.description}`);
   lines.push("");
   if (r.skipped?.length) lines.push("Not measured on this machine:", "", ...r.skipped.map((s) => `- ${s}`), "");
+
+  if (r.people) lines.push(...peopleMarkdown(r.people));
 
   if (r.fanout.length) {
     lines.push("## Fan-out: subscribers on two instances, 100-byte messages", "");
@@ -273,6 +280,29 @@ const BAND_NAMES: Record<SearchResult["rows"][number]["band"], string> = {
 };
 
 /** The search section: corpus, API and database latencies per row, the plans, the ILIKE baseline. */
+/** The headline: the most simulated people one instance serves at p99 delivery ≤ 200 ms. */
+function peopleMarkdown(p: PeopleResult): string[] {
+  const o = p.options;
+  const lines = [
+    `## Realistic load: ${int(p.bestPeople)} people on one instance at p99 delivery ≤ ${DELIVERY_P99_LIMIT_MS} ms`,
+    "",
+    `Simulated people on one realtime instance (the other instance only relays the bus), each a user of their own in ${o.roomsPerPerson} rooms of ${o.roomSize} members: the web client's streams over one WebSocket (\`events.mine\`, \`events.presence\` of the open room's members, \`events.room\` of the open room), its queries and mutations over tRPC HTTP; one message every ${o.messageEverySeconds} s after a typing notice ${o.typingBeforeMs / 1000} s before, ${Math.round(o.switchShare * 100)}% of them in another room than the one open (a switch: stop, page of 50, subscribe), read marks at most once a second while messages arrive in the open room, a reconnect every ${o.reconnectEverySeconds >= 60 ? `${round1(o.reconnectEverySeconds / 60)} minutes` : `${o.reconnectEverySeconds} s`} on average (resumed with \`lastEventId\`). ${o.warmupSeconds} s of warm-up, then ${o.stepSeconds} s measured per step; delivery = receipt − scheduled send time at every recipient, both streams. PostgreSQL and Redis on the same machine. Users made in SQL in ${int(p.usersMs)} ms.`,
+    "",
+    "| people | rooms | msgs/s | deliveries/s | delivery p50 / p99 / max ms | room.activity p99 | open room p99 | send answered p99 | read marks | switches | reconnects | out of order | errors | SUT cores | SUT µs/message | generator cores | open s | |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+  ];
+  for (const s of p.steps)
+    lines.push(
+      `| ${int(s.people)} | ${int(s.rooms)} | ${s.messagesPerSec} | ${int(s.deliveriesPerSec)} | ${ms(s.delivery.p50Ms)} / ${ms(s.delivery.p99Ms)} / ${ms(s.delivery.maxMs)} | ${ms(s.activity.p99Ms)} | ${ms(s.viewed.p99Ms)} | ${ms(s.ack.p99Ms)} | ${int(s.markReads)} | ${int(s.switches)} | ${int(s.reconnects)} | ${s.outOfOrder} | ${s.errors} | ${s.sutCores} | ${int(s.sutCpuMicrosPerMessage)} | ${s.generatorCpu}${s.generatorSaturated ? " (saturated)" : ""} | ${(s.openMs / 1000).toFixed(1)} | ${s.passed ? "pass" : "**fail**"} |`,
+    );
+  lines.push(
+    "",
+    "For scale: Mattermost's reference architecture sizes 200 concurrent users for 2 vCPU of application server plus 2 vCPU of database ([Mattermost docs: scale up to 200 users](https://docs.mattermost.com/scale/scale-to-200-users.html)); here application, database and Redis share one 2-core machine with the load generator.",
+    "",
+  );
+  return lines;
+}
+
 function searchMarkdown(s: SearchResult): string[] {
   const c = s.corpus;
   const lines: string[] = [
