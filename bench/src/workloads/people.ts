@@ -439,12 +439,9 @@ async function runStep(parley: ParleySystem, users: User[], options: PeopleOptio
         at(scheduled, () => send(person, room, scheduled));
       });
     }
-    for (
-      let due = start - Math.log(1 - Math.random()) * options.reconnectEverySeconds * 1000;
-      due < start + total;
-      due -= Math.log(1 - Math.random()) * options.reconnectEverySeconds * 1000
-    )
-      at(due, () => reconnect(person));
+    /** Time to the next reconnect: exponential, mean `reconnectEverySeconds`. */
+    const gap = () => -Math.log(1 - Math.random()) * options.reconnectEverySeconds * 1000;
+    for (let due = start + gap(); due < start + total; due += gap()) at(due, () => reconnect(person));
   }
 
   await sleep(window.from - performance.now());
