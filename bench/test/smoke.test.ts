@@ -80,6 +80,17 @@ test("the smoke profile runs every workload against every system and writes JSON
   // History stays a constant number of queries per page however rich the messages are.
   const queries = result.history?.queriesPerPage;
   if (queries && !("error" in queries)) expect(queries.rich.perRequest).toBe(queries.plain.perRequest);
+  // Simulated people (issue 17): one step in the smoke profile, every kind of action taken.
+  const people = result.people?.steps ?? [];
+  expect(people.map((step) => step.people)).toEqual([20]);
+  for (const step of people) {
+    expect(step.failedToOpen, "people who could not open the app").toBe(0);
+    expect(step.errors, "requests answered with an error").toBe(0);
+    expect(step.outOfOrder, "room messages out of sequence on resume or switch").toBe(0);
+    expect(positive(step.sent) && positive(step.activity.count) && positive(step.viewed.count)).toBe(true);
+    expect(positive(step.delivery.p99Ms) && positive(step.ack.p99Ms)).toBe(true);
+    expect(positive(step.typing) && positive(step.markReads) && positive(step.reconnects)).toBe(true);
+  }
   expect(result.flood.map((f) => f.limits)).toEqual(["lifted", "defaults"]);
   const [unlimited, limited] = result.flood;
   expect(unlimited?.floodRefused).toBe(0);

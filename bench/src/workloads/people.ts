@@ -139,27 +139,32 @@ async function makeUsers(parley: ParleySystem, count: number): Promise<User[]> {
   }
 }
 
-/** Multipliers that mix people into rooms differently in each layer (coprime with `n`, so each is a permutation). */
-function strides(n: number, layers: number): number[] {
+/**
+ * Which rooms each of `people` people is in, as room indexes: `roomsPerPerson` layers of
+ * ⌈people / roomSize⌉ rooms; in layer k, person p is in room ⌊(p·a_k mod people) / roomSize⌋ of the
+ * layer, with a_k coprime to `people` (so each layer is a permutation and every room but a layer's
+ * last has exactly `roomSize` members). Each person is in one room per layer, and the layers mix
+ * people differently.
+ */
+export function assignRooms(people: number, roomSize: number, roomsPerPerson: number): number[][] {
   const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
-  const out: number[] = [];
-  for (let a = 1; out.length < layers; a += out.length === 0 ? 6 : 12) if (gcd(a, n) === 1) out.push(a);
-  return out;
+  const strides: number[] = [];
+  for (let a = 1; strides.length < roomsPerPerson; a += strides.length === 0 ? 6 : 12)
+    if (gcd(a, people) === 1) strides.push(a);
+  const perLayer = Math.ceil(people / roomSize);
+  return Array.from({ length: people }, (_, p) =>
+    strides.map((a, k) => k * perLayer + Math.floor(((p * a) % people) / roomSize)),
+  );
 }
 
-/**
- * The rooms of a step: `roomsPerPerson` layers of ⌈people / roomSize⌉ rooms; in layer k, person p
- * is in room ⌊(p·a_k mod people) / roomSize⌋, so each person is in one room per layer and the
- * layers mix people differently. Made in SQL; answers each person's rooms and each room's members.
- */
+/** The rooms of a step (see `assignRooms`), made in SQL; answers each person's rooms and each room's members. */
 async function makeRooms(parley: ParleySystem, users: User[], options: PeopleOptions) {
   const people = users.length;
-  const perLayer = Math.ceil(people / options.roomSize);
-  const layerStrides = strides(people, options.roomsPerPerson);
+  const assigned = assignRooms(people, options.roomSize, options.roomsPerPerson);
   const { db, close } = await createDb({ databaseUrl: parley.database.url, dataDir: "", poolMax: 1 });
   try {
     const run = randomBytes(3).toString("hex");
-    const names = Array.from({ length: perLayer * options.roomsPerPerson }, (_, i) => {
+    const names = Array.from({ length: Math.ceil(people / options.roomSize) * options.roomsPerPerson }, (_, i) => {
       const name = `people ${run} ${i}`;
       return { name, nameKey: foldName(name), ownerId: users[0]?.id };
     });
@@ -173,9 +178,7 @@ async function makeRooms(parley: ParleySystem, users: User[], options: PeopleOpt
             .returning({ id: schema.rooms.id })
         ).map((r) => r.id),
       );
-    const roomsOf = users.map((_, p) =>
-      layerStrides.map((a, k) => roomIds[k * perLayer + Math.floor(((p * a) % people) / options.roomSize)] ?? 0),
-    );
+    const roomsOf = assigned.map((rooms) => rooms.map((i) => roomIds[i] ?? 0));
     const membersOf = new Map<number, number[]>();
     const memberships = roomsOf.flatMap((rooms, p) => {
       const userId = users[p]?.id ?? 0;
