@@ -2,6 +2,7 @@ import { foldName, schema, type Transaction } from "@parley/db";
 import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
 import type { MessageOut } from "../schemas";
 import type { Writer } from "./message-log";
+import { intArray } from "./sql-arrays";
 
 /**
  * Mentions in a message's text, parsed on the server when the text is sent or edited.
@@ -159,10 +160,3 @@ export async function writeMentions(
         select unnest(${intArray(notified)}), ${message.roomId}, ${message.seq}, ${message.id}`,
   );
 }
-
-/**
- * User ids as ONE query parameter (a PostgreSQL array literal, cast), however many: a parameter
- * per id would stop at the protocol's 65,535 parameters, and `@room` notifies every member of a
- * room of any size.
- */
-const intArray = (ids: number[]) => sql`${`{${ids.map((id) => Math.trunc(id)).join(",")}}`}::int[]`;

@@ -5,6 +5,7 @@ import { notFound } from "../errors";
 import type { MessageOut, ReactionOut } from "../schemas";
 import { fileOutOf, type MessageAuthor, messageOutOf } from "./output";
 import { notAMember } from "./room-access";
+import { intArray } from "./sql-arrays";
 import type { Emit } from "./transact";
 
 /**
@@ -275,7 +276,8 @@ export async function reactionsOf(db: Reader, messageIds: number[]): Promise<Map
       first: sql<string>`min(${reactions.createdAt})`,
     })
     .from(reactions)
-    .where(inArray(reactions.messageId, messageIds))
+    // One array parameter, not one per message (see intArray): this runs for every page of history.
+    .where(sql`${reactions.messageId} = any(${intArray(messageIds)})`)
     .groupBy(reactions.messageId, reactions.emoji)
     .orderBy(asc(reactions.messageId), sql`min(${reactions.createdAt})`, asc(reactions.emoji));
   for (const { messageId, emoji, userIds } of rows) {

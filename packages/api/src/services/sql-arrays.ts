@@ -1,0 +1,9 @@
+import { type SQL, sql } from "drizzle-orm";
+
+/**
+ * Integer ids as ONE query parameter (a PostgreSQL array literal, cast to `int[]`), however many:
+ * for `= any(…)` and `unnest(…)`. A parameter per id (`in ($1, $2, …)`) would stop at the
+ * protocol's 65,535 parameters, and costs drizzle a few µs per id to build: about 0.3 ms of CPU for
+ * a page of 100 messages' reactions, against 0.05 ms for one array.
+ */
+export const intArray = (ids: number[]): SQL => sql`${`{${ids.map((id) => Math.trunc(id)).join(",")}}`}::int[]`;
