@@ -21,7 +21,7 @@ export function httpClient(baseUrl: string, sockets: number) {
             : reject(new Error(`${method} ${path}: ${res.statusCode} ${text.slice(0, 300)}`)),
         );
       });
-      req.once("error", reject);
+      req.once("error", (error) => reject(new Error(`${method} ${path.split("?")[0]}: ${error.message}`)));
       req.end(body ?? undefined);
     });
   return {

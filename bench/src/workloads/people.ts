@@ -261,7 +261,9 @@ async function runStep(parley: ParleySystem, users: User[], options: PeopleOptio
   const persons: Person[] = users.map((user, p) => ({
     user,
     rooms: roomsOf[p] ?? [],
-    viewing: roomsOf[p]?.[0] ?? 0,
+    // The room open at first: one of the person's rooms (by p mod 5), so that each room is open for
+    // about a fifth of its members, not for every member of the first layer's rooms.
+    viewing: roomsOf[p]?.[p % options.roomsPerPerson] ?? 0,
     lastSeq: 0,
     ws: null,
     subIds: 0,
@@ -460,11 +462,13 @@ async function runStep(parley: ParleySystem, users: User[], options: PeopleOptio
   const generatorCores = generator();
   // Drain: until the window's sends are answered and deliveries stop coming (at most 10 s).
   let last = -1;
-  for (let waited = 0; waited < 10_000; waited += 250) {
+  let quietSince = performance.now();
+  for (let waited = 0; waited < 10_000; waited += 100) {
     const now = counts.activity + counts.viewed + pendingActivity.length + sentAt.size;
-    if (now === last && sentAt.size >= counts.sent - counts.errors) break;
+    if (now !== last) quietSince = performance.now();
+    else if (performance.now() - quietSince > 1000 && sentAt.size >= counts.sent - counts.errors) break;
     last = now;
-    await sleep(250);
+    await sleep(100);
   }
   const cpu = (await systemCpuMicros(parley)) - cpuBefore;
   const elapsedMs = performance.now() - windowStart;
