@@ -16,7 +16,7 @@ describe("configuration", () => {
     expect(config).toMatchObject({
       env: "development",
       db: { databaseUrl: undefined, dataDir, poolMax: 10 },
-      redisUrl: undefined,
+      redis: undefined,
       auth: { tokenTtlSeconds: 604_800 },
       systemUserName: "system",
       errorUserName: "error",
