@@ -107,7 +107,10 @@ export interface Limits {
  * server or a cluster: each count is one key), so that every instance sees the same counts, else in memory. If Redis cannot be reached, each
  * process counts in memory meanwhile rather than refusing everyone or letting everyone through.
  */
-export function createLimits(rates: RateLimits, options: { redis?: RedisClient; prefix: string; metrics?: Metrics }): Limits {
+export function createLimits(
+  rates: RateLimits,
+  options: { redis?: RedisClient; prefix: string; metrics?: Metrics },
+): Limits {
   const limiters = new Map(
     (Object.entries(rates) as [LimitName, Rate | null][]).flatMap(([name, rate]) => {
       if (!rate) return [];

@@ -25,6 +25,26 @@ export interface RedisPubSubHandlers {
   onRestored(): void;
 }
 
+/** How often the cluster publisher tries a publish (redirections and reconnections) before it gives up. */
+const PUBLISH_ATTEMPTS = 4;
+
+/**
+ * How long a send waits for its publish on a cluster, in ms, before it goes on as if the publish
+ * failed (ioredis may still deliver it). A publish to a master that is away otherwise takes over a
+ * second to fail.
+ */
+const PUBLISH_WAIT_MS = 300;
+
+/** `promise`, or a rejection once `ms` have passed. */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took more than ${ms} ms`)), ms);
+  });
+  promise.catch(() => {}); // its failure after the wait is no one's
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 /** Pub/sub on `target`: classic on one server, sharded on a cluster. */
 export function connectPubSub(target: RedisTarget, handlers: RedisPubSubHandlers): RedisPubSub {
   return isCluster(target) ? shardedPubSub(target, handlers) : classicPubSub(target, handlers);
@@ -59,14 +79,22 @@ function classicPubSub(url: string, handlers: RedisPubSubHandlers): RedisPubSub 
 }
 
 /**
- * One cluster client: SPUBLISH goes to the master owning the channel's slot, and ioredis keeps one
- * subscriber connection per master that owns subscribed channels (`shardedSubscribers`). When a
+ * Two cluster clients. The publisher's SPUBLISH goes to the master owning the channel's slot; a
+ * send waits for it at most PUBLISH_WAIT_MS when that master is away (a send waits for its publish; the
+ * subscribers heal the gap from the database). The subscriber keeps one connection per master that
+ * owns subscribed channels (`shardedSubscribers`). When a
  * master goes away its subscriber connection ends; ioredis makes a new one, retrying with backoff,
  * and subscribes it again once it connects, announcing `subscribersReady` after every such round
  * (a failed one too, just after its `error`). The subscriptions are restored at the first round
  * without a failure after a node was lost.
  */
 function shardedPubSub(target: RedisTarget, handlers: RedisPubSubHandlers): RedisPubSub {
+  const publisher = connectRedis(
+    target,
+    { maxRetriesPerRequest: 1 },
+    { maxRedirections: PUBLISH_ATTEMPTS, retryDelayOnFailover: 50, retryDelayOnClusterDown: 50 },
+  ) as Cluster;
+  publisher.on("error", () => {}); // ioredis reconnects by itself
   const cluster = connectRedis(target, { maxRetriesPerRequest: 3 }, { shardedSubscribers: true }) as Cluster;
   let started = false;
   let lost = false;
@@ -90,15 +118,15 @@ function shardedPubSub(target: RedisTarget, handlers: RedisPubSubHandlers): Redi
   });
   cluster.on("smessage", handlers.onMessage);
   return {
-    publish: (channel, payload) => cluster.spublish(channel, payload),
+    publish: (channel, payload) => within(publisher.spublish(channel, payload), PUBLISH_WAIT_MS, "SPUBLISH"),
     subscribe: (channel) => cluster.ssubscribe(channel),
     unsubscribe: (channel) => cluster.sunsubscribe(channel),
     ping: () =>
       cluster.status === "ready"
-        ? cluster.ping()
-        : Promise.reject(new Error(`the cluster connection is ${cluster.status}`)),
+        ? publisher.ping()
+        : Promise.reject(new Error(`the subscribing cluster connection is ${cluster.status}`)),
     async close() {
-      await cluster.quit().catch(() => {});
+      await Promise.allSettled([publisher.quit(), cluster.quit()]);
     },
   };
 }
