@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { PRESENCE_OFFLINE_GRACE_MS } from "@parley/api";
 import { createTestDatabase, type TestDatabase } from "@parley/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { followRoom, httpClient, Inbox, wsClient } from "./clients";
+import { followRoom, httpClient, wsClient } from "./clients";
+import { presenceAcrossInstances } from "./presence-round";
 import { type RunningServer, signUpOn, startRealtime } from "./processes";
 import { type RunningRedisCluster, startRedisCluster } from "./redis-cluster";
 
@@ -102,35 +102,7 @@ describe("Redis Cluster: instances on a three-master cluster, sharded pub/sub", 
   }, 180_000);
 
   it("shows a user connected on B as online to a watcher on A, away when idle, offline once gone", async () => {
-    const ann = await signUpOn(a);
-    const ben = await signUpOn(b);
-    const seen = new Inbox<string>();
-    const onA = wsClient(a.url, ann.token);
-    const annSub = onA.client.events.presence.subscribe(
-      { userIds: [ben.user.id], away: false },
-      {
-        onData: (event) => {
-          if (event.type === "snapshot") seen.push(`snapshot ${event.statuses.map((s) => s.status).join()}`);
-          else if (event.userId === ben.user.id) seen.push(event.status);
-        },
-        onError: seen.fail,
-      },
-    );
-    await seen.waitFor((items) => items.includes("snapshot offline"), "the snapshot");
-    const onB = wsClient(b.url, ben.token);
-    const active = onB.client.events.presence.subscribe({ userIds: [], away: false }, {});
-    await seen.waitFor((items) => items.at(-1) === "online", "ben online");
-    const idle = onB.client.events.presence.subscribe({ userIds: [], away: true }, {});
-    active.unsubscribe();
-    await seen.waitFor((items) => items.at(-1) === "away", "ben away");
-    const closedAt = Date.now();
-    idle.unsubscribe();
-    onB.ws.close();
-    await seen.waitFor((items) => items.at(-1) === "offline", "ben offline");
-    expect(Date.now() - closedAt).toBeGreaterThanOrEqual(PRESENCE_OFFLINE_GRACE_MS - 100);
-    expect(seen.items).toEqual(["snapshot offline", "online", "away", "offline"]);
-    annSub.unsubscribe();
-    onA.ws.close();
+    await presenceAcrossInstances(a, b);
   });
 
   it("counts a user's searches across instances in the cluster", async () => {
