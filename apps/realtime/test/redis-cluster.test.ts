@@ -74,7 +74,7 @@ describe("Redis Cluster: instances on a three-master cluster, sharded pub/sub", 
       stop();
     }
     onB.ws.close();
-  });
+  }, 120_000);
 
   it("resumes on A, with every message exactly once and in order, after B is killed mid-stream", async () => {
     const doomed = await start();
