@@ -157,7 +157,7 @@ async function main() {
     {
       port,
       db: runtime.db.driver,
-      bus: config.redisUrl ? "redis" : "memory",
+      bus: config.redis === undefined ? "memory" : typeof config.redis === "string" ? "redis" : "redis-cluster",
       websocket: realtime ? "on" : "off",
       next: dev ? "development" : "production",
     },

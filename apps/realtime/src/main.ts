@@ -29,7 +29,11 @@ async function main() {
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : env.REALTIME_PORT;
     log.info(
-      { port, db: runtime.db.driver, bus: config.redisUrl ? "redis" : "memory" },
+      {
+        port,
+        db: runtime.db.driver,
+        bus: config.redis === undefined ? "memory" : typeof config.redis === "string" ? "redis" : "redis-cluster",
+      },
       `listening on ${env.HOST}:${port}`,
     );
   });

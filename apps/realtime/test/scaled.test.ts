@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { PRESENCE_OFFLINE_GRACE_MS } from "@parley/api";
 import { createTestDatabase, type TestDatabase } from "@parley/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { followRoom, httpClient, Inbox, type ParleyClient, wsClient } from "./clients";
+import { presenceAcrossInstances } from "./presence-round";
 import { type RunningRedis, type RunningServer, startRealtime, startRedis } from "./processes";
 
 const SECRET = "a scaled-mode test secret, 32 bytes or more";
@@ -138,37 +138,7 @@ describe("scaled mode: realtime instances A and B on PostgreSQL and Redis", () =
   });
 
   it("shows a user connected on B as online to a watcher on A, away when idle, offline once gone", async () => {
-    const ann = await signUp(a);
-    const ben = await signUp(b);
-    const seen = new Inbox<string>();
-    const onA = wsClient(a.url, ann.token);
-    const annSub = onA.client.events.presence.subscribe(
-      { userIds: [ben.user.id], away: false },
-      {
-        onData: (event) => {
-          if (event.type === "snapshot") seen.push(`snapshot ${event.statuses.map((s) => s.status).join()}`);
-          else if (event.userId === ben.user.id) seen.push(event.status);
-        },
-        onError: seen.fail,
-      },
-    );
-    // The snapshot comes after the subscription reached the bus: no change after it is missed.
-    await seen.waitFor((items) => items.includes("snapshot offline"), "the snapshot");
-    const onB = wsClient(b.url, ben.token);
-    const active = onB.client.events.presence.subscribe({ userIds: [], away: false }, {});
-    await seen.waitFor((items) => items.at(-1) === "online", "ben online");
-    // Ben's client goes idle: it subscribes again, saying so.
-    const idle = onB.client.events.presence.subscribe({ userIds: [], away: true }, {});
-    active.unsubscribe();
-    await seen.waitFor((items) => items.at(-1) === "away", "ben away");
-    const closedAt = Date.now();
-    idle.unsubscribe();
-    onB.ws.close();
-    await seen.waitFor((items) => items.at(-1) === "offline", "ben offline");
-    expect(Date.now() - closedAt).toBeGreaterThanOrEqual(PRESENCE_OFFLINE_GRACE_MS - 100);
-    expect(seen.items).toEqual(["snapshot offline", "online", "away", "offline"]);
-    annSub.unsubscribe();
-    onA.ws.close();
+    await presenceAcrossInstances(a, b);
   });
 
   it("refuses bad connectionParams, frames that are no request and bad input over WebSocket: nothing stored or broadcast", async () => {

@@ -9,6 +9,7 @@ export { optionalSetting };
 import { z } from "zod";
 import { compileTrustProxy, type TrustProxy } from "./client-address";
 import { type RateLimits, RateSetting } from "./limits";
+import { parseClusterNodes, type RedisTarget } from "./redis";
 
 const optionalUrl = (schemes: string[], name: string) =>
   optionalSetting(
@@ -25,6 +26,26 @@ export const ApiEnv = DbEnv.extend({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   /** Redis for the event bus between processes. Unset: an in-process bus (one process only). */
   REDIS_URL: optionalUrl(["redis", "rediss"], "REDIS_URL"),
+  /**
+   * The seed nodes of a Redis Cluster instead (host:port, comma-separated): the bus then uses sharded
+   * pub/sub (SSUBSCRIBE, SPUBLISH). Not together with REDIS_URL.
+   */
+  REDIS_CLUSTER_NODES: optionalSetting(
+    z
+      .string()
+      .trim()
+      .transform((value, ctx) => {
+        try {
+          return parseClusterNodes(value);
+        } catch (error) {
+          ctx.addIssue({
+            code: "custom",
+            message: `REDIS_CLUSTER_NODES must be host:port entries, comma-separated: ${(error as Error).message}`,
+          });
+          return z.NEVER;
+        }
+      }),
+  ),
   /** Prefix of Redis channel and key names, so that deployments (or test runs) can share one Redis. */
   REDIS_PREFIX: z.string().trim().min(1).max(64).default("parley:"),
   /** HS256 key for access tokens: at least 32 bytes; required in production. */
@@ -128,7 +149,8 @@ export type ApiEnv = z.infer<typeof ApiEnv>;
 export interface ApiConfig {
   env: ApiEnv["NODE_ENV"];
   db: DbConfig;
-  redisUrl: string | undefined;
+  /** REDIS_URL or REDIS_CLUSTER_NODES; undefined: the in-process bus (one process only). */
+  redis: RedisTarget | undefined;
   redisPrefix: string;
   auth: { secret: Uint8Array; tokenTtlSeconds: number };
   systemUserName: string;
@@ -190,7 +212,7 @@ export async function apiConfigFrom(env: ApiEnv): Promise<ApiConfig> {
   return {
     env: env.NODE_ENV,
     db: dbConfigFrom(env),
-    redisUrl: env.REDIS_URL,
+    redis: redisTargetOf(env),
     redisPrefix: env.REDIS_PREFIX,
     auth: { secret: await resolveJwtSecret(env), tokenTtlSeconds: env.TOKEN_TTL_SECONDS },
     systemUserName: env.SYSTEM_USER_NAME,
@@ -216,6 +238,16 @@ export async function apiConfigFrom(env: ApiEnv): Promise<ApiConfig> {
       s3: s3ConfigOf(env),
     },
   };
+}
+
+/** REDIS_URL or REDIS_CLUSTER_NODES, or neither; both is a ConfigError. */
+function redisTargetOf(env: ApiEnv): RedisTarget | undefined {
+  if (env.REDIS_URL !== undefined && env.REDIS_CLUSTER_NODES !== undefined) {
+    throw new ConfigError(
+      "Invalid configuration:\nREDIS_URL and REDIS_CLUSTER_NODES are both set: give REDIS_URL for one Redis server, or REDIS_CLUSTER_NODES for a Redis Cluster",
+    );
+  }
+  return env.REDIS_CLUSTER_NODES ? { clusterNodes: env.REDIS_CLUSTER_NODES } : env.REDIS_URL;
 }
 
 const S3_REQUIRED = ["S3_BUCKET", "S3_REGION", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"] as const;

@@ -1,8 +1,8 @@
-import type { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import { z } from "zod";
 import { AppError } from "./errors";
 import type { Metrics } from "./metrics";
+import type { RedisClient } from "./redis";
 
 /** At most `points` in any window of `seconds`. */
 export interface Rate {
@@ -103,11 +103,14 @@ export interface Limits {
 }
 
 /**
- * The rate limits of a process (rate-limiter-flexible): counted in Redis when there is one, so
- * that every instance sees the same counts, else in memory. If Redis cannot be reached, each
+ * The rate limits of a process (rate-limiter-flexible): counted in Redis when there is one (a
+ * server or a cluster: each count is one key), so that every instance sees the same counts, else in memory. If Redis cannot be reached, each
  * process counts in memory meanwhile rather than refusing everyone or letting everyone through.
  */
-export function createLimits(rates: RateLimits, options: { redis?: Redis; prefix: string; metrics?: Metrics }): Limits {
+export function createLimits(
+  rates: RateLimits,
+  options: { redis?: RedisClient; prefix: string; metrics?: Metrics },
+): Limits {
   const limiters = new Map(
     (Object.entries(rates) as [LimitName, Rate | null][]).flatMap(([name, rate]) => {
       if (!rate) return [];

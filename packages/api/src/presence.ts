@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { type ChainableCommander, Redis } from "ioredis";
+import type { ChainableCommander } from "ioredis";
 import type { Bus, PresenceStatus } from "./bus";
+import { connectRedis, type RedisTarget } from "./redis";
 
 /**
  * Who is connected, per user, across every instance. A user is `online` while any of their
@@ -185,7 +186,7 @@ export interface RedisPresenceOptions extends PresenceOptions {
  * `<instance>|<state>`, scored by its expiry in ms since the epoch), compared with the one last
  * announced and recorded when it differs, in one step so that two instances never announce the
  * same change. KEYS: the user's entries, the user's announced status, the index of users with
- * entries. ARGV: now (ms), the user's id. Returns the new status, or nil.
+ * entries (of the user's group: one slot with the other two). ARGV: now (ms), the user's id. Returns the new status, or nil.
  */
 const SETTLE_SCRIPT = `
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
@@ -208,14 +209,36 @@ return status
 `;
 
 /**
- * Presence shared by every instance through Redis: per user, a sorted set with one entry per
- * instance holding connections of the user (its state, scored by its expiry), the status last
- * announced, and an index of users with entries (scored by their latest expiry). Each instance
- * renews its own entries; an instance that dies stops renewing, its entries expire, and the next
- * sweep of another instance (every `renewEveryMs`) announces the change.
+ * How many groups users' presence keys fall into. A group's keys share a hash tag, so that on a Redis
+ * Cluster each user's keys and the index they are in live in one slot (the settle script and the
+ * transactions touch them together), while the groups spread over the masters.
  */
-export function createRedisPresence(url: string, bus: Bus, options: RedisPresenceOptions): Presence {
-  const redis = new Redis(url, { maxRetriesPerRequest: 3 });
+const PRESENCE_GROUPS = 16;
+
+const groupOf = (userId: number) => ((userId % PRESENCE_GROUPS) + PRESENCE_GROUPS) % PRESENCE_GROUPS;
+
+/** `items` by the group `groupOfItem` puts each in, in their order. */
+function byGroup<T>(items: Iterable<T>, groupOfItem: (item: T) => number): Map<number, T[]> {
+  const groups = new Map<number, T[]>();
+  for (const item of items) {
+    const group = groupOfItem(item);
+    const members = groups.get(group);
+    if (members) members.push(item);
+    else groups.set(group, [item]);
+  }
+  return groups;
+}
+
+/**
+ * Presence shared by every instance through Redis (one server or a cluster): per user, a sorted set
+ * with one entry per instance holding connections of the user (its state, scored by its expiry), the
+ * status last announced, and, per group of users, an index of users with entries (scored by their
+ * latest expiry). Each instance renews its own entries; an instance that dies stops renewing, its
+ * entries expire, and the next sweep of another instance (every `renewEveryMs`) announces the change.
+ * Keys are `<prefix>presence:{p<group>}:…`: each command, script and transaction stays in one slot.
+ */
+export function createRedisPresence(target: RedisTarget, bus: Bus, options: RedisPresenceOptions): Presence {
+  const redis = connectRedis(target, { maxRetriesPerRequest: 3 });
   redis.on("error", () => {}); // ioredis reconnects by itself
   redis.defineCommand("settlePresence", { numberOfKeys: 3, lua: SETTLE_SCRIPT });
   const settleCommand = (redis as unknown as { settlePresence(...args: string[]): Promise<PresenceStatus | null> })
@@ -223,9 +246,10 @@ export function createRedisPresence(url: string, bus: Bus, options: RedisPresenc
   const ttlMs = options.ttlMs ?? 30_000;
   const graceMs = options.graceMs ?? PRESENCE_OFFLINE_GRACE_MS;
   const instance = randomUUID();
-  const entriesKey = (userId: number) => `${options.prefix}presence:entries:${userId}`;
-  const statusKey = (userId: number) => `${options.prefix}presence:status:${userId}`;
-  const indexKey = `${options.prefix}presence:users`;
+  const groupKey = (group: number) => `${options.prefix}presence:{p${group}}`;
+  const entriesKey = (userId: number) => `${groupKey(groupOf(userId))}:entries:${userId}`;
+  const statusKey = (userId: number) => `${groupKey(groupOf(userId))}:status:${userId}`;
+  const indexKey = (userId: number) => `${groupKey(groupOf(userId))}:users`;
   const entryOf = (state: LocalState) => `${instance}|${state}`;
   const mine = ["online", "away", "leaving"].map((state) => entryOf(state as LocalState));
 
@@ -235,8 +259,18 @@ export function createRedisPresence(url: string, bus: Bus, options: RedisPresenc
     pipeline.zrem(entriesKey(userId), ...mine);
     pipeline.zadd(entriesKey(userId), expiry, entryOf(state));
     pipeline.pexpire(entriesKey(userId), Math.max(ttlMs, graceMs));
-    pipeline.zadd(indexKey, "GT", expiry, String(userId));
+    pipeline.zadd(indexKey(userId), "GT", expiry, String(userId));
   };
+
+  /** Puts each user's entry in one transaction per group (one slot each); resolves when all are done. */
+  const putAll = (users: [userId: number, state: LocalState][], lifeMs: (state: LocalState) => number) =>
+    Promise.all(
+      [...byGroup(users, ([userId]) => groupOf(userId)).values()].map((group) => {
+        const transaction = redis.multi();
+        for (const [userId, state] of group) putInto(transaction, userId, state, lifeMs(state));
+        return transaction.exec();
+      }),
+    );
 
   const presence = presenceOver(
     {
@@ -250,16 +284,24 @@ export function createRedisPresence(url: string, bus: Bus, options: RedisPresenc
           redis,
           entriesKey(userId),
           statusKey(userId),
-          indexKey,
+          indexKey(userId),
           String(Date.now()),
           String(userId),
         );
         return status ?? undefined;
       },
       async announced(userIds) {
-        if (userIds.length === 0) return [];
-        const held = await redis.mget(userIds.map(statusKey));
-        return held.map((status) => (status === "online" || status === "away" ? status : "offline"));
+        const statuses = new Map<number, PresenceStatus>();
+        await Promise.all(
+          [...byGroup(new Set(userIds), groupOf).values()].map(async (group) => {
+            const held = await redis.mget(group.map(statusKey));
+            for (const [i, userId] of group.entries()) {
+              const status = held[i];
+              statuses.set(userId, status === "online" || status === "away" ? status : "offline");
+            }
+          }),
+        );
+        return userIds.map((userId) => statuses.get(userId) ?? "offline");
       },
     },
     bus,
@@ -269,15 +311,19 @@ export function createRedisPresence(url: string, bus: Bus, options: RedisPresenc
   const renew = setInterval(
     async () => {
       try {
-        const pipeline = redis.multi();
+        const held: [number, LocalState][] = [];
         for (const [userId, connections] of presence.local) {
-          if (connections.put && connections.put !== "leaving") putInto(pipeline, userId, connections.put, ttlMs);
+          if (connections.put && connections.put !== "leaving") held.push([userId, connections.put]);
         }
-        await pipeline.exec();
+        await putAll(held, () => ttlMs);
         // Users whose every entry expired (their instances died), and this instance's users, whose
         // status another instance's death may have changed.
-        const expired = await redis.zrangebyscore(indexKey, "-inf", String(Date.now()));
-        const users = new Set([...expired.map(Number), ...presence.local.keys()]);
+        const expired = await Promise.all(
+          Array.from({ length: PRESENCE_GROUPS }, (_, group) =>
+            redis.zrangebyscore(`${groupKey(group)}:users`, "-inf", String(Date.now())),
+          ),
+        );
+        const users = new Set([...expired.flat().map(Number), ...presence.local.keys()]);
         await Promise.all([...users].map((userId) => presence.settle(userId)));
       } catch {
         // Redis is away; the next renewal tries again.
@@ -294,9 +340,10 @@ export function createRedisPresence(url: string, bus: Bus, options: RedisPresenc
       clearInterval(renew);
       await presence.close();
       // Clients move to other instances: their users are leaving, not gone, so nobody flickers.
-      const pipeline = redis.multi();
-      for (const userId of presence.local.keys()) putInto(pipeline, userId, "leaving", graceMs);
-      await pipeline.exec().catch(() => {});
+      await putAll(
+        [...presence.local.keys()].map((userId) => [userId, "leaving"]),
+        () => graceMs,
+      ).catch(() => {});
       await redis.quit().catch(() => {});
     },
   };

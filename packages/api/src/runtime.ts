@@ -1,5 +1,4 @@
 import { createDb, type DbHandle } from "@parley/db";
-import { Redis } from "ioredis";
 import { createAccessCache } from "./access-cache";
 import { type Bus, createBus } from "./bus";
 import type { TrustProxy } from "./client-address";
@@ -11,6 +10,7 @@ import { createLimits } from "./limits";
 import type { Logger } from "./logger";
 import { createMetrics } from "./metrics";
 import { createMemoryPresence, createRedisPresence } from "./presence";
+import { connectRedis } from "./redis";
 import { fileLinkKey } from "./services/file-links";
 import { ROOM_MENTION } from "./services/mentions";
 
@@ -27,18 +27,18 @@ export interface Runtime {
 /** Builds the process's dependencies from its configuration: the database (migrated) and the bus. */
 export async function createRuntime(config: ApiConfig, log: Logger): Promise<Runtime> {
   const db = await createDb(config.db);
-  const bus = createBus(config.redisUrl, {
+  const bus = createBus(config.redis, {
     prefix: config.redisPrefix,
     onError: (error) => log.warn({ err: error }, "an event could not be published; subscribers heal from the database"),
   });
-  const presence = config.redisUrl
-    ? createRedisPresence(config.redisUrl, bus, { prefix: config.redisPrefix })
+  const presence = config.redis
+    ? createRedisPresence(config.redis, bus, { prefix: config.redisPrefix })
     : createMemoryPresence(bus);
   const access = createAccessCache(bus, { ttlMs: config.accessCacheMs });
   const metrics = createMetrics();
   // Its own connection, failing fast while Redis is away: the limits then count in memory.
-  const limitsRedis = config.redisUrl
-    ? new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 })
+  const limitsRedis = config.redis
+    ? connectRedis(config.redis, { enableOfflineQueue: false, maxRetriesPerRequest: 1 })
     : undefined;
   limitsRedis?.on("error", () => {}); // ioredis reconnects by itself
   const limits = createLimits(config.limits, { redis: limitsRedis, prefix: config.redisPrefix, metrics });

@@ -16,7 +16,7 @@ describe("configuration", () => {
     expect(config).toMatchObject({
       env: "development",
       db: { databaseUrl: undefined, dataDir, poolMax: 10 },
-      redisUrl: undefined,
+      redis: undefined,
       auth: { tokenTtlSeconds: 604_800 },
       systemUserName: "system",
       errorUserName: "error",
@@ -50,6 +50,36 @@ describe("configuration", () => {
     expect(error).toBeInstanceOf(ConfigError);
     const message = (error as Error).message;
     for (const name of ["DATABASE_URL", "REDIS_URL", "TOKEN_TTL_SECONDS"]) expect(message).toContain(name);
+  });
+
+  it("takes a Redis Cluster's seed nodes from REDIS_CLUSTER_NODES, never together with REDIS_URL", async () => {
+    const cluster = await loadApiConfig({
+      DATA_DIR: dataDir,
+      REDIS_CLUSTER_NODES: " 10.0.0.1:7000, redis-2.internal:7001,[::1]:7002 ",
+    });
+    expect(cluster.redis).toEqual({
+      clusterNodes: [
+        { host: "10.0.0.1", port: 7000 },
+        { host: "redis-2.internal", port: 7001 },
+        { host: "::1", port: 7002 },
+      ],
+    });
+    const single = await loadApiConfig({ DATA_DIR: dataDir, REDIS_URL: "redis://127.0.0.1:6379" });
+    expect(single.redis).toBe("redis://127.0.0.1:6379");
+
+    const both = await loadApiConfig({
+      DATA_DIR: dataDir,
+      REDIS_URL: "redis://127.0.0.1:6379",
+      REDIS_CLUSTER_NODES: "127.0.0.1:7000",
+    }).catch((e: unknown) => e);
+    expect(both).toBeInstanceOf(ConfigError);
+    expect(String(both)).toMatch(/REDIS_URL and REDIS_CLUSTER_NODES are both set/);
+
+    for (const bad of ["127.0.0.1", "redis://127.0.0.1:7000", "127.0.0.1:0", "127.0.0.1:7000,host:99999", ","]) {
+      const error = await loadApiConfig({ DATA_DIR: dataDir, REDIS_CLUSTER_NODES: bad }).catch((e: unknown) => e);
+      expect(error, bad).toBeInstanceOf(ConfigError);
+      expect(String(error), bad).toContain("REDIS_CLUSTER_NODES must be host:port entries");
+    }
   });
 
   it("keeps files under DATA_DIR/files by default, 25 MiB at most, links for 5 minutes", async () => {

@@ -1,3 +1,4 @@
+import type { RedisTarget } from "../redis";
 import type { Bus } from "./bus";
 import { createMemoryBus } from "./memory-bus";
 import { createRedisBus, type RedisBusOptions } from "./redis-bus";
@@ -7,7 +8,7 @@ export * from "./events";
 export { createMemoryBus } from "./memory-bus";
 export { createRedisBus } from "./redis-bus";
 
-/** Redis when a URL is given (several processes), otherwise the in-process bus (one process). */
-export function createBus(redisUrl: string | undefined, options?: RedisBusOptions): Bus {
-  return redisUrl ? createRedisBus(redisUrl, options) : createMemoryBus();
+/** Redis (a server's URL or a cluster) when given (several processes), otherwise the in-process bus (one process). */
+export function createBus(redis: RedisTarget | undefined, options?: RedisBusOptions): Bus {
+  return redis ? createRedisBus(redis, options) : createMemoryBus();
 }

@@ -1,6 +1,7 @@
-import { Redis } from "ioredis";
+import type { RedisTarget } from "../redis";
 import { type Bus, ChannelListeners, type ChannelRegistry, ChannelSubscription } from "./bus";
 import { type BusEvent, type Channel, channelOf } from "./events";
+import { connectPubSub } from "./redis-pubsub";
 
 export interface RedisBusOptions {
   /** Prefix of every Redis channel name, so that several deployments can share a Redis. */
@@ -15,39 +16,35 @@ interface ChannelEntry {
 }
 
 /**
- * The bus between processes: one publishing and one subscribing Redis connection per process.
- * A channel is subscribed in Redis only while somebody in this process listens to it, and each
- * Redis message is parsed once for all of its local listeners.
+ * The bus between processes, over one Redis server (a URL: PUBLISH and SUBSCRIBE on one publishing
+ * and one subscribing connection) or a Redis Cluster (sharded pub/sub: each channel, a room's or a
+ * user's, lives on the master that owns its slot). A channel is subscribed in Redis only while
+ * somebody in this process listens to it, and each Redis message is parsed once for all of its
+ * local listeners.
  */
-export function createRedisBus(url: string, options: RedisBusOptions = {}): Bus {
+export function createRedisBus(target: RedisTarget, options: RedisBusOptions = {}): Bus {
   const prefix = options.prefix ?? "parley:";
   const onError = options.onError ?? ((error) => console.error("[bus] publish failed:", error));
-  const publisher = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 3 });
-  const subscriber = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: null });
-  for (const client of [publisher, subscriber]) client.on("error", () => {}); // ioredis reconnects by itself
   const channels = new Map<Channel, ChannelEntry>();
 
-  // After a reconnect ioredis subscribes again by itself, but what was published meanwhile is lost.
-  let connectedBefore = false;
-  subscriber.on("ready", () => {
-    if (connectedBefore) {
+  const pubsub = connectPubSub(target, {
+    // After a reconnect the subscriptions are live again, but what was published meanwhile is lost.
+    onRestored() {
       const resync: BusEvent = { type: "bus.resync" };
       for (const { listeners } of channels.values()) listeners.giveUpWaiting();
       for (const queue of subscribedQueues()) queue.push(resync);
-    }
-    connectedBefore = true;
-  });
-
-  subscriber.on("message", (redisChannel: string, payload: string) => {
-    const entry = channels.get(redisChannel.slice(prefix.length) as Channel);
-    if (!entry) return;
-    let event: BusEvent;
-    try {
-      event = JSON.parse(payload) as BusEvent;
-    } catch {
-      return; // not ours
-    }
-    entry.listeners.deliver(event);
+    },
+    onMessage(redisChannel, payload) {
+      const entry = channels.get(redisChannel.slice(prefix.length) as Channel);
+      if (!entry) return;
+      let event: BusEvent;
+      try {
+        event = JSON.parse(payload) as BusEvent;
+      } catch {
+        return; // not ours
+      }
+      entry.listeners.deliver(event);
+    },
   });
 
   /** Every subscriber once, however many of its channels it listens to. */
@@ -57,7 +54,7 @@ export function createRedisBus(url: string, options: RedisBusOptions = {}): Bus 
     attach(channel, queue) {
       let entry = channels.get(channel);
       if (!entry) {
-        entry = { listeners: new ChannelListeners(), ready: subscriber.subscribe(prefix + channel) };
+        entry = { listeners: new ChannelListeners(), ready: pubsub.subscribe(prefix + channel) };
         channels.set(channel, entry);
       }
       entry.listeners.queues.add(queue);
@@ -70,25 +67,20 @@ export function createRedisBus(url: string, options: RedisBusOptions = {}): Bus 
       if (entry.listeners.queues.size > 0) return;
       entry.listeners.giveUpWaiting();
       channels.delete(channel);
-      subscriber.unsubscribe(prefix + channel).catch(() => {});
+      pubsub.unsubscribe(prefix + channel).catch(() => {});
     },
   };
 
   return {
     async publish(event) {
       try {
-        await publisher.publish(prefix + channelOf(event), JSON.stringify(event));
+        await pubsub.publish(prefix + channelOf(event), JSON.stringify(event));
       } catch (error) {
         onError(error);
       }
     },
     async ping() {
-      await Promise.all([
-        publisher.ping(),
-        subscriber.status === "ready"
-          ? undefined
-          : Promise.reject(new Error(`the subscriber connection is ${subscriber.status}`)),
-      ]);
+      await pubsub.ping();
     },
     async subscribe(wanted, signal) {
       const subscription = new ChannelSubscription(registry, signal);
@@ -98,7 +90,7 @@ export function createRedisBus(url: string, options: RedisBusOptions = {}): Bus 
     async close() {
       for (const queue of subscribedQueues()) queue.fail(new Error("the bus was closed"));
       channels.clear();
-      await Promise.allSettled([publisher.quit(), subscriber.quit()]);
+      await pubsub.close();
     },
   };
 }
