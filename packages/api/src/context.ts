@@ -43,23 +43,31 @@ export function createContext(
   return { deps, token: token || null, clientAddress, ...(connection ? { connection } : {}) };
 }
 
-/** Slots for at most `max` subscriptions at once on one connection, counted in `open` too. */
-export function subscriptionSlots(max: number, open?: Gauge): ConnectionSlots {
-  let held = 0;
-  return {
-    claimSubscription() {
-      if (held >= max) throw new AppError("TOO_MANY", `a connection may hold at most ${max} subscriptions`);
-      held++;
-      open?.inc();
-      let released = false;
-      return () => {
-        if (released) return;
-        released = true;
-        held--;
-        open?.dec();
-      };
-    },
-  };
+/**
+ * Slots for at most `max` subscriptions at once on one connection, counted in `open` too. A class,
+ * so that a connection's slots are one small object (its methods are shared by every connection).
+ */
+export class SubscriptionSlots implements ConnectionSlots {
+  private held = 0;
+
+  constructor(
+    private readonly max: number,
+    private readonly open?: Gauge,
+  ) {}
+
+  claimSubscription(): () => void {
+    if (this.held >= this.max)
+      throw new AppError("TOO_MANY", `a connection may hold at most ${this.max} subscriptions`);
+    this.held++;
+    this.open?.inc();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.held--;
+      this.open?.dec();
+    };
+  }
 }
 
 /**

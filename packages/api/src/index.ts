@@ -6,8 +6,8 @@ export {
   type ConnectionSlots,
   type Context,
   createContext,
+  SubscriptionSlots,
   type SubscriptionWire,
-  subscriptionSlots,
   tokenFromAuthorization,
 } from "./context";
 export type { Actor, Deps } from "./deps";

@@ -7,14 +7,15 @@ import { isOriginAllowed } from "./origin";
 import { type SeedNames, seedConnection } from "./seed-sockets";
 import { backpressure } from "./socket/backpressure";
 import { CloseCode } from "./socket/close-codes";
-import { type Connection, Connections } from "./socket/connections";
+import { Connections } from "./socket/connections";
 import { Drain } from "./socket/drain";
 import { framePacer } from "./socket/frame-pace";
+import { heard, keepSocketsAlive } from "./socket/heartbeat";
 import { watchSessions } from "./socket/session-watch";
 import { closeConnections } from "./socket/shutdown";
 import { trpcSockets } from "./socket/trpc-socket";
 import { MAX_BUFFERED_CHUNKS, MAX_FRAGMENTS_PER_MESSAGE, watchUnfinishedMessages } from "./socket/unfinished-messages";
-import { isProtocolError, pathOf, refuseUpgrade, tokenFromUpgrade, upgradeEssentials } from "./socket/upgrade";
+import { isProtocolError, pathOf, refuseUpgrade, tokenFromUpgrade, trpcRequest } from "./socket/upgrade";
 
 /** The largest frame a client may send: far above any valid request. */
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
@@ -37,12 +38,14 @@ export interface Realtime {
  */
 export async function createRealtime(runtime: Runtime, config: RealtimeEnv, names: SeedNames): Promise<Realtime> {
   const { deps, log } = runtime;
+  const sendGate = backpressure(config.WS_MAX_BUFFERED_BYTES, log, deps.metrics);
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: MAX_PAYLOAD_BYTES,
     // ws 8.23's caps on what one unfinished message may hold (not yet in @types/ws).
     ...{ maxFragments: MAX_FRAGMENTS_PER_MESSAGE, maxBufferedChunks: MAX_BUFFERED_CHUNKS },
     perMessageDeflate: false,
+    WebSocket: sendGate.WebSocket,
   });
   const connections = new Connections(config, deps.metrics);
   const stopTimingMessages = watchUnfinishedMessages(
@@ -54,7 +57,7 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
   /** Calls in flight on this process's sockets, answered before close() tells clients to go. */
   const drain = new Drain();
   const sessions = watchSessions(deps, log, connections, config);
-  const sendGate = backpressure(config.WS_MAX_BUFFERED_BYTES, log, deps.metrics);
+  const stopKeepingAlive = keepSocketsAlive(connections);
   const paceFrames = framePacer(config.WS_FRAMES_PER_CONNECTION, deps.metrics);
   const onTrpcConnection = await trpcSockets({
     deps,
@@ -69,19 +72,33 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
   /** Set by close(): no new sockets from then on. */
   let closing = false;
 
-  /** Counts a new socket in, and out again when it closes; gates what is sent to it. */
-  function adopt(ws: WebSocket, actor: Actor | null, address: string): Connection {
-    const connection = connections.add(ws, actor, address, paceFrames(ws));
-    // A frame over the size limit or a text frame that is not UTF-8 is emitted as an "error" on
-    // the socket, which ws then closes (1009, 1007): unheard, that error would end the process.
-    ws.on("error", (error: Error & { code?: string }) => {
-      const limit = error.code && wsLimitOf[error.code];
-      if (limit) deps.metrics.limited.inc({ limit });
-      if (isProtocolError(error))
-        log.info({ code: error.code, message: error.message }, "closed a websocket that broke the protocol");
-      else log.warn({ code: error.code, message: error.message }, "a websocket failed");
-    });
-    sendGate.guard(ws);
+  // A frame over the size limit or a text frame that is not UTF-8 is emitted as an "error" on
+  // the socket, which ws then closes (1009, 1007): unheard, that error would end the process.
+  // One listener for every socket.
+  const onSocketError = (error: Error & { code?: string }) => {
+    const limit = error.code && wsLimitOf[error.code];
+    if (limit) deps.metrics.limited.inc({ limit });
+    if (isProtocolError(error))
+      log.info({ code: error.code, message: error.message }, "closed a websocket that broke the protocol");
+    else log.warn({ code: error.code, message: error.message }, "a websocket failed");
+  };
+
+  /** Every frame a socket sends: it is alive (socket/heartbeat), and it counts toward its pace. */
+  function onSocketMessage(this: WebSocket) {
+    const connection = connections.of(this);
+    if (!connection) return;
+    heard(connection);
+    connection.charge(1);
+  }
+
+  /**
+   * Counts a new socket in, and out again when it closes (what is sent to it is gated by its class).
+   * Its listeners are the process's, shared by every socket.
+   */
+  function adopt(ws: WebSocket, seed: boolean, actor: Actor | null, address: string, token: string | null) {
+    const connection = connections.add(ws, seed ? "seed" : "trpc", actor, address, paceFrames(ws), token);
+    ws.on("error", onSocketError);
+    ws.on("message", onSocketMessage);
     return connection;
   }
 
@@ -97,19 +114,19 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
       const seed = pathOf(req) !== "/trpc";
       // The seed protocols authenticate at the upgrade; tRPC clients may do it in connectionParams.
       let actor: Actor | null = null;
+      const token = tokenFromUpgrade(req);
       if (seed) {
         try {
-          const token = tokenFromUpgrade(req);
           actor = token ? await authenticate(deps, token) : null; // a bad token is refused, not ignored
         } catch (error) {
           return refuseUpgrade(socket, 401, error instanceof AppError ? error.message : "Unauthorized");
         }
       }
       wss.handleUpgrade(req, socket, head, (ws) => {
-        const connection = adopt(ws, actor, address);
+        const connection = adopt(ws, seed, actor, address, seed ? null : token);
         if (!seed) {
           sessions.closeUnlessSignedIn(connection);
-          return onTrpcConnection(connection, upgradeEssentials(req));
+          return onTrpcConnection(connection, trpcRequest(req));
         }
         if (actor) {
           if (!connections.countUser(connection, actor)) {
@@ -134,6 +151,7 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
         log.warn({ inFlight, unanswered: drain.calls }, `calls still unanswered after ${config.SHUTDOWN_DRAIN_MS} ms`);
       }
       sessions.stop();
+      stopKeepingAlive();
       await closeConnections(connections, wss);
     },
   };

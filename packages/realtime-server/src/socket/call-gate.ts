@@ -45,8 +45,11 @@ export interface CallGateOptions {
  *   `subscription.stop` still passes.
  */
 export class CallGate implements Encoder {
-  /** Calls read and not yet answered, by id, with what counts each out of the drain. */
-  private readonly pending = new Map<CallId, () => void>();
+  /**
+   * Calls read and not yet answered, by id, with what counts each out of the drain; made with the
+   * first call, since most sockets open a subscription or two and then only listen.
+   */
+  private pending: Map<CallId, () => void> | null = null;
 
   constructor(
     private readonly ws: WebSocket,
@@ -54,11 +57,18 @@ export class CallGate implements Encoder {
   ) {}
 
   encode(frame: unknown): string | Uint8Array<ArrayBuffer> {
-    if (this.pending.size > 0 && isObject(frame) && (typeof frame.id === "string" || typeof frame.id === "number")) {
-      const done = this.pending.get(frame.id);
+    const { pending } = this;
+    if (
+      pending &&
+      pending.size > 0 &&
+      isObject(frame) &&
+      (typeof frame.id === "string" || typeof frame.id === "number")
+    ) {
+      const done = pending.get(frame.id);
       if (done && ("error" in frame || (isObject(frame.result) && frame.result.type !== "stopped"))) {
-        this.pending.delete(frame.id);
+        pending.delete(frame.id);
         done();
+        if (pending.size === 0) this.pending = null;
       }
     }
     return this.options.encoder.encode(frame);
@@ -89,7 +99,9 @@ export class CallGate implements Encoder {
     for (const item of items) {
       if (!isObject(item) || !CALL_METHODS.has(String(item.method))) continue;
       const { id } = item;
-      if ((typeof id !== "string" && typeof id !== "number") || this.pending.has(id)) continue;
+      if (typeof id !== "string" && typeof id !== "number") continue;
+      this.pending ??= new Map();
+      if (this.pending.has(id)) continue;
       this.pending.set(id, drain.track());
     }
     return Array.isArray(decoded) ? items : decoded;

@@ -3,6 +3,11 @@ import type { WebSocket } from "ws";
 import type { RealtimeEnv } from "../env";
 import type { Charge } from "./frame-pace";
 
+/**
+ * One open socket, as this process keeps it for the socket's lifetime. Every field is set by
+ * `Connections.add`, so that all connections share one shape; nothing here holds a closure or a
+ * timer of its own (the close is heard once, by `Connections`, for every module that cares).
+ */
 export interface Connection {
   ws: WebSocket;
   /** Charges calls to the socket's frame allowance (see `framePacer`). */
@@ -10,6 +15,22 @@ export interface Connection {
   actor: Actor | null;
   /** The client's address (see `clientAddressOf`). */
   address: string;
+  /** Which protocol the socket speaks: tRPC (`/trpc`) or a seed protocol (`/ws`, `/chats/…`). */
+  protocol: "trpc" | "seed";
+  /** When the socket was adopted (`Date.now()`, ms). */
+  openedAt: number;
+  /** When the socket last sent a frame, or was adopted (ms; see socket/heartbeat). */
+  heardAt: number;
+  /** When it was last sent a keep-alive "PING" (ms; 0: never). */
+  pingedAt: number;
+  /**
+   * The token the upgrade request carried (`?token=`, `?jwt=`, `Authorization`), until the tRPC
+   * context has read it: tRPC keeps its copy of the request for the socket's lifetime, so the
+   * request it is handed carries no token (see `trpcRequest`).
+   */
+  upgradeToken: string | null;
+  /** Counted toward its account's cap (`countUser`), and so counted out again at the close. */
+  countedUser: boolean;
 }
 
 type Caps = Pick<RealtimeEnv, "WS_MAX_CONNECTIONS_PER_ADDRESS" | "WS_MAX_CONNECTIONS_PER_USER">;
@@ -17,7 +38,8 @@ type Caps = Pick<RealtimeEnv, "WS_MAX_CONNECTIONS_PER_ADDRESS" | "WS_MAX_CONNECT
 /**
  * The sockets open on this instance, and their caps: WS_MAX_CONNECTIONS_PER_ADDRESS per client
  * address and WS_MAX_CONNECTIONS_PER_USER per account. A socket is counted in by `add` and out
- * again when it closes.
+ * again when it closes; modules that keep something per socket are told of each close through
+ * `onClose` (one listener per process, not one per socket).
  */
 export class Connections implements Iterable<Connection> {
   private readonly open = new Set<Connection>();
@@ -25,6 +47,7 @@ export class Connections implements Iterable<Connection> {
   /** Sockets open per client address and per account on this instance, for their caps. */
   private readonly perAddress = new Tally<string>();
   private readonly perUser = new Tally<number>();
+  private readonly closeHooks: ((connection: Connection) => void)[] = [];
   /** What a client past WS_MAX_CONNECTIONS_PER_USER is told. */
   readonly tooManyForUser: string;
 
@@ -49,6 +72,11 @@ export class Connections implements Iterable<Connection> {
     return this.byWs.get(ws);
   }
 
+  /** Calls `hook` with each connection that closes, after it has been counted out. */
+  onClose(hook: (connection: Connection) => void): void {
+    this.closeHooks.push(hook);
+  }
+
   /** The refusal for a new socket from `address` when that address has its fill open here. */
   addressFull(address: string): string | null {
     if (this.perAddress.count(address) < this.caps.WS_MAX_CONNECTIONS_PER_ADDRESS) return null;
@@ -56,17 +84,32 @@ export class Connections implements Iterable<Connection> {
   }
 
   /** Counts a new socket in, and out again when it closes. */
-  add(ws: WebSocket, actor: Actor | null, address: string, charge: Charge): Connection {
-    const connection: Connection = { ws, actor, address, charge };
+  add(
+    ws: WebSocket,
+    protocol: Connection["protocol"],
+    actor: Actor | null,
+    address: string,
+    charge: Charge,
+    upgradeToken: string | null,
+  ): Connection {
+    const now = Date.now();
+    const connection: Connection = {
+      ws,
+      charge,
+      actor,
+      address,
+      protocol,
+      openedAt: now,
+      heardAt: now,
+      pingedAt: 0,
+      upgradeToken,
+      countedUser: false,
+    };
     this.open.add(connection);
     this.byWs.set(ws, connection);
     this.perAddress.add(address);
     this.metrics.connections.inc();
-    ws.once("close", () => {
-      this.open.delete(connection);
-      this.perAddress.remove(address);
-      this.metrics.connections.dec();
-    });
+    ws.on("close", () => this.remove(connection));
     return connection;
   }
 
@@ -74,8 +117,16 @@ export class Connections implements Iterable<Connection> {
   countUser(connection: Connection, actor: Actor): boolean {
     if (this.perUser.count(actor.userId) >= this.caps.WS_MAX_CONNECTIONS_PER_USER) return false;
     this.perUser.add(actor.userId);
-    connection.ws.once("close", () => this.perUser.remove(actor.userId));
+    connection.countedUser = true;
     return true;
+  }
+
+  private remove(connection: Connection) {
+    if (!this.open.delete(connection)) return;
+    this.perAddress.remove(connection.address);
+    if (connection.countedUser && connection.actor) this.perUser.remove(connection.actor.userId);
+    this.metrics.connections.dec();
+    for (const hook of this.closeHooks) hook(connection);
   }
 }
 

@@ -8,8 +8,9 @@ export type Charge = (calls: number) => void;
  * Paces what sockets send (WS_FRAMES_PER_CONNECTION): a socket that sent its allowance of frames
  * (each call of a batched tRPC frame counted, see `CallGate`) is not read again until its window
  * ends (TCP pushes back on the client), so a flood costs the server nothing, refused requests
- * included. Returns what to call on each new socket, which counts every frame it reads and answers
- * the socket's `Charge`; with no rate (`off`), functions that do nothing.
+ * included. Returns what to call on each new socket, which answers the socket's `Charge`: the
+ * socket's one "message" listener (see `createRealtime`) charges it 1 for every frame it reads.
+ * With no rate (`off`), functions that do nothing.
  */
 export function framePacer(rate: Rate | null, metrics: Deps["metrics"]): (ws: WebSocket) => Charge {
   if (!rate) return () => () => {};
@@ -26,7 +27,6 @@ export function framePacer(rate: Rate | null, metrics: Deps["metrics"]): (ws: We
         setTimeout(() => ws.resume(), waitMs).unref();
       });
     };
-    ws.on("message", () => charge(1));
     return charge;
   };
 }

@@ -48,11 +48,13 @@ export function watchSessions(deps: Deps, log: Logger, connections: Connections,
   function watch(connection: Connection, actor: Actor) {
     const sockets = bySession.get(actor.jti) ?? new Set<Connection>();
     bySession.set(actor.jti, sockets.add(connection));
-    connection.ws.once("close", () => {
-      sockets.delete(connection);
-      if (sockets.size === 0) bySession.delete(actor.jti);
-    });
   }
+  connections.onClose((connection) => {
+    const jti = connection.actor?.jti;
+    const sockets = jti === undefined ? undefined : bySession.get(jti);
+    if (!jti || !sockets?.delete(connection)) return;
+    if (sockets.size === 0) bySession.delete(jti);
+  });
 
   /** Closes the user's sockets signed in with a token issued before `validAfter` (a password change). */
   function closeSessionsBefore(userId: number, validAfter: Date) {
@@ -88,12 +90,36 @@ export function watchSessions(deps: Deps, log: Logger, connections: Connections,
   }, settings.SESSION_CHECK_MS);
   sessionCheck.unref();
 
+  /**
+   * Anonymous tRPC sockets in the order they opened, so in the order their time to sign in ends:
+   * one timer for the process (at the oldest one's deadline), not one per socket.
+   */
+  const awaitingSignIn: Connection[] = [];
+  let signInCheck: NodeJS.Timeout | undefined;
+  function checkSignIns() {
+    signInCheck = undefined;
+    const due = Date.now() - settings.WS_SIGN_IN_WITHIN_MS;
+    let passed = 0;
+    for (const connection of awaitingSignIn) {
+      if (connection.openedAt > due) break;
+      passed++;
+      if (!connection.actor && connection.ws.readyState === connection.ws.OPEN) {
+        closeForSession(connection, `sign in within ${settings.WS_SIGN_IN_WITHIN_MS} ms`);
+      }
+    }
+    awaitingSignIn.splice(0, passed);
+    scheduleSignInCheck();
+  }
+  function scheduleSignInCheck() {
+    const next = awaitingSignIn[0];
+    if (signInCheck || !next) return;
+    signInCheck = setTimeout(checkSignIns, Math.max(0, next.openedAt + settings.WS_SIGN_IN_WITHIN_MS - Date.now()));
+    signInCheck.unref();
+  }
+
   function closeUnlessSignedIn(connection: Connection) {
-    const deadline = setTimeout(() => {
-      if (!connection.actor) closeForSession(connection, `sign in within ${settings.WS_SIGN_IN_WITHIN_MS} ms`);
-    }, settings.WS_SIGN_IN_WITHIN_MS);
-    deadline.unref();
-    connection.ws.once("close", () => clearTimeout(deadline));
+    awaitingSignIn.push(connection);
+    scheduleSignInCheck();
   }
 
   return {
@@ -101,6 +127,8 @@ export function watchSessions(deps: Deps, log: Logger, connections: Connections,
     closeUnlessSignedIn,
     stop() {
       clearInterval(sessionCheck);
+      clearTimeout(signInCheck);
+      awaitingSignIn.length = 0;
       stopWatching.abort();
     },
   };

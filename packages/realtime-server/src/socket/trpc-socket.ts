@@ -6,10 +6,10 @@ import {
   createContext,
   type Deps,
   type Logger,
-  subscriptionSlots,
+  SubscriptionSlots,
 } from "@parley/api";
 import { TRPCError } from "@trpc/server";
-import type { WebSocketServer } from "ws";
+import type { WebSocket, WebSocketServer } from "ws";
 import type { RealtimeEnv } from "../env";
 import { SocketWire, wireEncoder } from "../wire-encoder";
 import type { Backpressure } from "./backpressure";
@@ -17,7 +17,7 @@ import { CallGate } from "./call-gate";
 import type { Connection, Connections } from "./connections";
 import type { Drain } from "./drain";
 import type { SessionWatch } from "./session-watch";
-import { isProtocolError, tokenFromUpgrade } from "./upgrade";
+import { isProtocolError } from "./upgrade";
 
 export interface TrpcSocketParts {
   deps: Deps;
@@ -32,8 +32,8 @@ export interface TrpcSocketParts {
 }
 
 /**
- * tRPC over WebSocket (`/trpc`): tRPC's own adapter, with Parley's wire encoder, a keep-alive, and
- * a context per socket. The token comes from `connectionParams` or else the upgrade request; a bad
+ * tRPC over WebSocket (`/trpc`): tRPC's own adapter, with Parley's wire encoder and a context per
+ * socket (the keep-alive is socket/heartbeat's). The token comes from `connectionParams` or else the upgrade request; a bad
  * one fails the connection, and a signed-in socket counts toward its account's cap and is watched
  * for the end of its session. Returns what to call with each adopted socket.
  */
@@ -52,19 +52,22 @@ export async function trpcSockets({
   type HandlerOptions = Parameters<typeof getWSConnectionHandler>[0];
   // One handler per socket (tRPC's handler factory only reads its options), each with the socket's
   // own CallGate as its encoder: the cap, the pace and the drain count every call, not every frame.
-  const onConnection = ({ ws, charge }: Connection, req: IncomingMessage) =>
-    getWSConnectionHandler({
-      ...options,
-      experimental_encoder: new CallGate(ws, { encoder: wireEncoder, charge, drain }),
-    })(ws, req);
+  // The options are the process's, inherited, not copied per socket.
+  const onConnection = ({ ws, charge }: Connection, req: IncomingMessage) => {
+    const own: Pick<HandlerOptions, "experimental_encoder"> = Object.create(options);
+    own.experimental_encoder = new CallGate(ws, { encoder: wireEncoder, charge, drain });
+    getWSConnectionHandler(own as HandlerOptions)(ws, req);
+  };
   const options: Omit<HandlerOptions, "experimental_encoder"> = {
     wss,
     router: appRouter,
-    keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },
-    async createContext({ req, res: ws, info }) {
+    // The keep-alive is the process's (socket/heartbeat), not one pair of timers per socket.
+    keepAlive: { enabled: false },
+    async createContext({ res: ws, info }) {
       const fromParams = info.connectionParams?.token;
-      const token = (typeof fromParams === "string" && fromParams) || tokenFromUpgrade(req);
       const connection = connections.of(ws);
+      const token = (typeof fromParams === "string" && fromParams) || connection?.upgradeToken || null;
+      if (connection) connection.upgradeToken = null; // the context holds it from here on
       if (token && connection) {
         // A bad token fails the connection itself: a client must not believe it is signed in.
         connection.actor = await authenticate(deps, token).catch((error: unknown) => {
@@ -76,11 +79,9 @@ export async function trpcSockets({
         }
         sessions.watch(connection, connection.actor);
       }
-      const slots = subscriptionSlots(settings.WS_MAX_SUBSCRIPTIONS, deps.metrics.subscriptions);
-      const openWire = () => new SocketWire(ws, () => backpressure.admit(ws), deps.metrics.deliveries);
       return createContext(deps, token, {
-        clientAddress: connections.of(ws)?.address ?? null,
-        connection: { ...slots, openWire },
+        clientAddress: connection?.address ?? null,
+        connection: new SocketSlots(ws, settings.WS_MAX_SUBSCRIPTIONS, backpressure, deps.metrics),
       });
     },
     onError({ error, path }) {
@@ -92,4 +93,21 @@ export async function trpcSockets({
     },
   };
   return onConnection;
+}
+
+/** A socket's subscription slots, and the wires its room streams write their frames to. */
+class SocketSlots extends SubscriptionSlots {
+  constructor(
+    private readonly ws: WebSocket,
+    max: number,
+    private readonly backpressure: Backpressure,
+    private readonly metrics: Deps["metrics"],
+  ) {
+    super(max, metrics.subscriptions);
+  }
+
+  openWire(): SocketWire {
+    const { ws, backpressure } = this;
+    return new SocketWire(ws, () => backpressure.admit(ws), this.metrics.deliveries);
+  }
 }

@@ -34,12 +34,16 @@ export function tokenFromUpgrade(req: IncomingMessage): string | null {
 }
 
 /**
- * What tRPC keeps of the upgrade request for the connection's lifetime: its URL (for
- * `connectionParams` and `?token=`) and the headers read from it, not the whole request with
- * all of its headers, which would stay in memory as long as the socket is open. (For the same
- * reason, closures that live as long as a socket are made where the request is not in scope.)
+ * The request tRPC is handed for a socket, which its handler keeps for the socket's lifetime: only
+ * whether the client sends `connectionParams` (the one thing tRPC reads from it), as one of two
+ * objects shared by every socket. Not the upgrade request with its headers, nor even its URL,
+ * which carries the token (`?token=`): the token is read at the upgrade and kept on the
+ * connection until the context has it (`Connection.upgradeToken`).
  */
-export function upgradeEssentials(req: IncomingMessage): IncomingMessage {
-  const { host, authorization } = req.headers;
-  return { url: req.url, headers: { host, authorization }, socket: {} } as IncomingMessage;
+export function trpcRequest(req: IncomingMessage): IncomingMessage {
+  const withParams = new URL(req.url ?? "/", "http://localhost").searchParams.get("connectionParams") === "1";
+  return withParams ? REQUEST_WITH_PARAMS : REQUEST;
 }
+
+const REQUEST = { url: "/trpc", headers: {}, socket: {} } as IncomingMessage;
+const REQUEST_WITH_PARAMS = { url: "/trpc?connectionParams=1", headers: {}, socket: {} } as IncomingMessage;
