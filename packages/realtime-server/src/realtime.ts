@@ -10,6 +10,7 @@ import { CloseCode } from "./socket/close-codes";
 import { type Connection, Connections } from "./socket/connections";
 import { Drain } from "./socket/drain";
 import { framePacer } from "./socket/frame-pace";
+import { FrameWriter } from "./socket/frame-writer";
 import { watchSessions } from "./socket/session-watch";
 import { closeConnections } from "./socket/shutdown";
 import { trpcSockets } from "./socket/trpc-socket";
@@ -31,7 +32,8 @@ export interface Realtime {
 /**
  * tRPC over WebSocket for one process, and the seed protocols: authentication at the upgrade and
  * in `connectionParams`, an Origin allowlist, caps per address and account (socket/connections),
- * a cut-off for clients that stop reading (socket/backpressure), frame pacing
+ * a cut-off for clients that stop reading (socket/backpressure), live messages written as frames
+ * encoded once and coalesced per socket and turn of the event loop (socket/frame-writer), frame pacing
  * (socket/frame-pace), and sockets closed within seconds when their token is revoked (on any
  * instance) or expires (socket/session-watch).
  */
@@ -56,6 +58,7 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
   const sessions = watchSessions(deps, log, connections, config);
   const sendGate = backpressure(config.WS_MAX_BUFFERED_BYTES, log, deps.metrics);
   const paceFrames = framePacer(config.WS_FRAMES_PER_CONNECTION, deps.metrics);
+  const frames = new FrameWriter();
   const onTrpcConnection = await trpcSockets({
     deps,
     log,
@@ -64,14 +67,16 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
     connections,
     sessions,
     backpressure: sendGate,
+    frames,
     drain,
   });
   /** Set by close(): no new sockets from then on. */
   let closing = false;
 
   /** Counts a new socket in, and out again when it closes; gates what is sent to it. */
-  function adopt(ws: WebSocket, actor: Actor | null, address: string): Connection {
+  function adopt(ws: WebSocket, stream: Duplex, actor: Actor | null, address: string): Connection {
     const connection = connections.add(ws, actor, address, paceFrames(ws));
+    frames.adopt(ws, stream);
     // A frame over the size limit or a text frame that is not UTF-8 is emitted as an "error" on
     // the socket, which ws then closes (1009, 1007): unheard, that error would end the process.
     ws.on("error", (error: Error & { code?: string }) => {
@@ -106,7 +111,7 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
         }
       }
       wss.handleUpgrade(req, socket, head, (ws) => {
-        const connection = adopt(ws, actor, address);
+        const connection = adopt(ws, socket, actor, address);
         if (!seed) {
           sessions.closeUnlessSignedIn(connection);
           return onTrpcConnection(connection, upgradeEssentials(req));

@@ -16,6 +16,7 @@ import type { Backpressure } from "./backpressure";
 import { CallGate } from "./call-gate";
 import type { Connection, Connections } from "./connections";
 import type { Drain } from "./drain";
+import type { FrameWriter } from "./frame-writer";
 import type { SessionWatch } from "./session-watch";
 import { isProtocolError, tokenFromUpgrade } from "./upgrade";
 
@@ -27,6 +28,8 @@ export interface TrpcSocketParts {
   connections: Connections;
   sessions: SessionWatch;
   backpressure: Backpressure;
+  /** Where live room messages are written as pre-encoded frames (see `SocketWire`). */
+  frames: FrameWriter;
   /** The process's calls in flight, answered before a shutdown closes the sockets. */
   drain: Drain;
 }
@@ -45,6 +48,7 @@ export async function trpcSockets({
   connections,
   sessions,
   backpressure,
+  frames,
   drain,
 }: TrpcSocketParts): Promise<(connection: Connection, req: IncomingMessage) => void> {
   // Imported at run time, so that this ESM module and tRPC share one copy of @trpc/server.
@@ -77,10 +81,11 @@ export async function trpcSockets({
         sessions.watch(connection, connection.actor);
       }
       const slots = subscriptionSlots(settings.WS_MAX_SUBSCRIPTIONS, deps.metrics.subscriptions);
-      const openWire = () => new SocketWire(ws, () => backpressure.admit(ws), deps.metrics.deliveries);
+      const sink = frames.sinkFor(ws);
+      const openWire = sink && (() => new SocketWire(sink, () => backpressure.admit(ws), deps.metrics.deliveries));
       return createContext(deps, token, {
         clientAddress: connections.of(ws)?.address ?? null,
-        connection: { ...slots, openWire },
+        connection: { ...slots, ...(openWire ? { openWire } : {}) },
       });
     },
     onError({ error, path }) {
