@@ -68,6 +68,68 @@ describe("scaled mode: realtime instances A and B on PostgreSQL and Redis", () =
     onB.ws.close();
   });
 
+  it("sends every subscription of a room each message once, in order, in frames naming its own id, whatever ids the subscriptions chose", async () => {
+    const sender = await signUp(a);
+    const room = await roomWith(sender);
+    const readers = await Promise.all([signUp(a), signUp(b)]);
+    for (const reader of readers) await reader.http.rooms.join.mutate({ roomId: room.id });
+    // On each instance: sockets whose room subscriptions share an id, one with another id, and one
+    // socket with two subscriptions to the room (ids 7 and "s-8").
+    const ids: (number | string)[][] = [[1], [1], ["sub-3"], [7, "s-8"]];
+    const sockets = readers.flatMap((reader, i) =>
+      ids.map((mine) => {
+        const server = i === 0 ? a : b;
+        const socket = new WebSocket(`${server.url.replace("http", "ws")}/trpc?token=${reader.token}`);
+        const frames = new Inbox<{ id: number | string; result: { type: string; id?: string; data?: unknown } }>();
+        socket.on("message", (data) => {
+          const text = String(data);
+          if (text === "PING") socket.send("PONG");
+          else frames.push(JSON.parse(text));
+        });
+        return { socket, frames, mine };
+      }),
+    );
+    for (const { socket, frames, mine } of sockets) {
+      if (socket.readyState !== WebSocket.OPEN) await once(socket, "open");
+      for (const id of mine) {
+        const input = { roomId: room.id };
+        socket.send(JSON.stringify({ id, method: "subscription", params: { path: "events.room", input } }));
+      }
+      await frames.waitFor(
+        (all) => mine.every((id) => all.some((f) => f.id === id && JSON.stringify(f).includes('"type":"live"'))),
+        "every subscription live",
+      );
+    }
+    // Sent all at once: many reach an instance in one read from Redis, and leave in one write.
+    const bodies = Array.from({ length: 40 }, (_, i) => `burst ${i}`);
+    const sent = await Promise.all(bodies.map((text) => sender.http.messages.send.mutate({ roomId: room.id, text })));
+    const seqs = sent.map((m) => m.seq).sort((x, y) => x - y);
+    for (const { frames, mine } of sockets) {
+      for (const id of mine) {
+        const messages = () =>
+          frames.items.filter(
+            (f) =>
+              f.id === id &&
+              (
+                f.result?.data as { data?: { type?: string; message?: { body?: string } } }
+              )?.data?.message?.body?.startsWith("burst"),
+          );
+        await frames.waitFor(() => messages().length >= bodies.length, `every message on subscription ${id}`);
+        const heard = messages().map((f) => {
+          const tracked = f.result as {
+            id: string;
+            data: { id: string; data: { message: { seq: number; body: string } } };
+          };
+          expect(tracked.id).toBe(tracked.data.id); // tRPC's tracked event: its id twice
+          expect(tracked.data.data.message.seq).toBe(Number(tracked.id));
+          return tracked.data.data.message.seq;
+        });
+        expect(heard).toEqual(seqs);
+      }
+    }
+    for (const { socket } of sockets) socket.close();
+  });
+
   it("keeps out non-members: no subscription, no replay", async () => {
     const owner = await signUp(a);
     const secret = await roomWith(owner, true);

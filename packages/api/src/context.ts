@@ -17,8 +17,8 @@ export interface Context {
 export interface ConnectionSlots {
   /** Takes a subscription slot, or throws when the connection holds too many; returns its release. */
   claimSubscription(): () => void;
-  /** A wire for one subscription of this connection, where the transport can write frames itself. */
-  openWire?(): SubscriptionWire;
+  /** A wire for one subscription of this connection, where the transport can write frames itself (undefined where it cannot). */
+  openWire?(): SubscriptionWire | undefined;
 }
 
 /**

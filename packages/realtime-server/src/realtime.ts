@@ -10,6 +10,7 @@ import { CloseCode } from "./socket/close-codes";
 import { Connections } from "./socket/connections";
 import { Drain } from "./socket/drain";
 import { framePacer } from "./socket/frame-pace";
+import { FrameWriter } from "./socket/frame-writer";
 import { heard, keepSocketsAlive } from "./socket/heartbeat";
 import { watchSessions } from "./socket/session-watch";
 import { closeConnections } from "./socket/shutdown";
@@ -32,7 +33,8 @@ export interface Realtime {
 /**
  * tRPC over WebSocket for one process, and the seed protocols: authentication at the upgrade and
  * in `connectionParams`, an Origin allowlist, caps per address and account (socket/connections),
- * a cut-off for clients that stop reading (socket/backpressure), frame pacing
+ * a cut-off for clients that stop reading (socket/backpressure), live messages written as frames
+ * encoded once and coalesced per socket and turn of the event loop (socket/frame-writer), frame pacing
  * (socket/frame-pace), and sockets closed within seconds when their token is revoked (on any
  * instance) or expires (socket/session-watch).
  */
@@ -59,6 +61,7 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
   const sessions = watchSessions(deps, log, connections, config);
   const stopKeepingAlive = keepSocketsAlive(connections);
   const paceFrames = framePacer(config.WS_FRAMES_PER_CONNECTION, deps.metrics);
+  const frames = new FrameWriter();
   const onTrpcConnection = await trpcSockets({
     deps,
     log,
@@ -67,6 +70,7 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
     connections,
     sessions,
     backpressure: sendGate,
+    frames,
     drain,
   });
   /** Set by close(): no new sockets from then on. */
@@ -95,8 +99,16 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
    * Counts a new socket in, and out again when it closes (what is sent to it is gated by its class).
    * Its listeners are the process's, shared by every socket.
    */
-  function adopt(ws: WebSocket, seed: boolean, actor: Actor | null, address: string, token: string | null) {
+  function adopt(
+    ws: WebSocket,
+    stream: Duplex,
+    seed: boolean,
+    actor: Actor | null,
+    address: string,
+    token: string | null,
+  ) {
     const connection = connections.add(ws, seed ? "seed" : "trpc", actor, address, paceFrames(ws), token);
+    frames.adopt(ws, stream);
     ws.on("error", onSocketError);
     ws.on("message", onSocketMessage);
     return connection;
@@ -123,7 +135,7 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
         }
       }
       wss.handleUpgrade(req, socket, head, (ws) => {
-        const connection = adopt(ws, seed, actor, address, seed ? null : token);
+        const connection = adopt(ws, socket, seed, actor, address, seed ? null : token);
         if (!seed) {
           sessions.closeUnlessSignedIn(connection);
           return onTrpcConnection(connection, trpcRequest(req));

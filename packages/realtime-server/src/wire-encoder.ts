@@ -1,12 +1,16 @@
 import type { MessageOut, SubscriptionWire } from "@parley/api";
 import type { Encoder } from "@trpc/server/adapters/ws";
-import type { WebSocket } from "ws";
+import { type FrameSink, textFrameHeader } from "./socket/frame-writer";
 
 /** The JSON of each message event, keyed by the message object the bus handed every subscriber. */
 const messageJson = new WeakMap<object, string>();
 
-/** The last frame built for each message: most subscriptions share their id, so most reuse it. */
-const lastFrame = new WeakMap<object, { head: string; payload: Buffer; frame: Buffer }>();
+/**
+ * What each message's frames share, built once per process: the bytes after the subscription's
+ * `head` (the payload's tail), and the whole frame, WebSocket header included, for the first
+ * subscription id it went to (most subscriptions of a room share theirs, so most reuse it).
+ */
+const builtFrames = new WeakMap<object, { seq: number; tail: Buffer; head: string; frame: Buffer }>();
 
 /** Wires waiting to learn their subscription's id, keyed by the event they marked. */
 const unboundWires = new WeakMap<object, SocketWire>();
@@ -67,41 +71,42 @@ export const wireEncoder: Encoder = {
  * header and payload in one buffer.
  */
 export function textFrame(payload: Buffer): Buffer {
-  const length = payload.length;
-  const headerLength = length < 126 ? 2 : length < 65_536 ? 4 : 10;
-  const frame = Buffer.allocUnsafe(headerLength + length);
-  frame[0] = 0x81;
-  if (length < 126) frame[1] = length;
-  else if (length < 65_536) {
-    frame[1] = 126;
-    frame.writeUInt16BE(length, 2);
-  } else {
-    frame[1] = 127;
-    frame.writeBigUInt64BE(BigInt(length), 2);
-  }
-  payload.copy(frame, headerLength);
-  return frame;
+  return Buffer.concat([textFrameHeader(payload.length), payload]);
 }
-
-/** What `ws` keeps of a socket's sender; engine.io writes Socket.IO's broadcasts through it too. */
-interface WsSender {
-  _sender?: { _state?: number; sendFrame?(frames: Buffer[]): void };
-}
-
-/** The sender's state when nothing is being compressed or read ahead of the queue (ws's `DEFAULT`). */
-const SENDER_IDLE = 0;
 
 /**
- * A subscription's frames written straight to its socket (see `SubscriptionWire`). A message's
- * frame, WebSocket header included, is built once per process and subscription id and written as
- * the same bytes to every socket. `admit` is the backpressure gate every frame passes.
+ * The frames of one message for a subscription whose frames start with `head`: one buffer when the
+ * head is the one the message's shared frame was built for, else the subscription's own header and
+ * head followed by the shared tail (spliced, not copied).
+ */
+function messageFrames(head: string, seq: number, message: MessageOut): Buffer[] {
+  let built = builtFrames.get(message);
+  if (built?.seq !== seq) {
+    const tail = Buffer.from(messageFrameBody(String(seq), message));
+    built = { seq, tail, head, frame: textFrame(Buffer.concat([Buffer.from(head), tail])) };
+    builtFrames.set(message, built);
+  }
+  if (built.head === head) return [built.frame];
+  const headBytes = Buffer.byteLength(head);
+  const header = textFrameHeader(headBytes + built.tail.length);
+  const prefix = Buffer.allocUnsafe(header.length + headBytes);
+  header.copy(prefix);
+  prefix.write(head, header.length);
+  return [prefix, built.tail];
+}
+
+/**
+ * A subscription's frames written straight to its socket (see `SubscriptionWire`). A message is
+ * encoded once per process, WebSocket header included, and the same bytes go to every socket (a
+ * subscription with another id gets its own few bytes of header spliced before the shared rest).
+ * `admit` is the backpressure gate every frame passes; `sink` writes to the socket's stream.
  */
 export class SocketWire implements SubscriptionWire {
   /** `{"id":…,` of this subscription's frames, once a marked event has been encoded. */
   private head: string | undefined;
 
   constructor(
-    private readonly ws: WebSocket,
+    private readonly sink: FrameSink,
     private readonly admit: () => boolean,
     /** Counts each frame written. */
     private readonly delivered?: { inc(): void },
@@ -118,17 +123,9 @@ export class SocketWire implements SubscriptionWire {
   writeMessage(seq: number, message: MessageOut): boolean {
     const { head } = this;
     if (head === undefined) return false;
-    let built = lastFrame.get(message);
-    if (built?.head !== head) {
-      const payload = Buffer.from(head + messageFrameBody(String(seq), message));
-      built = { head, payload, frame: textFrame(payload) };
-      lastFrame.set(message, built);
-    }
     if (!this.admit()) return true; // cut off: the socket is closing
     this.delivered?.inc();
-    const sender = (this.ws as WsSender)._sender;
-    if (sender?.sendFrame && sender._state === SENDER_IDLE) sender.sendFrame([built.frame]);
-    else this.ws.send(built.payload, { binary: false });
+    this.sink(messageFrames(head, seq, message));
     return true;
   }
 }

@@ -1,6 +1,5 @@
 import type { MessageOut } from "@parley/api";
 import { describe, expect, it } from "vitest";
-import type { WebSocket } from "ws";
 import { SocketWire, textFrame, wireEncoder } from "../src/wire-encoder";
 
 const message = () => ({
@@ -69,15 +68,24 @@ describe("the wire encoder", () => {
     expect(() => wireEncoder.decode(new Uint8Array([1, 2]))).toThrow(/JSON text/);
   });
 
+  /** The frames a wire wrote, as the payloads a client reads (each a whole, unmasked text frame). */
+  const payloadsOf = (written: Buffer) => {
+    const payloads: string[] = [];
+    for (let at = 0; at < written.length; ) {
+      expect(written[at]).toBe(0x81); // FIN, text, no RSV bits
+      const short = (written[at + 1] ?? 0) & 0x7f;
+      const [length, start] =
+        short < 126 ? [short, at + 2] : short === 126 ? [written.readUInt16BE(at + 2), at + 4] : [0, at + 10];
+      payloads.push(written.subarray(start, start + length).toString());
+      at = start + length;
+    }
+    return payloads;
+  };
+
   it("lets a wire write a subscription's message frames itself, byte for byte what tRPC would send, once it knows the subscription", () => {
-    const sent: { data: Buffer; binary: unknown }[] = [];
-    const socket = {
-      send: (data: Buffer, options: { binary: unknown }) => sent.push({ data, binary: options.binary }),
-    };
-    const wires = [7, "sub-8"].map((id) => ({
-      id,
-      wire: new SocketWire(socket as unknown as WebSocket, () => true),
-    }));
+    const written: Buffer[] = [];
+    const sink = (chunks: readonly Buffer[]) => written.push(Buffer.concat(chunks));
+    const wires = [7, "sub-8", 7].map((id) => ({ id, wire: new SocketWire(sink, () => true) }));
     const shared = message() as MessageOut;
 
     expect(wires[0]?.wire.writeMessage(12, shared)).toBe(false); // no subscription id yet: nothing written
@@ -92,40 +100,55 @@ describe("the wire encoder", () => {
     }
     for (const { wire } of wires) expect(wire.writeMessage(12, shared)).toBe(true);
 
-    expect(sent.map((s) => s.binary)).toEqual([false, false]); // text frames, as tRPC's
-    expect(sent.map((s) => s.data.toString())).toEqual(
+    expect(written.flatMap(payloadsOf)).toEqual(
       wires.map(({ id }) => JSON.stringify({ ...frameOf(0, { type: "message", message: shared }, "2.0"), id })),
     );
   });
 
-  it("writes the whole WebSocket frame, header and all, through the socket's sender when it is idle, and nothing when the gate says no", () => {
-    const framed: Buffer[][] = [];
-    const sent: unknown[] = [];
+  it("sends the same bytes to every subscription with the same id, and splices another id before the shared rest", () => {
+    const chunks: (readonly Buffer[])[] = [];
+    const wires = [1, 1, 2, 3].map((id) => {
+      const wire = new SocketWire(
+        (frame) => chunks.push(frame),
+        () => true,
+      );
+      const caughtUp = { type: "live" };
+      wire.mark(caughtUp);
+      wireEncoder.encode({ id, result: { type: "data", id: "11", data: { id: "11", data: caughtUp } } });
+      return wire;
+    });
+    const shared = message() as MessageOut;
+    for (const wire of wires) wire.writeMessage(12, shared);
+    const [first, second, other, third] = chunks;
+    expect(first).toHaveLength(1);
+    expect(second?.[0]).toBe(first?.[0]); // the very same buffer
+    expect(other).toHaveLength(2);
+    expect(third?.[1]).toBe(other?.[1]); // the shared rest, encoded once
+    for (const [id, frame] of [
+      [2, other],
+      [3, third],
+    ] as const) {
+      expect(payloadsOf(Buffer.concat(frame ?? []))).toEqual([
+        JSON.stringify(frameOf(id, { type: "message", message: shared })),
+      ]);
+    }
+  });
+
+  it("writes nothing when the backpressure gate says no", () => {
+    const written: unknown[] = [];
     let open = true;
-    const socket = {
-      _sender: { _state: 0, sendFrame: (frames: Buffer[]) => framed.push(frames) },
-      send: (data: unknown) => sent.push(data),
-    };
-    const wire = new SocketWire(socket as unknown as WebSocket, () => open);
+    const wire = new SocketWire(
+      (chunks) => written.push(chunks),
+      () => open,
+    );
     const caughtUp = { type: "live" };
     wire.mark(caughtUp);
     wireEncoder.encode({ id: 1, result: { type: "data", id: "11", data: { id: "11", data: caughtUp } } });
     const shared = message() as MessageOut;
-
     wire.writeMessage(12, shared);
-    const [frame] = framed[0] ?? [];
-    const payload = JSON.stringify({ ...frameOf(1, { type: "message", message: shared }) });
-    expect(frame?.subarray(0, 4)).toEqual(
-      Buffer.from([0x81, 126, Buffer.byteLength(payload) >> 8, Buffer.byteLength(payload) & 0xff]),
-    );
-    expect(frame?.subarray(4).toString()).toBe(payload);
-
-    socket._sender._state = 1; // compressing or reading a blob: frames must queue behind it
-    wire.writeMessage(12, shared);
-    expect(sent).toHaveLength(1);
     open = false;
-    wire.writeMessage(12, shared);
-    expect([framed.length, sent.length]).toEqual([1, 1]);
+    expect(wire.writeMessage(13, { ...shared, seq: 13 })).toBe(true); // handled: the socket is being cut off
+    expect(written).toHaveLength(1);
   });
 
   it("frames payloads of every length class as RFC 6455 says", () => {

@@ -16,6 +16,7 @@ import type { Backpressure } from "./backpressure";
 import { CallGate } from "./call-gate";
 import type { Connection, Connections } from "./connections";
 import type { Drain } from "./drain";
+import type { FrameWriter } from "./frame-writer";
 import type { SessionWatch } from "./session-watch";
 import { isProtocolError } from "./upgrade";
 
@@ -27,6 +28,8 @@ export interface TrpcSocketParts {
   connections: Connections;
   sessions: SessionWatch;
   backpressure: Backpressure;
+  /** Where live room messages are written as pre-encoded frames (see `SocketWire`). */
+  frames: FrameWriter;
   /** The process's calls in flight, answered before a shutdown closes the sockets. */
   drain: Drain;
 }
@@ -45,6 +48,7 @@ export async function trpcSockets({
   connections,
   sessions,
   backpressure,
+  frames,
   drain,
 }: TrpcSocketParts): Promise<(connection: Connection, req: IncomingMessage) => void> {
   // Imported at run time, so that this ESM module and tRPC share one copy of @trpc/server.
@@ -81,7 +85,7 @@ export async function trpcSockets({
       }
       return createContext(deps, token, {
         clientAddress: connection?.address ?? null,
-        connection: new SocketSlots(ws, settings.WS_MAX_SUBSCRIPTIONS, backpressure, deps.metrics),
+        connection: new SocketSlots(ws, settings.WS_MAX_SUBSCRIPTIONS, backpressure, frames, deps.metrics),
       });
     },
     onError({ error, path }) {
@@ -101,13 +105,16 @@ class SocketSlots extends SubscriptionSlots {
     private readonly ws: WebSocket,
     max: number,
     private readonly backpressure: Backpressure,
+    private readonly frames: FrameWriter,
     private readonly metrics: Deps["metrics"],
   ) {
     super(max, metrics.subscriptions);
   }
 
-  openWire(): SocketWire {
+  /** Undefined for a socket the frame writer was not told of (its stream is unknown). */
+  openWire(): SocketWire | undefined {
     const { ws, backpressure } = this;
-    return new SocketWire(ws, () => backpressure.admit(ws), this.metrics.deliveries);
+    const sink = this.frames.sinkFor(ws);
+    return sink && new SocketWire(sink, () => backpressure.admit(ws), this.metrics.deliveries);
   }
 }
