@@ -13,6 +13,7 @@ import { createMetrics } from "./metrics";
 import { createMemoryPresence, createRedisPresence } from "./presence";
 import { fileLinkKey } from "./services/file-links";
 import { ROOM_MENTION } from "./services/mentions";
+import { createSendBatcher } from "./services/send-batch";
 
 export interface Runtime {
   deps: Deps;
@@ -53,6 +54,7 @@ export async function createRuntime(config: ApiConfig, log: Logger): Promise<Run
     clock: () => new Date(),
     metrics,
     limits,
+    sends: createSendBatcher({ db: db.db, bus }),
     messages: { editWindowSeconds: config.messageEditWindowSeconds },
     files: {
       store,
