@@ -8,6 +8,8 @@ export interface Profile {
   manyRooms: { rooms: number; members: number; rates: number[] };
   connections: { counts: number[]; localAddresses: number };
   sendPath: { seconds: number; concurrency: number };
+  /** Messages stored per second by one instance, into one room and over `rooms` (issue 17). */
+  store: { seconds: number; concurrency: number; rooms: number };
   history: { messages: number; depths: number[]; seconds: number };
   slowConsumer: { subscribers: number; rate: number; seconds: number };
   /** Parley only: talkers' latency alone and while one user floods, with the message limit off and on. */
@@ -38,6 +40,7 @@ export const PROFILES = {
     manyRooms: { rooms: 5, members: 4, rates: [20] },
     connections: { counts: [50], localAddresses: 1 },
     sendPath: { seconds: 1, concurrency: 4 },
+    store: { seconds: 1, concurrency: 16, rooms: 100 },
     history: { messages: 2000, depths: [0, 1000], seconds: 0.5 },
     slowConsumer: { subscribers: 20, rate: 20, seconds: 1 },
     flood: { subscribers: 10, talkers: 4, ratePerTalker: 2, seconds: 1, concurrency: 4 },
@@ -55,6 +58,7 @@ export const PROFILES = {
     manyRooms: { rooms: 100, members: 10, rates: [100, 300, 1000] },
     connections: { counts: [2000], localAddresses: 1 },
     sendPath: { seconds: 2, concurrency: 16 },
+    store: { seconds: 3, concurrency: 128, rooms: 1000 },
     history: { messages: 100_000, depths: [0, 10_000], seconds: 2 },
     slowConsumer: { subscribers: 500, rate: 20, seconds: 6 },
     flood: { subscribers: 200, talkers: 20, ratePerTalker: 2, seconds: 5, concurrency: 16 },
@@ -71,6 +75,7 @@ export const PROFILES = {
     manyRooms: { rooms: 1000, members: 10, rates: [100, 300, 1000, 3000, 10_000] },
     connections: { counts: [10_000, 25_000, 50_000], localAddresses: 8 },
     sendPath: { seconds: 10, concurrency: 32 },
+    store: { seconds: 10, concurrency: 256, rooms: 1000 },
     history: { messages: 1_000_000, depths: [0, 10_000, 100_000], seconds: 5 },
     slowConsumer: { subscribers: 500, rate: 20, seconds: 30 },
     flood: { subscribers: 500, talkers: 40, ratePerTalker: 2, seconds: 15, concurrency: 32 },

@@ -1,5 +1,5 @@
 import type { Message, Transaction } from "@parley/db";
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { BusEvent } from "../bus";
 import type { Deps } from "../deps";
 import { isUniqueViolation, notFound } from "../errors";
@@ -252,26 +252,7 @@ const rowsOf = (result: unknown): Row[] => (Array.isArray(result) ? result : (re
  * the same `clientId`. One entry per message, in order.
  */
 async function checkAuthors(tx: Transaction, batch: PlainSend[]): Promise<Checked[]> {
-  const input = JSON.stringify(
-    batch.map((m, n) => ({ n, room_id: m.roomId, author_id: m.authorId, client_id: m.clientId ?? null })),
-  );
-  const result = await tx.execute(sql`
-    with input as (
-      select * from json_to_recordset(${input}::json) as t(n int, room_id int, author_id int, client_id text)
-    ),
-    member as materialized (
-      select m.room_id, m.user_id, m.role, u.username, u.display_name
-      from room_members m join users u on u.id = m.user_id
-      where (m.room_id, m.user_id) in (select room_id, author_id from input)
-      for key share of m, u
-    )
-    select i.n, mb.user_id, mb.role, mb.username, mb.display_name, e.id as existing_id
-    from input i
-    left join member mb on mb.room_id = i.room_id and mb.user_id = i.author_id
-    left join lateral (
-      select x.id from messages x
-      where x.room_id = i.room_id and x.author_id = i.author_id and x.client_id = i.client_id
-    ) e on i.client_id is not null`);
+  const result = await tx.execute(checkAuthorsStatement(batch));
   const checked: Checked[] = batch.map(() => ({ writer: null, existingId: null }));
   for (const row of rowsOf(result)) {
     checked[Number(row.n)] = {
@@ -288,6 +269,30 @@ async function checkAuthors(tx: Transaction, batch: PlainSend[]): Promise<Checke
     };
   }
   return checked;
+}
+
+/** The statement of `checkAuthors` (exported for the bench's bare-SQL anchor). */
+export function checkAuthorsStatement(batch: readonly PlainSend[]): SQL {
+  const input = JSON.stringify(
+    batch.map((m, n) => ({ n, room_id: m.roomId, author_id: m.authorId, client_id: m.clientId ?? null })),
+  );
+  return sql`
+    with input as (
+      select * from json_to_recordset(${input}::json) as t(n int, room_id int, author_id int, client_id text)
+    ),
+    member as materialized (
+      select m.room_id, m.user_id, m.role, u.username, u.display_name
+      from room_members m join users u on u.id = m.user_id
+      where (m.room_id, m.user_id) in (select room_id, author_id from input)
+      for key share of m, u
+    )
+    select i.n, mb.user_id, mb.role, mb.username, mb.display_name, e.id as existing_id
+    from input i
+    left join member mb on mb.room_id = i.room_id and mb.user_id = i.author_id
+    left join lateral (
+      select x.id from messages x
+      where x.room_id = i.room_id and x.author_id = i.author_id and x.client_id = i.client_id
+    ) e on i.client_id is not null`;
 }
 
 /** Locks the rooms' rows, in id order (so that batches over the same rooms never deadlock). */
@@ -308,6 +313,20 @@ async function insertMessages(
   tx: Transaction,
   rows: { message: PlainSend; writer: Writer; mentions: ResolvedMentions }[],
 ): Promise<Message[]> {
+  const { statement, ranks } = insertStatement(rows);
+  return insertResult(await tx.execute(statement), rows, ranks);
+}
+
+/**
+ * The statement of `insertMessages` and each message's rank in its room (exported for the bench's
+ * bare-SQL anchor).
+ */
+export function insertStatement(
+  rows: readonly { message: PlainSend; writer: Pick<Writer, "id">; mentions: ResolvedMentions }[],
+): {
+  statement: SQL;
+  ranks: number[];
+} {
   const rank = new Map<number, number>();
   const input = rows.map(({ message, writer, mentions }) => {
     const k = (rank.get(message.roomId) ?? 0) + 1;
@@ -322,7 +341,7 @@ async function insertMessages(
       mentions_room: mentions.room,
     };
   });
-  const result = await tx.execute(sql`
+  const statement = sql`
     with input as (
       select * from json_to_recordset(${JSON.stringify(input)}::json)
         as t(k int, room_id int, author_id int, body text, client_id text, mention_ids int[], mentions_room boolean)
@@ -341,7 +360,15 @@ async function insertMessages(
       order by i.room_id, i.k
       returning id, room_id, seq, created_at
     )
-    select id, room_id, seq, floor(extract(epoch from created_at) * 1000)::float8 as created_ms from ins`);
+    select id, room_id, seq, floor(extract(epoch from created_at) * 1000)::float8 as created_ms from ins`;
+  return { statement, ranks: input.map((i) => i.k) };
+}
+
+function insertResult(
+  result: unknown,
+  rows: { message: PlainSend; writer: Writer; mentions: ResolvedMentions }[],
+  ranks: number[],
+): Message[] {
   const bySeat = new Map<string, Row>();
   for (const row of rowsOf(result)) bySeat.set(`${Number(row.room_id)}:${Number(row.seq)}`, row);
   if (bySeat.size !== rows.length) throw new Error(`a batch of ${rows.length} messages inserted ${bySeat.size}`);
@@ -351,7 +378,7 @@ async function insertMessages(
     base.set(roomId, Math.min(base.get(roomId) ?? Number.POSITIVE_INFINITY, Number(row.seq)));
   }
   return rows.map(({ message, writer, mentions }, n) => {
-    const seq = (base.get(message.roomId) ?? 0) + (input[n]?.k ?? 0) - 1;
+    const seq = (base.get(message.roomId) ?? 0) + (ranks[n] ?? 0) - 1;
     const row = bySeat.get(`${message.roomId}:${seq}`) as Row;
     return {
       id: Number(row.id),
