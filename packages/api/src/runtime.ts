@@ -54,7 +54,7 @@ export async function createRuntime(config: ApiConfig, log: Logger): Promise<Run
     clock: () => new Date(),
     metrics,
     limits,
-    sends: createSendBatcher({ db: db.db, bus }),
+    sends: createSendBatcher({ db: db.db }),
     messages: { editWindowSeconds: config.messageEditWindowSeconds },
     files: {
       store,

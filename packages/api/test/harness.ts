@@ -87,7 +87,7 @@ export async function createHarness(
     clock: () => now ?? new Date(),
     metrics: createMetrics({ processMetrics: false }),
     limits: createLimits({ ...NO_LIMITS, ...options.limits }, { prefix: "test:" }),
-    sends: createSendBatcher({ db: database.handle.db, bus }),
+    sends: createSendBatcher({ db: database.handle.db }),
     messages: { editWindowSeconds: null },
     files: {
       store: createDiskStore(path.join(filesDir, "store")),

@@ -33,7 +33,7 @@ describe.each(drivers)("group commit of new messages on %s", (driver) => {
   const lastSeqOf = async (roomId: number) =>
     (await h.deps.db.select({ lastSeq: rooms.lastSeq }).from(rooms).where(eq(rooms.id, roomId)))[0]?.lastSeq;
   /** Sends all at once (one batch), and settles each. */
-  const sendAll = (batch: PlainSend[]) => Promise.allSettled(batch.map((m) => batcher.send(m)));
+  const sendAll = (batch: PlainSend[]) => Promise.allSettled(batch.map((m) => batcher.send(m, h.deps)));
 
   it("fails only the bad messages of a batch (a non-member, a missing room), gap-free for the rest", async () => {
     const room = await newRoom("mixed");
@@ -79,7 +79,7 @@ describe.each(drivers)("group commit of new messages on %s", (driver) => {
     expect(first?.stored).toBe(true);
     expect(copy?.stored).toBe(false);
     expect(copy?.message).toEqual(first?.message);
-    const later = await batcher.send({ ...same });
+    const later = await batcher.send({ ...same }, h.deps);
     expect(later).toEqual({ message: first?.message, stored: false });
     expect((await storedIn(room.id)).filter((m) => m.clientId === "c-twice")).toHaveLength(1);
   });

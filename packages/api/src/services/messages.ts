@@ -157,12 +157,10 @@ async function storeMessage(deps: Deps, actor: Actor, input: SendMessageInput): 
     if (existing) return existing;
     throw error;
   }
-  const { message, stored } = await deps.sends.send({
-    roomId: input.roomId,
-    authorId: actor.userId,
-    body: input.text,
-    clientId: input.clientId,
-  });
+  const { message, stored } = await deps.sends.send(
+    { roomId: input.roomId, authorId: actor.userId, body: input.text, clientId: input.clientId },
+    deps,
+  );
   if (!stored) await deps.limits.refund("messagesPerRoom", rate); // a retry is not counted against the rate
   return message;
 }

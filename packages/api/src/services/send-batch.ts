@@ -59,10 +59,10 @@ export interface SendResult {
 export interface SendBatcher {
   /**
    * Stores the message with whatever else is being sent, and answers once the batch has committed
-   * and its events are published. Rejects with FORBIDDEN when the author is not a member of the
+   * and its events are published (the message's on `via.bus`, the bus of the caller's deps). Rejects with FORBIDDEN when the author is not a member of the
    * room (any more), or with the database's error when the message could not be stored.
    */
-  send(message: PlainSend): Promise<SendResult>;
+  send(message: PlainSend, via: Pick<Deps, "bus">): Promise<SendResult>;
 }
 
 export interface SendBatchOptions {
@@ -76,13 +76,14 @@ export const SEND_BATCH_DEFAULTS: SendBatchOptions = { maxBatch: 256, maxInFligh
 
 interface Pending {
   message: PlainSend;
+  bus: Deps["bus"];
   resolve(result: SendResult): void;
   reject(error: unknown): void;
 }
 
-/** The process's group commit, over its database and bus (one per process, in `Deps`). */
+/** The process's group commit, over its database (one per process, in `Deps`). */
 export function createSendBatcher(
-  deps: Pick<Deps, "db" | "bus">,
+  deps: Pick<Deps, "db">,
   options: SendBatchOptions = SEND_BATCH_DEFAULTS,
 ): SendBatcher {
   const queue: Pending[] = [];
@@ -102,9 +103,9 @@ export function createSendBatcher(
   };
 
   return {
-    send(message) {
+    send(message, via) {
       return new Promise<SendResult>((resolve, reject) => {
-        queue.push({ message, resolve, reject });
+        queue.push({ message, bus: via.bus, resolve, reject });
         // Gathers what this turn of the event loop sends (the frames read from many sockets at once).
         if (!scheduled && inFlight < options.maxInFlight) {
           scheduled = true;
@@ -116,13 +117,10 @@ export function createSendBatcher(
 }
 
 /** Stores a batch and answers each of its senders; never rejects. */
-async function settleBatch(deps: Pick<Deps, "db" | "bus">, batch: Pending[], again = false): Promise<void> {
+async function settleBatch(deps: Pick<Deps, "db">, batch: Pending[], again = false): Promise<void> {
   let outcomes: Outcome[];
   try {
-    outcomes = await storeBatch(
-      deps,
-      batch.map((p) => p.message),
-    );
+    outcomes = await storeBatch(deps, batch);
   } catch (error) {
     if (batch.length > 1 && rolledBack(error)) {
       // Nothing of the batch was stored: each message on its own, so that the one at fault fails alone.
@@ -167,7 +165,8 @@ interface Checked {
  * Stores the messages in one transaction, publishes their events after it committed, and tells
  * each message's outcome, in order. Throws when the transaction failed as a whole.
  */
-async function storeBatch(deps: Pick<Deps, "db" | "bus">, batch: PlainSend[]): Promise<Outcome[]> {
+async function storeBatch(deps: Pick<Deps, "db">, sends: Pending[]): Promise<Outcome[]> {
+  const batch = sends.map((s) => s.message);
   // A clientId twice in the batch is one message: later copies take the first one's outcome.
   const firstOf = new Map<string, number>();
   const leaderOf = batch.map((m, i) => {
@@ -180,7 +179,7 @@ async function storeBatch(deps: Pick<Deps, "db" | "bus">, batch: PlainSend[]): P
   });
   const leaders = batch.flatMap((m, i) => (leaderOf[i] === i ? [{ index: i, message: m }] : []));
 
-  const events: BusEvent[] = [];
+  const events: { bus: Deps["bus"]; event: BusEvent }[] = [];
   const outcomes = new Map<number, Outcome>();
   const existing = new Map<number, number>();
   await deps.db.transaction(async (tx) => {
@@ -221,11 +220,12 @@ async function storeBatch(deps: Pick<Deps, "db" | "bus">, batch: PlainSend[]): P
     rows.forEach((r, n) => {
       const row = inserted[n] as Message;
       const message = messageOutOf(row, r.writer, [], []);
-      events.push({ type: "room.message", roomId: message.roomId, seq: message.seq, message });
+      const bus = sends[r.index]?.bus;
+      if (bus) events.push({ bus, event: { type: "room.message", roomId: message.roomId, seq: message.seq, message } });
       outcomes.set(r.index, { message, stored: true });
     });
   });
-  await publishInOrder(deps.bus, events);
+  await publishInOrder(events);
   if (existing.size > 0) {
     const found = new Map((await readMessages(deps.db, [...existing.values()])).map((m) => [m.id, m]));
     for (const [index, id] of existing) {

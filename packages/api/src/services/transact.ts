@@ -23,6 +23,6 @@ export async function transact<T>(
  * for each before the next: they are handed to the bus in the order given, which every bus keeps
  * per channel (one Redis connection answers in order), so a room's events stay in sequence order.
  */
-export async function publishInOrder(bus: Deps["bus"], events: readonly BusEvent[]): Promise<void> {
-  await Promise.all(events.map((event) => bus.publish(event)));
+export async function publishInOrder(events: readonly { bus: Deps["bus"]; event: BusEvent }[]): Promise<void> {
+  await Promise.all(events.map(({ bus, event }) => bus.publish(event)));
 }
