@@ -17,8 +17,9 @@ import { runPeople } from "./workloads/people";
 import { runSearch } from "./workloads/search";
 import { runSendPath } from "./workloads/send-path";
 import { runSlowConsumer } from "./workloads/slow-consumer";
+import { runStore } from "./workloads/store";
 
-const WORKLOADS = ["fanout", "connections", "send", "history", "people", "slow", "flood", "search"] as const;
+const WORKLOADS = ["fanout", "connections", "send", "store", "history", "people", "slow", "flood", "search"] as const;
 type Workload = (typeof WORKLOADS)[number];
 
 const { values } = parseArgs({
@@ -104,6 +105,7 @@ for (const name of onEverySystem ? systems : []) {
     if (system.name === "parley" && "tokens" in system) {
       const parley = system as Awaited<ReturnType<typeof startParley>>;
       if (only.has("send")) result.sendPath = await runSendPath(parley, { ...profile.sendPath, cpuProfDir });
+      if (only.has("store")) result.store = await runStore(parley, profile.store);
       if (only.has("history")) result.history = await runHistory(parley, profile.history);
       if (only.has("people")) result.people = await runPeople(parley, profile.people);
       // Last on this system (its limits lifted): an unlimited flood leaves a backlog behind it.

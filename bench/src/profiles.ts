@@ -9,6 +9,8 @@ export interface Profile {
   manyRooms: { rooms: number; members: number; rates: number[] };
   connections: { counts: number[]; localAddresses: number };
   sendPath: { seconds: number; concurrency: number };
+  /** Messages stored per second by one instance, into one room and over `rooms` (issue 17). */
+  store: { seconds: number; concurrency: number; rooms: number };
   history: { messages: number; depths: number[]; seconds: number };
   /** Parley only: simulated people on one instance, stepped up until p99 delivery passes 200 ms (issue 17). */
   people: PeopleOptions;
@@ -58,6 +60,7 @@ export const PROFILES = {
     manyRooms: { rooms: 5, members: 4, rates: [20] },
     connections: { counts: [50], localAddresses: 1 },
     sendPath: { seconds: 1, concurrency: 4 },
+    store: { seconds: 1, concurrency: 16, rooms: 100 },
     history: { messages: 2000, depths: [0, 1000], seconds: 0.5 },
     people: {
       ...PEOPLE,
@@ -86,6 +89,7 @@ export const PROFILES = {
     manyRooms: { rooms: 100, members: 10, rates: [100, 300, 1000] },
     connections: { counts: [2000], localAddresses: 1 },
     sendPath: { seconds: 2, concurrency: 16 },
+    store: { seconds: 3, concurrency: 128, rooms: 1000 },
     history: { messages: 100_000, depths: [0, 10_000], seconds: 2 },
     people: { ...PEOPLE, steps: [250, 500, 1000, 2000, 4000], warmupSeconds: 5, stepSeconds: 15 },
     slowConsumer: { subscribers: 500, rate: 20, seconds: 6 },
@@ -103,6 +107,7 @@ export const PROFILES = {
     manyRooms: { rooms: 1000, members: 10, rates: [100, 300, 1000, 3000, 10_000] },
     connections: { counts: [10_000, 25_000, 50_000], localAddresses: 8 },
     sendPath: { seconds: 10, concurrency: 32 },
+    store: { seconds: 10, concurrency: 256, rooms: 1000 },
     history: { messages: 1_000_000, depths: [0, 10_000, 100_000], seconds: 5 },
     people: { ...PEOPLE, steps: [500, 1000, 2000, 4000, 8000, 16_000, 32_000], warmupSeconds: 15, stepSeconds: 60 },
     slowConsumer: { subscribers: 500, rate: 20, seconds: 30 },

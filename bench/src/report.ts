@@ -11,6 +11,7 @@ import { DELIVERY_P99_LIMIT_MS, type PeopleResult } from "./workloads/people";
 import type { SearchResult } from "./workloads/search";
 import { CHANGE_ROWS, type SendPathRow, WS_SEND_ROW } from "./workloads/send-path";
 import type { SlowConsumerResult } from "./workloads/slow-consumer";
+import type { StoreRow } from "./workloads/store";
 
 export interface BenchResult {
   date: string;
@@ -21,6 +22,8 @@ export interface BenchResult {
   fanout: FanoutResult[];
   connections: ConnectionsResult[];
   sendPath: SendPathRow[];
+  /** Absent from results written before the store workload (issue 17). */
+  store?: StoreRow[];
   history: HistoryResult | null;
   slowConsumer: SlowConsumerResult[];
   /** Absent from results written before the flood workload. */
@@ -64,6 +67,7 @@ export function emptyResult(profile: string, machine: BenchResult["machine"]): B
     fanout: [],
     connections: [],
     sendPath: [],
+    store: [],
     history: null,
     slowConsumer: [],
     flood: [],
@@ -157,6 +161,26 @@ export function markdown(r: BenchResult): string {
       lines.push(
         `| ${s.path} | ${s.maxRequestsPerSec ? int(s.maxRequestsPerSec) : "–"} | ${ofCeiling(s.maxRequestsPerSec)} | ${s.halfRate ? `${ms(s.atHalfRate.p50Ms)} / ${ms(s.atHalfRate.p99Ms)} / ${ms(s.atHalfRate.maxMs)} (at ${int(s.halfRate)}/s)` : "–"} | ${s.failed} | ${s.note ?? ""} |`,
       );
+    lines.push("");
+  }
+
+  if (r.store?.length) {
+    lines.push(
+      "## Store path (issue 17: messages committed per second by one realtime instance, group commit)",
+      "",
+      "Each Parley row: `messages.send` over tRPC WebSocket to one instance, that many in flight, closed loop; then open loop at half that rate. Each anchor: the group commit's own statements (send-batch.ts) for batches of half the senders, two transactions at once, in bare postgres.js, nothing else: the physical ceiling.",
+      "",
+      "| path | rooms | stored messages/s | vs its anchor | p50 / p99 / max ms at half that rate | commits per message | failed |",
+      "|---|---|---|---|---|---|---|",
+    );
+    for (const s of r.store) {
+      const anchor = s.path.startsWith("anchor")
+        ? undefined
+        : r.store.find((a) => a.path.startsWith("anchor") && a.rooms === s.rooms);
+      lines.push(
+        `| ${s.path} | ${int(s.rooms)} | ${int(s.maxPerSec)} | ${anchor?.maxPerSec ? `${(s.maxPerSec / anchor.maxPerSec).toFixed(2)}×` : "–"} | ${s.atHalfRate ? `${ms(s.atHalfRate.p50Ms)} / ${ms(s.atHalfRate.p99Ms)} / ${ms(s.atHalfRate.maxMs)} (at ${int(s.halfRate)}/s)` : "–"} | ${s.commitsPerMessage ?? "–"} | ${s.failed} |`,
+      );
+    }
     lines.push("");
   }
 

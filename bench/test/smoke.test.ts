@@ -63,6 +63,18 @@ test("the smoke profile runs every workload against every system and writes JSON
   ]);
   for (const row of measured)
     expect(positive(row.maxRequestsPerSec) && positive(row.atHalfRate.p99Ms), row.path).toBe(true);
+  // The store path (issue 17): Parley and its bare-SQL anchor, one room and many, nothing failed.
+  expect(result.store?.map((row) => `${row.path.split(",")[0]} ${row.rooms}`)).toEqual([
+    "Parley 1",
+    "anchor 1",
+    "Parley 100",
+    "anchor 100",
+  ]);
+  for (const row of result.store ?? []) {
+    expect(positive(row.maxPerSec) && row.failed === 0, row.path).toBe(true);
+    // Counted (every transaction of the database: at the smoke's few messages, reads weigh in).
+    expect(Number.isFinite(row.commitsPerMessage), row.path).toBe(true);
+  }
   expect(result.history?.rows.length).toBeGreaterThanOrEqual(3);
   for (const row of result.history?.rows ?? []) expect(positive(row.latency.p50Ms), row.depth).toBe(true);
   // Every edit, reaction and deletion was a real change: one sequence number each (else a note).

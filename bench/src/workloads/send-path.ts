@@ -37,7 +37,12 @@ export const CHANGE_ROWS = {
 export const WS_SEND_ROW = "tRPC over WebSocket (realtime process)";
 
 /** Closed loop for `seconds`, then open loop at half the rate reached; latency from the scheduled time. */
-async function measure(pathName: string, call: Call, concurrency: number, seconds: number): Promise<SendPathRow> {
+export async function measure(
+  pathName: string,
+  call: Call,
+  concurrency: number,
+  seconds: number,
+): Promise<SendPathRow> {
   let done = 0;
   let failed = 0;
   let n = 0;

@@ -5,6 +5,7 @@ import type { FileStore } from "./files";
 import type { Limits } from "./limits";
 import type { Metrics } from "./metrics";
 import type { Presence } from "./presence";
+import type { SendBatcher } from "./services/send-batch";
 
 /** What every service needs, built once per process and handed in (never imported as singletons). */
 export interface Deps {
@@ -20,6 +21,8 @@ export interface Deps {
   metrics: Metrics;
   /** The rate limits (see limits.ts), shared by every instance through Redis in the scaled mode. */
   limits: Limits;
+  /** The group commit of new text messages (see services/send-batch.ts). */
+  sends: SendBatcher;
   messages: {
     /** How long after sending its author may edit a message, in seconds (MESSAGE_EDIT_WINDOW); null: no limit. */
     editWindowSeconds: number | null;

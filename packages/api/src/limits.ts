@@ -98,6 +98,8 @@ export interface Limits {
   take(limit: LimitName, key: string): Promise<void>;
   /** Throws `RateLimited` if `key` is over `limit` already, without counting an attempt. */
   check(limit: LimitName, key: string): Promise<void>;
+  /** Gives back one attempt of `limit` counted for `key` (one that turned out to be a retry of a stored message). */
+  refund(limit: LimitName, key: string): Promise<void>;
   /** Forgets what `key` has done (a successful login clears the failures before it). */
   forgive(limit: LimitName, key: string): Promise<void>;
 }
@@ -148,6 +150,9 @@ export function createLimits(
       const limiter = limiters.get(limit);
       const res = await limiter?.get(key);
       if (limiter && res && res.consumedPoints >= limiter.points) refuse(limit, res);
+    },
+    async refund(limit, key) {
+      await limiters.get(limit)?.reward(key, 1);
     },
     async forgive(limit, key) {
       await limiters.get(limit)?.delete(key);

@@ -13,6 +13,7 @@ import { createMemoryPresence, createRedisPresence } from "./presence";
 import { connectRedis } from "./redis";
 import { fileLinkKey } from "./services/file-links";
 import { ROOM_MENTION } from "./services/mentions";
+import { createSendBatcher } from "./services/send-batch";
 
 export interface Runtime {
   deps: Deps;
@@ -53,6 +54,7 @@ export async function createRuntime(config: ApiConfig, log: Logger): Promise<Run
     clock: () => new Date(),
     metrics,
     limits,
+    sends: createSendBatcher({ db: db.db }),
     messages: { editWindowSeconds: config.messageEditWindowSeconds },
     files: {
       store,

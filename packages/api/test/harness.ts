@@ -18,6 +18,7 @@ import { createMemoryPresence } from "../src/presence";
 import { appRouter } from "../src/root";
 import { fileLinkKey } from "../src/services/file-links";
 import { ROOM_MENTION } from "../src/services/mentions";
+import { createSendBatcher } from "../src/services/send-batch";
 import { createCallerFactory } from "../src/trpc";
 
 const createCaller = createCallerFactory(appRouter);
@@ -86,6 +87,7 @@ export async function createHarness(
     clock: () => now ?? new Date(),
     metrics: createMetrics({ processMetrics: false }),
     limits: createLimits({ ...NO_LIMITS, ...options.limits }, { prefix: "test:" }),
+    sends: createSendBatcher({ db: database.handle.db }),
     messages: { editWindowSeconds: null },
     files: {
       store: createDiskStore(path.join(filesDir, "store")),

@@ -1,5 +1,5 @@
 import { drivers } from "@parley/db/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type Caller, createHarness, expectTrpcError, type Harness } from "./harness";
 
 describe.each(drivers)("messages and history on %s", (driver) => {
@@ -65,9 +65,11 @@ describe.each(drivers)("messages and history on %s", (driver) => {
         senders[i % senders.length]?.messages.send({ roomId: room.id, text: `m${i}` }),
       ),
     );
-    heard.stop();
     const seqs = sent.map((m) => m?.seq ?? 0).sort((a, b) => a - b);
     expect(seqs).toEqual(Array.from({ length: 60 }, (_, i) => i + 4));
+    // Published before each answer; the listener reads them from its queue a moment later.
+    await vi.waitFor(() => expect(heard.events.length).toBeGreaterThanOrEqual(60));
+    heard.stop();
     // Each is published once, after its commit; concurrent commits may publish in either order
     // (subscribers put them back in sequence, see live.test.ts).
     const publishedSeqs = heard.events.map((e) => (e.type === "room.message" ? e.seq : -1));

@@ -8,4 +8,5 @@ export * as profile from "./profile";
 export * as readState from "./read-state";
 export * as roomSettings from "./room-settings";
 export * as rooms from "./rooms";
+export * as sendBatch from "./send-batch";
 export * as users from "./users";

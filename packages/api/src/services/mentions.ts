@@ -2,7 +2,7 @@ import { foldName, schema, type Transaction } from "@parley/db";
 import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
 import type { MessageOut } from "../schemas";
 import type { Writer } from "./message-log";
-import { intArray } from "./sql-arrays";
+import { bigintArray, intArray } from "./sql-arrays";
 
 /**
  * Mentions in a message's text, parsed on the server when the text is sent or edited.
@@ -117,13 +117,28 @@ export async function resolveMentions(
 ): Promise<ResolvedMentions> {
   if (!candidates) return NO_MENTIONS;
   const room = candidates.room && writer.role === "owner";
-  const ids = [...new Set([...candidates.byKey.values(), ...(room ? candidates.members : [])])];
+  const ids = candidateIds(candidates, writer);
   if (ids.length === 0) return room ? { userIds: [], room, notified: [] } : NO_MENTIONS;
   const rows = await tx
     .select({ id: roomMembers.userId })
     .from(roomMembers)
     .where(and(eq(roomMembers.roomId, roomId), sql`${roomMembers.userId} = any(${intArray(ids)})`));
-  const current = new Set(rows.map((r) => r.id));
+  return pickMentions(candidates, writer, new Set(rows.map((r) => r.id)));
+}
+
+/** Who the candidates' ids are that `resolveMentions` must ask about: none means no query. */
+function candidateIds(candidates: MentionCandidates, writer: Pick<Writer, "role">): number[] {
+  const room = candidates.room && writer.role === "owner";
+  return [...new Set([...candidates.byKey.values(), ...(room ? candidates.members : [])])];
+}
+
+/** The mentions, given which of the candidates are members of the room now (`current`). */
+function pickMentions(
+  candidates: MentionCandidates,
+  writer: Pick<Writer, "id" | "role">,
+  current: ReadonlySet<number>,
+): ResolvedMentions {
+  const room = candidates.room && writer.role === "owner";
   const userIds: number[] = [];
   for (const keys of candidates.names) {
     const id = keys.map((key) => candidates.byKey.get(key)).find((found) => found !== undefined && current.has(found));
@@ -135,6 +150,96 @@ export async function resolveMentions(
     (id) => id !== writer.id,
   );
   return { userIds, room, notified };
+}
+
+/** A text to find mentions in, in its room (`mentionCandidatesOfBatch`). */
+export interface MentionText {
+  roomId: number;
+  text: string;
+}
+
+/**
+ * `mentionCandidates` for the texts of a batch of new messages, with the same locks and the same
+ * order (users, before any room is locked): at most two queries for the whole batch (the named
+ * users, and the members of the rooms whose texts say `@room`), none when no text names anybody.
+ * One entry per text, null for a text that names nobody.
+ */
+export async function mentionCandidatesOfBatch(
+  tx: Transaction,
+  texts: readonly MentionText[],
+): Promise<(MentionCandidates | null)[]> {
+  const parsed = texts.map((t) => parseMentions(t.text));
+  const keys = [...new Set(parsed.flatMap((p) => p.names.flat()))];
+  const roomIds = [...new Set(texts.filter((_, i) => parsed[i]?.room).map((t) => t.roomId))];
+  const byKey = new Map<string, number>();
+  if (keys.length > 0) {
+    const named = await tx
+      .select({ id: users.id, key: users.usernameKey })
+      .from(users)
+      .where(inArray(users.usernameKey, keys))
+      .for("key share");
+    for (const { id, key } of named) byKey.set(key, id);
+  }
+  const membersOf = new Map<number, number[]>();
+  if (roomIds.length > 0) {
+    const rows = await tx
+      .select({ roomId: roomMembers.roomId, id: users.id })
+      .from(roomMembers)
+      .innerJoin(users, eq(users.id, roomMembers.userId))
+      .where(sql`${roomMembers.roomId} = any(${intArray(roomIds)})`)
+      .for("key share", { of: users });
+    for (const { roomId, id } of rows) {
+      const members = membersOf.get(roomId);
+      if (members) members.push(id);
+      else membersOf.set(roomId, [id]);
+    }
+  }
+  return texts.map((t, i) => {
+    const p = parsed[i];
+    if (!p || (p.names.length === 0 && !p.room)) return null;
+    return { names: p.names, byKey, room: p.room, members: p.room ? (membersOf.get(t.roomId) ?? []) : [] };
+  });
+}
+
+/** A new message's mentions to decide (`resolveMentionsOfBatch`). */
+export interface MentionsToResolve {
+  roomId: number;
+  writer: Pick<Writer, "id" | "role">;
+  candidates: MentionCandidates | null;
+}
+
+/**
+ * `resolveMentions` for a batch of new messages, after their rooms were locked: one query for the
+ * whole batch (which of the candidates are members of which room now), none without candidates.
+ * One entry per message.
+ */
+export async function resolveMentionsOfBatch(
+  tx: Transaction,
+  batch: readonly MentionsToResolve[],
+): Promise<ResolvedMentions[]> {
+  const asked = batch.map((m) => (m.candidates ? candidateIds(m.candidates, m.writer) : []));
+  const roomIds = [...new Set(batch.filter((_, i) => asked[i]?.length).map((m) => m.roomId))];
+  const userIds = [...new Set(asked.flat())];
+  const current = new Set<string>();
+  if (userIds.length > 0) {
+    const rows = await tx
+      .select({ roomId: roomMembers.roomId, userId: roomMembers.userId })
+      .from(roomMembers)
+      .where(
+        and(
+          sql`${roomMembers.roomId} = any(${intArray(roomIds)})`,
+          sql`${roomMembers.userId} = any(${intArray(userIds)})`,
+        ),
+      );
+    for (const { roomId, userId } of rows) current.add(`${roomId}:${userId}`);
+  }
+  return batch.map(({ roomId, writer, candidates }, i) => {
+    if (!candidates) return NO_MENTIONS;
+    const ids = asked[i] ?? [];
+    const room = candidates.room && writer.role === "owner";
+    if (ids.length === 0) return room ? { userIds: [], room, notified: [] } : NO_MENTIONS;
+    return pickMentions(candidates, writer, new Set(ids.filter((id) => current.has(`${roomId}:${id}`))));
+  });
 }
 
 /** The mentions as a message shows them. */
@@ -158,5 +263,21 @@ export async function writeMentions(
   await tx.execute(
     sql`insert into ${mentions} (${sql.identifier(mentions.userId.name)}, ${sql.identifier(mentions.roomId.name)}, ${sql.identifier(mentions.seq.name)}, ${sql.identifier(mentions.messageId.name)})
         select unnest(${intArray(notified)}), ${message.roomId}, ${message.seq}, ${message.id}`,
+  );
+}
+
+/**
+ * `writeMentions` for a batch of new messages: one statement for all of them, none when they
+ * notify nobody.
+ */
+export async function writeMentionsOfBatch(
+  tx: Transaction,
+  batch: readonly { message: { id: number; roomId: number; seq: number }; notified: number[] }[],
+): Promise<void> {
+  const rows = batch.flatMap(({ message, notified }) => notified.map((userId) => ({ userId, message })));
+  if (rows.length === 0) return;
+  await tx.execute(
+    sql`insert into ${mentions} (${sql.identifier(mentions.userId.name)}, ${sql.identifier(mentions.roomId.name)}, ${sql.identifier(mentions.seq.name)}, ${sql.identifier(mentions.messageId.name)})
+        select * from unnest(${intArray(rows.map((r) => r.userId))}, ${intArray(rows.map((r) => r.message.roomId))}, ${bigintArray(rows.map((r) => r.message.seq))}, ${bigintArray(rows.map((r) => r.message.id))})`,
   );
 }

@@ -4,6 +4,7 @@ import type { PgSelect } from "drizzle-orm/pg-core";
 import type { ParentUpdate } from "../bus";
 import type { Actor, Deps } from "../deps";
 import { isUniqueViolation, notFound } from "../errors";
+import { RateLimited } from "../limits";
 import {
   type HistoryAroundInput,
   type HistoryAroundPage,
@@ -125,6 +126,10 @@ export function noticeText(notice: NoticeData): string {
  * `attachFiles`) when given; the text is then their caption and may be empty. Idempotent by
  * `clientId`: a retry returns the message already stored (with its original sequence number and
  * its files) and writes nothing.
+ *
+ * A plain text message (not a reply, no files) is stored by the process's group commit with the
+ * others sent meanwhile (see send-batch.ts), each with the guarantees of a message stored alone;
+ * replies and messages with files, rarer and with more to check, are stored one by one.
  */
 export async function sendMessage(deps: Deps, actor: Actor, input: SendMessageInput): Promise<MessageOut> {
   const timer = deps.metrics.sendSeconds.startTimer();
@@ -137,8 +142,31 @@ export async function sendMessage(deps: Deps, actor: Actor, input: SendMessageIn
 
 async function storeMessage(deps: Deps, actor: Actor, input: SendMessageInput): Promise<MessageOut> {
   // Refuses the plainly wrong early (and a private room's outsiders with NOT_FOUND); the write
-  // itself checks membership again, in its own statement (see appendMessage).
+  // itself checks membership again, in its own statement (see appendMessage and send-batch.ts).
   await requireMemberCached(deps, actor.userId, input.roomId);
+  if (input.parentId !== undefined || input.fileIds?.length) return storeOne(deps, actor, input);
+  const rate = `${actor.userId}:${input.roomId}`;
+  try {
+    await deps.limits.take("messagesPerRoom", rate);
+  } catch (error) {
+    // A retry of a message that was stored is answered even over the rate.
+    const existing =
+      error instanceof RateLimited && input.clientId
+        ? await findByClientId(deps.db, input.roomId, actor.userId, input.clientId)
+        : undefined;
+    if (existing) return existing;
+    throw error;
+  }
+  const { message, stored } = await deps.sends.send(
+    { roomId: input.roomId, authorId: actor.userId, body: input.text, clientId: input.clientId },
+    deps,
+  );
+  if (!stored) await deps.limits.refund("messagesPerRoom", rate); // a retry is not counted against the rate
+  return message;
+}
+
+/** A reply or a message with files: alone in its transaction (see `appendMessage`). */
+async function storeOne(deps: Deps, actor: Actor, input: SendMessageInput): Promise<MessageOut> {
   const retried = () =>
     input.clientId ? findByClientId(deps.db, input.roomId, actor.userId, input.clientId) : undefined;
   const existing = await retried();

@@ -17,3 +17,12 @@ export async function transact<T>(
   for (const event of events) await bus.publish(event);
   return result;
 }
+
+/**
+ * Publishes events committed together (a batch of new messages, see send-batch.ts) without waiting
+ * for each before the next: they are handed to the bus in the order given, which every bus keeps
+ * per channel (one Redis connection answers in order), so a room's events stay in sequence order.
+ */
+export async function publishInOrder(events: readonly { bus: Deps["bus"]; event: BusEvent }[]): Promise<void> {
+  await Promise.all(events.map(({ bus, event }) => bus.publish(event)));
+}
