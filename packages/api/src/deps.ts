@@ -21,8 +21,12 @@ export interface Deps {
   metrics: Metrics;
   /** The rate limits (see limits.ts), shared by every instance through Redis in the scaled mode. */
   limits: Limits;
-  /** The group commit of new text messages (see services/send-batch.ts). */
-  sends: SendBatcher;
+  /**
+   * The group commit of new text messages (see services/send-batch.ts); null where each send is
+   * its own transaction (the all-in-one mode's PGlite: in-process, one connection, no round trips
+   * to gather).
+   */
+  sends: SendBatcher | null;
   messages: {
     /** How long after sending its author may edit a message, in seconds (MESSAGE_EDIT_WINDOW); null: no limit. */
     editWindowSeconds: number | null;

@@ -54,7 +54,10 @@ export async function createRuntime(config: ApiConfig, log: Logger): Promise<Run
     clock: () => new Date(),
     metrics,
     limits,
-    sends: createSendBatcher({ db: db.db }),
+    // Group commit saves round trips to a PostgreSQL server; PGlite answers in-process on one
+    // connection. (With it on PGlite, the all-in-one process's SIGTERM drain test hung: not yet
+    // understood, so it is off there.)
+    sends: db.driver === "postgres" ? createSendBatcher({ db: db.db }) : null,
     messages: { editWindowSeconds: config.messageEditWindowSeconds },
     files: {
       store,

@@ -144,7 +144,8 @@ async function storeMessage(deps: Deps, actor: Actor, input: SendMessageInput): 
   // Refuses the plainly wrong early (and a private room's outsiders with NOT_FOUND); the write
   // itself checks membership again, in its own statement (see appendMessage and send-batch.ts).
   await requireMemberCached(deps, actor.userId, input.roomId);
-  if (input.parentId !== undefined || input.fileIds?.length) return storeOne(deps, actor, input);
+  const { sends } = deps;
+  if (!sends || input.parentId !== undefined || input.fileIds?.length) return storeOne(deps, actor, input);
   const rate = `${actor.userId}:${input.roomId}`;
   try {
     await deps.limits.take("messagesPerRoom", rate);
@@ -157,7 +158,7 @@ async function storeMessage(deps: Deps, actor: Actor, input: SendMessageInput): 
     if (existing) return existing;
     throw error;
   }
-  const { message, stored } = await deps.sends.send(
+  const { message, stored } = await sends.send(
     { roomId: input.roomId, authorId: actor.userId, body: input.text, clientId: input.clientId },
     deps,
   );
