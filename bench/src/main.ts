@@ -22,19 +22,50 @@ import { runStore } from "./workloads/store";
 const WORKLOADS = ["fanout", "connections", "send", "store", "history", "people", "slow", "flood", "search"] as const;
 type Workload = (typeof WORKLOADS)[number];
 
-const { values } = parseArgs({
-  options: {
-    profile: { type: "string", default: "quick" },
-    only: { type: "string", default: WORKLOADS.join(",") },
-    systems: { type: "string", default: SYSTEM_NAMES.join(",") },
-    out: { type: "string", default: fileURLToPath(new URL("../results", import.meta.url)) },
-    /** Added to the report's file names: `<date>-<label>.md` (for a run of some workloads only). */
-    label: { type: "string" },
-    "cpu-prof": { type: "boolean", default: false },
-    /** Set by the bench itself when it has re-executed itself under `taskset -c 0`. */
-    pinned: { type: "boolean", default: false },
-  },
-});
+const USAGE = `Usage: npm run bench -- [options]
+
+Runs the workloads against Parley and its peers in one run, and writes
+bench/results/<date>[-<label>].{md,json,svg}.
+
+Options:
+  --profile <name>     ${Object.keys(PROFILES).join(" | ")} (default quick)
+  --only <list>        workloads, comma-separated (default all): ${WORKLOADS.join(",")}
+  --systems <list>     systems, comma-separated (default all): ${SYSTEM_NAMES.join(",")}
+  --label <text>       added to the report's file names
+  --out <dir>          where reports go (default bench/results)
+  --cpu-prof           write V8 CPU profiles of every process under test to <out>/cpu-profiles
+  --help               this text
+`;
+
+/** Stops the run with a plain message and the usage, exit code 2: the caller's mistake. */
+function usageError(message: string): never {
+  process.stderr.write(`bench: ${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+const options = {
+  help: { type: "boolean", default: false },
+  profile: { type: "string", default: "quick" },
+  only: { type: "string", default: WORKLOADS.join(",") },
+  systems: { type: "string", default: SYSTEM_NAMES.join(",") },
+  out: { type: "string", default: fileURLToPath(new URL("../results", import.meta.url)) },
+  /** Added to the report's file names: `<date>-<label>.md` (for a run of some workloads only). */
+  label: { type: "string" },
+  "cpu-prof": { type: "boolean", default: false },
+  /** Set by the bench itself when it has re-executed itself under `taskset -c 0`. */
+  pinned: { type: "boolean", default: false },
+} as const;
+const values = (() => {
+  try {
+    return parseArgs({ options }).values;
+  } catch (error) {
+    return usageError((error as Error).message);
+  }
+})();
+if (values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
 
 /** Open files per process for the run, where the limit can be raised. */
 const OPEN_FILES = 262_144;
@@ -62,12 +93,11 @@ const openFilesLimit = Number(spawnSync("sh", ["-c", "ulimit -n"], { encoding: "
 
 const profileName = values.profile as ProfileName;
 const profile = PROFILES[profileName];
-if (!profile) throw new Error(`--profile must be one of ${Object.keys(PROFILES).join(", ")}`);
+if (!profile) usageError(`--profile must be one of ${Object.keys(PROFILES).join(", ")}`);
 const only = new Set(values.only.split(",") as Workload[]);
 const systems = values.systems.split(",") as SystemName[];
-for (const w of only) if (!WORKLOADS.includes(w)) throw new Error(`unknown workload ${w}: ${WORKLOADS.join(", ")}`);
-for (const s of systems)
-  if (!SYSTEM_NAMES.includes(s)) throw new Error(`unknown system ${s}: ${SYSTEM_NAMES.join(", ")}`);
+for (const w of only) if (!WORKLOADS.includes(w)) usageError(`unknown workload ${w}: ${WORKLOADS.join(", ")}`);
+for (const s of systems) if (!SYSTEM_NAMES.includes(s)) usageError(`unknown system ${s}: ${SYSTEM_NAMES.join(", ")}`);
 
 const outDir = path.resolve(values.out);
 mkdirSync(outDir, { recursive: true });

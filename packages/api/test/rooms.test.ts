@@ -142,4 +142,19 @@ describe.each(drivers)("rooms and invites on %s", (driver) => {
     const literal = await owner.caller.rooms.public({ search: "50%" });
     expect(literal.items.map((r) => r.name)).toEqual(["50%_pager"]);
   });
+
+  it("lists each public room with its members counted now, not its sequence number", async () => {
+    const owner = await h.signUp();
+    const guest = await h.signUp();
+    const room = await owner.caller.rooms.create({ name: "counted-members" });
+    const count = async () =>
+      (await owner.caller.rooms.public({ search: "counted-members" })).items.map((r) => [r.name, r.memberCount]);
+    expect(await count()).toEqual([["counted-members", 1]]);
+    await guest.caller.rooms.join({ roomId: room.id });
+    const sent = await owner.caller.messages.send({ roomId: room.id, text: "hello" });
+    await owner.caller.messages.edit({ messageId: sent.id, text: "hello again" });
+    expect(await count()).toEqual([["counted-members", 2]]);
+    await guest.caller.rooms.leave({ roomId: room.id });
+    expect(await count()).toEqual([["counted-members", 1]]);
+  });
 });

@@ -47,7 +47,7 @@ export function BrowseRooms() {
             <span className="card-title">
               <Hash size={15} aria-hidden className="card-title-icon" /> {room.name}
             </span>
-            <span className="card-meta">{room.lastSeq} messages</span>
+            <span className="card-meta">{room.memberCount === 1 ? "1 member" : `${room.memberCount} members`}</span>
             {memberOf.has(room.id) ? (
               <Link className="pl-button" href={roomHref(room.id)}>
                 Open

@@ -63,7 +63,7 @@ export const roomsRouter = router({
   public: authedProcedure
     .input(SearchPageInput)
     .output(PublicRoomsPage)
-    .query(({ ctx, input }) => rooms.listPublicRooms(ctx.deps, input)),
+    .query(({ ctx, input }) => rooms.browsePublicRooms(ctx.deps, input)),
   members: authedProcedure
     .input(RoomIdInput)
     .output(z.array(Member))

@@ -33,7 +33,10 @@ export const RoomOut = z.object({
   createdAt: IsoDate,
 });
 export type RoomOut = z.infer<typeof RoomOut>;
-export const PublicRoomsPage = pageOf(RoomOut);
+/** A public room as the browse page lists it: the room and how many members it has now. */
+export const PublicRoom = RoomOut.extend({ memberCount: z.number().int().nonnegative() });
+export type PublicRoom = z.infer<typeof PublicRoom>;
+export const PublicRoomsPage = pageOf(PublicRoom);
 
 /** The longest room topic, in characters (Unicode code points); the database refuses longer (rooms_topic_length). */
 /** A topic's longest, in characters (code points); the same as @parley/db's check (a test holds them equal). */

@@ -1,8 +1,8 @@
 import { type Database, foldName, type Room, schema, storedName } from "@parley/db";
-import { and, asc, eq, gt, isNull, like } from "drizzle-orm";
+import { and, asc, count, eq, gt, inArray, isNull, like } from "drizzle-orm";
 import type { Actor, Deps } from "../deps";
 import { AppError, isUniqueViolation } from "../errors";
-import type { CreateRoomInput, MyRoom, Page, RoomOut, SearchPageInput } from "../schemas";
+import type { CreateRoomInput, MyRoom, Page, PublicRoom, RoomOut, SearchPageInput } from "../schemas";
 import { appendNotice } from "./messages";
 import { collectPages, decodeCursor, keysetPage, likePattern, publicUserOf, roomOutOf } from "./output";
 import { mentionsOf, startReadingAt, unreadOf } from "./read-state";
@@ -242,6 +242,25 @@ export async function listPublicRooms(deps: Deps, input: SearchPageInput): Promi
     (r) => r.key ?? "",
     (r) => roomOutOf(r.room),
   );
+}
+
+/**
+ * `listPublicRooms` with each room's member count (one more query for the whole page), for the
+ * browse page. The count is of members now, not of messages: a room's `lastSeq` also counts edits,
+ * reactions and deletions, so it is no message count.
+ */
+export async function browsePublicRooms(deps: Deps, input: SearchPageInput): Promise<Page<PublicRoom>> {
+  const page = await listPublicRooms(deps, input);
+  const ids = page.items.map((room) => room.id);
+  const counts = ids.length
+    ? await deps.db
+        .select({ roomId: roomMembers.roomId, members: count() })
+        .from(roomMembers)
+        .where(inArray(roomMembers.roomId, ids))
+        .groupBy(roomMembers.roomId)
+    : [];
+  const byRoom = new Map(counts.map((row) => [row.roomId, row.members]));
+  return { ...page, items: page.items.map((room) => ({ ...room, memberCount: byRoom.get(room.id) ?? 0 })) };
 }
 
 /**
