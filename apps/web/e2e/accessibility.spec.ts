@@ -11,6 +11,7 @@ import {
   messageLog,
   sendMessage,
   signUp,
+  snap,
   textMessages,
   uniqueName,
 } from "./parley-ui";
@@ -28,7 +29,9 @@ const BLOCKING = new Set(["serious", "critical"]);
 
 /**
  * Runs axe on the page as it is, in both schemes and at each width (1280 and 390 px unless told);
- * `prepare` puts the page in the state to check each time. Returns one entry per failing element.
+ * `prepare` puts the page in the state to check each time. Each state checked is also kept as a
+ * screenshot, `screens/a11y-<screen>-<scheme>-<width>.png`, to look at. Returns one entry per
+ * failing element.
  */
 async function audit(
   page: Page,
@@ -42,6 +45,7 @@ async function audit(
     for (const width of widths) {
       await page.setViewportSize({ width, height: 800 });
       await prepare?.();
+      await snap(page, `a11y-${screen.replaceAll(" ", "-")}-${colorScheme}-${width}`);
       const results = await new AxeBuilder({ page }).withTags(WCAG_TAGS).analyze();
       for (const violation of results.violations) {
         if (!BLOCKING.has(violation.impact ?? "")) continue;
