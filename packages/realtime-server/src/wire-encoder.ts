@@ -1,6 +1,6 @@
 import type { MessageOut, SubscriptionWire } from "@parley/api";
 import type { Encoder } from "@trpc/server/adapters/ws";
-import { type FrameSink, textFrameHeader } from "./socket/frame-writer";
+import { type FrameSink, textFrameHeader, textFrameHeaderBytes, writeTextFrameHeader } from "./socket/frame-writer";
 
 /** The JSON of each message event, keyed by the message object the bus handed every subscriber. */
 const messageJson = new WeakMap<object, string>();
@@ -75,6 +75,21 @@ export function textFrame(payload: Buffer): Buffer {
 }
 
 /**
+ * The text frame carrying `head` then `tail`, built in one buffer (header, then both strings as
+ * UTF-8), and `tail`'s bytes in it (a view, not a copy).
+ */
+function textFrameOf(head: string, tail: string): { frame: Buffer; tail: Buffer } {
+  const headBytes = Buffer.byteLength(head);
+  const length = headBytes + Buffer.byteLength(tail);
+  const at = textFrameHeaderBytes(length);
+  const frame = Buffer.allocUnsafe(at + length);
+  writeTextFrameHeader(frame, length);
+  frame.write(head, at);
+  frame.write(tail, at + headBytes);
+  return { frame, tail: frame.subarray(at + headBytes) };
+}
+
+/**
  * The frames of one message for a subscription whose frames start with `head`: one buffer when the
  * head is the one the message's shared frame was built for, else the subscription's own header and
  * head followed by the shared tail (spliced, not copied).
@@ -82,16 +97,16 @@ export function textFrame(payload: Buffer): Buffer {
 function messageFrames(head: string, seq: number, message: MessageOut): Buffer[] {
   let built = builtFrames.get(message);
   if (built?.seq !== seq) {
-    const tail = Buffer.from(messageFrameBody(String(seq), message));
-    built = { seq, tail, head, frame: textFrame(Buffer.concat([Buffer.from(head), tail])) };
+    built = { seq, head, ...textFrameOf(head, messageFrameBody(String(seq), message)) };
     builtFrames.set(message, built);
   }
   if (built.head === head) return [built.frame];
   const headBytes = Buffer.byteLength(head);
-  const header = textFrameHeader(headBytes + built.tail.length);
-  const prefix = Buffer.allocUnsafe(header.length + headBytes);
-  header.copy(prefix);
-  prefix.write(head, header.length);
+  const length = headBytes + built.tail.length;
+  const at = textFrameHeaderBytes(length);
+  const prefix = Buffer.allocUnsafe(at + headBytes);
+  writeTextFrameHeader(prefix, length);
+  prefix.write(head, at);
   return [prefix, built.tail];
 }
 

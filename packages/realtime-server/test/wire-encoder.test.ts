@@ -151,6 +151,39 @@ describe("the wire encoder", () => {
     expect(written).toHaveLength(1);
   });
 
+  it("writes a message's frame whole in each length class, multi-byte characters and all", () => {
+    for (const size of [10, 300, 70_000]) {
+      const chunks: Buffer[] = [];
+      const [wire, other] = [1, 2].map((id) => {
+        const w = new SocketWire(
+          (frame) => chunks.push(Buffer.concat(frame)),
+          () => true,
+        );
+        const caughtUp = { type: "live" };
+        w.mark(caughtUp);
+        wireEncoder.encode({ id, result: { type: "data", id: "1", data: { id: "1", data: caughtUp } } });
+        return w;
+      });
+      const shared = { ...message(), body: "é✨".repeat(size / 2) } as MessageOut;
+      wire?.writeMessage(12, shared);
+      other?.writeMessage(12, shared);
+      for (const [i, frame] of chunks.entries()) {
+        const short = (frame[1] ?? 0) & 0x7f;
+        const [length, start] =
+          short < 126
+            ? [short, 2]
+            : short === 126
+              ? [frame.readUInt16BE(2), 4]
+              : [Number(frame.readBigUInt64BE(2)), 10];
+        expect(frame[0]).toBe(0x81);
+        expect(frame.length).toBe(start + length);
+        expect(JSON.parse(frame.subarray(start).toString())).toEqual(
+          JSON.parse(JSON.stringify(frameOf(i + 1, { type: "message", message: shared }))),
+        );
+      }
+    }
+  });
+
   it("frames payloads of every length class as RFC 6455 says", () => {
     for (const [length, header] of [
       [5, [0x81, 5]],

@@ -57,15 +57,23 @@ export class FrameWriter {
 
 /** The header of an unmasked, final text frame (RFC 6455 §5.2) carrying `length` bytes; no extensions. */
 export function textFrameHeader(length: number): Buffer {
-  const header = Buffer.allocUnsafe(length < 126 ? 2 : length < 65_536 ? 4 : 10);
-  header[0] = 0x81;
-  if (length < 126) header[1] = length;
-  else if (length < 65_536) {
-    header[1] = 126;
-    header.writeUInt16BE(length, 2);
-  } else {
-    header[1] = 127;
-    header.writeBigUInt64BE(BigInt(length), 2);
-  }
+  const header = Buffer.allocUnsafe(textFrameHeaderBytes(length));
+  writeTextFrameHeader(header, length);
   return header;
+}
+
+/** The size of `textFrameHeader(length)` in bytes: 2, 4 or 10. */
+export const textFrameHeaderBytes = (length: number) => (length < 126 ? 2 : length < 65_536 ? 4 : 10);
+
+/** Writes `textFrameHeader(length)` at the start of `target` (which has room for it). */
+export function writeTextFrameHeader(target: Buffer, length: number): void {
+  target[0] = 0x81;
+  if (length < 126) target[1] = length;
+  else if (length < 65_536) {
+    target[1] = 126;
+    target.writeUInt16BE(length, 2);
+  } else {
+    target[1] = 127;
+    target.writeBigUInt64BE(BigInt(length), 2);
+  }
 }
