@@ -13,3 +13,10 @@ export const intArrayLiteral = (ids: number[]): string => `{${ids.map((id) => Ma
 
 /** `intArray` for bigint columns (sequence numbers, message ids). */
 export const bigintArray = (ids: number[]): SQL => sql`${`{${ids.map((id) => Math.trunc(id)).join(",")}}`}::bigint[]`;
+
+/**
+ * Strings as ONE query parameter (a PostgreSQL array literal, cast to `text[]`), as `intArray` does
+ * for integers: each element double-quoted, its backslashes and double quotes escaped.
+ */
+export const textArray = (values: string[]): SQL =>
+  sql`${`{${values.map((v) => `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`).join(",")}}`}::text[]`;
