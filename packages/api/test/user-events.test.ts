@@ -241,7 +241,13 @@ describe.each(buses)("the caller's own stream (events.mine) on the %s bus", (_na
       expect(held.shift()).toMatchObject({ type: "user.read", lastReadSeq: newest, caughtUp: true });
       await send(ann.caller, room.id, `after the mark @${ben.username}`); // newest + 1
       await nextWhere(stream, activityIn(room.id, newest + 1));
-      await h.deps.bus.publish({ type: "user.read", userId: ben.id, roomId: room.id, lastReadSeq: newest, caughtUp: true });
+      await h.deps.bus.publish({
+        type: "user.read",
+        userId: ben.id,
+        roomId: room.id,
+        lastReadSeq: newest,
+        caughtUp: true,
+      });
       expect(await nextWhere(stream, (e) => e.type === "user.read")).toEqual({
         type: "user.read",
         userId: ben.id,

@@ -291,7 +291,10 @@ const preparedPagesOf = new WeakMap<Database, ReturnType<typeof preparedPages>>(
 /** The rows of `topLevelHistoryQuery(db, input)`, by its prepared statement: one more than `limit`. */
 async function topLevelHistoryPage(db: Database, { roomId, before, after, limit }: HistoryInput) {
   let pages = preparedPagesOf.get(db);
-  if (!pages) preparedPagesOf.set(db, (pages = preparedPages(db)));
+  if (!pages) {
+    pages = preparedPages(db);
+    preparedPagesOf.set(db, pages);
+  }
   const values = { roomId, limit: limit + 1 };
   if (after !== undefined) return pages.after.execute({ ...values, cursor: after });
   if (before !== undefined) return pages.before.execute({ ...values, cursor: before });

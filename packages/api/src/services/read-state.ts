@@ -34,7 +34,13 @@ export async function markRead(deps: Deps, actor: Actor, { roomId, seq }: MarkRe
     .returning({ lastReadSeq: roomMembers.lastReadSeq, lastSeq: rooms.lastSeq });
   if (moved) {
     const { lastReadSeq, lastSeq } = moved;
-    await deps.bus.publish({ type: "user.read", userId: actor.userId, roomId, lastReadSeq, caughtUp: lastReadSeq >= lastSeq });
+    await deps.bus.publish({
+      type: "user.read",
+      userId: actor.userId,
+      roomId,
+      lastReadSeq,
+      caughtUp: lastReadSeq >= lastSeq,
+    });
   }
   // Nothing moved: already read that far (nobody needs telling), or no longer a member. The update
   // skipped a membership deleted by a leave committed before it; this read sees that leave.
