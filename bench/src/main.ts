@@ -33,6 +33,7 @@ Options:
   --systems <list>     systems, comma-separated (default all): ${SYSTEM_NAMES.join(",")}
   --label <text>       added to the report's file names
   --out <dir>          where reports go (default bench/results)
+  --people-steps <n,…> the people workload's steps (people per step) instead of the profile's
   --cpu-prof           write V8 CPU profiles of every process under test to <out>/cpu-profiles
   --help               this text
 `;
@@ -52,6 +53,8 @@ const options = {
   /** Added to the report's file names: `<date>-<label>.md` (for a run of some workloads only). */
   label: { type: "string" },
   "cpu-prof": { type: "boolean", default: false },
+  /** The people workload's steps (people per step, comma-separated), instead of the profile's. */
+  "people-steps": { type: "string" },
   /** Set by the bench itself when it has re-executed itself under `taskset -c 0`. */
   pinned: { type: "boolean", default: false },
 } as const;
@@ -137,7 +140,10 @@ for (const name of onEverySystem ? systems : []) {
       if (only.has("send")) result.sendPath = await runSendPath(parley, { ...profile.sendPath, cpuProfDir });
       if (only.has("store")) result.store = await runStore(parley, profile.store);
       if (only.has("history")) result.history = await runHistory(parley, profile.history);
-      if (only.has("people")) result.people = await runPeople(parley, profile.people);
+      if (only.has("people")) {
+        const steps = values["people-steps"]?.split(",").map(Number) ?? profile.people.steps;
+        result.people = await runPeople(parley, { ...profile.people, steps });
+      }
       // Last on this system (its limits lifted): an unlimited flood leaves a backlog behind it.
       if (only.has("flood")) result.flood.push(await runFlood(parley, profile.flood));
     }

@@ -143,6 +143,46 @@ describe("tRPC over HTTP on a real realtime process", () => {
     }
   });
 
+  it("closes sockets whose session the database says has ended, with no announcement on the bus", async () => {
+    const checking = await startRealtime({
+      DATABASE_URL: database.url,
+      JWT_SECRET: "an http test secret of 32 bytes or more",
+      SESSION_CHECK_MS: "250",
+    });
+    const sql = postgres(database.url, { max: 1 });
+    try {
+      const signUp = async (username: string) => {
+        const registered = await fetch(`${checking.url}/trpc/auth.register`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ username, password: "pw-pw-pw" }),
+        });
+        const { result } = (await registered.json()) as { result: { data: { token: string } } };
+        const token = result.data.token;
+        const claims = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString()) as { jti: string };
+        const socket = new WebSocket(`${checking.url.replace("http", "ws")}/trpc?token=${token}`);
+        await once(socket, "open");
+        return { socket, jti: claims.jti, username };
+      };
+      // Several sessions checked at once (the check asks about all of them in one statement each).
+      const [revoked, ended, kept] = [await signUp("revoked-db"), await signUp("ended-db"), await signUp("kept-db")];
+      const closed = (socket: WebSocket) =>
+        once(socket, "close").then(([code, reason]) => [code, String(reason)] as [number, string]);
+      const revokedClosed = closed(revoked.socket);
+      const endedClosed = closed(ended.socket);
+      // Written straight to the database: no process announces them, only the periodic check finds them.
+      await sql`insert into revoked_tokens (jti, expires_at) values (${revoked.jti}, now() + interval '1 day')`;
+      await sql`update users set sessions_valid_after = now() + interval '1 minute' where username = ${ended.username}`;
+      expect(await revokedClosed).toEqual([4401, "token revoked"]);
+      expect(await endedClosed).toEqual([4401, "password changed"]);
+      expect(kept.socket.readyState).toBe(WebSocket.OPEN);
+      kept.socket.close();
+    } finally {
+      await sql.end();
+      await checking.stop();
+    }
+  });
+
   it("closes cleanly on SIGTERM, even with a client that reconnects the moment it is asked to", async () => {
     const url = `${server.url.replace(/^http/, "ws")}/trpc`;
     let reconnects = 0;

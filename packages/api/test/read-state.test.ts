@@ -101,8 +101,15 @@ describe.each(drivers)("unread counts and read marks on %s", (driver) => {
     await ann.caller.rooms.markRead({ roomId: room.id, seq: 5 });
 
     // The last mark's event arriving after the others shows none came from the calls that changed nothing.
-    const read = (lastReadSeq: number) => ({ type: "user.read", userId: ann.id, roomId: room.id, lastReadSeq });
-    await eventually(() => expect(heard.events).toEqual([read(3), read(4), read(5)]));
+    // caughtUp: the mark reached the room's newest message when it was written.
+    const read = (lastReadSeq: number, caughtUp: boolean) => ({
+      type: "user.read",
+      userId: ann.id,
+      roomId: room.id,
+      lastReadSeq,
+      caughtUp,
+    });
+    await eventually(() => expect(heard.events).toEqual([read(3, false), read(4, true), read(5, true)]));
     heard.stop();
   });
 

@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { testRedisUrl } from "@parley/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Bus, createMemoryBus, createRedisBus } from "../src/bus";
+import { type Bus, type BusEvent, createMemoryBus, createRedisBus } from "../src/bus";
 import type { UserStreamEvent } from "../src/services/live";
 import { sendMessage } from "../src/services/messages";
+import { markRead } from "../src/services/read-state";
 import { type Caller, createHarness, type Harness, readStream } from "./harness";
 
 type SignedUp = Awaited<ReturnType<Harness["signUp"]>>;
@@ -52,6 +53,8 @@ describe.each(buses)("the caller's own stream (events.mine) on the %s bus", (_na
   const activityIn = (roomId: number, seq: number) => (e: UserStreamEvent) =>
     e.type === "room.activity" && e.roomId === roomId && e.seq === seq;
   const send = (caller: Caller, roomId: number, text: string) => caller.messages.send({ roomId, text });
+  const myRoomCounts = async (user: SignedUp, roomId: number) =>
+    (await user.caller.rooms.mine()).find((entry) => entry.id === roomId);
 
   it("yields activity in rooms joined before it started and after, and none after leaving", async () => {
     const ann = await h.signUp();
@@ -210,6 +213,66 @@ describe.each(buses)("the caller's own stream (events.mine) on the %s bus", (_na
       unread: 2,
       mentions: 1,
     });
+    stop();
+  });
+
+  it("counts a caught-up read mark as clearing the room, unless a later message reached the stream first", async () => {
+    const ann = await h.signUp();
+    const ben = await h.signUp();
+    const room = await ann.caller.rooms.create({ name: uniqueName("caught-up") });
+    await ben.caller.rooms.join({ roomId: room.id }); // seq 1
+    await send(ann.caller, room.id, `hello @${ben.username}`); // seq 2
+    const { stream, stop } = await follow(ben);
+    const benActor = {
+      userId: ben.id,
+      username: ben.username,
+      displayName: null,
+      jti: "x",
+      tokenExpiresAt: new Date(),
+      tokenIssuedAt: new Date(),
+    };
+    // The mark's event is held back (it commits, its event reaches nobody yet) while a message
+    // sent after the mark reaches the stream: the mark reached seq 2, then newest, but not seq 3.
+    const held: BusEvent[] = [];
+    const holding = { ...h.deps, bus: { ...h.deps.bus, publish: async (event: BusEvent) => void held.push(event) } };
+    for (let round = 0; round < 3; round++) {
+      const newest = 2 + 2 * round;
+      await markRead(holding, benActor, { roomId: room.id, seq: newest });
+      expect(held.shift()).toMatchObject({ type: "user.read", lastReadSeq: newest, caughtUp: true });
+      await send(ann.caller, room.id, `after the mark @${ben.username}`); // newest + 1
+      await nextWhere(stream, activityIn(room.id, newest + 1));
+      await h.deps.bus.publish({
+        type: "user.read",
+        userId: ben.id,
+        roomId: room.id,
+        lastReadSeq: newest,
+        caughtUp: true,
+      });
+      expect(await nextWhere(stream, (e) => e.type === "user.read")).toEqual({
+        type: "user.read",
+        userId: ben.id,
+        roomId: room.id,
+        lastReadSeq: newest,
+      });
+      // Not 0: the message after the mark is unread and mentions ben.
+      expect(await nextWhere(stream, (e) => e.type === "room.counts")).toEqual({
+        type: "room.counts",
+        roomId: room.id,
+        unread: 1,
+        mentions: 1,
+      });
+      await send(ann.caller, room.id, "one more"); // newest + 2, the next round's mark
+      await nextWhere(stream, activityIn(room.id, newest + 2));
+    }
+    // And a caught-up mark the stream has not counted past: 0 and 0, with no query needed.
+    await ben.caller.rooms.markRead({ roomId: room.id, seq: 8 });
+    expect(await nextWhere(stream, (e) => e.type === "room.counts")).toEqual({
+      type: "room.counts",
+      roomId: room.id,
+      unread: 0,
+      mentions: 0,
+    });
+    expect(await myRoomCounts(ben, room.id)).toMatchObject({ unread: 0, mentions: 0, lastReadSeq: 8 });
     stop();
   });
 

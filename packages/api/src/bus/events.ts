@@ -56,8 +56,12 @@ export type BusEvent =
   | { type: "user.mute"; userId: number; roomId: number; muted: boolean }
   /** Somebody opened a direct conversation with the user (or the user did). */
   | { type: "user.direct"; userId: number; conversation: DirectConversation }
-  /** The user read a room up to `lastReadSeq` (in one of their tabs): others clear its unread count. */
-  | { type: "user.read"; userId: number; roomId: number; lastReadSeq: number }
+  /**
+   * The user read a room up to `lastReadSeq` (in one of their tabs): others clear its unread count.
+   * `caughtUp`: that was the room's newest sequence number when the mark was written, so the room's
+   * counts were then 0 (the user streams need not read them again; not sent to clients).
+   */
+  | { type: "user.read"; userId: number; roomId: number; lastReadSeq: number; caughtUp: boolean }
   /** The user's public profile changed (a rename). */
   | { type: "user.profile"; userId: number; user: PublicUser }
   /** A token of the user was revoked: whatever holds it open must close. */

@@ -9,4 +9,5 @@ export * as readState from "./read-state";
 export * as roomSettings from "./room-settings";
 export * as rooms from "./rooms";
 export * as sendBatch from "./send-batch";
+export * as sqlArrays from "./sql-arrays";
 export * as users from "./users";

@@ -250,7 +250,8 @@ export interface StreamResync {
  * rooms themselves (name, topic).
  */
 export type UserStreamEvent =
-  | Extract<BusEvent, { type: `user.${string}` | "room.member" | "room.updated" }>
+  | Exclude<Extract<BusEvent, { type: `user.${string}` | "room.member" | "room.updated" }>, { type: "user.read" }>
+  | Omit<Extract<BusEvent, { type: "user.read" }>, "caughtUp">
   | RoomActivity
   | RoomCounts
   | StreamResync;
@@ -402,12 +403,21 @@ export async function* userEvents(deps: Deps, actor: Actor, signal: AbortSignal)
         yield event;
         yield* follow(event.conversation.room.id, event.conversation.room.lastSeq);
         break;
-      case "user.read":
-        // A mark may stop short of the newest message (the reader saw only so far): the counts it
-        // left are read again and sent to every tab, rather than guessed.
-        yield event;
-        if (followed.has(event.roomId)) yield* recount(event.roomId);
+      case "user.read": {
+        const { caughtUp, ...read } = event;
+        yield read;
+        const last = followed.get(event.roomId);
+        if (last === undefined) break;
+        // A mark at the room's newest message left nothing to count, in the snapshot it was written
+        // in: the counts are 0 there, unless this stream has already counted past it (a message
+        // after the mark arrived first). Otherwise (the reader saw only so far, or a message came
+        // in between) the counts it left are read again and sent to every tab, rather than guessed.
+        if (caughtUp && last <= event.lastReadSeq) {
+          followed.set(event.roomId, event.lastReadSeq);
+          yield { type: "room.counts", roomId: event.roomId, unread: 0, mentions: 0 };
+        } else yield* recount(event.roomId);
         break;
+      }
       case "user.session-revoked":
         if (event.jti === actor.jti) throw new AppError("UNAUTHENTICATED", "this session has ended: log in again");
         yield event;

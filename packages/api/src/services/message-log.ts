@@ -1,11 +1,12 @@
 import { type Database, type Message, type MessageChange, type StoredFile, schema, type Transaction } from "@parley/db";
-import { and, asc, eq, inArray, sql, type WithSubquery } from "drizzle-orm";
+import { and, asc, eq, inArray, is, type SQL, sql, type WithSubquery } from "drizzle-orm";
+import { PgTransaction } from "drizzle-orm/pg-core";
 import type { ParentUpdate } from "../bus";
 import { notFound } from "../errors";
 import type { MessageOut, ReactionOut } from "../schemas";
 import { fileOutOf, type MessageAuthor, messageOutOf } from "./output";
 import { notAMember } from "./room-access";
-import { intArray } from "./sql-arrays";
+import { intArray, intArrayLiteral } from "./sql-arrays";
 import type { Emit } from "./transact";
 
 /**
@@ -268,7 +269,21 @@ export type MessageRow = Awaited<ReturnType<ReturnType<typeof messageRows>["exec
 export async function reactionsOf(db: Reader, messageIds: number[]): Promise<Map<number, ReactionOut[]>> {
   const byMessage = new Map<number, ReactionOut[]>();
   if (messageIds.length === 0) return byMessage;
-  const rows = await db
+  // Outside a transaction (every page of history), the statement prepared once for the database.
+  const rows = is(db, PgTransaction)
+    ? await reactionsQuery(db, intArray(messageIds))
+    : await preparedReactions(db).execute({ ids: intArrayLiteral(messageIds) });
+  for (const { messageId, emoji, userIds } of rows) {
+    const list = byMessage.get(messageId) ?? [];
+    list.push({ emoji, count: userIds.length, userIds });
+    byMessage.set(messageId, list);
+  }
+  return byMessage;
+}
+
+/** `reactionsOf`'s query, for the messages whose ids are `ids` (an `int[]`). */
+const reactionsQuery = (db: Reader, ids: SQL) =>
+  db
     .select({
       messageId: reactions.messageId,
       emoji: reactions.emoji,
@@ -277,15 +292,20 @@ export async function reactionsOf(db: Reader, messageIds: number[]): Promise<Map
     })
     .from(reactions)
     // One array parameter, not one per message (see intArray): this runs for every page of history.
-    .where(sql`${reactions.messageId} = any(${intArray(messageIds)})`)
+    .where(sql`${reactions.messageId} = any(${ids})`)
     .groupBy(reactions.messageId, reactions.emoji)
     .orderBy(asc(reactions.messageId), sql`min(${reactions.createdAt})`, asc(reactions.emoji));
-  for (const { messageId, emoji, userIds } of rows) {
-    const list = byMessage.get(messageId) ?? [];
-    list.push({ emoji, count: userIds.length, userIds });
-    byMessage.set(messageId, list);
+
+const preparedReactionsOf = new WeakMap<Database, ReturnType<ReturnType<typeof reactionsQuery>["prepare"]>>();
+
+/** `reactionsQuery` prepared once per database; placeholder `ids`, an `intArrayLiteral`. */
+function preparedReactions(db: Database) {
+  let prepared = preparedReactionsOf.get(db);
+  if (!prepared) {
+    prepared = reactionsQuery(db, sql`${sql.placeholder("ids")}::int[]`).prepare("reactions_of");
+    preparedReactionsOf.set(db, prepared);
   }
-  return byMessage;
+  return prepared;
 }
 
 /**

@@ -240,29 +240,68 @@ export function historyQuery(db: Database, input: HistoryInput) {
  */
 export async function getHistory(deps: Deps, actor: Actor, input: HistoryInput): Promise<HistoryPage> {
   await requireMemberCached(deps, actor.userId, input.roomId);
-  const rows = await topLevelHistoryQuery(deps.db, input);
+  const rows = await topLevelHistoryPage(deps.db, input);
   const lastSeq = rows[0]?.roomSeq ?? (await roomLastSeq(deps.db, input.roomId));
   return { ...(await pageOf(deps.db, rows, input.limit)), lastSeq };
 }
+
+/** A query parameter: a value, or a prepared statement's placeholder for one. */
+type Param = number | ReturnType<typeof sql.placeholder>;
+
+const topLevelRows = (db: Database, roomId: Param) =>
+  db
+    .select({ message: messages, author: authorColumns, files: filesColumn, roomSeq: roomSeqOf(roomId) })
+    .from(messages)
+    .leftJoin(users, eq(users.id, messages.authorId))
+    .$dynamic();
+
+const topLevelOf = (roomId: Param) => and(eq(messages.roomId, roomId), isNull(messages.parentId));
 
 /**
  * The query behind `getHistory`'s page: `historyQuery` without replies, on the partial index of
  * top-level messages. Each row also carries the room's newest sequence number, read by the same
  * statement (an uncorrelated subquery, evaluated once): the point a client resumes the room's
- * stream from, consistent with the page.
+ * stream from, consistent with the page. (`topLevelHistoryPage` runs the same SQL, prepared.)
  */
 export const topLevelHistoryQuery = (db: Database, input: HistoryInput) =>
-  keyset(
-    db
-      .select({ message: messages, author: authorColumns, files: filesColumn, roomSeq: roomSeqOf(input.roomId) })
-      .from(messages)
-      .leftJoin(users, eq(users.id, messages.authorId))
-      .$dynamic(),
-    and(eq(messages.roomId, input.roomId), isNull(messages.parentId)),
-    input,
-  );
+  keyset(topLevelRows(db, input.roomId), topLevelOf(input.roomId), input);
 
-const roomSeqOf = (roomId: number) =>
+/**
+ * `topLevelHistoryQuery`'s three shapes (newest, `before`, `after`) as prepared statements of one
+ * database: drizzle builds each once per process, not on every page, and PostgreSQL parses and
+ * plans each once per connection. Placeholders: roomId, limit (rows to read), cursor.
+ */
+function preparedPages(db: Database) {
+  const roomId = sql.placeholder("roomId");
+  const cursor = sql.placeholder("cursor");
+  const page = (where: SQL | undefined, order: SQL, name: string) =>
+    topLevelRows(db, roomId)
+      .where(and(topLevelOf(roomId), where))
+      .orderBy(order)
+      .limit(sql.placeholder("limit"))
+      .prepare(name);
+  return {
+    newest: page(undefined, desc(messages.seq), "history_newest"),
+    before: page(lt(messages.seq, cursor), desc(messages.seq), "history_before"),
+    after: page(gt(messages.seq, cursor), asc(messages.seq), "history_after"),
+  };
+}
+const preparedPagesOf = new WeakMap<Database, ReturnType<typeof preparedPages>>();
+
+/** The rows of `topLevelHistoryQuery(db, input)`, by its prepared statement: one more than `limit`. */
+async function topLevelHistoryPage(db: Database, { roomId, before, after, limit }: HistoryInput) {
+  let pages = preparedPagesOf.get(db);
+  if (!pages) {
+    pages = preparedPages(db);
+    preparedPagesOf.set(db, pages);
+  }
+  const values = { roomId, limit: limit + 1 };
+  if (after !== undefined) return pages.after.execute({ ...values, cursor: after });
+  if (before !== undefined) return pages.before.execute({ ...values, cursor: before });
+  return pages.newest.execute(values);
+}
+
+const roomSeqOf = (roomId: Param) =>
   sql<number>`(select ${rooms.lastSeq} from ${rooms} where ${rooms.id} = ${roomId})`.mapWith(Number);
 
 async function roomLastSeq(db: Database, roomId: number): Promise<number> {
@@ -324,8 +363,8 @@ export async function getHistoryAround(
   const [anchor] = await messageRows(deps.db).where(and(eq(messages.id, holder), eq(messages.roomId, roomId)));
   const at = anchor?.message.seq ?? seq;
   const [older, newer] = await Promise.all([
-    topLevelHistoryQuery(deps.db, { roomId, before: at, after: undefined, limit }),
-    topLevelHistoryQuery(deps.db, { roomId, before: undefined, after: at, limit }),
+    topLevelHistoryPage(deps.db, { roomId, before: at, after: undefined, limit }),
+    topLevelHistoryPage(deps.db, { roomId, before: undefined, after: at, limit }),
   ]);
   const rows = [...older.slice(0, limit).reverse(), ...(anchor ? [anchor] : []), ...newer.slice(0, limit)];
   const lastSeq = older[0]?.roomSeq ?? newer[0]?.roomSeq ?? (await roomLastSeq(deps.db, roomId));

@@ -3,39 +3,48 @@ import { and, eq, gt, isNull, lt, ne, sql } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import type { Actor, Deps } from "../deps";
 import { MAX_UNREAD, type MarkReadInput } from "../schemas";
-import { lockedMembership, notAMember, requireMember } from "./room-access";
-import { transact } from "./transact";
+import { currentMembership, notAMember, requireMemberCached } from "./room-access";
 
 const { messages, mentions, rooms, roomMembers } = schema;
 
 /**
  * Marks a room read up to `seq` for one of its members: never backwards, never past the room's
- * newest message. Tells the caller's other tabs, after the commit, when that moved anything.
- * FORBIDDEN when the caller is not a member when the mark is written (left meanwhile, on any
- * instance).
+ * newest message. Tells the caller's other tabs, after the commit, when that moved anything, and
+ * whether the mark then reached the room's newest sequence number (`caughtUp`: nothing of the room
+ * was left unread or mentioning them, so their streams need not count again). One statement, its
+ * own transaction. FORBIDDEN when the caller is not a member when the mark is written (left
+ * meanwhile, on any instance).
  */
 export async function markRead(deps: Deps, actor: Actor, { roomId, seq }: MarkReadInput): Promise<void> {
-  await requireMember(deps.db, actor.userId, roomId);
-  await transact(deps, async (tx, emit) => {
-    const readUpTo = sql<number>`least(${seq}, ${rooms.lastSeq})`;
-    const [moved] = await tx
-      .update(roomMembers)
-      .set({ lastReadSeq: readUpTo })
-      .from(rooms)
-      .where(
-        and(
-          eq(roomMembers.roomId, roomId),
-          eq(roomMembers.userId, actor.userId),
-          eq(rooms.id, roomMembers.roomId),
-          lt(roomMembers.lastReadSeq, readUpTo),
-        ),
-      )
-      .returning({ lastReadSeq: roomMembers.lastReadSeq });
-    if (moved) emit({ type: "user.read", userId: actor.userId, roomId, lastReadSeq: moved.lastReadSeq });
-    // Nothing moved: already read that far (nobody needs telling), or no longer a member. The update
-    // skipped a membership deleted by a leave committed before it; this statement sees that leave.
-    else if (!(await lockedMembership(tx, actor.userId, roomId))) throw notAMember();
-  });
+  await requireMemberCached(deps, actor.userId, roomId);
+  const readUpTo = sql<number>`least(${seq}, ${rooms.lastSeq})`;
+  const [moved] = await deps.db
+    .update(roomMembers)
+    .set({ lastReadSeq: readUpTo })
+    .from(rooms)
+    .where(
+      and(
+        eq(roomMembers.roomId, roomId),
+        eq(roomMembers.userId, actor.userId),
+        eq(rooms.id, roomMembers.roomId),
+        lt(roomMembers.lastReadSeq, readUpTo),
+      ),
+    )
+    // The room's sequence number as this statement read it, in the snapshot the mark was written in.
+    .returning({ lastReadSeq: roomMembers.lastReadSeq, lastSeq: rooms.lastSeq });
+  if (moved) {
+    const { lastReadSeq, lastSeq } = moved;
+    await deps.bus.publish({
+      type: "user.read",
+      userId: actor.userId,
+      roomId,
+      lastReadSeq,
+      caughtUp: lastReadSeq >= lastSeq,
+    });
+  }
+  // Nothing moved: already read that far (nobody needs telling), or no longer a member. The update
+  // skipped a membership deleted by a leave committed before it; this read sees that leave.
+  else if (!(await currentMembership(deps.db, actor.userId, roomId))) throw notAMember();
 }
 
 /**

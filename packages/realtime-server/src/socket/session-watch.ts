@@ -1,10 +1,13 @@
 import type { Actor, Deps, Logger } from "@parley/api";
 import { accessChannel } from "@parley/api/bus";
+import { sqlArrays } from "@parley/api/services";
 import { schema } from "@parley/db";
-import { and, inArray, isNotNull } from "drizzle-orm";
+import { and, isNotNull, sql } from "drizzle-orm";
 import type { RealtimeEnv } from "../env";
 import { CloseCode } from "./close-codes";
 import type { Connection, Connections } from "./connections";
+
+const { intArray, textArray } = sqlArrays;
 
 export interface SessionWatch {
   /** Closes the socket when its session is revoked (on any instance), ends, or expires. */
@@ -71,10 +74,11 @@ export function watchSessions(deps: Deps, log: Logger, connections: Connections,
     const jtis = [...new Set(signedIn.map((c) => c.actor?.jti ?? ""))];
     if (jtis.length === 0) return;
     try {
+      // One array parameter each, not one parameter per session: thousands of sockets are checked.
       const revoked = await deps.db
         .select({ jti: schema.revokedTokens.jti })
         .from(schema.revokedTokens)
-        .where(inArray(schema.revokedTokens.jti, jtis));
+        .where(sql`${schema.revokedTokens.jti} = any(${textArray(jtis)})`);
       const gone = new Set(revoked.map((r) => r.jti));
       for (const jti of gone) deps.access.forgetSession(jti); // in case its announcement was lost
       for (const c of signedIn) if (c.actor && gone.has(c.actor.jti)) closeForSession(c, "token revoked");
@@ -82,7 +86,7 @@ export function watchSessions(deps: Deps, log: Logger, connections: Connections,
       const changed = await deps.db
         .select({ id: schema.users.id, validAfter: schema.users.sessionsValidAfter })
         .from(schema.users)
-        .where(and(inArray(schema.users.id, userIds), isNotNull(schema.users.sessionsValidAfter)));
+        .where(and(sql`${schema.users.id} = any(${intArray(userIds)})`, isNotNull(schema.users.sessionsValidAfter)));
       for (const { id, validAfter } of changed) if (validAfter) closeSessionsBefore(id, validAfter);
     } catch (error) {
       log.warn({ err: error }, "could not re-check sessions");
