@@ -102,6 +102,10 @@ const systems = values.systems.split(",") as SystemName[];
 for (const w of only) if (!WORKLOADS.includes(w)) usageError(`unknown workload ${w}: ${WORKLOADS.join(", ")}`);
 for (const s of systems) if (!SYSTEM_NAMES.includes(s)) usageError(`unknown system ${s}: ${SYSTEM_NAMES.join(", ")}`);
 
+const peopleSteps = values["people-steps"]?.split(",").map(Number);
+if (peopleSteps?.some((n) => !Number.isInteger(n) || n < 1))
+  usageError(`--people-steps must be whole numbers of people, comma-separated: ${values["people-steps"]}`);
+
 const outDir = path.resolve(values.out);
 mkdirSync(outDir, { recursive: true });
 const cpuProfDir = values["cpu-prof"] ? path.join(outDir, "cpu-profiles") : undefined;
@@ -141,7 +145,7 @@ for (const name of onEverySystem ? systems : []) {
       if (only.has("store")) result.store = await runStore(parley, profile.store);
       if (only.has("history")) result.history = await runHistory(parley, profile.history);
       if (only.has("people")) {
-        const steps = values["people-steps"]?.split(",").map(Number) ?? profile.people.steps;
+        const steps = peopleSteps ?? profile.people.steps;
         result.people = await runPeople(parley, { ...profile.people, steps });
       }
       // Last on this system (its limits lifted): an unlimited flood leaves a backlog behind it.

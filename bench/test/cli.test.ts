@@ -14,6 +14,7 @@ test.each([
   [["--only", "fanout,nope"], /unknown workload nope/],
   [["--systems", "parley,mattermost"], /unknown system mattermost/],
   [["--profile", "huge"], /--profile must be one of smoke, quick, full/],
+  [["--people-steps", "200,lots"], /--people-steps must be whole numbers of people/],
 ])("%j is refused in plain words with the usage, exit code 2, no stack trace", async (args, message) => {
   const run = await runScript("bench/src/main.ts", args, {});
   expect(run.code).toBe(2);
