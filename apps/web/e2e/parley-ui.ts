@@ -134,11 +134,17 @@ export async function createRoom(page: Page, name: string, options: { private?: 
   return id;
 }
 
+/** The browse page's list of public rooms; `aria-busy="true"` while it does not yet show what the search box says. */
+export const publicRooms = (page: Page) => page.getByRole("list", { name: "Public rooms" });
+
 /** Finds a public room on the browse page by its (unique) name and joins it, which opens it. */
 export async function joinRoom(page: Page, name: string): Promise<number> {
   await page.getByRole("link", { name: "Browse rooms" }).click();
   await expect(page).toHaveURL(/\/chat\/browse$/);
   await page.getByLabel("Search rooms").fill(name);
+  // The list is busy until it shows what the search found: a click on a button that the answer
+  // moves (rooms before it no longer listed) would land on whatever takes its place, and be lost.
+  await expect(publicRooms(page)).toHaveAttribute("aria-busy", "false");
   // Each room's Join button is named after it ("Join general"): a search may still list others.
   await page.getByRole("button", { name: `Join ${name}`, exact: true }).click();
   const id = await roomIdOf(page);

@@ -1,6 +1,6 @@
 "use client";
 
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Hash } from "lucide-react";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
@@ -23,9 +23,13 @@ export function BrowseRooms() {
   const rooms = useInfiniteQuery(
     trpc.rooms.public.infiniteQueryOptions(
       { search: term || undefined, limit: 20 },
-      { getNextPageParam: (page) => page.nextCursor ?? undefined },
+      // While a new search loads, the rooms found before stay listed (not "Loading…"): a room found
+      // by both keeps its card and button, so a click on it as the answer arrives is not lost.
+      { getNextPageParam: (page) => page.nextCursor ?? undefined, placeholderData: keepPreviousData },
     ),
   );
+  // The list does not show what the search box says yet (typed, or asked and not answered).
+  const searching = search.trim() !== term || rooms.isPlaceholderData;
   const openRoom = (roomId: number) => {
     void queryClient.invalidateQueries({ queryKey: trpc.rooms.mine.queryKey() });
     router.push(roomHref(roomId));
@@ -37,11 +41,11 @@ export function BrowseRooms() {
     <section className="page">
       <h1>Rooms</h1>
       <CreateRoomForm onCreated={openRoom} />
-      <h2>Public rooms</h2>
+      <h2 id="public-rooms">Public rooms</h2>
       <SearchField id="room-search" label="Search rooms" value={search} onChange={setSearch} />
       <ErrorAlert error={join.error} />
       <ErrorAlert error={rooms.error} />
-      <ul className="card-list">
+      <ul className="card-list" aria-labelledby="public-rooms" aria-busy={searching}>
         {items.map((room) => (
           <li key={room.id} className="card">
             <span className="card-title">
