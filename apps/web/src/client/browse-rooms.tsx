@@ -25,7 +25,8 @@ export function BrowseRooms() {
       { search: term || undefined, limit: 20 },
       // While a new search loads, the rooms found before stay listed (not "Loading…"): a room found
       // by both keeps its card and button, so a click on it as the answer arrives is not lost.
-      { getNextPageParam: (page) => page.nextCursor ?? undefined, placeholderData: keepPreviousData },
+      // Asked again on every visit (staleTime 0): rooms made and member counts changed since show.
+      { getNextPageParam: (page) => page.nextCursor ?? undefined, placeholderData: keepPreviousData, staleTime: 0 },
     ),
   );
   // The list does not show what the search box says yet (typed, or asked and not answered).
