@@ -15,16 +15,11 @@ function subscribed<T, U>(
   open: (signal: AbortSignal) => AsyncIterable<T>,
   map: (item: T) => U,
 ) {
-  const slots = ctx.connection;
-  const { deliveries } = ctx.deps.metrics;
-  const delivered = (item: T) => {
-    deliveries.inc();
-    return map(item);
-  };
   return streamed(
     () => open(signal ?? new AbortController().signal),
-    delivered,
-    slots && (() => slots.claimSubscription()),
+    map,
+    ctx.connection,
+    ctx.deps.metrics.deliveries,
   );
 }
 
