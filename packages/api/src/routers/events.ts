@@ -15,12 +15,7 @@ function subscribed<T, U>(
   open: (signal: AbortSignal) => AsyncIterable<T>,
   map: (item: T) => U,
 ) {
-  return streamed(
-    () => open(signal ?? new AbortController().signal),
-    map,
-    ctx.connection,
-    ctx.deps.metrics.deliveries,
-  );
+  return streamed(() => open(signal ?? new AbortController().signal), map, ctx.connection, ctx.deps.metrics.deliveries);
 }
 
 const trackedBySeq = (item: live.RoomStreamItem) => tracked(String(item.seq), item.event);

@@ -310,7 +310,8 @@ export async function* userEvents(deps: Deps, actor: Actor, signal: AbortSignal)
         if (event.change === "removed" && event.userId === actor.userId) unfollow(user, event.roomId); // its user.room follows
         if (event.change === "updated") {
           const profile = JSON.stringify(event.user);
-          const profiles = (user.profiles ??= new Map());
+          user.profiles ??= new Map();
+          const { profiles } = user;
           if (profiles.get(event.user.id) === profile) continue;
           if (profiles.size >= PROFILES_REMEMBERED) profiles.clear();
           profiles.set(event.user.id, profile);
