@@ -5,7 +5,6 @@ import type { Encoder } from "@trpc/server/adapters/ws";
 import { getErrorShape } from "@trpc/server/unstable-core-do-not-import";
 import type { WebSocket } from "ws";
 import { type Drain, RESTARTING } from "./drain";
-import type { FrameWriter } from "./frame-writer";
 
 /**
  * The most calls one tRPC WebSocket frame may carry: the same cap as one batched HTTP request
@@ -31,11 +30,6 @@ export interface CallGateOptions {
   charge(calls: number): void;
   /** The process's calls in flight, and whether it is draining for a shutdown. */
   drain: Drain;
-  /**
-   * Held for the socket before each answer is encoded (tRPC sends it right after, synchronously),
-   * so that the answers of one turn leave in one write (see `FrameWriter.holdFor`).
-   */
-  frames?: Pick<FrameWriter, "holdFor">;
 }
 
 /**
@@ -77,7 +71,6 @@ export class CallGate implements Encoder {
         if (pending.size === 0) this.pending = null;
       }
     }
-    this.options.frames?.holdFor(this.ws);
     return this.options.encoder.encode(frame);
   }
 

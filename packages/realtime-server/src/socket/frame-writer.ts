@@ -13,9 +13,6 @@ export type FrameSink = (chunks: readonly Buffer[]) => void;
  * system call (`writev`) instead of one each. Under load a read brings more of them, and the cost
  * per delivery falls.
  *
- * `holdFor` corks a socket's stream the same way before `ws` itself sends (tRPC's answers), so that
- * a subscription's `started` answers of one turn, say, leave together too.
- *
  * Safe beside `ws`'s own sends: this server negotiates no extension, so `ws` writes each of its
  * frames whole and synchronously too, and frames interleave only whole. Writes are counted in the
  * stream's `writableLength`, so `ws.bufferedAmount` (the backpressure gate) sees them.
@@ -38,23 +35,7 @@ export class FrameWriter {
 
   /** Writes whole frames to `stream` (nothing once it stopped being writable); they leave with the turn's others. */
   write(stream: Duplex, chunks: readonly Buffer[]): void {
-    if (!this.hold(stream)) return;
-    for (const chunk of chunks) stream.write(chunk);
-  }
-
-  /**
-   * Corks the stream `ws` speaks over until the end of this turn, so that what `ws` itself sends
-   * meanwhile (tRPC's answers: a subscription's `started`, its first data) leaves with the turn's
-   * other frames for it in one write. Nothing for a socket `adopt` was not told of.
-   */
-  holdFor(ws: WebSocket): void {
-    const stream = this.streams.get(ws);
-    if (stream) this.hold(stream);
-  }
-
-  /** Corks `stream` until the end of the turn, once; false when it is no longer writable. */
-  private hold(stream: Duplex): boolean {
-    if (!stream.writable) return false;
+    if (!stream.writable) return;
     if (!this.corked.has(stream)) {
       stream.cork();
       this.corked.add(stream);
@@ -63,7 +44,7 @@ export class FrameWriter {
         setImmediate(this.flush);
       }
     }
-    return true;
+    for (const chunk of chunks) stream.write(chunk);
   }
 
   private readonly flush = () => {

@@ -28,7 +28,7 @@ export interface TrpcSocketParts {
   connections: Connections;
   sessions: SessionWatch;
   backpressure: Backpressure;
-  /** Where live room messages are written as pre-encoded frames (see `SocketWire`); tRPC's answers are held with them per turn. */
+  /** Where live room messages are written as pre-encoded frames (see `SocketWire`). */
   frames: FrameWriter;
   /** The process's calls in flight, answered before a shutdown closes the sockets. */
   drain: Drain;
@@ -59,7 +59,7 @@ export async function trpcSockets({
   // The options are the process's, inherited, not copied per socket.
   const onConnection = ({ ws, charge }: Connection, req: IncomingMessage) => {
     const own: Pick<HandlerOptions, "experimental_encoder"> = Object.create(options);
-    own.experimental_encoder = new CallGate(ws, { encoder: wireEncoder, charge, drain, frames });
+    own.experimental_encoder = new CallGate(ws, { encoder: wireEncoder, charge, drain });
     getWSConnectionHandler(own as HandlerOptions)(ws, req);
   };
   const options: Omit<HandlerOptions, "experimental_encoder"> = {
