@@ -2,7 +2,6 @@ import { once } from "node:events";
 import { connect, createServer, type Socket } from "node:net";
 import { Duplex } from "node:stream";
 import { describe, expect, it } from "vitest";
-import type { WebSocket } from "ws";
 import { FrameWriter } from "../src/socket/frame-writer";
 
 /** A stream that records each write it is handed: one entry per `_write`, or per `_writev` batch. */
@@ -59,27 +58,6 @@ describe("the frame writer", () => {
     socket.destroy();
     client.destroy();
     server.close();
-  });
-
-  it("holds a socket's stream for the turn: what the socket writes itself then leaves with the writer's frames in one write", async () => {
-    const writer = new FrameWriter();
-    const stream = new Recorder();
-    const ws = {} as WebSocket; // the key the stream was adopted under; ws itself writes to the stream
-    writer.adopt(ws, stream);
-    writer.holdFor(ws);
-    stream.write("started-1"); // as ws.send writes tRPC's answer, right after it was encoded
-    writer.holdFor(ws);
-    stream.write("started-2");
-    writer.write(stream, [Buffer.from("frame")]);
-    expect(stream.batches).toEqual([]);
-    await turn();
-    expect(stream.batches).toEqual([["started-1", "started-2", "frame"]]);
-
-    writer.holdFor({} as WebSocket); // a socket it was not told of: nothing happens
-    writer.holdFor(ws);
-    stream.write("data");
-    await turn();
-    expect(stream.batches).toEqual([["started-1", "started-2", "frame"], ["data"]]);
   });
 
   it("drops frames for a stream that is no longer writable, and stays well", async () => {
