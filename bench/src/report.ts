@@ -137,13 +137,13 @@ export function markdown(r: BenchResult): string {
     lines.push(
       "Memory of both instances after a full GC, minus the same before opening. Parley's connections also follow `events.mine`.",
       "",
-      "| system | connections | failed | time to open | connections/s | RSS / connection | vs Parley | heap / connection |",
-      "|---|---|---|---|---|---|---|---|",
+      "| system | connections | failed | time to open | connections/s | CPU / connection opened | RSS / connection | vs Parley | heap / connection |",
+      "|---|---|---|---|---|---|---|---|---|",
     );
     for (const c of r.connections) {
       const parley = r.connections.find((p) => p.system === "parley" && p.connections === c.connections);
       lines.push(
-        `| ${c.system} | ${int(c.connections)} | ${c.failed} | ${int(c.openMs)} ms | ${int(c.connectionsPerSec)} | ${kib(c.rssPerConnectionBytes)} | ${ratio(c.rssPerConnectionBytes, parley?.rssPerConnectionBytes)} | ${kib(c.heapPerConnectionBytes)} |`,
+        `| ${c.system} | ${int(c.connections)} | ${c.failed} | ${int(c.openMs)} ms | ${int(c.connectionsPerSec)} | ${c.cpuPerConnectionMicros === undefined ? "—" : `${int(c.cpuPerConnectionMicros)} µs`} | ${kib(c.rssPerConnectionBytes)} | ${ratio(c.rssPerConnectionBytes, parley?.rssPerConnectionBytes)} | ${kib(c.heapPerConnectionBytes)} |`,
       );
     }
     lines.push("");

@@ -5,6 +5,7 @@ import { freePort, LIMITS_LIFTED } from "@parley/realtime/testing";
 import { inArray } from "drizzle-orm";
 import { parleyPublisher, parleySubscriber } from "../clients/parley-client";
 import { type PinnedProcess, startPinned } from "./pinned-process";
+import { realtimeBundle } from "./realtime-bundle";
 import { inBatches, type System } from "./system";
 import { trpcCall } from "./trpc-http";
 
@@ -19,7 +20,8 @@ export interface ParleySystem extends System {
 }
 
 /**
- * Parley's scaled topology: two realtime instances (apps/realtime/src/main.ts) on a fresh
+ * Parley's scaled topology: two realtime instances (the production bundle of apps/realtime/src/main.ts,
+ * built first: see `realtimeBundle`) on a fresh
  * PostgreSQL database and the local Redis under a prefix of their own, and a pool of users
  * registered through `auth.register` (argon2 makes one user per connection too slow to set up).
  */
@@ -45,13 +47,15 @@ export async function startParley(options: {
     ...(options.defaultLimits ? { LIMIT_REGISTER_PER_ADDRESS: "off" } : LIMITS_LIFTED),
     NEXT_TELEMETRY_DISABLED: "1",
   };
+  // BENCH_REALTIME=source runs the TypeScript sources through tsx instead (as `npm run start:realtime` does).
+  const entry = process.env.BENCH_REALTIME === "source" ? "apps/realtime/src/main.ts" : await realtimeBundle();
   const instances: PinnedProcess[] = [];
   for (let i = 0; i < 2; i++) {
     const port = await freePort();
     instances.push(
       await startPinned({
         name: `parley-realtime-${i}`,
-        entry: "apps/realtime/src/main.ts",
+        entry,
         env: { ...env, REALTIME_PORT: String(port) },
         port,
         cpuProfDir: options.cpuProfDir,
@@ -75,7 +79,9 @@ export async function startParley(options: {
   const urlOf = (instance: number) => instances[instance % instances.length]?.url ?? "";
   return {
     name: "parley",
-    description: "Parley: 2 realtime instances (tRPC over WebSocket), PostgreSQL 15 (every message stored), Redis bus",
+    description: `Parley: 2 realtime instances (tRPC over WebSocket; ${
+      entry.endsWith(".ts") ? "from source through tsx" : "the production bundle, as the Docker image runs it"
+    }), PostgreSQL 15 (every message stored), Redis bus`,
     instances,
     database,
     tokens,

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import pidusage from "pidusage";
 
 export const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
-const probe = fileURLToPath(new URL("./memory-probe.ts", import.meta.url));
+const probe = fileURLToPath(new URL("./memory-probe.mjs", import.meta.url));
 
 /** The core every process under test runs on; the load generator has core 0. */
 export const SUT_CORE = "1";
@@ -43,7 +43,7 @@ export interface PinnedProcess {
 
 export interface PinnedOptions {
   name: string;
-  /** A TypeScript entry, from the repository root. */
+  /** The entry, from the repository root: a TypeScript one runs through tsx, a `.mjs` one (a bundle) without. */
   entry: string;
   args?: string[];
   env?: Record<string, string>;
@@ -53,7 +53,7 @@ export interface PinnedOptions {
 }
 
 /**
- * Starts a server entry as `taskset -c 1 node --expose-gc --import tsx --import <probe> entry`,
+ * Starts a server entry as `taskset -c 1 node --expose-gc [--import tsx] --import <probe> entry`,
  * with an IPC channel for the memory probe, and resolves once it answers HTTP on `port`.
  */
 export async function startPinned(options: PinnedOptions): Promise<PinnedProcess> {
@@ -61,8 +61,7 @@ export async function startPinned(options: PinnedOptions): Promise<PinnedProcess
     "--expose-gc",
     "--heapsnapshot-signal=SIGUSR2",
     ...(options.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`] : []),
-    "--import",
-    "tsx",
+    ...(options.entry.endsWith(".ts") ? ["--import", "tsx"] : []),
     "--import",
     probe,
     path.resolve(repoRoot, options.entry),

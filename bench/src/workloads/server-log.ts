@@ -2,6 +2,7 @@ import { freePort } from "@parley/realtime/testing";
 import { sql } from "drizzle-orm";
 import type { ParleySystem } from "../systems/parley";
 import { startPinned } from "../systems/pinned-process";
+import { realtimeBundle } from "../systems/realtime-bundle";
 import { httpClient } from "./http-client";
 import { rowsOf, withDb } from "./room-fill";
 
@@ -53,7 +54,7 @@ export async function withLoggingInstance<T>(
       await db.execute(sql`alter database ${database} set ${setting(name)} = ${sql.raw(literal(value))}`);
     const instance = await startPinned({
       name: "parley-realtime-logging",
-      entry: "apps/realtime/src/main.ts",
+      entry: await realtimeBundle(),
       env: { ...parley.env, REALTIME_PORT: String(port) },
       port,
     });

@@ -44,24 +44,92 @@ const domainErrors = t.middleware(async ({ next }) => {
 });
 
 /**
- * What a subscription streams, as one generator between the service and tRPC (every layer is
- * another hop per event per subscriber). Once started, it takes what it must `hold` while it runs
- * (a connection's subscription slot; released when it ends), opens the stream, maps each item for
- * the wire, and maps what the stream throws the way the middleware maps errors, since it throws
- * after the middleware returned.
+ * What a subscription streams, as one plain iterator between the service and tRPC (not an async
+ * generator, and no closures of its own: an idle subscription holds this one small object, not
+ * one more suspended frame with its promises). On the first `next()` it takes one of the
+ * connection's subscription `slots` (if any; released when it ends), opens the stream, maps each
+ * item for the wire and counts it in `delivered`, and maps what the stream throws the way the
+ * middleware maps errors, since it throws after the middleware returned.
  */
-export async function* streamed<T, U>(
+export function streamed<T, U>(
   open: () => AsyncIterable<T>,
   map: (item: T) => U,
-  hold?: () => () => void,
-): AsyncGenerator<U> {
-  let release: (() => void) | undefined;
-  try {
-    release = hold?.();
-    for await (const item of open()) yield map(item);
-  } catch (error) {
+  slots?: { claimSubscription(): () => void },
+  delivered?: { inc(): void },
+): AsyncIterableIterator<U> {
+  return new MappedStream(open, map, slots, delivered);
+}
+
+const DONE: IteratorReturnResult<undefined> = { value: undefined, done: true };
+
+class MappedStream<T, U> implements AsyncIterableIterator<U> {
+  private source: AsyncIterator<T> | undefined;
+  private release: (() => void) | undefined;
+  private ended = false;
+
+  constructor(
+    private readonly open: () => AsyncIterable<T>,
+    private readonly map: (item: T) => U,
+    private readonly slots: { claimSubscription(): () => void } | undefined,
+    private readonly delivered: { inc(): void } | undefined,
+  ) {}
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<U> {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<U>> {
+    if (this.ended) return Promise.resolve(DONE);
+    let source = this.source;
+    if (!source) {
+      try {
+        this.release = this.slots?.claimSubscription();
+        source = this.source = this.open()[Symbol.asyncIterator]();
+      } catch (error) {
+        this.end();
+        return Promise.reject(toTrpcError(error));
+      }
+    }
+    return source.next().then(
+      (result) => this.item(result),
+      (error) => this.fail(error),
+    );
+  }
+
+  return(): Promise<IteratorResult<U>> {
+    const source = this.source;
+    this.end();
+    if (!source?.return) return Promise.resolve(DONE);
+    return source.return().then(
+      () => DONE,
+      (error) => this.fail(error),
+    );
+  }
+
+  private item(result: IteratorResult<T>): IteratorResult<U> {
+    if (result.done) {
+      this.end();
+      return DONE;
+    }
+    try {
+      const value = this.map(result.value);
+      this.delivered?.inc();
+      return { value, done: false };
+    } catch (error) {
+      this.source?.return?.().catch(() => {});
+      return this.fail(error);
+    }
+  }
+
+  private fail(error: unknown): never {
+    this.end();
     throw toTrpcError(error);
-  } finally {
+  }
+
+  private end(): void {
+    this.ended = true;
+    const release = this.release;
+    this.release = undefined;
     release?.();
   }
 }

@@ -365,7 +365,7 @@ describe("the bus's reorder buffer", () => {
     for (let trial = 0; trial < 30; trial++) {
       const listeners = new ChannelListeners(5_000);
       const stop = new AbortController();
-      const queue = new EventQueue(stop.signal, () => {});
+      const queue = new EventQueue(stop.signal, { end() {} });
       listeners.queues.add(queue);
       const seen: number[] = [];
       const reading = (async () => {

@@ -50,12 +50,15 @@ export class ChannelSubscription implements Subscription {
     private readonly registry: ChannelRegistry,
     signal: AbortSignal,
   ) {
-    this.queue = new EventQueue(signal, () => {
-      this.ended = true;
-      for (const channel of this.attached.keys()) registry.detach(channel, this.queue);
-      this.attached.clear();
-    });
+    this.queue = new EventQueue(signal, this);
     if (signal.aborted) this.ended = true;
+  }
+
+  /** The queue ended (aborted, failed, its reader stopped): detaches it from every channel. */
+  end(): void {
+    this.ended = true;
+    for (const channel of this.attached.keys()) this.registry.detach(channel, this.queue);
+    this.attached.clear();
   }
 
   async addChannels(channels: Channel | Channel[]): Promise<void> {
@@ -160,13 +163,21 @@ export class BusOverflowError extends Error {
 /** How many undelivered events one subscriber may hold before it is cut off. */
 export const MAX_QUEUED_EVENTS = 10_000;
 
+/** What an iterator answers once it is done. */
+const DONE: IteratorReturnResult<undefined> = { value: undefined, done: true };
+
 /**
  * The buffer between a channel and one subscriber: events pushed by the bus, pulled by the
  * consumer's `for await`. Ends when the signal aborts; fails when the consumer falls too far behind.
+ *
+ * Its own iterator (one per queue: iterate it once), a plain object rather than an async
+ * generator: a subscriber that waits with nothing queued holds one pending promise here, not a
+ * suspended generator with its frame and its promises.
  */
-export class EventQueue implements AsyncIterable<BusEvent> {
+export class EventQueue implements AsyncIterable<BusEvent>, AsyncIterator<BusEvent> {
   private readonly buffer: BusEvent[] = [];
-  private wake: (() => void) | undefined;
+  /** Settles the reader's pending `next()`, once something is queued or the queue ended. */
+  private wake: ((next: Promise<IteratorResult<BusEvent>>) => void) | undefined;
   private failure: Error | undefined;
   /** Takes events past the buffer while `idle`: see `Subscription.offerDirectly`. */
   private take: ((event: BusEvent) => boolean) | undefined;
@@ -174,20 +185,23 @@ export class EventQueue implements AsyncIterable<BusEvent> {
   private idle = false;
   /** `signal.aborted`, kept here: reading it through the signal costs more than the rest of a push. */
   private aborted: boolean;
+  /** The reader has stopped (`return`), or was told the queue ended. */
+  private finished = false;
 
+  /** `owner.end()` is called once the queue ends (aborted, failed, or its reader stopped); maybe more than once. */
   constructor(
     signal: AbortSignal,
-    private readonly onEnd: () => void,
+    private readonly owner: { end(): void },
   ) {
     this.aborted = signal.aborted;
-    signal.addEventListener(
-      "abort",
-      () => {
-        this.aborted = true;
-        this.end();
-      },
-      { once: true },
-    );
+    // The queue itself listens (`handleEvent`): no closure per subscriber.
+    signal.addEventListener("abort", this, { once: true });
+  }
+
+  /** The signal aborted. */
+  handleEvent(): void {
+    this.aborted = true;
+    this.end();
   }
 
   offerDirectly(take: (event: BusEvent) => boolean): void {
@@ -195,7 +209,7 @@ export class EventQueue implements AsyncIterable<BusEvent> {
   }
 
   push(event: BusEvent): void {
-    if (this.failure || this.aborted) return;
+    if (this.failure || this.aborted || this.finished) return;
     if (this.idle && this.take) {
       try {
         if (this.take(event)) return;
@@ -219,34 +233,51 @@ export class EventQueue implements AsyncIterable<BusEvent> {
   }
 
   private end(): void {
-    this.onEnd();
+    this.owner.end();
     this.notify();
   }
 
   private notify(): void {
     const wake = this.wake;
+    if (!wake) return;
     this.wake = undefined;
-    wake?.();
+    this.idle = false;
+    wake(this.next());
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<BusEvent> {
-    try {
-      while (true) {
-        const next = this.buffer.shift();
-        if (next) {
-          yield next;
-          continue;
-        }
-        if (this.failure) throw this.failure;
-        if (this.aborted) return;
-        this.idle = true;
-        await new Promise<void>((resolve) => {
-          this.wake = resolve;
-        });
-        this.idle = false;
-      }
-    } finally {
-      this.onEnd();
+  /** The next event, once there is one; done once the signal aborted and the buffer is empty; rejects with a failure. */
+  next(): Promise<IteratorResult<BusEvent>> {
+    const event = this.buffer.shift();
+    if (event) return Promise.resolve({ value: event, done: false });
+    if (this.failure) {
+      this.stop();
+      return Promise.reject(this.failure);
     }
+    if (this.aborted || this.finished) {
+      this.stop();
+      return Promise.resolve(DONE);
+    }
+    this.idle = true;
+    return new Promise((resolve) => {
+      this.wake = resolve;
+    });
+  }
+
+  /** The reader stops (a `for await` left early): the subscription ends, and a pending `next()` is done. */
+  return(): Promise<IteratorResult<BusEvent>> {
+    this.stop();
+    this.notify();
+    return Promise.resolve(DONE);
+  }
+
+  private stop(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.buffer.length = 0;
+    this.owner.end();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<BusEvent> {
+    return this;
   }
 }

@@ -15,17 +15,7 @@ function subscribed<T, U>(
   open: (signal: AbortSignal) => AsyncIterable<T>,
   map: (item: T) => U,
 ) {
-  const slots = ctx.connection;
-  const { deliveries } = ctx.deps.metrics;
-  const delivered = (item: T) => {
-    deliveries.inc();
-    return map(item);
-  };
-  return streamed(
-    () => open(signal ?? new AbortController().signal),
-    delivered,
-    slots && (() => slots.claimSubscription()),
-  );
+  return streamed(() => open(signal ?? new AbortController().signal), map, ctx.connection, ctx.deps.metrics.deliveries);
 }
 
 const trackedBySeq = (item: live.RoomStreamItem) => tracked(String(item.seq), item.event);

@@ -1,6 +1,6 @@
 import { type Database, schema } from "@parley/db";
 import { and, desc, eq, gt, inArray, isNull, lte } from "drizzle-orm";
-import { type BusEvent, type ParentUpdate, roomChannel, userChannel } from "../bus";
+import { type BusEvent, type ParentUpdate, roomChannel, type Subscription, userChannel } from "../bus";
 import type { SubscriptionWire } from "../context";
 import type { Actor, Deps } from "../deps";
 import { AppError } from "../errors";
@@ -129,15 +129,7 @@ export async function* roomEvents(
   let last = await currentSeq(deps.db, room.id);
   const resumeFrom = parseEventId(input.lastEventId);
 
-  async function* catchUp(from: number, to: number): AsyncGenerator<RoomStreamItem> {
-    if (to - from > deps.live.resumeLimit || from > to) {
-      yield { seq: to, event: { type: "reset", lastSeq: to } };
-    } else {
-      yield* replay(deps.db, room.id, from, to);
-    }
-  }
-
-  if (resumeFrom !== undefined && resumeFrom !== last) yield* catchUp(resumeFrom, last);
+  if (resumeFrom !== undefined && resumeFrom !== last) yield* roomCatchUp(deps, room.id, resumeFrom, last);
 
   const caughtUp: RoomStreamEvent = { type: "live" };
   if (wire) {
@@ -151,48 +143,56 @@ export async function* roomEvents(
     });
   }
   yield { seq: last, event: caughtUp };
-  yield* live();
 
-  async function* live(): AsyncGenerator<RoomStreamItem> {
-    for await (const event of stream) {
-      switch (event.type) {
-        case "room.message":
-        case "room.change":
-          if (event.seq <= last) continue; // replayed already
-          if (event.seq > last + 1) yield* catchUp(last, event.seq - 1);
-          last = event.seq;
-          yield { seq: event.seq, event: streamEventOf(event) };
-          break;
-        case "bus.resync": {
-          const latest = await currentSeq(deps.db, room.id);
-          if (latest > last) {
-            yield* catchUp(last, latest);
-            last = latest;
-          }
-          break;
+  // The live phase, in this generator itself (not a nested one delegated to with `yield*`): an
+  // idle stream is this one suspended frame, waiting on its bus subscription's one promise.
+  for await (const event of stream) {
+    switch (event.type) {
+      case "room.message":
+      case "room.change":
+        if (event.seq <= last) continue; // replayed already
+        if (event.seq > last + 1) yield* roomCatchUp(deps, room.id, last, event.seq - 1);
+        last = event.seq;
+        yield { seq: event.seq, event: streamEventOf(event) };
+        break;
+      case "bus.resync": {
+        const latest = await currentSeq(deps.db, room.id);
+        if (latest > last) {
+          yield* roomCatchUp(deps, room.id, last, latest);
+          last = latest;
         }
-        case "room.typing":
-          if (event.userId !== actor.userId) {
-            yield {
-              seq: last,
-              event: { type: "typing", userId: event.userId, username: event.username, until: event.until },
-            };
-          }
-          break;
-        case "user.room":
-          if (event.room.id !== room.id) break;
-          if (event.change === "left") return;
-          if (event.change === "removed") throw removedFromRoom();
-          break;
-        case "room.member":
-          // The room's own channel says so too: whichever of the two arrives first ends the stream.
-          if (event.change === "removed" && event.userId === actor.userId) throw removedFromRoom();
-          break;
-        case "user.session-revoked":
-          if (event.jti === actor.jti) throw new AppError("UNAUTHENTICATED", "this session has ended: log in again");
-          break;
+        break;
       }
+      case "room.typing":
+        if (event.userId !== actor.userId) {
+          yield {
+            seq: last,
+            event: { type: "typing", userId: event.userId, username: event.username, until: event.until },
+          };
+        }
+        break;
+      case "user.room":
+        if (event.room.id !== room.id) break;
+        if (event.change === "left") return;
+        if (event.change === "removed") throw removedFromRoom();
+        break;
+      case "room.member":
+        // The room's own channel says so too: whichever of the two arrives first ends the stream.
+        if (event.change === "removed" && event.userId === actor.userId) throw removedFromRoom();
+        break;
+      case "user.session-revoked":
+        if (event.jti === actor.jti) throw new AppError("UNAUTHENTICATED", "this session has ended: log in again");
+        break;
     }
+  }
+}
+
+/** What a room stream missed after `from` up to `to`: replayed from the database, or a `reset` when that is more than `resumeLimit`. */
+async function* roomCatchUp(deps: Deps, roomId: number, from: number, to: number): AsyncGenerator<RoomStreamItem> {
+  if (to - from > deps.live.resumeLimit || from > to) {
+    yield { seq: to, event: { type: "reset", lastSeq: to } };
+  } else {
+    yield* replay(deps.db, roomId, from, to);
   }
 }
 
@@ -274,83 +274,11 @@ const PROFILES_REMEMBERED = 1000;
  */
 export async function* userEvents(deps: Deps, actor: Actor, signal: AbortSignal): AsyncGenerator<UserStreamEvent> {
   const stream = await deps.bus.subscribe(userChannel(actor.userId), signal);
-  /** The rooms followed, each with the last sequence number the stream has accounted for. */
-  const followed = new Map<number, number>();
-  /**
-   * The profiles last passed on, by user id: a member who shares many rooms with the caller is
-   * announced on each of them, and the caller hears of the change once.
-   */
-  const profiles = new Map<number, string>();
-
-  /** Follows the rooms the caller is a member of now, and stops following the others. */
-  async function* followMemberships(): AsyncGenerator<RoomActivity | RoomCounts> {
-    const roomIds = await memberRoomIds(deps.db, actor.userId);
-    const member = new Set(roomIds);
-    const gone = [...followed.keys()].filter((roomId) => !member.has(roomId));
-    stream.removeChannels(gone.map(roomChannel));
-    for (const roomId of gone) followed.delete(roomId);
-    await stream.addChannels(roomIds.map(roomChannel));
-    // Read after the channels are live: anything newer than this arrives on the bus.
-    for (const { roomId, lastSeq } of await lastSeqs(deps.db, roomIds)) {
-      const last = followed.get(roomId);
-      if (last !== undefined) yield* catchUp(roomId, last, lastSeq);
-      followed.set(roomId, Math.max(last ?? 0, lastSeq));
-    }
-  }
-
-  /** Stops following a room the caller is no longer a member of: nothing more of it is heard. */
-  function unfollow(roomId: number) {
-    stream.removeChannels(roomChannel(roomId));
-    followed.delete(roomId);
-  }
-
-  /** Follows a room the caller has just entered, whose newest message was `seq` when they did. */
-  async function* follow(roomId: number, seq: number): AsyncGenerator<RoomActivity | RoomCounts> {
-    if (followed.has(roomId)) return;
-    await stream.addChannels(roomChannel(roomId));
-    followed.set(roomId, seq);
-    // Messages sent between entering and following were published before the channel was live.
-    const [latest] = await lastSeqs(deps.db, [roomId]);
-    if (latest) yield* catchUp(roomId, seq, latest.lastSeq);
-  }
-
-  /**
-   * The activity of the messages created `after` < seq <= `upTo`, from the database, each as it is
-   * now. Returns whether the room's counts must be read again: the range held edits or deletions,
-   * or one of its messages has been edited or deleted since, so its activity alone would not add
-   * up (see `recount`).
-   */
-  async function* missed(roomId: number, after: number, upTo: number): AsyncGenerator<RoomActivity, boolean> {
-    if (upTo <= after) return false;
-    const { created, recount } = await activitySince(deps.db, roomId, after, upTo, actor.userId);
-    for (const activity of created) {
-      if (activity.seq <= (followed.get(roomId) ?? 0)) continue;
-      followed.set(roomId, activity.seq);
-      yield activity;
-    }
-    followed.set(roomId, Math.max(followed.get(roomId) ?? 0, upTo));
-    return recount;
-  }
-
-  /**
-   * The room's counts as the database has them now, read in one snapshot with the room's sequence
-   * number, which the stream then has accounted for: the events up to it, still on their way on the
-   * bus, are skipped (their activity is in the counts), the ones after it count one by one.
-   */
-  async function* recount(roomId: number): AsyncGenerator<RoomCounts> {
-    const counts = await roomCountsOf(deps.db, actor.userId, roomId);
-    if (!counts) return; // left meanwhile: its user.room event follows
-    followed.set(roomId, Math.max(followed.get(roomId) ?? 0, counts.lastSeq));
-    yield { type: "room.counts", roomId, unread: counts.unread, mentions: counts.mentions };
-  }
-
-  /** `missed`, then the counts when it says so. */
-  async function* catchUp(roomId: number, after: number, upTo: number): AsyncGenerator<RoomActivity | RoomCounts> {
-    if (yield* missed(roomId, after, upTo)) yield* recount(roomId);
-  }
+  const user: UserStream = { deps, actor, stream, followed: new Map(), profiles: undefined };
+  const { followed } = user;
 
   // Nothing is followed yet, so nothing is missed: the rooms' current state is the starting point.
-  yield* followMemberships();
+  yield* followMemberships(user);
 
   for await (const event of stream) {
     switch (event.type) {
@@ -358,12 +286,12 @@ export async function* userEvents(deps: Deps, actor: Actor, signal: AbortSignal)
       case "room.change": {
         const last = followed.get(event.roomId);
         if (last === undefined || event.seq <= last) continue; // not followed (any more), or yielded already
-        const counts = event.seq > last + 1 && (yield* missed(event.roomId, last, event.seq - 1));
+        const counts = event.seq > last + 1 && (yield* missed(user, event.roomId, last, event.seq - 1));
         followed.set(event.roomId, event.seq);
         const activity = activityOf(event, actor.userId);
         if (activity) yield activity;
         // After this event's own activity, so that the event that revealed the gap is told too.
-        if (counts) yield* recount(event.roomId);
+        if (counts) yield* recount(user, event.roomId);
         break;
       }
       case "room.typing":
@@ -371,8 +299,8 @@ export async function* userEvents(deps: Deps, actor: Actor, signal: AbortSignal)
       case "presence":
         break; // the open room's own stream shows typing; the directory and presence are not followed here
       case "bus.resync":
-        profiles.clear();
-        yield* followMemberships();
+        user.profiles = undefined;
+        yield* followMemberships(user);
         yield { type: "resync" };
         break;
       case "room.updated":
@@ -380,9 +308,11 @@ export async function* userEvents(deps: Deps, actor: Actor, signal: AbortSignal)
         break;
       case "room.member": {
         if (!followed.has(event.roomId)) continue;
-        if (event.change === "removed" && event.userId === actor.userId) unfollow(event.roomId); // its user.room follows
+        if (event.change === "removed" && event.userId === actor.userId) unfollow(user, event.roomId); // its user.room follows
         if (event.change === "updated") {
           const profile = JSON.stringify(event.user);
+          user.profiles ??= new Map();
+          const { profiles } = user;
           if (profiles.get(event.user.id) === profile) continue;
           if (profiles.size >= PROFILES_REMEMBERED) profiles.clear();
           profiles.set(event.user.id, profile);
@@ -392,16 +322,16 @@ export async function* userEvents(deps: Deps, actor: Actor, signal: AbortSignal)
       }
       case "user.room":
         if (event.change === "left" || event.change === "removed") {
-          unfollow(event.room.id);
+          unfollow(user, event.room.id);
           yield event;
         } else {
           yield event;
-          yield* follow(event.room.id, event.room.lastSeq);
+          yield* follow(user, event.room.id, event.room.lastSeq);
         }
         break;
       case "user.direct":
         yield event;
-        yield* follow(event.conversation.room.id, event.conversation.room.lastSeq);
+        yield* follow(user, event.conversation.room.id, event.conversation.room.lastSeq);
         break;
       case "user.read": {
         const { caughtUp, ...read } = event;
@@ -415,7 +345,7 @@ export async function* userEvents(deps: Deps, actor: Actor, signal: AbortSignal)
         if (caughtUp && last <= event.lastReadSeq) {
           followed.set(event.roomId, event.lastReadSeq);
           yield { type: "room.counts", roomId: event.roomId, unread: 0, mentions: 0 };
-        } else yield* recount(event.roomId);
+        } else yield* recount(user, event.roomId);
         break;
       }
       case "user.session-revoked":
@@ -431,6 +361,101 @@ export async function* userEvents(deps: Deps, actor: Actor, signal: AbortSignal)
         yield event;
     }
   }
+}
+
+/**
+ * What one user stream (`userEvents`) keeps while it runs, shared by the steps below: module-level
+ * functions over this record rather than closures made anew for every stream.
+ */
+interface UserStream {
+  deps: Deps;
+  actor: Actor;
+  stream: Subscription;
+  /** The rooms followed, each with the last sequence number the stream has accounted for. */
+  followed: Map<number, number>;
+  /**
+   * The profiles last passed on, by user id: a member who shares many rooms with the caller is
+   * announced on each of them, and the caller hears of the change once. Made at the first.
+   */
+  profiles: Map<number, string> | undefined;
+}
+
+/** Follows the rooms the caller is a member of now, and stops following the others. */
+async function* followMemberships(user: UserStream): AsyncGenerator<RoomActivity | RoomCounts> {
+  const { deps, actor, stream, followed } = user;
+  const roomIds = await memberRoomIds(deps.db, actor.userId);
+  const member = new Set(roomIds);
+  const gone = [...followed.keys()].filter((roomId) => !member.has(roomId));
+  stream.removeChannels(gone.map(roomChannel));
+  for (const roomId of gone) followed.delete(roomId);
+  await stream.addChannels(roomIds.map(roomChannel));
+  // Read after the channels are live: anything newer than this arrives on the bus.
+  for (const { roomId, lastSeq } of await lastSeqs(deps.db, roomIds)) {
+    const last = followed.get(roomId);
+    if (last !== undefined) yield* catchUpActivity(user, roomId, last, lastSeq);
+    followed.set(roomId, Math.max(last ?? 0, lastSeq));
+  }
+}
+
+/** Stops following a room the caller is no longer a member of: nothing more of it is heard. */
+function unfollow({ stream, followed }: UserStream, roomId: number) {
+  stream.removeChannels(roomChannel(roomId));
+  followed.delete(roomId);
+}
+
+/** Follows a room the caller has just entered, whose newest message was `seq` when they did. */
+async function* follow(user: UserStream, roomId: number, seq: number): AsyncGenerator<RoomActivity | RoomCounts> {
+  if (user.followed.has(roomId)) return;
+  await user.stream.addChannels(roomChannel(roomId));
+  user.followed.set(roomId, seq);
+  // Messages sent between entering and following were published before the channel was live.
+  const [latest] = await lastSeqs(user.deps.db, [roomId]);
+  if (latest) yield* catchUpActivity(user, roomId, seq, latest.lastSeq);
+}
+
+/**
+ * The activity of the messages created `after` < seq <= `upTo`, from the database, each as it is
+ * now. Returns whether the room's counts must be read again: the range held edits or deletions,
+ * or one of its messages has been edited or deleted since, so its activity alone would not add
+ * up (see `recount`).
+ */
+async function* missed(
+  { deps, actor, followed }: UserStream,
+  roomId: number,
+  after: number,
+  upTo: number,
+): AsyncGenerator<RoomActivity, boolean> {
+  if (upTo <= after) return false;
+  const { created, recount } = await activitySince(deps.db, roomId, after, upTo, actor.userId);
+  for (const activity of created) {
+    if (activity.seq <= (followed.get(roomId) ?? 0)) continue;
+    followed.set(roomId, activity.seq);
+    yield activity;
+  }
+  followed.set(roomId, Math.max(followed.get(roomId) ?? 0, upTo));
+  return recount;
+}
+
+/**
+ * The room's counts as the database has them now, read in one snapshot with the room's sequence
+ * number, which the stream then has accounted for: the events up to it, still on their way on the
+ * bus, are skipped (their activity is in the counts), the ones after it count one by one.
+ */
+async function* recount({ deps, actor, followed }: UserStream, roomId: number): AsyncGenerator<RoomCounts> {
+  const counts = await roomCountsOf(deps.db, actor.userId, roomId);
+  if (!counts) return; // left meanwhile: its user.room event follows
+  followed.set(roomId, Math.max(followed.get(roomId) ?? 0, counts.lastSeq));
+  yield { type: "room.counts", roomId, unread: counts.unread, mentions: counts.mentions };
+}
+
+/** `missed`, then the counts when it says so. */
+async function* catchUpActivity(
+  user: UserStream,
+  roomId: number,
+  after: number,
+  upTo: number,
+): AsyncGenerator<RoomActivity | RoomCounts> {
+  if (yield* missed(user, roomId, after, upTo)) yield* recount(user, roomId);
 }
 
 /**
