@@ -6,7 +6,7 @@ import { notFound } from "../errors";
 import type { MessageOut, ReactionOut } from "../schemas";
 import { fileOutOf, type MessageAuthor, messageOutOf } from "./output";
 import { notAMember } from "./room-access";
-import { intArray, intArrayLiteral } from "./sql-arrays";
+import { intArray, intArrayLiteral, oncePerDatabase } from "./sql-arrays";
 import type { Emit } from "./transact";
 
 /**
@@ -296,17 +296,10 @@ const reactionsQuery = (db: Reader, ids: SQL) =>
     .groupBy(reactions.messageId, reactions.emoji)
     .orderBy(asc(reactions.messageId), sql`min(${reactions.createdAt})`, asc(reactions.emoji));
 
-const preparedReactionsOf = new WeakMap<Database, ReturnType<ReturnType<typeof reactionsQuery>["prepare"]>>();
-
 /** `reactionsQuery` prepared once per database; placeholder `ids`, an `intArrayLiteral`. */
-function preparedReactions(db: Database) {
-  let prepared = preparedReactionsOf.get(db);
-  if (!prepared) {
-    prepared = reactionsQuery(db, sql`${sql.placeholder("ids")}::int[]`).prepare("reactions_of");
-    preparedReactionsOf.set(db, prepared);
-  }
-  return prepared;
-}
+const preparedReactions = oncePerDatabase((db: Database) =>
+  reactionsQuery(db, sql`${sql.placeholder("ids")}::int[]`).prepare("reactions_of"),
+);
 
 /**
  * Message rows as they leave the server, with their reactions (one more query for all of them)

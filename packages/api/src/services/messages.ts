@@ -19,6 +19,7 @@ import { mentionCandidates, NO_MENTIONS, resolveMentions, writeMentions } from "
 import { authorColumns, filesColumn, type MessageRow, messageRows, nextSeq, withReactions } from "./message-log";
 import { type MessageAuthor, messageOutOf } from "./output";
 import { requireMember, requireMemberCached } from "./room-access";
+import { oncePerDatabase } from "./sql-arrays";
 import { addReply, lockParent } from "./threads";
 import { type Emit, transact } from "./transact";
 
@@ -271,7 +272,7 @@ export const topLevelHistoryQuery = (db: Database, input: HistoryInput) =>
  * database: drizzle builds each once per process, not on every page, and PostgreSQL parses and
  * plans each once per connection. Placeholders: roomId, limit (rows to read), cursor.
  */
-function preparedPages(db: Database) {
+const preparedPages = oncePerDatabase((db: Database) => {
   const roomId = sql.placeholder("roomId");
   const cursor = sql.placeholder("cursor");
   const page = (where: SQL | undefined, order: SQL, name: string) =>
@@ -285,16 +286,11 @@ function preparedPages(db: Database) {
     before: page(lt(messages.seq, cursor), desc(messages.seq), "history_before"),
     after: page(gt(messages.seq, cursor), asc(messages.seq), "history_after"),
   };
-}
-const preparedPagesOf = new WeakMap<Database, ReturnType<typeof preparedPages>>();
+});
 
 /** The rows of `topLevelHistoryQuery(db, input)`, by its prepared statement: one more than `limit`. */
 async function topLevelHistoryPage(db: Database, { roomId, before, after, limit }: HistoryInput) {
-  let pages = preparedPagesOf.get(db);
-  if (!pages) {
-    pages = preparedPages(db);
-    preparedPagesOf.set(db, pages);
-  }
+  const pages = preparedPages(db);
   const values = { roomId, limit: limit + 1 };
   if (after !== undefined) return pages.after.execute({ ...values, cursor: after });
   if (before !== undefined) return pages.before.execute({ ...values, cursor: before });

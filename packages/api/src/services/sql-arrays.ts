@@ -12,7 +12,7 @@ export const intArray = (ids: number[]): SQL => sql`${intArrayLiteral(ids)}::int
 export const intArrayLiteral = (ids: number[]): string => `{${ids.map((id) => Math.trunc(id)).join(",")}}`;
 
 /** `intArray` for bigint columns (sequence numbers, message ids). */
-export const bigintArray = (ids: number[]): SQL => sql`${`{${ids.map((id) => Math.trunc(id)).join(",")}}`}::bigint[]`;
+export const bigintArray = (ids: number[]): SQL => sql`${intArrayLiteral(ids)}::bigint[]`;
 
 /**
  * Strings as ONE query parameter (a PostgreSQL array literal, cast to `text[]`), as `intArray` does
@@ -20,3 +20,19 @@ export const bigintArray = (ids: number[]): SQL => sql`${`{${ids.map((id) => Mat
  */
 export const textArray = (values: string[]): SQL =>
   sql`${`{${values.map((v) => `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`).join(",")}}`}::text[]`;
+
+/**
+ * `build(db)` made once per database and kept for it (weakly): for statements prepared once per
+ * process (drizzle builds them once; PostgreSQL parses and plans each once per connection).
+ */
+export function oncePerDatabase<D extends object, T>(build: (db: D) => T): (db: D) => T {
+  const made = new WeakMap<D, T>();
+  return (db) => {
+    let value = made.get(db);
+    if (value === undefined) {
+      value = build(db);
+      made.set(db, value);
+    }
+    return value;
+  };
+}
