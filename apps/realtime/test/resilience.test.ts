@@ -162,7 +162,7 @@ describe("surviving faults: a killed instance, a restarted Redis, a client that 
     await once(socket, "message"); // the subscription has started
     const closed = once(socket, "close");
     // Stop reading: the kernel buffers fill, then the server's send queue for this client grows.
-    (socket as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
+    socket.pause(); // ws's pause: the client stops reading its TCP socket
 
     const text = "x".repeat(3990);
     const total = 1500;
@@ -177,7 +177,7 @@ describe("surviving faults: a killed instance, a restarted Redis, a client that 
     expect(new Set(inbox.items.map((m) => m.seq)).size).toBe(total);
     expect(b.output()).toContain("cutting off a client that stopped reading");
 
-    (socket as unknown as { _socket: { resume(): void } })._socket.resume();
+    socket.resume();
     const [code] = await closed;
     expect([4408, 1006]).toContain(code); // 4408 when the close frame got through, 1006 when it could not
   });

@@ -1,11 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { createServer } from "node:http";
 import net from "node:net";
 import { createTestDatabase, eventually, type TestDatabase } from "@parley/db/testing";
-import { holdsUnfinishedMessage, MAX_FRAGMENTS_PER_MESSAGE, MESSAGE_WITHIN_MS } from "@parley/realtime-server";
+import { IncomingFrames, MAX_FRAGMENTS_PER_MESSAGE, MESSAGE_WITHIN_MS } from "@parley/realtime-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type WebSocket, WebSocketServer } from "ws";
 import { sample } from "./clients";
 import { type RunningServer, startRealtime } from "./processes";
 
@@ -16,10 +14,17 @@ const CONTINUATION = 0x0;
 function clientFrame(opcode: number, fin: boolean, payload: Buffer, declaredLength = payload.length): Buffer {
   const mask = randomBytes(4);
   const masked = Buffer.from(payload.map((byte, i) => byte ^ (mask[i % 4] ?? 0)));
-  const head =
-    declaredLength < 126
-      ? Buffer.from([(fin ? 0x80 : 0) | opcode, 0x80 | declaredLength])
-      : Buffer.from([(fin ? 0x80 : 0) | opcode, 0x80 | 126, declaredLength >> 8, declaredLength & 0xff]);
+  const first = (fin ? 0x80 : 0) | opcode;
+  let head: Buffer;
+  if (declaredLength < 126) head = Buffer.from([first, 0x80 | declaredLength]);
+  else if (declaredLength < 0x10000)
+    head = Buffer.from([first, 0x80 | 126, declaredLength >> 8, declaredLength & 0xff]);
+  else {
+    head = Buffer.alloc(10);
+    head.writeUInt8(first, 0);
+    head.writeUInt8(0x80 | 127, 1);
+    head.writeBigUInt64BE(BigInt(declaredLength), 2);
+  }
   return Buffer.concat([head, mask, masked]);
 }
 
@@ -58,36 +63,59 @@ async function rawSocket(port: number, path = "/ws") {
   return { socket, closed, closeCode };
 }
 
-describe("ws's receiver (the internals the unfinished-message watch reads)", () => {
-  it("shows an open fragmented message and a frame read in part, and forgets them once complete", async () => {
-    const http = createServer();
-    const wss = new WebSocketServer({ server: http });
-    http.listen(0, "127.0.0.1");
-    await once(http, "listening");
-    const port = (http.address() as net.AddressInfo).port;
-    const accepted = once(wss, "connection") as Promise<[WebSocket]>;
-    const { socket } = await rawSocket(port, "/");
-    const [ws] = await accepted;
-    const messages: string[] = [];
-    ws.on("message", (data) => messages.push(String(data)));
-    expect(holdsUnfinishedMessage(ws)).toBe(false);
+describe("IncomingFrames (RFC 6455 framing, read beside ws)", () => {
+  const PING = 0x9;
+  /** Feeds `bytes` cut at each of `cuts`, and says after each piece whether a message is unfinished. */
+  function feed(bytes: Buffer, cuts: number[]) {
+    const incoming = new IncomingFrames();
+    const seen: boolean[] = [];
+    let from = 0;
+    for (const to of [...cuts, bytes.length]) {
+      incoming.read(bytes.subarray(from, to));
+      seen.push(incoming.unfinished);
+      from = to;
+    }
+    return { incoming, seen };
+  }
 
-    socket.write(clientFrame(TEXT, false, Buffer.from("hel")));
-    await eventually(() => expect(holdsUnfinishedMessage(ws)).toBe(true), 2000, 10);
-    socket.write(clientFrame(CONTINUATION, true, Buffer.from("lo")));
-    await eventually(() => expect(messages).toEqual(["hello"]), 2000, 10);
-    expect(holdsUnfinishedMessage(ws)).toBe(false);
+  it("knows, at every byte, whether the bytes so far end inside a frame or a fragmented message", () => {
+    const hel = clientFrame(TEXT, false, Buffer.from("hel"));
+    const lo = clientFrame(CONTINUATION, true, Buffer.from("lo"));
+    const medium = clientFrame(TEXT, true, Buffer.alloc(300, "m")); // a 16-bit length
+    const stream = Buffer.concat([hel, lo, clientFrame(TEXT, true, Buffer.alloc(0)), medium]);
+    // The ends of whole messages: after "hello", after the empty frame, after the medium frame.
+    const ends = new Set([hel.length + lo.length, hel.length + lo.length + 6, stream.length]);
+    for (let cut = 1; cut < stream.length; cut++) {
+      const { seen } = feed(stream, [cut]);
+      expect(seen, `cut at byte ${cut}`).toEqual([!ends.has(cut), false]);
+    }
+    // One byte at a time too (a header split over many reads).
+    const { seen } = feed(
+      stream,
+      Array.from({ length: stream.length - 1 }, (_, i) => i + 1),
+    );
+    expect(seen.map((unfinished, i) => unfinished === !ends.has(i + 1))).not.toContain(false);
+  });
 
-    const whole = clientFrame(TEXT, true, Buffer.from("a frame that arrives in two parts"));
-    socket.write(whole.subarray(0, 12));
-    await eventually(() => expect(holdsUnfinishedMessage(ws)).toBe(true), 2000, 10);
-    socket.write(whole.subarray(12));
-    await eventually(() => expect(messages).toHaveLength(2), 2000, 10);
-    expect(holdsUnfinishedMessage(ws)).toBe(false);
+  it("reads a 64-bit length, and a control frame between fragments leaves the message open", () => {
+    const big = clientFrame(TEXT, true, Buffer.alloc(70_000, "b"));
+    expect((big[1] ?? 0) & 0x7f).toBe(127);
+    expect(feed(big, [13, 5000, 70_000]).seen).toEqual([true, true, true, false]);
+    const open = Buffer.concat([clientFrame(TEXT, false, Buffer.from("a")), clientFrame(PING, true, Buffer.from("p"))]);
+    expect(feed(open, []).seen).toEqual([true]);
+    expect(feed(Buffer.concat([open, clientFrame(CONTINUATION, true, Buffer.from("b"))]), []).seen).toEqual([false]);
+  });
 
-    socket.destroy();
-    wss.close();
-    http.close();
+  it("times a message from its first byte, and starts the clock afresh once one is complete", () => {
+    const whole = clientFrame(TEXT, true, Buffer.from("a frame in two parts"));
+    const incoming = new IncomingFrames();
+    incoming.read(whole.subarray(0, 5));
+    const first = incoming.since;
+    expect(first).toBeGreaterThan(0);
+    incoming.read(whole.subarray(5, 10));
+    expect(incoming.since).toBe(first); // the same message: the same clock
+    incoming.read(whole.subarray(10));
+    expect(incoming.since).toBe(0);
   });
 });
 

@@ -63,11 +63,11 @@ export function rawSubscriber(
     });
   });
   ready.catch(() => {});
-  const socket = () => (ws as unknown as { _socket?: { pause(): void; resume(): void } })._socket;
   const subscriber: Subscriber = {
     ready,
-    pause: () => socket()?.pause(),
-    resume: () => socket()?.resume(),
+    // ws's own pause and resume: the client stops (and starts again) reading its TCP socket.
+    pause: () => ws.pause(),
+    resume: () => ws.resume(),
     close: () => ws.terminate(),
     get closeCode() {
       return closeCode;

@@ -9,7 +9,7 @@ export { createRealtime, type Realtime } from "./realtime";
 export { MAX_CALLS_PER_FRAME } from "./socket/call-gate";
 export { CloseCode } from "./socket/close-codes";
 export {
-  holdsUnfinishedMessage,
+  IncomingFrames,
   MAX_FRAGMENTS_PER_MESSAGE,
   MESSAGE_WITHIN_MS,
 } from "./socket/unfinished-messages";

@@ -50,10 +50,8 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
     WebSocket: sendGate.WebSocket,
   });
   const connections = new Connections(config, deps.metrics);
-  const stopTimingMessages = watchUnfinishedMessages(
-    function* () {
-      for (const connection of connections) yield connection.ws;
-    },
+  const unfinishedMessages = watchUnfinishedMessages(
+    () => connections,
     () => deps.metrics.limited.inc({ limit: "unfinishedMessage" }),
   );
   /** Calls in flight on this process's sockets, answered before close() tells clients to go. */
@@ -109,6 +107,7 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
   ) {
     const connection = connections.add(ws, seed ? "seed" : "trpc", actor, address, paceFrames(ws), token);
     frames.adopt(ws, stream);
+    unfinishedMessages.follow(stream, connection.incoming);
     ws.on("error", onSocketError);
     ws.on("message", onSocketMessage);
     return connection;
@@ -154,7 +153,7 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
     },
     async close() {
       closing = true;
-      stopTimingMessages();
+      unfinishedMessages.stop();
       // Calls in flight are answered first (new ones are refused meanwhile), up to the deadline;
       // the session watch goes on meanwhile, so that a revoked token still closes its socket.
       drain.start();

@@ -2,6 +2,7 @@ import type { Actor, Deps } from "@parley/api";
 import type { WebSocket } from "ws";
 import type { RealtimeEnv } from "../env";
 import type { Charge } from "./frame-pace";
+import { IncomingFrames } from "./unfinished-messages";
 
 /**
  * One open socket, as this process keeps it for the socket's lifetime. Every field is set by
@@ -31,6 +32,8 @@ export interface Connection {
   upgradeToken: string | null;
   /** Counted toward its account's cap (`countUser`), and so counted out again at the close. */
   countedUser: boolean;
+  /** Where the bytes the client sent stand in the WebSocket framing (see socket/unfinished-messages). */
+  incoming: IncomingFrames;
 }
 
 type Caps = Pick<RealtimeEnv, "WS_MAX_CONNECTIONS_PER_ADDRESS" | "WS_MAX_CONNECTIONS_PER_USER">;
@@ -104,6 +107,7 @@ export class Connections implements Iterable<Connection> {
       pingedAt: 0,
       upgradeToken,
       countedUser: false,
+      incoming: new IncomingFrames(),
     };
     this.open.add(connection);
     this.byWs.set(ws, connection);

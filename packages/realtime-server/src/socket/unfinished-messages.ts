@@ -1,3 +1,4 @@
+import type { Duplex } from "node:stream";
 import type { WebSocket } from "ws";
 
 /**
@@ -20,21 +21,92 @@ export const MESSAGE_WITHIN_MS = 5000;
 /** How often open sockets are looked at for an unfinished message, in milliseconds. */
 const CHECK_EVERY_MS = 1000;
 
+/** The longest frame header a client sends: 2 bytes, an 8-byte length, a 4-byte mask (RFC 6455 §5.2). */
+const MAX_HEADER_BYTES = 14;
+
 /**
- * What ws 8's Receiver (lib/receiver.js) keeps of a message being received: `_fragmented` is the
- * opcode of a fragmented message whose last fragment has not come (0: none), `_bufferedBytes` the
- * bytes of a frame read in part. The test "ws's receiver" pins these names: a ws upgrade that
- * renames them fails it.
+ * Where the bytes a client has sent stand in RFC 6455's framing (§5.2 base framing, §5.4
+ * fragmentation), read from the socket's stream beside `ws` (which parses them for itself): whether
+ * they end inside a frame, or inside a message whose final fragment has not come. Only frame
+ * headers are read; payloads are skipped by their length. Per socket: a few numbers, and the few
+ * bytes of a header split across two reads.
  */
-interface ReceiverState {
-  _fragmented?: number;
-  _bufferedBytes?: number;
+export class IncomingFrames {
+  /** Payload bytes of the current frame still to come (0: the next byte starts a frame). */
+  private payloadLeft = 0;
+  /** The start of a frame header a read ended inside (at most 13 bytes), else null. */
+  private headerPart: Buffer | null = null;
+  /** True from a data frame without FIN until the continuation with FIN (control frames aside). */
+  private fragmented = false;
+  /** When the message under way began (`Date.now()`, ms), or 0 when the bytes end at a message's end. */
+  since = 0;
+
+  /** True while the socket holds part of a message: part of a frame, or fragments without the last. */
+  get unfinished(): boolean {
+    return this.payloadLeft > 0 || this.headerPart !== null || this.fragmented;
+  }
+
+  /** Follows one chunk of the socket's bytes, as they arrive. */
+  read(chunk: Buffer): void {
+    let at = 0;
+    let ended = false; // a message ended within this chunk
+    while (at < chunk.length) {
+      if (this.payloadLeft > 0) {
+        const skipped = Math.min(this.payloadLeft, chunk.length - at);
+        this.payloadLeft -= skipped;
+        at += skipped;
+        if (this.payloadLeft === 0 && !this.fragmented) ended = true;
+        continue;
+      }
+      const part = this.headerPart;
+      const bytes = part ? Buffer.concat([part, chunk.subarray(at, at + MAX_HEADER_BYTES)]) : chunk;
+      const start = part ? 0 : at;
+      const header = frameHeader(bytes, start);
+      if (!header) {
+        this.headerPart = Buffer.from(bytes.subarray(start)); // a copy: the chunk's memory is not held
+        at = chunk.length;
+        break;
+      }
+      this.headerPart = null;
+      at += header.length - (part?.length ?? 0);
+      if (!header.control) this.fragmented = !header.fin;
+      this.payloadLeft = header.payload;
+      if (header.payload === 0 && !this.fragmented) ended = true;
+    }
+    if (!this.unfinished) this.since = 0;
+    else if (this.since === 0 || ended) this.since = Date.now();
+  }
 }
 
-/** True while `ws` holds part of a message: fragments without the last, or part of a frame. */
-export function holdsUnfinishedMessage(ws: WebSocket): boolean {
-  const receiver = (ws as unknown as { _receiver?: ReceiverState })._receiver;
-  return !!receiver && ((receiver._fragmented ?? 0) !== 0 || (receiver._bufferedBytes ?? 0) > 0);
+/** A frame header's fields (RFC 6455 §5.2), or null while its bytes have not all come. */
+function frameHeader(bytes: Buffer, start: number) {
+  if (bytes.length - start < 2) return null;
+  const first = bytes[start] ?? 0;
+  const second = bytes[start + 1] ?? 0;
+  const lengthField = second & 0x7f;
+  const extended = lengthField === 126 ? 2 : lengthField === 127 ? 8 : 0;
+  const length = 2 + extended + (second & 0x80 ? 4 : 0);
+  if (bytes.length - start < length) return null;
+  const payload =
+    lengthField === 126
+      ? bytes.readUInt16BE(start + 2)
+      : lengthField === 127
+        ? Number(bytes.readBigUInt64BE(start + 2))
+        : lengthField;
+  return { length, payload, fin: (first & 0x80) !== 0, control: (first & 0x08) !== 0 };
+}
+
+/** A socket the watch looks at: the WebSocket, and where its incoming bytes stand. */
+export interface WatchedSocket {
+  ws: WebSocket;
+  incoming: IncomingFrames;
+}
+
+export interface UnfinishedMessageWatch {
+  /** Follows the bytes `stream` (what `ws` was upgraded over) brings, into `incoming`. */
+  follow(stream: Duplex, incoming: IncomingFrames): void;
+  /** Stops the periodic check. */
+  stop(): void;
 }
 
 /**
@@ -43,31 +115,27 @@ export function holdsUnfinishedMessage(ws: WebSocket): boolean {
  * fragments for as long as it stays open. Bytes and fragments are capped by ws itself
  * (`maxPayload`, and `MAX_FRAGMENTS_PER_MESSAGE` and `MAX_BUFFERED_CHUNKS` given to the server).
  * A socket the frame pace paused is not timed meanwhile (the server stopped reading it); a message
- * completed starts the clock afresh. Returns what stops the watch.
+ * completed starts the clock afresh. Reads the framing itself (`IncomingFrames`), with Node's
+ * public stream API: nothing of ws's internals.
  */
 export function watchUnfinishedMessages(
-  sockets: () => Iterable<WebSocket>,
+  sockets: () => Iterable<WatchedSocket>,
   /** Called once for each socket closed for it (for the `parley_limited_total` metric, say). */
   onClosed: (ws: WebSocket) => void,
-): () => void {
-  /** When each socket was first seen holding an unfinished message. */
-  const since = new WeakMap<WebSocket, number>();
-  const watched = new WeakSet<WebSocket>();
+): UnfinishedMessageWatch {
+  const followed = new WeakMap<Duplex, IncomingFrames>();
+  /** One listener for every stream. */
+  function onData(this: Duplex, chunk: Buffer) {
+    followed.get(this)?.read(chunk);
+  }
   const check = setInterval(() => {
     const now = Date.now();
-    for (const ws of sockets()) {
-      if (!watched.has(ws)) {
-        watched.add(ws);
-        ws.on("message", () => since.delete(ws));
-      }
-      if (ws.readyState !== ws.OPEN || ws.isPaused || !holdsUnfinishedMessage(ws)) {
-        since.delete(ws);
-        continue;
-      }
-      const start = since.get(ws);
-      if (start === undefined) since.set(ws, now);
-      else if (now - start >= MESSAGE_WITHIN_MS) {
-        since.delete(ws);
+    for (const { ws, incoming } of sockets()) {
+      if (incoming.since === 0 || ws.readyState !== ws.OPEN) continue;
+      // A paused socket is not read meanwhile: its clock starts again when it is.
+      if (ws.isPaused) incoming.since = now;
+      else if (now - incoming.since >= MESSAGE_WITHIN_MS) {
+        incoming.since = 0;
         onClosed(ws);
         ws.close(1008, `a message must be complete within ${MESSAGE_WITHIN_MS / 1000} s of its first byte`);
         setTimeout(() => ws.terminate(), 1000).unref();
@@ -75,5 +143,11 @@ export function watchUnfinishedMessages(
     }
   }, CHECK_EVERY_MS);
   check.unref();
-  return () => clearInterval(check);
+  return {
+    follow(stream, incoming) {
+      followed.set(stream, incoming);
+      stream.on("data", onData);
+    },
+    stop: () => clearInterval(check),
+  };
 }
