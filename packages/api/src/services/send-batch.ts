@@ -97,9 +97,10 @@ export function createSendBatcher(
 
   /**
    * Takes the next batch from the queue, in order: up to `maxBatch` sends to rooms no batch in
-   * flight holds. A room's later sends wait for its batch to answer, so that its batches commit and
-   * publish one after another, and its events reach the bus in sequence order (two batches of one
-   * room in flight could commit in one order and answer in the other).
+   * flight holds. A room's later sends wait until its batch has committed and handed its events to
+   * the bus, so that its batches commit and publish one after another, and its events reach the
+   * bus in sequence order (two batches of one room in flight could commit in one order and answer
+   * in the other).
    */
   const takeBatch = (): Pending[] => {
     const batch: Pending[] = [];
@@ -120,11 +121,16 @@ export function createSendBatcher(
       const rooms = new Set(batch.map((p) => p.message.roomId));
       for (const roomId of rooms) busy.add(roomId);
       inFlight++;
-      void settleBatch(deps, batch).finally(() => {
+      let released = false;
+      // Once the batch's events are handed to the bus (which keeps their order), or it failed.
+      const release = () => {
+        if (released) return;
+        released = true;
         for (const roomId of rooms) busy.delete(roomId);
         inFlight--;
         pump();
-      });
+      };
+      void settleBatch(deps, batch, { published: release }).finally(release);
     }
   };
 
@@ -142,11 +148,18 @@ export function createSendBatcher(
   };
 }
 
-/** Stores a batch and answers each of its senders; never rejects. */
-async function settleBatch(deps: Pick<Deps, "db">, batch: Pending[], again = false): Promise<void> {
+/**
+ * Stores a batch and answers each of its senders; never rejects. `published` is called once the
+ * whole batch is stored and its events are handed to the bus (not when it is stored again in parts).
+ */
+async function settleBatch(
+  deps: Pick<Deps, "db">,
+  batch: Pending[],
+  { again = false, published }: { again?: boolean; published?: () => void } = {},
+): Promise<void> {
   let outcomes: Outcome[];
   try {
-    outcomes = await storeBatch(deps, batch);
+    outcomes = await storeBatch(deps, batch, published);
   } catch (error) {
     if (batch.length > 1 && rolledBack(error)) {
       // Nothing of the batch was stored: each message on its own, so that the one at fault fails
@@ -156,7 +169,7 @@ async function settleBatch(deps: Pick<Deps, "db">, batch: Pending[], again = fal
     }
     if (!again && isUniqueViolation(error, "messages_client_id_key")) {
       // A retry of it committed meanwhile (on another instance): stored once more, it finds that one.
-      await settleBatch(deps, batch, true);
+      await settleBatch(deps, batch, { again: true });
       return;
     }
     for (const p of batch) p.reject(error);
@@ -211,7 +224,7 @@ type Leader = { index: number; message: PlainSend };
  * transaction (`storePlain`); one with mentions takes a transaction of a few statements
  * (`storeWithMentions`). Throws when the batch failed as a whole.
  */
-async function storeBatch(deps: Pick<Deps, "db">, sends: Pending[]): Promise<Outcome[]> {
+async function storeBatch(deps: Pick<Deps, "db">, sends: Pending[], published?: () => void): Promise<Outcome[]> {
   const batch = sends.map((s) => s.message);
   // A clientId twice in the batch is one message: later copies take the first one's outcome.
   const firstOf = new Map<string, number>();
@@ -236,7 +249,9 @@ async function storeBatch(deps: Pick<Deps, "db">, sends: Pending[]): Promise<Out
     outcomes.set(index, { message, stored: true });
   }
   for (const index of written.refused) outcomes.set(index, { error: notAMember() });
-  await publishInOrder(events);
+  const publishing = publishInOrder(events);
+  published?.();
+  await publishing;
   if (written.existing.size > 0) {
     const found = new Map((await readMessages(deps.db, [...written.existing.values()])).map((m) => [m.id, m]));
     for (const [index, id] of written.existing) {
