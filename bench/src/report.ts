@@ -168,7 +168,7 @@ export function markdown(r: BenchResult): string {
     lines.push(
       "## Store path (issue 17: messages committed per second by one realtime instance, group commit)",
       "",
-      "Each Parley row: `messages.send` over tRPC WebSocket to one instance, that many in flight, closed loop; then open loop at half that rate. Each anchor: the group commit's own statements (send-batch.ts) for batches of half the senders, two transactions at once, in bare postgres.js, nothing else: the physical ceiling.",
+      "Each Parley row: `messages.send` over tRPC WebSocket to one instance, that many in flight, closed loop; then open loop at half that rate. Each anchor: the group commit's own statement (send-batch.ts, one prepared statement per batch that mentions nobody) for batches of half the senders, two at once, in bare postgres.js, nothing else: the physical ceiling.",
       "",
       "| path | rooms | stored messages/s | vs its anchor | p50 / p99 / max ms at half that rate | commits per message | failed |",
       "|---|---|---|---|---|---|---|",

@@ -1,5 +1,5 @@
 import { sendBatch } from "@parley/api/services";
-import { createDb, type Database } from "@parley/db";
+import { createDb, type Database, executePrepared } from "@parley/db";
 import { sql } from "drizzle-orm";
 import { parleyPublisher } from "../clients/parley-client";
 import { stampedBody } from "../clients/raw-client";
@@ -13,7 +13,7 @@ import { measure } from "./send-path";
  * The store path (issue 17): how many messages one realtime instance stores per second, each
  * committed in PostgreSQL before its answer, into one room and spread over many rooms, over tRPC
  * WebSocket with many senders at once; then the p99 acknowledgement at half that rate. Beside each,
- * the anchor: the bare SQL of the same batches (the group commit's own statements, from
+ * the anchor: the bare SQL of the same batches (the group commit's own statement, from
  * send-batch.ts) driven by postgres.js (through drizzle, as Parley drives it) with nothing else
  * around it, as the physical ceiling.
  */
@@ -77,9 +77,9 @@ export async function runStore(
 }
 
 /**
- * The anchor: the group commit's statements for batches of `batch` messages (BEGIN, the authors'
- * check, the numbered insert, COMMIT), two transactions at once as a realtime instance runs them,
- * for `seconds`. Messages stored per second.
+ * The anchor: the group commit's statement for batches of `batch` messages that mention nobody
+ * (`plainStoreStatement`, one statement in its own transaction, prepared as Parley runs it), two at
+ * once as a realtime instance runs them, for `seconds`. Messages stored per second.
  */
 async function anchor(
   db: Database,
@@ -100,15 +100,8 @@ async function anchor(
           body: stampedBody(0, i),
         };
       });
-      const check = sendBatch.checkAuthorsStatement(batch);
-      const { statement: insert } = sendBatch.insertStatement(
-        batch.map((message) => ({ message, writer: { id: options.authorId }, mentions: NONE })),
-      );
       try {
-        await db.transaction(async (tx) => {
-          await tx.execute(check);
-          await tx.execute(insert);
-        });
+        await executePrepared(db, sendBatch.plainStoreStatement(batch));
         stored += batch.length;
       } catch {
         failed += batch.length;
@@ -118,7 +111,7 @@ async function anchor(
   await Promise.all([worker(), worker()]);
   const label = options.rooms.length === 1 ? "one room" : `${options.rooms.length.toLocaleString("en")} rooms`;
   const row: StoreRow = {
-    path: `anchor, ${label}: the same statements in bare postgres.js, batches of ${options.batch}, 2 at once`,
+    path: `anchor, ${label}: the same statement in bare postgres.js, batches of ${options.batch}, 2 at once`,
     rooms: options.rooms.length,
     maxPerSec: Math.round(stored / options.seconds),
     failed,
@@ -129,8 +122,6 @@ async function anchor(
   console.log(`  store ${row.path}: ${JSON.stringify(row)}`);
   return row;
 }
-
-const NONE = { userIds: [], room: false, notified: [] };
 
 /** Commits in the bench database since it was made (pg_stat_database lags by up to a second). */
 async function commitCounter(db: Database) {

@@ -243,6 +243,28 @@ describe("the Redis bus", () => {
     expect(onTwo.events).toEqual([message(7, 1), message(7, 2)]);
   });
 
+  it("publishes a run of events at once (publishAll) to another process's bus, in order with single publishes", async () => {
+    const one = newBus();
+    const two = newBus();
+    const stop = new AbortController();
+    const heard = await collect(two, ["room:8", "room:9"], stop.signal);
+    if (!one.publishAll) throw new Error("the Redis bus has publishAll");
+    await Promise.all([
+      one.publish(message(8, 1)),
+      one.publishAll([message(8, 2), message(9, 1), message(8, 3)]),
+      one.publish(message(8, 4)),
+    ]);
+    await eventually(() => expect(heard.events).toHaveLength(5));
+    stop.abort();
+    expect(seqsOf(heard.events)).toEqual([
+      [8, 1],
+      [8, 2],
+      [9, 1],
+      [8, 3],
+      [8, 4],
+    ]);
+  });
+
   it("subscribes a channel in Redis only while somebody listens", async () => {
     const bus = newBus();
     const channels = () => admin.pubsub("CHANNELS", `${prefix}*`) as Promise<string[]>;

@@ -123,6 +123,31 @@ describe.each(drivers)("group commit of new messages on %s", (driver) => {
     expect(committed.every(Boolean)).toBe(true);
   });
 
+  it("publishes a room's events in sequence order across batches, also with several batches in flight", async () => {
+    // Small batches, two in flight: one room's sends span many batches, and (if two of them were in
+    // flight at once) the second's answer could overtake the first's. Repeated to catch that race.
+    const small = createSendBatcher(h.deps, { maxBatch: 3, maxInFlight: 2 });
+    const rooms = await Promise.all([newRoom("across-a"), newRoom("across-b")]);
+    for (let round = 0; round < 8; round++) {
+      const heard = await Promise.all(rooms.map((r) => h.listen(`room:${r.id}`)));
+      const batch = Array.from({ length: 48 }, (_, i) => ({
+        roomId: (rooms[i % 2] ?? rooms[0]).id,
+        authorId: owner.id,
+        body: `round ${round} message ${i}`,
+      }));
+      const settled = await Promise.all(batch.map((m) => small.send(m, h.deps)));
+      await vi.waitFor(() => expect(heard.reduce((n, l) => n + l.events.length, 0)).toBe(48));
+      for (const [r, listener] of heard.entries()) {
+        listener.stop();
+        const seqs = listener.events.map((e) => (e.type === "room.message" ? e.seq : -1));
+        expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+        // In the order sent, too: each room's messages were numbered in the order of its sends.
+        const answered = settled.filter((s) => s.message.roomId === rooms[r]?.id).map((s) => s.message.seq);
+        expect(answered).toEqual(seqs);
+      }
+    }
+  });
+
   it("resolves mentions per message in a batch: members only, @room from the owner only", async () => {
     const room = await newRoom("mentions");
     const elsewhere = await newRoom("mentions-elsewhere");

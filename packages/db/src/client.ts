@@ -3,8 +3,8 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
-import type { ExtractTablesWithRelations } from "drizzle-orm";
-import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
+import type { ExtractTablesWithRelations, SQL } from "drizzle-orm";
+import { type PgDatabase, PgDialect, type PgQueryResultHKT, type PgTransaction } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
@@ -22,6 +22,27 @@ export interface DbHandle {
   db: Database;
   driver: "postgres" | "pglite";
   close(): Promise<void>;
+}
+
+const dialect = new PgDialect();
+
+/**
+ * Runs one statement on its own (in its own transaction, committed when it answers) as a statement
+ * prepared once per pooled connection, and answers its rows (objects by column name; `bigint`
+ * columns as strings on PostgreSQL). For the statements of a hot path whose text never changes
+ * (only their parameters do): drizzle's `execute` does not prepare, and postgres.js then asks the
+ * server to describe every parameterized statement before binding it, a second round trip each
+ * time. Prepared, the statement costs one round trip once its connection has seen it. On PGlite
+ * (in process, no round trips) it is drizzle's `execute`. Rejects with the database's error.
+ */
+export async function executePrepared(db: Database, statement: SQL): Promise<Record<string, unknown>[]> {
+  const client = (db as { $client?: unknown }).$client;
+  if (typeof client === "function" && "unsafe" in client) {
+    const { sql, params } = dialect.sqlToQuery(statement);
+    return (client as postgres.Sql).unsafe(sql, params as postgres.ParameterOrJSON<never>[], { prepare: true });
+  }
+  const result: unknown = await db.execute(statement);
+  return Array.isArray(result) ? result : (result as { rows: Record<string, unknown>[] }).rows;
 }
 
 // Built from the module's own path rather than `new URL("../drizzle", import.meta.url)`, which

@@ -4,6 +4,11 @@ export interface Bus {
   /** Delivers the event to every subscriber of its channel, in this process and (Redis) in others. */
   publish(event: BusEvent): Promise<void>;
   /**
+   * `publish` for each event, in the order given, handed over at once (to Redis in one write
+   * rather than one per event). Optional: `publishInOrder` publishes one by one without it.
+   */
+  publishAll?(events: readonly BusEvent[]): Promise<void>;
+  /**
    * Resolves once the subscription to every channel is live (events published after that are
    * delivered), then yields their events, in publishing order per channel, until `signal` aborts.
    */

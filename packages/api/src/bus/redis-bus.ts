@@ -79,6 +79,13 @@ export function createRedisBus(target: RedisTarget, options: RedisBusOptions = {
         onError(error);
       }
     },
+    async publishAll(events) {
+      try {
+        await pubsub.publishAll(events.map((event) => [prefix + channelOf(event), JSON.stringify(event)] as const));
+      } catch (error) {
+        onError(error);
+      }
+    },
     async ping() {
       await pubsub.ping();
     },

@@ -7,6 +7,8 @@ import { connectRedis, isCluster, type RedisTarget } from "../redis";
  */
 export interface RedisPubSub {
   publish(channel: string, payload: string): Promise<unknown>;
+  /** `publish` of each message, in order (classic: one pipeline, one write). Rejects if any failed. */
+  publishAll(messages: readonly (readonly [channel: string, payload: string])[]): Promise<unknown>;
   /** Resolves once messages published to `channel` reach the `onMessage` handler. */
   subscribe(channel: string): Promise<unknown>;
   unsubscribe(channel: string): Promise<unknown>;
@@ -63,6 +65,11 @@ function classicPubSub(url: string, handlers: RedisPubSubHandlers): RedisPubSub 
   subscriber.on("message", handlers.onMessage);
   return {
     publish: (channel, payload) => publisher.publish(channel, payload),
+    async publishAll(messages) {
+      const pipeline = publisher.pipeline();
+      for (const [channel, payload] of messages) pipeline.publish(channel, payload);
+      for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
+    },
     subscribe: (channel) => subscriber.subscribe(channel),
     unsubscribe: (channel) => subscriber.unsubscribe(channel),
     ping: () =>
@@ -119,6 +126,11 @@ function shardedPubSub(target: RedisTarget, handlers: RedisPubSubHandlers): Redi
   cluster.on("smessage", handlers.onMessage);
   return {
     publish: (channel, payload) => within(publisher.spublish(channel, payload), PUBLISH_WAIT_MS, "SPUBLISH"),
+    // Each channel to the master owning its slot: one by one (ioredis orders them per connection).
+    publishAll: (messages) =>
+      Promise.all(
+        messages.map(([channel, payload]) => within(publisher.spublish(channel, payload), PUBLISH_WAIT_MS, "SPUBLISH")),
+      ),
     subscribe: (channel) => cluster.ssubscribe(channel),
     unsubscribe: (channel) => cluster.sunsubscribe(channel),
     ping: () =>

@@ -152,6 +152,12 @@ function pickMentions(
   return { userIds, room, notified };
 }
 
+/** Whether a text names anybody (a user or `@room`): `mentionCandidates` has something to look up. */
+export function namesAnybody(text: string): boolean {
+  const { names, room } = parseMentions(text);
+  return room || names.length > 0;
+}
+
 /** A text to find mentions in, in its room (`mentionCandidatesOfBatch`). */
 export interface MentionText {
   roomId: number;

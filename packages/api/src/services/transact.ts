@@ -24,5 +24,19 @@ export async function transact<T>(
  * per channel (one Redis connection answers in order), so a room's events stay in sequence order.
  */
 export async function publishInOrder(events: readonly { bus: Deps["bus"]; event: BusEvent }[]): Promise<void> {
-  await Promise.all(events.map(({ bus, event }) => bus.publish(event)));
+  const handed: Promise<void>[] = [];
+  // Each run of events for one bus at once (`publishAll`, one write to Redis), in order.
+  for (let start = 0; start < events.length; ) {
+    const bus = events[start]?.bus as Deps["bus"];
+    let end = start + 1;
+    while (end < events.length && events[end]?.bus === bus) end++;
+    const run = events.slice(start, end).map((e) => e.event);
+    handed.push(
+      bus.publishAll && run.length > 1
+        ? bus.publishAll(run)
+        : Promise.all(run.map((e) => bus.publish(e))).then(() => {}),
+    );
+    start = end;
+  }
+  await Promise.all(handed);
 }
