@@ -9,14 +9,9 @@ interface PlanNode {
   "Relation Name"?: string;
   "Actual Rows"?: number;
   "Rows Removed by Filter"?: number;
-  "Parent Relationship"?: string;
   Plans?: PlanNode[];
 }
-/** The plan's nodes, without those of subplans (each message's files and reactions, read per row). */
-const flatten = (node: PlanNode): PlanNode[] => [
-  node,
-  ...(node.Plans ?? []).filter((n) => n["Parent Relationship"] !== "SubPlan").flatMap(flatten),
-];
+const flatten = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(flatten)];
 
 const TOP_LEVEL = 100_000;
 const REPLIES = 100_000;

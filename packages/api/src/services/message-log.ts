@@ -147,7 +147,7 @@ export type ReactionsAfter =
  * statement: `[{emoji, userIds}]`, emoji in the order first used, users oldest first (the order of
  * `reactionsOf`), as `after` leaves them.
  */
-function reactionsJson(messageId: number | SQL, after?: ReactionsAfter) {
+function reactionsJson(messageId: number, after?: ReactionsAfter) {
   const rows =
     after === undefined
       ? sql`select r.emoji, r.user_id, r.created_at from ${reactions} r where r.message_id = ${messageId}`
@@ -166,23 +166,6 @@ function reactionsJson(messageId: number | SQL, after?: ReactionsAfter) {
   ) g
 )`.mapWith((value: unknown) => (typeof value === "string" ? JSON.parse(value) : value) as ReactionRows);
 }
-
-/**
- * Each message's reactions as a column of the statement that reads the messages (as `filesColumn`
- * their files): `reactionsJson` correlated with the row's id, one probe of the reactions' primary
- * key per message. A page of history reads its messages and their reactions in one statement, not
- * two (see `messageOutOfRow`).
- */
-export const reactionsColumn = reactionsJson(sql`${messages}.${sql.identifier("id")}`);
-
-/** A message row read with its `reactionsColumn`, as it leaves the server (as `withReactions` does, with no query). */
-export const messageOutOfRow = (r: MessageRow & { reactions: ReactionRows }): MessageOut =>
-  messageOutOf(
-    r.message,
-    r.author,
-    r.reactions.map((x) => ({ emoji: x.emoji, count: x.userIds.length, userIds: x.userIds })),
-    r.files.map(fileOutOf),
-  );
 
 type FileRow = Pick<
   StoredFile,

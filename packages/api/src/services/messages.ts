@@ -16,16 +16,7 @@ import {
 } from "../schemas";
 import { attachFiles } from "./files";
 import { mentionCandidates, NO_MENTIONS, resolveMentions, writeMentions } from "./mentions";
-import {
-  authorColumns,
-  filesColumn,
-  type MessageRow,
-  messageOutOfRow,
-  messageRows,
-  nextSeq,
-  reactionsColumn,
-  withReactions,
-} from "./message-log";
+import { authorColumns, filesColumn, type MessageRow, messageRows, nextSeq, withReactions } from "./message-log";
 import { type MessageAuthor, messageOutOf } from "./output";
 import { requireMember, requireMemberCached } from "./room-access";
 import { oncePerDatabase } from "./sql-arrays";
@@ -246,29 +237,21 @@ export function historyQuery(db: Database, input: HistoryInput) {
  * A page of a room's history for one of its members: `before` a sequence number (or from the
  * newest) newest first, or `after` one oldest first. Top-level messages only (replies are read
  * with their thread; a parent carries its thread's summary), each as it is now: edited text,
- * reactions, pin, and tombstones of deleted messages (body ''). One statement per page (see
- * `topLevelRows`); a second only for an empty page, for the room's newest sequence number.
+ * reactions, pin, and tombstones of deleted messages (body ''). Two queries per page.
  */
 export async function getHistory(deps: Deps, actor: Actor, input: HistoryInput): Promise<HistoryPage> {
   await requireMemberCached(deps, actor.userId, input.roomId);
   const rows = await topLevelHistoryPage(deps.db, input);
   const lastSeq = rows[0]?.roomSeq ?? (await roomLastSeq(deps.db, input.roomId));
-  return { items: rows.slice(0, input.limit).map(messageOutOfRow), hasMore: rows.length > input.limit, lastSeq };
+  return { ...(await pageOf(deps.db, rows, input.limit)), lastSeq };
 }
 
 /** A query parameter: a value, or a prepared statement's placeholder for one. */
 type Param = number | ReturnType<typeof sql.placeholder>;
 
-/** Top-level messages with their authors, files and reactions, and the room's newest sequence number: one statement. */
 const topLevelRows = (db: Database, roomId: Param) =>
   db
-    .select({
-      message: messages,
-      author: authorColumns,
-      files: filesColumn,
-      reactions: reactionsColumn,
-      roomSeq: roomSeqOf(roomId),
-    })
+    .select({ message: messages, author: authorColumns, files: filesColumn, roomSeq: roomSeqOf(roomId) })
     .from(messages)
     .leftJoin(users, eq(users.id, messages.authorId))
     .$dynamic();
@@ -362,8 +345,8 @@ export async function getHistoryBeforeMessage(
  * A `seq` no message was created with (a change's, or beyond the room's last) has no anchor:
  * `anchorId` is null and the items are the top-level messages nearest it, `limit` before it and
  * `limit` after it. Membership as `getHistory` (NOT_FOUND for a room the caller may not see,
- * FORBIDDEN for a public room they have not joined). Three queries: the anchor, and each side (on
- * the partial index `messages_room_top_level_seq_idx`), each with its reactions.
+ * FORBIDDEN for a public room they have not joined). Four queries: the anchor, each side (on the
+ * partial index `messages_room_top_level_seq_idx`), and the reactions.
  */
 export async function getHistoryAround(
   deps: Deps,
@@ -373,7 +356,7 @@ export async function getHistoryAround(
   await requireMemberCached(deps, actor.userId, input.roomId);
   const { roomId, seq, limit } = input;
   const holder = sql`(select coalesce(${messages.parentId}, ${messages.id}) from ${messages} where ${messages.roomId} = ${roomId} and ${messages.seq} = ${seq})`;
-  const [anchor] = await topLevelRows(deps.db, roomId).where(and(eq(messages.id, holder), eq(messages.roomId, roomId)));
+  const [anchor] = await messageRows(deps.db).where(and(eq(messages.id, holder), eq(messages.roomId, roomId)));
   const at = anchor?.message.seq ?? seq;
   const [older, newer] = await Promise.all([
     topLevelHistoryPage(deps.db, { roomId, before: at, after: undefined, limit }),
@@ -382,7 +365,7 @@ export async function getHistoryAround(
   const rows = [...older.slice(0, limit).reverse(), ...(anchor ? [anchor] : []), ...newer.slice(0, limit)];
   const lastSeq = older[0]?.roomSeq ?? newer[0]?.roomSeq ?? (await roomLastSeq(deps.db, roomId));
   return {
-    items: rows.map(messageOutOfRow),
+    items: await withReactions(deps.db, rows),
     anchorId: anchor?.message.id ?? null,
     hasMoreBefore: older.length > limit,
     hasMoreAfter: newer.length > limit,
