@@ -1,5 +1,5 @@
 import { initTRPC, TRPCError } from "@trpc/server";
-import { ZodError } from "zod";
+import { ZodError, type z } from "zod";
 import type { Context } from "./context";
 import { AppError, databaseUnavailable, isDatabaseUnavailable, readableIssues, trpcCodeOf } from "./errors";
 import { RateLimited } from "./limits";
@@ -133,6 +133,20 @@ class MappedStream<T, U> implements AsyncIterableIterator<U> {
     release?.();
   }
 }
+
+/**
+ * A procedure's output schema, for `.output(…)`, checked by zod's synchronous `parse`. Given the
+ * schema itself, tRPC calls `parseAsync`, and zod runs its compiled checks of an object only in a
+ * synchronous parse: for a history page of 100 messages the async way took about 4x the CPU
+ * (380 µs against 94, in process) and allocated 438 KiB against 197 (a result and promise list per
+ * property), a young-generation collection every few pages. The same checks and the same output;
+ * a failure is still tRPC's "Output validation failed" (INTERNAL_SERVER_ERROR, the ZodError as
+ * its cause). Only for schemas without async refinements or transforms (a sync parse throws on those).
+ */
+export const checkedOutput =
+  <S extends z.ZodType>(schema: S) =>
+  (value: unknown): z.output<S> =>
+    schema.parse(value);
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
