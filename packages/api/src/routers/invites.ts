@@ -1,10 +1,10 @@
 import { InviteInput, Member } from "../schemas";
 import * as invites from "../services/invites";
-import { authedProcedure, router } from "../trpc";
+import { authedProcedure, checkedOutput, router } from "../trpc";
 
 export const invitesRouter = router({
   create: authedProcedure
     .input(InviteInput)
-    .output(Member)
+    .output(checkedOutput(Member))
     .mutation(({ ctx, input }) => invites.invite(ctx.deps, ctx.actor, input)),
 });

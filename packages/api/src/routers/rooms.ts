@@ -19,53 +19,55 @@ import * as invites from "../services/invites";
 import * as readState from "../services/read-state";
 import * as roomSettings from "../services/room-settings";
 import * as rooms from "../services/rooms";
-import { authedProcedure, router } from "../trpc";
+import { authedProcedure, checkedOutput, router } from "../trpc";
 
 export const roomsRouter = router({
   create: authedProcedure
     .input(CreateRoomInput)
-    .output(RoomOut)
+    .output(checkedOutput(RoomOut))
     .mutation(({ ctx, input }) => rooms.createRoom(ctx.deps, ctx.actor, input)),
   join: authedProcedure
     .input(RoomIdInput)
-    .output(RoomOut)
+    .output(checkedOutput(RoomOut))
     .mutation(({ ctx, input }) => rooms.joinRoom(ctx.deps, ctx.actor, input.roomId)),
   leave: authedProcedure
     .input(RoomIdInput)
-    .output(z.void())
+    .output(checkedOutput(z.void()))
     .mutation(({ ctx, input }) => rooms.leaveRoom(ctx.deps, ctx.actor, input.roomId)),
   /** The owner renames the room and/or sets its topic; `changed` says what changed (empty: nothing). */
   update: authedProcedure
     .input(UpdateRoomInput)
-    .output(RoomUpdate)
+    .output(checkedOutput(RoomUpdate))
     .mutation(({ ctx, input }) => roomSettings.updateRoom(ctx.deps, ctx.actor, input)),
   /** The owner removes a member; `removed` is false when they were not one. */
   removeMember: authedProcedure
     .input(RemoveMemberInput)
-    .output(MemberRemoval)
+    .output(checkedOutput(MemberRemoval))
     .mutation(({ ctx, input }) => roomSettings.removeMember(ctx.deps, ctx.actor, input)),
   /** The caller mutes or unmutes one of their rooms, for themselves. */
   mute: authedProcedure
     .input(MuteRoomInput)
-    .output(MuteState)
+    .output(checkedOutput(MuteState))
     .mutation(({ ctx, input }) => roomSettings.setMuted(ctx.deps, ctx.actor, input)),
   get: authedProcedure
     .input(RoomIdInput)
-    .output(RoomOut)
+    .output(checkedOutput(RoomOut))
     .query(({ ctx, input }) => rooms.getRoom(ctx.deps, ctx.actor, input.roomId)),
   /** The caller's rooms, each with its unread count and how far the caller has read it. */
-  mine: authedProcedure.output(z.array(MyRoom)).query(({ ctx }) => rooms.listMyRooms(ctx.deps, ctx.actor)),
+  mine: authedProcedure
+    .output(checkedOutput(z.array(MyRoom)))
+    .query(({ ctx }) => rooms.listMyRooms(ctx.deps, ctx.actor)),
   /** The caller has seen the room up to `seq`: its unread count drops, in every tab. */
   markRead: authedProcedure
     .input(MarkReadInput)
-    .output(z.void())
+    .output(checkedOutput(z.void()))
     .mutation(({ ctx, input }) => readState.markRead(ctx.deps, ctx.actor, input)),
   public: authedProcedure
     .input(SearchPageInput)
-    .output(PublicRoomsPage)
+    .output(checkedOutput(PublicRoomsPage))
     .query(({ ctx, input }) => rooms.browsePublicRooms(ctx.deps, input)),
   members: authedProcedure
     .input(RoomIdInput)
-    .output(z.array(Member))
+    .output(checkedOutput(z.array(Member)))
     .query(({ ctx, input }) => invites.listMembers(ctx.deps, ctx.actor, input.roomId)),
 });

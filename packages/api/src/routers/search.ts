@@ -1,11 +1,11 @@
 import { SearchInput, SearchPage } from "../schemas";
 import * as search from "../services/search";
-import { authedProcedure, router } from "../trpc";
+import { authedProcedure, checkedOutput, router } from "../trpc";
 
 export const searchRouter = router({
   /** Messages the caller may read that match the query (see `SearchInput`), keyset-paged. */
   messages: authedProcedure
     .input(SearchInput)
-    .output(SearchPage)
+    .output(checkedOutput(SearchPage))
     .query(({ ctx, input }) => search.searchMessages(ctx.deps, ctx.actor, input)),
 });

@@ -1,10 +1,10 @@
 import { DirectoryPage, SearchPageInput } from "../schemas";
 import * as users from "../services/users";
-import { authedProcedure, router } from "../trpc";
+import { authedProcedure, checkedOutput, router } from "../trpc";
 
 export const usersRouter = router({
   list: authedProcedure
     .input(SearchPageInput)
-    .output(DirectoryPage)
+    .output(checkedOutput(DirectoryPage))
     .query(({ ctx, input }) => users.listUsers(ctx.deps, input)),
 });
