@@ -1,5 +1,5 @@
 import { type Database, schema } from "@parley/db";
-import { and, desc, eq, gt, inArray, isNull, lte } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNull, lte, sql } from "drizzle-orm";
 import { type BusEvent, type ParentUpdate, roomChannel, type Subscription, userChannel } from "../bus";
 import type { SubscriptionWire } from "../context";
 import type { Actor, Deps } from "../deps";
@@ -11,11 +11,12 @@ import { replay } from "./replay";
 import {
   accessRoom,
   currentMembership,
-  memberRoomIds,
+  memberRoomIdsNow,
   notAMember,
   requireMember,
   requireMemberCached,
 } from "./room-access";
+import { intArrayLiteral, oncePerDatabase } from "./sql-arrays";
 
 /**
  * What a room's live stream carries. Messages, changes to them (and resets) have a sequence
@@ -383,7 +384,7 @@ interface UserStream {
 /** Follows the rooms the caller is a member of now, and stops following the others. */
 async function* followMemberships(user: UserStream): AsyncGenerator<RoomActivity | RoomCounts> {
   const { deps, actor, stream, followed } = user;
-  const roomIds = await memberRoomIds(deps.db, actor.userId);
+  const roomIds = await memberRoomIdsNow(deps.db, actor.userId);
   const member = new Set(roomIds);
   const gone = [...followed.keys()].filter((roomId) => !member.has(roomId));
   stream.removeChannels(gone.map(roomChannel));
@@ -511,9 +512,26 @@ function activityOf(event: Extract<BusEvent, { type: "room.message" | "room.chan
   return undefined;
 }
 
-async function lastSeqs(db: Database, roomIds: number[]) {
+/**
+ * The reads every room and user stream makes as it opens, as statements prepared once per
+ * database: drizzle builds each once per process, not once per connection.
+ */
+const preparedStreamReads = oncePerDatabase((db: Database) => ({
+  lastSeqs: db
+    .select({ roomId: rooms.id, lastSeq: rooms.lastSeq })
+    .from(rooms)
+    .where(sql`${rooms.id} = any(${sql.placeholder("ids")}::int[])`)
+    .prepare("stream_last_seqs"),
+  currentSeq: db
+    .select({ lastSeq: rooms.lastSeq })
+    .from(rooms)
+    .where(eq(rooms.id, sql.placeholder("roomId")))
+    .prepare("stream_current_seq"),
+}));
+
+async function lastSeqs(db: Database, roomIds: number[]): Promise<{ roomId: number; lastSeq: number }[]> {
   if (roomIds.length === 0) return [];
-  return db.select({ roomId: rooms.id, lastSeq: rooms.lastSeq }).from(rooms).where(inArray(rooms.id, roomIds));
+  return preparedStreamReads(db).lastSeqs.execute({ ids: intArrayLiteral(roomIds) });
 }
 
 /**
@@ -591,7 +609,7 @@ export async function seqBeforeRecentMessages(db: Database, roomId: number, coun
 }
 
 async function currentSeq(db: Database, roomId: number): Promise<number> {
-  const [row] = await db.select({ lastSeq: rooms.lastSeq }).from(rooms).where(eq(rooms.id, roomId));
+  const [row] = await preparedStreamReads(db).currentSeq.execute({ roomId });
   return row?.lastSeq ?? 0;
 }
 

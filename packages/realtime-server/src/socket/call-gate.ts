@@ -2,9 +2,10 @@ import { appRouter } from "@parley/api";
 import { MAX_BATCH_SIZE } from "@parley/api/schemas";
 import { TRPCError } from "@trpc/server";
 import type { Encoder } from "@trpc/server/adapters/ws";
-import { getErrorShape } from "@trpc/server/unstable-core-do-not-import";
+import { getErrorShape, parseTRPCMessage } from "@trpc/server/unstable-core-do-not-import";
 import type { WebSocket } from "ws";
 import { type Drain, RESTARTING } from "./drain";
+import { type ReportError, SocketSubscriptions, type SubscriptionCall } from "./subscriptions";
 
 /**
  * The most calls one tRPC WebSocket frame may carry: the same cap as one batched HTTP request
@@ -19,6 +20,12 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
 
 type CallId = string | number;
 
+/** A `subscription` or `subscription.stop` call with an id (tRPC itself answers one without). */
+const isSubscriptionCall = (item: unknown): item is SubscriptionCall =>
+  isObject(item) &&
+  (item.method === "subscription" || item.method === "subscription.stop") &&
+  (typeof item.id === "string" || typeof item.id === "number");
+
 export interface CallGateOptions {
   /** The encoder the socket's frames are really written and read with. */
   encoder: Encoder;
@@ -30,6 +37,8 @@ export interface CallGateOptions {
   charge(calls: number): void;
   /** The process's calls in flight, and whether it is draining for a shutdown. */
   drain: Drain;
+  /** Logs a subscription that failed (see `SocketSubscriptions`). */
+  report: ReportError;
 }
 
 /**
@@ -42,7 +51,9 @@ export interface CallGateOptions {
  * - a call counts as in flight (`drain`) from the frame that carried it until its answer is
  *   encoded (a query's or mutation's result or error; a subscription's "started" or error);
  * - while the process drains, new calls are answered SERVICE_UNAVAILABLE with `RESTARTING`;
- *   `subscription.stop` still passes.
+ *   `subscription.stop` still passes;
+ * - subscriptions (`subscription`, `subscription.stop`) are taken out of the frame and run by the
+ *   socket's `SocketSubscriptions`, not by tRPC's adapter (which gets queries and mutations only).
  */
 export class CallGate implements Encoder {
   /**
@@ -50,11 +61,15 @@ export class CallGate implements Encoder {
    * first call, since most sockets open a subscription or two and then only listen.
    */
   private pending: Map<CallId, () => void> | null = null;
+  /** The socket's subscriptions, answered through this gate. */
+  readonly subscriptions: SocketSubscriptions;
 
   constructor(
     private readonly ws: WebSocket,
     private readonly options: CallGateOptions,
-  ) {}
+  ) {
+    this.subscriptions = new SocketSubscriptions(ws, this, options.report);
+  }
 
   encode(frame: unknown): string | Uint8Array<ArrayBuffer> {
     const { pending } = this;
@@ -94,7 +109,7 @@ export class CallGate implements Encoder {
     if (drain.draining) {
       const refused = items.filter((item) => isObject(item) && CALL_METHODS.has(String(item.method)));
       this.refuse(refused, new TRPCError({ code: "SERVICE_UNAVAILABLE", message: RESTARTING }));
-      return items.filter((item) => !refused.includes(item));
+      return this.takeSubscriptions(items.filter((item) => !refused.includes(item)));
     }
     for (const item of items) {
       if (!isObject(item) || !CALL_METHODS.has(String(item.method))) continue;
@@ -104,7 +119,29 @@ export class CallGate implements Encoder {
       if (this.pending.has(id)) continue;
       this.pending.set(id, drain.track());
     }
-    return Array.isArray(decoded) ? items : decoded;
+    const left = this.takeSubscriptions(items);
+    return Array.isArray(decoded) || left.length !== 1 ? left : decoded;
+  }
+
+  /**
+   * Hands the subscription calls among `items` to `subscriptions` and returns the rest, for tRPC.
+   * A frame with any call tRPC's `parseTRPCMessage` refuses is left whole to tRPC, which answers it.
+   */
+  private takeSubscriptions(items: unknown[]): unknown[] {
+    if (!items.some(isSubscriptionCall)) return items;
+    const { transformer } = appRouter._def._config;
+    let parsed: unknown[];
+    try {
+      parsed = items.map((item) => parseTRPCMessage(item, transformer));
+    } catch {
+      return items;
+    }
+    const left: unknown[] = [];
+    parsed.forEach((call, index) => {
+      if (isSubscriptionCall(call)) this.subscriptions.take(call, index);
+      else left.push(items[index]);
+    });
+    return left;
   }
 
   /** Answers each call in `items` that has an id with `error`, as tRPC would have. */

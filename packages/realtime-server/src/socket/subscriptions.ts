@@ -1,0 +1,197 @@
+import { appRouter, type Context } from "@parley/api";
+import { TRPCError } from "@trpc/server";
+import type { Encoder } from "@trpc/server/adapters/ws";
+import {
+  callProcedure,
+  getErrorShape,
+  getTRPCErrorFromUnknown,
+  isAsyncIterable,
+  isTrackedEnvelope,
+  transformTRPCResponse,
+} from "@trpc/server/unstable-core-do-not-import";
+import type { WebSocket } from "ws";
+
+type CallId = string | number;
+
+/** A subscription call as tRPC's `parseTRPCMessage` leaves it (the input already deserialized). */
+export interface SubscriptionCall {
+  id: CallId;
+  jsonrpc?: "2.0";
+  method: "subscription" | "subscription.stop";
+  params?: { path: string; input?: unknown; lastEventId?: string };
+}
+
+/** Logs a call that failed (tRPC's `onError`, with the same fields that matter here). */
+export type ReportError = (error: TRPCError, path: string | undefined) => void;
+
+const WEBSOCKET_OPEN = 1;
+const { _config: config } = appRouter._def;
+
+/** One subscription running on a socket: all that an idle one holds, with its iterator's one pending `next()`. */
+interface Running {
+  id: CallId;
+  jsonrpc: "2.0" | undefined;
+  path: string;
+  /** Aborts the procedure's `signal`: how a stream waiting on the bus ends (a return() would queue behind it). */
+  controller: AbortController;
+  iterator: AsyncIterator<unknown> | null;
+  /** Ended: stopped by the client, the socket closed, or the stream done or failed; later results are dropped. */
+  ended: boolean;
+}
+
+/**
+ * The subscriptions of one tRPC WebSocket, run here instead of in tRPC's adapter, on the same wire
+ * protocol (`started`, `data` with a tracked envelope's `id`, `stopped`, errors shaped by the
+ * router's `errorFormatter`) and through the same procedures (`callProcedure`: middlewares, input
+ * parsing, the router's transformer). tRPC's adapter parks an async function per subscription
+ * racing each `next()` against an abort promise through `Unpromise` (about 5.8 KiB per idle
+ * subscription, measured with bench/src/tools/conn-heap.ts); here an idle subscription is one
+ * `Running` record, its AbortController and its iterator's pending `next()`.
+ *
+ * `CallGate.decode` hands over each `subscription` and `subscription.stop` call; answers are
+ * written through `encoder` (the socket's CallGate, which counts calls out of the drain).
+ */
+export class SocketSubscriptions {
+  private readonly running = new Map<CallId, Running>();
+  /** The socket's tRPC context, from the moment tRPC's adapter asks for it (see `trpcSockets`). */
+  context: Promise<Context> | null = null;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly encoder: Encoder,
+    private readonly report: ReportError,
+  ) {}
+
+  /** Starts or stops the subscription `call` (the `batchIndex`th call of its frame). */
+  take(call: SubscriptionCall, batchIndex: number): void {
+    if (call.method === "subscription.stop") {
+      this.stop(this.running.get(call.id), true);
+      return;
+    }
+    const path = call.params?.path ?? "";
+    const running: Running = {
+      id: call.id,
+      jsonrpc: call.jsonrpc,
+      path,
+      controller: new AbortController(),
+      iterator: null,
+      ended: false,
+    };
+    this.start(running, call, batchIndex).catch((cause: unknown) => {
+      if (this.running.get(running.id) === running) this.running.delete(running.id);
+      running.controller.abort();
+      this.fail(running, cause);
+    });
+  }
+
+  /** Ends every subscription of a socket that closed (nothing more is written to it). */
+  closed(): void {
+    for (const running of this.running.values()) this.stop(running, false);
+    this.running.clear();
+  }
+
+  private async start(running: Running, call: SubscriptionCall, batchIndex: number): Promise<void> {
+    const { id } = running;
+    if (this.running.has(id)) throw new TRPCError({ code: "BAD_REQUEST", message: `Duplicate id ${id}` });
+    this.running.set(id, running);
+    let input = call.params?.input;
+    const lastEventId = call.params?.lastEventId;
+    if (lastEventId !== undefined) {
+      input = typeof input === "object" && input !== null ? { ...input, lastEventId } : (input ?? { lastEventId });
+    }
+    if (!this.context) throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "no context for this socket" });
+    const ctx = await this.context;
+    const result: unknown = await callProcedure({
+      router: appRouter,
+      path: running.path,
+      getRawInput: async () => input,
+      ctx,
+      type: "subscription",
+      signal: running.controller.signal,
+      batchIndex,
+    });
+    if (!isAsyncIterable(result)) {
+      throw new TRPCError({
+        code: "INTERNAL_SERVER_ERROR",
+        message: `Subscription ${running.path} did not return an AsyncGenerator`,
+      });
+    }
+    const iterator = result[Symbol.asyncIterator]();
+    running.iterator = iterator;
+    if (running.ended || this.ws.readyState !== WEBSOCKET_OPEN) {
+      // Stopped, or the socket closed, while the procedure ran: end the stream it opened.
+      this.stop(running, false);
+      this.write({ id, jsonrpc: running.jsonrpc, result: { type: "started" } });
+      return;
+    }
+    this.pull(running);
+    this.write({ id, jsonrpc: running.jsonrpc, result: { type: "started" } });
+  }
+
+  private pull(running: Running): void {
+    const { iterator } = running;
+    if (!iterator) return;
+    iterator.next().then(
+      (item) => this.item(running, item),
+      (cause: unknown) => this.failed(running, cause),
+    );
+  }
+
+  private item(running: Running, item: IteratorResult<unknown>): void {
+    if (running.ended) return;
+    if (item.done) {
+      this.finish(running);
+      return;
+    }
+    const { value } = item;
+    const result = isTrackedEnvelope(value)
+      ? { type: "data" as const, id: value[0], data: { id: value[0], data: value[1] } }
+      : { type: "data" as const, data: value };
+    this.write({ id: running.id, jsonrpc: running.jsonrpc, result });
+    this.pull(running);
+  }
+
+  private failed(running: Running, cause: unknown): void {
+    if (running.ended) return;
+    this.fail(running, cause);
+    this.finish(running);
+  }
+
+  /** The stream ended by itself (done, or after its error): "stopped", and the iterator released. */
+  private finish(running: Running): void {
+    this.write({ id: running.id, jsonrpc: running.jsonrpc, result: { type: "stopped" } });
+    this.stop(running, false);
+  }
+
+  /** Ends `running` (if it runs): aborts its signal, returns its iterator, and says "stopped" if `answer`. */
+  private stop(running: Running | undefined, answer: boolean): void {
+    if (!running || running.ended) return;
+    running.ended = true;
+    if (this.running.get(running.id) === running) this.running.delete(running.id);
+    running.controller.abort();
+    running.iterator?.return?.().catch(() => {});
+    if (answer && running.iterator) {
+      this.write({ id: running.id, jsonrpc: running.jsonrpc, result: { type: "stopped" } });
+    }
+  }
+
+  private fail(running: Running, cause: unknown): void {
+    const error = getTRPCErrorFromUnknown(cause);
+    this.report(error, running.path);
+    const shape = getErrorShape({
+      config,
+      error,
+      type: "subscription",
+      path: running.path,
+      input: undefined,
+      ctx: undefined,
+    });
+    this.write({ id: running.id, jsonrpc: running.jsonrpc, error: shape });
+  }
+
+  /** Writes an answer as tRPC's adapter does (`jsonrpc` left out when the call had none: JSON drops undefined). */
+  private write(frame: { id: CallId; jsonrpc: "2.0" | undefined; result?: unknown; error?: unknown }): void {
+    // biome-ignore lint/suspicious/noExplicitAny: tRPC's response envelope, exactly as its adapter writes it
+    this.ws.send(this.encoder.encode(transformTRPCResponse(config, frame as any)));
+  }
+}
