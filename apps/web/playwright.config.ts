@@ -5,6 +5,10 @@ import { chromiumPath } from "./e2e/chromium";
  * End-to-end tests in a real browser against real processes (see e2e/stacks.ts): Debian's Chromium
  * (or CHROMIUM_PATH), never a browser Playwright downloads. One worker: each one runs a web process
  * and a realtime process beside the browser, on a 2-core machine.
+ *
+ * Playwright's own screenshot of every open page at the end of a test is taken for failures only:
+ * on success nobody looks at it (the screens to look at are the ones the tests save themselves with
+ * `snap`, under test-results/screens), and it costs about half a second a page on a loaded machine.
  */
 export default defineConfig({
   testDir: "e2e",
@@ -36,7 +40,7 @@ export default defineConfig({
     },
     actionTimeout: 10_000,
     navigationTimeout: 20_000,
-    screenshot: "on",
+    screenshot: "only-on-failure",
     trace: "retain-on-failure",
   },
 });

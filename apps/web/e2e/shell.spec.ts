@@ -220,6 +220,9 @@ async function setDisplayName(page: Page, displayName: string) {
  * the room. (No reactions: the test machine's Chromium has no colour emoji font.)
  */
 test("the README's scene: a conversation with unread counts and someone typing, then a thread", async ({ newPage }) => {
+  // Three sign-ups, four rooms joined or made, nine messages: 86 s of the 90 s default in one run on
+  // the shared 2-core machine (load 14), and cut off by it twice at 8ecb0e2 (load 14-17).
+  test.setTimeout(150_000);
   const [ada, grace, linus] = [await newPage(), await newPage(), await newPage()];
   await signUp(ada, "ada");
   await signUp(grace, "grace");
