@@ -1,6 +1,7 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import { ZodError, type z } from "zod";
 import type { Context } from "./context";
+import type { Actor } from "./deps";
 import { AppError, databaseUnavailable, isDatabaseUnavailable, readableIssues, trpcCodeOf } from "./errors";
 import { RateLimited } from "./limits";
 import { authenticate } from "./services/auth";
@@ -155,9 +156,21 @@ export const publicProcedure = t.procedure.use(domainErrors);
 /**
  * Procedures for signed-in callers: the token is checked on every call (signature, expiry,
  * revocation), so a token revoked on any instance fails here at once. Narrows `ctx.actor`.
+ *
+ * One middleware that maps domain errors as `domainErrors` does (a failed sign-in check too), not
+ * `domainErrors` plus a second: each middleware level costs tRPC's `callRecursive` four object
+ * spreads of the call's options (Babel's `_objectSpread2`, with `defineProperties`), which were
+ * about a fifth of a stored send's CPU over the WebSocket (bench store workload, `--cpu-prof`).
  */
-export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
-  if (!ctx.token) throw new AppError("UNAUTHENTICATED", "sign in first: no token was given");
-  const actor = await authenticate(ctx.deps, ctx.token);
-  return next({ ctx: { actor } });
+export const authedProcedure = t.procedure.use(async ({ ctx, next }) => {
+  let actor: Actor;
+  try {
+    if (!ctx.token) throw new AppError("UNAUTHENTICATED", "sign in first: no token was given");
+    actor = await authenticate(ctx.deps, ctx.token);
+  } catch (error) {
+    throw toTrpcError(error);
+  }
+  const result = await next({ ctx: { actor } });
+  if (!result.ok) throw toTrpcError(result.error);
+  return result;
 });
