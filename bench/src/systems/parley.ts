@@ -1,10 +1,12 @@
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import path from "node:path";
 import { createDb, foldName, schema } from "@parley/db";
 import { createTestDatabase, type TestDatabase } from "@parley/db/testing";
 import { freePort, LIMITS_LIFTED } from "@parley/realtime/testing";
 import { inArray } from "drizzle-orm";
 import { parleyPublisher, parleySubscriber } from "../clients/parley-client";
-import { type PinnedProcess, startPinned } from "./pinned-process";
+import { type PinnedProcess, repoRoot, startPinned } from "./pinned-process";
 import { realtimeBundle } from "./realtime-bundle";
 import { inBatches, type System } from "./system";
 import { trpcCall } from "./trpc-http";
@@ -17,6 +19,23 @@ export interface ParleySystem extends System {
   env: Record<string, string>;
   /** Its abuse limits: lifted for the pool of users, or Parley's defaults. */
   limits: "lifted" | "defaults";
+}
+
+/**
+ * What the realtime instances run: the bundle built from this checkout (unset); the TypeScript
+ * sources through tsx (`source`, as `npm run start:realtime` does); or a bundle built before and
+ * kept aside (a path to its `main.mjs`, from the repository root or absolute: another commit's, to
+ * compare two builds side by side, alternating runs). A kept bundle must sit under the repository
+ * (e.g. `bench/dist/realtime-a/`), where its external packages resolve from node_modules.
+ */
+async function realtimeEntry(choice: string | undefined): Promise<string> {
+  if (choice === "source") return "apps/realtime/src/main.ts";
+  if (choice?.endsWith(".mjs")) {
+    if (!existsSync(path.resolve(repoRoot, choice))) throw new Error(`BENCH_REALTIME: no bundle at ${choice}`);
+    return choice;
+  }
+  if (choice) throw new Error(`BENCH_REALTIME must be "source" or a bundle's main.mjs, not "${choice}"`);
+  return realtimeBundle();
 }
 
 /**
@@ -47,8 +66,7 @@ export async function startParley(options: {
     ...(options.defaultLimits ? { LIMIT_REGISTER_PER_ADDRESS: "off" } : LIMITS_LIFTED),
     NEXT_TELEMETRY_DISABLED: "1",
   };
-  // BENCH_REALTIME=source runs the TypeScript sources through tsx instead (as `npm run start:realtime` does).
-  const entry = process.env.BENCH_REALTIME === "source" ? "apps/realtime/src/main.ts" : await realtimeBundle();
+  const entry = await realtimeEntry(process.env.BENCH_REALTIME);
   const instances: PinnedProcess[] = [];
   for (let i = 0; i < 2; i++) {
     const port = await freePort();
@@ -80,7 +98,11 @@ export async function startParley(options: {
   return {
     name: "parley",
     description: `Parley: 2 realtime instances (tRPC over WebSocket; ${
-      entry.endsWith(".ts") ? "from source through tsx" : "the production bundle, as the Docker image runs it"
+      entry.endsWith(".ts")
+        ? "from source through tsx"
+        : process.env.BENCH_REALTIME
+          ? `a production bundle built earlier, ${entry}`
+          : "the production bundle, as the Docker image runs it"
     }), PostgreSQL 15 (every message stored), Redis bus`,
     instances,
     database,

@@ -159,6 +159,42 @@ describe.each(drivers)("auth on %s", (driver) => {
     expect(heard.events).toContainEqual(expect.objectContaining({ type: "access.sessions-ended", userId: id }));
   });
 
+  it("remembers a checked token only until it ends: logout, password change and expiry refuse calls and new subscriptions at once", async () => {
+    const { token, username } = await h.signUp();
+    const { token: other } = await h.anonymous.auth.login({ login: username, password: "correct horse" });
+    const { token: third } = await h.anonymous.auth.login({ login: username, password: "correct horse" });
+    const room = await h.callerFor(token).rooms.create({ name: `remembered-${driver}-${Date.now()}` });
+    const subscribe = (t: string) => h.callerFor(t).events.room({ roomId: room.id });
+    // Each checked once: its signature and its session are remembered by this process from here on.
+    for (const t of [token, other, third]) {
+      await h.callerFor(t).auth.me();
+      await subscribe(t);
+    }
+
+    await h.callerFor(token).auth.logout();
+    await expectTrpcError(h.callerFor(token).auth.me(), "UNAUTHORIZED", /session has ended/);
+    await expectTrpcError(subscribe(token), "UNAUTHORIZED", /session has ended/);
+    expect((await h.callerFor(other).auth.me()).username).toBe(username); // only that token
+
+    const renewed = await h.callerFor(other).auth.changePassword({
+      currentPassword: "correct horse",
+      newPassword: "battery staple",
+    });
+    for (const ended of [other, third]) {
+      await expectTrpcError(h.callerFor(ended).auth.me(), "UNAUTHORIZED", /session has ended/);
+      await expectTrpcError(subscribe(ended), "UNAUTHORIZED", /session has ended/);
+    }
+
+    await subscribe(renewed.token); // remembered too, and then it expires
+    h.setNow(new Date(Date.parse(renewed.expiresAt) + 1000));
+    try {
+      await expectTrpcError(h.callerFor(renewed.token).auth.me(), "UNAUTHORIZED", /expired/);
+      await expectTrpcError(subscribe(renewed.token), "UNAUTHORIZED", /expired/);
+    } finally {
+      h.setNow(null);
+    }
+  });
+
   it("refuses a password change without the current password, and changes nothing", async () => {
     const { caller, token } = await h.signUp();
     const before = await h.counts();

@@ -1,5 +1,5 @@
 import { type Database, schema } from "@parley/db";
-import { and, desc, eq, gt, inArray, isNull, lte, sql } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNull, lte } from "drizzle-orm";
 import { type BusEvent, type ParentUpdate, roomChannel, type Subscription, userChannel } from "../bus";
 import type { SubscriptionWire } from "../context";
 import type { Actor, Deps } from "../deps";
@@ -8,15 +8,8 @@ import { MAX_UNREAD, type MessageChangeKind, type MessageOut, type RoomEventsInp
 import { readMessages } from "./message-log";
 import { roomCountsOf } from "./read-state";
 import { replay } from "./replay";
-import {
-  accessRoom,
-  currentMembership,
-  memberRoomIdsNow,
-  notAMember,
-  requireMember,
-  requireMemberCached,
-} from "./room-access";
-import { intArrayLiteral, oncePerDatabase } from "./sql-arrays";
+import { accessRoom, currentMembership, notAMember, requireMember, requireMemberCached } from "./room-access";
+import { memberRoomIdsNow, roomLastSeq, roomLastSeqs } from "./stream-reads";
 
 /**
  * What a room's live stream carries. Messages, changes to them (and resets) have a sequence
@@ -65,7 +58,7 @@ function streamEventOf(event: Extract<BusEvent, { type: "room.message" | "room.c
   const { change, actorId, emoji, message } = event;
   return { type: "change", change, actorId, emoji, message, ...parent };
 }
-const { messages, messageChanges, rooms } = schema;
+const { messages, messageChanges } = schema;
 
 /**
  * A public room's new messages, live only, for a listener without a token (the seed sockets'
@@ -127,7 +120,7 @@ export async function* roomEvents(
 ): AsyncGenerator<RoomStreamItem> {
   const { room } = await requireMemberCached(deps, actor.userId, input.roomId);
   const stream = await deps.bus.subscribe([roomChannel(room.id), userChannel(actor.userId)], signal);
-  let last = await currentSeq(deps.db, room.id);
+  let last = await roomLastSeq(deps.db, room.id);
   const resumeFrom = parseEventId(input.lastEventId);
 
   if (resumeFrom !== undefined && resumeFrom !== last) yield* roomCatchUp(deps, room.id, resumeFrom, last);
@@ -157,7 +150,7 @@ export async function* roomEvents(
         yield { seq: event.seq, event: streamEventOf(event) };
         break;
       case "bus.resync": {
-        const latest = await currentSeq(deps.db, room.id);
+        const latest = await roomLastSeq(deps.db, room.id);
         if (latest > last) {
           yield* roomCatchUp(deps, room.id, last, latest);
           last = latest;
@@ -391,7 +384,10 @@ async function* followMemberships(user: UserStream): AsyncGenerator<RoomActivity
   for (const roomId of gone) followed.delete(roomId);
   await stream.addChannels(roomIds.map(roomChannel));
   // Read after the channels are live: anything newer than this arrives on the bus.
-  for (const { roomId, lastSeq } of await lastSeqs(deps.db, roomIds)) {
+  const lastSeqs = await roomLastSeqs(deps.db, roomIds);
+  for (const roomId of roomIds) {
+    const lastSeq = lastSeqs.get(roomId);
+    if (lastSeq === undefined) continue; // deleted meanwhile
     const last = followed.get(roomId);
     if (last !== undefined) yield* catchUpActivity(user, roomId, last, lastSeq);
     followed.set(roomId, Math.max(last ?? 0, lastSeq));
@@ -410,8 +406,8 @@ async function* follow(user: UserStream, roomId: number, seq: number): AsyncGene
   await user.stream.addChannels(roomChannel(roomId));
   user.followed.set(roomId, seq);
   // Messages sent between entering and following were published before the channel was live.
-  const [latest] = await lastSeqs(user.deps.db, [roomId]);
-  if (latest) yield* catchUpActivity(user, roomId, seq, latest.lastSeq);
+  const latest = (await roomLastSeqs(user.deps.db, [roomId])).get(roomId);
+  if (latest !== undefined) yield* catchUpActivity(user, roomId, seq, latest);
 }
 
 /**
@@ -513,28 +509,6 @@ function activityOf(event: Extract<BusEvent, { type: "room.message" | "room.chan
 }
 
 /**
- * The reads every room and user stream makes as it opens, as statements prepared once per
- * database: drizzle builds each once per process, not once per connection.
- */
-const preparedStreamReads = oncePerDatabase((db: Database) => ({
-  lastSeqs: db
-    .select({ roomId: rooms.id, lastSeq: rooms.lastSeq })
-    .from(rooms)
-    .where(sql`${rooms.id} = any(${sql.placeholder("ids")}::int[])`)
-    .prepare("stream_last_seqs"),
-  currentSeq: db
-    .select({ lastSeq: rooms.lastSeq })
-    .from(rooms)
-    .where(eq(rooms.id, sql.placeholder("roomId")))
-    .prepare("stream_current_seq"),
-}));
-
-async function lastSeqs(db: Database, roomIds: number[]): Promise<{ roomId: number; lastSeq: number }[]> {
-  if (roomIds.length === 0) return [];
-  return preparedStreamReads(db).lastSeqs.execute({ ids: intArrayLiteral(roomIds) });
-}
-
-/**
  * What the user stream reads for a room's events `after` < seq <= `upTo`: the activity of the
  * messages created in it, oldest first (at most the newest MAX_UNREAD, which is as many as a
  * sidebar's unread count shows), each as it is now; and whether the counts must be read again
@@ -606,11 +580,6 @@ export async function seqBeforeRecentMessages(db: Database, roomId: number, coun
     .limit(1)
     .offset(count - 1);
   return oldest ? oldest.seq - 1 : 0;
-}
-
-async function currentSeq(db: Database, roomId: number): Promise<number> {
-  const [row] = await preparedStreamReads(db).currentSeq.execute({ roomId });
-  return row?.lastSeq ?? 0;
 }
 
 function parseEventId(id: string | null | undefined): number | undefined {

@@ -1,8 +1,7 @@
 import { type Database, type Room, schema, type Transaction } from "@parley/db";
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { Deps } from "../deps";
 import { AppError, notFound } from "../errors";
-import { oncePerDatabase } from "./sql-arrays";
 
 const { rooms, roomMembers, users } = schema;
 
@@ -97,22 +96,5 @@ const membershipQuery = (db: Database | Transaction, userId: number, roomId: num
 /** The rooms (and direct conversations) the user is a member of, by id. */
 export async function memberRoomIds(db: Database | Transaction, userId: number): Promise<number[]> {
   const rows = await db.select({ roomId: roomMembers.roomId }).from(roomMembers).where(eq(roomMembers.userId, userId));
-  return rows.map((r) => r.roomId);
-}
-
-const preparedMemberRoomIds = oncePerDatabase((db: Database) =>
-  db
-    .select({ roomId: roomMembers.roomId })
-    .from(roomMembers)
-    .where(eq(roomMembers.userId, sql.placeholder("userId")))
-    .prepare("member_room_ids"),
-);
-
-/**
- * `memberRoomIds` outside a transaction, as a statement prepared once per database: every user
- * stream reads it as it opens (drizzle builds it once per process, not once per connection).
- */
-export async function memberRoomIdsNow(db: Database, userId: number): Promise<number[]> {
-  const rows = await preparedMemberRoomIds(db).execute({ userId });
   return rows.map((r) => r.roomId);
 }
