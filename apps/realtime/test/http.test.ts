@@ -43,6 +43,53 @@ describe("tRPC over HTTP on a real realtime process", () => {
     expect(((await me.json()) as { result: { data: { username: string } } }).result.data.username).toBe("http-user");
   });
 
+  it("answers a page of history (a hot query, answered without tRPC's adapter) as the adapter answers it", async () => {
+    const registered = await post("auth.register", JSON.stringify({ username: "hot-query", password: "pw-pw-pw" }));
+    const { token } = ((await registered.json()) as { result: { data: { token: string } } }).result.data;
+    const auth = { authorization: `Bearer ${token}` };
+    const { id: roomId } = (
+      (await (await post("rooms.create", '{"name":"hot-query"}', auth)).json()) as { result: { data: { id: number } } }
+    ).result.data;
+    for (const text of ["one", "two", "three"])
+      expect((await post("messages.send", JSON.stringify({ roomId, text }), auth)).status).toBe(200);
+    const input = { roomId, limit: 2 };
+    const hot = await fetch(`${server.url}/trpc/history.list?input=${encodeURIComponent(JSON.stringify(input))}`, {
+      headers: auth,
+    });
+    // A batch of one is never hot: tRPC's adapter answers it.
+    const batched = await fetch(
+      `${server.url}/trpc/history.list?batch=1&input=${encodeURIComponent(JSON.stringify({ 0: input }))}`,
+      { headers: auth },
+    );
+    expect(hot.status).toBe(200);
+    expect(batched.status).toBe(200);
+    for (const header of ["content-type", "vary", "x-content-type-options"])
+      expect(hot.headers.get(header)).toBe(batched.headers.get(header));
+    expect(hot.headers.get("x-request-id")).toBeTruthy();
+    // The hot path writes the page in one piece with its length; the adapter pipes it in chunks.
+    expect(hot.headers.get("content-length")).toMatch(/^\d+$/);
+    expect(batched.headers.get("content-length")).toBeNull();
+    const page = (await hot.json()) as { result: { data: { items: { body: string }[]; hasMore: boolean } } };
+    expect(page).toEqual(((await batched.json()) as unknown[])[0]);
+    expect(page.result.data.items.map((m) => m.body)).toEqual(["three", "two"]);
+    expect(page.result.data.hasMore).toBe(true);
+
+    // A failed hot query is tRPC's adapter's to answer: its statuses and error shapes, unchanged.
+    const failing: [Record<string, string>, string, number, RegExp][] = [
+      [{}, JSON.stringify(input), 401, /sign in/],
+      [auth, JSON.stringify({ roomId: roomId + 1000 }), 404, /room/],
+      [auth, JSON.stringify({ roomId, limit: 0 }), 400, /limit/],
+      [auth, "{not json", 400, /JSON|parse/i],
+    ];
+    for (const [headers, raw, status, words] of failing) {
+      const response = await fetch(`${server.url}/trpc/history.list?input=${encodeURIComponent(raw)}`, { headers });
+      expect(response.status).toBe(status);
+      const body = (await response.json()) as { error: { message: string; data: { httpStatus: number } } };
+      expect(body.error.message).toMatch(words);
+      expect(body.error.data.httpStatus).toBe(status);
+    }
+  });
+
   it("answers bad requests with a 4xx and words, and stores nothing", async () => {
     const registered = await post("auth.register", JSON.stringify({ username: "bad-input", password: "pw-pw-pw" }));
     const { token } = ((await registered.json()) as { result: { data: { token: string } } }).result.data;

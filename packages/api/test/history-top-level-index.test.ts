@@ -1,7 +1,9 @@
 import { createTestDatabase, type TestDatabase } from "@parley/db/testing";
+import { fillPlaceholders } from "drizzle-orm";
+import { PgDialect } from "drizzle-orm/pg-core";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { topLevelHistoryQuery } from "../src/services/messages";
+import { readTopLevelPage, topLevelPageStatement } from "../src/services/history-rows";
 
 interface PlanNode {
   "Node Type": string;
@@ -56,9 +58,11 @@ describe("history pages of top-level messages beside a busy thread (PostgreSQL)"
     ["a page from the middle, going back", { before: TOP_LEVEL / 2 }, TOP_LEVEL / 2 - 1],
     ["a page going forward into the thread", { after: TOP_LEVEL - 50 }, TOP_LEVEL - 49],
   ])("serves %s from the index, reading no reply", async (_label, cursor, firstSeq) => {
-    const query = topLevelHistoryQuery(database.handle.db, { roomId, limit: 100, ...cursor });
-    const { sql, params } = query.toSQL();
-    const [row] = await client.unsafe(`explain (analyze, format json) ${sql}`, params as never[]);
+    const input = { roomId, limit: 100, ...cursor };
+    const { statement, values } = topLevelPageStatement(input);
+    const { sql, params } = new PgDialect().sqlToQuery(statement);
+    const args = fillPlaceholders(params, values);
+    const [row] = await client.unsafe(`explain (analyze, format json) ${sql}`, args as never[]);
     const plan = (row as unknown as { "QUERY PLAN": [{ Plan: PlanNode; "Execution Time": number }] })["QUERY PLAN"][0];
     const nodes = flatten(plan.Plan);
     const scans = nodes.filter((n) => n["Relation Name"] === "messages");
@@ -66,9 +70,9 @@ describe("history pages of top-level messages beside a busy thread (PostgreSQL)"
     expect(nodes.some((n) => n["Node Type"] === "Sort")).toBe(false);
     expect(scans[0]?.["Rows Removed by Filter"] ?? 0).toBe(0);
     expect(scans[0]?.["Actual Rows"]).toBeLessThanOrEqual(101);
-    const rows = await query;
-    expect(rows[0]?.message.seq).toBe(firstSeq);
-    expect(rows.every((r) => r.message.parentId === null)).toBe(true);
+    const rows = await readTopLevelPage(database.handle.db, input);
+    expect(rows[0]?.seq).toBe(firstSeq);
+    expect(rows.every((r) => r.parentId === null)).toBe(true);
     console.log(`${_label}: ${plan["Execution Time"].toFixed(3)} ms, index ${scans[0]?.["Index Name"]}`);
   });
 });

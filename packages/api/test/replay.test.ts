@@ -140,12 +140,13 @@ describe.each(drivers)("replay and live changes on %s", (driver) => {
       if (i % 4 === 0) await deleteMessage(h.deps, ben.id, reply.id);
     }
     let queries = 0;
-    // Counts the statements the page builds (each read starts with `select`). A fresh database object
-    // for each page: a statement prepared once per database (reactionsOf's) is built, and counted, anew.
+    // Counts the statements the page runs: each drizzle read starts with `select`, and each statement
+    // prepared once per process (`preparedRead`: reactionsOf's) takes the driver's client, `$client`.
     const counted = () =>
       new Proxy(h.deps.db, {
         get(target, key) {
           const value = Reflect.get(target, key, target);
+          if (key === "$client") queries++;
           if (key !== "select" || typeof value !== "function") return value;
           return (...args: unknown[]) => {
             queries++;

@@ -3,7 +3,7 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
-import type { ExtractTablesWithRelations, SQL } from "drizzle-orm";
+import { type ExtractTablesWithRelations, fillPlaceholders, type SQL } from "drizzle-orm";
 import { type PgDatabase, PgDialect, type PgQueryResultHKT, type PgTransaction } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
@@ -43,6 +43,32 @@ export async function executePrepared(db: Database, statement: SQL): Promise<Rec
   }
   const result: unknown = await db.execute(statement);
   return Array.isArray(result) ? result : (result as { rows: Record<string, unknown>[] }).rows;
+}
+
+/**
+ * A read statement built once: `statement`'s text is rendered here, once, with
+ * `sql.placeholder(name)` for each parameter; the function answers its rows for the parameters'
+ * `values` (by placeholder name), each an array of its columns' values in the select's order, with
+ * no mapping by drizzle (`bigint` columns as strings on PostgreSQL, as numbers or bigints on
+ * PGlite; `json` parsed; `int[]` as arrays of numbers). Arrays, not objects by column name:
+ * postgres.js builds an object row with one keyed store per column, which for a wide row costs
+ * more than everything else it does. On PostgreSQL it runs as `executePrepared` does (prepared
+ * once per pooled connection: one round trip); on PGlite by PGlite's own `query`. For hot reads
+ * whose rows the caller turns into their public shape itself: the statement should give every
+ * column in a form both drivers return alike (text for times, for instance). Rejects with the
+ * database's error.
+ */
+export function preparedRead(statement: SQL): (db: Database, values: Record<string, unknown>) => Promise<unknown[][]> {
+  const { sql: text, params } = dialect.sqlToQuery(statement);
+  return async (db, values) => {
+    const args = fillPlaceholders(params, values);
+    const client = (db as { $client?: unknown }).$client;
+    if (typeof client === "function" && "unsafe" in client)
+      return (client as postgres.Sql)
+        .unsafe(text, args as postgres.ParameterOrJSON<never>[], { prepare: true })
+        .values();
+    return (await (client as PGlite).query<unknown[]>(text, args, { rowMode: "array" })).rows;
+  };
 }
 
 // Built from the module's own path rather than `new URL("../drizzle", import.meta.url)`, which

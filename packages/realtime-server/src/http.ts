@@ -18,6 +18,7 @@ import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { pinoHttp } from "pino-http";
 import { createFilesHandler, isFilesPath } from "./files-http";
 import { sendJson } from "./send-json";
+import { answerHotQuery } from "./trpc-hot-queries";
 
 export { HTTP_SERVER_TIMEOUTS } from "./http-timeouts";
 export { sendJson };
@@ -46,17 +47,18 @@ export interface ApiHandlerOptions {
  */
 export function createApiHandler(deps: Deps, log: Logger, options: ApiHandlerOptions = {}): ApiHandler {
   const trustProxy = options.trustProxy ?? (() => false);
-  const trpc = createHTTPHandler({
+  const contextOf = async (req: IncomingMessage) =>
+    createContext(
+      deps,
+      tokenFromAuthorization(req.headers.authorization) ?? (await options.sessionToken?.(req)) ?? null,
+      { clientAddress: clientAddressOf(req, trustProxy) },
+    );
+  const adapter = createHTTPHandler({
     router: appRouter,
     basePath: "/trpc/",
     maxBodySize: MAX_BODY_BYTES,
     maxBatchSize: MAX_BATCH_SIZE,
-    createContext: async ({ req }) =>
-      createContext(
-        deps,
-        tokenFromAuthorization(req.headers.authorization) ?? (await options.sessionToken?.(req)) ?? null,
-        { clientAddress: clientAddressOf(req, trustProxy) },
-      ),
+    createContext: ({ req }) => contextOf(req),
     // A rate-limited call says when to try again, in the header HTTP clients know.
     responseMeta: ({ errors }) => {
       const limited = errors.map((e) => e.cause).find((cause) => cause instanceof RateLimited);
@@ -66,6 +68,10 @@ export function createApiHandler(deps: Deps, log: Logger, options: ApiHandlerOpt
       if (error.code === "INTERNAL_SERVER_ERROR") logOf(req).error({ err: error, path }, "procedure failed");
     },
   });
+  // The hottest queries skip the adapter's Fetch Request and Response when they succeed (trpc-hot-queries.ts).
+  const trpc: Handler = async (req, res) => {
+    if (!(await answerHotQuery(req, res, contextOf))) await adapter(req, res);
+  };
   const compat = getRequestListener(createCompatRest(deps, log, { trustProxy }).fetch);
   const files = createFilesHandler(deps, log, {
     tokenOf: (req) => tokenFromAuthorization(req.headers.authorization),

@@ -1,4 +1,12 @@
-import { type Database, type Message, type MessageChange, type StoredFile, schema, type Transaction } from "@parley/db";
+import {
+  type Database,
+  type Message,
+  type MessageChange,
+  preparedRead,
+  type StoredFile,
+  schema,
+  type Transaction,
+} from "@parley/db";
 import { and, asc, eq, inArray, is, type SQL, sql, type WithSubquery } from "drizzle-orm";
 import { PgTransaction } from "drizzle-orm/pg-core";
 import type { ParentUpdate } from "../bus";
@@ -6,7 +14,7 @@ import { notFound } from "../errors";
 import type { MessageOut, ReactionOut } from "../schemas";
 import { fileOutOf, type MessageAuthor, messageOutOf } from "./output";
 import { notAMember } from "./room-access";
-import { intArray, intArrayLiteral, oncePerDatabase } from "./sql-arrays";
+import { intArray, intArrayLiteral } from "./sql-arrays";
 import type { Emit } from "./transact";
 
 /**
@@ -269,15 +277,21 @@ export type MessageRow = Awaited<ReturnType<ReturnType<typeof messageRows>["exec
 export async function reactionsOf(db: Reader, messageIds: number[]): Promise<Map<number, ReactionOut[]>> {
   const byMessage = new Map<number, ReactionOut[]>();
   if (messageIds.length === 0) return byMessage;
-  // Outside a transaction (every page of history), the statement prepared once for the database.
-  const rows = is(db, PgTransaction)
-    ? await reactionsQuery(db, intArray(messageIds))
-    : await preparedReactions(db).execute({ ids: intArrayLiteral(messageIds) });
-  for (const { messageId, emoji, userIds } of rows) {
-    const list = byMessage.get(messageId) ?? [];
-    list.push({ emoji, count: userIds.length, userIds });
-    byMessage.set(messageId, list);
+  const add = (messageId: number, emoji: string, userIds: number[]) => {
+    const list = byMessage.get(messageId);
+    const reaction = { emoji, count: userIds.length, userIds };
+    if (list) list.push(reaction);
+    else byMessage.set(messageId, [reaction]);
+  };
+  if (is(db, PgTransaction)) {
+    for (const { messageId, emoji, userIds } of await reactionsQuery(db, intArray(messageIds)))
+      add(messageId, emoji, userIds);
+    return byMessage;
   }
+  // Outside a transaction (every page of history), the statement prepared once, its rows as arrays
+  // (see preparedRead): [message id (bigint), emoji, user ids].
+  for (const [messageId, emoji, userIds] of await readReactions(db, { ids: intArrayLiteral(messageIds) }))
+    add(Number(messageId), emoji as string, userIds as number[]);
   return byMessage;
 }
 
@@ -296,10 +310,13 @@ const reactionsQuery = (db: Reader, ids: SQL) =>
     .groupBy(reactions.messageId, reactions.emoji)
     .orderBy(asc(reactions.messageId), sql`min(${reactions.createdAt})`, asc(reactions.emoji));
 
-/** `reactionsQuery` prepared once per database; placeholder `ids`, an `intArrayLiteral`. */
-const preparedReactions = oncePerDatabase((db: Database) =>
-  reactionsQuery(db, sql`${sql.placeholder("ids")}::int[]`).prepare("reactions_of"),
-);
+/** `reactionsQuery`'s rows as `preparedRead` arrays; placeholder `ids`, an `intArrayLiteral`. */
+const readReactions = preparedRead(sql`select ${reactions.messageId}, ${reactions.emoji},
+    array_agg(${reactions.userId} order by ${reactions.createdAt}, ${reactions.userId})
+  from ${reactions}
+  where ${reactions.messageId} = any(${sql.placeholder("ids")}::int[])
+  group by ${reactions.messageId}, ${reactions.emoji}
+  order by ${reactions.messageId} asc, min(${reactions.createdAt}), ${reactions.emoji} asc`);
 
 /**
  * Message rows as they leave the server, with their reactions (one more query for all of them)

@@ -15,15 +15,15 @@ import {
   type SendMessageInput,
 } from "../schemas";
 import { attachFiles } from "./files";
+import { pageRowOut, readTopLevelPage, type TopLevelRow } from "./history-rows";
 import { mentionCandidates, NO_MENTIONS, resolveMentions, writeMentions } from "./mentions";
-import { authorColumns, filesColumn, type MessageRow, messageRows, nextSeq, withReactions } from "./message-log";
-import { type MessageAuthor, messageOutOf } from "./output";
+import { type MessageRow, messageRows, nextSeq, reactionsOf, withReactions } from "./message-log";
+import { fileOutOf, type MessageAuthor, messageOutOf } from "./output";
 import { requireMember, requireMemberCached } from "./room-access";
-import { oncePerDatabase } from "./sql-arrays";
 import { addReply, lockParent } from "./threads";
 import { type Emit, transact } from "./transact";
 
-const { messages, rooms, users } = schema;
+const { messages, rooms } = schema;
 
 interface NewMessage {
   roomId: number;
@@ -241,64 +241,18 @@ export function historyQuery(db: Database, input: HistoryInput) {
  */
 export async function getHistory(deps: Deps, actor: Actor, input: HistoryInput): Promise<HistoryPage> {
   await requireMemberCached(deps, actor.userId, input.roomId);
-  const rows = await topLevelHistoryPage(deps.db, input);
-  const lastSeq = rows[0]?.roomSeq ?? (await roomLastSeq(deps.db, input.roomId));
-  return { ...(await pageOf(deps.db, rows, input.limit)), lastSeq };
-}
-
-/** A query parameter: a value, or a prepared statement's placeholder for one. */
-type Param = number | ReturnType<typeof sql.placeholder>;
-
-const topLevelRows = (db: Database, roomId: Param) =>
-  db
-    .select({ message: messages, author: authorColumns, files: filesColumn, roomSeq: roomSeqOf(roomId) })
-    .from(messages)
-    .leftJoin(users, eq(users.id, messages.authorId))
-    .$dynamic();
-
-const topLevelOf = (roomId: Param) => and(eq(messages.roomId, roomId), isNull(messages.parentId));
-
-/**
- * The query behind `getHistory`'s page: `historyQuery` without replies, on the partial index of
- * top-level messages. Each row also carries the room's newest sequence number, read by the same
- * statement (an uncorrelated subquery, evaluated once): the point a client resumes the room's
- * stream from, consistent with the page. (`topLevelHistoryPage` runs the same SQL, prepared.)
- */
-export const topLevelHistoryQuery = (db: Database, input: HistoryInput) =>
-  keyset(topLevelRows(db, input.roomId), topLevelOf(input.roomId), input);
-
-/**
- * `topLevelHistoryQuery`'s three shapes (newest, `before`, `after`) as prepared statements of one
- * database: drizzle builds each once per process, not on every page, and PostgreSQL parses and
- * plans each once per connection. Placeholders: roomId, limit (rows to read), cursor.
- */
-const preparedPages = oncePerDatabase((db: Database) => {
-  const roomId = sql.placeholder("roomId");
-  const cursor = sql.placeholder("cursor");
-  const page = (where: SQL | undefined, order: SQL, name: string) =>
-    topLevelRows(db, roomId)
-      .where(and(topLevelOf(roomId), where))
-      .orderBy(order)
-      .limit(sql.placeholder("limit"))
-      .prepare(name);
+  const rows = await readTopLevelPage(deps.db, input);
+  const shown = rows.slice(0, input.limit);
+  const reactions = await reactionsOf(
+    deps.db,
+    shown.map((r) => r.id),
+  );
   return {
-    newest: page(undefined, desc(messages.seq), "history_newest"),
-    before: page(lt(messages.seq, cursor), desc(messages.seq), "history_before"),
-    after: page(gt(messages.seq, cursor), asc(messages.seq), "history_after"),
+    items: shown.map((r) => pageRowOut(r, reactions.get(r.id))),
+    hasMore: rows.length > input.limit,
+    lastSeq: rows[0]?.roomSeq ?? (await roomLastSeq(deps.db, input.roomId)),
   };
-});
-
-/** The rows of `topLevelHistoryQuery(db, input)`, by its prepared statement: one more than `limit`. */
-async function topLevelHistoryPage(db: Database, { roomId, before, after, limit }: HistoryInput) {
-  const pages = preparedPages(db);
-  const values = { roomId, limit: limit + 1 };
-  if (after !== undefined) return pages.after.execute({ ...values, cursor: after });
-  if (before !== undefined) return pages.before.execute({ ...values, cursor: before });
-  return pages.newest.execute(values);
 }
-
-const roomSeqOf = (roomId: Param) =>
-  sql<number>`(select ${rooms.lastSeq} from ${rooms} where ${rooms.id} = ${roomId})`.mapWith(Number);
 
 async function roomLastSeq(db: Database, roomId: number): Promise<number> {
   const [room] = await db.select({ lastSeq: rooms.lastSeq }).from(rooms).where(eq(rooms.id, roomId));
@@ -359,13 +313,26 @@ export async function getHistoryAround(
   const [anchor] = await messageRows(deps.db).where(and(eq(messages.id, holder), eq(messages.roomId, roomId)));
   const at = anchor?.message.seq ?? seq;
   const [older, newer] = await Promise.all([
-    topLevelHistoryPage(deps.db, { roomId, before: at, after: undefined, limit }),
-    topLevelHistoryPage(deps.db, { roomId, before: undefined, after: at, limit }),
+    readTopLevelPage(deps.db, { roomId, before: at, after: undefined, limit }),
+    readTopLevelPage(deps.db, { roomId, before: undefined, after: at, limit }),
   ]);
-  const rows = [...older.slice(0, limit).reverse(), ...(anchor ? [anchor] : []), ...newer.slice(0, limit)];
+  const olderShown = older.slice(0, limit).reverse();
+  const newerShown = newer.slice(0, limit);
   const lastSeq = older[0]?.roomSeq ?? newer[0]?.roomSeq ?? (await roomLastSeq(deps.db, roomId));
+  const reactions = await reactionsOf(deps.db, [
+    ...olderShown.map((r) => r.id),
+    ...(anchor ? [anchor.message.id] : []),
+    ...newerShown.map((r) => r.id),
+  ]);
+  const out = (r: TopLevelRow) => pageRowOut(r, reactions.get(r.id));
   return {
-    items: await withReactions(deps.db, rows),
+    items: [
+      ...olderShown.map(out),
+      ...(anchor
+        ? [messageOutOf(anchor.message, anchor.author, reactions.get(anchor.message.id), anchor.files.map(fileOutOf))]
+        : []),
+      ...newerShown.map(out),
+    ],
     anchorId: anchor?.message.id ?? null,
     hasMoreBefore: older.length > limit,
     hasMoreAfter: newer.length > limit,
