@@ -7,11 +7,9 @@ import {
   getTRPCErrorFromUnknown,
   isAsyncIterable,
   isTrackedEnvelope,
-  transformTRPCResponse,
 } from "@trpc/server/unstable-core-do-not-import";
 import type { WebSocket } from "ws";
-
-type CallId = string | number;
+import { type CallId, inputWithLastEventId, sendAnswer } from "./protocol";
 
 /** A subscription call as tRPC's `parseTRPCMessage` leaves it (the input already deserialized). */
 export interface SubscriptionCall {
@@ -40,7 +38,7 @@ interface Running {
 }
 
 /**
- * The subscriptions of one tRPC WebSocket, run here instead of in tRPC's adapter, on the same wire
+ * The subscriptions of one tRPC WebSocket, run by Parley instead of tRPC's adapter, on the same wire
  * protocol (`started`, `data` with a tracked envelope's `id`, `stopped`, errors shaped by the
  * router's `errorFormatter`) and through the same procedures (`callProcedure`: middlewares, input
  * parsing, the router's transformer). tRPC's adapter parks an async function per subscription
@@ -53,12 +51,12 @@ interface Running {
  */
 export class SocketSubscriptions {
   private readonly running = new Map<CallId, Running>();
-  /** The socket's tRPC context, from the moment tRPC's adapter asks for it (see `trpcSockets`). */
+  /** The socket's tRPC context, from the moment it is being made (see `TrpcSocket`). */
   context: Promise<Context> | null = null;
 
   constructor(
     private readonly ws: WebSocket,
-    private readonly encoder: Encoder,
+    private readonly encoder: Pick<Encoder, "encode">,
     private readonly report: ReportError,
   ) {}
 
@@ -94,11 +92,7 @@ export class SocketSubscriptions {
     const { id } = running;
     if (this.running.has(id)) throw new TRPCError({ code: "BAD_REQUEST", message: `Duplicate id ${id}` });
     this.running.set(id, running);
-    let input = call.params?.input;
-    const lastEventId = call.params?.lastEventId;
-    if (lastEventId !== undefined) {
-      input = typeof input === "object" && input !== null ? { ...input, lastEventId } : (input ?? { lastEventId });
-    }
+    const input = inputWithLastEventId(call.params?.input, call.params?.lastEventId);
     if (!this.context) throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "no context for this socket" });
     const ctx = await this.context;
     const result: unknown = await callProcedure({
@@ -191,7 +185,6 @@ export class SocketSubscriptions {
 
   /** Writes an answer as tRPC's adapter does (`jsonrpc` left out when the call had none: JSON drops undefined). */
   private write(frame: { id: CallId; jsonrpc: "2.0" | undefined; result?: unknown; error?: unknown }): void {
-    // biome-ignore lint/suspicious/noExplicitAny: tRPC's response envelope, exactly as its adapter writes it
-    this.ws.send(this.encoder.encode(transformTRPCResponse(config, frame as any)));
+    sendAnswer(this.ws, this.encoder, frame);
   }
 }
