@@ -47,6 +47,8 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
     // ws 8.23's caps on what one unfinished message may hold (not yet in @types/ws).
     ...{ maxFragments: MAX_FRAGMENTS_PER_MESSAGE, maxBufferedChunks: MAX_BUFFERED_CHUNKS },
     perMessageDeflate: false,
+    // Sockets are tracked by `connections`: ws's own set cost a "close" listener per socket.
+    clientTracking: false,
     WebSocket: sendGate.WebSocket,
   });
   const connections = new Connections(config, deps.metrics);
