@@ -50,7 +50,8 @@ interface Running {
  * written through `encoder` (the socket's CallGate, which counts calls out of the drain).
  */
 export class SocketSubscriptions {
-  private readonly running = new Map<CallId, Running>();
+  /** The subscriptions running, by call id; made with the first, since many sockets only make calls. */
+  private running: Map<CallId, Running> | null = null;
   /** The socket's tRPC context, from the moment it is being made (see `TrpcSocket`). */
   context: Promise<Context> | null = null;
 
@@ -63,7 +64,7 @@ export class SocketSubscriptions {
   /** Starts or stops the subscription `call` (the `batchIndex`th call of its frame). */
   take(call: SubscriptionCall, batchIndex: number): void {
     if (call.method === "subscription.stop") {
-      this.stop(this.running.get(call.id), true);
+      this.stop(this.running?.get(call.id), true);
       return;
     }
     const path = call.params?.path ?? "";
@@ -76,7 +77,7 @@ export class SocketSubscriptions {
       ended: false,
     };
     this.start(running, call, batchIndex).catch((cause: unknown) => {
-      if (this.running.get(running.id) === running) this.running.delete(running.id);
+      if (this.running?.get(running.id) === running) this.running.delete(running.id);
       running.controller.abort();
       this.fail(running, cause);
     });
@@ -84,12 +85,15 @@ export class SocketSubscriptions {
 
   /** Ends every subscription of a socket that closed (nothing more is written to it). */
   closed(): void {
-    for (const running of this.running.values()) this.stop(running, false);
-    this.running.clear();
+    const { running } = this;
+    if (!running) return;
+    for (const each of running.values()) this.stop(each, false);
+    running.clear();
   }
 
   private async start(running: Running, call: SubscriptionCall, batchIndex: number): Promise<void> {
     const { id } = running;
+    this.running ??= new Map();
     if (this.running.has(id)) throw new TRPCError({ code: "BAD_REQUEST", message: `Duplicate id ${id}` });
     this.running.set(id, running);
     const input = inputWithLastEventId(call.params?.input, call.params?.lastEventId);
@@ -161,7 +165,7 @@ export class SocketSubscriptions {
   private stop(running: Running | undefined, answer: boolean): void {
     if (!running || running.ended) return;
     running.ended = true;
-    if (this.running.get(running.id) === running) this.running.delete(running.id);
+    if (this.running?.get(running.id) === running) this.running.delete(running.id);
     running.controller.abort();
     running.iterator?.return?.().catch(() => {});
     if (answer && running.iterator) {
