@@ -1,6 +1,10 @@
+import { randomBytes } from "node:crypto";
+import { once } from "node:events";
 import { createTestDatabase, type TestDatabase } from "@parley/db/testing";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { httpClient } from "./clients";
 import { expectDrained, shutdownWithSendsInFlight } from "./drain-round";
 import { startRealtime } from "./processes";
 
@@ -53,5 +57,31 @@ describe("a realtime instance that gets SIGTERM with sends in flight", () => {
       stored.map((row) => row.client_id),
     );
     expect([...round.outcomes.values()]).toContain("restarting");
+  });
+
+  it("counts no call of a frame refused as unparseable as in flight: the drain does not wait for them", async () => {
+    const server = await startRealtime({
+      DATABASE_URL: database.url,
+      JWT_SECRET: "a drain test secret of 32 bytes or more",
+      SHUTDOWN_DRAIN_MS: "60000",
+    });
+    const username = `u${randomBytes(4).toString("hex")}`;
+    const { token } = await httpClient(server.url).auth.register.mutate({ username, password: "pw-pw-pw" });
+    const ws = new WebSocket(`${server.url.replace("http", "ws")}/trpc?token=${token}`);
+    await once(ws, "open");
+    // Frames of a good call and an item that is no call, again and again: each frame is answered
+    // PARSE_ERROR as a whole, and none of its calls runs or stays counted in the drain.
+    const answers: string[] = [];
+    ws.on("message", (data) => answers.push(String(data)));
+    const frames = 20;
+    for (let id = 1; id <= frames; id++) {
+      ws.send(JSON.stringify([{ id, method: "query", params: { path: "auth.me" } }, { method: "query" }]));
+    }
+    while (answers.length < frames) await once(ws, "message");
+    expect(new Set(answers.map((a) => JSON.parse(a).error?.data?.code))).toEqual(new Set(["PARSE_ERROR"]));
+    // The drain's deadline is a minute: a shutdown that waited for those calls would take it.
+    const started = Date.now();
+    await server.stop();
+    expect(Date.now() - started).toBeLessThan(20_000);
   });
 });

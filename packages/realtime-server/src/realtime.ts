@@ -16,7 +16,7 @@ import { watchSessions } from "./socket/session-watch";
 import { closeConnections } from "./socket/shutdown";
 import { trpcSockets } from "./socket/trpc-socket";
 import { MAX_BUFFERED_CHUNKS, MAX_FRAGMENTS_PER_MESSAGE, watchUnfinishedMessages } from "./socket/unfinished-messages";
-import { isProtocolError, pathOf, refuseUpgrade, tokenFromUpgrade, trpcRequest } from "./socket/upgrade";
+import { isProtocolError, pathOf, refuseUpgrade, sendsConnectionParams, tokenFromUpgrade } from "./socket/upgrade";
 
 /** The largest frame a client may send: far above any valid request. */
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
@@ -47,6 +47,8 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
     // ws 8.23's caps on what one unfinished message may hold (not yet in @types/ws).
     ...{ maxFragments: MAX_FRAGMENTS_PER_MESSAGE, maxBufferedChunks: MAX_BUFFERED_CHUNKS },
     perMessageDeflate: false,
+    // Sockets are tracked by `connections`: ws's own set cost a "close" listener per socket.
+    clientTracking: false,
     WebSocket: sendGate.WebSocket,
   });
   const connections = new Connections(config, deps.metrics);
@@ -60,10 +62,9 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
   const stopKeepingAlive = keepSocketsAlive(connections);
   const paceFrames = framePacer(config.WS_FRAMES_PER_CONNECTION, deps.metrics);
   const frames = new FrameWriter();
-  const onTrpcConnection = await trpcSockets({
+  const onTrpcConnection = trpcSockets({
     deps,
     log,
-    wss,
     settings: config,
     connections,
     sessions,
@@ -137,7 +138,7 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
         const connection = adopt(ws, socket, seed, actor, address, seed ? null : token);
         if (!seed) {
           sessions.closeUnlessSignedIn(connection);
-          return onTrpcConnection(connection, trpcRequest(req));
+          return onTrpcConnection(connection, sendsConnectionParams(req));
         }
         if (actor) {
           if (!connections.countUser(connection, actor)) {

@@ -1,10 +1,9 @@
-import { appRouter } from "@parley/api";
 import { MAX_BATCH_SIZE } from "@parley/api/schemas";
 import { TRPCError } from "@trpc/server";
 import type { Encoder } from "@trpc/server/adapters/ws";
-import { getErrorShape, parseTRPCMessage } from "@trpc/server/unstable-core-do-not-import";
 import type { WebSocket } from "ws";
 import { type Drain, RESTARTING } from "./drain";
+import { type CallId, errorAnswer, type ParsedCall, parseCalls, sendAnswer } from "./protocol";
 import { type ReportError, SocketSubscriptions, type SubscriptionCall } from "./subscriptions";
 
 /**
@@ -18,16 +17,12 @@ const CALL_METHODS = new Set(["query", "mutation", "subscription"]);
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null;
 
-type CallId = string | number;
-
-/** A `subscription` or `subscription.stop` call with an id (tRPC itself answers one without). */
-const isSubscriptionCall = (item: unknown): item is SubscriptionCall =>
-  isObject(item) &&
-  (item.method === "subscription" || item.method === "subscription.stop") &&
-  (typeof item.id === "string" || typeof item.id === "number");
+/** A `subscription` or `subscription.stop` call with an id (one without is answered as any call without). */
+const isSubscriptionCall = (call: ParsedCall): call is ParsedCall & SubscriptionCall =>
+  (call.method === "subscription" || call.method === "subscription.stop") && call.id !== null;
 
 export interface CallGateOptions {
-  /** The encoder the socket's frames are really written and read with. */
+  /** The encoder the socket's frames are really written and read with (tRPC's: JSON text). */
   encoder: Encoder;
   /**
    * Charges the socket's frame allowance (`WS_FRAMES_PER_CONNECTION`) for `calls` more calls.
@@ -42,8 +37,8 @@ export interface CallGateOptions {
 }
 
 /**
- * The gate every tRPC call over one WebSocket passes, as that socket's encoder (tRPC decodes each
- * frame and encodes each answer through it, synchronously, on the socket's own handler):
+ * The gate every tRPC call over one WebSocket passes (`read` takes each frame's calls, `encode`
+ * each answer):
  * - a frame of more than `MAX_CALLS_PER_FRAME` calls is refused whole: none of them runs, and each
  *   is answered with the same BAD_REQUEST in words (tRPC's own client sends every call queued in
  *   one tick as one frame, and waits for an answer per call id);
@@ -53,9 +48,9 @@ export interface CallGateOptions {
  * - while the process drains, new calls are answered SERVICE_UNAVAILABLE with `RESTARTING`;
  *   `subscription.stop` still passes;
  * - subscriptions (`subscription`, `subscription.stop`) are taken out of the frame and run by the
- *   socket's `SocketSubscriptions`, not by tRPC's adapter (which gets queries and mutations only).
+ *   socket's `SocketSubscriptions`; `read` returns the rest (queries, mutations, calls without id).
  */
-export class CallGate implements Encoder {
+export class CallGate {
   /**
    * Calls read and not yet answered, by id, with what counts each out of the drain; made with the
    * first call, since most sockets open a subscription or two and then only listen.
@@ -71,6 +66,7 @@ export class CallGate implements Encoder {
     this.subscriptions = new SocketSubscriptions(ws, this, options.report);
   }
 
+  /** Encodes an answer (see `wireEncoder`); an answer to a call in flight counts it out of the drain. */
   encode(frame: unknown): string | Uint8Array<ArrayBuffer> {
     const { pending } = this;
     if (
@@ -89,10 +85,14 @@ export class CallGate implements Encoder {
     return this.options.encoder.encode(frame);
   }
 
-  decode(data: string | ArrayBuffer | Uint8Array): unknown {
+  /**
+   * The calls of one frame (text, or a Buffer for a binary frame) that the socket is to run now:
+   * queries, mutations and calls without an id, parsed; subscriptions are handed to
+   * `subscriptions`, and refused calls already answered. Throws, and runs nothing, for a frame
+   * that is no JSON or holds anything that is no call (the caller answers PARSE_ERROR).
+   */
+  read(data: string | Buffer): ParsedCall[] {
     const decoded = this.options.encoder.decode(data);
-    // The connection parameters (the first frame of a client that sends them) are no call.
-    if (!Array.isArray(decoded) && (!isObject(decoded) || decoded.method === "connectionParams")) return decoded;
     const items: unknown[] = Array.isArray(decoded) ? decoded : [decoded];
     if (items.length > 1) this.options.charge(items.length - 1);
     if (items.length > MAX_CALLS_PER_FRAME) {
@@ -109,37 +109,25 @@ export class CallGate implements Encoder {
     if (drain.draining) {
       const refused = items.filter((item) => isObject(item) && CALL_METHODS.has(String(item.method)));
       this.refuse(refused, new TRPCError({ code: "SERVICE_UNAVAILABLE", message: RESTARTING }));
-      return this.takeSubscriptions(items.filter((item) => !refused.includes(item)));
+      return this.takeSubscriptions(parseCalls(items.filter((item) => !refused.includes(item))));
     }
-    for (const item of items) {
-      if (!isObject(item) || !CALL_METHODS.has(String(item.method))) continue;
-      const { id } = item;
-      if (typeof id !== "string" && typeof id !== "number") continue;
+    const calls = parseCalls(items);
+    for (const { id, method } of calls) {
+      if (id === null || method === "subscription.stop") continue;
       this.pending ??= new Map();
       if (this.pending.has(id)) continue;
       this.pending.set(id, drain.track());
     }
-    const left = this.takeSubscriptions(items);
-    return Array.isArray(decoded) || left.length !== 1 ? left : decoded;
+    return this.takeSubscriptions(calls);
   }
 
-  /**
-   * Hands the subscription calls among `items` to `subscriptions` and returns the rest, for tRPC.
-   * A frame with any call tRPC's `parseTRPCMessage` refuses is left whole to tRPC, which answers it.
-   */
-  private takeSubscriptions(items: unknown[]): unknown[] {
-    if (!items.some(isSubscriptionCall)) return items;
-    const { transformer } = appRouter._def._config;
-    let parsed: unknown[];
-    try {
-      parsed = items.map((item) => parseTRPCMessage(item, transformer));
-    } catch {
-      return items;
-    }
-    const left: unknown[] = [];
-    parsed.forEach((call, index) => {
+  /** Hands the subscription calls among `calls` to `subscriptions` and returns the rest. */
+  private takeSubscriptions(calls: ParsedCall[]): ParsedCall[] {
+    if (!calls.some(isSubscriptionCall)) return calls;
+    const left: ParsedCall[] = [];
+    calls.forEach((call, index) => {
       if (isSubscriptionCall(call)) this.subscriptions.take(call, index);
-      else left.push(items[index]);
+      else left.push(call);
     });
     return left;
   }
@@ -149,16 +137,10 @@ export class CallGate implements Encoder {
     for (const item of items) {
       if (!isObject(item) || item.id === null || item.id === undefined) continue;
       const params = isObject(item.params) ? item.params : {};
-      const shape = getErrorShape({
-        config: appRouter._def._config,
-        error,
-        type: CALL_METHODS.has(String(item.method)) ? (item.method as "query") : "unknown",
-        path: typeof params.path === "string" ? params.path : undefined,
-        input: undefined,
-        ctx: undefined,
-      });
-      const answer = { id: item.id, ...(item.jsonrpc === undefined ? {} : { jsonrpc: item.jsonrpc }), error: shape };
-      this.ws.send(this.options.encoder.encode(answer));
+      const type = CALL_METHODS.has(String(item.method)) ? (item.method as "query") : "unknown";
+      const path = typeof params.path === "string" ? params.path : undefined;
+      const jsonrpc = item.jsonrpc as "2.0" | undefined;
+      sendAnswer(this.ws, this.options.encoder, errorAnswer(item.id as CallId, jsonrpc, error, { type, path }));
     }
   }
 }

@@ -26,8 +26,7 @@ export interface Connection {
   pingedAt: number;
   /**
    * The token the upgrade request carried (`?token=`, `?jwt=`, `Authorization`), until the tRPC
-   * context has read it: tRPC keeps its copy of the request for the socket's lifetime, so the
-   * request it is handed carries no token (see `trpcRequest`).
+   * context has read it: the upgrade request itself is not kept for the socket's lifetime.
    */
   upgradeToken: string | null;
   /** Counted toward its account's cap (`countUser`), and so counted out again at the close. */

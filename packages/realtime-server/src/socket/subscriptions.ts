@@ -7,11 +7,9 @@ import {
   getTRPCErrorFromUnknown,
   isAsyncIterable,
   isTrackedEnvelope,
-  transformTRPCResponse,
 } from "@trpc/server/unstable-core-do-not-import";
 import type { WebSocket } from "ws";
-
-type CallId = string | number;
+import { type CallId, inputWithLastEventId, sendAnswer } from "./protocol";
 
 /** A subscription call as tRPC's `parseTRPCMessage` leaves it (the input already deserialized). */
 export interface SubscriptionCall {
@@ -40,7 +38,7 @@ interface Running {
 }
 
 /**
- * The subscriptions of one tRPC WebSocket, run here instead of in tRPC's adapter, on the same wire
+ * The subscriptions of one tRPC WebSocket, run by Parley instead of tRPC's adapter, on the same wire
  * protocol (`started`, `data` with a tracked envelope's `id`, `stopped`, errors shaped by the
  * router's `errorFormatter`) and through the same procedures (`callProcedure`: middlewares, input
  * parsing, the router's transformer). tRPC's adapter parks an async function per subscription
@@ -52,20 +50,21 @@ interface Running {
  * written through `encoder` (the socket's CallGate, which counts calls out of the drain).
  */
 export class SocketSubscriptions {
-  private readonly running = new Map<CallId, Running>();
-  /** The socket's tRPC context, from the moment tRPC's adapter asks for it (see `trpcSockets`). */
+  /** The subscriptions running, by call id; made with the first, since many sockets only make calls. */
+  private running: Map<CallId, Running> | null = null;
+  /** The socket's tRPC context, from the moment it is being made (see `TrpcSocket`). */
   context: Promise<Context> | null = null;
 
   constructor(
     private readonly ws: WebSocket,
-    private readonly encoder: Encoder,
+    private readonly encoder: Pick<Encoder, "encode">,
     private readonly report: ReportError,
   ) {}
 
   /** Starts or stops the subscription `call` (the `batchIndex`th call of its frame). */
   take(call: SubscriptionCall, batchIndex: number): void {
     if (call.method === "subscription.stop") {
-      this.stop(this.running.get(call.id), true);
+      this.stop(this.running?.get(call.id), true);
       return;
     }
     const path = call.params?.path ?? "";
@@ -78,7 +77,7 @@ export class SocketSubscriptions {
       ended: false,
     };
     this.start(running, call, batchIndex).catch((cause: unknown) => {
-      if (this.running.get(running.id) === running) this.running.delete(running.id);
+      if (this.running?.get(running.id) === running) this.running.delete(running.id);
       running.controller.abort();
       this.fail(running, cause);
     });
@@ -86,19 +85,18 @@ export class SocketSubscriptions {
 
   /** Ends every subscription of a socket that closed (nothing more is written to it). */
   closed(): void {
-    for (const running of this.running.values()) this.stop(running, false);
-    this.running.clear();
+    const { running } = this;
+    if (!running) return;
+    for (const each of running.values()) this.stop(each, false);
+    running.clear();
   }
 
   private async start(running: Running, call: SubscriptionCall, batchIndex: number): Promise<void> {
     const { id } = running;
+    this.running ??= new Map();
     if (this.running.has(id)) throw new TRPCError({ code: "BAD_REQUEST", message: `Duplicate id ${id}` });
     this.running.set(id, running);
-    let input = call.params?.input;
-    const lastEventId = call.params?.lastEventId;
-    if (lastEventId !== undefined) {
-      input = typeof input === "object" && input !== null ? { ...input, lastEventId } : (input ?? { lastEventId });
-    }
+    const input = inputWithLastEventId(call.params?.input, call.params?.lastEventId);
     if (!this.context) throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "no context for this socket" });
     const ctx = await this.context;
     const result: unknown = await callProcedure({
@@ -167,7 +165,7 @@ export class SocketSubscriptions {
   private stop(running: Running | undefined, answer: boolean): void {
     if (!running || running.ended) return;
     running.ended = true;
-    if (this.running.get(running.id) === running) this.running.delete(running.id);
+    if (this.running?.get(running.id) === running) this.running.delete(running.id);
     running.controller.abort();
     running.iterator?.return?.().catch(() => {});
     if (answer && running.iterator) {
@@ -191,7 +189,6 @@ export class SocketSubscriptions {
 
   /** Writes an answer as tRPC's adapter does (`jsonrpc` left out when the call had none: JSON drops undefined). */
   private write(frame: { id: CallId; jsonrpc: "2.0" | undefined; result?: unknown; error?: unknown }): void {
-    // biome-ignore lint/suspicious/noExplicitAny: tRPC's response envelope, exactly as its adapter writes it
-    this.ws.send(this.encoder.encode(transformTRPCResponse(config, frame as any)));
+    sendAnswer(this.ws, this.encoder, frame);
   }
 }

@@ -33,17 +33,7 @@ export function tokenFromUpgrade(req: IncomingMessage): string | null {
   );
 }
 
-/**
- * The request tRPC is handed for a socket, which its handler keeps for the socket's lifetime: only
- * whether the client sends `connectionParams` (the one thing tRPC reads from it), as one of two
- * objects shared by every socket. Not the upgrade request with its headers, nor even its URL,
- * which carries the token (`?token=`): the token is read at the upgrade and kept on the
- * connection until the context has it (`Connection.upgradeToken`).
- */
-export function trpcRequest(req: IncomingMessage): IncomingMessage {
-  const withParams = new URL(req.url ?? "/", "http://localhost").searchParams.get("connectionParams") === "1";
-  return withParams ? REQUEST_WITH_PARAMS : REQUEST;
+/** Whether a tRPC client sends `connectionParams` as its first frame (`?connectionParams=1`, as tRPC's client says). */
+export function sendsConnectionParams(req: IncomingMessage): boolean {
+  return new URL(req.url ?? "/", "http://localhost").searchParams.get("connectionParams") === "1";
 }
-
-const REQUEST = { url: "/trpc", headers: {}, socket: {} } as IncomingMessage;
-const REQUEST_WITH_PARAMS = { url: "/trpc?connectionParams=1", headers: {}, socket: {} } as IncomingMessage;
