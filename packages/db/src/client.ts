@@ -26,6 +26,13 @@ export interface DbHandle {
 
 const dialect = new PgDialect();
 
+/** The driver's client under a database: postgres.js's on PostgreSQL, PGlite's in process. */
+const clientOf = (db: Database): unknown => (db as { $client?: unknown }).$client;
+
+/** `client` as postgres.js's client, or undefined (PGlite's). */
+const asPostgres = (client: unknown): postgres.Sql | undefined =>
+  typeof client === "function" && "unsafe" in client ? (client as postgres.Sql) : undefined;
+
 /**
  * Runs one statement on its own (in its own transaction, committed when it answers) as a statement
  * prepared once per pooled connection, and answers its rows (objects by column name; `bigint`
@@ -36,10 +43,10 @@ const dialect = new PgDialect();
  * (in process, no round trips) it is drizzle's `execute`. Rejects with the database's error.
  */
 export async function executePrepared(db: Database, statement: SQL): Promise<Record<string, unknown>[]> {
-  const client = (db as { $client?: unknown }).$client;
-  if (typeof client === "function" && "unsafe" in client) {
+  const client = asPostgres(clientOf(db));
+  if (client) {
     const { sql, params } = dialect.sqlToQuery(statement);
-    return (client as postgres.Sql).unsafe(sql, params as postgres.ParameterOrJSON<never>[], { prepare: true });
+    return client.unsafe(sql, params as postgres.ParameterOrJSON<never>[], { prepare: true });
   }
   const result: unknown = await db.execute(statement);
   return Array.isArray(result) ? result : (result as { rows: Record<string, unknown>[] }).rows;
@@ -62,11 +69,9 @@ export function preparedRead(statement: SQL): (db: Database, values: Record<stri
   const { sql: text, params } = dialect.sqlToQuery(statement);
   return async (db, values) => {
     const args = fillPlaceholders(params, values);
-    const client = (db as { $client?: unknown }).$client;
-    if (typeof client === "function" && "unsafe" in client)
-      return (client as postgres.Sql)
-        .unsafe(text, args as postgres.ParameterOrJSON<never>[], { prepare: true })
-        .values();
+    const client = clientOf(db);
+    const pg = asPostgres(client);
+    if (pg) return pg.unsafe(text, args as postgres.ParameterOrJSON<never>[], { prepare: true }).values();
     return (await (client as PGlite).query<unknown[]>(text, args, { rowMode: "array" })).rows;
   };
 }

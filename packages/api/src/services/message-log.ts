@@ -327,8 +327,12 @@ export async function withReactions(db: Reader, rows: MessageRow[]): Promise<Mes
     db,
     rows.map((r) => r.message.id),
   );
-  return rows.map((r) => messageOutOf(r.message, r.author, byMessage.get(r.message.id), r.files.map(fileOutOf)));
+  return rows.map((r) => messageRowOut(r, byMessage.get(r.message.id)));
 }
+
+/** A row of `messageRows` as it leaves the server, with its reactions. */
+export const messageRowOut = (row: MessageRow, reactions: ReactionOut[] | undefined): MessageOut =>
+  messageOutOf(row.message, row.author, reactions, row.files.map(fileOutOf));
 
 /** Messages by id, as they are now (tombstones included), in the order of `ids`; missing ids are left out. */
 export async function readMessages(db: Reader, ids: number[]): Promise<MessageOut[]> {

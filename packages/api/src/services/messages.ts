@@ -17,13 +17,14 @@ import {
 import { attachFiles } from "./files";
 import { pageRowOut, readTopLevelPage, type TopLevelRow } from "./history-rows";
 import { mentionCandidates, NO_MENTIONS, resolveMentions, writeMentions } from "./mentions";
-import { type MessageRow, messageRows, nextSeq, reactionsOf, withReactions } from "./message-log";
-import { fileOutOf, type MessageAuthor, messageOutOf } from "./output";
+import { type MessageRow, messageRowOut, messageRows, nextSeq, reactionsOf, withReactions } from "./message-log";
+import { type MessageAuthor, messageOutOf } from "./output";
 import { requireMember, requireMemberCached } from "./room-access";
+import { roomLastSeq } from "./stream-reads";
 import { addReply, lockParent } from "./threads";
 import { type Emit, transact } from "./transact";
 
-const { messages, rooms } = schema;
+const { messages } = schema;
 
 interface NewMessage {
   roomId: number;
@@ -254,11 +255,6 @@ export async function getHistory(deps: Deps, actor: Actor, input: HistoryInput):
   };
 }
 
-async function roomLastSeq(db: Database, roomId: number): Promise<number> {
-  const [room] = await db.select({ lastSeq: rooms.lastSeq }).from(rooms).where(eq(rooms.id, roomId));
-  return room?.lastSeq ?? 0;
-}
-
 /** A page from its rows (one more than `limit` tells whether there is more), with reactions. */
 async function pageOf(db: Database, rows: MessageRow[], limit: number): Promise<Omit<HistoryPage, "lastSeq">> {
   return { items: await withReactions(db, rows.slice(0, limit)), hasMore: rows.length > limit };
@@ -328,9 +324,7 @@ export async function getHistoryAround(
   return {
     items: [
       ...olderShown.map(out),
-      ...(anchor
-        ? [messageOutOf(anchor.message, anchor.author, reactions.get(anchor.message.id), anchor.files.map(fileOutOf))]
-        : []),
+      ...(anchor ? [messageRowOut(anchor, reactions.get(anchor.message.id))] : []),
       ...newerShown.map(out),
     ],
     anchorId: anchor?.message.id ?? null,
