@@ -74,7 +74,7 @@ describe("tRPC over HTTP on a real realtime process", () => {
     expect(page.result.data.items.map((m) => m.body)).toEqual(["three", "two"]);
     expect(page.result.data.hasMore).toBe(true);
 
-    // A failed hot query is tRPC's adapter's to answer: its statuses and error shapes, unchanged.
+    // A failed hot query is answered with tRPC's adapter's statuses and error shapes.
     const failing: [Record<string, string>, string, number, RegExp][] = [
       [{}, JSON.stringify(input), 401, /sign in/],
       [auth, JSON.stringify({ roomId: roomId + 1000 }), 404, /room/],

@@ -18,7 +18,7 @@ import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { pinoHttp } from "pino-http";
 import { createFilesHandler, isFilesPath } from "./files-http";
 import { sendJson } from "./send-json";
-import { answerHotQuery } from "./trpc-hot-queries";
+import { answerHotQuery, type FailureHandling } from "./trpc-hot-queries";
 
 export { HTTP_SERVER_TIMEOUTS } from "./http-timeouts";
 export { sendJson };
@@ -53,24 +53,28 @@ export function createApiHandler(deps: Deps, log: Logger, options: ApiHandlerOpt
       tokenFromAuthorization(req.headers.authorization) ?? (await options.sessionToken?.(req)) ?? null,
       { clientAddress: clientAddressOf(req, trustProxy) },
     );
+  const failure: FailureHandling = {
+    // A rate-limited call says when to try again, in the header HTTP clients know.
+    headers(errors): Record<string, string> {
+      const limited = errors.map((e) => e.cause).find((cause) => cause instanceof RateLimited);
+      return limited ? { "retry-after": String(limited.retryAfterSeconds) } : {};
+    },
+    log(error, path, req) {
+      if (error.code === "INTERNAL_SERVER_ERROR") logOf(req).error({ err: error, path }, "procedure failed");
+    },
+  };
   const adapter = createHTTPHandler({
     router: appRouter,
     basePath: "/trpc/",
     maxBodySize: MAX_BODY_BYTES,
     maxBatchSize: MAX_BATCH_SIZE,
     createContext: ({ req }) => contextOf(req),
-    // A rate-limited call says when to try again, in the header HTTP clients know.
-    responseMeta: ({ errors }) => {
-      const limited = errors.map((e) => e.cause).find((cause) => cause instanceof RateLimited);
-      return limited ? { headers: { "retry-after": String(limited.retryAfterSeconds) } } : {};
-    },
-    onError: ({ error, path, req }) => {
-      if (error.code === "INTERNAL_SERVER_ERROR") logOf(req).error({ err: error, path }, "procedure failed");
-    },
+    responseMeta: ({ errors }) => ({ headers: failure.headers(errors) }),
+    onError: ({ error, path, req }) => failure.log(error, path, req),
   });
-  // The hottest queries skip the adapter's Fetch Request and Response when they succeed (trpc-hot-queries.ts).
+  // The hottest queries skip the adapter's Fetch Request and Response (trpc-hot-queries.ts).
   const trpc: Handler = async (req, res) => {
-    if (!(await answerHotQuery(req, res, contextOf))) await adapter(req, res);
+    if (!(await answerHotQuery(req, res, contextOf, failure))) await adapter(req, res);
   };
   const compat = getRequestListener(createCompatRest(deps, log, { trustProxy }).fetch);
   const files = createFilesHandler(deps, log, {

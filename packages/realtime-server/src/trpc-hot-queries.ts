@@ -1,5 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { appRouter, type Context, createCallerFactory } from "@parley/api";
+import type { TRPCError } from "@trpc/server";
+import { getHTTPStatusCodeFromError } from "@trpc/server/http";
+import {
+  getErrorShape,
+  getTRPCErrorFromUnknown,
+  transformTRPCResponse,
+} from "@trpc/server/unstable-core-do-not-import";
 
 /**
  * The hottest tRPC queries over HTTP, answered without tRPC's HTTP adapter when they succeed.
@@ -13,10 +20,11 @@ import { appRouter, type Context, createCallerFactory } from "@parley/api";
  * status 200, `{"result":{"data":…}}`, `content-type: application/json`, `vary: trpc-accept,
  * accept` (with a `content-length` rather than chunks).
  *
- * Anything else, and any call that fails (bad input, no token, not a member, a database error),
- * is left to tRPC's adapter, which answers it as it answers every call: the same error shapes,
- * statuses, `retry-after` and error log. A failed hot query is therefore run twice; the hot ones
- * are reads that change nothing, so a second run answers what the first would have.
+ * A call that fails (bad input, no token, not a member, a database error) is answered here too, as
+ * the adapter answers a single call: its status from the error's code, `{"error": …}` shaped by
+ * the router's `errorFormatter`, and the same `retry-after` and error log (`failure`, which the
+ * adapter uses as well). Anything else (another method, path or procedure, a batch, a streamed
+ * call, input that is not JSON) is left to tRPC's adapter.
  */
 const HOT_QUERIES = {
   "history.list": (caller, input) => caller.history.list(input as never),
@@ -49,26 +57,51 @@ function hotCall(req: IncomingMessage): { path: HotPath; input: unknown } | unde
   }
 }
 
+/** How a failed call is told, shared with tRPC's adapter (see http.ts). */
+export interface FailureHandling {
+  /** Headers for an answer that carries these errors (`retry-after` for a rate limit). */
+  headers(errors: TRPCError[]): Record<string, string>;
+  /** Logs a failure that is ours (an internal error), as the adapter's `onError`. */
+  log(error: TRPCError, path: string | undefined, req: IncomingMessage): void;
+}
+
+const { _config: config } = appRouter._def;
+
 /**
- * Answers `req` when it is a hot query that succeeds (see above) and resolves true; resolves false,
- * having written nothing, when tRPC's adapter should answer it. `context` builds the call's context
- * as the adapter's `createContext` does.
+ * Answers `req` when it is a hot query (see above) and resolves true; resolves false, having written
+ * nothing, when tRPC's adapter should answer it. `context` builds the call's context as the
+ * adapter's `createContext` does.
  */
 export async function answerHotQuery(
   req: IncomingMessage,
   res: ServerResponse,
   context: (req: IncomingMessage) => Promise<Context>,
+  failure: FailureHandling,
 ): Promise<boolean> {
   const call = hotCall(req);
   if (!call) return false;
-  let data: unknown;
+  let ctx: Context | undefined;
+  let answer: { status: number; body: unknown; headers: Record<string, string> };
   try {
-    data = await HOT_QUERIES[call.path](createCaller(await context(req)), call.input);
-  } catch {
-    return false;
+    ctx = await context(req);
+    answer = {
+      status: 200,
+      body: { result: { data: await HOT_QUERIES[call.path](createCaller(ctx), call.input) } },
+      headers: {},
+    };
+  } catch (cause) {
+    const error = getTRPCErrorFromUnknown(cause);
+    failure.log(error, call.path, req);
+    const shape = getErrorShape({ config, error, type: "query", path: call.path, input: call.input, ctx });
+    answer = {
+      status: getHTTPStatusCodeFromError(error),
+      body: transformTRPCResponse(config, { error: shape }),
+      headers: failure.headers([error]),
+    };
   }
-  const body = JSON.stringify({ result: { data } });
-  res.writeHead(200, {
+  const body = JSON.stringify(answer.body);
+  res.writeHead(answer.status, {
+    ...answer.headers,
     vary: "trpc-accept, accept",
     "content-type": "application/json",
     "content-length": Buffer.byteLength(body),
