@@ -139,7 +139,8 @@ export interface ChangeRecord {
   parent?: ParentUpdate;
 }
 
-type ReactionRows = { emoji: string; userIds: number[] }[];
+/** A message's reactions as `reactionsJson` reads them. */
+export type ReactionRows = { emoji: string; userIds: number[] }[];
 
 /** How a change's own statement leaves the message's reactions, which that statement cannot read back. */
 export type ReactionsAfter =
@@ -153,9 +154,10 @@ export type ReactionsAfter =
 /**
  * A message's reactions as one JSON value, for a query that reads the message in the same
  * statement: `[{emoji, userIds}]`, emoji in the order first used, users oldest first (the order of
- * `reactionsOf`), as `after` leaves them.
+ * `reactionsOf`), as `after` leaves them. `messageId` is a number, or the SQL of a column (a
+ * correlated subquery per row, on the reactions' primary key: how a page of history reads them).
  */
-function reactionsJson(messageId: number, after?: ReactionsAfter) {
+export function reactionsJson(messageId: number | SQL, after?: ReactionsAfter) {
   const rows =
     after === undefined
       ? sql`select r.emoji, r.user_id, r.created_at from ${reactions} r where r.message_id = ${messageId}`
@@ -274,7 +276,7 @@ export type MessageRow = Awaited<ReturnType<ReturnType<typeof messageRows>["exec
  * The reactions of some messages, in one query: each message's emoji in the order first used,
  * each with its count and its users, oldest first. Messages without reactions are not in the map.
  */
-export async function reactionsOf(db: Reader, messageIds: number[]): Promise<Map<number, ReactionOut[]>> {
+async function reactionsOf(db: Reader, messageIds: number[]): Promise<Map<number, ReactionOut[]>> {
   const byMessage = new Map<number, ReactionOut[]>();
   if (messageIds.length === 0) return byMessage;
   const add = (messageId: number, emoji: string, userIds: number[]) => {
@@ -331,7 +333,7 @@ export async function withReactions(db: Reader, rows: MessageRow[]): Promise<Mes
 }
 
 /** A row of `messageRows` as it leaves the server, with its reactions. */
-export const messageRowOut = (row: MessageRow, reactions: ReactionOut[] | undefined): MessageOut =>
+const messageRowOut = (row: MessageRow, reactions: ReactionOut[] | undefined): MessageOut =>
   messageOutOf(row.message, row.author, reactions, row.files.map(fileOutOf));
 
 /** Messages by id, as they are now (tombstones included), in the order of `ids`; missing ids are left out. */

@@ -15,9 +15,9 @@ import {
   type SendMessageInput,
 } from "../schemas";
 import { attachFiles } from "./files";
-import { pageRowOut, readTopLevelPage, type TopLevelRow } from "./history-rows";
+import { pageRowOut, readTopLevelPage } from "./history-rows";
 import { mentionCandidates, NO_MENTIONS, resolveMentions, writeMentions } from "./mentions";
-import { type MessageRow, messageRowOut, messageRows, nextSeq, reactionsOf, withReactions } from "./message-log";
+import { type MessageRow, messageRows, nextSeq, withReactions } from "./message-log";
 import { type MessageAuthor, messageOutOf } from "./output";
 import { requireMember, requireMemberCached } from "./room-access";
 import { roomLastSeq } from "./stream-reads";
@@ -238,18 +238,13 @@ export function historyQuery(db: Database, input: HistoryInput) {
  * A page of a room's history for one of its members: `before` a sequence number (or from the
  * newest) newest first, or `after` one oldest first. Top-level messages only (replies are read
  * with their thread; a parent carries its thread's summary), each as it is now: edited text,
- * reactions, pin, and tombstones of deleted messages (body ''). Two queries per page.
+ * reactions, pin, and tombstones of deleted messages (body ''). One query per page (`readTopLevelPage`).
  */
 export async function getHistory(deps: Deps, actor: Actor, input: HistoryInput): Promise<HistoryPage> {
   await requireMemberCached(deps, actor.userId, input.roomId);
   const rows = await readTopLevelPage(deps.db, input);
-  const shown = rows.slice(0, input.limit);
-  const reactions = await reactionsOf(
-    deps.db,
-    shown.map((r) => r.id),
-  );
   return {
-    items: shown.map((r) => pageRowOut(r, reactions.get(r.id))),
+    items: rows.slice(0, input.limit).map(pageRowOut),
     hasMore: rows.length > input.limit,
     lastSeq: rows[0]?.roomSeq ?? (await roomLastSeq(deps.db, input.roomId)),
   };
@@ -295,8 +290,9 @@ export async function getHistoryBeforeMessage(
  * A `seq` no message was created with (a change's, or beyond the room's last) has no anchor:
  * `anchorId` is null and the items are the top-level messages nearest it, `limit` before it and
  * `limit` after it. Membership as `getHistory` (NOT_FOUND for a room the caller may not see,
- * FORBIDDEN for a public room they have not joined). Four queries: the anchor, each side (on the
- * partial index `messages_room_top_level_seq_idx`), and the reactions.
+ * FORBIDDEN for a public room they have not joined). Two round trips: the anchor, then at once
+ * each side (on the partial index `messages_room_top_level_seq_idx`, with their reactions) and
+ * the anchor's reactions.
  */
 export async function getHistoryAround(
   deps: Deps,
@@ -308,25 +304,16 @@ export async function getHistoryAround(
   const holder = sql`(select coalesce(${messages.parentId}, ${messages.id}) from ${messages} where ${messages.roomId} = ${roomId} and ${messages.seq} = ${seq})`;
   const [anchor] = await messageRows(deps.db).where(and(eq(messages.id, holder), eq(messages.roomId, roomId)));
   const at = anchor?.message.seq ?? seq;
-  const [older, newer] = await Promise.all([
+  const [older, newer, [anchorOut]] = await Promise.all([
     readTopLevelPage(deps.db, { roomId, before: at, after: undefined, limit }),
     readTopLevelPage(deps.db, { roomId, before: undefined, after: at, limit }),
+    anchor ? withReactions(deps.db, [anchor]) : [],
   ]);
   const olderShown = older.slice(0, limit).reverse();
   const newerShown = newer.slice(0, limit);
   const lastSeq = older[0]?.roomSeq ?? newer[0]?.roomSeq ?? (await roomLastSeq(deps.db, roomId));
-  const reactions = await reactionsOf(deps.db, [
-    ...olderShown.map((r) => r.id),
-    ...(anchor ? [anchor.message.id] : []),
-    ...newerShown.map((r) => r.id),
-  ]);
-  const out = (r: TopLevelRow) => pageRowOut(r, reactions.get(r.id));
   return {
-    items: [
-      ...olderShown.map(out),
-      ...(anchor ? [messageRowOut(anchor, reactions.get(anchor.message.id))] : []),
-      ...newerShown.map(out),
-    ],
+    items: [...olderShown.map(pageRowOut), ...(anchorOut ? [anchorOut] : []), ...newerShown.map(pageRowOut)],
     anchorId: anchor?.message.id ?? null,
     hasMoreBefore: older.length > limit,
     hasMoreAfter: newer.length > limit,
