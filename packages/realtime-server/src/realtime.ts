@@ -16,7 +16,7 @@ import { watchSessions } from "./socket/session-watch";
 import { closeConnections } from "./socket/shutdown";
 import { trpcSockets } from "./socket/trpc-socket";
 import { MAX_BUFFERED_CHUNKS, MAX_FRAGMENTS_PER_MESSAGE, watchUnfinishedMessages } from "./socket/unfinished-messages";
-import { isProtocolError, pathOf, refuseUpgrade, sendsConnectionParams, tokenFromUpgrade } from "./socket/upgrade";
+import { isProtocolError, readUpgrade, refuseUpgrade } from "./socket/upgrade";
 
 /** The largest frame a client may send: far above any valid request. */
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
@@ -123,10 +123,10 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
       const address = clientAddressOf(req, runtime.trustProxy);
       const full = connections.addressFull(address);
       if (full) return refuseUpgrade(socket, 429, full);
-      const seed = pathOf(req) !== "/trpc";
+      const { path, token, withConnectionParams } = readUpgrade(req);
+      const seed = path !== "/trpc";
       // The seed protocols authenticate at the upgrade; tRPC clients may do it in connectionParams.
       let actor: Actor | null = null;
-      const token = tokenFromUpgrade(req);
       if (seed) {
         try {
           actor = token ? await authenticate(deps, token) : null; // a bad token is refused, not ignored
@@ -138,7 +138,7 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
         const connection = adopt(ws, socket, seed, actor, address, seed ? null : token);
         if (!seed) {
           sessions.closeUnlessSignedIn(connection);
-          return onTrpcConnection(connection, sendsConnectionParams(req));
+          return onTrpcConnection(connection, withConnectionParams);
         }
         if (actor) {
           if (!connections.countUser(connection, actor)) {

@@ -19,21 +19,35 @@ export function isProtocolError(error: unknown): boolean {
   return typeof code === "string" && code.startsWith("WS_ERR_");
 }
 
-export const pathOf = (req: IncomingMessage) => (req.url ?? "/").split("?")[0] ?? "/";
-
 /** The WebSocket endpoints: tRPC at /trpc, and the seed protocols at /ws and /chats/{username}. */
 export const isRealtimePath = (pathname: string) =>
   pathname === "/trpc" || pathname === "/ws" || /^\/chats\/[^/]+$/.test(pathname);
 
-/** The token an upgrade request carries: `?token=`, `?jwt=` or `Authorization: Bearer`. */
-export function tokenFromUpgrade(req: IncomingMessage): string | null {
-  const url = new URL(req.url ?? "/", "http://localhost");
-  return (
-    url.searchParams.get("token") || url.searchParams.get("jwt") || tokenFromAuthorization(req.headers.authorization)
-  );
+/** What an upgrade request asks for, read from its URL (once) and its headers. */
+export interface UpgradeRequest {
+  /** The path: the URL up to its query (`?`). */
+  path: string;
+  /** The token it carries: `?token=`, `?jwt=` or `Authorization: Bearer`; null for none. */
+  token: string | null;
+  /** Whether a tRPC client sends `connectionParams` as its first frame (`?connectionParams=1`, as tRPC's client says). */
+  withConnectionParams: boolean;
 }
 
-/** Whether a tRPC client sends `connectionParams` as its first frame (`?connectionParams=1`, as tRPC's client says). */
-export function sendsConnectionParams(req: IncomingMessage): boolean {
-  return new URL(req.url ?? "/", "http://localhost").searchParams.get("connectionParams") === "1";
+/**
+ * Reads an upgrade request's path, token and `connectionParams` flag. The query is parsed once
+ * (`URLSearchParams`, as `URL#searchParams` parses it), not once per question: every connection
+ * that opens comes through here.
+ */
+export function readUpgrade(req: IncomingMessage): UpgradeRequest {
+  const url = req.url ?? "/";
+  const query = url.indexOf("?");
+  const path = query < 0 ? url : url.slice(0, query);
+  if (query < 0) return { path, token: tokenFromAuthorization(req.headers.authorization), withConnectionParams: false };
+  const fragment = url.indexOf("#", query);
+  const params = new URLSearchParams(url.slice(query + 1, fragment < 0 ? undefined : fragment));
+  return {
+    path,
+    token: params.get("token") || params.get("jwt") || tokenFromAuthorization(req.headers.authorization),
+    withConnectionParams: params.get("connectionParams") === "1",
+  };
 }
