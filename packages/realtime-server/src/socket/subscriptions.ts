@@ -23,6 +23,7 @@ export interface SubscriptionCall {
 export type ReportError = (error: TRPCError, path: string | undefined) => void;
 
 const WEBSOCKET_OPEN = 1;
+const ignore = () => {};
 const { _config: config } = appRouter._def;
 
 /** One subscription running on a socket: all that an idle one holds, with its iterator's one pending `next()`. */
@@ -30,8 +31,6 @@ interface Running {
   id: CallId;
   jsonrpc: "2.0" | undefined;
   path: string;
-  /** Aborts the procedure's `signal`: how a stream waiting on the bus ends (a return() would queue behind it). */
-  controller: AbortController;
   iterator: AsyncIterator<unknown> | null;
   /** Ended: stopped by the client, the socket closed, or the stream done or failed; later results are dropped. */
   ended: boolean;
@@ -44,7 +43,12 @@ interface Running {
  * parsing, the router's transformer). tRPC's adapter parks an async function per subscription
  * racing each `next()` against an abort promise through `Unpromise` (about 5.8 KiB per idle
  * subscription, measured with bench/src/tools/conn-heap.ts); here an idle subscription is one
- * `Running` record, its AbortController and its iterator's pending `next()`.
+ * `Running` record and its iterator's pending `next()`.
+ *
+ * A subscription ends by its iterator's `return()`. No `signal` is given to the procedure (an
+ * AbortController per subscription held about 1 KB): Parley's subscriptions are `streamed`
+ * (api/trpc.ts), whose `return()` stops a stream at once, even while it waits on the bus. (An
+ * async generator returned by a procedure itself would end only at its next event.)
  *
  * `CallGate.decode` hands over each `subscription` and `subscription.stop` call; answers are
  * written through `encoder` (the socket's CallGate, which counts calls out of the drain).
@@ -72,13 +76,13 @@ export class SocketSubscriptions {
       id: call.id,
       jsonrpc: call.jsonrpc,
       path,
-      controller: new AbortController(),
       iterator: null,
       ended: false,
     };
     this.start(running, call, batchIndex).catch((cause: unknown) => {
       if (this.running?.get(running.id) === running) this.running.delete(running.id);
-      running.controller.abort();
+      running.ended = true;
+      running.iterator?.return?.().catch(ignore);
       this.fail(running, cause);
     });
   }
@@ -105,7 +109,7 @@ export class SocketSubscriptions {
       getRawInput: async () => input,
       ctx,
       type: "subscription",
-      signal: running.controller.signal,
+      signal: undefined,
       batchIndex,
     });
     if (!isAsyncIterable(result)) {
@@ -119,6 +123,7 @@ export class SocketSubscriptions {
     if (running.ended || this.ws.readyState !== WEBSOCKET_OPEN) {
       // Stopped, or the socket closed, while the procedure ran: end the stream it opened.
       this.stop(running, false);
+      iterator.return?.().catch(ignore); // a stop while it ran found no iterator to return
       this.write({ id, jsonrpc: running.jsonrpc, result: { type: "started" } });
       return;
     }
@@ -166,8 +171,7 @@ export class SocketSubscriptions {
     if (!running || running.ended) return;
     running.ended = true;
     if (this.running?.get(running.id) === running) this.running.delete(running.id);
-    running.controller.abort();
-    running.iterator?.return?.().catch(() => {});
+    running.iterator?.return?.().catch(ignore);
     if (answer && running.iterator) {
       this.write({ id: running.id, jsonrpc: running.jsonrpc, result: { type: "stopped" } });
     }
