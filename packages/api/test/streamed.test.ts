@@ -2,7 +2,7 @@ import { testRedisUrl } from "@parley/db/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { type Bus, type BusEvent, createMemoryBus, createRedisBus, type StopSignal } from "../src/bus";
 import { SubscriptionSlots } from "../src/context";
-import { streamed } from "../src/trpc";
+import { pullStreamed, type StreamReader, streamed } from "../src/trpc";
 
 const prefix = `parley-test-streamed-${process.pid}-${Date.now()}:`;
 const typing = (roomId: number): BusEvent => ({ type: "room.typing", roomId, userId: 1, username: "a", until: 0 });
@@ -77,6 +77,54 @@ describe.each([
     );
     expect(await aborted.next()).toEqual({ value: "subscribed", done: false });
     await expect(aborted.next()).resolves.toEqual({ value: undefined, done: true });
+  });
+
+  it("hands each result to a reader by call (pullStreamed), after the call returns, failures mapped", async () => {
+    const results: unknown[] = [];
+    let heard!: () => void;
+    const reader: StreamReader<string> = {
+      took(result) {
+        results.push(result);
+        heard();
+      },
+      failed(error) {
+        results.push(error);
+        heard();
+      },
+    };
+    const read = (iterator: AsyncIterator<string>) =>
+      new Promise<void>((resolve) => {
+        heard = resolve;
+        expect(pullStreamed(iterator, reader)).toBe(true);
+        expect(results).toHaveLength(pulled); // nothing handed over synchronously
+      });
+    let pulled = 0;
+    const slots = new SubscriptionSlots(1);
+    const stream = streamed(
+      (stop) => source(bus, 4, stop, () => {}),
+      (item) => item,
+      slots,
+    );
+    await read(stream);
+    expect(results[pulled++]).toEqual({ value: "subscribed", done: false });
+    await bus.publish(typing(4));
+    await read(stream);
+    expect(results[pulled++]).toEqual({ value: "room.typing", done: false });
+    // No slot left for a second stream: its first read fails with the mapped error, not at once.
+    const refused = streamed(
+      (stop) => source(bus, 4, stop, () => {}),
+      (item) => item,
+      slots,
+    );
+    await read(refused);
+    expect(results[pulled++]).toMatchObject({ code: "TOO_MANY_REQUESTS" });
+    const waiting = read(stream);
+    await stream.return?.();
+    await waiting;
+    expect(results[pulled++]).toEqual({ value: undefined, done: true });
+    await read(stream); // an ended stream answers done, after the call too
+    expect(results[pulled++]).toEqual({ value: undefined, done: true });
+    expect(pullStreamed((async function* () {})(), reader)).toBe(false);
   });
 
   it("ends a source that subscribes after the stream was returned (a stop racing the open), every time", async () => {

@@ -1,4 +1,4 @@
-import { appRouter, type Context } from "@parley/api";
+import { appRouter, type Context, pullStreamed, type StreamReader } from "@parley/api";
 import { TRPCError } from "@trpc/server";
 import type { Encoder } from "@trpc/server/adapters/ws";
 import {
@@ -26,14 +26,29 @@ const WEBSOCKET_OPEN = 1;
 const ignore = () => {};
 const { _config: config } = appRouter._def;
 
-/** One subscription running on a socket: all that an idle one holds, with its iterator's one pending `next()`. */
-interface Running {
-  id: CallId;
-  jsonrpc: "2.0" | undefined;
-  path: string;
-  iterator: AsyncIterator<unknown> | null;
+/**
+ * One subscription running on a socket: all that an idle one holds, with its iterator's one pending
+ * read. It is its stream's reader (`pullStreamed`): the results go to its socket's subscriptions.
+ */
+class Running implements StreamReader<unknown> {
+  iterator: AsyncIterator<unknown> | null = null;
   /** Ended: stopped by the client, the socket closed, or the stream done or failed; later results are dropped. */
-  ended: boolean;
+  ended = false;
+
+  constructor(
+    private readonly owner: SocketSubscriptions,
+    readonly id: CallId,
+    readonly jsonrpc: "2.0" | undefined,
+    readonly path: string,
+  ) {}
+
+  took(result: IteratorResult<unknown>): void {
+    this.owner.item(this, result);
+  }
+
+  failed(cause: unknown): void {
+    this.owner.failed(this, cause);
+  }
 }
 
 /**
@@ -43,7 +58,7 @@ interface Running {
  * parsing, the router's transformer). tRPC's adapter parks an async function per subscription
  * racing each `next()` against an abort promise through `Unpromise` (about 5.8 KiB per idle
  * subscription, measured with bench/src/tools/conn-heap.ts); here an idle subscription is one
- * `Running` record and its iterator's pending `next()`.
+ * `Running` record and its stream's pending read (`pullStreamed`: no promise of its own).
  *
  * A subscription ends by its iterator's `return()`. No `signal` is given to the procedure (an
  * AbortController per subscription held about 1 KB): Parley's subscriptions are `streamed`
@@ -72,13 +87,7 @@ export class SocketSubscriptions {
       return;
     }
     const path = call.params?.path ?? "";
-    const running: Running = {
-      id: call.id,
-      jsonrpc: call.jsonrpc,
-      path,
-      iterator: null,
-      ended: false,
-    };
+    const running = new Running(this, call.id, call.jsonrpc, path);
     this.start(running, call, batchIndex).catch((cause: unknown) => {
       if (this.running?.get(running.id) === running) this.running.delete(running.id);
       running.ended = true;
@@ -133,14 +142,15 @@ export class SocketSubscriptions {
 
   private pull(running: Running): void {
     const { iterator } = running;
-    if (!iterator) return;
+    if (!iterator || pullStreamed(iterator, running)) return;
     iterator.next().then(
       (item) => this.item(running, item),
       (cause: unknown) => this.failed(running, cause),
     );
   }
 
-  private item(running: Running, item: IteratorResult<unknown>): void {
+  /** The next result of `running`'s stream. */
+  item(running: Running, item: IteratorResult<unknown>): void {
     if (running.ended) return;
     if (item.done) {
       this.finish(running);
@@ -154,7 +164,8 @@ export class SocketSubscriptions {
     this.pull(running);
   }
 
-  private failed(running: Running, cause: unknown): void {
+  /** `running`'s stream failed. */
+  failed(running: Running, cause: unknown): void {
     if (running.ended) return;
     this.fail(running, cause);
     this.finish(running);
