@@ -15,8 +15,10 @@ export interface Context {
 }
 
 export interface ConnectionSlots {
-  /** Takes a subscription slot, or throws when the connection holds too many; returns its release. */
-  claimSubscription(): () => void;
+  /** Takes a subscription slot, or throws when the connection holds too many. */
+  claimSubscription(): void;
+  /** Gives back a slot `claimSubscription` took (once per claim). */
+  releaseSubscription(): void;
   /** A wire for one subscription of this connection, where the transport can write frames itself (undefined where it cannot). */
   openWire?(): SubscriptionWire | undefined;
 }
@@ -55,18 +57,17 @@ export class SubscriptionSlots implements ConnectionSlots {
     private readonly open?: Gauge,
   ) {}
 
-  claimSubscription(): () => void {
+  claimSubscription(): void {
     if (this.held >= this.max)
       throw new AppError("TOO_MANY", `a connection may hold at most ${this.max} subscriptions`);
     this.held++;
     this.open?.inc();
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.held--;
-      this.open?.dec();
-    };
+  }
+
+  releaseSubscription(): void {
+    if (this.held === 0) return;
+    this.held--;
+    this.open?.dec();
   }
 }
 

@@ -24,7 +24,7 @@ export { createRuntime, type Runtime } from "./runtime";
 export type { MessageOut } from "./schemas";
 export { authenticate } from "./services/auth";
 export type { PresenceStreamEvent, UserPresence } from "./services/presence";
-export { createCallerFactory } from "./trpc";
+export { createCallerFactory, pullStreamed, type StreamReader } from "./trpc";
 
 export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;

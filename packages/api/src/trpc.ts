@@ -1,6 +1,7 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import { ZodError, type z } from "zod";
-import type { Context } from "./context";
+import type { StopSignal } from "./bus";
+import type { ConnectionSlots, Context } from "./context";
 import type { Actor } from "./deps";
 import { AppError, databaseUnavailable, isDatabaseUnavailable, readableIssues, trpcCodeOf } from "./errors";
 import { RateLimited } from "./limits";
@@ -48,58 +49,168 @@ const domainErrors = t.middleware(async ({ next }) => {
  * What a subscription streams, as one plain iterator between the service and tRPC (not an async
  * generator, and no closures of its own: an idle subscription holds this one small object, not
  * one more suspended frame with its promises). On the first `next()` it takes one of the
- * connection's subscription `slots` (if any; released when it ends), opens the stream, maps each
+ * connection's subscription `slots` (if any; given back when it ends), opens the stream, maps each
  * item for the wire and counts it in `delivered`, and maps what the stream throws the way the
  * middleware maps errors, since it throws after the middleware returned.
+ *
+ * The stream is its source's stop signal (`open` is handed it): `return()` stops the source at
+ * once, even while it waits on the bus (an async generator's own `return()` would wait for its
+ * pending `next()`), and so does `signal` aborting, when tRPC's adapter gives one. A transport
+ * that ends its subscriptions by `return()` (Parley's WebSocket) needs no AbortController per
+ * subscription, which cost about 1 KB each.
  */
 export function streamed<T, U>(
-  open: () => AsyncIterable<T>,
+  open: (stop: StopSignal) => AsyncIterable<T>,
   map: (item: T) => U,
-  slots?: { claimSubscription(): () => void },
+  slots?: Pick<ConnectionSlots, "claimSubscription" | "releaseSubscription">,
   delivered?: { inc(): void },
+  signal?: AbortSignal,
 ): AsyncIterableIterator<U> {
-  return new MappedStream(open, map, slots, delivered);
+  return new MappedStream(open, map, slots, delivered, signal);
+}
+
+/** Takes a `streamed` stream's results by call rather than by promise (see `pullStreamed`). */
+export interface StreamReader<U> {
+  /** The next result: an item, or done. */
+  took(result: IteratorResult<U>): void;
+  /** The stream failed: a tRPC error (a domain error already mapped, as `next()` rejects with it). */
+  failed(error: unknown): void;
+}
+
+/**
+ * `iterator.next()` for a transport that reads a subscription's stream itself, when the iterator
+ * is a `streamed` stream: the result goes to `reader`, once, and no promise comes back to the
+ * caller (an idle subscription is spared that promise, its reaction and the two closures it
+ * waits with, about 250 bytes). Returns false, and reads nothing, for any other iterator.
+ */
+export function pullStreamed<U>(iterator: AsyncIterator<U>, reader: StreamReader<U>): boolean {
+  if (!(iterator instanceof MappedStream)) return false;
+  iterator.pullInto(reader);
+  return true;
 }
 
 const DONE: IteratorReturnResult<undefined> = { value: undefined, done: true };
 
-class MappedStream<T, U> implements AsyncIterableIterator<U> {
+type StopListener = Parameters<StopSignal["addEventListener"]>[1];
+
+class MappedStream<T, U> implements AsyncIterableIterator<U>, StopSignal {
+  /** Until the stream is opened: dropped then, with whatever its closure holds. */
+  private open: ((stop: StopSignal) => AsyncIterable<T>) | undefined;
   private source: AsyncIterator<T> | undefined;
-  private release: (() => void) | undefined;
+  /** Holds one of the connection's subscription slots. */
+  private holdsSlot = false;
   private ended = false;
+  private stopped = false;
+  /** Who listens for the stop: one (the bus subscription, usually), or several. */
+  private stopListeners: StopListener | StopListener[] | undefined;
 
   constructor(
-    private readonly open: () => AsyncIterable<T>,
+    open: (stop: StopSignal) => AsyncIterable<T>,
     private readonly map: (item: T) => U,
-    private readonly slots: { claimSubscription(): () => void } | undefined,
+    private readonly slots: Pick<ConnectionSlots, "claimSubscription" | "releaseSubscription"> | undefined,
     private readonly delivered: { inc(): void } | undefined,
-  ) {}
+    signal: AbortSignal | undefined,
+  ) {
+    this.open = open;
+    if (signal?.aborted) this.stopped = true;
+    else signal?.addEventListener("abort", this, { once: true });
+  }
+
+  /** Stopped: returned, or its tRPC signal aborted. */
+  get aborted(): boolean {
+    return this.stopped;
+  }
+
+  addEventListener(_type: "abort", listener: StopListener, _options: { once: true }): void {
+    if (this.stopped) return;
+    const listeners = this.stopListeners;
+    if (listeners === undefined) this.stopListeners = listener;
+    else if (Array.isArray(listeners)) listeners.push(listener);
+    else this.stopListeners = [listeners, listener];
+  }
+
+  /** Its tRPC signal aborted. */
+  handleEvent(): void {
+    this.stop();
+  }
 
   [Symbol.asyncIterator](): AsyncIterableIterator<U> {
     return this;
   }
 
   next(): Promise<IteratorResult<U>> {
-    if (this.ended) return Promise.resolve(DONE);
-    let source = this.source;
-    if (!source) {
-      try {
-        this.release = this.slots?.claimSubscription();
-        source = this.source = this.open()[Symbol.asyncIterator]();
-      } catch (error) {
-        this.end();
-        return Promise.reject(toTrpcError(error));
-      }
+    let source: AsyncIterator<T> | null;
+    try {
+      source = this.opened();
+    } catch (error) {
+      return Promise.reject(error);
     }
+    if (!source) return Promise.resolve(DONE);
     return source.next().then(
       (result) => this.item(result),
       (error) => this.fail(error),
     );
   }
 
+  /** `next()`, its result handed to `reader` (always after this returns) instead of a promise: see `pullStreamed`. */
+  pullInto(reader: StreamReader<U>): void {
+    let source: AsyncIterator<T> | null;
+    try {
+      source = this.opened();
+    } catch (error) {
+      queueMicrotask(() => reader.failed(error));
+      return;
+    }
+    if (!source) {
+      queueMicrotask(() => reader.took(DONE));
+      return;
+    }
+    source.next().then(
+      (result) => {
+        let item: IteratorResult<U>;
+        try {
+          item = this.item(result);
+        } catch (error) {
+          reader.failed(error);
+          return;
+        }
+        reader.took(item);
+      },
+      (error) => {
+        try {
+          this.fail(error);
+        } catch (failure) {
+          reader.failed(failure);
+        }
+      },
+    );
+  }
+
+  /**
+   * The source to read, opened at the first read (taking a slot); null once the stream ended.
+   * Throws, as a tRPC error, when it cannot be opened (no slot left, or the service threw).
+   */
+  private opened(): AsyncIterator<T> | null {
+    if (this.ended) return null;
+    if (this.source) return this.source;
+    const open = this.open;
+    this.open = undefined;
+    try {
+      if (!open) throw new Error("the stream failed to open before");
+      this.slots?.claimSubscription();
+      this.holdsSlot = this.slots !== undefined;
+      this.source = open(this)[Symbol.asyncIterator]();
+      return this.source;
+    } catch (error) {
+      this.end();
+      throw toTrpcError(error);
+    }
+  }
+
   return(): Promise<IteratorResult<U>> {
     const source = this.source;
     this.end();
+    this.stop();
     if (!source?.return) return Promise.resolve(DONE);
     return source.return().then(
       () => DONE,
@@ -129,9 +240,21 @@ class MappedStream<T, U> implements AsyncIterableIterator<U> {
 
   private end(): void {
     this.ended = true;
-    const release = this.release;
-    this.release = undefined;
-    release?.();
+    this.open = undefined;
+    if (this.holdsSlot) {
+      this.holdsSlot = false;
+      this.slots?.releaseSubscription();
+    }
+  }
+
+  /** Tells the source to stop, once. */
+  private stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    const listeners = this.stopListeners;
+    this.stopListeners = undefined;
+    if (listeners === undefined) return;
+    for (const listener of Array.isArray(listeners) ? listeners : [listeners]) listener.handleEvent();
   }
 }
 

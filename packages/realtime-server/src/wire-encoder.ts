@@ -1,6 +1,6 @@
 import type { MessageOut, SubscriptionWire } from "@parley/api";
 import type { Encoder } from "@trpc/server/adapters/ws";
-import { type FrameSink, textFrameHeader, textFrameHeaderBytes, writeTextFrameHeader } from "./socket/frame-writer";
+import { textFrameHeader, textFrameHeaderBytes, writeTextFrameHeader } from "./socket/frame-writer";
 
 /** The JSON of each message event, keyed by the message object the bus handed every subscriber. */
 const messageJson = new WeakMap<object, string>();
@@ -111,18 +111,28 @@ function messageFrames(head: string, seq: number, message: MessageOut): Buffer[]
 }
 
 /**
+ * The socket a `SocketWire` writes to: one object per socket, shared by its wires (no closures per
+ * wire).
+ */
+export interface WireSocket {
+  /** The backpressure gate every frame passes: false once the socket is closed or being cut off. */
+  admit(): boolean;
+  /** Writes pre-encoded WebSocket frames (header included), in order, after what was written before. */
+  writeFrames(chunks: readonly Buffer[]): void;
+}
+
+/**
  * A subscription's frames written straight to its socket (see `SubscriptionWire`). A message is
  * encoded once per process, WebSocket header included, and the same bytes go to every socket (a
  * subscription with another id gets its own few bytes of header spliced before the shared rest).
- * `admit` is the backpressure gate every frame passes; `sink` writes to the socket's stream.
+ * Every frame passes `socket.admit` (the backpressure gate), then `socket.writeFrames`.
  */
 export class SocketWire implements SubscriptionWire {
   /** `{"id":…,` of this subscription's frames, once a marked event has been encoded. */
   private head: string | undefined;
 
   constructor(
-    private readonly sink: FrameSink,
-    private readonly admit: () => boolean,
+    private readonly socket: WireSocket,
     /** Counts each frame written. */
     private readonly delivered?: { inc(): void },
   ) {}
@@ -138,9 +148,10 @@ export class SocketWire implements SubscriptionWire {
   writeMessage(seq: number, message: MessageOut): boolean {
     const { head } = this;
     if (head === undefined) return false;
-    if (!this.admit()) return true; // cut off: the socket is closing
+    const { socket } = this;
+    if (!socket.admit()) return true; // cut off: the socket is closing
     this.delivered?.inc();
-    this.sink(messageFrames(head, seq, message));
+    socket.writeFrames(messageFrames(head, seq, message));
     return true;
   }
 }

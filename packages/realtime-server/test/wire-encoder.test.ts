@@ -85,7 +85,7 @@ describe("the wire encoder", () => {
   it("lets a wire write a subscription's message frames itself, byte for byte what tRPC would send, once it knows the subscription", () => {
     const written: Buffer[] = [];
     const sink = (chunks: readonly Buffer[]) => written.push(Buffer.concat(chunks));
-    const wires = [7, "sub-8", 7].map((id) => ({ id, wire: new SocketWire(sink, () => true) }));
+    const wires = [7, "sub-8", 7].map((id) => ({ id, wire: new SocketWire({ writeFrames: sink, admit: () => true }) }));
     const shared = message() as MessageOut;
 
     expect(wires[0]?.wire.writeMessage(12, shared)).toBe(false); // no subscription id yet: nothing written
@@ -108,10 +108,7 @@ describe("the wire encoder", () => {
   it("sends the same bytes to every subscription with the same id, and splices another id before the shared rest", () => {
     const chunks: (readonly Buffer[])[] = [];
     const wires = [1, 1, 2, 3].map((id) => {
-      const wire = new SocketWire(
-        (frame) => chunks.push(frame),
-        () => true,
-      );
+      const wire = new SocketWire({ writeFrames: (frame) => chunks.push(frame), admit: () => true });
       const caughtUp = { type: "live" };
       wire.mark(caughtUp);
       wireEncoder.encode({ id, result: { type: "data", id: "11", data: { id: "11", data: caughtUp } } });
@@ -137,10 +134,7 @@ describe("the wire encoder", () => {
   it("writes nothing when the backpressure gate says no", () => {
     const written: unknown[] = [];
     let open = true;
-    const wire = new SocketWire(
-      (chunks) => written.push(chunks),
-      () => open,
-    );
+    const wire = new SocketWire({ writeFrames: (chunks) => written.push(chunks), admit: () => open });
     const caughtUp = { type: "live" };
     wire.mark(caughtUp);
     wireEncoder.encode({ id: 1, result: { type: "data", id: "11", data: { id: "11", data: caughtUp } } });
@@ -155,10 +149,7 @@ describe("the wire encoder", () => {
     for (const size of [10, 300, 70_000]) {
       const chunks: Buffer[] = [];
       const [wire, other] = [1, 2].map((id) => {
-        const w = new SocketWire(
-          (frame) => chunks.push(Buffer.concat(frame)),
-          () => true,
-        );
+        const w = new SocketWire({ writeFrames: (frame) => chunks.push(Buffer.concat(frame)), admit: () => true });
         const caughtUp = { type: "live" };
         w.mark(caughtUp);
         wireEncoder.encode({ id, result: { type: "data", id: "1", data: { id: "1", data: caughtUp } } });

@@ -1,5 +1,15 @@
 import type { BusEvent, Channel } from "./events";
 
+/**
+ * What ends a subscription: an `AbortSignal`, or any object that tells it the same way (`aborted`,
+ * and each "abort" listener's `handleEvent` called once), such as a subscription's `streamed`
+ * stream when it is returned (api/trpc.ts), which costs far less than an AbortController.
+ */
+export interface StopSignal {
+  readonly aborted: boolean;
+  addEventListener(type: "abort", listener: { handleEvent(): void }, options: { once: true }): void;
+}
+
 export interface Bus {
   /** Delivers the event to every subscriber of its channel, in this process and (Redis) in others. */
   publish(event: BusEvent): Promise<void>;
@@ -12,7 +22,7 @@ export interface Bus {
    * Resolves once the subscription to every channel is live (events published after that are
    * delivered), then yields their events, in publishing order per channel, until `signal` aborts.
    */
-  subscribe(channels: Channel | Channel[], signal: AbortSignal): Promise<Subscription>;
+  subscribe(channels: Channel | Channel[], signal: StopSignal): Promise<Subscription>;
   /** Resolves when the bus's server answers (a bus between processes only). */
   ping?(): Promise<void>;
   close(): Promise<void>;
@@ -53,7 +63,7 @@ export class ChannelSubscription implements Subscription {
 
   constructor(
     private readonly registry: ChannelRegistry,
-    signal: AbortSignal,
+    signal: StopSignal,
   ) {
     this.queue = new EventQueue(signal, this);
     if (signal.aborted) this.ended = true;
@@ -195,7 +205,7 @@ export class EventQueue implements AsyncIterable<BusEvent>, AsyncIterator<BusEve
 
   /** `owner.end()` is called once the queue ends (aborted, failed, or its reader stopped); maybe more than once. */
   constructor(
-    signal: AbortSignal,
+    signal: StopSignal,
     private readonly owner: { end(): void },
   ) {
     this.aborted = signal.aborted;

@@ -1,4 +1,5 @@
 import { tracked } from "@trpc/server";
+import type { StopSignal } from "../bus";
 import type { Context } from "../context";
 import type { Actor } from "../deps";
 import { PresenceInput, RoomEventsInput, RoomIdInput } from "../schemas";
@@ -8,14 +9,17 @@ import { authedProcedure, router, streamed } from "../trpc";
 
 type LiveContext = Context & { actor: Actor };
 
-/** A service's stream for a subscription, holding one of the connection's subscription slots while it runs. */
+/**
+ * A service's stream for a subscription, holding one of the connection's subscription slots while
+ * it runs; it stops when returned or when tRPC's `signal` (if any) aborts (see `streamed`).
+ */
 function subscribed<T, U>(
   ctx: LiveContext,
   signal: AbortSignal | undefined,
-  open: (signal: AbortSignal) => AsyncIterable<T>,
+  open: (stop: StopSignal) => AsyncIterable<T>,
   map: (item: T) => U,
 ) {
-  return streamed(() => open(signal ?? new AbortController().signal), map, ctx.connection, ctx.deps.metrics.deliveries);
+  return streamed(open, map, ctx.connection, ctx.deps.metrics.deliveries, signal);
 }
 
 const trackedBySeq = (item: live.RoomStreamItem) => tracked(String(item.seq), item.event);

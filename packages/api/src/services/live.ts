@@ -1,6 +1,6 @@
 import { type Database, schema } from "@parley/db";
 import { and, desc, eq, gt, inArray, isNull, lte } from "drizzle-orm";
-import { type BusEvent, type ParentUpdate, roomChannel, type Subscription, userChannel } from "../bus";
+import { type BusEvent, type ParentUpdate, roomChannel, type StopSignal, type Subscription, userChannel } from "../bus";
 import type { SubscriptionWire } from "../context";
 import type { Actor, Deps } from "../deps";
 import { AppError } from "../errors";
@@ -69,7 +69,7 @@ const { messages, messageChanges } = schema;
 export async function listenToPublicRoom(
   deps: Pick<Deps, "db" | "bus">,
   roomId: number,
-  signal: AbortSignal,
+  signal: StopSignal,
 ): Promise<AsyncIterable<MessageOut>> {
   const { room } = await accessRoom(deps.db, null, roomId);
   const stream = await deps.bus.subscribe(roomChannel(room.id), signal);
@@ -115,7 +115,7 @@ export async function* roomEvents(
   deps: Deps,
   actor: Actor,
   input: RoomEventsInput,
-  signal: AbortSignal,
+  signal: StopSignal,
   wire?: SubscriptionWire,
 ): AsyncGenerator<RoomStreamItem> {
   const { room } = await requireMemberCached(deps, actor.userId, input.roomId);
@@ -266,7 +266,7 @@ const PROFILES_REMEMBERED = 1000;
  * and following) is read from the database, and nothing is yielded twice. It fails when the
  * caller's token is revoked.
  */
-export async function* userEvents(deps: Deps, actor: Actor, signal: AbortSignal): AsyncGenerator<UserStreamEvent> {
+export async function* userEvents(deps: Deps, actor: Actor, signal: StopSignal): AsyncGenerator<UserStreamEvent> {
   const stream = await deps.bus.subscribe(userChannel(actor.userId), signal);
   const user: UserStream = { deps, actor, stream, followed: new Map(), profiles: undefined };
   const { followed } = user;

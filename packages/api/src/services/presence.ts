@@ -1,4 +1,4 @@
-import { type PresenceStatus, presenceChannel, userChannel } from "../bus";
+import { type PresenceStatus, presenceChannel, type StopSignal, userChannel } from "../bus";
 import type { Actor, Deps } from "../deps";
 import { AppError } from "../errors";
 import type { PresenceInput } from "../schemas";
@@ -27,7 +27,7 @@ export async function* presenceEvents(
   deps: Pick<Deps, "bus" | "presence">,
   actor: Actor,
   input: PresenceInput,
-  signal: AbortSignal,
+  signal: StopSignal,
 ): AsyncGenerator<PresenceStreamEvent> {
   const userIds = [...new Set(input.userIds)];
   const stream = await deps.bus.subscribe([userChannel(actor.userId), ...userIds.map(presenceChannel)], signal);

@@ -50,6 +50,8 @@ export class Connections implements Iterable<Connection> {
   private readonly perAddress = new Tally<string>();
   private readonly perUser = new Tally<number>();
   private readonly closeHooks: ((connection: Connection) => void)[] = [];
+  /** Every socket's "close" listener: one function for the process, not a closure per socket. */
+  private readonly heardClose: (this: WebSocket) => void;
   /** What a client past WS_MAX_CONNECTIONS_PER_USER is told. */
   readonly tooManyForUser: string;
 
@@ -57,6 +59,11 @@ export class Connections implements Iterable<Connection> {
     private readonly caps: Caps,
     private readonly metrics: Deps["metrics"],
   ) {
+    const connections = this;
+    this.heardClose = function (this: WebSocket) {
+      const connection = connections.byWs.get(this);
+      if (connection) connections.remove(connection);
+    };
     this.tooManyForUser = `this account has ${caps.WS_MAX_CONNECTIONS_PER_USER} connections open here already: close one first`;
   }
 
@@ -112,7 +119,7 @@ export class Connections implements Iterable<Connection> {
     this.byWs.set(ws, connection);
     this.perAddress.add(address);
     this.metrics.connections.inc();
-    ws.on("close", () => this.remove(connection));
+    ws.on("close", this.heardClose);
     return connection;
   }
 

@@ -1,9 +1,6 @@
 import type { Duplex } from "node:stream";
 import type { WebSocket } from "ws";
 
-/** Writes a socket's pre-encoded WebSocket frames (header included), in order, after what was written before. */
-export type FrameSink = (chunks: readonly Buffer[]) => void;
-
 /**
  * The fan-out's way onto the wire: pre-encoded WebSocket frames written to the stream each socket
  * was upgraded over (the one the HTTP server's `upgrade` event handed to `ws`), with Node's public
@@ -27,10 +24,9 @@ export class FrameWriter {
     this.streams.set(ws, stream);
   }
 
-  /** Where `ws`'s pre-encoded frames go; undefined for a socket `adopt` was not told of. */
-  sinkFor(ws: WebSocket): FrameSink | undefined {
-    const stream = this.streams.get(ws);
-    return stream && ((chunks) => this.write(stream, chunks));
+  /** The stream `ws`'s pre-encoded frames are written to (see `write`); undefined for a socket `adopt` was not told of. */
+  streamOf(ws: WebSocket): Duplex | undefined {
+    return this.streams.get(ws);
   }
 
   /** Writes whole frames to `stream` (nothing once it stopped being writable); they leave with the turn's others. */

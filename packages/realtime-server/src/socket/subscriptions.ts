@@ -1,4 +1,4 @@
-import { appRouter, type Context } from "@parley/api";
+import { appRouter, type Context, pullStreamed, type StreamReader } from "@parley/api";
 import { TRPCError } from "@trpc/server";
 import type { Encoder } from "@trpc/server/adapters/ws";
 import {
@@ -23,18 +23,32 @@ export interface SubscriptionCall {
 export type ReportError = (error: TRPCError, path: string | undefined) => void;
 
 const WEBSOCKET_OPEN = 1;
+const ignore = () => {};
 const { _config: config } = appRouter._def;
 
-/** One subscription running on a socket: all that an idle one holds, with its iterator's one pending `next()`. */
-interface Running {
-  id: CallId;
-  jsonrpc: "2.0" | undefined;
-  path: string;
-  /** Aborts the procedure's `signal`: how a stream waiting on the bus ends (a return() would queue behind it). */
-  controller: AbortController;
-  iterator: AsyncIterator<unknown> | null;
+/**
+ * One subscription running on a socket: all that an idle one holds, with its iterator's one pending
+ * read. It is its stream's reader (`pullStreamed`): the results go to its socket's subscriptions.
+ */
+class Running implements StreamReader<unknown> {
+  iterator: AsyncIterator<unknown> | null = null;
   /** Ended: stopped by the client, the socket closed, or the stream done or failed; later results are dropped. */
-  ended: boolean;
+  ended = false;
+
+  constructor(
+    private readonly owner: SocketSubscriptions,
+    readonly id: CallId,
+    readonly jsonrpc: "2.0" | undefined,
+    readonly path: string,
+  ) {}
+
+  took(result: IteratorResult<unknown>): void {
+    this.owner.item(this, result);
+  }
+
+  failed(cause: unknown): void {
+    this.owner.failed(this, cause);
+  }
 }
 
 /**
@@ -44,7 +58,12 @@ interface Running {
  * parsing, the router's transformer). tRPC's adapter parks an async function per subscription
  * racing each `next()` against an abort promise through `Unpromise` (about 5.8 KiB per idle
  * subscription, measured with bench/src/tools/conn-heap.ts); here an idle subscription is one
- * `Running` record, its AbortController and its iterator's pending `next()`.
+ * `Running` record and its stream's pending read (`pullStreamed`: no promise of its own).
+ *
+ * A subscription ends by its iterator's `return()`. No `signal` is given to the procedure (an
+ * AbortController per subscription held about 1 KB): Parley's subscriptions are `streamed`
+ * (api/trpc.ts), whose `return()` stops a stream at once, even while it waits on the bus. (An
+ * async generator returned by a procedure itself would end only at its next event.)
  *
  * `CallGate.decode` hands over each `subscription` and `subscription.stop` call; answers are
  * written through `encoder` (the socket's CallGate, which counts calls out of the drain).
@@ -68,17 +87,11 @@ export class SocketSubscriptions {
       return;
     }
     const path = call.params?.path ?? "";
-    const running: Running = {
-      id: call.id,
-      jsonrpc: call.jsonrpc,
-      path,
-      controller: new AbortController(),
-      iterator: null,
-      ended: false,
-    };
+    const running = new Running(this, call.id, call.jsonrpc, path);
     this.start(running, call, batchIndex).catch((cause: unknown) => {
       if (this.running?.get(running.id) === running) this.running.delete(running.id);
-      running.controller.abort();
+      running.ended = true;
+      running.iterator?.return?.().catch(ignore);
       this.fail(running, cause);
     });
   }
@@ -105,7 +118,7 @@ export class SocketSubscriptions {
       getRawInput: async () => input,
       ctx,
       type: "subscription",
-      signal: running.controller.signal,
+      signal: undefined,
       batchIndex,
     });
     if (!isAsyncIterable(result)) {
@@ -119,6 +132,7 @@ export class SocketSubscriptions {
     if (running.ended || this.ws.readyState !== WEBSOCKET_OPEN) {
       // Stopped, or the socket closed, while the procedure ran: end the stream it opened.
       this.stop(running, false);
+      iterator.return?.().catch(ignore); // a stop while it ran found no iterator to return
       this.write({ id, jsonrpc: running.jsonrpc, result: { type: "started" } });
       return;
     }
@@ -128,14 +142,15 @@ export class SocketSubscriptions {
 
   private pull(running: Running): void {
     const { iterator } = running;
-    if (!iterator) return;
+    if (!iterator || pullStreamed(iterator, running)) return;
     iterator.next().then(
       (item) => this.item(running, item),
       (cause: unknown) => this.failed(running, cause),
     );
   }
 
-  private item(running: Running, item: IteratorResult<unknown>): void {
+  /** The next result of `running`'s stream. */
+  item(running: Running, item: IteratorResult<unknown>): void {
     if (running.ended) return;
     if (item.done) {
       this.finish(running);
@@ -149,7 +164,8 @@ export class SocketSubscriptions {
     this.pull(running);
   }
 
-  private failed(running: Running, cause: unknown): void {
+  /** `running`'s stream failed. */
+  failed(running: Running, cause: unknown): void {
     if (running.ended) return;
     this.fail(running, cause);
     this.finish(running);
@@ -166,8 +182,7 @@ export class SocketSubscriptions {
     if (!running || running.ended) return;
     running.ended = true;
     if (this.running?.get(running.id) === running) this.running.delete(running.id);
-    running.controller.abort();
-    running.iterator?.return?.().catch(() => {});
+    running.iterator?.return?.().catch(ignore);
     if (answer && running.iterator) {
       this.write({ id: running.id, jsonrpc: running.jsonrpc, result: { type: "stopped" } });
     }

@@ -1,3 +1,4 @@
+import type { Duplex } from "node:stream";
 import {
   AppError,
   authenticate,
@@ -11,7 +12,7 @@ import { TRPCError } from "@trpc/server";
 import { getTRPCErrorFromUnknown } from "@trpc/server/unstable-core-do-not-import";
 import type { RawData, WebSocket } from "ws";
 import type { RealtimeEnv } from "../env";
-import { SocketWire, wireEncoder } from "../wire-encoder";
+import { SocketWire, type WireSocket, wireEncoder } from "../wire-encoder";
 import type { Backpressure } from "./backpressure";
 import { CallGate } from "./call-gate";
 import { type CallSocket, runCall } from "./calls";
@@ -205,8 +206,14 @@ class TrpcSocket implements CallSocket {
   }
 }
 
-/** A socket's subscription slots, and the wires its room streams write their frames to. */
-class SocketSlots extends SubscriptionSlots {
+/**
+ * A socket's subscription slots, and the wires its room streams write their frames to (each
+ * writes through this one object: see `WireSocket`).
+ */
+class SocketSlots extends SubscriptionSlots implements WireSocket {
+  /** The stream the socket's frames are written to, once a wire was opened. */
+  private stream: Duplex | undefined;
+
   constructor(
     private readonly ws: WebSocket,
     max: number,
@@ -219,8 +226,15 @@ class SocketSlots extends SubscriptionSlots {
 
   /** Undefined for a socket the frame writer was not told of (its stream is unknown). */
   openWire(): SocketWire | undefined {
-    const { ws, backpressure } = this;
-    const sink = this.frames.sinkFor(ws);
-    return sink && new SocketWire(sink, () => backpressure.admit(ws), this.metrics.deliveries);
+    this.stream ??= this.frames.streamOf(this.ws);
+    return this.stream && new SocketWire(this, this.metrics.deliveries);
+  }
+
+  admit(): boolean {
+    return this.backpressure.admit(this.ws);
+  }
+
+  writeFrames(chunks: readonly Buffer[]): void {
+    if (this.stream) this.frames.write(this.stream, chunks);
   }
 }
