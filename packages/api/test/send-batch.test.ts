@@ -148,42 +148,6 @@ describe.each(drivers)("group commit of new messages on %s", (driver) => {
     }
   });
 
-  it("gathers the sends that come within gatherMs of the last batch's start into one batch, and starts a lone send at once", async () => {
-    const gatherMs = 1500;
-    const gathering = createSendBatcher(h.deps, { gatherMs });
-    const room = await newRoom("gather");
-    const send = (body: string) => gathering.send({ roomId: room.id, authorId: owner.id, body }, h.deps);
-    /** The transaction that inserted each message (rows of one transaction share their xmin). */
-    const transactionsOf = async (ids: number[]) => {
-      const rows = await h.deps.db
-        .select({ id: messages.id, xmin: sql<string>`${messages}.xmin::text` })
-        .from(messages)
-        .where(sql`${messages.id} in (${sql.join(ids, sql`, `)})`);
-      return ids.map((id) => rows.find((r) => r.id === id)?.xmin);
-    };
-    for (let round = 0; round < 3; round++) {
-      // Idle for longer than the window (a fresh batcher, or the last round's batch long started).
-      const started = performance.now();
-      const lone = await send(`lone ${round}`);
-      expect(performance.now() - started).toBeLessThan(gatherMs);
-      // Within the window: the first waits for the rest of it, and one sent a turn later joins it
-      // (without the window, each would be a batch of its own, two in flight).
-      const first = send(`first ${round}`);
-      await new Promise((resolve) => setImmediate(resolve));
-      const second = send(`second ${round}`);
-      const [a, b] = await Promise.all([first, second]);
-      const [loneXact, ...gathered] = await transactionsOf([lone.message.id, a.message.id, b.message.id]);
-      expect(new Set(gathered).size).toBe(1);
-      expect(gathered).not.toContain(loneXact);
-      expect([a.message.seq, b.message.seq]).toEqual([lone.message.seq + 1, lone.message.seq + 2]);
-      // Quiet for longer than the window before the next round's lone send.
-      await vi.waitFor(() => expect(performance.now() - started).toBeGreaterThan(2 * gatherMs), {
-        timeout: 4 * gatherMs,
-        interval: 50,
-      });
-    }
-  });
-
   it("resolves mentions per message in a batch: members only, @room from the owner only", async () => {
     const room = await newRoom("mentions");
     const elsewhere = await newRoom("mentions-elsewhere");

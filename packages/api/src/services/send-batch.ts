@@ -27,12 +27,8 @@ import { publishInOrder } from "./transact";
  * text mentions anybody (the authors' memberships, the rooms' sequence numbers and the insert;
  * one round trip); with mentions, a transaction of a few statements. So a busy room stores many
  * messages per round trip instead of one, and its row lock is held for the end of one statement
- * and its commit only. A room is in one batch in flight at a time (its later sends wait for the
- * next). Batches start at most one per `gatherMs` (2 ms): a send that comes sooner after the last
- * batch started waits for the rest of that time with the others that come, so that a steady trickle
- * of sends (1,000 a second over many rooms, which seldom meet) shares round trips and wake-ups
- * instead of paying one batch each. A send after a quiet spell is stored at once, alone: no timer
- * delays it.
+ * and its commit only. An idle process stores a send at once, alone: no timer delays it. A room is
+ * in one batch in flight at a time (its later sends wait for the next).
  *
  * Every guarantee of a message stored alone holds for each message of a batch:
  * - A room's sequence numbers stay gap-free: a message refused is given none, and the rooms are
@@ -77,24 +73,9 @@ export interface SendBatchOptions {
   maxBatch: number;
   /** How many batches one process stores at once (each holds a pooled connection). */
   maxInFlight: number;
-  /**
-   * The least time between the starts of two batches, in ms: a send that comes sooner after the
-   * last batch started waits for the rest of it, with the sends that come meanwhile, so that a
-   * steady trickle (sends seldom meeting one another) shares round trips to PostgreSQL and Redis
-   * and turns of the event loop. A send after a quiet spell of that long starts its batch at once.
-   * 0: every batch starts as soon as it can.
-   */
-  gatherMs: number;
 }
 
-/**
- * The default `gatherMs`: 2 ms bounds what a send waits beyond the batch it follows, and at 1,000
- * sends a second spread over many rooms (each send otherwise a batch of its own) it makes batches
- * of two or three.
- */
-const GATHER_MS = 2;
-
-export const SEND_BATCH_DEFAULTS: SendBatchOptions = { maxBatch: 256, maxInFlight: 2, gatherMs: GATHER_MS };
+export const SEND_BATCH_DEFAULTS: SendBatchOptions = { maxBatch: 256, maxInFlight: 2 };
 
 interface Pending {
   message: PlainSend;
@@ -103,14 +84,14 @@ interface Pending {
   reject(error: unknown): void;
 }
 
-/** The process's group commit, over its database (one per process, in `Deps`); `options` default to `SEND_BATCH_DEFAULTS`. */
-export function createSendBatcher(deps: Pick<Deps, "db">, options: Partial<SendBatchOptions> = {}): SendBatcher {
-  const { maxBatch, maxInFlight, gatherMs } = { ...SEND_BATCH_DEFAULTS, ...options };
+/** The process's group commit, over its database (one per process, in `Deps`). */
+export function createSendBatcher(
+  deps: Pick<Deps, "db">,
+  options: SendBatchOptions = SEND_BATCH_DEFAULTS,
+): SendBatcher {
   const queue: Pending[] = [];
   let inFlight = 0;
   let scheduled = false;
-  /** When the last batch started (`performance.now()`, ms). */
-  let lastStart = Number.NEGATIVE_INFINITY;
   /** The rooms of the batches in flight: a room is in one batch at a time (see `takeBatch`). */
   const busy = new Set<number>();
 
@@ -125,7 +106,7 @@ export function createSendBatcher(deps: Pick<Deps, "db">, options: Partial<SendB
     const batch: Pending[] = [];
     let kept = 0;
     for (const p of queue) {
-      if (batch.length < maxBatch && !busy.has(p.message.roomId)) batch.push(p);
+      if (batch.length < options.maxBatch && !busy.has(p.message.roomId)) batch.push(p);
       else queue[kept++] = p;
     }
     queue.length = kept;
@@ -134,10 +115,9 @@ export function createSendBatcher(deps: Pick<Deps, "db">, options: Partial<SendB
 
   const pump = () => {
     scheduled = false;
-    while (inFlight < maxInFlight && queue.length > 0) {
+    while (inFlight < options.maxInFlight && queue.length > 0) {
       const batch = takeBatch();
       if (batch.length === 0) return;
-      lastStart = performance.now();
       const rooms = new Set(batch.map((p) => p.message.roomId));
       for (const roomId of rooms) busy.add(roomId);
       inFlight++;
@@ -148,30 +128,21 @@ export function createSendBatcher(deps: Pick<Deps, "db">, options: Partial<SendB
         released = true;
         for (const roomId of rooms) busy.delete(roomId);
         inFlight--;
-        if (queue.length > 0) schedule();
+        pump();
       };
       void settleBatch(deps, batch, { published: release }).finally(release);
     }
-  };
-
-  /**
-   * Runs `pump` once a batch may start: after this turn of the event loop (which gathers the frames
-   * read from many sockets at once), or, within `gatherMs` of the last batch's start, once that
-   * much has passed.
-   */
-  const schedule = () => {
-    if (scheduled || inFlight >= maxInFlight) return;
-    scheduled = true;
-    const wait = lastStart + gatherMs - performance.now();
-    if (wait > 0) setTimeout(pump, wait);
-    else setImmediate(pump);
   };
 
   return {
     send(message, via) {
       return new Promise<SendResult>((resolve, reject) => {
         queue.push({ message, bus: via.bus, resolve, reject });
-        schedule();
+        // Gathers what this turn of the event loop sends (the frames read from many sockets at once).
+        if (!scheduled && inFlight < options.maxInFlight) {
+          scheduled = true;
+          setImmediate(pump);
+        }
       });
     },
   };
