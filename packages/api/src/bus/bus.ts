@@ -57,7 +57,11 @@ export interface ChannelRegistry {
  * attached to, and detaching all of them when the subscription ends (aborted, failed, closed).
  */
 export class ChannelSubscription implements Subscription {
-  private readonly attached = new Map<Channel, Promise<unknown>>();
+  /**
+   * The channels the queue is attached to: one as itself, several in a Set. Most subscriptions
+   * follow one channel (a room's stream), and a Set would cost each of them about 180 bytes more.
+   */
+  private attached: Channel | Set<Channel> | undefined;
   private readonly queue: EventQueue;
   private ended = false;
 
@@ -72,27 +76,38 @@ export class ChannelSubscription implements Subscription {
   /** The queue ended (aborted, failed, its reader stopped): detaches it from every channel. */
   end(): void {
     this.ended = true;
-    for (const channel of this.attached.keys()) this.registry.detach(channel, this.queue);
-    this.attached.clear();
+    const attached = this.attached;
+    this.attached = undefined;
+    if (attached === undefined) return;
+    for (const channel of typeof attached === "string" ? [attached] : attached)
+      this.registry.detach(channel, this.queue);
   }
 
   async addChannels(channels: Channel | Channel[]): Promise<void> {
     if (this.ended) return;
+    // The registry answers a channel the queue is attached to already with its readiness, and
+    // changes nothing.
     const ready = [channels].flat().map((channel) => {
-      let attached = this.attached.get(channel);
-      if (!attached) {
-        attached = this.registry.attach(channel, this.queue);
-        this.attached.set(channel, attached);
-      }
-      return attached;
+      this.remember(channel);
+      return this.registry.attach(channel, this.queue);
     });
     await Promise.all(ready);
   }
 
   removeChannels(channels: Channel | Channel[]): void {
     for (const channel of [channels].flat()) {
-      if (this.attached.delete(channel)) this.registry.detach(channel, this.queue);
+      const attached = this.attached;
+      if (attached === channel) this.attached = undefined;
+      else if (typeof attached !== "object" || !attached.delete(channel)) continue;
+      this.registry.detach(channel, this.queue);
     }
+  }
+
+  private remember(channel: Channel): void {
+    const attached = this.attached;
+    if (attached === undefined) this.attached = channel;
+    else if (typeof attached === "object") attached.add(channel);
+    else if (attached !== channel) this.attached = new Set([attached, channel]);
   }
 
   offerDirectly(take: (event: BusEvent) => boolean): void {
