@@ -1,7 +1,7 @@
 import { type Database, preparedRead, schema } from "@parley/db";
 import { type AnyColumn, sql } from "drizzle-orm";
 import type { HistoryInput, MessageOut } from "../schemas";
-import { filesColumn, type ReactionRows, reactionsJson } from "./message-log";
+import { filesColumn, type ReactionRows, reactionOut, reactionsJson } from "./message-log";
 import { fileOutOf } from "./output";
 
 /**
@@ -159,7 +159,7 @@ export function pageRowOut({ id, seq, parentId, row }: TopLevelRow): MessageOut 
     editedAt: row[col.editedAt] as string | null,
     deletedAt,
     pinnedAt: row[col.pinnedAt] as string | null,
-    reactions: reactionsOf(row[col.reactions]),
+    reactions: reactionsOfColumn(row[col.reactions]),
     mentions: { userIds: row[col.mentionIds] as number[], room: row[col.mentionsRoom] as boolean },
     thread:
       parentId === null && replyCount > 0
@@ -176,9 +176,10 @@ export function pageRowOut({ id, seq, parentId, row }: TopLevelRow): MessageOut 
 
 type FileRow = Parameters<typeof fileOutOf>[0];
 
-function reactionsOf(value: unknown): MessageOut["reactions"] {
+/** The page's `reactions` column (`reactionsJson`), as JSON text or parsed, as the driver gives it. */
+function reactionsOfColumn(value: unknown): MessageOut["reactions"] {
   const rows = (typeof value === "string" ? JSON.parse(value) : value) as ReactionRows;
-  return rows.length === 0 ? [] : rows.map(({ emoji, userIds }) => ({ emoji, count: userIds.length, userIds }));
+  return rows.length === 0 ? [] : rows.map(reactionOut);
 }
 
 function filesOf(value: unknown): MessageOut["files"] {

@@ -142,6 +142,13 @@ export interface ChangeRecord {
 /** A message's reactions as `reactionsJson` reads them. */
 export type ReactionRows = { emoji: string; userIds: number[] }[];
 
+/** A reaction as it leaves the server: its emoji, its users oldest first, and their count. */
+export const reactionOut = ({ emoji, userIds }: ReactionRows[number]): ReactionOut => ({
+  emoji,
+  count: userIds.length,
+  userIds,
+});
+
 /** How a change's own statement leaves the message's reactions, which that statement cannot read back. */
 export type ReactionsAfter =
   /** All removed (a deletion). */
@@ -242,7 +249,7 @@ export async function recordChange(
   const message = messageOutOf(
     writes.message ?? row.message,
     row.author,
-    row.reactions.map((r) => ({ emoji: r.emoji, count: r.userIds.length, userIds: r.userIds })),
+    row.reactions.map(reactionOut),
     row.files.map(fileOutOf),
   );
   emit({
@@ -281,7 +288,7 @@ async function reactionsOf(db: Reader, messageIds: number[]): Promise<Map<number
   if (messageIds.length === 0) return byMessage;
   const add = (messageId: number, emoji: string, userIds: number[]) => {
     const list = byMessage.get(messageId);
-    const reaction = { emoji, count: userIds.length, userIds };
+    const reaction = reactionOut({ emoji, userIds });
     if (list) list.push(reaction);
     else byMessage.set(messageId, [reaction]);
   };
@@ -329,12 +336,8 @@ export async function withReactions(db: Reader, rows: MessageRow[]): Promise<Mes
     db,
     rows.map((r) => r.message.id),
   );
-  return rows.map((r) => messageRowOut(r, byMessage.get(r.message.id)));
+  return rows.map((r) => messageOutOf(r.message, r.author, byMessage.get(r.message.id), r.files.map(fileOutOf)));
 }
-
-/** A row of `messageRows` as it leaves the server, with its reactions. */
-const messageRowOut = (row: MessageRow, reactions: ReactionOut[] | undefined): MessageOut =>
-  messageOutOf(row.message, row.author, reactions, row.files.map(fileOutOf));
 
 /** Messages by id, as they are now (tombstones included), in the order of `ids`; missing ids are left out. */
 export async function readMessages(db: Reader, ids: number[]): Promise<MessageOut[]> {
