@@ -18,6 +18,9 @@ import {
 
 const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
 
+/** What a user may do on the whole server: separate from owning a room (`member_role`). */
+export const userRole = pgEnum("user_role", ["member", "admin"]);
+
 export const users = pgTable(
   "users",
   {
@@ -30,7 +33,21 @@ export const users = pgTable(
     /** `foldName(email)`, null without an e-mail address. Written with every e-mail address. */
     emailKey: text("email_key"),
     displayName: text("display_name"),
-    passwordHash: text("password_hash").notNull(),
+    /** Argon2id; null for a bot (it signs in only with personal access tokens) and a deleted account. */
+    passwordHash: text("password_hash"),
+    /** Administrators run the server (accounts, rooms, registration); the first account is one. */
+    role: userRole("role").notNull().default("member"),
+    /** A bot account: created by an administrator, no password, acts only through its tokens. */
+    isBot: boolean("is_bot").notNull().default(false),
+    /** Disabled by an administrator: no sign-in, every session ended; its messages stay. Null: enabled. */
+    disabledAt: timestamp("disabled_at", { withTimezone: true }),
+    /**
+     * Deleted by an administrator: its name, e-mail and password are gone, and its messages stay
+     * under a "deleted user" label. Null: not deleted.
+     */
+    deletedAt: timestamp("deleted_at", { withTimezone: true }),
+    /** An administrator reset the password: the user must choose a new one at the next sign-in. */
+    mustChangePassword: boolean("must_change_password").notNull().default(false),
     /**
      * Tokens issued before this second no longer sign in: set when the password changes, which
      * ends every session of the user at once. Null: no token has been ended this way.
@@ -134,6 +151,12 @@ export type NoticeData =
   /** The owner removed a member. */
   | { event: "removed"; userId: number; username: string; byUserId: number };
 
+/** What an incoming webhook's message shows of its sender instead of the bot's own name and picture. */
+export interface SenderOverride {
+  username?: string;
+  iconUrl?: string;
+}
+
 export const messages = pgTable(
   "messages",
   {
@@ -179,6 +202,11 @@ export const messages = pgTable(
     lastReplyAt: timestamp("last_reply_at", { withTimezone: true }),
     /** The authors of the thread's replies, in the order they first replied. */
     threadParticipantIds: integer("thread_participant_ids").array().notNull().default(sql`'{}'::integer[]`),
+    /**
+     * The name and picture an incoming webhook's message shows instead of its bot's (Slack's
+     * `username` and `icon_url`), where the hook allows them; null: the author's own.
+     */
+    senderOverride: jsonb("sender_override").$type<SenderOverride>(),
   },
   (t) => [
     uniqueIndex("messages_room_seq_key").on(t.roomId, t.seq),
@@ -328,6 +356,117 @@ export const revokedTokens = pgTable(
   (t) => [index("revoked_tokens_expires_idx").on(t.expiresAt)],
 );
 
+/** Who may create an account: anyone, holders of an administrator's invite link, or nobody. */
+export const registrationPolicy = pgEnum("registration_policy", ["open", "invite", "closed"]);
+
+/**
+ * The server's own settings that administrators change at run time: one row (`id` is always
+ * true). Missing until first written; the service reads its defaults then.
+ */
+export const serverSettings = pgTable(
+  "server_settings",
+  {
+    id: boolean("id").primaryKey().default(true),
+    registration: registrationPolicy("registration").notNull().default("open"),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedBy: integer("updated_by").references(() => users.id, { onDelete: "set null" }),
+  },
+  (t) => [check("server_settings_one_row", sql`${t.id}`)],
+);
+
+/**
+ * An administrator's invite link to register while registration is `invite`: single-use or
+ * limited to `max_uses`, with an expiry. Only the SHA-256 of its secret is stored.
+ */
+export const registrationInvites = pgTable(
+  "registration_invites",
+  {
+    id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+    /** Hex SHA-256 of the link's secret. */
+    tokenHash: text("token_hash").notNull(),
+    createdBy: integer("created_by").references(() => users.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    /** How many accounts it may create (1: single-use). */
+    maxUses: integer("max_uses").notNull().default(1),
+    uses: integer("uses").notNull().default(0),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex("registration_invites_token_hash_key").on(t.tokenHash),
+    check("registration_invites_uses", sql`${t.uses} >= 0 and ${t.maxUses} >= 1 and ${t.uses} <= ${t.maxUses}`),
+  ],
+);
+
+/**
+ * Personal access tokens: named, optionally expiring, usable wherever a session token is. Shown
+ * once at creation; only the SHA-256 of the token is stored.
+ */
+export const accessTokens = pgTable(
+  "access_tokens",
+  {
+    id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    /** Hex SHA-256 of the whole token. */
+    tokenHash: text("token_hash").notNull(),
+    /** The token's first characters, shown in lists so that its owner can tell tokens apart. */
+    prefix: text("prefix").notNull(),
+    createdAt: createdAt(),
+    /** Null: it never expires. */
+    expiresAt: timestamp("expires_at", { withTimezone: true }),
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  },
+  (t) => [uniqueIndex("access_tokens_token_hash_key").on(t.tokenHash), index("access_tokens_user_idx").on(t.userId)],
+);
+
+/** Every administrator's action, for administrators to read: who did what to what, and when. */
+export const auditLog = pgTable(
+  "audit_log",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    actorId: integer("actor_id").references(() => users.id, { onDelete: "set null" }),
+    /** What was done, as a dotted verb: "user.disabled", "room.deleted", "registration.changed". */
+    action: text("action").notNull(),
+    /** What it was done to: "user", "room", "invite", "settings", "hook". */
+    targetType: text("target_type").notNull(),
+    targetId: text("target_id"),
+    /** The action's particulars (old and new values, names), as JSON. */
+    detail: jsonb("detail").$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+    createdAt: createdAt(),
+  },
+  (t) => [index("audit_log_created_idx").on(t.createdAt, t.id)],
+);
+
+/**
+ * Slack-compatible incoming webhooks: `POST /hooks/<id>/<secret>` posts into the room as the
+ * hook's bot. Only the SHA-256 of the secret is stored; rotating it ends the old URL.
+ */
+export const incomingWebhooks = pgTable(
+  "incoming_webhooks",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    roomId: integer("room_id")
+      .notNull()
+      .references(() => rooms.id, { onDelete: "cascade" }),
+    /** The bot account the hook's messages come from (a member of the room). */
+    botUserId: integer("bot_user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdBy: integer("created_by").references(() => users.id, { onDelete: "set null" }),
+    name: text("name").notNull(),
+    /** Hex SHA-256 of the URL's secret. */
+    secretHash: text("secret_hash").notNull(),
+    /** Whether a payload's `username` and `icon_url` may override the bot's name and picture. */
+    allowOverrides: boolean("allow_overrides").notNull().default(true),
+    createdAt: createdAt(),
+  },
+  (t) => [index("incoming_webhooks_room_idx").on(t.roomId)],
+);
+
 export type User = typeof users.$inferSelect;
 export type Room = typeof rooms.$inferSelect;
 export type RoomMember = typeof roomMembers.$inferSelect;
@@ -336,3 +475,5 @@ export type Reaction = typeof reactions.$inferSelect;
 export type Mention = typeof mentions.$inferSelect;
 export type MessageChange = typeof messageChanges.$inferSelect;
 export type StoredFile = typeof files.$inferSelect;
+export type AccessToken = typeof accessTokens.$inferSelect;
+export type IncomingWebhook = typeof incomingWebhooks.$inferSelect;

@@ -18,14 +18,19 @@ const tables = async (db: Awaited<ReturnType<typeof createDb>>["db"]) => {
   );
 };
 const expected = [
+  "access_tokens",
+  "audit_log",
   "files",
+  "incoming_webhooks",
   "mentions",
   "message_changes",
   "messages",
   "reactions",
+  "registration_invites",
   "revoked_tokens",
   "room_members",
   "rooms",
+  "server_settings",
   "users",
 ];
 const migrationCount = async () =>

@@ -5,8 +5,17 @@ const ARGON2_OPTIONS = { memoryCost: 19_456, timeCost: 2, parallelism: 1 } as co
 
 export const hashPassword = (password: string) => hash(password, ARGON2_OPTIONS);
 
-export const verifyPassword = (passwordHash: string, password: string) =>
-  verify(passwordHash, password).catch(() => false);
+/**
+ * Whether `password` matches `passwordHash`. An account without a password (a bot, a deleted
+ * account) matches nothing, after the time a real check would take.
+ */
+export async function verifyPassword(passwordHash: string | null, password: string): Promise<boolean> {
+  if (passwordHash === null) {
+    await spendPasswordCheck(password);
+    return false;
+  }
+  return verify(passwordHash, password).catch(() => false);
+}
 
 let dummyHash: Promise<string> | undefined;
 /** Spends the time a real check would, so that a response does not reveal whether a user exists. */

@@ -556,6 +556,7 @@ function messageOf(message: PlainSend, authorId: number, mentions: ResolvedMenti
     kind: "text",
     body: message.body,
     notice: null,
+    senderOverride: null,
     seq: Number(inserted.seq),
     clientId: message.clientId ?? null,
     createdAt: new Date(Number(inserted.created_ms)),
