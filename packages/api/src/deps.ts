@@ -58,6 +58,10 @@ export interface Actor {
   userId: number;
   username: string;
   displayName: string | null;
+  /** "admin": may run the server (`adminProcedure`); separate from owning a room. */
+  role: "member" | "admin";
+  /** A bot account (acts only through personal access tokens). */
+  isBot: boolean;
   /** The id of the token the caller presented, so that logout can revoke exactly it. */
   jti: string;
   tokenExpiresAt: Date;

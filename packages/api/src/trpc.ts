@@ -297,3 +297,12 @@ export const authedProcedure = t.procedure.use(async ({ ctx, next }) => {
   if (!result.ok) throw toTrpcError(result.error);
   return result;
 });
+
+/**
+ * For administrators only. Anyone else, signed in or not, gets the same NOT_FOUND as for a
+ * procedure that does not exist, so that the administration's surface is not advertised.
+ */
+export const adminProcedure = authedProcedure.use(async ({ ctx, next }) => {
+  if (ctx.actor.role !== "admin") throw new TRPCError({ code: "NOT_FOUND", message: "no such procedure" });
+  return next();
+});

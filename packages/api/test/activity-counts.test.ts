@@ -60,6 +60,8 @@ describe("the user stream's counts, applied by a client, match the database's (P
       jti: randomBytes(4).toString("hex"),
       tokenExpiresAt: new Date(Date.now() + 3600_000),
       tokenIssuedAt: new Date(),
+      role: "member" as const,
+      isBot: false,
     });
     const deaf: Deps = { ...h.deps, bus: createMemoryBus() }; // commits, heard by nobody
     for (let trial = 0; trial < 30; trial++) {

@@ -212,6 +212,8 @@ describe.each(drivers)("the lobby, found by what no user can choose, on %s", (dr
       jti: randomBytes(4).toString("hex"),
       tokenExpiresAt: new Date(Date.now() + 3_600_000),
       tokenIssuedAt: new Date(),
+      role: "member" as const,
+      isBot: false,
     };
     const sent = await sendMessage(deaf, actor, { roomId: open.id, text: "take this back" });
     const deletion = await h.listen(`room:${open.id}`);

@@ -81,6 +81,8 @@ describe.each(drivers)("live room events on %s", (driver) => {
       jti: "x",
       tokenExpiresAt: new Date(),
       tokenIssuedAt: new Date(),
+      role: "member" as const,
+      isBot: false,
     };
     const deaf = { ...h.deps, bus: createMemoryBus() }; // commits, but its events reach nobody
     await sendMessage(deaf, actor, { roomId: room.id, text: "lost on the bus" });

@@ -212,6 +212,8 @@ describe.each(drivers)("threads on %s", (driver) => {
       jti: "",
       tokenExpiresAt: new Date(),
       tokenIssuedAt: new Date(),
+      role: "member" as const,
+      isBot: false,
     };
     const page = await getHistoryBeforeMessage(h.deps, actor, { roomId: room.id, beforeMessageId: 0 });
     const texts = page.items.filter((m) => m.kind === "text").map((m) => m.body);

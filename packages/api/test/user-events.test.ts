@@ -138,6 +138,8 @@ describe.each(buses)("the caller's own stream (events.mine) on the %s bus", (_na
       jti: "x",
       tokenExpiresAt: new Date(),
       tokenIssuedAt: new Date(),
+      role: "member" as const,
+      isBot: false,
     };
     const deaf = { ...h.deps, bus: createMemoryBus() }; // commits, but its events reach nobody
     await sendMessage(deaf, actor, { roomId: room.id, text: "lost on the bus" }); // seq 2
@@ -230,6 +232,8 @@ describe.each(buses)("the caller's own stream (events.mine) on the %s bus", (_na
       jti: "x",
       tokenExpiresAt: new Date(),
       tokenIssuedAt: new Date(),
+      role: "member" as const,
+      isBot: false,
     };
     // The mark's event is held back (it commits, its event reaches nobody yet) while a message
     // sent after the mark reaches the stream: the mark reached seq 2, then newest, but not seq 3.

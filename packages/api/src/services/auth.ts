@@ -91,7 +91,8 @@ export async function login(deps: Deps, input: LoginInput, client: Client): Prom
 }
 
 /**
- * Who holds this token: valid signature, not expired, not revoked, user still there. The expiry is
+ * Who holds this token: valid signature, not expired, not revoked, user still there and neither
+ * disabled nor deleted. Throws UNAUTHENTICATED otherwise. The expiry is
  * checked every time, the signature once per process (see `verifyToken`); the rest is one query
  * (revocation and the user together), remembered for a few seconds by the process's access cache,
  * which every process clears at once when the token is revoked or the user renamed.
@@ -101,11 +102,20 @@ export async function authenticate(deps: Deps, token: string): Promise<Actor> {
   const known = deps.access.actor(claims.jti);
   if (known && known.userId === claims.userId) return known;
   const [user] = await deps.db
-    .select({ id: users.id, username: users.username, displayName: users.displayName })
+    .select({
+      id: users.id,
+      username: users.username,
+      displayName: users.displayName,
+      role: users.role,
+      isBot: users.isBot,
+    })
     .from(users)
     .where(
       and(
         eq(users.id, claims.userId),
+        // A disabled or deleted account has no session.
+        isNull(users.disabledAt),
+        isNull(users.deletedAt),
         notExists(deps.db.select({ one: sql`1` }).from(revokedTokens).where(eq(revokedTokens.jti, claims.jti))),
         // A password change since the token was issued ended it.
         or(isNull(users.sessionsValidAfter), lte(users.sessionsValidAfter, claims.issuedAt)),
@@ -117,6 +127,8 @@ export async function authenticate(deps: Deps, token: string): Promise<Actor> {
     userId: user.id,
     username: user.username,
     displayName: user.displayName,
+    role: user.role,
+    isBot: user.isBot,
     jti: claims.jti,
     tokenExpiresAt: claims.expiresAt,
     tokenIssuedAt: claims.issuedAt,
