@@ -48,6 +48,14 @@ export const ApiEnv = DbEnv.extend({
   ),
   /** Prefix of Redis channel and key names, so that deployments (or test runs) can share one Redis. */
   REDIS_PREFIX: z.string().trim().min(1).max(64).default("parley:"),
+  /**
+   * Who may create an account, written at every start: `open` (anyone), `invite` (holders of an
+   * administrator's invite link) or `closed`. Unset: the policy administrators last chose (open
+   * on a new server). The server's first account is its administrator whatever this says.
+   */
+  REGISTRATION: optionalSetting(
+    z.enum(["open", "invite", "closed"], { error: "REGISTRATION must be open, invite or closed" }),
+  ),
   /** HS256 key for access tokens: at least 32 bytes; required in production. */
   JWT_SECRET: optionalSetting(z.string()),
   /** How long an access token lives, in seconds. */
@@ -164,6 +172,8 @@ export interface ApiConfig {
   /** See TRUST_PROXY. */
   trustProxy: TrustProxy;
   files: FilesConfig;
+  /** REGISTRATION; undefined: the stored policy stays. */
+  registration: ApiEnv["REGISTRATION"];
 }
 
 /** Where files are kept and how they are handed out (see files/ and services/files.ts). */
@@ -237,6 +247,7 @@ export async function apiConfigFrom(env: ApiEnv): Promise<ApiConfig> {
       dir: path.resolve(env.DATA_DIR, "files"),
       s3: s3ConfigOf(env),
     },
+    registration: env.REGISTRATION,
   };
 }
 

@@ -5,6 +5,7 @@ import { historyRouter } from "./routers/history";
 import { invitesRouter } from "./routers/invites";
 import { messagesRouter } from "./routers/messages";
 import { profileRouter } from "./routers/profile";
+import { registrationRouter } from "./routers/registration";
 import { roomsRouter } from "./routers/rooms";
 import { searchRouter } from "./routers/search";
 import { usersRouter } from "./routers/users";
@@ -21,6 +22,7 @@ export const appRouter = router({
   messages: messagesRouter,
   events: eventsRouter,
   search: searchRouter,
+  registration: registrationRouter,
 });
 
 export type AppRouter = typeof appRouter;

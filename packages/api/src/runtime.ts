@@ -13,6 +13,7 @@ import { createMemoryPresence, createRedisPresence } from "./presence";
 import { connectRedis } from "./redis";
 import { fileLinkKey } from "./services/file-links";
 import { ROOM_MENTION } from "./services/mentions";
+import { applyRegistrationSetting } from "./services/registration";
 import { createSendBatcher } from "./services/send-batch";
 
 export interface Runtime {
@@ -68,6 +69,7 @@ export async function createRuntime(config: ApiConfig, log: Logger): Promise<Run
     },
     live: { resumeLimit: config.resumeLimit, typingTtlMs: 5000 },
   };
+  await applyRegistrationSetting(deps, config.registration);
   const stopSweeping = startFileSweeper(deps, log);
   return {
     deps,

@@ -30,6 +30,7 @@ const credentials = Credentials({
     username: { type: "text" },
     email: { type: "email" },
     password: { label: "Password", type: "password" },
+    invite: { type: "text" },
   },
   /** Signs in (`mode=signin`) or creates the account (`mode=signup`) through Parley's auth service. */
   async authorize(input, req): Promise<User> {
@@ -46,6 +47,7 @@ const credentials = Credentials({
                 username: input.username,
                 email: input.email || undefined,
                 password: input.password,
+                invite: input.invite || undefined,
               }),
               client,
             )

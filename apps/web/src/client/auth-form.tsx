@@ -11,8 +11,11 @@ const NEXT_AUTH_ERRORS: Record<string, string> = {
   Configuration: "the server is not configured for sign-in; see its log",
 };
 
-/** The sign-in and sign-up forms: both end signed in, on the chat. */
-export function AuthForm({ mode }: { mode: "signin" | "signup" }) {
+/**
+ * The sign-in and sign-up forms: both end signed in, on the chat. `invite`: the invite link's
+ * secret the sign-up page was opened with, sent with the new account.
+ */
+export function AuthForm({ mode, invite }: { mode: "signin" | "signup"; invite?: string }) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const signingUp = mode === "signup";
@@ -27,7 +30,7 @@ export function AuthForm({ mode }: { mode: "signin" | "signup" }) {
       redirect: false,
       mode,
       ...(signingUp
-        ? { username: field("username"), email: field("email"), password: field("password") }
+        ? { username: field("username"), email: field("email"), password: field("password"), invite: invite ?? "" }
         : { login: field("username"), password: field("password") }),
     }).catch(() => ({ ok: false, error: "the server could not be reached; try again" }));
     if (result?.ok && !result.error) {
@@ -43,6 +46,7 @@ export function AuthForm({ mode }: { mode: "signin" | "signup" }) {
     // An old error is about what the form said then: it goes as soon as the form changes.
     <form className="auth-card" onSubmit={submit} onChange={() => setError(null)} noValidate={false}>
       <h1>{signingUp ? "Create your account" : "Sign in to Parley"}</h1>
+      {invite ? <p className="pl-hint">You were invited by an administrator of this server.</p> : null}
       {error ? (
         <p className="pl-alert" role="alert">
           {capitalized(error)}

@@ -1,6 +1,7 @@
 export * from "./common";
 export * from "./files";
 export * from "./messages";
+export * from "./registration";
 export * from "./rooms";
 export * from "./search";
 export * from "./users";

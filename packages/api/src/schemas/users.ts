@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Id, IsoDate, pageOf, storable, UNSTORABLE_WORDS } from "./common";
+import { InviteSecret } from "./registration";
 
 export const Username = z
   .string({ error: "username must be a string" })
@@ -35,6 +36,8 @@ export const RegisterInput = z.object({
   password: Password,
   email: Email.optional(),
   displayName: DisplayName.optional(),
+  /** An administrator's invite link's secret: needed while registration is by invite. */
+  invite: InviteSecret.optional(),
 });
 export type RegisterInput = z.infer<typeof RegisterInput>;
 

@@ -5,6 +5,7 @@ import { AppError, isUniqueViolation } from "../errors";
 import type { ChangePasswordInput, LoginInput, Profile, RegisterInput, Session } from "../schemas";
 import { profileOf } from "./output";
 import { hashPassword, spendPasswordCheck, verifyPassword } from "./passwords";
+import { admitRegistration } from "./registration";
 import { issueToken, verifyToken } from "./tokens";
 
 const { users, revokedTokens } = schema;
@@ -40,22 +41,33 @@ export interface Client {
   address: string | null;
 }
 
+/**
+ * Creates an account and answers its first session. The server's registration policy decides
+ * (see `admitRegistration`): FORBIDDEN while registration is closed, or by invite without a valid
+ * invite link; the server's first account is its administrator. CONFLICT for a taken or reserved
+ * name or e-mail address; TOO_MANY past the per-address limit.
+ */
 export async function register(deps: Deps, input: RegisterInput, client: Client): Promise<Session> {
   if (client.address) await deps.limits.take("registerPerAddress", client.address);
   assertUsernameAllowed(deps, input.username);
   const passwordHash = await hashPassword(input.password);
   const user = await deps.db
-    .insert(users)
-    .values({
-      username: storedName(input.username),
-      usernameKey: foldName(input.username),
-      email: input.email === undefined ? null : storedName(input.email),
-      emailKey: input.email === undefined ? null : foldName(input.email),
-      displayName: input.displayName ?? null,
-      passwordHash,
+    .transaction(async (tx) => {
+      const { role } = await admitRegistration(tx, input.invite);
+      const [row] = await tx
+        .insert(users)
+        .values({
+          username: storedName(input.username),
+          usernameKey: foldName(input.username),
+          email: input.email === undefined ? null : storedName(input.email),
+          emailKey: input.email === undefined ? null : foldName(input.email),
+          displayName: input.displayName ?? null,
+          passwordHash,
+          role,
+        })
+        .returning();
+      return row;
     })
-    .returning()
-    .then(([row]) => row)
     .catch((error) => {
       throw userConflict(error);
     });

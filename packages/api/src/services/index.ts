@@ -6,6 +6,7 @@ export * as live from "./live";
 export * as messages from "./messages";
 export * as profile from "./profile";
 export * as readState from "./read-state";
+export * as registration from "./registration";
 export * as roomSettings from "./room-settings";
 export * as rooms from "./rooms";
 export * as sendBatch from "./send-batch";
