@@ -3,7 +3,7 @@ import { schema } from "@parley/db";
 import { eq, sql } from "drizzle-orm";
 import { audit, expectNoViolations } from "./a11y";
 import { expect, test } from "./fixtures";
-import { expectConnected, uniqueName } from "./parley-ui";
+import { expectConnected, signUp, uniqueName } from "./parley-ui";
 
 /**
  * The sign-up page obeys the registration policy (issue 18): it says so when registration is
@@ -17,6 +17,7 @@ test.describe.configure({ mode: "serial" });
 test("the sign-up page says registration is closed, or needs an invite, and an invite link opens it", async ({
   stack,
   page,
+  newPage,
 }) => {
   const db = stack.db;
   test.skip(db === null, "the scaled stack's database is needed to set the policy");
@@ -26,6 +27,8 @@ test("the sign-up page says registration is closed, or needs an invite, and an i
       .insert(schema.serverSettings)
       .values({ id: true, registration })
       .onConflictDoUpdate({ target: schema.serverSettings.id, set: { registration } });
+  // Someone is there first (the first account is the administrator whatever the policy).
+  await signUp(await newPage(), uniqueName("founder"));
   try {
     await setPolicy("closed");
     await page.goto("/signup");

@@ -36,7 +36,7 @@ export default async function SignupPage({ searchParams }: { searchParams: Promi
       {refusal ? (
         <section className="auth-card" aria-labelledby="signup-title">
           <h1 id="signup-title">Create your account</h1>
-          <p className="pl-alert" role="status">
+          <p className="auth-note" role="status">
             {refusal}
           </p>
           <p className="auth-switch">
