@@ -13,5 +13,5 @@ await bundleServer({
   entries: { main: "apps/realtime/src/main.ts", migrate: "packages/db/src/migrate.ts" },
   outdir: dist,
   root: dist,
-  external: ["@electric-sql/pglite", "@node-rs/argon2", "sharp"],
+  external: ["@electric-sql/pglite", "@node-rs/argon2", "sharp", "swagger-ui-dist"],
 });

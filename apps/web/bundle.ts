@@ -14,6 +14,6 @@ await bundleServer({
   entries: { server: "apps/web/server.ts" },
   outdir: `${standalone}/apps/web`,
   root: standalone,
-  external: ["next", "@electric-sql/pglite", "@node-rs/argon2", "sharp"],
+  external: ["next", "@electric-sql/pglite", "@node-rs/argon2", "sharp", "swagger-ui-dist"],
 });
 await cp(`${webDir}.next/static`, `${standalone}/apps/web/.next/static`, { recursive: true });

@@ -1,3 +1,4 @@
+import type { Settings } from "@parley/api";
 import { type ApiConfig, apiConfigFrom, parseSettings } from "@parley/api";
 import { ApiEnv, optionalSetting } from "@parley/api/env";
 import { RealtimeEnv } from "@parley/realtime-server/env";
@@ -38,7 +39,7 @@ export interface WebServerConfig {
 }
 
 /** Parses the web process's settings once; a ConfigError names every invalid one. */
-export async function loadWebServerConfig(source: NodeJS.ProcessEnv = process.env): Promise<WebServerConfig> {
+export async function loadWebServerConfig(source: Settings = process.env): Promise<WebServerConfig> {
   const env = parseSettings(WebServerEnv, source);
   return {
     api: await apiConfigFrom(env),

@@ -22,6 +22,12 @@ const optionalUrl = (schemes: string[], name: string) =>
       ),
   );
 
+/**
+ * A process's settings as given: `process.env`, or any map of names to strings. (Not
+ * `NodeJS.ProcessEnv`, which Next's global types make demand NODE_ENV of every caller.)
+ */
+export type Settings = Readonly<Record<string, string | undefined>>;
+
 export const ApiEnv = DbEnv.extend({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   /** Redis for the event bus between processes. Unset: an in-process bus (one process only). */
@@ -209,7 +215,7 @@ export class ConfigError extends Error {
  * parses them all at once instead, with a schema that extends ApiEnv, and hands the result to
  * `apiConfigFrom`. Throws a ConfigError as `apiConfigFrom` does, or naming every invalid setting.
  */
-export async function loadApiConfig(source: NodeJS.ProcessEnv = process.env): Promise<ApiConfig> {
+export async function loadApiConfig(source: Settings = process.env): Promise<ApiConfig> {
   return apiConfigFrom(parseSettings(ApiEnv, source));
 }
 
@@ -296,7 +302,7 @@ function trustProxyOf(entries: string[]): TrustProxy {
 }
 
 /** Parses settings with their schema, or throws a ConfigError that names every invalid one. */
-export function parseSettings<T extends z.ZodType>(schema: T, source: NodeJS.ProcessEnv): z.infer<T> {
+export function parseSettings<T extends z.ZodType>(schema: T, source: Settings): z.infer<T> {
   const parsed = schema.safeParse(source);
   if (!parsed.success) throw new ConfigError(`Invalid configuration:\n${z.prettifyError(parsed.error)}`);
   return parsed.data;

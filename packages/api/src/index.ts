@@ -11,14 +11,16 @@ export {
   tokenFromAuthorization,
 } from "./context";
 export type { Actor, Deps } from "./deps";
-export { type ApiConfig, apiConfigFrom, ConfigError, loadApiConfig, parseSettings } from "./env";
+export { type ApiConfig, apiConfigFrom, ConfigError, loadApiConfig, parseSettings, type Settings } from "./env";
 export { AppError, type AppErrorCode, httpStatusOf } from "./errors";
 export { type Readiness, readiness } from "./health";
 export { createPace, formatWait, type Rate, RateLimited, RateSetting } from "./limits";
 export { createLogger, type Logger } from "./logger";
 export { createMetrics, type Metrics } from "./metrics";
+export { apiDocument } from "./openapi";
 export { PRESENCE_OFFLINE_GRACE_MS } from "./presence";
 export { existingProcessRuntime, getProcessRuntime } from "./process-runtime";
+export { REST_BASE_PATH } from "./rest";
 export { type AppRouter, appRouter } from "./root";
 export { createRuntime, type Runtime } from "./runtime";
 export type { MessageOut } from "./schemas";

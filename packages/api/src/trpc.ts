@@ -1,4 +1,5 @@
 import { initTRPC, TRPCError } from "@trpc/server";
+import type { OpenApiMeta } from "trpc-to-openapi";
 import { ZodError, type z } from "zod";
 import type { StopSignal } from "./bus";
 import type { ConnectionSlots, Context } from "./context";
@@ -7,22 +8,25 @@ import { AppError, databaseUnavailable, isDatabaseUnavailable, readableIssues, t
 import { RateLimited } from "./limits";
 import { authenticate } from "./services/auth";
 
-const t = initTRPC.context<Context>().create({
-  errorFormatter({ shape, error }) {
-    // Stack traces stay in the server's log, never on the wire.
-    const { stack: _stack, ...data } = shape.data;
-    // Input that failed its schema: hand clients the structured issues too, for their forms.
-    const issues = error.code === "BAD_REQUEST" && error.cause instanceof ZodError ? error.cause.issues : undefined;
-    // Over a rate limit: when to try again, for clients to wait that long.
-    const retryAfterSeconds = error.cause instanceof RateLimited ? error.cause.retryAfterSeconds : undefined;
-    return {
-      ...shape,
-      // Our own failures are logged where they happen; their messages (SQL, file paths) stay there.
-      message: error.code === "INTERNAL_SERVER_ERROR" ? "something went wrong on our side" : shape.message,
-      data: { ...data, ...(issues && { issues }), ...(retryAfterSeconds !== undefined && { retryAfterSeconds }) },
-    };
-  },
-});
+const t = initTRPC
+  .context<Context>()
+  .meta<OpenApiMeta>()
+  .create({
+    errorFormatter({ shape, error }) {
+      // Stack traces stay in the server's log, never on the wire.
+      const { stack: _stack, ...data } = shape.data;
+      // Input that failed its schema: hand clients the structured issues too, for their forms.
+      const issues = error.code === "BAD_REQUEST" && error.cause instanceof ZodError ? error.cause.issues : undefined;
+      // Over a rate limit: when to try again, for clients to wait that long.
+      const retryAfterSeconds = error.cause instanceof RateLimited ? error.cause.retryAfterSeconds : undefined;
+      return {
+        ...shape,
+        // Our own failures are logged where they happen; their messages (SQL, file paths) stay there.
+        message: error.code === "INTERNAL_SERVER_ERROR" ? "something went wrong on our side" : shape.message,
+        data: { ...data, ...(issues && { issues }), ...(retryAfterSeconds !== undefined && { retryAfterSeconds }) },
+      };
+    },
+  });
 
 /**
  * Domain errors and schema failures become tRPC errors here, once, for every procedure and every
@@ -267,10 +271,13 @@ class MappedStream<T, U> implements AsyncIterableIterator<U>, StopSignal {
  * a failure is still tRPC's "Output validation failed" (INTERNAL_SERVER_ERROR, the ZodError as
  * its cause). Only for schemas without async refinements or transforms (a sync parse throws on those).
  */
-export const checkedOutput =
-  <S extends z.ZodType>(schema: S) =>
-  (value: unknown): z.output<S> =>
-    schema.parse(value);
+export function checkedOutput<S extends z.ZodType>(schema: S): S {
+  // A copy of the schema (the REST API's document reads its shape) whose parseAsync, the one
+  // tRPC calls, is the synchronous parse.
+  const checked = schema.clone();
+  Object.defineProperty(checked, "parseAsync", { value: async (value: unknown) => schema.parse(value) });
+  return checked;
+}
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;

@@ -45,9 +45,10 @@ describe("checkedOutput: an output schema checked by zod's synchronous parse", (
     expect((error as TRPCError).cause).toBeInstanceOf(ZodError);
   });
 
-  it("checks a history page", () => {
-    expect(() => checkedOutput(HistoryPage)({ items: [{ id: 1 }], hasMore: false, lastSeq: 0 })).toThrow(ZodError);
-    expect(checkedOutput(HistoryPage)({ items: [], hasMore: true, lastSeq: 3 })).toEqual({
+  it("checks a history page, in the parseAsync that tRPC calls", async () => {
+    const checked = checkedOutput(HistoryPage);
+    await expect(checked.parseAsync({ items: [{ id: 1 }], hasMore: false, lastSeq: 0 })).rejects.toThrow(ZodError);
+    expect(await checked.parseAsync({ items: [], hasMore: true, lastSeq: 3 })).toEqual({
       items: [],
       hasMore: true,
       lastSeq: 3,

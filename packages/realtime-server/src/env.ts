@@ -1,3 +1,4 @@
+import type { Settings } from "@parley/api";
 import { type ApiConfig, apiConfigFrom, parseSettings, RateSetting } from "@parley/api";
 import { ApiEnv } from "@parley/api/env";
 import { z } from "zod";
@@ -65,9 +66,7 @@ export interface RealtimeProcessConfig {
 }
 
 /** Parses the realtime process's settings once; a ConfigError names every invalid one. */
-export async function loadRealtimeProcessConfig(
-  source: NodeJS.ProcessEnv = process.env,
-): Promise<RealtimeProcessConfig> {
+export async function loadRealtimeProcessConfig(source: Settings = process.env): Promise<RealtimeProcessConfig> {
   const env = parseSettings(RealtimeProcessEnv, source);
   return { api: await apiConfigFrom(env), env };
 }

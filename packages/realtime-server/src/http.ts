@@ -17,6 +17,7 @@ import { MAX_BATCH_SIZE } from "@parley/api/schemas";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { pinoHttp } from "pino-http";
 import { createFilesHandler, isFilesPath } from "./files-http";
+import { createDocsHandler, createRestHandler, isDocsPath, isRestPath } from "./rest-http";
 import { sendJson } from "./send-json";
 import { answerHotQuery, type FailureHandling } from "./trpc-hot-queries";
 
@@ -39,7 +40,8 @@ export interface ApiHandlerOptions {
 }
 
 /**
- * tRPC over HTTP under `/trpc/`, shared files under `/files` (see files-http.ts), the seed
+ * tRPC over HTTP under `/trpc/`, the same procedures as a REST API under `/api/v1/` and its
+ * reference at `/docs` (rest-http.ts), shared files under `/files` (see files-http.ts), the seed
  * servers' REST endpoints at their own paths, `/healthz`
  * (the process is up) and `/readyz` (its PostgreSQL and Redis answer) for load balancers, and
  * `/metrics` for Prometheus. Returns false for any other path, so that the caller can serve it
@@ -76,6 +78,8 @@ export function createApiHandler(deps: Deps, log: Logger, options: ApiHandlerOpt
   const trpc: Handler = async (req, res) => {
     if (!(await answerHotQuery(req, res, contextOf, failure))) await adapter(req, res);
   };
+  const restApi = createRestHandler(contextOf, failure, MAX_BODY_BYTES);
+  const docs = createDocsHandler();
   const compat = getRequestListener(createCompatRest(deps, log, { trustProxy }).fetch);
   const files = createFilesHandler(deps, log, {
     tokenOf: (req) => tokenFromAuthorization(req.headers.authorization),
@@ -115,11 +119,15 @@ export function createApiHandler(deps: Deps, log: Logger, options: ApiHandlerOpt
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     const handle: Handler | undefined = path.startsWith("/trpc/")
       ? trpc
-      : isFilesPath(path)
-        ? files
-        : isCompatPath(path)
-          ? compat
-          : probes[path];
+      : isRestPath(path)
+        ? restApi
+        : isFilesPath(path)
+          ? files
+          : isDocsPath(path)
+            ? docs
+            : isCompatPath(path)
+              ? compat
+              : probes[path];
     if (!handle) return false;
     // Every answer here is JSON or plain text: browsers must not guess it is a page or a script.
     res.setHeader("x-content-type-options", "nosniff");

@@ -209,7 +209,17 @@ export function openApiDocument(): unknown {
               summary: e.summary,
               description: e.seeds ? `Seeds ${e.seeds}.` : "Parley's own: none of the seeds has it.",
               ...(e.auth && { security: e.auth === "required" ? [{ token: [] }] : [{}, { token: [] }] }),
-              ...(e.paged && { parameters: PAGING }),
+              ...((e.paged || e.path.includes("{")) && {
+                parameters: [
+                  ...[...e.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({
+                    name,
+                    in: "path",
+                    required: true,
+                    schema: { type: "integer", minimum: 1 },
+                  })),
+                  ...(e.paged ? PAGING : []),
+                ],
+              }),
               ...(e.body && {
                 requestBody: {
                   required: e.method !== "get",

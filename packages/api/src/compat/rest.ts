@@ -8,6 +8,7 @@ import type { Actor, Deps } from "../deps";
 import { AppError, publicError } from "../errors";
 import { RateLimited } from "../limits";
 import type { Logger } from "../logger";
+import { apiDocument } from "../openapi";
 import type { Page } from "../schemas";
 import * as auth from "../services/auth";
 import * as invites from "../services/invites";
@@ -31,7 +32,6 @@ import {
   SignupBody,
 } from "./bodies";
 import { normalizeKeys, SeedId } from "./fields";
-import { openApiDocument } from "./openapi";
 import {
   chatRoomOf,
   profileOf,
@@ -65,7 +65,7 @@ export function createCompatRest(deps: Deps, log: Logger, options: { trustProxy?
     return { address: incoming ? clientAddressOf(incoming, trustProxy) : null };
   };
   app.notFound((c) => fail(c, 404, `nothing is served at ${c.req.method} ${c.req.path}`));
-  app.get("/openapi.json", (c) => c.json(openApiDocument()));
+  app.get("/openapi.json", (c) => c.json(apiDocument()));
 
   app.use(
     bodyLimit({

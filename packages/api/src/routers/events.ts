@@ -1,11 +1,13 @@
 import { tracked } from "@trpc/server";
+import { z } from "zod";
 import type { StopSignal } from "../bus";
 import type { Context } from "../context";
 import type { Actor } from "../deps";
+import { rest } from "../rest";
 import { PresenceInput, RoomEventsInput, RoomIdInput } from "../schemas";
 import * as live from "../services/live";
 import { presenceEvents } from "../services/presence";
-import { authedProcedure, router, streamed } from "../trpc";
+import { authedProcedure, checkedOutput, router, streamed } from "../trpc";
 
 type LiveContext = Context & { actor: Actor };
 
@@ -56,6 +58,8 @@ export const eventsRouter = router({
     ),
   /** Tells the room's other members the caller is typing (lasts a few seconds unless repeated). */
   typing: authedProcedure
+    .meta(rest("POST", "/rooms/{roomId}/typing", "Say you are typing in a room"))
     .input(RoomIdInput)
+    .output(checkedOutput(z.void()))
     .mutation(({ ctx, input }) => live.startTyping(ctx.deps, ctx.actor, input.roomId)),
 });
