@@ -8,6 +8,7 @@ import { profileRouter } from "./routers/profile";
 import { roomsRouter } from "./routers/rooms";
 import { searchRouter } from "./routers/search";
 import { usersRouter } from "./routers/users";
+import { webhooksRouter } from "./routers/webhooks";
 import { router } from "./trpc";
 
 export const appRouter = router({
@@ -21,6 +22,7 @@ export const appRouter = router({
   messages: messagesRouter,
   events: eventsRouter,
   search: searchRouter,
+  webhooks: webhooksRouter,
 });
 
 export type AppRouter = typeof appRouter;

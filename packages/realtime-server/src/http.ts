@@ -17,6 +17,7 @@ import { MAX_BATCH_SIZE } from "@parley/api/schemas";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { pinoHttp } from "pino-http";
 import { createFilesHandler, isFilesPath } from "./files-http";
+import { createHooksHandler, isHooksPath } from "./hooks-http";
 import { sendJson } from "./send-json";
 import { answerHotQuery, type FailureHandling } from "./trpc-hot-queries";
 
@@ -39,7 +40,8 @@ export interface ApiHandlerOptions {
 }
 
 /**
- * tRPC over HTTP under `/trpc/`, shared files under `/files` (see files-http.ts), the seed
+ * tRPC over HTTP under `/trpc/`, shared files under `/files` (see files-http.ts), incoming
+ * webhooks under `/hooks/<id>/<secret>` (see hooks-http.ts), the seed
  * servers' REST endpoints at their own paths, `/healthz`
  * (the process is up) and `/readyz` (its PostgreSQL and Redis answer) for load balancers, and
  * `/metrics` for Prometheus. Returns false for any other path, so that the caller can serve it
@@ -81,6 +83,7 @@ export function createApiHandler(deps: Deps, log: Logger, options: ApiHandlerOpt
     tokenOf: (req) => tokenFromAuthorization(req.headers.authorization),
     ...(options.sessionToken ? { sessionToken: options.sessionToken } : {}),
   });
+  const hooks = createHooksHandler(deps, log);
   const probes: Record<string, Handler> = {
     "/healthz": (_req, res) => sendJson(res, 200, { ok: true }),
     "/readyz": async (_req, res) => {
@@ -117,9 +120,11 @@ export function createApiHandler(deps: Deps, log: Logger, options: ApiHandlerOpt
       ? trpc
       : isFilesPath(path)
         ? files
-        : isCompatPath(path)
-          ? compat
-          : probes[path];
+        : isHooksPath(path)
+          ? hooks
+          : isCompatPath(path)
+            ? compat
+            : probes[path];
     if (!handle) return false;
     // Every answer here is JSON or plain text: browsers must not guess it is a page or a script.
     res.setHeader("x-content-type-options", "nosniff");

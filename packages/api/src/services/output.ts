@@ -83,6 +83,7 @@ export const messageOutOf = (
   seq: m.seq,
   kind: m.kind,
   author: author && { id: author.id, username: author.username, displayName: author.displayName },
+  senderOverride: m.senderOverride ?? null,
   body: m.body,
   notice: m.notice,
   clientId: m.clientId,
