@@ -93,7 +93,7 @@ describe("incoming webhooks on realtime instances A and B", () => {
         has: [
           "**[[FIRING:1] HighCPU (node-1 production)](http://grafana.example.com/alerting/list)**",
           "@room @oncall @U024BE7LH",
-          " - instance = node-1",
+          " - env = production\n\nAnnotations:\n - summary = CPU above 90% for 5 minutes\n\nSource: ",
           "_Grafana v10.4.1_",
         ],
         override: { username: "Grafana", iconUrl: "https://grafana.com/static/assets/img/fav32.png" },

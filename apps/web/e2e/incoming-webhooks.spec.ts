@@ -22,12 +22,13 @@ const BLOCKING = new Set(["serious", "critical"]);
  * Light and dark, 1280 and 390 px: a screenshot of each (`hooks-<name>-<scheme>-<width>.png`) and
  * axe-core's serious or critical violations (as accessibility.spec.ts checks every screen).
  */
-async function shotAndAudit(page: Page, name: string): Promise<string[]> {
+async function shotAndAudit(page: Page, name: string, prepare?: () => Promise<void>): Promise<string[]> {
   const found: string[] = [];
   for (const colorScheme of ["light", "dark"] as const) {
     await page.emulateMedia({ colorScheme });
     for (const width of [1280, 390]) {
       await page.setViewportSize({ width, height: 800 });
+      await prepare?.();
       await page.screenshot({ path: path.join(shotsDir(), `hooks-${name}-${colorScheme}-${width}.png`) });
       const results = await new AxeBuilder({ page }).withTags(WCAG_TAGS).analyze();
       for (const violation of results.violations) {
@@ -70,6 +71,9 @@ test("the owner makes an incoming webhook, copies its URL once, and what Grafana
   await expect(hooks.getByRole("listitem")).toContainText("Grafana alerts");
 
   const violations = await shotAndAudit(page, "settings-url-shown");
+  violations.push(
+    ...(await shotAndAudit(page, "settings-list", () => hooks.getByRole("listitem").scrollIntoViewIfNeeded())),
+  );
 
   // Grafana posts; the owner's page shows it live, under the name it gave, marked bot.
   const posted = await fetch(first, { method: "POST", headers: { "content-type": "application/json" }, body: grafana });

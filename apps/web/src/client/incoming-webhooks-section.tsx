@@ -164,11 +164,12 @@ function ShownUrl({ hook, onDone }: { hook: IncomingWebhookWithUrl; onDone: () =
         URL of {hook.name}
       </label>
       <div className="webhooks-create">
-        <input
+        <textarea
           id={`${id}-url`}
           className="pl-input webhooks-url-input"
           value={url}
           readOnly
+          rows={3}
           aria-describedby={`${id}-hint`}
           onFocus={(event) => event.currentTarget.select()}
         />

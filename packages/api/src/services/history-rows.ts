@@ -2,7 +2,7 @@ import { type Database, preparedRead, schema } from "@parley/db";
 import { type AnyColumn, sql } from "drizzle-orm";
 import type { HistoryInput, MessageOut } from "../schemas";
 import { filesColumn, type ReactionRows, reactionOut, reactionsJson } from "./message-log";
-import { fileOutOf } from "./output";
+import { fileOutOf, senderOverrideOut } from "./output";
 
 /**
  * A page of a room's top-level messages (the rows behind `history.list` and `history.around`),
@@ -152,7 +152,7 @@ export function pageRowOut({ id, seq, parentId, row }: TopLevelRow): MessageOut 
             username: row[col.authorUsername] as string,
             displayName: row[col.authorDisplayName] as string,
           },
-    senderOverride: jsonColumn(row[col.senderOverride]) as MessageOut["senderOverride"],
+    senderOverride: senderOverrideOut(jsonColumn(row[col.senderOverride]) as Parameters<typeof senderOverrideOut>[0]),
     body: row[col.body] as string,
     notice: typeof notice === "string" ? JSON.parse(notice) : notice,
     clientId: row[col.clientId] as string | null,

@@ -195,6 +195,28 @@ function attachmentText(a: z.infer<typeof Attachment>): string {
   return parts.filter((p) => p.trim() !== "").join("\n");
 }
 
+const LIST_ITEM = /^\s*([-*+]|\d+[.)])\s/;
+
+/**
+ * Ends each list where its items end: a line after a list item that is no item itself (Grafana's
+ * "Labels:\n - a = b\nAnnotations:") would otherwise be read by Markdown as more of the last item.
+ * Code blocks are left as they are.
+ */
+function endLists(text: string): string {
+  const out: string[] = [];
+  let inCode = false;
+  let previous = "";
+  for (const line of text.split("\n")) {
+    if (line.trimStart().startsWith("```")) inCode = !inCode;
+    else if (!inCode && line.trim() !== "" && LIST_ITEM.test(previous) && !LIST_ITEM.test(line) && !/^\s/.test(line)) {
+      out.push("");
+    }
+    out.push(line);
+    previous = line;
+  }
+  return out.join("\n");
+}
+
 /** The Markdown text a payload posts ('' when it has nothing to say: Slack's `no_text`). */
 export function slackMessageText(payload: SlackPayload): string {
   const blocks = (payload.blocks ?? [])
@@ -203,8 +225,10 @@ export function slackMessageText(payload: SlackPayload): string {
     .join("\n\n");
   const main = blocks || markdownOfMrkdwn(payload.text ?? "");
   const attachments = (payload.attachments ?? []).map(attachmentText).filter((t) => t.trim() !== "");
-  return [main, ...attachments]
-    .filter((t) => t.trim() !== "")
-    .join("\n\n")
-    .trim();
+  return endLists(
+    [main, ...attachments]
+      .filter((t) => t.trim() !== "")
+      .join("\n\n")
+      .trim(),
+  );
 }
