@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { MessageOut } from "@parley/api/schemas";
-import { createTestDatabase, type TestDatabase, testRedisUrl } from "@parley/db/testing";
+import { createTestDatabase, eventually, type TestDatabase, testRedisUrl } from "@parley/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Inbox, type ParleyClient, wsClient } from "./clients";
 import { type RunningServer, signUpOn, startRealtime } from "./processes";
@@ -189,6 +189,9 @@ describe("incoming webhooks on realtime instances A and B", () => {
     const get = await fetch(`${a.url}${hook.path}`);
     expect(get.status).toBe(405);
     expect((await owner.http.history.list.query({ roomId: room.id, limit: 1 })).lastSeq).toBe(lastSeq);
+    // The request log names the hook, never its secret.
+    await eventually(() => expect(a.output()).toContain(`"path":"/hooks/${id}/…"`));
+    expect(a.output()).not.toContain(secret);
   });
 
   it("kills the old URL at once when the secret is rotated", async () => {

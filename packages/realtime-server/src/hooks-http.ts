@@ -13,6 +13,9 @@ const HOOK_PATH = /^\/hooks\/([^/]{1,64})\/([^/]{1,128})$/;
 
 export const isHooksPath = (path: string) => path === "/hooks" || path.startsWith("/hooks/");
 
+/** A path as logs may keep it: a hook's secret left out (`/hooks/<id>/…`). */
+export const loggablePath = (path: string) => path.replace(/^(\/hooks\/[^/]*)\/.+$/, "$1/…");
+
 /** A plain-text answer, as Slack's incoming webhooks give them (`ok`, or an error's name). */
 function answer(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}) {
   res

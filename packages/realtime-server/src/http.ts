@@ -17,7 +17,7 @@ import { MAX_BATCH_SIZE } from "@parley/api/schemas";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { pinoHttp } from "pino-http";
 import { createFilesHandler, isFilesPath } from "./files-http";
-import { createHooksHandler, isHooksPath } from "./hooks-http";
+import { createHooksHandler, isHooksPath, loggablePath } from "./hooks-http";
 import { sendJson } from "./send-json";
 import { answerHotQuery, type FailureHandling } from "./trpc-hot-queries";
 
@@ -102,12 +102,13 @@ export function createApiHandler(deps: Deps, log: Logger, options: ApiHandlerOpt
       res.setHeader("x-request-id", id);
       return id;
     },
-    // Method and path only: headers (Authorization, cookies) and query strings may carry tokens.
+    // Method and path only: headers (Authorization, cookies) and query strings may carry tokens, and
+    // an incoming webhook's path its secret.
     serializers: {
       req: (req: { id: unknown; method: string; url: string }) => ({
         id: req.id,
         method: req.method,
-        path: req.url.split("?")[0],
+        path: loggablePath(req.url.split("?")[0] ?? ""),
       }),
       res: (res: { statusCode: number }) => ({ status: res.statusCode }),
     },
