@@ -11,6 +11,7 @@ function message(id: number, seq: number, extra: Partial<Message> = {}): Message
     seq,
     kind: "text",
     author: { id: 7, username: "ann", displayName: null },
+    senderOverride: null,
     body: `message ${id}`,
     notice: null,
     clientId: null,

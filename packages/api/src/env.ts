@@ -111,6 +111,11 @@ export const ApiEnv = DbEnv.extend({
   LIMIT_SEARCHES_PER_USER: RateSetting.prefault("30/10s"),
   /** File uploads per user (`POST /files`), counted before the body is read. */
   LIMIT_UPLOADS_PER_USER: RateSetting.prefault("30/1m"),
+  /**
+   * Messages per incoming webhook (`POST /hooks/<id>/<secret>`), counted per hook whatever posts
+   * to it: "<count>/<window>" (s, m or h) or "off". Slack allows about one a second with bursts.
+   */
+  LIMIT_MESSAGES_PER_HOOK: RateSetting.prefault("60/1m"),
   /** The largest file one upload may carry, in bytes (after nothing: the body as sent). Default 25 MiB. */
   UPLOAD_MAX_BYTES: z.coerce
     .number({ error: "UPLOAD_MAX_BYTES must be a number of bytes" })
@@ -245,6 +250,7 @@ export async function apiConfigFrom(env: ApiEnv): Promise<ApiConfig> {
       changesPerRoom: env.LIMIT_CHANGES_PER_ROOM,
       searchesPerUser: env.LIMIT_SEARCHES_PER_USER,
       uploadsPerUser: env.LIMIT_UPLOADS_PER_USER,
+      messagesPerHook: env.LIMIT_MESSAGES_PER_HOOK,
     },
     trustProxy: trustProxyOf(env.TRUST_PROXY),
     files: {

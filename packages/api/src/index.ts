@@ -25,6 +25,12 @@ export { type AppRouter, appRouter } from "./root";
 export { createRuntime, type Runtime } from "./runtime";
 export type { MessageOut } from "./schemas";
 export { authenticate } from "./services/auth";
+export {
+  MAX_WEBHOOK_BODY_BYTES,
+  postToIncomingWebhook,
+  WEBHOOK_ANSWER_STATUS,
+  WebhookRefused,
+} from "./services/incoming-webhooks";
 export type { PresenceStreamEvent, UserPresence } from "./services/presence";
 export { createCallerFactory, pullStreamed, type StreamReader } from "./trpc";
 

@@ -43,6 +43,8 @@ export interface RateLimits {
   searchesPerUser: Rate | null;
   /** File uploads per user. */
   uploadsPerUser: Rate | null;
+  /** Messages posted through one incoming webhook (`POST /hooks/<id>/<secret>`), per hook. */
+  messagesPerHook: Rate | null;
 }
 
 export type LimitName = keyof RateLimits;
@@ -91,6 +93,7 @@ const WORDS: Record<LimitName, string> = {
   changesPerRoom: "you are changing messages too fast",
   searchesPerUser: "you are searching too fast",
   uploadsPerUser: "you are uploading files too fast",
+  messagesPerHook: "this webhook is posting too fast",
 };
 
 export interface Limits {

@@ -9,6 +9,7 @@ import { registrationRouter } from "./routers/registration";
 import { roomsRouter } from "./routers/rooms";
 import { searchRouter } from "./routers/search";
 import { usersRouter } from "./routers/users";
+import { webhooksRouter } from "./routers/webhooks";
 import { router } from "./trpc";
 
 export const appRouter = router({
@@ -23,6 +24,7 @@ export const appRouter = router({
   events: eventsRouter,
   search: searchRouter,
   registration: registrationRouter,
+  webhooks: webhooksRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -289,6 +289,20 @@ const badInputs: Record<string, unknown[] | null> = {
     { messageId: 1, before: -1 },
     { messageId: 1, before: 5, after: 1 },
   ],
+  "webhooks.create": [
+    ...wrongTypes,
+    ...badIds.map((bad) => ({ ...bad, name: "hook" })),
+    { roomId: 1 },
+    { roomId: 1, name: "" },
+    { roomId: 1, name: "   " },
+    { roomId: 1, name: "x".repeat(65) },
+    { roomId: 1, name: huge },
+    ...unstorable.map((name) => ({ roomId: 1, name })),
+    { roomId: 1, name: "hook", allowOverrides: "yes" },
+  ],
+  "webhooks.list": [...wrongTypes, ...badIds],
+  "webhooks.rotate": [...wrongTypes, { hookId: "1" }, { hookId: 1 }, { hookId: "not-a-uuid" }, { hookId: huge }],
+  "webhooks.delete": [...wrongTypes, { hookId: "1" }, { hookId: 1 }, { hookId: "not-a-uuid" }, { hookId: huge }],
 };
 
 const procedurePaths = Object.keys(appRouter._def.procedures);

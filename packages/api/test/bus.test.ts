@@ -22,6 +22,7 @@ const message = (roomId: number, seq: number): BusEvent => ({
     seq,
     kind: "text",
     author: { id: 1, username: "a", displayName: null },
+    senderOverride: null,
     body: `m${seq}`,
     notice: null,
     clientId: null,

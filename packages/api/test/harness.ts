@@ -66,6 +66,7 @@ export const NO_LIMITS: RateLimits = {
   changesPerRoom: null,
   searchesPerUser: null,
   uploadsPerUser: null,
+  messagesPerHook: null,
 };
 
 export async function createHarness(

@@ -4,6 +4,7 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { authenticate } from "../src/services/auth";
 import { uploadFile } from "../src/services/files";
+import { createIncomingWebhook, postToIncomingWebhook } from "../src/services/incoming-webhooks";
 import { readMessages } from "../src/services/message-log";
 import { createHarness, type Harness } from "./harness";
 
@@ -54,6 +55,11 @@ describe.each(drivers)("a page of history as the other reads of messages answer 
     await send(ann.caller, "with files", {
       fileIds: [await upload("ann", "picture.png", image), await upload("ann", "notes.txt", Buffer.from("some notes"))],
     });
+    // An incoming webhook's message, with the name and picture its payload gave.
+    const hook = await createIncomingWebhook(h.deps, actors.ann, { roomId: room.id, name: "CI", allowOverrides: true });
+    const [, , hookId = "", secret = ""] = hook.path.split("/");
+    const body = JSON.stringify({ text: "build *passed*", username: "CI", icon_url: "https://ci.example/i.png" });
+    await postToIncomingWebhook(h.deps, { hookId, secret, contentType: "application/json", body });
     await send(bob.caller, "the newest");
 
     const asOthersRead = async (items: { id: number }[]) =>
@@ -64,6 +70,10 @@ describe.each(drivers)("a page of history as the other reads of messages answer 
     const newest = await ann.caller.history.list({ roomId: room.id, limit: 100 });
     expect(newest.items.length).toBeGreaterThanOrEqual(9);
     expect(newest.items.some((m) => m.author === null)).toBe(true); // the room's system notices
+    expect(newest.items.find((m) => m.senderOverride)?.senderOverride).toEqual({
+      username: "CI",
+      iconUrl: "https://ci.example/i.png",
+    });
     expect(JSON.stringify(newest.items)).toBe(JSON.stringify(await asOthersRead(newest.items)));
     for (const m of [plain, mentions, edited, deleted, pinned, reacted, parent])
       expect(newest.items.map((i) => i.id)).toContain(m.id);

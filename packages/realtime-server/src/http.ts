@@ -18,6 +18,7 @@ import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { pinoHttp } from "pino-http";
 import { createFilesHandler, isFilesPath } from "./files-http";
 import { createDocsHandler, createRestHandler, isDocsPath, isRestPath } from "./rest-http";
+import { createHooksHandler, isHooksPath, loggablePath } from "./hooks-http";
 import { sendJson } from "./send-json";
 import { answerHotQuery, type FailureHandling } from "./trpc-hot-queries";
 
@@ -41,7 +42,8 @@ export interface ApiHandlerOptions {
 
 /**
  * tRPC over HTTP under `/trpc/`, the same procedures as a REST API under `/api/v1/` and its
- * reference at `/docs` (rest-http.ts), shared files under `/files` (see files-http.ts), the seed
+ * reference at `/docs` (rest-http.ts), shared files under `/files` (see files-http.ts), incoming
+ * webhooks under `/hooks/<id>/<secret>` (see hooks-http.ts), the seed
  * servers' REST endpoints at their own paths, `/healthz`
  * (the process is up) and `/readyz` (its PostgreSQL and Redis answer) for load balancers, and
  * `/metrics` for Prometheus. Returns false for any other path, so that the caller can serve it
@@ -85,6 +87,15 @@ export function createApiHandler(deps: Deps, log: Logger, options: ApiHandlerOpt
     tokenOf: (req) => tokenFromAuthorization(req.headers.authorization),
     ...(options.sessionToken ? { sessionToken: options.sessionToken } : {}),
   });
+  const hooks = createHooksHandler(deps, log);
+  /** Who answers which paths, besides tRPC and the probes: the first that owns a path. */
+  const routes: [(path: string) => boolean, Handler][] = [
+    [isRestPath, restApi],
+    [isFilesPath, files],
+    [isHooksPath, hooks],
+    [isDocsPath, docs],
+    [isCompatPath, compat],
+  ];
   const probes: Record<string, Handler> = {
     "/healthz": (_req, res) => sendJson(res, 200, { ok: true }),
     "/readyz": async (_req, res) => {
@@ -103,12 +114,13 @@ export function createApiHandler(deps: Deps, log: Logger, options: ApiHandlerOpt
       res.setHeader("x-request-id", id);
       return id;
     },
-    // Method and path only: headers (Authorization, cookies) and query strings may carry tokens.
+    // Method and path only: headers (Authorization, cookies) and query strings may carry tokens, and
+    // an incoming webhook's path its secret.
     serializers: {
       req: (req: { id: unknown; method: string; url: string }) => ({
         id: req.id,
         method: req.method,
-        path: req.url.split("?")[0],
+        path: loggablePath(req.url.split("?")[0] ?? ""),
       }),
       res: (res: { statusCode: number }) => ({ status: res.statusCode }),
     },
@@ -119,15 +131,7 @@ export function createApiHandler(deps: Deps, log: Logger, options: ApiHandlerOpt
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     const handle: Handler | undefined = path.startsWith("/trpc/")
       ? trpc
-      : isRestPath(path)
-        ? restApi
-        : isFilesPath(path)
-          ? files
-          : isDocsPath(path)
-            ? docs
-            : isCompatPath(path)
-              ? compat
-              : probes[path];
+      : (routes.find(([owns]) => owns(path))?.[1] ?? probes[path]);
     if (!handle) return false;
     // Every answer here is JSON or plain text: browsers must not guess it is a page or a script.
     res.setHeader("x-content-type-options", "nosniff");

@@ -75,6 +75,8 @@ export interface MessageItemProps {
   files?: MessageFile[];
   /** The message a search result led to: drawn highlighted for a moment, and focusable to be focused. */
   found?: boolean;
+  /** Sent by a bot (an incoming webhook's, say): marked "bot" beside the name. */
+  bot?: boolean;
 }
 
 /** How long a touch must rest on a message to open its actions. */
@@ -137,7 +139,7 @@ export function MessageItem(props: MessageItemProps) {
       tabIndex={hasActions ? 0 : props.found ? -1 : undefined}
       aria-label={
         hasActions
-          ? `${name}, ${timeOf(createdAt)}${editedAt ? ", edited" : ""}${pinnedAt ? ", pinned" : ""}: ${body}${filesText(files)}`
+          ? `${name}${props.bot ? " (bot)" : ""}, ${timeOf(createdAt)}${editedAt ? ", edited" : ""}${pinnedAt ? ", pinned" : ""}: ${body}${filesText(files)}`
           : undefined
       }
       onTouchStart={
@@ -172,6 +174,7 @@ export function MessageItem(props: MessageItemProps) {
             ) : (
               <span className="pl-message-author">{name}</span>
             )}
+            {props.bot ? <span className="pl-message-bot">bot</span> : null}
             {author.displayName ? <span className="pl-message-username">@{author.username}</span> : null}
             <Timestamp iso={createdAt} />
             {pinnedAt ? (

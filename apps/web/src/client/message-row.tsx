@@ -77,7 +77,12 @@ export function MessageRow({
   }, [editing, message.id]);
   const thread = message.thread;
   const openThread = scope.openThread;
-  const author = scope.authorNow(message.author);
+  const current = scope.authorNow(message.author);
+  // An incoming webhook's message shows the name its payload gave (Slack's `username`), under its bot's
+  // username. Its `iconUrl` is not fetched: the page loads no third-party images (CSP img-src), which
+  // would tell the icon's host who reads the room.
+  const override = message.senderOverride;
+  const author = current && override?.username ? { ...current, displayName: override.username } : current;
   const openProfile = scope.openProfile;
   return (
     <MessageItem
@@ -88,6 +93,7 @@ export function MessageRow({
       onOpenAuthor={author && openProfile ? () => openProfile(author) : undefined}
       own={own}
       found={scope.foundId === message.id}
+      bot={override !== null && override !== undefined}
       continued={continued}
       reactions={reactions}
       mentioned={mentioned}

@@ -407,7 +407,10 @@ function SearchDialog({ initial, onClose }: { initial: string; onClose: () => vo
 /** One result: who wrote it and when, whether it is a reply, and its snippet with the matches marked. */
 function SearchResult(props: { id: string; hit: SearchHit; active: boolean; onOpen: () => void; onPoint: () => void }) {
   const { message, snippet } = props.hit;
-  const author = message.author ? (message.author.displayName ?? message.author.username) : "Parley";
+  // An incoming webhook's message goes by the name its payload gave (see message-row.tsx).
+  const author = message.author
+    ? (message.senderOverride?.username ?? message.author.displayName ?? message.author.username)
+    : "Parley";
   return (
     // biome-ignore lint/a11y/useKeyWithClickEvents lint/a11y/useFocusableInteractive: focus stays in the combobox's input (aria-activedescendant), which takes the keys for its options
     <div

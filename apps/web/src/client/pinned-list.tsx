@@ -43,8 +43,10 @@ export function PinnedList({
           return (
             <li key={message.id} className="pinned-item">
               <p className="pinned-meta">
-                <strong>{author ? (author.displayName ?? author.username) : "Notice"}</strong> ·{" "}
-                <time dateTime={message.createdAt}>{timeOf(message.createdAt)}</time>
+                <strong>
+                  {author ? (message.senderOverride?.username ?? author.displayName ?? author.username) : "Notice"}
+                </strong>{" "}
+                · <time dateTime={message.createdAt}>{timeOf(message.createdAt)}</time>
               </p>
               <div className="pinned-body">
                 <MessageText

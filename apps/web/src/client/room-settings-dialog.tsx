@@ -5,6 +5,7 @@ import { ModalDialog } from "@parley/ui";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useId, useState } from "react";
 import { ErrorAlert } from "./error-alert";
+import { IncomingWebhooksSection } from "./incoming-webhooks-section";
 import { type RoomOut, useTRPC } from "./trpc";
 
 /** The longest room name the server takes (RoomName in @parley/api's schemas), in characters. */
@@ -12,7 +13,8 @@ import { type RoomOut, useTRPC } from "./trpc";
 /**
  * "Room settings", for the room's owner: its name and topic (an empty topic clears it). Saved with
  * `rooms.update`; the server's refusal (a name taken, too long) shows in words and the dialog stays.
- * Every member's page then shows the change from their own event stream.
+ * Every member's page then shows the change from their own event stream. Below, the room's
+ * incoming webhooks (see incoming-webhooks-section.tsx).
  */
 export function RoomSettingsDialog({ room, onClose }: { room: RoomOut; onClose: () => void }) {
   const trpc = useTRPC();
@@ -80,6 +82,7 @@ export function RoomSettingsDialog({ room, onClose }: { room: RoomOut; onClose: 
           </button>
         </div>
       </form>
+      <IncomingWebhooksSection roomId={room.id} />
     </ModalDialog>
   );
 }

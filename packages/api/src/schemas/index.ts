@@ -5,6 +5,7 @@ export * from "./registration";
 export * from "./rooms";
 export * from "./search";
 export * from "./users";
+export * from "./webhooks";
 
 /**
  * The most calls one batched tRPC HTTP request may carry (a bigger batch is refused with 400):

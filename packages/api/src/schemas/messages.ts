@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Id, IsoDate, storable, UNSTORABLE_WORDS } from "./common";
 import { FileId, FileOut, MAX_FILES_PER_MESSAGE } from "./files";
+import { SenderOverrideOut } from "./webhooks";
 
 export const MAX_MESSAGE_LENGTH = 4000;
 export const MAX_PAGE = 100;
@@ -158,6 +159,11 @@ export const MessageOut = z.object({
   seq: z.number().int().positive(),
   kind: z.enum(["text", "system"]),
   author: z.object({ id: Id, username: z.string(), displayName: z.string().nullable() }).nullable(),
+  /**
+   * An incoming webhook's message: the name and picture it shows instead of its bot author's (Slack's
+   * `username` and `icon_url`); null for every other message.
+   */
+  senderOverride: SenderOverrideOut.nullable(),
   /** The current text; '' for a deleted message. */
   body: z.string(),
   notice: Notice.nullable(),

@@ -2,7 +2,7 @@ import { type Database, preparedRead, schema } from "@parley/db";
 import { type AnyColumn, sql } from "drizzle-orm";
 import type { HistoryInput, MessageOut } from "../schemas";
 import { filesColumn, type ReactionRows, reactionOut, reactionsJson } from "./message-log";
-import { fileOutOf } from "./output";
+import { fileOutOf, senderOverrideOut } from "./output";
 
 /**
  * A page of a room's top-level messages (the rows behind `history.list` and `history.around`),
@@ -52,6 +52,7 @@ const columns = [
   ["authorId", sql`${users.id}`],
   ["authorUsername", sql`${users.username}`],
   ["authorDisplayName", sql`${users.displayName}`],
+  ["senderOverride", sql`${messages.senderOverride}`],
   ["files", sql`${filesColumn}`],
   ["reactions", reactionsJson(sql`${messages.id}`)],
   ["roomSeq", sql`(select ${rooms.lastSeq} from ${rooms} where ${rooms.id} = ${sql.placeholder("roomId")})`],
@@ -151,6 +152,7 @@ export function pageRowOut({ id, seq, parentId, row }: TopLevelRow): MessageOut 
             username: row[col.authorUsername] as string,
             displayName: row[col.authorDisplayName] as string,
           },
+    senderOverride: senderOverrideOut(jsonColumn(row[col.senderOverride]) as Parameters<typeof senderOverrideOut>[0]),
     body: row[col.body] as string,
     notice: typeof notice === "string" ? JSON.parse(notice) : notice,
     clientId: row[col.clientId] as string | null,
@@ -175,6 +177,9 @@ export function pageRowOut({ id, seq, parentId, row }: TopLevelRow): MessageOut 
 }
 
 type FileRow = Parameters<typeof fileOutOf>[0];
+
+/** A `jsonb` column as JSON text or parsed, as the driver gives it (null stays null). */
+const jsonColumn = (value: unknown): unknown => (typeof value === "string" ? JSON.parse(value) : (value ?? null));
 
 /** The page's `reactions` column (`reactionsJson`), as JSON text or parsed, as the driver gives it. */
 function reactionsOfColumn(value: unknown): MessageOut["reactions"] {

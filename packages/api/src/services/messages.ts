@@ -37,6 +37,8 @@ interface NewMessage {
   parentId?: number | undefined;
   /** The author's pending uploads to attach, in order (see `attachFiles`). */
   fileIds?: readonly string[] | undefined;
+  /** An incoming webhook's message: the name and picture it shows instead of its bot's. */
+  senderOverride?: schema.SenderOverride | null | undefined;
 }
 
 /**
@@ -76,6 +78,7 @@ export async function appendMessage(tx: Transaction, emit: Emit, message: NewMes
       parentId: parentId ?? null,
       mentionIds: mentioned.userIds,
       mentionsRoom: mentioned.room,
+      senderOverride: message.senderOverride ?? null,
     })
     .returning();
   if (!row) throw new Error("insert returned no row");
@@ -166,6 +169,26 @@ async function storeMessage(deps: Deps, actor: Actor, input: SendMessageInput): 
   );
   if (!stored) await deps.limits.refund("messagesPerRoom", rate); // a retry is not counted against the rate
   return message;
+}
+
+/**
+ * A bot's message (an incoming webhook's, see incoming-webhooks.ts): stored as a member's plain
+ * text is, by the process's group commit where there is one (else alone in its transaction), so
+ * that its sequence number, live delivery, mentions and search are those of any message. The
+ * caller has checked the bot and counted its own rate; the bot must be a member of the room
+ * (FORBIDDEN otherwise).
+ */
+export async function sendBotMessage(
+  deps: Deps,
+  message: { roomId: number; authorId: number; body: string; senderOverride: schema.SenderOverride | null },
+): Promise<MessageOut> {
+  const timer = deps.metrics.sendSeconds.startTimer();
+  try {
+    if (deps.sends) return (await deps.sends.send(message, deps)).message;
+    return await transact(deps, (tx, emit) => appendMessage(tx, emit, message));
+  } finally {
+    timer();
+  }
 }
 
 /** A reply or a message with files: alone in its transaction (see `appendMessage`). */

@@ -1,4 +1,4 @@
-import type { Message, Room, StoredFile, User } from "@parley/db";
+import type { Message, Room, StoredFile, schema, User } from "@parley/db";
 import { AppError } from "../errors";
 import {
   CURSOR_WORDS,
@@ -69,6 +69,18 @@ export const isInlineImage = (contentType: string) =>
 export type MessageAuthor = Pick<User, "id" | "username" | "displayName">;
 
 /**
+ * A message's sender override as it leaves the server: `username`, then `iconUrl`, each only when
+ * set (PostgreSQL's jsonb keeps keys in an order of its own); null when there is none.
+ */
+export function senderOverrideOut(value: schema.SenderOverride | null | undefined): MessageOut["senderOverride"] {
+  if (!value || (!value.username && !value.iconUrl)) return null;
+  return {
+    ...(value.username ? { username: value.username } : {}),
+    ...(value.iconUrl ? { iconUrl: value.iconUrl } : {}),
+  };
+}
+
+/**
  * A message row as it leaves the server, with its reactions (read separately, in one query for a
  * whole page: see `reactionsOf`). A tombstone's row already holds no text.
  */
@@ -83,6 +95,7 @@ export const messageOutOf = (
   seq: m.seq,
   kind: m.kind,
   author: author && { id: author.id, username: author.username, displayName: author.displayName },
+  senderOverride: senderOverrideOut(m.senderOverride),
   body: m.body,
   notice: m.notice,
   clientId: m.clientId,

@@ -1,4 +1,4 @@
-import { type Database, executePrepared, type Message, type Transaction } from "@parley/db";
+import { type Database, executePrepared, type Message, type schema, type Transaction } from "@parley/db";
 import { type SQL, sql } from "drizzle-orm";
 import type { BusEvent } from "../bus";
 import type { Deps } from "../deps";
@@ -51,6 +51,8 @@ export interface PlainSend {
   authorId: number;
   body: string;
   clientId?: string | undefined;
+  /** An incoming webhook's message: the name and picture it shows instead of its bot's (see incoming-webhooks.ts). */
+  senderOverride?: schema.SenderOverride | null | undefined;
 }
 
 /** What a send came to: `stored` now, or stored before (a retry by `clientId`; nothing written). */
@@ -313,12 +315,19 @@ async function storePlain(db: Database, leaders: Leader[]): Promise<Written> {
  */
 export function plainStoreStatement(batch: readonly PlainSend[]): SQL {
   const input = JSON.stringify(
-    batch.map((m, n) => ({ n, room_id: m.roomId, author_id: m.authorId, body: m.body, client_id: m.clientId ?? null })),
+    batch.map((m, n) => ({
+      n,
+      room_id: m.roomId,
+      author_id: m.authorId,
+      body: m.body,
+      client_id: m.clientId ?? null,
+      sender_override: m.senderOverride ?? null,
+    })),
   );
   return sql`
     with input as (
       select * from json_to_recordset(${input}::json)
-        as t(n int, room_id int, author_id int, body text, client_id text)
+        as t(n int, room_id int, author_id int, body text, client_id text, sender_override jsonb)
     ),
     member as materialized (
       select m.room_id, m.user_id, m.role, u.username, u.display_name
@@ -327,7 +336,7 @@ export function plainStoreStatement(batch: readonly PlainSend[]): SQL {
       for key share of m, u
     ),
     checked as materialized (
-      select i.n, i.room_id, i.body, i.client_id, mb.user_id, mb.role, mb.username, mb.display_name,
+      select i.n, i.room_id, i.body, i.client_id, i.sender_override, mb.user_id, mb.role, mb.username, mb.display_name,
         (select x.id from messages x
           where i.client_id is not null
             and x.room_id = i.room_id and x.author_id = i.author_id and x.client_id = i.client_id) as existing_id
@@ -335,7 +344,7 @@ export function plainStoreStatement(batch: readonly PlainSend[]): SQL {
       left join member mb on mb.room_id = i.room_id and mb.user_id = i.author_id
     ),
     fresh as materialized (
-      select c.n, c.room_id, c.user_id, c.body, c.client_id, row_number() over (partition by c.room_id order by c.n) as k
+      select c.n, c.room_id, c.user_id, c.body, c.client_id, c.sender_override, row_number() over (partition by c.room_id order by c.n) as k
       from checked c where c.user_id is not null and c.existing_id is null
     ),
     counts as (select room_id, count(*)::int as n from fresh group by room_id),
@@ -346,8 +355,8 @@ export function plainStoreStatement(batch: readonly PlainSend[]): SQL {
       update rooms r set last_seq = l.last_seq + c.n from locked l join counts c on c.room_id = l.id where r.id = l.id
     ),
     ins as (
-      insert into messages (room_id, author_id, kind, body, seq, client_id, mention_ids, mentions_room)
-      select f.room_id, f.user_id, 'text', f.body, l.last_seq + f.k, f.client_id, '{}'::int[], false
+      insert into messages (room_id, author_id, kind, body, seq, client_id, mention_ids, mentions_room, sender_override)
+      select f.room_id, f.user_id, 'text', f.body, l.last_seq + f.k, f.client_id, '{}'::int[], false, f.sender_override
       from fresh f join locked l on l.id = f.room_id
       order by f.room_id, f.k
       returning id, room_id, seq, created_at
@@ -503,12 +512,14 @@ function insertStatement(
       client_id: message.clientId ?? null,
       mention_ids: `{${mentions.userIds.join(",")}}`,
       mentions_room: mentions.room,
+      sender_override: message.senderOverride ?? null,
     };
   });
   const statement = sql`
     with input as (
       select * from json_to_recordset(${JSON.stringify(input)}::json)
-        as t(k int, room_id int, author_id int, body text, client_id text, mention_ids int[], mentions_room boolean)
+        as t(k int, room_id int, author_id int, body text, client_id text, mention_ids int[], mentions_room boolean,
+          sender_override jsonb)
     ),
     counts as (select room_id, count(*)::int as n from input group by room_id),
     locked as materialized (
@@ -518,8 +529,9 @@ function insertStatement(
       update rooms r set last_seq = l.last_seq + c.n from locked l join counts c on c.room_id = l.id where r.id = l.id
     ),
     ins as (
-      insert into messages (room_id, author_id, kind, body, seq, client_id, mention_ids, mentions_room)
-      select i.room_id, i.author_id, 'text', i.body, l.last_seq + i.k, i.client_id, i.mention_ids, i.mentions_room
+      insert into messages (room_id, author_id, kind, body, seq, client_id, mention_ids, mentions_room, sender_override)
+      select i.room_id, i.author_id, 'text', i.body, l.last_seq + i.k, i.client_id, i.mention_ids, i.mentions_room,
+        i.sender_override
       from input i join locked l on l.id = i.room_id
       order by i.room_id, i.k
       returning id, room_id, seq, created_at
@@ -556,7 +568,7 @@ function messageOf(message: PlainSend, authorId: number, mentions: ResolvedMenti
     kind: "text",
     body: message.body,
     notice: null,
-    senderOverride: null,
+    senderOverride: message.senderOverride ?? null,
     seq: Number(inserted.seq),
     clientId: message.clientId ?? null,
     createdAt: new Date(Number(inserted.created_ms)),
