@@ -1,4 +1,5 @@
 import { authRouter } from "./routers/auth";
+import { botsRouter } from "./routers/bots";
 import { directRouter } from "./routers/direct";
 import { eventsRouter } from "./routers/events";
 import { historyRouter } from "./routers/history";
@@ -7,6 +8,7 @@ import { messagesRouter } from "./routers/messages";
 import { profileRouter } from "./routers/profile";
 import { roomsRouter } from "./routers/rooms";
 import { searchRouter } from "./routers/search";
+import { tokensRouter } from "./routers/tokens";
 import { usersRouter } from "./routers/users";
 import { router } from "./trpc";
 
@@ -21,6 +23,8 @@ export const appRouter = router({
   messages: messagesRouter,
   events: eventsRouter,
   search: searchRouter,
+  tokens: tokensRouter,
+  bots: botsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -325,6 +325,7 @@ export function RoomView({ roomId, at }: { roomId: number; at?: number }) {
                   id: viewer.id,
                   username: viewer.username,
                   displayName: viewer.displayName ?? null,
+                  isBot: false, // a bot has no password, so never signs in here
                 })}
                 onRetry={timeline.retry}
                 onCancel={timeline.cancel}

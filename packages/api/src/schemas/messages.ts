@@ -157,7 +157,7 @@ export const MessageOut = z.object({
   /** The sequence number the message was created with (changes to it have their own). */
   seq: z.number().int().positive(),
   kind: z.enum(["text", "system"]),
-  author: z.object({ id: Id, username: z.string(), displayName: z.string().nullable() }).nullable(),
+  author: z.object({ id: Id, username: z.string(), displayName: z.string().nullable(), isBot: z.boolean() }).nullable(),
   /** The current text; '' for a deleted message. */
   body: z.string(),
   notice: Notice.nullable(),
