@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { schema } from "@parley/db";
 import { and, desc, eq, gt, isNull, lte, or } from "drizzle-orm";
 import type { Actor, Deps } from "../deps";
-import { AppError } from "../errors";
+import { AppError, notFound } from "../errors";
 import type { AccessTokenOut, CreateAccessTokenInput, CreatedAccessToken } from "../schemas";
 
 const { accessTokens, users } = schema;
@@ -132,7 +132,7 @@ export async function revokeTokenOf(
     .set({ revokedAt: deps.clock() })
     .where(and(eq(accessTokens.id, tokenId), eq(accessTokens.userId, userId), isNull(accessTokens.revokedAt)))
     .returning();
-  if (!revoked) throw new AppError("NOT_FOUND", "no such access token");
+  if (!revoked) throw notFound("access token");
   return revoked;
 }
 

@@ -1,7 +1,7 @@
 import { foldName, schema, storedName } from "@parley/db";
 import { and, asc, eq, isNull } from "drizzle-orm";
 import type { Actor, Deps } from "../deps";
-import { AppError } from "../errors";
+import { notFound } from "../errors";
 import type { AccessTokenOut, CreateBotInput, CreateBotTokenInput, CreatedAccessToken, PublicUser } from "../schemas";
 import { accessTokensOf, announceRevoked, issueAccessToken, revokeTokenOf } from "./access-tokens";
 import { recordAudit } from "./audit";
@@ -25,7 +25,7 @@ async function botOf(db: Deps["db"], botId: number) {
     .from(users)
     .where(and(eq(users.id, botId), eq(users.isBot, true), isNull(users.deletedAt)))
     .limit(1);
-  if (!bot) throw new AppError("NOT_FOUND", "no such bot");
+  if (!bot) throw notFound("bot");
   return bot;
 }
 

@@ -2,7 +2,7 @@ import type { Actor, Deps, Logger } from "@parley/api";
 import { accessChannel } from "@parley/api/bus";
 import { accessTokens, sqlArrays } from "@parley/api/services";
 import { schema } from "@parley/db";
-import { and, gt, isNotNull, isNull, or, sql } from "drizzle-orm";
+import { and, isNotNull, isNull, sql } from "drizzle-orm";
 import type { RealtimeEnv } from "../env";
 import { CloseCode } from "./close-codes";
 import type { Connection, Connections } from "./connections";
@@ -97,7 +97,10 @@ export function watchSessions(deps: Deps, log: Logger, connections: Connections,
   }, settings.SESSION_CHECK_MS);
   sessionCheck.unref();
 
-  /** Closes sockets signed in with a personal access token that is revoked (or gone with its bot). */
+  /**
+   * Closes sockets signed in with a personal access token that is revoked (or gone with its bot).
+   * Its expiry is the actor's `tokenExpiresAt`, checked above.
+   */
   async function closeEndedAccessTokens(signedIn: Connection[]) {
     const ids = [...new Set(signedIn.map((c) => accessTokens.accessTokenIdOf(c.actor?.jti ?? "")))].filter(
       (id): id is number => id !== null,
@@ -107,13 +110,7 @@ export function watchSessions(deps: Deps, log: Logger, connections: Connections,
     const live = await deps.db
       .select({ id: table.id })
       .from(table)
-      .where(
-        and(
-          sql`${table.id} = any(${intArray(ids)})`,
-          isNull(table.revokedAt),
-          or(isNull(table.expiresAt), gt(table.expiresAt, deps.clock())),
-        ),
-      );
+      .where(and(sql`${table.id} = any(${intArray(ids)})`, isNull(table.revokedAt)));
     const alive = new Set(live.map((row) => accessTokens.accessTokenJti(row.id)));
     for (const id of ids) {
       const jti = accessTokens.accessTokenJti(id);
