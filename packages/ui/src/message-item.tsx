@@ -2,6 +2,7 @@
 
 import { type ReactNode, useRef, useState } from "react";
 import { Avatar, AvatarButton } from "./avatar";
+import { BotMark } from "./bot-mark";
 import { Icon } from "./icons";
 import { LinkifiedText } from "./linkified-text";
 import { MentionText } from "./mention-text";
@@ -16,6 +17,8 @@ export interface MessageAuthor {
   id: number;
   username: string;
   displayName: string | null;
+  /** A bot account: a "bot" mark follows the name. */
+  isBot?: boolean;
 }
 
 /**
@@ -172,6 +175,7 @@ export function MessageItem(props: MessageItemProps) {
             ) : (
               <span className="pl-message-author">{name}</span>
             )}
+            {author.isBot ? <BotMark /> : null}
             {author.displayName ? <span className="pl-message-username">@{author.username}</span> : null}
             <Timestamp iso={createdAt} />
             {pinnedAt ? (

@@ -153,6 +153,7 @@ export function RoomView({ roomId, at }: { roomId: number; at?: number }) {
     id: member.user.id,
     username: member.user.username,
     displayName: member.user.displayName,
+    isBot: member.user.isBot,
     role: member.role,
     status: presenceOf(member.user.id),
   }));
