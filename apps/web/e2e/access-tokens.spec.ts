@@ -1,5 +1,5 @@
 import AxeBuilder from "@axe-core/playwright";
-import type { Page } from "@playwright/test";
+import type { Locator, Page } from "@playwright/test";
 import { TRPCClientError } from "@trpc/client";
 import { expect, test } from "./fixtures";
 import { trpcOverHttp } from "./outside-client";
@@ -16,13 +16,14 @@ test.describe.configure({ mode: "serial" });
 
 const WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
 
-async function auditEveryWay(page: Page, name: string, prepare?: () => Promise<void>) {
+/** `focus`: what each screenshot must show (the page scrolls inside its own box, not the window). */
+async function auditEveryWay(page: Page, name: string, focus: Locator) {
   const found: string[] = [];
   for (const colorScheme of ["light", "dark"] as const) {
     await page.emulateMedia({ colorScheme });
     for (const width of [1280, 390]) {
       await page.setViewportSize({ width, height: 800 });
-      await prepare?.();
+      await focus.evaluate((element) => element.scrollIntoView({ block: "center" }));
       await snap(page, `tokens-${name}-${colorScheme}-${width}`);
       const results = await new AxeBuilder({ page }).withTags(WCAG_TAGS).analyze();
       for (const violation of results.violations) {
@@ -50,7 +51,7 @@ test("creates a token shown once, lists it, and revokes it after a confirmation;
   await page.goto("/chat/profile");
   const section = tokensSection(page);
   await expect(section.getByText("No tokens yet.")).toBeVisible();
-  await auditEveryWay(page, "empty");
+  await auditEveryWay(page, "empty", section);
 
   await section.getByLabel("Token name").fill("deploy script");
   await section.getByLabel("Expires after").selectOption({ label: "7 days" });
@@ -71,19 +72,19 @@ test("creates a token shown once, lists it, and revokes it after a confirmation;
   await expect(listed).toContainText("deploy script");
   await expect(listed).toContainText(`${secret.slice(0, 15)}…`);
   await expect(listed).toContainText(/expires/);
-  await auditEveryWay(page, "created");
+  await auditEveryWay(page, "created", shown);
 
   await section.getByRole("button", { name: "Done" }).click();
   await expect(section.getByLabel("Your new token")).toHaveCount(0);
   await page.reload();
   await expect(tokenList(page).getByRole("listitem")).toContainText("last used");
   expect(await page.content()).not.toContain(secret.slice(15));
-  await auditEveryWay(page, "listed");
+  await auditEveryWay(page, "listed", tokenList(page));
 
   await tokenList(page).getByRole("button", { name: "Revoke deploy script" }).click();
   const dialog = page.getByRole("dialog", { name: "Revoke “deploy script”?" });
   await expect(dialog).toContainText("stops working at once");
-  await auditEveryWay(page, "revoke-dialog");
+  await auditEveryWay(page, "revoke-dialog", dialog);
   await dialog.getByRole("button", { name: "Revoke" }).click();
   await expect(dialog).toHaveCount(0);
   await expect(tokensSection(page).getByText("No tokens yet.")).toBeVisible();
@@ -128,7 +129,11 @@ test("marks a bot's name as a bot's: on its messages, in the member list and on 
   const member = page.locator(".pl-member").filter({ hasText: "CI" });
   await expect(member.getByText("bot", { exact: true })).toBeVisible();
   await snap(page, "tokens-bot-mark-room-1280");
-  await message.getByRole("button", { name: "CI" }).click();
+  await page.setViewportSize({ width: 390, height: 800 });
+  await expect(message.getByText("bot", { exact: true })).toBeVisible();
+  await snap(page, "tokens-bot-mark-room-390");
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await message.getByRole("button", { name: "CI", exact: true }).click();
   const card = page.getByRole("dialog", { name: "CI" });
   await expect(card.getByText("bot", { exact: true })).toBeVisible();
   await snap(page, "tokens-bot-mark-card-1280");
