@@ -1,6 +1,6 @@
 "use client";
 
-import { MessageFiles, ModalDialog, timeOf } from "@parley/ui";
+import { BotMark, MessageFiles, ModalDialog, timeOf } from "@parley/ui";
 import { useQuery } from "@tanstack/react-query";
 import { X } from "lucide-react";
 import { ErrorAlert } from "./error-alert";
@@ -43,8 +43,14 @@ export function PinnedList({
           return (
             <li key={message.id} className="pinned-item">
               <p className="pinned-meta">
-                <strong>{author ? (author.displayName ?? author.username) : "Notice"}</strong> ·{" "}
-                <time dateTime={message.createdAt}>{timeOf(message.createdAt)}</time>
+                <strong>{author ? (author.displayName ?? author.username) : "Notice"}</strong>
+                {author?.isBot ? (
+                  <>
+                    {" "}
+                    <BotMark />
+                  </>
+                ) : null}{" "}
+                · <time dateTime={message.createdAt}>{timeOf(message.createdAt)}</time>
               </p>
               <div className="pinned-body">
                 <MessageText
