@@ -37,7 +37,7 @@ export function AccessTokensSection() {
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.tokens.list.queryKey() });
   const create = useMutation(
     trpc.tokens.create.mutationOptions({
-      onSuccess: (answer, _input) => {
+      onSuccess: (answer) => {
         setCreated({ token: answer.token, name: answer.accessToken.name });
         setCopied(false);
         void refresh();
