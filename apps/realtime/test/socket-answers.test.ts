@@ -75,7 +75,7 @@ describe("answers on the tRPC WebSocket, frame for frame", () => {
     const { ws, answers } = await socket(`?token=${token}`);
     expect(await answers('{"id":1,"method":"query","params":{"path":"auth.me"}}', 1)).toMatchInlineSnapshot(`
       [
-        "{"id":1,"result":{"type":"data","data":{"id":"<n>","username":"<user>","displayName":null,"createdAt":"<time>","email":null,"updatedAt":"<time>"}}}",
+        "{"id":1,"result":{"type":"data","data":{"id":"<n>","username":"<user>","displayName":null,"isBot":false,"createdAt":"<time>","email":null,"updatedAt":"<time>"}}}",
       ]
     `);
     expect(
@@ -101,7 +101,7 @@ describe("answers on the tRPC WebSocket, frame for frame", () => {
     );
     expect(batch.sort()).toMatchInlineSnapshot(`
       [
-        "{"id":3,"result":{"type":"data","data":{"id":"<n>","username":"<user>","displayName":null,"createdAt":"<time>","email":null,"updatedAt":"<time>"}}}",
+        "{"id":3,"result":{"type":"data","data":{"id":"<n>","username":"<user>","displayName":null,"isBot":false,"createdAt":"<time>","email":null,"updatedAt":"<time>"}}}",
         "{"id":4,"error":{"message":"roomId: must be a number; text: message text must be a string","code":-32600,"data":{"code":"BAD_REQUEST","httpStatus":400,"path":"messages.send","issues":[{"expected":"number","code":"invalid_type","path":["roomId"],"message":"must be a number"},{"expected":"string","code":"invalid_type","path":["text"],"message":"message text must be a string"}]}}}",
         "{"id":5,"error":{"message":"No \\"query\\"-procedure on path \\"nope.nothing\\"","code":-32004,"data":{"code":"NOT_FOUND","httpStatus":404,"path":"nope.nothing"}}}",
         "{"id":6,"error":{"message":"No \\"mutation\\"-procedure on path \\"auth.me\\"","code":-32004,"data":{"code":"NOT_FOUND","httpStatus":404,"path":"auth.me"}}}",
@@ -203,7 +203,7 @@ describe("answers on the tRPC WebSocket, frame for frame", () => {
     good.ws.send(JSON.stringify({ method: "connectionParams", data: { token } }));
     expect(await good.answers('{"id":1,"method":"query","params":{"path":"auth.me"}}', 1)).toMatchInlineSnapshot(`
       [
-        "{"id":1,"result":{"type":"data","data":{"id":"<n>","username":"<user>","displayName":null,"createdAt":"<time>","email":null,"updatedAt":"<time>"}}}",
+        "{"id":1,"result":{"type":"data","data":{"id":"<n>","username":"<user>","displayName":null,"isBot":false,"createdAt":"<time>","email":null,"updatedAt":"<time>"}}}",
       ]
     `);
     good.ws.close();

@@ -85,7 +85,7 @@ test("the owner makes an incoming webhook, copies its URL once, and what Grafana
   const message = textMessages(page).last();
   await expect(message).toContainText("[FIRING:1] HighCPU (node-1 production)");
   await expect(message.locator(".pl-message-author")).toHaveText("Grafana");
-  await expect(message.locator(".pl-message-bot")).toHaveText("bot");
+  await expect(message.locator(".pl-bot-mark")).toHaveText("bot");
   await expect(message.getByRole("link", { name: "[FIRING:1] HighCPU (node-1 production)" })).toHaveAttribute(
     "href",
     "http://grafana.example.com/alerting/list",

@@ -10,7 +10,7 @@ function message(id: number, seq: number, extra: Partial<Message> = {}): Message
     roomId: 1,
     seq,
     kind: "text",
-    author: { id: 7, username: "ann", displayName: null },
+    author: { id: 7, username: "ann", displayName: null, isBot: false },
     senderOverride: null,
     body: `message ${id}`,
     notice: null,

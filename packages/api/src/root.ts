@@ -1,4 +1,5 @@
 import { authRouter } from "./routers/auth";
+import { botsRouter } from "./routers/bots";
 import { directRouter } from "./routers/direct";
 import { eventsRouter } from "./routers/events";
 import { historyRouter } from "./routers/history";
@@ -8,6 +9,7 @@ import { profileRouter } from "./routers/profile";
 import { registrationRouter } from "./routers/registration";
 import { roomsRouter } from "./routers/rooms";
 import { searchRouter } from "./routers/search";
+import { tokensRouter } from "./routers/tokens";
 import { usersRouter } from "./routers/users";
 import { webhooksRouter } from "./routers/webhooks";
 import { router } from "./trpc";
@@ -25,6 +27,8 @@ export const appRouter = router({
   search: searchRouter,
   registration: registrationRouter,
   webhooks: webhooksRouter,
+  tokens: tokensRouter,
+  bots: botsRouter,
 });
 
 export type AppRouter = typeof appRouter;

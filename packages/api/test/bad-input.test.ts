@@ -1,4 +1,6 @@
+import { schema } from "@parley/db";
 import { drivers } from "@parley/db/testing";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appRouter } from "../src/root";
 import { encodeCursor } from "../src/schemas";
@@ -27,6 +29,8 @@ const badMessageIds = [
   { messageId: Number.NaN },
   { messageId: Number.MAX_SAFE_INTEGER + 2 },
 ];
+/** Bots are users: their ids are `integer`s too. */
+const badBotIds = badIds.map(({ roomId }) => ({ botId: roomId }));
 /** Reactions are one emoji: the same refusals whether adding or removing. */
 const badReactions = [
   ...wrongTypes,
@@ -281,6 +285,36 @@ const badInputs: Record<string, unknown[] | null> = {
   "messages.pin": [...wrongTypes, ...badMessageIds],
   "messages.unpin": [...wrongTypes, ...badMessageIds],
   "messages.pinned": [...wrongTypes, ...badIds],
+  "tokens.create": [
+    ...wrongTypes,
+    { name: "" },
+    { name: "   " },
+    { name: huge },
+    ...unstorable.map((name) => ({ name })),
+    { name: "ok", expiresAt: "tomorrow" },
+    { name: "ok", expiresAt: 1_900_000_000_000 },
+    { name: "ok", expiresAt: "2001-01-01T00:00:00Z" },
+  ],
+  "tokens.list": null,
+  "tokens.revoke": [...wrongTypes, ...badBotIds.map(({ botId }) => ({ tokenId: botId }))],
+  "bots.create": [
+    ...wrongTypes,
+    { username: "" },
+    { username: "has space" },
+    { username: huge },
+    { username: "ok-bot", displayName: huge },
+    ...unstorable.map((displayName) => ({ username: "ok-bot", displayName })),
+  ],
+  "bots.list": null,
+  "bots.delete": [...wrongTypes, ...badBotIds],
+  "bots.tokens": [...wrongTypes, ...badBotIds],
+  "bots.createToken": [
+    ...wrongTypes,
+    ...badBotIds.map((ref) => ({ ...ref, name: "ci" })),
+    { botId: 1, name: "" },
+    { botId: 1, name: "ci", expiresAt: "soon" },
+  ],
+  "bots.revokeToken": [...wrongTypes, ...badBotIds.map((ref) => ({ ...ref, tokenId: 1 })), { botId: 1, tokenId: 0 }],
   "messages.thread": [
     ...wrongTypes,
     ...badMessageIds,
@@ -324,6 +358,9 @@ describe.each(drivers)("bad input on %s", (driver) => {
   beforeAll(async () => {
     h = await createHarness(driver);
     const owner = await h.signUp("owner");
+    // An administrator, so that the administration's procedures (bots.*) read their input too.
+    await h.deps.db.update(schema.users).set({ role: "admin" }).where(eq(schema.users.id, owner.id));
+    h.deps.access.forgetUser(owner.id);
     caller = owner.caller;
     const room = await caller.rooms.create({ name: "room-one" });
     await caller.messages.send({ roomId: room.id, text: "already here" });
@@ -369,6 +406,11 @@ describe.each(drivers)("bad input on %s", (driver) => {
       () => caller.messages.thread({ messageId: 123_456 }),
       () => caller.messages.pinned({ roomId: 123_456 }),
       () => caller.history.around({ roomId: 123_456, seq: 1 }),
+      () => caller.tokens.revoke({ tokenId: 123_456 }),
+      () => caller.bots.delete({ botId: 123_456 }),
+      () => caller.bots.tokens({ botId: 123_456 }),
+      () => caller.bots.createToken({ botId: 123_456, name: "ci" }),
+      () => caller.bots.revokeToken({ botId: 123_456, tokenId: 1 }),
       () => caller.search.messages({ query: "hello", roomId: 123_456 }),
       () => caller.search.messages({ query: "hello", fromUserId: 123_456 }),
     ]) {

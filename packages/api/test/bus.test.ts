@@ -21,7 +21,7 @@ const message = (roomId: number, seq: number): BusEvent => ({
     roomId,
     seq,
     kind: "text",
-    author: { id: 1, username: "a", displayName: null },
+    author: { id: 1, username: "a", displayName: null, isBot: false },
     senderOverride: null,
     body: `m${seq}`,
     notice: null,

@@ -89,6 +89,7 @@ describe.each(drivers)("direct conversations, profiles and the directory on %s",
       id: session.user.id,
       username: "public-face",
       displayName: null,
+      isBot: false,
       createdAt: session.user.createdAt,
     });
     expect(JSON.stringify(seen)).not.toContain("pf@example.org");

@@ -17,8 +17,8 @@ import { MAX_BATCH_SIZE } from "@parley/api/schemas";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { pinoHttp } from "pino-http";
 import { createFilesHandler, isFilesPath } from "./files-http";
-import { createDocsHandler, createRestHandler, isDocsPath, isRestPath } from "./rest-http";
 import { createHooksHandler, isHooksPath, loggablePath } from "./hooks-http";
+import { createDocsHandler, createRestHandler, isDocsPath, isRestPath } from "./rest-http";
 import { sendJson } from "./send-json";
 import { answerHotQuery, type FailureHandling } from "./trpc-hot-queries";
 

@@ -1,5 +1,6 @@
 export { type AttachmentEntry, AttachmentList } from "./attachment-list";
 export { Avatar, AvatarButton, type AvatarProps, initialsOf } from "./avatar";
+export { BotMark } from "./bot-mark";
 export { Composer, type ComposerProps, type Mentionable } from "./composer";
 export { ConnectionBadge, type ConnectionState } from "./connection-badge";
 export { EmojiPickerDialog, type EmojiPickerDialogProps, normalizeEmoji } from "./emoji-picker";

@@ -1,5 +1,6 @@
 import type { ReactNode } from "react";
 import { Avatar } from "./avatar";
+import { BotMark } from "./bot-mark";
 import { isConnected, PresenceDot, type PresenceStatus } from "./presence-dot";
 
 export interface MemberEntry {
@@ -8,6 +9,8 @@ export interface MemberEntry {
   displayName: string | null;
   role: "owner" | "member";
   status: PresenceStatus;
+  /** A bot account: a "bot" mark follows the name. */
+  isBot?: boolean;
 }
 
 const connected = (member: MemberEntry) => isConnected(member.status);
@@ -50,6 +53,12 @@ export function MemberList({
                 ) : (
                   name
                 )}
+                {member.isBot ? (
+                  <>
+                    {" "}
+                    <BotMark />
+                  </>
+                ) : null}
                 {member.displayName ? <span className="pl-member-username"> @{member.username}</span> : null}
               </span>
               {member.role === "owner" ? <span className="pl-tag">owner</span> : null}

@@ -2,6 +2,7 @@
 
 import { type ReactNode, useRef, useState } from "react";
 import { Avatar, AvatarButton } from "./avatar";
+import { BotMark } from "./bot-mark";
 import { Icon } from "./icons";
 import { LinkifiedText } from "./linkified-text";
 import { MentionText } from "./mention-text";
@@ -16,6 +17,8 @@ export interface MessageAuthor {
   id: number;
   username: string;
   displayName: string | null;
+  /** A bot account: a "bot" mark follows the name. */
+  isBot?: boolean;
 }
 
 /**
@@ -75,8 +78,6 @@ export interface MessageItemProps {
   files?: MessageFile[];
   /** The message a search result led to: drawn highlighted for a moment, and focusable to be focused. */
   found?: boolean;
-  /** Sent by a bot (an incoming webhook's, say): marked "bot" beside the name. */
-  bot?: boolean;
 }
 
 /** How long a touch must rest on a message to open its actions. */
@@ -139,7 +140,7 @@ export function MessageItem(props: MessageItemProps) {
       tabIndex={hasActions ? 0 : props.found ? -1 : undefined}
       aria-label={
         hasActions
-          ? `${name}${props.bot ? " (bot)" : ""}, ${timeOf(createdAt)}${editedAt ? ", edited" : ""}${pinnedAt ? ", pinned" : ""}: ${body}${filesText(files)}`
+          ? `${name}${author.isBot ? " (bot)" : ""}, ${timeOf(createdAt)}${editedAt ? ", edited" : ""}${pinnedAt ? ", pinned" : ""}: ${body}${filesText(files)}`
           : undefined
       }
       onTouchStart={
@@ -174,7 +175,7 @@ export function MessageItem(props: MessageItemProps) {
             ) : (
               <span className="pl-message-author">{name}</span>
             )}
-            {props.bot ? <span className="pl-message-bot">bot</span> : null}
+            {author.isBot ? <BotMark /> : null}
             {author.displayName ? <span className="pl-message-username">@{author.username}</span> : null}
             <Timestamp iso={createdAt} />
             {pinnedAt ? (

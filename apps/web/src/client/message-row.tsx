@@ -93,7 +93,6 @@ export function MessageRow({
       onOpenAuthor={author && openProfile ? () => openProfile(author) : undefined}
       own={own}
       found={scope.foundId === message.id}
-      bot={override !== null && override !== undefined}
       continued={continued}
       reactions={reactions}
       mentioned={mentioned}

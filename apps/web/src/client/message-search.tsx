@@ -1,7 +1,7 @@
 "use client";
 
 import type { SearchHit, SearchPage } from "@parley/api/schemas";
-import { ModalDialog, timeOf } from "@parley/ui";
+import { BotMark, ModalDialog, timeOf } from "@parley/ui";
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { Search, X } from "lucide-react";
 import { useRouter } from "next/navigation";
@@ -422,7 +422,8 @@ function SearchResult(props: { id: string; hit: SearchHit; active: boolean; onOp
       onMouseMove={props.active ? undefined : props.onPoint}
     >
       <span className="search-hit-meta">
-        <strong>{author}</strong> <time dateTime={message.createdAt}>{whenOf(message.createdAt)}</time>
+        <strong>{author}</strong> {message.author?.isBot ? <BotMark /> : null}{" "}
+        <time dateTime={message.createdAt}>{whenOf(message.createdAt)}</time>
         {message.parentId !== null ? <span className="search-hit-reply">reply in a thread</span> : null}
         {message.files.length > 0 ? (
           <span className="search-hit-reply">

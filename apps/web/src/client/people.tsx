@@ -1,6 +1,6 @@
 "use client";
 
-import { AvatarButton, PresenceDot } from "@parley/ui";
+import { AvatarButton, BotMark, PresenceDot } from "@parley/ui";
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { ErrorAlert } from "./error-alert";
@@ -50,6 +50,12 @@ export function People() {
               <button type="button" className="pl-name-button" onClick={() => openProfile(user)}>
                 {user.displayName ?? user.username}
               </button>
+              {user.isBot ? (
+                <>
+                  {" "}
+                  <BotMark />
+                </>
+              ) : null}
               {user.displayName ? <span className="card-meta"> @{user.username}</span> : null}
             </span>
             <button

@@ -1,6 +1,6 @@
 "use client";
 
-import { MessageFiles, ModalDialog, timeOf } from "@parley/ui";
+import { BotMark, MessageFiles, ModalDialog, timeOf } from "@parley/ui";
 import { useQuery } from "@tanstack/react-query";
 import { X } from "lucide-react";
 import { ErrorAlert } from "./error-alert";
@@ -45,7 +45,13 @@ export function PinnedList({
               <p className="pinned-meta">
                 <strong>
                   {author ? (message.senderOverride?.username ?? author.displayName ?? author.username) : "Notice"}
-                </strong>{" "}
+                </strong>
+                {author?.isBot ? (
+                  <>
+                    {" "}
+                    <BotMark />
+                  </>
+                ) : null}{" "}
                 · <time dateTime={message.createdAt}>{timeOf(message.createdAt)}</time>
               </p>
               <div className="pinned-body">

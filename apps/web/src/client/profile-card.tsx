@@ -1,6 +1,6 @@
 "use client";
 
-import { Avatar, ModalDialog, PresenceDot, presenceLabel } from "@parley/ui";
+import { Avatar, BotMark, ModalDialog, PresenceDot, presenceLabel } from "@parley/ui";
 import { MessageSquare, UserRound, X } from "lucide-react";
 import Link from "next/link";
 import { createContext, type ReactNode, useContext, useState } from "react";
@@ -15,6 +15,8 @@ export interface ProfilePerson {
   id: number;
   username: string;
   displayName: string | null;
+  /** A bot account: its card says so. */
+  isBot?: boolean;
 }
 
 const OpenProfileContext = createContext<(person: ProfilePerson) => void>(() => {});
@@ -57,7 +59,15 @@ function ProfileCard({ person, onClose }: { person: ProfilePerson; onClose: () =
       <div className="profile-card-person">
         <Avatar name={name} size={64} />
         <div className="profile-card-names">
-          <h2 className="pl-dialog-title">{name}</h2>
+          <h2 className="pl-dialog-title">
+            {name}
+            {(now.isBot ?? person.isBot) ? (
+              <>
+                {" "}
+                <BotMark />
+              </>
+            ) : null}
+          </h2>
           <p className="profile-card-username">@{now.username}</p>
           <p className="profile-card-presence">
             <PresenceDot status={status} />

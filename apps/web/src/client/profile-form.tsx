@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useState } from "react";
+import { AccessTokensSection } from "./access-tokens-section";
 import { signOutAndLeave } from "./end-session";
 import { ErrorAlert } from "./error-alert";
 import { messageOf } from "./errors";
@@ -135,6 +136,7 @@ export function ProfileForm() {
           <span className="pl-hint">Signs you out everywhere, here too: then sign in with the new password.</span>
         </div>
       </form>
+      <AccessTokensSection />
       <p className="pl-hint">
         Signed up {new Date(profile.data.createdAt).toLocaleDateString()}
         {profile.data.email ? ` · ${profile.data.email}` : ""}

@@ -153,6 +153,7 @@ export function RoomView({ roomId, at }: { roomId: number; at?: number }) {
     id: member.user.id,
     username: member.user.username,
     displayName: member.user.displayName,
+    isBot: member.user.isBot,
     role: member.role,
     status: presenceOf(member.user.id),
   }));
@@ -325,6 +326,7 @@ export function RoomView({ roomId, at }: { roomId: number; at?: number }) {
                   id: viewer.id,
                   username: viewer.username,
                   displayName: viewer.displayName ?? null,
+                  isBot: false, // a bot has no password, so never signs in here
                 })}
                 onRetry={timeline.retry}
                 onCancel={timeline.cancel}

@@ -1,3 +1,4 @@
+export * from "./access-tokens";
 export * from "./common";
 export * from "./files";
 export * from "./messages";

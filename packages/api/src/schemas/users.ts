@@ -60,6 +60,8 @@ export const PublicUser = z.object({
   id: Id,
   username: z.string(),
   displayName: z.string().nullable(),
+  /** A bot account (see services/bots.ts): clients mark its name. */
+  isBot: z.boolean(),
   createdAt: IsoDate,
 });
 export type PublicUser = z.infer<typeof PublicUser>;

@@ -3,6 +3,7 @@ import { and, eq, isNull, lt, lte, notExists, or, sql } from "drizzle-orm";
 import type { Actor, Deps } from "../deps";
 import { AppError, isUniqueViolation } from "../errors";
 import type { ChangePasswordInput, LoginInput, Profile, RegisterInput, Session } from "../schemas";
+import { authenticateAccessToken, isAccessToken, refuseLogoutWithAccessToken } from "./access-tokens";
 import { profileOf } from "./output";
 import { hashPassword, spendPasswordCheck, verifyPassword } from "./passwords";
 import { admitRegistration } from "./registration";
@@ -108,8 +109,12 @@ export async function login(deps: Deps, input: LoginInput, client: Client): Prom
  * checked every time, the signature once per process (see `verifyToken`); the rest is one query
  * (revocation and the user together), remembered for a few seconds by the process's access cache,
  * which every process clears at once when the token is revoked or the user renamed.
+ *
+ * A personal access token (`parley_pat_…`, see access-tokens.ts) is recognised by its prefix
+ * before any JWT verification, and checked by `authenticateAccessToken`.
  */
 export async function authenticate(deps: Deps, token: string): Promise<Actor> {
+  if (isAccessToken(token)) return authenticateAccessToken(deps, token);
   const claims = await verifyToken(deps, token);
   const known = deps.access.actor(claims.jti);
   if (known && known.userId === claims.userId) return known;
@@ -151,7 +156,8 @@ export async function authenticate(deps: Deps, token: string): Promise<Actor> {
 
 /**
  * Changes the caller's password, given the current one, and ends every session of theirs: every
- * token issued before now stops working on every instance, and their open sockets close. Answers
+ * token issued before now stops working on every instance, and their open sockets close. Their
+ * personal access tokens live on (as GitHub's do): they are revoked one by one. Answers
  * with a new session for the caller. Each check of the current password counts as a login of the
  * account before it is verified (as in `login`), so this is no way around the login limits, even
  * with many checks in flight at once.
@@ -180,9 +186,11 @@ export async function changePassword(deps: Deps, actor: Actor, input: ChangePass
 
 /**
  * Revokes the caller's token everywhere: it is stored in PostgreSQL, which every instance and
- * every transport checks, and announced on the bus so that open sockets close.
+ * every transport checks, and announced on the bus so that open sockets close. A personal access
+ * token is not a session: logout refuses it (BAD_INPUT) rather than revoke it unasked.
  */
 export async function logout(deps: Deps, actor: Actor): Promise<void> {
+  refuseLogoutWithAccessToken(actor);
   await deps.db.insert(revokedTokens).values({ jti: actor.jti, expiresAt: actor.tokenExpiresAt }).onConflictDoNothing();
   deps.access.forgetSession(actor.jti);
   await purgeExpiredRevocations(deps);

@@ -1,3 +1,4 @@
+export * as accessTokens from "./access-tokens";
 export * as auth from "./auth";
 export * as direct from "./direct";
 export * as files from "./files";

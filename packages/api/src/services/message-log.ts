@@ -59,7 +59,13 @@ export async function nextSeq(
   }
   const member = tx.$with("member").as(
     tx
-      .select({ id: users.id, username: users.username, displayName: users.displayName, role: roomMembers.role })
+      .select({
+        id: users.id,
+        username: users.username,
+        displayName: users.displayName,
+        isBot: users.isBot,
+        role: roomMembers.role,
+      })
       .from(roomMembers)
       .innerJoin(users, eq(users.id, roomMembers.userId))
       .where(and(eq(roomMembers.roomId, roomId), eq(roomMembers.userId, userId)))
@@ -70,6 +76,7 @@ export async function nextSeq(
     id: member.id,
     username: member.username,
     displayName: member.displayName,
+    isBot: member.isBot,
     role: member.role,
   });
   if (!row) throw notAMember();
@@ -97,6 +104,7 @@ export async function nextSeqOfMessage(
         id: users.id,
         username: users.username,
         displayName: users.displayName,
+        isBot: users.isBot,
         role: roomMembers.role,
       })
       .from(messages)
@@ -117,6 +125,7 @@ export async function nextSeqOfMessage(
       id: member.id,
       username: member.username,
       displayName: member.displayName,
+      isBot: member.isBot,
       role: member.role,
     });
   if (!row) return null;
@@ -238,7 +247,7 @@ export async function recordChange(
     .with(...writes.writes, logged)
     .select({
       message: messages,
-      author: { id: users.id, username: users.username, displayName: users.displayName },
+      author: authorColumns,
       reactions: reactionsJson(messageId, writes.reactions),
       files: filesColumn,
     })
@@ -268,7 +277,12 @@ export async function recordChange(
 
 /** Rows of messages with their authors: the start of every read of messages. */
 /** A message's author as rows read it: who they are now. */
-export const authorColumns = { id: users.id, username: users.username, displayName: users.displayName };
+export const authorColumns = {
+  id: users.id,
+  username: users.username,
+  displayName: users.displayName,
+  isBot: users.isBot,
+};
 
 export const messageRows = (db: Reader) =>
   db

@@ -95,6 +95,7 @@ export async function appendMessage(tx: Transaction, emit: Emit, message: NewMes
     id: writer.id,
     username: writer.username,
     displayName: writer.displayName,
+    isBot: writer.isBot,
   };
   const out = messageOutOf(row, author, [], attached);
   emit({ type: "room.message", roomId: out.roomId, seq: out.seq, message: out, ...(parent ? { parent } : {}) });

@@ -15,10 +15,11 @@ import {
 
 /** Turns rows into the public shapes of `schemas/`: what leaves the server and nothing more. */
 
-export const publicUserOf = (u: Pick<User, "id" | "username" | "displayName" | "createdAt">): PublicUser => ({
+export const publicUserOf = (u: Pick<User, "id" | "username" | "displayName" | "isBot" | "createdAt">): PublicUser => ({
   id: u.id,
   username: u.username,
   displayName: u.displayName,
+  isBot: u.isBot,
   createdAt: u.createdAt.toISOString(),
 });
 
@@ -66,7 +67,7 @@ export const fileOutOf = (
 export const isInlineImage = (contentType: string) =>
   ["image/png", "image/jpeg", "image/gif", "image/webp", "image/avif"].includes(contentType);
 
-export type MessageAuthor = Pick<User, "id" | "username" | "displayName">;
+export type MessageAuthor = Pick<User, "id" | "username" | "displayName" | "isBot">;
 
 /**
  * A message's sender override as it leaves the server: `username`, then `iconUrl`, each only when
@@ -94,7 +95,12 @@ export const messageOutOf = (
   roomId: m.roomId,
   seq: m.seq,
   kind: m.kind,
-  author: author && { id: author.id, username: author.username, displayName: author.displayName },
+  author: author && {
+    id: author.id,
+    username: author.username,
+    displayName: author.displayName,
+    isBot: author.isBot,
+  },
   senderOverride: senderOverrideOut(m.senderOverride),
   body: m.body,
   notice: m.notice,

@@ -56,7 +56,13 @@ export const notAMember = () => new AppError("FORBIDDEN", "you are not a member 
  */
 export async function currentUser(tx: Transaction, userId: number) {
   const [user] = await tx
-    .select({ id: users.id, username: users.username, displayName: users.displayName, createdAt: users.createdAt })
+    .select({
+      id: users.id,
+      username: users.username,
+      displayName: users.displayName,
+      isBot: users.isBot,
+      createdAt: users.createdAt,
+    })
     .from(users)
     .where(eq(users.id, userId))
     .for("key share");

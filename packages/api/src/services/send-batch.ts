@@ -330,13 +330,13 @@ export function plainStoreStatement(batch: readonly PlainSend[]): SQL {
         as t(n int, room_id int, author_id int, body text, client_id text, sender_override jsonb)
     ),
     member as materialized (
-      select m.room_id, m.user_id, m.role, u.username, u.display_name
+      select m.room_id, m.user_id, m.role, u.username, u.display_name, u.is_bot
       from room_members m join users u on u.id = m.user_id
       where (m.room_id, m.user_id) in (select room_id, author_id from input)
       for key share of m, u
     ),
     checked as materialized (
-      select i.n, i.room_id, i.body, i.client_id, i.sender_override, mb.user_id, mb.role, mb.username, mb.display_name,
+      select i.n, i.room_id, i.body, i.client_id, i.sender_override, mb.user_id, mb.role, mb.username, mb.display_name, mb.is_bot,
         (select x.id from messages x
           where i.client_id is not null
             and x.room_id = i.room_id and x.author_id = i.author_id and x.client_id = i.client_id) as existing_id
@@ -361,7 +361,7 @@ export function plainStoreStatement(batch: readonly PlainSend[]): SQL {
       order by f.room_id, f.k
       returning id, room_id, seq, created_at
     )
-    select c.n, c.user_id, c.role, c.username, c.display_name, c.existing_id,
+    select c.n, c.user_id, c.role, c.username, c.display_name, c.is_bot, c.existing_id,
       ins.id, ins.seq, floor(extract(epoch from ins.created_at) * 1000)::float8 as created_ms
     from checked c
     left join fresh f on f.n = c.n
@@ -374,6 +374,7 @@ const writerOf = (row: Row): Writer => ({
   id: Number(row.user_id),
   username: String(row.username),
   displayName: (row.display_name as string | null) ?? null,
+  isBot: row.is_bot === true,
   role: row.role as Writer["role"],
 });
 
@@ -457,12 +458,12 @@ function checkAuthorsStatement(batch: readonly PlainSend[]): SQL {
       select * from json_to_recordset(${input}::json) as t(n int, room_id int, author_id int, client_id text)
     ),
     member as materialized (
-      select m.room_id, m.user_id, m.role, u.username, u.display_name
+      select m.room_id, m.user_id, m.role, u.username, u.display_name, u.is_bot
       from room_members m join users u on u.id = m.user_id
       where (m.room_id, m.user_id) in (select room_id, author_id from input)
       for key share of m, u
     )
-    select i.n, mb.user_id, mb.role, mb.username, mb.display_name, e.id as existing_id
+    select i.n, mb.user_id, mb.role, mb.username, mb.display_name, mb.is_bot, e.id as existing_id
     from input i
     left join member mb on mb.room_id = i.room_id and mb.user_id = i.author_id
     left join lateral (

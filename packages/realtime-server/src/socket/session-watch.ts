@@ -1,8 +1,8 @@
 import type { Actor, Deps, Logger } from "@parley/api";
 import { accessChannel } from "@parley/api/bus";
-import { sqlArrays } from "@parley/api/services";
+import { accessTokens, sqlArrays } from "@parley/api/services";
 import { schema } from "@parley/db";
-import { and, isNotNull, sql } from "drizzle-orm";
+import { and, isNotNull, isNull, sql } from "drizzle-orm";
 import type { RealtimeEnv } from "../env";
 import { CloseCode } from "./close-codes";
 import type { Connection, Connections } from "./connections";
@@ -27,7 +27,8 @@ type Settings = Pick<RealtimeEnv, "SESSION_CHECK_MS" | "WS_SIGN_IN_WITHIN_MS">;
  * Sockets closed within seconds when their token is revoked (a logout on any instance, announced
  * on the bus), when the user's password changes (every session issued before it ends), or when
  * the token expires. The database is checked too, every SESSION_CHECK_MS: the bus between
- * processes may drop an event.
+ * processes may drop an event. A personal access token (jti `pat:<id>`) ends when it is revoked
+ * or expires, not when its owner's password changes (see services/access-tokens.ts).
  */
 export function watchSessions(deps: Deps, log: Logger, connections: Connections, settings: Settings): SessionWatch {
   function closeForSession(connection: Connection, reason: string) {
@@ -62,7 +63,8 @@ export function watchSessions(deps: Deps, log: Logger, connections: Connections,
   /** Closes the user's sockets signed in with a token issued before `validAfter` (a password change). */
   function closeSessionsBefore(userId: number, validAfter: Date) {
     for (const c of connections) {
-      if (c.actor?.userId === userId && c.actor.tokenIssuedAt < validAfter) closeForSession(c, "password changed");
+      if (c.actor?.userId !== userId || accessTokens.accessTokenIdOf(c.actor.jti) !== null) continue;
+      if (c.actor.tokenIssuedAt < validAfter) closeForSession(c, "password changed");
     }
   }
 
@@ -88,11 +90,35 @@ export function watchSessions(deps: Deps, log: Logger, connections: Connections,
         .from(schema.users)
         .where(and(sql`${schema.users.id} = any(${intArray(userIds)})`, isNotNull(schema.users.sessionsValidAfter)));
       for (const { id, validAfter } of changed) if (validAfter) closeSessionsBefore(id, validAfter);
+      await closeEndedAccessTokens(signedIn);
     } catch (error) {
       log.warn({ err: error }, "could not re-check sessions");
     }
   }, settings.SESSION_CHECK_MS);
   sessionCheck.unref();
+
+  /**
+   * Closes sockets signed in with a personal access token that is revoked (or gone with its bot).
+   * Its expiry is the actor's `tokenExpiresAt`, checked above.
+   */
+  async function closeEndedAccessTokens(signedIn: Connection[]) {
+    const ids = [...new Set(signedIn.map((c) => accessTokens.accessTokenIdOf(c.actor?.jti ?? "")))].filter(
+      (id): id is number => id !== null,
+    );
+    if (ids.length === 0) return;
+    const { accessTokens: table } = schema;
+    const live = await deps.db
+      .select({ id: table.id })
+      .from(table)
+      .where(and(sql`${table.id} = any(${intArray(ids)})`, isNull(table.revokedAt)));
+    const alive = new Set(live.map((row) => accessTokens.accessTokenJti(row.id)));
+    for (const id of ids) {
+      const jti = accessTokens.accessTokenJti(id);
+      if (alive.has(jti)) continue;
+      deps.access.forgetSession(jti); // in case its announcement was lost
+      for (const c of signedIn) if (c.actor?.jti === jti) closeForSession(c, "token revoked");
+    }
+  }
 
   /**
    * Anonymous tRPC sockets in the order they opened, so in the order their time to sign in ends:

@@ -1,0 +1,49 @@
+import { z } from "zod";
+import { Id, IsoDate, storable, UNSTORABLE_WORDS } from "./common";
+import { DisplayName, PublicUser, Username } from "./users";
+
+/** A personal access token's name, as its owner tells it apart from the others (1–100 characters). */
+export const AccessTokenName = z
+  .string({ error: "the token's name must be a string" })
+  .trim()
+  .min(1, "the token needs a name")
+  .max(100, "the token's name must be at most 100 characters")
+  .refine(storable, `the token's name ${UNSTORABLE_WORDS}`);
+
+/** When a new token stops working: an ISO 8601 time in the future, or null (or absent) for never. */
+export const AccessTokenExpiry = z.iso
+  .datetime({ offset: true, error: "the expiry must be an ISO 8601 date and time, such as 2027-01-31T00:00:00Z" })
+  .nullable()
+  .optional();
+
+export const CreateAccessTokenInput = z.object({ name: AccessTokenName, expiresAt: AccessTokenExpiry });
+export type CreateAccessTokenInput = z.infer<typeof CreateAccessTokenInput>;
+
+export const AccessTokenRef = z.object({ tokenId: Id });
+
+/** A token as its owner (or an administrator, for a bot's) sees it in a list: never its secret. */
+export const AccessTokenOut = z.object({
+  id: Id,
+  name: z.string(),
+  /** The token's first characters (`parley_pat_` and four more), to tell tokens apart. */
+  prefix: z.string(),
+  createdAt: IsoDate,
+  /** Null: it never expires. */
+  expiresAt: IsoDate.nullable(),
+  /** Null: never used yet. Updated at most once a minute. */
+  lastUsedAt: IsoDate.nullable(),
+});
+export type AccessTokenOut = z.infer<typeof AccessTokenOut>;
+
+/** A new token: `token` is its secret, shown this once and stored only as a SHA-256 hash. */
+export const CreatedAccessToken = z.object({ token: z.string(), accessToken: AccessTokenOut });
+export type CreatedAccessToken = z.infer<typeof CreatedAccessToken>;
+
+export const CreateBotInput = z.object({ username: Username, displayName: DisplayName.optional() });
+export type CreateBotInput = z.infer<typeof CreateBotInput>;
+export const BotRef = z.object({ botId: Id });
+export const CreateBotTokenInput = CreateAccessTokenInput.extend({ botId: Id });
+export type CreateBotTokenInput = z.infer<typeof CreateBotTokenInput>;
+export const BotTokenRef = z.object({ botId: Id, tokenId: Id });
+
+export const BotOut = PublicUser;
