@@ -1,3 +1,4 @@
+import { adminRouter } from "./routers/admin";
 import { authRouter } from "./routers/auth";
 import { directRouter } from "./routers/direct";
 import { eventsRouter } from "./routers/events";
@@ -21,6 +22,7 @@ export const appRouter = router({
   messages: messagesRouter,
   events: eventsRouter,
   search: searchRouter,
+  admin: adminRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -285,7 +285,7 @@ export const publicProcedure = t.procedure.use(domainErrors);
  * spreads of the call's options (Babel's `_objectSpread2`, with `defineProperties`), which were
  * about a fifth of a stored send's CPU over the WebSocket (bench store workload, `--cpu-prof`).
  */
-export const authedProcedure = t.procedure.use(async ({ ctx, next }) => {
+export const authedProcedure = t.procedure.use(async ({ ctx, path, next }) => {
   let actor: Actor;
   try {
     if (!ctx.token) throw new AppError("UNAUTHENTICATED", "sign in first: no token was given");
@@ -293,10 +293,16 @@ export const authedProcedure = t.procedure.use(async ({ ctx, next }) => {
   } catch (error) {
     throw toTrpcError(error);
   }
+  if (actor.mustChangePassword && !WHILE_PASSWORD_MUST_CHANGE.has(path)) {
+    throw new TRPCError({ code: "FORBIDDEN", message: "choose a new password first" });
+  }
   const result = await next({ ctx: { actor } });
   if (!result.ok) throw toTrpcError(result.error);
   return result;
 });
+
+/** What a session whose password an administrator reset may still do (see `Actor.mustChangePassword`). */
+const WHILE_PASSWORD_MUST_CHANGE = new Set(["auth.changePassword", "auth.logout", "auth.me", "profile.mine"]);
 
 /**
  * For administrators only. Anyone else, signed in or not, gets the same NOT_FOUND as for a

@@ -1,4 +1,6 @@
+import { schema } from "@parley/db";
 import { drivers } from "@parley/db/testing";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appRouter } from "../src/root";
 import { encodeCursor } from "../src/schemas";
@@ -64,6 +66,22 @@ const forgedEventIds = ["", "0x5", "+5", "-1", " 5", "5 ", "1e3", "5.0", "05", "
  * that a new procedure cannot ship without its bad-input cases. `null`: it takes no input.
  */
 const badInputs: Record<string, unknown[] | null> = {
+  // The administration's (the caller is made an administrator below: anyone else gets NOT_FOUND first).
+  "admin.users": [42, "text", { limit: 0 }, { limit: 101 }, { search: huge }, ...forgedCursors],
+  "admin.rooms": [42, "text", { limit: 0 }, { search: huge }, ...unstorable.map((search) => ({ search }))],
+  "admin.audit": [42, "text", { action: "DROP TABLE" }, { action: huge }, ...forgedCursors],
+  "admin.setRole": [...wrongTypes, { userId: 1 }, { userId: 1, role: "root" }, { userId: 0, role: "admin" }],
+  "admin.disableUser": [...wrongTypes, { userId: 0 }, { userId: "1" }, ...tooBig.map((userId) => ({ userId }))],
+  "admin.enableUser": [...wrongTypes, { userId: -1 }],
+  "admin.deleteUser": [...wrongTypes, { userId: 1.5 }],
+  "admin.resetPassword": [
+    ...wrongTypes,
+    { userId: 1 },
+    { userId: 1, temporaryPassword: "x" },
+    { userId: 1, temporaryPassword: huge },
+  ],
+  "admin.deleteRoom": [...wrongTypes, ...badIds],
+  "admin.transferRoom": [...wrongTypes, ...badIds.map((ref) => ({ ...ref, userId: 1 })), { roomId: 1 }],
   "auth.register": [
     ...wrongTypes,
     { username: "", password: "pw-pw-pw" },
@@ -310,6 +328,7 @@ describe.each(drivers)("bad input on %s", (driver) => {
   beforeAll(async () => {
     h = await createHarness(driver);
     const owner = await h.signUp("owner");
+    await h.deps.db.update(schema.users).set({ role: "admin" }).where(eq(schema.users.id, owner.id));
     caller = owner.caller;
     const room = await caller.rooms.create({ name: "room-one" });
     await caller.messages.send({ roomId: room.id, text: "already here" });

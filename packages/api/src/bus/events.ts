@@ -81,8 +81,12 @@ export type BusEvent =
   | { type: "access.session-revoked"; jti: string }
   /** Every process forgets what it cached about this user's identity (name, display name). */
   | { type: "access.user-changed"; userId: number }
-  /** Every session of this user issued before `validAfter` has ended (the password changed): close its sockets. */
-  | { type: "access.sessions-ended"; userId: number; validAfter: string }
+  /**
+   * Every session of this user issued before `validAfter` has ended (the password changed, or an
+   * administrator disabled, deleted or reset the account): close its sockets, saying `reason`
+   * ("password changed" when absent).
+   */
+  | { type: "access.sessions-ended"; userId: number; validAfter: string; reason?: SessionsEndedReason }
   /** Every process forgets that this user was a member of this room. */
   | { type: "access.membership-ended"; userId: number; roomId: number }
   /**
@@ -101,6 +105,9 @@ export type MemberChange =
   | { change: "removed"; userId: number; byUserId: number }
   /** A member's username or display name changed: `user` is their profile now. */
   | { change: "updated"; user: PublicUser };
+
+/** Why every session of a user ended, as their closed sockets say it. */
+export type SessionsEndedReason = "password changed" | "account disabled" | "account deleted" | "password reset";
 
 /** A person's presence, as every client shows it (the same three words as `@parley/ui`'s dot). */
 export type PresenceStatus = "online" | "away" | "offline";

@@ -157,7 +157,10 @@ export const MessageOut = z.object({
   /** The sequence number the message was created with (changes to it have their own). */
   seq: z.number().int().positive(),
   kind: z.enum(["text", "system"]),
-  author: z.object({ id: Id, username: z.string(), displayName: z.string().nullable() }).nullable(),
+  /** Who wrote it; `deleted` (absent otherwise) when an administrator deleted the account: shown as "deleted user". */
+  author: z
+    .object({ id: Id, username: z.string(), displayName: z.string().nullable(), deleted: z.literal(true).optional() })
+    .nullable(),
   /** The current text; '' for a deleted message. */
   body: z.string(),
   notice: Notice.nullable(),

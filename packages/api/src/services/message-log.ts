@@ -238,7 +238,7 @@ export async function recordChange(
     .with(...writes.writes, logged)
     .select({
       message: messages,
-      author: { id: users.id, username: users.username, displayName: users.displayName },
+      author: authorColumns,
       reactions: reactionsJson(messageId, writes.reactions),
       files: filesColumn,
     })
@@ -268,7 +268,12 @@ export async function recordChange(
 
 /** Rows of messages with their authors: the start of every read of messages. */
 /** A message's author as rows read it: who they are now. */
-export const authorColumns = { id: users.id, username: users.username, displayName: users.displayName };
+export const authorColumns = {
+  id: users.id,
+  username: users.username,
+  displayName: users.displayName,
+  deletedAt: users.deletedAt,
+};
 
 export const messageRows = (db: Reader) =>
   db

@@ -15,11 +15,14 @@ import {
 
 /** Turns rows into the public shapes of `schemas/`: what leaves the server and nothing more. */
 
-export const publicUserOf = (u: Pick<User, "id" | "username" | "displayName" | "createdAt">): PublicUser => ({
+export const publicUserOf = (
+  u: Pick<User, "id" | "username" | "displayName" | "createdAt"> & { deletedAt?: Date | null },
+): PublicUser => ({
   id: u.id,
   username: u.username,
   displayName: u.displayName,
   createdAt: u.createdAt.toISOString(),
+  ...(u.deletedAt ? { deleted: true } : {}),
 });
 
 export const profileOf = (u: User): Profile => ({
@@ -66,7 +69,8 @@ export const fileOutOf = (
 export const isInlineImage = (contentType: string) =>
   ["image/png", "image/jpeg", "image/gif", "image/webp", "image/avif"].includes(contentType);
 
-export type MessageAuthor = Pick<User, "id" | "username" | "displayName">;
+/** `deletedAt` set: an administrator deleted the account (the message shows "deleted user"). */
+export type MessageAuthor = Pick<User, "id" | "username" | "displayName"> & { deletedAt?: Date | null };
 
 /**
  * A message row as it leaves the server, with its reactions (read separately, in one query for a
@@ -82,7 +86,12 @@ export const messageOutOf = (
   roomId: m.roomId,
   seq: m.seq,
   kind: m.kind,
-  author: author && { id: author.id, username: author.username, displayName: author.displayName },
+  author: author && {
+    id: author.id,
+    username: author.username,
+    displayName: author.displayName,
+    ...(author.deletedAt ? { deleted: true } : {}),
+  },
   body: m.body,
   notice: m.notice,
   clientId: m.clientId,

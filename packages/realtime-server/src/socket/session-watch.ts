@@ -43,7 +43,7 @@ export function watchSessions(deps: Deps, log: Logger, connections: Connections,
       if (event.type === "access.session-revoked") {
         for (const connection of bySession.get(event.jti) ?? []) closeForSession(connection, "token revoked");
       } else if (event.type === "access.sessions-ended") {
-        closeSessionsBefore(event.userId, new Date(event.validAfter));
+        closeSessionsBefore(event.userId, new Date(event.validAfter), event.reason);
       }
     }
   })().catch((error: unknown) => log.warn({ err: error }, "the session watch stopped"));
@@ -59,10 +59,13 @@ export function watchSessions(deps: Deps, log: Logger, connections: Connections,
     if (sockets.size === 0) bySession.delete(jti);
   });
 
-  /** Closes the user's sockets signed in with a token issued before `validAfter` (a password change). */
-  function closeSessionsBefore(userId: number, validAfter: Date) {
+  /**
+   * Closes the user's sockets signed in with a token issued before `validAfter` (a password change,
+   * or an administrator's disabling, deletion or password reset: `reason` says which).
+   */
+  function closeSessionsBefore(userId: number, validAfter: Date, reason = "password changed") {
     for (const c of connections) {
-      if (c.actor?.userId === userId && c.actor.tokenIssuedAt < validAfter) closeForSession(c, "password changed");
+      if (c.actor?.userId === userId && c.actor.tokenIssuedAt < validAfter) closeForSession(c, reason);
     }
   }
 
