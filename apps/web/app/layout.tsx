@@ -5,6 +5,7 @@ import "./network.css";
 import "./timeline.css";
 import "./shell.css";
 import "./search.css";
+import "./admin.css";
 import type { Metadata, Viewport } from "next";
 import type { ReactNode } from "react";
 

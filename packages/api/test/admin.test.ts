@@ -141,7 +141,10 @@ describe.each(BOTH_WAYS)("administration on %s", (_name, driver, createBus) => {
       "NOT_FOUND",
     );
     await expectTrpcError(admin.caller.admin.deleteRoom({ roomId: 2_000_000_000 }), "NOT_FOUND", /room was not found/);
-    await expectTrpcError(admin.caller.admin.transferRoom({ roomId: 2_000_000_000, userId: admin.id }), "NOT_FOUND");
+    await expectTrpcError(
+      admin.caller.admin.transferRoom({ roomId: 2_000_000_000, user: { userId: admin.id } }),
+      "NOT_FOUND",
+    );
     // @ts-expect-error: a role that does not exist
     await expectTrpcError(admin.caller.admin.setRole({ userId: admin.id, role: "root" }), "BAD_REQUEST", /role/);
     await expectTrpcError(admin.caller.admin.disableUser({ userId: -1 }), "BAD_REQUEST");
@@ -292,9 +295,12 @@ describe.each(BOTH_WAYS)("administration on %s", (_name, driver, createBus) => {
     const rest = await admin.caller.admin.rooms({ search: tag, limit: 1, cursor: paged.nextCursor ?? undefined });
     expect(rest.items.map((r) => r.id)).toEqual([room.id]);
 
-    const toMember = await admin.caller.admin.transferRoom({ roomId: room.id, userId: member.id });
+    const toMember = await admin.caller.admin.transferRoom({ roomId: room.id, user: { userId: member.id } });
     expect(toMember).toMatchObject({ owner: { id: member.id }, memberCount: 2 });
-    const toOutsider = await admin.caller.admin.transferRoom({ roomId: room.id, userId: outsider.id });
+    const toOutsider = await admin.caller.admin.transferRoom({
+      roomId: room.id,
+      user: { username: outsider.username.toUpperCase() },
+    });
     expect(toOutsider).toMatchObject({ owner: { id: outsider.id }, memberCount: 3 });
     const members = await outsider.caller.rooms.members({ roomId: room.id });
     const roles = Object.fromEntries(members.map((m) => [m.user.id, m.role]));

@@ -81,7 +81,13 @@ const badInputs: Record<string, unknown[] | null> = {
     { userId: 1, temporaryPassword: huge },
   ],
   "admin.deleteRoom": [...wrongTypes, ...badIds],
-  "admin.transferRoom": [...wrongTypes, ...badIds.map((ref) => ({ ...ref, userId: 1 })), { roomId: 1 }],
+  "admin.transferRoom": [
+    ...wrongTypes,
+    ...badIds.map((ref) => ({ ...ref, user: { userId: 1 } })),
+    { roomId: 1 },
+    { roomId: 1, userId: 1 },
+    { roomId: 1, user: { username: "" } },
+  ],
   "auth.register": [
     ...wrongTypes,
     { username: "", password: "pw-pw-pw" },

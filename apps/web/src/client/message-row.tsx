@@ -4,6 +4,7 @@ import { MAX_MESSAGE_LENGTH } from "@parley/api/schemas";
 import { MessageEditor, MessageItem, type ReactionEntry } from "@parley/ui";
 import { useEffect, useRef } from "react";
 import { MessageText } from "./message-text";
+import { shownPerson } from "./person-name";
 import type { Message } from "./trpc";
 
 /** What every message of a conversation needs to know to draw itself and offer its actions. */
@@ -77,7 +78,8 @@ export function MessageRow({
   }, [editing, message.id]);
   const thread = message.thread;
   const openThread = scope.openThread;
-  const author = scope.authorNow(message.author);
+  const now = scope.authorNow(message.author);
+  const author = now && shownPerson(now);
   const openProfile = scope.openProfile;
   return (
     <MessageItem

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Id, IsoDate, ListCursor, PageLimit, pageOf, SearchText } from "./common";
-import { Password } from "./users";
+import { Password, UserRef } from "./users";
 
 /** What administrators read and send (`admin.*`): accounts, rooms and the audit log. */
 
@@ -58,7 +58,7 @@ export const AdminRoomInput = z.object({ roomId: Id });
 export type AdminRoomInput = z.infer<typeof AdminRoomInput>;
 
 /** Hands a room to a new owner, who becomes a member if not one already. */
-export const TransferRoomInput = z.object({ roomId: Id, userId: Id });
+export const TransferRoomInput = z.object({ roomId: Id, user: UserRef });
 export type TransferRoomInput = z.infer<typeof TransferRoomInput>;
 
 export const AuditListInput = z.object({

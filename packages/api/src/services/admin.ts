@@ -22,6 +22,7 @@ import { hashPassword } from "./passwords";
 import { startReadingAt } from "./read-state";
 import { currentRoom, leaveInside } from "./rooms";
 import { type Emit, transact } from "./transact";
+import { findUser } from "./users";
 
 /**
  * What administrators do to run the server: accounts (role, disable, delete, password reset),
@@ -410,9 +411,10 @@ export async function deleteRoom(deps: Deps, actor: Actor, roomId: number): Prom
  * @throws AppError NOT_FOUND (no such room or user), BAD_INPUT (a deleted or disabled account).
  */
 export async function transferRoom(deps: Deps, actor: Actor, input: TransferRoomInput): Promise<AdminRoom> {
-  const { roomId, userId } = input;
+  const { roomId } = input;
   await transact(deps, async (tx, emit) => {
     const room = await lockedRoom(tx, roomId);
+    const userId = (await findUser(tx, input.user)).id; // NOT_FOUND for nobody
     const [user] = await tx.select().from(users).where(eq(users.id, userId)).for("key share");
     if (!user) throw notFound("user");
     if (user.deletedAt) throw new AppError("BAD_INPUT", "that account was deleted: it cannot own a room");

@@ -1,0 +1,113 @@
+import { mkdir } from "node:fs/promises";
+import AxeBuilder from "@axe-core/playwright";
+import { schema } from "@parley/db";
+import type { Page } from "@playwright/test";
+import { eq } from "drizzle-orm";
+import { expect, test } from "./fixtures";
+import { accountMenu, alerts, createRoom, expectConnected, signIn, signUp, uniqueName } from "./parley-ui";
+
+/**
+ * Issue 18, administration in the browser: an administrator opens the administration from the
+ * account menu, disables an account (after a confirmation), the disabled person's open page is sent
+ * to sign in and their sign-in is refused in words, and the audit log shows who did it. The page
+ * passes axe (WCAG 2.1 A and AA: no serious or critical violation) in light and dark, 1280 and
+ * 390 px wide, and is kept as screenshots to look at in SHOTS_DIR (/work/shots/admin by default).
+ */
+const SHOTS_DIR = process.env.SHOTS_DIR ?? "/work/shots/admin";
+const WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
+const BLOCKING = new Set(["serious", "critical"]);
+
+/** Screenshots and axe in both schemes and both widths; `prepare` puts the page in the state to show. */
+async function lookEveryWay(page: Page, name: string, prepare?: () => Promise<void>): Promise<string[]> {
+  await mkdir(SHOTS_DIR, { recursive: true });
+  const found: string[] = [];
+  for (const colorScheme of ["light", "dark"] as const) {
+    await page.emulateMedia({ colorScheme });
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: 800 });
+      await prepare?.();
+      await page.screenshot({ path: `${SHOTS_DIR}/${name}-${colorScheme}-${width}.png`, fullPage: true });
+      const results = await new AxeBuilder({ page }).withTags(WCAG_TAGS).analyze();
+      for (const violation of results.violations) {
+        if (!BLOCKING.has(violation.impact ?? "")) continue;
+        for (const node of violation.nodes) {
+          found.push(
+            `${name} (${colorScheme}, ${width} px): ${violation.id} ${violation.help} at ${node.target.join(" ")}`,
+          );
+        }
+      }
+    }
+  }
+  await page.emulateMedia({ colorScheme: null });
+  await page.setViewportSize({ width: 1280, height: 800 });
+  return found;
+}
+
+test("an administrator disables an account from the administration and sees it in the audit log", async ({
+  page,
+  newPage,
+  stack,
+}) => {
+  const db = stack.db;
+  if (!db) throw new Error("this test makes its administrator in the scaled stack's database");
+  const adminName = uniqueName("admin");
+  const victimName = uniqueName("victim");
+  const victim = await newPage();
+  await signUp(victim, victimName);
+  await signUp(page, adminName);
+  await createRoom(page, uniqueName("ops"));
+
+  // A member sees no administration: not in the menu, and the page is not found.
+  await accountMenu(victim).click();
+  await expect(victim.getByRole("link", { name: "Administration" })).toHaveCount(0);
+  const notFound = await victim.request.get("/chat/admin");
+  expect(notFound.status()).toBe(404);
+
+  await db.update(schema.users).set({ role: "admin" }).where(eq(schema.users.username, adminName));
+  await page.reload();
+  await expectConnected(page);
+  await accountMenu(page).click();
+  await page.getByRole("link", { name: "Administration" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Administration" })).toBeVisible();
+
+  const users = page.getByRole("list", { name: "Users" });
+  await page.getByLabel("Search users by name or e-mail").fill(victimName);
+  await expect(users.getByRole("listitem")).toHaveCount(1);
+  await page.getByRole("button", { name: `Disable @${victimName}` }).click();
+  const dialog = page.getByRole("dialog", { name: "Disable account" });
+  await expect(dialog).toContainText(`@${victimName}`);
+  await dialog.getByRole("button", { name: "Disable" }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(users.getByRole("listitem").filter({ hasText: victimName })).toContainText("disabled");
+  await expect(page.getByRole("button", { name: `Enable @${victimName}` })).toBeVisible();
+
+  // The disabled person's open page goes to sign in; signing in again is refused in words.
+  await expect(victim).toHaveURL(/\/signin/);
+  await signIn(victim, victimName);
+  await expect(alerts(victim)).toContainText("This account is disabled");
+
+  await page.getByRole("tab", { name: "Audit log" }).click();
+  const log = page.getByRole("list", { name: "Audit log" });
+  await expect(log.getByRole("listitem").first()).toContainText(`disabled: @${victimName}`);
+  await expect(log.getByRole("listitem").first()).toContainText(`by @${adminName}`);
+  await page.getByLabel("Show").selectOption("user.enabled");
+  await expect(page.getByText("Nothing recorded yet.")).toBeVisible();
+  await page.getByLabel("Show").selectOption("");
+
+  // How it looks, and what axe says, on each tab and in a dialog.
+  const found: string[] = [];
+  found.push(...(await lookEveryWay(page, "admin-audit")));
+  await page.getByRole("tab", { name: "Users" }).click();
+  await page.getByLabel("Search users by name or e-mail").fill("");
+  found.push(...(await lookEveryWay(page, "admin-users")));
+  await page.getByRole("tab", { name: "Rooms" }).click();
+  await expect(page.getByRole("list", { name: "Rooms" }).getByRole("listitem").first()).toBeVisible();
+  found.push(...(await lookEveryWay(page, "admin-rooms")));
+  await page.getByRole("tab", { name: "Users" }).click();
+  await page.getByRole("button", { name: `Reset password @${victimName}` }).click();
+  const reset = page.getByRole("dialog", { name: "Reset password" });
+  await expect(reset).toBeVisible();
+  found.push(...(await lookEveryWay(page, "admin-dialog")));
+  await reset.getByRole("button", { name: "Cancel" }).click();
+  expect(found, `serious or critical accessibility violations:\n${found.join("\n")}`).toEqual([]);
+});
