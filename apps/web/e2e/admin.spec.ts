@@ -1,10 +1,22 @@
 import { mkdir } from "node:fs/promises";
 import AxeBuilder from "@axe-core/playwright";
-import { schema } from "@parley/db";
+import { type Database, schema } from "@parley/db";
 import type { Page } from "@playwright/test";
 import { eq } from "drizzle-orm";
 import { expect, test } from "./fixtures";
-import { accountMenu, alerts, createRoom, expectConnected, signIn, signUp, uniqueName } from "./parley-ui";
+import {
+  accountMenu,
+  alerts,
+  createRoom,
+  expectConnected,
+  messageLog,
+  sendMessage,
+  signIn,
+  signOut,
+  signUp,
+  textMessages,
+  uniqueName,
+} from "./parley-ui";
 
 /**
  * Issue 18, administration in the browser: an administrator opens the administration from the
@@ -43,6 +55,17 @@ async function lookEveryWay(page: Page, name: string, prepare?: () => Promise<vo
   return found;
 }
 
+/** Makes `username` an administrator in the database, then signs `page` in again so that its session says so. */
+async function becomeAdmin(page: Page, db: Database, username: string) {
+  await db.update(schema.users).set({ role: "admin" }).where(eq(schema.users.username, username));
+  // A new session reads the role (the old one's may be cached for a few seconds: no event said it changed).
+  await signOut(page);
+  await expect(page).toHaveURL(/\/signin/);
+  await signIn(page, username);
+  await expect(page).toHaveURL(/\/chat$/);
+  await expectConnected(page);
+}
+
 test("an administrator disables an account from the administration and sees it in the audit log", async ({
   page,
   newPage,
@@ -63,9 +86,7 @@ test("an administrator disables an account from the administration and sees it i
   const notFound = await victim.request.get("/chat/admin");
   expect(notFound.status()).toBe(404);
 
-  await db.update(schema.users).set({ role: "admin" }).where(eq(schema.users.username, adminName));
-  await page.reload();
-  await expectConnected(page);
+  await becomeAdmin(page, db, adminName);
   await accountMenu(page).click();
   await page.getByRole("link", { name: "Administration" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Administration" })).toBeVisible();
@@ -99,6 +120,10 @@ test("an administrator disables an account from the administration and sees it i
   found.push(...(await lookEveryWay(page, "admin-audit")));
   await page.getByRole("tab", { name: "Users" }).click();
   await page.getByLabel("Search users by name or e-mail").fill("");
+  // The whole list, read again since the change (the first page of it was read before).
+  await expect(
+    page.getByRole("list", { name: "Users" }).getByRole("listitem").filter({ hasText: victimName }),
+  ).toContainText("disabled");
   found.push(...(await lookEveryWay(page, "admin-users")));
   await page.getByRole("tab", { name: "Rooms" }).click();
   await expect(page.getByRole("list", { name: "Rooms" }).getByRole("listitem").first()).toBeVisible();
@@ -110,4 +135,45 @@ test("an administrator disables an account from the administration and sees it i
   found.push(...(await lookEveryWay(page, "admin-dialog")));
   await reset.getByRole("button", { name: "Cancel" }).click();
   expect(found, `serious or critical accessibility violations:\n${found.join("\n")}`).toEqual([]);
+});
+
+test('a deleted account\'s messages show under "deleted user", and its direct conversation is closed', async ({
+  page,
+  newPage,
+  stack,
+}) => {
+  const db = stack.db;
+  if (!db) throw new Error("this test makes its administrator in the scaled stack's database");
+  const adminName = uniqueName("admin");
+  const annName = uniqueName("ann");
+  const bobName = uniqueName("bob");
+  const ann = await newPage();
+  const bob = await newPage();
+  await signUp(ann, annName);
+  await signUp(bob, bobName);
+  await bob.getByRole("link", { name: "People" }).click();
+  await bob.getByLabel("Search people").fill(annName);
+  await bob.getByRole("button", { name: `Message ${annName}`, exact: true }).click();
+  await expect(bob.getByRole("heading", { level: 1 })).toHaveText(annName);
+  await sendMessage(bob, "a word before I go");
+  const directPath = new URL(bob.url()).pathname;
+
+  await signUp(page, adminName);
+  await becomeAdmin(page, db, adminName);
+  await page.goto("/chat/admin");
+  await page.getByLabel("Search users by name or e-mail").fill(bobName);
+  await page.getByRole("button", { name: `Delete @${bobName}` }).click();
+  const dialog = page.getByRole("dialog", { name: "Delete account" });
+  await dialog.getByRole("button", { name: "Delete account" }).click();
+  await expect(dialog).toHaveCount(0);
+  await page.getByLabel("Search users by name or e-mail").fill("deleted-");
+  await expect(page.getByRole("list", { name: "Users" })).toContainText("deleted user");
+
+  await ann.goto(directPath);
+  await expect(ann.getByRole("heading", { level: 1 })).toHaveText("deleted user");
+  const message = textMessages(ann).filter({ hasText: "a word before I go" });
+  await expect(message).toContainText("deleted user");
+  await expect(messageLog(ann)).not.toContainText(bobName);
+  await expect(ann.getByText("This conversation is closed: the other account was deleted.")).toBeVisible();
+  await expect(ann.getByRole("textbox", { name: "Message", exact: true })).toHaveCount(0);
 });

@@ -222,6 +222,7 @@ function UsersPanel() {
             },
           },
     );
+    if (user.id === viewer.id) return list;
     list.push(
       user.disabledAt
         ? {
