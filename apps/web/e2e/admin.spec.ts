@@ -177,3 +177,42 @@ test('a deleted account\'s messages show under "deleted user", and its direct co
   await expect(ann.getByText("This conversation is closed: the other account was deleted.")).toBeVisible();
   await expect(ann.getByRole("textbox", { name: "Message", exact: true })).toHaveCount(0);
 });
+
+test("after an administrator resets a password, the next sign-in leads only to choosing a new one", async ({
+  page,
+  newPage,
+  stack,
+}) => {
+  const db = stack.db;
+  if (!db) throw new Error("this test makes its administrator in the scaled stack's database");
+  const adminName = uniqueName("admin");
+  const carolName = uniqueName("carol");
+  const carol = await newPage();
+  await signUp(carol, carolName);
+  await signUp(page, adminName);
+  await becomeAdmin(page, db, adminName);
+  await page.goto("/chat/admin");
+  await page.getByLabel("Search users by name or e-mail").fill(carolName);
+  await page.getByRole("button", { name: `Reset password @${carolName}` }).click();
+  const dialog = page.getByRole("dialog", { name: "Reset password" });
+  await dialog.getByLabel("Temporary password").fill("temporary words");
+  await dialog.getByRole("button", { name: "Reset password" }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(page.getByRole("list", { name: "Users" })).toContainText("must change password");
+
+  // Carol's open page is signed out; her old password no longer works; the temporary one leads to the form.
+  await expect(carol).toHaveURL(/\/signin/);
+  await signIn(carol, carolName, "temporary words");
+  await expect(carol).toHaveURL(/\/choose-password$/);
+  await carol.goto("/chat");
+  await expect(carol).toHaveURL(/\/choose-password$/);
+  expect(await lookEveryWay(carol, "choose-password")).toEqual([]);
+  await carol.getByLabel("Temporary password").fill("temporary words");
+  await carol.getByLabel("New password", { exact: true }).fill("my own words");
+  await carol.getByLabel("New password again").fill("my own words");
+  await carol.getByRole("button", { name: "Save the new password" }).click();
+  await expect(carol).toHaveURL(/\/signin/);
+  await signIn(carol, carolName, "my own words");
+  await expect(carol).toHaveURL(/\/chat$/);
+  await expectConnected(carol);
+});
