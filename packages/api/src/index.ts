@@ -22,7 +22,7 @@ export { existingProcessRuntime, getProcessRuntime } from "./process-runtime";
 export { type AppRouter, appRouter } from "./root";
 export { createRuntime, type Runtime } from "./runtime";
 export type { MessageOut } from "./schemas";
-export { authenticate } from "./services/auth";
+export { assertPasswordChosen, authenticate } from "./services/auth";
 export type { PresenceStreamEvent, UserPresence } from "./services/presence";
 export { createCallerFactory, pullStreamed, type StreamReader } from "./trpc";
 

@@ -5,7 +5,7 @@ import type { ConnectionSlots, Context } from "./context";
 import type { Actor } from "./deps";
 import { AppError, databaseUnavailable, isDatabaseUnavailable, readableIssues, trpcCodeOf } from "./errors";
 import { RateLimited } from "./limits";
-import { authenticate } from "./services/auth";
+import { authenticate, CHOOSE_A_PASSWORD } from "./services/auth";
 
 const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error }) {
@@ -294,7 +294,7 @@ export const authedProcedure = t.procedure.use(async ({ ctx, path, next }) => {
     throw toTrpcError(error);
   }
   if (actor.mustChangePassword && !WHILE_PASSWORD_MUST_CHANGE.has(path)) {
-    throw new TRPCError({ code: "FORBIDDEN", message: "choose a new password first" });
+    throw new TRPCError({ code: "FORBIDDEN", message: CHOOSE_A_PASSWORD });
   }
   const result = await next({ ctx: { actor } });
   if (!result.ok) throw toTrpcError(result.error);

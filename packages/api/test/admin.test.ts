@@ -3,6 +3,8 @@ import { schema } from "@parley/db";
 import { eq, ne } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { userChannel } from "../src/bus";
+import { createCompatRest } from "../src/compat";
+import { createLogger } from "../src/logger";
 import type { UserStreamEvent } from "../src/services/live";
 import { ensureBuiltinRoom } from "../src/services/rooms";
 import { BOTH_WAYS, createHarness, eventually, expectTrpcError, type Harness, readStream } from "./harness";
@@ -263,6 +265,12 @@ describe.each(BOTH_WAYS)("administration on %s", (_name, driver, createBus) => {
     await expectTrpcError(flagged.messages.send({ roomId: 1, text: "hi" }), "FORBIDDEN", /new password/);
     expect((await flagged.auth.me()).id).toBe(user.id);
     expect((await flagged.profile.mine()).id).toBe(user.id);
+
+    // The seed-compatible REST refuses such a session too, in the same words.
+    const rest = createCompatRest(h.deps, createLogger("test", "silent"));
+    const refused = await rest.request("/rooms", { headers: { authorization: `Bearer ${session.token}` } });
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toContain("choose a new password first");
 
     const changed = await flagged.auth.changePassword({ currentPassword: "temporary 1", newPassword: "my own one" });
     expect(changed.mustChangePassword).toBeUndefined();

@@ -154,6 +154,19 @@ export async function authenticate(deps: Deps, token: string): Promise<Actor> {
   return actor;
 }
 
+/** What a session whose password an administrator reset is told wherever it is refused. */
+export const CHOOSE_A_PASSWORD = "choose a new password first";
+
+/**
+ * The actor, unless an administrator reset its password and it has not chosen a new one yet:
+ * FORBIDDEN then. For every transport but tRPC (which lets such a session change its password;
+ * see trpc.ts): the seed-compatible REST and WebSocket, and file uploads and downloads.
+ */
+export function assertPasswordChosen(actor: Actor): Actor {
+  if (actor.mustChangePassword) throw new AppError("FORBIDDEN", CHOOSE_A_PASSWORD);
+  return actor;
+}
+
 /**
  * Changes the caller's password, given the current one, and ends every session of theirs: every
  * token issued before now stops working on every instance, and their open sockets close. Answers
