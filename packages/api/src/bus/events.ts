@@ -49,9 +49,15 @@ export type BusEvent =
   | { type: "room.updated"; roomId: number; room: RoomOut }
   /**
    * The user's set of rooms changed: they created, joined, left or were invited to a room, or its
-   * owner removed them from it ("removed": whatever of theirs follows the room stops).
+   * owner removed them from it ("removed": whatever of theirs follows the room stops), or an
+   * administrator deleted it ("deleted": the same, and the room is gone).
    */
-  | { type: "user.room"; userId: number; change: "created" | "joined" | "left" | "invited" | "removed"; room: RoomOut }
+  | {
+      type: "user.room";
+      userId: number;
+      change: "created" | "joined" | "left" | "invited" | "removed" | "deleted";
+      room: RoomOut;
+    }
   /** The user muted or unmuted one of their rooms (in one of their tabs): the others show it so. */
   | { type: "user.mute"; userId: number; roomId: number; muted: boolean }
   /** Somebody opened a direct conversation with the user (or the user did). */

@@ -376,7 +376,8 @@ async function lockedRoom(tx: Transaction, roomId: number) {
 
 /**
  * Deletes a room with its messages: its members' clients drop it at once (each gets `user.room`
- * "removed", which ends their open streams of it, on every instance).
+ * "deleted", which ends their open streams of it with "this room was deleted by an administrator",
+ * on every instance). Its files' bytes go at the file sweeper's hourly look for unrecorded objects.
  * @throws AppError NOT_FOUND (no such room, or a direct conversation), BAD_INPUT (one of Parley's own rooms).
  */
 export async function deleteRoom(deps: Deps, actor: Actor, roomId: number): Promise<{ deleted: true }> {
@@ -397,7 +398,7 @@ export async function deleteRoom(deps: Deps, actor: Actor, roomId: number): Prom
     const out = roomOutOf(room);
     for (const { userId } of members) {
       emit({ type: "access.membership-ended", userId, roomId });
-      emit({ type: "user.room", userId, change: "removed", room: out });
+      emit({ type: "user.room", userId, change: "deleted", room: out });
     }
     return members;
   });
