@@ -72,7 +72,7 @@ export function AdminPage() {
             role="tab"
             id={`${id}-${t.id}-tab`}
             aria-selected={tab === t.id}
-            aria-controls={`${id}-${t.id}-panel`}
+            aria-controls={tab === t.id ? `${id}-${t.id}-panel` : undefined}
             tabIndex={tab === t.id ? 0 : -1}
             className="admin-tab"
             onClick={() => setTab(t.id)}
@@ -103,11 +103,13 @@ interface Pending {
 /** Asks before an action; shows the server's refusal in words and stays open then. */
 function ConfirmDialog({ pending, onClose }: { pending: Pending; onClose: () => void }) {
   const id = useId();
+  const trpc = useTRPC();
   const queryClient = useQueryClient();
   const action = useMutation({
     mutationFn: (value: string) => pending.run(value),
     onSuccess: async () => {
-      await queryClient.invalidateQueries();
+      // Every administration list (users, rooms, audit log) is read again: the action shows in each.
+      await queryClient.invalidateQueries(trpc.admin.pathFilter());
       onClose();
     },
   });
