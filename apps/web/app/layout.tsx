@@ -6,6 +6,7 @@ import "./timeline.css";
 import "./shell.css";
 import "./search.css";
 import "./tokens.css";
+import "./admin.css";
 import type { Metadata, Viewport } from "next";
 import type { ReactNode } from "react";
 

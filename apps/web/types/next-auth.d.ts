@@ -9,7 +9,14 @@ declare module "next-auth" {
   interface Session {
     /** The browser passes it to the realtime server in `connectionParams`. */
     apiToken: string;
-    user: { id: number; username: string };
+    user: {
+      id: number;
+      username: string;
+      /** "admin": the user menu links to the administration. */
+      role: "member" | "admin";
+      /** An administrator reset the password: the app shows nothing but "choose a new password". */
+      mustChangePassword: boolean;
+    };
   }
 }
 
@@ -18,5 +25,7 @@ declare module "next-auth/jwt" {
     apiToken: string;
     userId: number;
     username: string;
+    role?: "member" | "admin";
+    mustChangePassword?: boolean;
   }
 }

@@ -62,6 +62,11 @@ export interface Actor {
   role: "member" | "admin";
   /** A bot account (acts only through personal access tokens). */
   isBot: boolean;
+  /**
+   * An administrator reset the password: until the user chooses a new one, every procedure but
+   * `auth.changePassword`, `auth.logout` and reading their own profile refuses (FORBIDDEN).
+   */
+  mustChangePassword?: true;
   /** The id of the token the caller presented, so that logout can revoke exactly it. */
   jti: string;
   tokenExpiresAt: Date;

@@ -24,7 +24,7 @@ export { REST_BASE_PATH } from "./rest";
 export { type AppRouter, appRouter } from "./root";
 export { createRuntime, type Runtime } from "./runtime";
 export type { MessageOut } from "./schemas";
-export { authenticate } from "./services/auth";
+export { assertPasswordChosen, authenticate } from "./services/auth";
 export {
   MAX_WEBHOOK_BODY_BYTES,
   postToIncomingWebhook,

@@ -1,3 +1,4 @@
+import { adminRouter } from "./routers/admin";
 import { authRouter } from "./routers/auth";
 import { botsRouter } from "./routers/bots";
 import { directRouter } from "./routers/direct";
@@ -29,6 +30,7 @@ export const appRouter = router({
   webhooks: webhooksRouter,
   tokens: tokensRouter,
   bots: botsRouter,
+  admin: adminRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -6,7 +6,7 @@ import type { ConnectionSlots, Context } from "./context";
 import type { Actor } from "./deps";
 import { AppError, databaseUnavailable, isDatabaseUnavailable, readableIssues, trpcCodeOf } from "./errors";
 import { RateLimited } from "./limits";
-import { authenticate } from "./services/auth";
+import { authenticate, CHOOSE_A_PASSWORD } from "./services/auth";
 
 const t = initTRPC
   .context<Context>()
@@ -292,7 +292,7 @@ export const publicProcedure = t.procedure.use(domainErrors);
  * spreads of the call's options (Babel's `_objectSpread2`, with `defineProperties`), which were
  * about a fifth of a stored send's CPU over the WebSocket (bench store workload, `--cpu-prof`).
  */
-export const authedProcedure = t.procedure.use(async ({ ctx, next }) => {
+export const authedProcedure = t.procedure.use(async ({ ctx, path, next }) => {
   let actor: Actor;
   try {
     if (!ctx.token) throw new AppError("UNAUTHENTICATED", "sign in first: no token was given");
@@ -300,10 +300,16 @@ export const authedProcedure = t.procedure.use(async ({ ctx, next }) => {
   } catch (error) {
     throw toTrpcError(error);
   }
+  if (actor.mustChangePassword && !WHILE_PASSWORD_MUST_CHANGE.has(path)) {
+    throw new TRPCError({ code: "FORBIDDEN", message: CHOOSE_A_PASSWORD });
+  }
   const result = await next({ ctx: { actor } });
   if (!result.ok) throw toTrpcError(result.error);
   return result;
 });
+
+/** What a session whose password an administrator reset may still do (see `Actor.mustChangePassword`). */
+const WHILE_PASSWORD_MUST_CHANGE = new Set(["auth.changePassword", "auth.logout", "auth.me", "profile.mine"]);
 
 /**
  * For administrators only. Anyone else, signed in or not, gets the same NOT_FOUND as for a

@@ -68,6 +68,28 @@ const forgedEventIds = ["", "0x5", "+5", "-1", " 5", "5 ", "1e3", "5.0", "05", "
  * that a new procedure cannot ship without its bad-input cases. `null`: it takes no input.
  */
 const badInputs: Record<string, unknown[] | null> = {
+  // The administration's (the caller is made an administrator below: anyone else gets NOT_FOUND first).
+  "admin.users": [42, "text", { limit: 0 }, { limit: 101 }, { search: huge }, ...forgedCursors],
+  "admin.rooms": [42, "text", { limit: 0 }, { search: huge }, ...unstorable.map((search) => ({ search }))],
+  "admin.audit": [42, "text", { action: "DROP TABLE" }, { action: huge }, ...forgedCursors],
+  "admin.setRole": [...wrongTypes, { userId: 1 }, { userId: 1, role: "root" }, { userId: 0, role: "admin" }],
+  "admin.disableUser": [...wrongTypes, { userId: 0 }, { userId: "1" }, ...tooBig.map((userId) => ({ userId }))],
+  "admin.enableUser": [...wrongTypes, { userId: -1 }],
+  "admin.deleteUser": [...wrongTypes, { userId: 1.5 }],
+  "admin.resetPassword": [
+    ...wrongTypes,
+    { userId: 1 },
+    { userId: 1, temporaryPassword: "x" },
+    { userId: 1, temporaryPassword: huge },
+  ],
+  "admin.deleteRoom": [...wrongTypes, ...badIds],
+  "admin.transferRoom": [
+    ...wrongTypes,
+    ...badIds.map((ref) => ({ ...ref, user: { userId: 1 } })),
+    { roomId: 1 },
+    { roomId: 1, userId: 1 },
+    { roomId: 1, user: { username: "" } },
+  ],
   "auth.register": [
     ...wrongTypes,
     { username: "", password: "pw-pw-pw" },

@@ -1,7 +1,15 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { PassThrough } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { type Actor, AppError, authenticate, type Deps, type Logger, RateLimited } from "@parley/api";
+import {
+  type Actor,
+  AppError,
+  assertPasswordChosen,
+  authenticate,
+  type Deps,
+  type Logger,
+  RateLimited,
+} from "@parley/api";
 import { publicError } from "@parley/api/errors";
 import { files } from "@parley/api/services";
 import { z } from "zod";
@@ -49,7 +57,7 @@ export function createFilesHandler(deps: Deps, log: Logger, options: FilesHandle
   const actorOf = async (req: IncomingMessage): Promise<Actor> => {
     const token = options.tokenOf(req) ?? (await options.sessionToken?.(req)) ?? null;
     if (!token) throw new AppError("UNAUTHENTICATED", "sign in first: send Authorization: Bearer <token>");
-    return authenticate(deps, token);
+    return assertPasswordChosen(await authenticate(deps, token));
   };
 
   async function upload(req: IncomingMessage, res: ServerResponse, url: URL) {

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { type Actor, AppError, authenticate, clientAddressOf, type Runtime } from "@parley/api";
+import { type Actor, AppError, assertPasswordChosen, authenticate, clientAddressOf, type Runtime } from "@parley/api";
 import { type WebSocket, WebSocketServer } from "ws";
 import type { RealtimeEnv } from "./env";
 import { isOriginAllowed } from "./origin";
@@ -129,7 +129,8 @@ export async function createRealtime(runtime: Runtime, config: RealtimeEnv, name
       let actor: Actor | null = null;
       if (seed) {
         try {
-          actor = token ? await authenticate(deps, token) : null; // a bad token is refused, not ignored
+          // A bad token is refused, not ignored; so is a session that must choose a new password first.
+          actor = token ? assertPasswordChosen(await authenticate(deps, token)) : null;
         } catch (error) {
           return refuseUpgrade(socket, 401, error instanceof AppError ? error.message : "Unauthorized");
         }

@@ -1,6 +1,6 @@
 import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
-import { SIGN_IN_PATH } from "@/auth/paths";
+import { CHOOSE_PASSWORD_PATH, SIGN_IN_PATH } from "@/auth/paths";
 import { currentSession } from "@/auth/session";
 import { AppShell } from "@/client/app-shell";
 import { ProfileCardProvider } from "@/client/profile-card";
@@ -13,6 +13,7 @@ export const dynamic = "force-dynamic";
 export default async function ChatLayout({ children }: { children: ReactNode }) {
   const session = await currentSession();
   if (!session) redirect(SIGN_IN_PATH);
+  if (session.user.mustChangePassword) redirect(CHOOSE_PASSWORD_PATH);
   const { realtimeUrl, uploadMaxBytes } = publicConfig();
   return (
     <ChatProviders

@@ -73,16 +73,27 @@ export async function authOptions(): Promise<AuthOptions> {
     pages: { signIn: SIGN_IN_PATH, error: SIGN_IN_PATH },
     callbacks: {
       async jwt({ token, user }) {
-        if (user) return { ...token, apiToken: user.apiToken, userId: Number(user.id), username: user.name ?? "" };
-        // Throwing ends the session: next-auth clears the cookie.
-        const actor = await authenticate(deps, token.apiToken);
-        return { ...token, username: actor.username };
+        const signedIn = user ? { ...token, apiToken: user.apiToken, userId: Number(user.id) } : token;
+        // Throwing ends the session: next-auth clears the cookie. The role and a forced password
+        // change are read with the token, so that an administrator's change shows at the next page.
+        const actor = await authenticate(deps, signedIn.apiToken);
+        return {
+          ...signedIn,
+          username: actor.username,
+          role: actor.role,
+          mustChangePassword: actor.mustChangePassword === true,
+        };
       },
       session({ session, token }) {
         return {
           expires: session.expires,
           apiToken: token.apiToken,
-          user: { id: token.userId, username: token.username },
+          user: {
+            id: token.userId,
+            username: token.username,
+            role: token.role ?? "member",
+            mustChangePassword: token.mustChangePassword === true,
+          },
         };
       },
     },

@@ -2,3 +2,4 @@
 export const SIGN_IN_PATH = "/signin";
 export const SIGN_UP_PATH = "/signup";
 export const HOME_PATH = "/chat";
+export const CHOOSE_PASSWORD_PATH = "/choose-password";

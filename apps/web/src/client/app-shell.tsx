@@ -7,6 +7,7 @@ import { useParams, usePathname } from "next/navigation";
 import { type MouseEvent, type ReactNode, type RefObject, useEffect, useRef, useState } from "react";
 import { MessageSearch } from "./message-search";
 import { NotificationsButton, useUnreadTitle } from "./notifications";
+import { shownName } from "./person-name";
 import { usePresences } from "./presence";
 import { ReadingNowContext } from "./reading-now";
 import { useConnectionState, useReconnectNow } from "./session-context";
@@ -47,7 +48,7 @@ export function AppShell({ children }: { children: ReactNode }) {
   const directEntries: RoomListEntry[] = (directs.data ?? []).map((direct) => ({
     id: direct.room.id,
     href: roomHref(direct.room.id),
-    name: direct.peer.displayName ?? direct.peer.username,
+    name: shownName(direct.peer),
     unread: direct.unread,
     mentions: direct.mentions,
     presence: presenceOf(direct.peer.id),

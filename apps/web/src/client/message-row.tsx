@@ -4,6 +4,7 @@ import { MAX_MESSAGE_LENGTH } from "@parley/api/schemas";
 import { MessageEditor, MessageItem, type ReactionEntry } from "@parley/ui";
 import { useEffect, useRef } from "react";
 import { MessageText } from "./message-text";
+import { shownPerson } from "./person-name";
 import type { Message } from "./trpc";
 
 /** What every message of a conversation needs to know to draw itself and offer its actions. */
@@ -77,12 +78,13 @@ export function MessageRow({
   }, [editing, message.id]);
   const thread = message.thread;
   const openThread = scope.openThread;
-  const current = scope.authorNow(message.author);
+  const now = scope.authorNow(message.author);
+  const shown = now && shownPerson(now);
   // An incoming webhook's message shows the name its payload gave (Slack's `username`), under its bot's
   // username. Its `iconUrl` is not fetched: the page loads no third-party images (CSP img-src), which
   // would tell the icon's host who reads the room.
   const override = message.senderOverride;
-  const author = current && override?.username ? { ...current, displayName: override.username } : current;
+  const author = shown && override?.username ? { ...shown, displayName: override.username } : shown;
   const openProfile = scope.openProfile;
   return (
     <MessageItem

@@ -28,7 +28,9 @@ export function People() {
   );
   const open = useOpenDirect();
   const openProfile = useOpenProfile();
-  const items = (people.data?.pages.flatMap((page) => page.items) ?? []).filter((user) => user.id !== viewer.id);
+  const items = (people.data?.pages.flatMap((page) => page.items) ?? []).filter(
+    (user) => user.id !== viewer.id && !user.deleted,
+  );
   const presenceOf = usePresences(items.map((user) => user.id));
 
   return (

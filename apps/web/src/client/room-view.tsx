@@ -24,6 +24,7 @@ import { MemberPanel, MembersSheet } from "./member-panel";
 import { type MessageScope, messageDomId } from "./message-row";
 import { MessageText } from "./message-text";
 import { useHeardProfiles } from "./people-cache";
+import { shownName } from "./person-name";
 import { PinnedList } from "./pinned-list";
 import { usePresences } from "./presence";
 import { useOpenProfile } from "./profile-card";
@@ -143,11 +144,7 @@ export function RoomView({ roomId, at }: { roomId: number; at?: number }) {
 
   const peer = directs.data?.find((direct) => direct.room.id === roomId)?.peer;
   const isDirect = room.data?.kind === "direct";
-  const title = isDirect
-    ? peer
-      ? (peer.displayName ?? peer.username)
-      : "Direct conversation"
-    : (room.data?.name ?? "…");
+  const title = isDirect ? (peer ? shownName(peer) : "Direct conversation") : (room.data?.name ?? "…");
   const isOwner = room.data?.ownerId === viewer.id;
   const memberEntries: MemberEntry[] = (members.data ?? []).map((member) => ({
     id: member.user.id,
@@ -353,6 +350,10 @@ export function RoomView({ roomId, at }: { roomId: number; at?: number }) {
                   Join
                 </button>
               )}
+            </div>
+          ) : isDirect && peer?.deleted ? (
+            <div className="room-join">
+              <p>This conversation is closed: the other account was deleted. Its messages stay readable.</p>
             </div>
           ) : (
             <Composer

@@ -8,6 +8,8 @@ export interface Viewer {
   username: string;
   /** Known once the page has heard of the viewer's profile (their own stream tells each change). */
   displayName?: string | null;
+  /** "admin": may open the administration (the server checks every call anyway). */
+  role?: "member" | "admin";
 }
 
 export const ViewerContext = createContext<Viewer | null>(null);

@@ -1,7 +1,7 @@
 "use client";
 
 import { Avatar } from "@parley/ui";
-import { LogOut, UserRound } from "lucide-react";
+import { LogOut, ShieldCheck, UserRound } from "lucide-react";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
@@ -67,6 +67,11 @@ export function UserMenu() {
         <Link href="/chat/profile" className="user-menu-item">
           <UserRound size={16} aria-hidden /> Profile
         </Link>
+        {viewer.role === "admin" ? (
+          <Link href="/chat/admin" className="user-menu-item">
+            <ShieldCheck size={16} aria-hidden /> Administration
+          </Link>
+        ) : null}
         <button
           type="button"
           className="user-menu-item"

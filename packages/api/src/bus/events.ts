@@ -49,9 +49,15 @@ export type BusEvent =
   | { type: "room.updated"; roomId: number; room: RoomOut }
   /**
    * The user's set of rooms changed: they created, joined, left or were invited to a room, or its
-   * owner removed them from it ("removed": whatever of theirs follows the room stops).
+   * owner removed them from it ("removed": whatever of theirs follows the room stops), or an
+   * administrator deleted it ("deleted": the same, and the room is gone).
    */
-  | { type: "user.room"; userId: number; change: "created" | "joined" | "left" | "invited" | "removed"; room: RoomOut }
+  | {
+      type: "user.room";
+      userId: number;
+      change: "created" | "joined" | "left" | "invited" | "removed" | "deleted";
+      room: RoomOut;
+    }
   /** The user muted or unmuted one of their rooms (in one of their tabs): the others show it so. */
   | { type: "user.mute"; userId: number; roomId: number; muted: boolean }
   /** Somebody opened a direct conversation with the user (or the user did). */
@@ -81,8 +87,12 @@ export type BusEvent =
   | { type: "access.session-revoked"; jti: string }
   /** Every process forgets what it cached about this user's identity (name, display name). */
   | { type: "access.user-changed"; userId: number }
-  /** Every session of this user issued before `validAfter` has ended (the password changed): close its sockets. */
-  | { type: "access.sessions-ended"; userId: number; validAfter: string }
+  /**
+   * Every session of this user issued before `validAfter` has ended (the password changed, or an
+   * administrator disabled, deleted or reset the account): close its sockets, saying `reason`
+   * ("password changed" when absent).
+   */
+  | { type: "access.sessions-ended"; userId: number; validAfter: string; reason?: SessionsEndedReason }
   /** Every process forgets that this user was a member of this room. */
   | { type: "access.membership-ended"; userId: number; roomId: number }
   /**
@@ -101,6 +111,9 @@ export type MemberChange =
   | { change: "removed"; userId: number; byUserId: number }
   /** A member's username or display name changed: `user` is their profile now. */
   | { change: "updated"; user: PublicUser };
+
+/** Why every session of a user ended, as their closed sockets say it. */
+export type SessionsEndedReason = "password changed" | "account disabled" | "account deleted" | "password reset";
 
 /** A person's presence, as every client shows it (the same three words as `@parley/ui`'s dot). */
 export type PresenceStatus = "online" | "away" | "offline";

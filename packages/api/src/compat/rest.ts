@@ -89,7 +89,7 @@ export function createCompatRest(deps: Deps, log: Logger, options: { trustProxy?
   const actorOf = async (c: Context): Promise<Actor> => {
     const token = tokenFromAuthorization(c.req.header("authorization"));
     if (!token) throw new AppError("UNAUTHENTICATED", "sign in first: send your token in the Authorization header");
-    return auth.authenticate(deps, token);
+    return auth.assertPasswordChosen(await auth.authenticate(deps, token));
   };
   const optionalActor = async (c: Context): Promise<Actor | null> =>
     tokenFromAuthorization(c.req.header("authorization")) ? actorOf(c) : null;

@@ -158,7 +158,19 @@ export const MessageOut = z.object({
   /** The sequence number the message was created with (changes to it have their own). */
   seq: z.number().int().positive(),
   kind: z.enum(["text", "system"]),
-  author: z.object({ id: Id, username: z.string(), displayName: z.string().nullable(), isBot: z.boolean() }).nullable(),
+  /**
+   * Who wrote it; `deleted` (absent otherwise) when an administrator deleted the account: shown as
+   * "deleted user". `isBot`: a bot account's (an incoming webhook's, say).
+   */
+  author: z
+    .object({
+      id: Id,
+      username: z.string(),
+      displayName: z.string().nullable(),
+      isBot: z.boolean(),
+      deleted: z.literal(true).optional(),
+    })
+    .nullable(),
   /**
    * An incoming webhook's message: the name and picture it shows instead of its bot author's (Slack's
    * `username` and `icon_url`); null for every other message.

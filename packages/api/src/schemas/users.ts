@@ -63,13 +63,21 @@ export const PublicUser = z.object({
   /** A bot account (see services/bots.ts): clients mark its name. */
   isBot: z.boolean(),
   createdAt: IsoDate,
+  /** The account was deleted by an administrator: clients show "deleted user". Absent otherwise. */
+  deleted: z.literal(true).optional(),
 });
 export type PublicUser = z.infer<typeof PublicUser>;
 
 export const Profile = PublicUser.extend({ email: z.string().nullable(), updatedAt: IsoDate });
 export type Profile = z.infer<typeof Profile>;
 
-export const Session = z.object({ token: z.string(), expiresAt: IsoDate, user: Profile });
+export const Session = z.object({
+  token: z.string(),
+  expiresAt: IsoDate,
+  user: Profile,
+  /** An administrator reset the password: the session is good only for choosing a new one. */
+  mustChangePassword: z.literal(true).optional(),
+});
 export type Session = z.infer<typeof Session>;
 
 /** A username as a client names somebody by: looked up whatever its case, never stored. */

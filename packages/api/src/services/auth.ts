@@ -4,6 +4,7 @@ import type { Actor, Deps } from "../deps";
 import { AppError, isUniqueViolation } from "../errors";
 import type { ChangePasswordInput, LoginInput, Profile, RegisterInput, Session } from "../schemas";
 import { authenticateAccessToken, isAccessToken, refuseLogoutWithAccessToken } from "./access-tokens";
+import { isDeletedPlaceholder } from "./deleted-accounts";
 import { profileOf } from "./output";
 import { hashPassword, spendPasswordCheck, verifyPassword } from "./passwords";
 import { admitRegistration } from "./registration";
@@ -18,7 +19,7 @@ const { users, revokedTokens } = schema;
  */
 export function assertUsernameAllowed(deps: Pick<Deps, "reservedUsernames">, username: string): void {
   const key = foldName(username);
-  if (deps.reservedUsernames.some((name) => foldName(name) === key)) {
+  if (deps.reservedUsernames.some((name) => foldName(name) === key) || isDeletedPlaceholder(key)) {
     throw new AppError("CONFLICT", `the username "${username}" is reserved`);
   }
 }
@@ -31,9 +32,21 @@ export function userConflict(error: unknown): unknown {
   return error;
 }
 
+/**
+ * A new session for the user. It counts as issued no earlier than the user's `sessionsValidAfter`
+ * (the second after an administrator ended their sessions), so that one started within that second
+ * is not ended with the rest. `mustChangePassword` is there when an administrator reset the password.
+ */
 async function sessionFor(deps: Deps, user: User, issuedAt?: Date): Promise<Session> {
-  const { token, expiresAt } = await issueToken(deps, user.id, issuedAt);
-  return { token, expiresAt: expiresAt.toISOString(), user: profileOf(user) };
+  const validAfter = user.sessionsValidAfter;
+  const at = issuedAt ?? (validAfter && validAfter > deps.clock() ? validAfter : undefined);
+  const { token, expiresAt } = await issueToken(deps, user.id, at);
+  return {
+    token,
+    expiresAt: expiresAt.toISOString(),
+    user: profileOf(user),
+    ...(user.mustChangePassword ? { mustChangePassword: true } : {}),
+  };
 }
 
 /** Where a request came from: rate limits count per client address. */
@@ -98,6 +111,8 @@ export async function login(deps: Deps, input: LoginInput, client: Client): Prom
     await spendPasswordCheck(input.password);
   } else if (await verifyPassword(user.passwordHash, input.password)) {
     await deps.limits.forgive("loginPerAccount", key);
+    // Said only to whoever knows the password: it tells nobody else that the account exists.
+    if (user.disabledAt) throw new AppError("FORBIDDEN", "this account is disabled");
     return sessionFor(deps, user);
   }
   throw new AppError("UNAUTHENTICATED", "wrong username, e-mail or password");
@@ -125,6 +140,7 @@ export async function authenticate(deps: Deps, token: string): Promise<Actor> {
       displayName: users.displayName,
       role: users.role,
       isBot: users.isBot,
+      mustChangePassword: users.mustChangePassword,
     })
     .from(users)
     .where(
@@ -146,11 +162,25 @@ export async function authenticate(deps: Deps, token: string): Promise<Actor> {
     displayName: user.displayName,
     role: user.role,
     isBot: user.isBot,
+    ...(user.mustChangePassword ? { mustChangePassword: true } : {}),
     jti: claims.jti,
     tokenExpiresAt: claims.expiresAt,
     tokenIssuedAt: claims.issuedAt,
   };
   deps.access.rememberActor(actor);
+  return actor;
+}
+
+/** What a session whose password an administrator reset is told wherever it is refused. */
+export const CHOOSE_A_PASSWORD = "choose a new password first";
+
+/**
+ * The actor, unless an administrator reset its password and it has not chosen a new one yet:
+ * FORBIDDEN then. For every transport but tRPC (which lets such a session change its password;
+ * see trpc.ts): the seed-compatible REST and WebSocket, and file uploads and downloads.
+ */
+export function assertPasswordChosen(actor: Actor): Actor {
+  if (actor.mustChangePassword) throw new AppError("FORBIDDEN", CHOOSE_A_PASSWORD);
   return actor;
 }
 
@@ -175,7 +205,12 @@ export async function changePassword(deps: Deps, actor: Actor, input: ChangePass
   const validAfter = new Date((Math.floor(deps.clock().getTime() / 1000) + 1) * 1000);
   const [changed] = await deps.db
     .update(users)
-    .set({ passwordHash: await hashPassword(input.newPassword), sessionsValidAfter: validAfter, updatedAt: new Date() })
+    .set({
+      passwordHash: await hashPassword(input.newPassword),
+      sessionsValidAfter: validAfter,
+      mustChangePassword: false,
+      updatedAt: new Date(),
+    })
     .where(eq(users.id, actor.userId))
     .returning();
   if (!changed) throw new AppError("UNAUTHENTICATED", "this session has ended: log in again");

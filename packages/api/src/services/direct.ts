@@ -1,5 +1,5 @@
 import { schema } from "@parley/db";
-import { and, asc, eq, ne } from "drizzle-orm";
+import { and, asc, eq, isNotNull, ne } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Actor, Deps } from "../deps";
 import { AppError } from "../errors";
@@ -17,6 +17,8 @@ const directKeyOf = (a: number, b: number) => (a < b ? `${a}:${b}` : `${b}:${a}`
 export async function openDirect(deps: Deps, actor: Actor, ref: UserRef): Promise<DirectConversation> {
   const peer = await findUser(deps.db, ref);
   if (peer.id === actor.userId) throw new AppError("BAD_INPUT", "you cannot open a direct conversation with yourself");
+  if (peer.deletedAt)
+    throw new AppError("FORBIDDEN", "that account was deleted: no conversation can be opened with it");
   const directKey = directKeyOf(actor.userId, peer.id);
   return transact(deps, async (tx, emit) => {
     const [created] = await tx
@@ -47,6 +49,21 @@ export async function openDirect(deps: Deps, actor: Actor, ref: UserRef): Promis
     if (!existing) throw new Error("direct conversation vanished inside its transaction");
     return { room: roomOutOf(existing), peer: publicUserOf(peer) };
   });
+}
+
+/**
+ * Refuses (FORBIDDEN) a message into a direct conversation whose other person's account was
+ * deleted by an administrator: that conversation is closed (still readable). One query, for
+ * direct conversations only.
+ */
+export async function assertDirectOpen(db: Deps["db"], roomId: number, senderId: number): Promise<void> {
+  const [closed] = await db
+    .select({ id: users.id })
+    .from(roomMembers)
+    .innerJoin(users, eq(users.id, roomMembers.userId))
+    .where(and(eq(roomMembers.roomId, roomId), ne(roomMembers.userId, senderId), isNotNull(users.deletedAt)))
+    .limit(1);
+  if (closed) throw new AppError("FORBIDDEN", "this conversation is closed: the other account was deleted");
 }
 
 /**

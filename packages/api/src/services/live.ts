@@ -47,6 +47,9 @@ export interface RoomStreamItem {
   event: RoomStreamEvent;
 }
 
+/** Why an open room stream ends when an administrator deleted the room, in words the member's client shows. */
+const roomDeleted = () => new AppError("NOT_FOUND", "this room was deleted by an administrator");
+
 /** Why a removed member's open room stream ends, in words the member's client shows. */
 const removedFromRoom = () =>
   new AppError("FORBIDDEN", "you were removed from this room by its owner: you are no longer a member");
@@ -169,6 +172,7 @@ export async function* roomEvents(
         if (event.room.id !== room.id) break;
         if (event.change === "left") return;
         if (event.change === "removed") throw removedFromRoom();
+        if (event.change === "deleted") throw roomDeleted();
         break;
       case "room.member":
         // The room's own channel says so too: whichever of the two arrives first ends the stream.
@@ -315,7 +319,7 @@ export async function* userEvents(deps: Deps, actor: Actor, signal: StopSignal):
         break;
       }
       case "user.room":
-        if (event.change === "left" || event.change === "removed") {
+        if (event.change === "left" || event.change === "removed" || event.change === "deleted") {
           unfollow(user, event.room.id);
           yield event;
         } else {

@@ -282,6 +282,7 @@ export const authorColumns = {
   username: users.username,
   displayName: users.displayName,
   isBot: users.isBot,
+  deletedAt: users.deletedAt,
 };
 
 export const messageRows = (db: Reader) =>

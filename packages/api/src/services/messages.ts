@@ -14,6 +14,7 @@ import {
   type MessageOut,
   type SendMessageInput,
 } from "../schemas";
+import { assertDirectOpen } from "./direct";
 import { attachFiles } from "./files";
 import { pageRowOut, readTopLevelPage } from "./history-rows";
 import { mentionCandidates, NO_MENTIONS, resolveMentions, writeMentions } from "./mentions";
@@ -149,7 +150,8 @@ export async function sendMessage(deps: Deps, actor: Actor, input: SendMessageIn
 async function storeMessage(deps: Deps, actor: Actor, input: SendMessageInput): Promise<MessageOut> {
   // Refuses the plainly wrong early (and a private room's outsiders with NOT_FOUND); the write
   // itself checks membership again, in its own statement (see appendMessage and send-batch.ts).
-  await requireMemberCached(deps, actor.userId, input.roomId);
+  const { room } = await requireMemberCached(deps, actor.userId, input.roomId);
+  if (room.kind === "direct") await assertDirectOpen(deps.db, room.id, actor.userId);
   const { sends } = deps;
   if (!sends || input.parentId !== undefined || input.fileIds?.length) return storeOne(deps, actor, input);
   const rate = `${actor.userId}:${input.roomId}`;

@@ -15,12 +15,15 @@ import {
 
 /** Turns rows into the public shapes of `schemas/`: what leaves the server and nothing more. */
 
-export const publicUserOf = (u: Pick<User, "id" | "username" | "displayName" | "isBot" | "createdAt">): PublicUser => ({
+export const publicUserOf = (
+  u: Pick<User, "id" | "username" | "displayName" | "isBot" | "createdAt"> & { deletedAt?: Date | null },
+): PublicUser => ({
   id: u.id,
   username: u.username,
   displayName: u.displayName,
   isBot: u.isBot,
   createdAt: u.createdAt.toISOString(),
+  ...(u.deletedAt ? { deleted: true } : {}),
 });
 
 export const profileOf = (u: User): Profile => ({
@@ -67,7 +70,8 @@ export const fileOutOf = (
 export const isInlineImage = (contentType: string) =>
   ["image/png", "image/jpeg", "image/gif", "image/webp", "image/avif"].includes(contentType);
 
-export type MessageAuthor = Pick<User, "id" | "username" | "displayName" | "isBot">;
+/** `deletedAt` set: an administrator deleted the account (the message shows "deleted user"). */
+export type MessageAuthor = Pick<User, "id" | "username" | "displayName" | "isBot"> & { deletedAt?: Date | null };
 
 /**
  * A message's sender override as it leaves the server: `username`, then `iconUrl`, each only when
@@ -100,6 +104,7 @@ export const messageOutOf = (
     username: author.username,
     displayName: author.displayName,
     isBot: author.isBot,
+    ...(author.deletedAt ? { deleted: true } : {}),
   },
   senderOverride: senderOverrideOut(m.senderOverride),
   body: m.body,

@@ -1,4 +1,4 @@
-import { type Database, foldName, type Room, schema, storedName } from "@parley/db";
+import { type Database, foldName, type Room, schema, storedName, type Transaction } from "@parley/db";
 import { and, asc, count, eq, gt, inArray, isNull, like } from "drizzle-orm";
 import type { Actor, Deps } from "../deps";
 import { AppError, isUniqueViolation } from "../errors";
@@ -7,7 +7,7 @@ import { appendNotice } from "./messages";
 import { collectPages, decodeCursor, keysetPage, likePattern, publicUserOf, roomOutOf } from "./output";
 import { mentionsOf, startReadingAt, unreadOf } from "./read-state";
 import { accessRoom, currentUser, notAMember, requireMember } from "./room-access";
-import { transact } from "./transact";
+import { type Emit, transact } from "./transact";
 
 const { rooms, roomMembers } = schema;
 
@@ -120,39 +120,55 @@ export async function leaveRoom(deps: Deps, actor: Actor, roomId: number): Promi
   if (room.kind === "direct") throw new AppError("BAD_INPUT", "a direct conversation cannot be left");
   await transact(deps, async (tx, emit) => {
     const me = await currentUser(tx, actor.userId);
-    const [left] = await tx
-      .delete(roomMembers)
-      .where(and(eq(roomMembers.roomId, roomId), eq(roomMembers.userId, actor.userId)))
-      .returning();
-    if (!left) throw notAMember(); // a concurrent leave got there first
-    // The notice locks the room row first: the heir is then chosen among the members as they are
-    // once every earlier join has committed (see joinRoom).
-    await appendNotice(tx, emit, roomId, { event: "left", userId: actor.userId, username: me.username });
-    let heirId: number | null = null;
-    if (left.role === "owner") {
-      const [heir] = await tx
-        .select()
-        .from(roomMembers)
-        .where(eq(roomMembers.roomId, roomId))
-        .orderBy(asc(roomMembers.joinedAt), asc(roomMembers.userId))
-        .limit(1);
-      if (heir) {
-        heirId = heir.userId;
-        await tx
-          .update(roomMembers)
-          .set({ role: "owner" })
-          .where(and(eq(roomMembers.roomId, roomId), eq(roomMembers.userId, heir.userId)));
-      }
-      await tx
-        .update(rooms)
-        .set({ ownerId: heir?.userId ?? null })
-        .where(eq(rooms.id, roomId));
-    }
-    emit({ type: "room.member", roomId, change: "left", userId: actor.userId, heirId });
-    emit({ type: "access.membership-ended", userId: actor.userId, roomId });
-    emit({ type: "user.room", userId: actor.userId, change: "left", room: roomOutOf(await currentRoom(tx, roomId)) });
+    if (!(await leaveInside(tx, emit, roomId, me))) throw notAMember(); // a concurrent leave got there first
   });
   deps.access.forgetMember(actor.userId, roomId);
+}
+
+/**
+ * Inside a write's transaction: `member` leaves the room (a notice naming them as given; an owner
+ * hands the room to the member who has been there longest) and the events that say so are
+ * emitted. False, and nothing written, when they were not a member. The caller forgets the
+ * membership in its process's access cache after commit.
+ */
+export async function leaveInside(
+  tx: Transaction,
+  emit: Emit,
+  roomId: number,
+  member: { id: number; username: string },
+): Promise<boolean> {
+  const [left] = await tx
+    .delete(roomMembers)
+    .where(and(eq(roomMembers.roomId, roomId), eq(roomMembers.userId, member.id)))
+    .returning();
+  if (!left) return false;
+  // The notice locks the room row first: the heir is then chosen among the members as they are
+  // once every earlier join has committed (see joinRoom).
+  await appendNotice(tx, emit, roomId, { event: "left", userId: member.id, username: member.username });
+  let heirId: number | null = null;
+  if (left.role === "owner") {
+    const [heir] = await tx
+      .select()
+      .from(roomMembers)
+      .where(eq(roomMembers.roomId, roomId))
+      .orderBy(asc(roomMembers.joinedAt), asc(roomMembers.userId))
+      .limit(1);
+    if (heir) {
+      heirId = heir.userId;
+      await tx
+        .update(roomMembers)
+        .set({ role: "owner" })
+        .where(and(eq(roomMembers.roomId, roomId), eq(roomMembers.userId, heir.userId)));
+    }
+    await tx
+      .update(rooms)
+      .set({ ownerId: heir?.userId ?? null })
+      .where(eq(rooms.id, roomId));
+  }
+  emit({ type: "room.member", roomId, change: "left", userId: member.id, heirId });
+  emit({ type: "access.membership-ended", userId: member.id, roomId });
+  emit({ type: "user.room", userId: member.id, change: "left", room: roomOutOf(await currentRoom(tx, roomId)) });
+  return true;
 }
 
 export async function currentRoom(tx: Pick<Deps["db"], "select">, roomId: number): Promise<Room> {

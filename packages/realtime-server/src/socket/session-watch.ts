@@ -1,13 +1,16 @@
 import type { Actor, Deps, Logger } from "@parley/api";
-import { accessChannel } from "@parley/api/bus";
+import { accessChannel, type SessionsEndedReason } from "@parley/api/bus";
 import { accessTokens, sqlArrays } from "@parley/api/services";
 import { schema } from "@parley/db";
-import { and, isNotNull, isNull, sql } from "drizzle-orm";
+import { and, isNotNull, isNull, or, sql } from "drizzle-orm";
 import type { RealtimeEnv } from "../env";
 import { CloseCode } from "./close-codes";
 import type { Connection, Connections } from "./connections";
 
 const { intArray, textArray } = sqlArrays;
+
+/** Later than any token's issue: every session of a disabled or deleted account has ended. */
+const END_OF_TIME = new Date(8.64e15);
 
 export interface SessionWatch {
   /** Closes the socket when its session is revoked (on any instance), ends, or expires. */
@@ -44,7 +47,7 @@ export function watchSessions(deps: Deps, log: Logger, connections: Connections,
       if (event.type === "access.session-revoked") {
         for (const connection of bySession.get(event.jti) ?? []) closeForSession(connection, "token revoked");
       } else if (event.type === "access.sessions-ended") {
-        closeSessionsBefore(event.userId, new Date(event.validAfter));
+        closeSessionsBefore(event.userId, new Date(event.validAfter), event.reason);
       }
     }
   })().catch((error: unknown) => log.warn({ err: error }, "the session watch stopped"));
@@ -60,11 +63,18 @@ export function watchSessions(deps: Deps, log: Logger, connections: Connections,
     if (sockets.size === 0) bySession.delete(jti);
   });
 
-  /** Closes the user's sockets signed in with a token issued before `validAfter` (a password change). */
-  function closeSessionsBefore(userId: number, validAfter: Date) {
+  /**
+   * Closes the user's sockets signed in with a token issued before `validAfter` (a password change,
+   * or an administrator's disabling, deletion or password reset: `reason` says which).
+   */
+  function closeSessionsBefore(userId: number, validAfter: Date, reason: SessionsEndedReason = "password changed") {
+    const keepsAccessTokens = reason === "password changed" || reason === "password reset";
     for (const c of connections) {
-      if (c.actor?.userId !== userId || accessTokens.accessTokenIdOf(c.actor.jti) !== null) continue;
-      if (c.actor.tokenIssuedAt < validAfter) closeForSession(c, "password changed");
+      if (c.actor?.userId !== userId || c.actor.tokenIssuedAt >= validAfter) continue;
+      // A new password leaves personal access tokens working (as GitHub's do); disabling or
+      // deleting the account ends them too (`authenticate` refuses them from then on).
+      if (keepsAccessTokens && accessTokens.accessTokenIdOf(c.actor.jti) !== null) continue;
+      closeForSession(c, reason);
     }
   }
 
@@ -85,11 +95,26 @@ export function watchSessions(deps: Deps, log: Logger, connections: Connections,
       for (const jti of gone) deps.access.forgetSession(jti); // in case its announcement was lost
       for (const c of signedIn) if (c.actor && gone.has(c.actor.jti)) closeForSession(c, "token revoked");
       const userIds = [...new Set(signedIn.map((c) => c.actor?.userId ?? 0))];
+      const { users } = schema;
       const changed = await deps.db
-        .select({ id: schema.users.id, validAfter: schema.users.sessionsValidAfter })
-        .from(schema.users)
-        .where(and(sql`${schema.users.id} = any(${intArray(userIds)})`, isNotNull(schema.users.sessionsValidAfter)));
-      for (const { id, validAfter } of changed) if (validAfter) closeSessionsBefore(id, validAfter);
+        .select({
+          id: users.id,
+          validAfter: users.sessionsValidAfter,
+          disabled: isNotNull(users.disabledAt),
+          deleted: isNotNull(users.deletedAt),
+        })
+        .from(users)
+        .where(
+          and(
+            sql`${users.id} = any(${intArray(userIds)})`,
+            or(isNotNull(users.sessionsValidAfter), isNotNull(users.disabledAt), isNotNull(users.deletedAt)),
+          ),
+        );
+      for (const { id, validAfter, disabled, deleted } of changed) {
+        if (deleted) closeSessionsBefore(id, END_OF_TIME, "account deleted");
+        else if (disabled) closeSessionsBefore(id, END_OF_TIME, "account disabled");
+        else if (validAfter) closeSessionsBefore(id, validAfter);
+      }
       await closeEndedAccessTokens(signedIn);
     } catch (error) {
       log.warn({ err: error }, "could not re-check sessions");

@@ -1,0 +1,218 @@
+import { mkdir } from "node:fs/promises";
+import AxeBuilder from "@axe-core/playwright";
+import { type Database, schema } from "@parley/db";
+import type { Page } from "@playwright/test";
+import { eq } from "drizzle-orm";
+import { expect, test } from "./fixtures";
+import {
+  accountMenu,
+  alerts,
+  createRoom,
+  expectConnected,
+  messageLog,
+  sendMessage,
+  signIn,
+  signOut,
+  signUp,
+  textMessages,
+  uniqueName,
+} from "./parley-ui";
+
+/**
+ * Issue 18, administration in the browser: an administrator opens the administration from the
+ * account menu, disables an account (after a confirmation), the disabled person's open page is sent
+ * to sign in and their sign-in is refused in words, and the audit log shows who did it. The page
+ * passes axe (WCAG 2.1 A and AA: no serious or critical violation) in light and dark, 1280 and
+ * 390 px wide, and is kept as screenshots to look at in SHOTS_DIR (/work/shots/admin by default).
+ */
+const SHOTS_DIR = process.env.SHOTS_DIR ?? "/work/shots/admin";
+const WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
+const BLOCKING = new Set(["serious", "critical"]);
+
+/** Screenshots and axe in both schemes and both widths; `prepare` puts the page in the state to show. */
+async function lookEveryWay(page: Page, name: string, prepare?: () => Promise<void>): Promise<string[]> {
+  await mkdir(SHOTS_DIR, { recursive: true });
+  const found: string[] = [];
+  for (const colorScheme of ["light", "dark"] as const) {
+    await page.emulateMedia({ colorScheme });
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: 800 });
+      await prepare?.();
+      await page.screenshot({ path: `${SHOTS_DIR}/${name}-${colorScheme}-${width}.png`, fullPage: true });
+      const results = await new AxeBuilder({ page }).withTags(WCAG_TAGS).analyze();
+      for (const violation of results.violations) {
+        if (!BLOCKING.has(violation.impact ?? "")) continue;
+        for (const node of violation.nodes) {
+          found.push(
+            `${name} (${colorScheme}, ${width} px): ${violation.id} ${violation.help} at ${node.target.join(" ")}`,
+          );
+        }
+      }
+    }
+  }
+  await page.emulateMedia({ colorScheme: null });
+  await page.setViewportSize({ width: 1280, height: 800 });
+  return found;
+}
+
+/** Makes `username` an administrator in the database, then signs `page` in again so that its session says so. */
+async function becomeAdmin(page: Page, db: Database, username: string) {
+  await db.update(schema.users).set({ role: "admin" }).where(eq(schema.users.username, username));
+  // A new session reads the role (the old one's may be cached for a few seconds: no event said it changed).
+  await signOut(page);
+  await expect(page).toHaveURL(/\/signin/);
+  await signIn(page, username);
+  await expect(page).toHaveURL(/\/chat$/);
+  await expectConnected(page);
+}
+
+test("an administrator disables an account from the administration and sees it in the audit log", async ({
+  page,
+  newPage,
+  stack,
+}) => {
+  const db = stack.db;
+  if (!db) throw new Error("this test makes its administrator in the scaled stack's database");
+  const adminName = uniqueName("admin");
+  const victimName = uniqueName("victim");
+  const victim = await newPage();
+  await signUp(victim, victimName);
+  await signUp(page, adminName);
+  await createRoom(page, uniqueName("ops"));
+
+  // A member sees no administration: not in the menu, and the page is not found.
+  await accountMenu(victim).click();
+  await expect(victim.getByRole("link", { name: "Administration" })).toHaveCount(0);
+  const notFound = await victim.request.get("/chat/admin");
+  expect(notFound.status()).toBe(404);
+
+  await becomeAdmin(page, db, adminName);
+  await accountMenu(page).click();
+  await page.getByRole("link", { name: "Administration" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Administration" })).toBeVisible();
+
+  const users = page.getByRole("list", { name: "Users" });
+  await page.getByLabel("Search users by name or e-mail").fill(victimName);
+  await expect(users.getByRole("listitem")).toHaveCount(1);
+  await page.getByRole("button", { name: `Disable @${victimName}` }).click();
+  const dialog = page.getByRole("dialog", { name: "Disable account" });
+  await expect(dialog).toContainText(`@${victimName}`);
+  await dialog.getByRole("button", { name: "Disable" }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(users.getByRole("listitem").filter({ hasText: victimName })).toContainText("disabled");
+  await expect(page.getByRole("button", { name: `Enable @${victimName}` })).toBeVisible();
+
+  // The disabled person's open page goes to sign in; signing in again is refused in words.
+  await expect(victim).toHaveURL(/\/signin/);
+  await signIn(victim, victimName);
+  await expect(alerts(victim)).toContainText("This account is disabled");
+
+  await page.getByRole("tab", { name: "Audit log" }).click();
+  const log = page.getByRole("list", { name: "Audit log" });
+  await expect(log.getByRole("listitem").first()).toContainText(`disabled: @${victimName}`);
+  await expect(log.getByRole("listitem").first()).toContainText(`by @${adminName}`);
+  await page.getByLabel("Show").selectOption("user.enabled");
+  await expect(page.getByText("Nothing recorded yet.")).toBeVisible();
+  await page.getByLabel("Show").selectOption("");
+
+  // How it looks, and what axe says, on each tab and in a dialog.
+  const found: string[] = [];
+  found.push(...(await lookEveryWay(page, "admin-audit")));
+  await page.getByRole("tab", { name: "Users" }).click();
+  await page.getByLabel("Search users by name or e-mail").fill("");
+  // The whole list, read again since the change (the first page of it was read before).
+  await expect(
+    page.getByRole("list", { name: "Users" }).getByRole("listitem").filter({ hasText: victimName }),
+  ).toContainText("disabled");
+  found.push(...(await lookEveryWay(page, "admin-users")));
+  await page.getByRole("tab", { name: "Rooms" }).click();
+  await expect(page.getByRole("list", { name: "Rooms" }).getByRole("listitem").first()).toBeVisible();
+  found.push(...(await lookEveryWay(page, "admin-rooms")));
+  await page.getByRole("tab", { name: "Users" }).click();
+  await page.getByRole("button", { name: `Reset password @${victimName}` }).click();
+  const reset = page.getByRole("dialog", { name: "Reset password" });
+  await expect(reset).toBeVisible();
+  found.push(...(await lookEveryWay(page, "admin-dialog")));
+  await reset.getByRole("button", { name: "Cancel" }).click();
+  expect(found, `serious or critical accessibility violations:\n${found.join("\n")}`).toEqual([]);
+});
+
+test('a deleted account\'s messages show under "deleted user", and its direct conversation is closed', async ({
+  page,
+  newPage,
+  stack,
+}) => {
+  const db = stack.db;
+  if (!db) throw new Error("this test makes its administrator in the scaled stack's database");
+  const adminName = uniqueName("admin");
+  const annName = uniqueName("ann");
+  const bobName = uniqueName("bob");
+  const ann = await newPage();
+  const bob = await newPage();
+  await signUp(ann, annName);
+  await signUp(bob, bobName);
+  await bob.getByRole("link", { name: "People" }).click();
+  await bob.getByLabel("Search people").fill(annName);
+  await bob.getByRole("button", { name: `Message ${annName}`, exact: true }).click();
+  await expect(bob.getByRole("heading", { level: 1 })).toHaveText(annName);
+  await sendMessage(bob, "a word before I go");
+  const directPath = new URL(bob.url()).pathname;
+
+  await signUp(page, adminName);
+  await becomeAdmin(page, db, adminName);
+  await page.goto("/chat/admin");
+  await page.getByLabel("Search users by name or e-mail").fill(bobName);
+  await page.getByRole("button", { name: `Delete @${bobName}` }).click();
+  const dialog = page.getByRole("dialog", { name: "Delete account" });
+  await dialog.getByRole("button", { name: "Delete account" }).click();
+  await expect(dialog).toHaveCount(0);
+  await page.getByLabel("Search users by name or e-mail").fill("deleted-");
+  await expect(page.getByRole("list", { name: "Users" })).toContainText("deleted user");
+
+  await ann.goto(directPath);
+  await expect(ann.getByRole("heading", { level: 1 })).toHaveText("deleted user");
+  const message = textMessages(ann).filter({ hasText: "a word before I go" });
+  await expect(message).toContainText("deleted user");
+  await expect(messageLog(ann)).not.toContainText(bobName);
+  await expect(ann.getByText("This conversation is closed: the other account was deleted.")).toBeVisible();
+  await expect(ann.getByRole("textbox", { name: "Message", exact: true })).toHaveCount(0);
+});
+
+test("after an administrator resets a password, the next sign-in leads only to choosing a new one", async ({
+  page,
+  newPage,
+  stack,
+}) => {
+  const db = stack.db;
+  if (!db) throw new Error("this test makes its administrator in the scaled stack's database");
+  const adminName = uniqueName("admin");
+  const carolName = uniqueName("carol");
+  const carol = await newPage();
+  await signUp(carol, carolName);
+  await signUp(page, adminName);
+  await becomeAdmin(page, db, adminName);
+  await page.goto("/chat/admin");
+  await page.getByLabel("Search users by name or e-mail").fill(carolName);
+  await page.getByRole("button", { name: `Reset password @${carolName}` }).click();
+  const dialog = page.getByRole("dialog", { name: "Reset password" });
+  await dialog.getByLabel("Temporary password").fill("temporary words");
+  await dialog.getByRole("button", { name: "Reset password" }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(page.getByRole("list", { name: "Users" })).toContainText("must change password");
+
+  // Carol's open page is signed out; her old password no longer works; the temporary one leads to the form.
+  await expect(carol).toHaveURL(/\/signin/);
+  await signIn(carol, carolName, "temporary words");
+  await expect(carol).toHaveURL(/\/choose-password$/);
+  await carol.goto("/chat");
+  await expect(carol).toHaveURL(/\/choose-password$/);
+  expect(await lookEveryWay(carol, "choose-password")).toEqual([]);
+  await carol.getByLabel("Temporary password").fill("temporary words");
+  await carol.getByLabel("New password", { exact: true }).fill("my own words");
+  await carol.getByLabel("New password again").fill("my own words");
+  await carol.getByRole("button", { name: "Save the new password" }).click();
+  await expect(carol).toHaveURL(/\/signin/);
+  await signIn(carol, carolName, "my own words");
+  await expect(carol).toHaveURL(/\/chat$/);
+  await expectConnected(carol);
+});
