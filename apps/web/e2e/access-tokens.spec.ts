@@ -1,6 +1,6 @@
-import AxeBuilder from "@axe-core/playwright";
 import type { Locator, Page } from "@playwright/test";
 import { TRPCClientError } from "@trpc/client";
+import { audit, expectNoViolations } from "./a11y";
 import { expect, test } from "./fixtures";
 import { trpcOverHttp } from "./outside-client";
 import { createRoom, PASSWORD, signUp, snap, textMessages, uniqueName } from "./parley-ui";
@@ -14,28 +14,11 @@ import { createRoom, PASSWORD, signUp, snap, textMessages, uniqueName } from "./
  */
 test.describe.configure({ mode: "serial" });
 
-const WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
-
-/** `focus`: what each screenshot must show (the page scrolls inside its own box, not the window). */
+/** Every way (see a11y.ts) with `focus` in view: the page scrolls inside its own box, not the window. */
 async function auditEveryWay(page: Page, name: string, focus: Locator) {
-  const found: string[] = [];
-  for (const colorScheme of ["light", "dark"] as const) {
-    await page.emulateMedia({ colorScheme });
-    for (const width of [1280, 390]) {
-      await page.setViewportSize({ width, height: 800 });
-      await focus.evaluate((element) => element.scrollIntoView({ block: "center" }));
-      await snap(page, `tokens-${name}-${colorScheme}-${width}`);
-      const results = await new AxeBuilder({ page }).withTags(WCAG_TAGS).analyze();
-      for (const violation of results.violations) {
-        if (violation.impact !== "serious" && violation.impact !== "critical") continue;
-        for (const node of violation.nodes)
-          found.push(`${name} (${colorScheme}, ${width}): ${violation.id} at ${node.target}`);
-      }
-    }
-  }
-  await page.emulateMedia({ colorScheme: null });
-  await page.setViewportSize({ width: 1280, height: 800 });
-  expect(found, found.join("\n")).toEqual([]);
+  expectNoViolations(
+    await audit(page, `tokens-${name}`, () => focus.evaluate((element) => element.scrollIntoView({ block: "center" }))),
+  );
 }
 
 const tokensSection = (page: Page) => page.getByRole("region", { name: "Personal access tokens" });

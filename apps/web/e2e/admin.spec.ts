@@ -1,8 +1,7 @@
-import { mkdir } from "node:fs/promises";
-import AxeBuilder from "@axe-core/playwright";
 import { type Database, schema } from "@parley/db";
 import type { Page } from "@playwright/test";
 import { eq } from "drizzle-orm";
+import { audit } from "./a11y";
 import { expect, test } from "./fixtures";
 import {
   accountMenu,
@@ -23,38 +22,8 @@ import {
  * account menu, disables an account (after a confirmation), the disabled person's open page is sent
  * to sign in and their sign-in is refused in words, and the audit log shows who did it. The page
  * passes axe (WCAG 2.1 A and AA: no serious or critical violation) in light and dark, 1280 and
- * 390 px wide, and is kept as screenshots to look at in SHOTS_DIR (/work/shots/admin by default).
+ * 390 px wide, and is kept as screenshots to look at (test-results/screens, see a11y.ts).
  */
-const SHOTS_DIR = process.env.SHOTS_DIR ?? "/work/shots/admin";
-const WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
-const BLOCKING = new Set(["serious", "critical"]);
-
-/** Screenshots and axe in both schemes and both widths; `prepare` puts the page in the state to show. */
-async function lookEveryWay(page: Page, name: string, prepare?: () => Promise<void>): Promise<string[]> {
-  await mkdir(SHOTS_DIR, { recursive: true });
-  const found: string[] = [];
-  for (const colorScheme of ["light", "dark"] as const) {
-    await page.emulateMedia({ colorScheme });
-    for (const width of [1280, 390]) {
-      await page.setViewportSize({ width, height: 800 });
-      await prepare?.();
-      await page.screenshot({ path: `${SHOTS_DIR}/${name}-${colorScheme}-${width}.png`, fullPage: true });
-      const results = await new AxeBuilder({ page }).withTags(WCAG_TAGS).analyze();
-      for (const violation of results.violations) {
-        if (!BLOCKING.has(violation.impact ?? "")) continue;
-        for (const node of violation.nodes) {
-          found.push(
-            `${name} (${colorScheme}, ${width} px): ${violation.id} ${violation.help} at ${node.target.join(" ")}`,
-          );
-        }
-      }
-    }
-  }
-  await page.emulateMedia({ colorScheme: null });
-  await page.setViewportSize({ width: 1280, height: 800 });
-  return found;
-}
-
 /** Makes `username` an administrator in the database, then signs `page` in again so that its session says so. */
 async function becomeAdmin(page: Page, db: Database, username: string) {
   await db.update(schema.users).set({ role: "admin" }).where(eq(schema.users.username, username));
@@ -117,24 +86,79 @@ test("an administrator disables an account from the administration and sees it i
 
   // How it looks, and what axe says, on each tab and in a dialog.
   const found: string[] = [];
-  found.push(...(await lookEveryWay(page, "admin-audit")));
+  found.push(...(await audit(page, "admin-audit")));
   await page.getByRole("tab", { name: "Users" }).click();
   await page.getByLabel("Search users by name or e-mail").fill("");
   // The whole list, read again since the change (the first page of it was read before).
   await expect(
     page.getByRole("list", { name: "Users" }).getByRole("listitem").filter({ hasText: victimName }),
   ).toContainText("disabled");
-  found.push(...(await lookEveryWay(page, "admin-users")));
+  found.push(...(await audit(page, "admin-users")));
   await page.getByRole("tab", { name: "Rooms" }).click();
   await expect(page.getByRole("list", { name: "Rooms" }).getByRole("listitem").first()).toBeVisible();
-  found.push(...(await lookEveryWay(page, "admin-rooms")));
+  found.push(...(await audit(page, "admin-rooms")));
   await page.getByRole("tab", { name: "Users" }).click();
   await page.getByRole("button", { name: `Reset password @${victimName}` }).click();
   const reset = page.getByRole("dialog", { name: "Reset password" });
   await expect(reset).toBeVisible();
-  found.push(...(await lookEveryWay(page, "admin-dialog")));
+  found.push(...(await audit(page, "admin-dialog")));
   await reset.getByRole("button", { name: "Cancel" }).click();
   expect(found, `serious or critical accessibility violations:\n${found.join("\n")}`).toEqual([]);
+});
+
+test("an administrator makes registration by invite, creates a link shown once, and revokes it", async ({
+  page,
+  stack,
+}) => {
+  const db = stack.db;
+  if (!db) throw new Error("this test makes its administrator in the scaled stack's database");
+  const adminName = uniqueName("admin");
+  await signUp(page, adminName);
+  await becomeAdmin(page, db, adminName);
+  try {
+    await page.goto("/chat/admin");
+    await page.getByRole("tab", { name: "Registration" }).click();
+    const policy = page.getByRole("group", { name: "Who can create an account" });
+    await expect(policy.getByRole("radio", { name: /^Open/ })).toBeChecked();
+    await policy.getByRole("radio", { name: /^By invite/ }).check();
+    await expect(policy.getByRole("radio", { name: /^By invite/ })).toBeChecked();
+    await expect(policy).toBeEnabled(); // saved: the choice is no longer pending
+
+    await page.getByLabel("Accounts it can create").fill("3");
+    await page.getByLabel("Expires after").selectOption({ label: "1 day" });
+    await page.getByRole("button", { name: "Create invite link" }).click();
+    const link = page.getByRole("textbox", { name: "New invite link" });
+    await expect(link).toHaveValue(/\/signup\?invite=[A-Za-z0-9_-]{32}$/);
+    const table = page.getByRole("table", { name: "Invite links, newest first" });
+    await expect(table.getByRole("row").nth(1)).toContainText("0 of 3");
+    await expect(table.getByRole("row").nth(1)).toContainText("Active");
+    const found = await audit(page, "admin-registration");
+
+    // The link opens the sign-up form to a visitor.
+    const visitor = await page.context().browser()?.newContext();
+    const guest = await visitor?.newPage();
+    if (!visitor || !guest) throw new Error("no second browser context");
+    await guest.goto(await link.inputValue());
+    await expect(guest.getByRole("button", { name: "Create account" })).toBeVisible();
+
+    await table.getByRole("button", { name: "Revoke" }).first().click();
+    const dialog = page.getByRole("dialog", { name: "Revoke invite link" });
+    found.push(...(await audit(page, "admin-registration-revoke")));
+    await dialog.getByRole("button", { name: "Revoke" }).click();
+    await expect(dialog).toHaveCount(0);
+    await expect(table.getByRole("row").nth(1)).toContainText("Revoked");
+    await guest.reload();
+    await expect(guest.getByRole("status")).toContainText("This invite link is not valid any more");
+    await visitor.close();
+
+    await page.getByRole("tab", { name: "Audit log" }).click();
+    const log = page.getByRole("list", { name: "Audit log" });
+    await expect(log).toContainText("invite link revoked");
+    await expect(log).toContainText("registration changed");
+    expect(found, `serious or critical accessibility violations:\n${found.join("\n")}`).toEqual([]);
+  } finally {
+    await db.update(schema.serverSettings).set({ registration: "open" });
+  }
 });
 
 test('a deleted account\'s messages show under "deleted user", and its direct conversation is closed', async ({
@@ -206,7 +230,7 @@ test("after an administrator resets a password, the next sign-in leads only to c
   await expect(carol).toHaveURL(/\/choose-password$/);
   await carol.goto("/chat");
   await expect(carol).toHaveURL(/\/choose-password$/);
-  expect(await lookEveryWay(carol, "choose-password")).toEqual([]);
+  expect(await audit(carol, "choose-password")).toEqual([]);
   await carol.getByLabel("Temporary password").fill("temporary words");
   await carol.getByLabel("New password", { exact: true }).fill("my own words");
   await carol.getByLabel("New password again").fill("my own words");

@@ -1,8 +1,6 @@
 import { readFileSync } from "node:fs";
-import path from "node:path";
 import { fileURLToPath } from "node:url";
-import AxeBuilder from "@axe-core/playwright";
-import type { Page } from "@playwright/test";
+import { audit } from "./a11y";
 import { expect, test } from "./fixtures";
 import { createRoom, expectConnected, signUp, textMessages, uniqueName } from "./parley-ui";
 
@@ -11,40 +9,6 @@ const grafana = readFileSync(
   fileURLToPath(new URL("../../realtime/test/fixtures/slack/grafana.json", import.meta.url)),
   "utf8",
 );
-
-/** Where this spec keeps its screenshots to look at (SHOTS_DIR, else test-results/screens). */
-const shotsDir = () => process.env.SHOTS_DIR ?? path.join(test.info().project.outputDir, "screens");
-
-const WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
-const BLOCKING = new Set(["serious", "critical"]);
-
-/**
- * Light and dark, 1280 and 390 px: a screenshot of each (`hooks-<name>-<scheme>-<width>.png`) and
- * axe-core's serious or critical violations (as accessibility.spec.ts checks every screen).
- */
-async function shotAndAudit(page: Page, name: string, prepare?: () => Promise<void>): Promise<string[]> {
-  const found: string[] = [];
-  for (const colorScheme of ["light", "dark"] as const) {
-    await page.emulateMedia({ colorScheme });
-    for (const width of [1280, 390]) {
-      await page.setViewportSize({ width, height: 800 });
-      await prepare?.();
-      await page.screenshot({ path: path.join(shotsDir(), `hooks-${name}-${colorScheme}-${width}.png`) });
-      const results = await new AxeBuilder({ page }).withTags(WCAG_TAGS).analyze();
-      for (const violation of results.violations) {
-        if (!BLOCKING.has(violation.impact ?? "")) continue;
-        for (const node of violation.nodes) {
-          found.push(
-            `${name} (${colorScheme}, ${width} px): ${violation.id} ${violation.help} at ${node.target.join(" ")}`,
-          );
-        }
-      }
-    }
-  }
-  await page.emulateMedia({ colorScheme: null });
-  await page.setViewportSize({ width: 1280, height: 800 });
-  return found;
-}
 
 test("the owner makes an incoming webhook, copies its URL once, and what Grafana posts shows under its name, marked bot; a new URL kills the old one; delete asks first", async ({
   page,
@@ -70,9 +34,9 @@ test("the owner makes an incoming webhook, copies its URL once, and what Grafana
   await expect(hooks.getByRole("listitem")).toHaveCount(1);
   await expect(hooks.getByRole("listitem")).toContainText("Grafana alerts");
 
-  const violations = await shotAndAudit(page, "settings-url-shown");
+  const violations = await audit(page, "hooks-settings-url-shown");
   violations.push(
-    ...(await shotAndAudit(page, "settings-list", () => hooks.getByRole("listitem").scrollIntoViewIfNeeded())),
+    ...(await audit(page, "hooks-settings-list", () => hooks.getByRole("listitem").scrollIntoViewIfNeeded())),
   );
 
   // Grafana posts; the owner's page shows it live, under the name it gave, marked bot.
@@ -90,13 +54,13 @@ test("the owner makes an incoming webhook, copies its URL once, and what Grafana
     "href",
     "http://grafana.example.com/alerting/list",
   );
-  violations.push(...(await shotAndAudit(page, "message")));
+  violations.push(...(await audit(page, "hooks-message")));
 
   // A new URL: asked first; the old one is refused at once.
   await page.getByRole("button", { name: "Room settings" }).click();
   await hooks.getByRole("button", { name: "New URL for Grafana alerts" }).click();
   const confirmRotate = page.getByRole("dialog", { name: "New URL for Grafana alerts?" });
-  violations.push(...(await shotAndAudit(page, "confirm-rotate")));
+  violations.push(...(await audit(page, "hooks-confirm-rotate")));
   await confirmRotate.getByRole("button", { name: "Replace URL" }).click();
   await expect(url).not.toHaveValue(first);
   await expect(url).toHaveValue(/\/hooks\//);

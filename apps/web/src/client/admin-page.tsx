@@ -5,6 +5,7 @@ import { ModalDialog } from "@parley/ui";
 import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, type KeyboardEvent, type ReactNode, useId, useRef, useState } from "react";
 import { ErrorAlert } from "./error-alert";
+import { RegistrationAdmin } from "./registration-admin";
 import { SearchField } from "./search-field";
 import { useViewer } from "./session-context";
 import { useTRPC, useTRPCClient } from "./trpc";
@@ -17,6 +18,7 @@ type AuditRecord = RouterOutputs["admin"]["audit"]["items"][number];
 const TABS = [
   { id: "users", label: "Users" },
   { id: "rooms", label: "Rooms" },
+  { id: "registration", label: "Registration" },
   { id: "audit", label: "Audit log" },
 ] as const;
 type Tab = (typeof TABS)[number]["id"];
@@ -31,13 +33,23 @@ const ACTIONS: Record<string, string> = {
   "user.password-reset": "password reset",
   "room.deleted": "room deleted",
   "room.transferred": "room handed over",
+  "registration.changed": "registration changed",
+  "invite.created": "invite link created",
+  "invite.revoked": "invite link revoked",
+  "bot.created": "bot created",
+  "bot.deleted": "bot deleted",
+  "bot.token-created": "bot token created",
+  "bot.token-revoked": "bot token revoked",
+  "hook.created": "incoming webhook created",
+  "hook.rotated": "incoming webhook given a new URL",
+  "hook.deleted": "incoming webhook deleted",
 };
 
 const dateOf = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 
 /**
  * The administration, for administrators (the server answers anyone else NOT_FOUND): accounts,
- * rooms and the audit log, each a list paged and searchable, in three tabs (WAI-ARIA tabs: arrow
+ * rooms, registration (policy and invite links) and the audit log, in four tabs (WAI-ARIA tabs: arrow
  * keys move between them). Every action asks for confirmation in a dialog first.
  */
 export function AdminPage() {
@@ -82,7 +94,15 @@ export function AdminPage() {
         ))}
       </div>
       <div role="tabpanel" id={`${id}-${tab}-panel`} aria-labelledby={`${id}-${tab}-tab`} className="admin-panel">
-        {tab === "users" ? <UsersPanel /> : tab === "rooms" ? <RoomsPanel /> : <AuditPanel />}
+        {tab === "users" ? (
+          <UsersPanel />
+        ) : tab === "rooms" ? (
+          <RoomsPanel />
+        ) : tab === "registration" ? (
+          <RegistrationAdmin />
+        ) : (
+          <AuditPanel />
+        )}
       </div>
     </section>
   );

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { rest } from "../rest";
 import {
   AdminListInput,
   AdminRoom,
@@ -19,42 +20,66 @@ import { adminProcedure, checkedOutput, router } from "../trpc";
 /** The server's administration: administrators only (anyone else gets NOT_FOUND, as for no procedure at all). */
 export const adminRouter = router({
   users: adminProcedure
+    .meta(rest("GET", "/admin/users", "Every account, newest first, searchable (administrators)"))
     .input(AdminListInput)
     .output(checkedOutput(AdminUsersPage))
     .query(({ ctx, input }) => admin.listUsers(ctx.deps, input)),
   setRole: adminProcedure
+    .meta(rest("PUT", "/admin/users/{userId}/role", "Make an account an administrator or a member (administrators)"))
     .input(SetRoleInput)
     .output(checkedOutput(AdminUser))
     .mutation(({ ctx, input }) => admin.setRole(ctx.deps, ctx.actor, input)),
   disableUser: adminProcedure
+    .meta(
+      rest("POST", "/admin/users/{userId}/disable", "Disable an account: its sessions end everywhere (administrators)"),
+    )
     .input(AdminUserInput)
     .output(checkedOutput(AdminUser))
     .mutation(({ ctx, input }) => admin.disableUser(ctx.deps, ctx.actor, input.userId)),
   enableUser: adminProcedure
+    .meta(rest("POST", "/admin/users/{userId}/enable", "Enable a disabled account (administrators)"))
     .input(AdminUserInput)
     .output(checkedOutput(AdminUser))
     .mutation(({ ctx, input }) => admin.enableUser(ctx.deps, ctx.actor, input.userId)),
   deleteUser: adminProcedure
+    .meta(
+      rest(
+        "DELETE",
+        "/admin/users/{userId}",
+        "Delete an account; its messages stay as a deleted user's (administrators)",
+      ),
+    )
     .input(AdminUserInput)
     .output(checkedOutput(AdminUser))
     .mutation(({ ctx, input }) => admin.deleteUser(ctx.deps, ctx.actor, input.userId)),
   resetPassword: adminProcedure
+    .meta(
+      rest(
+        "POST",
+        "/admin/users/{userId}/password",
+        "Set a temporary password to be changed at next sign-in (administrators)",
+      ),
+    )
     .input(ResetPasswordInput)
     .output(checkedOutput(AdminUser))
     .mutation(({ ctx, input }) => admin.resetPassword(ctx.deps, ctx.actor, input)),
   rooms: adminProcedure
+    .meta(rest("GET", "/admin/rooms", "Every room, newest first, searchable (administrators)"))
     .input(AdminListInput)
     .output(checkedOutput(AdminRoomsPage))
     .query(({ ctx, input }) => admin.listRooms(ctx.deps, input)),
   deleteRoom: adminProcedure
+    .meta(rest("DELETE", "/admin/rooms/{roomId}", "Delete a room and its messages (administrators)"))
     .input(AdminRoomInput)
     .output(checkedOutput(z.object({ deleted: z.literal(true) })))
     .mutation(({ ctx, input }) => admin.deleteRoom(ctx.deps, ctx.actor, input.roomId)),
   transferRoom: adminProcedure
+    .meta(rest("POST", "/admin/rooms/{roomId}/owner", "Hand a room to a new owner (administrators)"))
     .input(TransferRoomInput)
     .output(checkedOutput(AdminRoom))
     .mutation(({ ctx, input }) => admin.transferRoom(ctx.deps, ctx.actor, input)),
   audit: adminProcedure
+    .meta(rest("GET", "/admin/audit", "The audit log, newest first (administrators)"))
     .input(AuditListInput)
     .output(checkedOutput(AuditPage))
     .query(({ ctx, input }) => admin.listAudit(ctx.deps, input)),
