@@ -43,6 +43,7 @@ export function RegistrationAdmin() {
       onSuccess: (now) => queryClient.setQueryData(trpc.registration.state.queryKey(), now),
     }),
   );
+  const [choosing, setChoosing] = useState<RegistrationPolicy | null>(null);
   const [created, setCreated] = useState<string | null>(null);
   const [copied, setCopied] = useState(false);
   const create = useMutation(
@@ -70,7 +71,9 @@ export function RegistrationAdmin() {
     create.mutate({ maxUses: Number(form.get("maxUses")), expiresInHours: Number(form.get("expiresInHours")) });
   }
 
-  const policy = state.data?.policy;
+  // The choice being saved shows as chosen at once, in the click's own render (a radio that sprang
+  // back until the server answers would look refused); the server's answer, or refusal, replaces it.
+  const policy = choosing ?? state.data?.policy;
   return (
     <section className="admin-section" aria-labelledby={`${id}-title`}>
       <h2 id={`${id}-title`}>Registration</h2>
@@ -83,7 +86,10 @@ export function RegistrationAdmin() {
               name={`${id}-policy`}
               value={choice.value}
               checked={policy === choice.value}
-              onChange={() => setPolicy.mutate({ policy: choice.value })}
+              onChange={() => {
+                setChoosing(choice.value);
+                setPolicy.mutate({ policy: choice.value }, { onSettled: () => setChoosing(null) });
+              }}
             />
             <span>
               <strong>{choice.label}</strong>
