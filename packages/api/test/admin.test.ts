@@ -218,7 +218,13 @@ describe.each(BOTH_WAYS)("administration on %s", (_name, driver, createBus) => {
     expect(await heir.caller.rooms.get({ roomId: room.id })).toMatchObject({ ownerId: heir.id });
     const history = await heir.caller.history.list({ roomId: room.id, limit: 50 });
     const kept = history.items.find((m) => m.body === "my words stay");
-    expect(kept?.author).toEqual({ id: user.id, username: `deleted-${user.id}`, displayName: null, deleted: true });
+    expect(kept?.author).toEqual({
+      id: user.id,
+      username: `deleted-${user.id}`,
+      displayName: null,
+      isBot: false,
+      deleted: true,
+    });
     const others = history.items.filter((m) => m.author && m.author.id !== user.id);
     for (const m of others) expect(m.author).not.toHaveProperty("deleted");
     expect(await h.anonymous.profile.byId({ userId: user.id })).toMatchObject({ deleted: true });
