@@ -127,6 +127,35 @@ function endSessions(deps: Pick<Deps, "clock">, emit: Emit, userId: number, reas
   return validAfter;
 }
 
+/** A database transaction, as `transact` hands it out. */
+type Tx = Parameters<Parameters<typeof transact>[1]>[0];
+
+/**
+ * Writes `set` to the account and records `action` in the audit log, in the caller's transaction:
+ * the record commits with the change or not at all. Answers the account as it is now.
+ */
+async function changeAccount(
+  tx: Tx,
+  actor: Actor,
+  user: User,
+  set: Partial<typeof users.$inferInsert>,
+  action: string,
+  detail: Record<string, unknown> = {},
+): Promise<User> {
+  const [row] = await tx
+    .update(users)
+    .set({ ...set, updatedAt: new Date() })
+    .where(eq(users.id, user.id))
+    .returning();
+  await recordAudit(tx, actor, {
+    action,
+    targetType: "user",
+    targetId: user.id,
+    detail: { username: user.username, ...detail },
+  });
+  return row ?? user;
+}
+
 /**
  * Makes an account an administrator, or a member again. Setting the role it has changes nothing
  * and records nothing.
@@ -138,19 +167,10 @@ export async function setRole(deps: Deps, actor: Actor, input: SetRoleInput): Pr
     notDeleted(user);
     if (user.role === input.role) return user;
     if (input.role === "member") keepAnAdmin(user, activeAdmins, "demote them");
-    const [row] = await tx
-      .update(users)
-      .set({ role: input.role, updatedAt: new Date() })
-      .where(eq(users.id, user.id))
-      .returning();
-    await recordAudit(tx, actor, {
-      action: input.role === "admin" ? "user.promoted" : "user.demoted",
-      targetType: "user",
-      targetId: user.id,
-      detail: { username: user.username, from: user.role, to: input.role },
-    });
+    const action = input.role === "admin" ? "user.promoted" : "user.demoted";
+    const row = await changeAccount(tx, actor, user, { role: input.role }, action, { from: user.role, to: input.role });
     emit({ type: "access.user-changed", userId: user.id }); // every process forgets the role it remembered
-    return row ?? user;
+    return row;
   });
   deps.access.forgetUser(changed.id);
   return adminUserOf(changed);
@@ -167,23 +187,8 @@ export async function disableUser(deps: Deps, actor: Actor, userId: number): Pro
     notDeleted(user);
     if (user.disabledAt) return user;
     keepAnAdmin(user, activeAdmins, "disable them");
-    const now = deps.clock();
-    const [row] = await tx
-      .update(users)
-      .set({
-        disabledAt: now,
-        sessionsValidAfter: endSessions(deps, emit, user.id, "account disabled"),
-        updatedAt: now,
-      })
-      .where(eq(users.id, user.id))
-      .returning();
-    await recordAudit(tx, actor, {
-      action: "user.disabled",
-      targetType: "user",
-      targetId: user.id,
-      detail: { username: user.username },
-    });
-    return row ?? user;
+    const sessionsValidAfter = endSessions(deps, emit, user.id, "account disabled");
+    return changeAccount(tx, actor, user, { disabledAt: deps.clock(), sessionsValidAfter }, "user.disabled");
   });
   deps.access.forgetUser(user.id);
   return adminUserOf(user);
@@ -199,18 +204,7 @@ export async function enableUser(deps: Deps, actor: Actor, userId: number): Prom
     const { user } = await lockedAccount(tx, userId);
     notDeleted(user);
     if (!user.disabledAt) return user;
-    const [row] = await tx
-      .update(users)
-      .set({ disabledAt: null, updatedAt: new Date() })
-      .where(eq(users.id, user.id))
-      .returning();
-    await recordAudit(tx, actor, {
-      action: "user.enabled",
-      targetType: "user",
-      targetId: user.id,
-      detail: { username: user.username },
-    });
-    return row ?? user;
+    return changeAccount(tx, actor, user, { disabledAt: null }, "user.enabled");
   });
   return adminUserOf(user);
 }
@@ -296,24 +290,14 @@ export async function resetPassword(deps: Deps, actor: Actor, input: ResetPasswo
     const { user } = await lockedAccount(tx, input.userId);
     notDeleted(user);
     if (user.isBot) throw new AppError("BAD_INPUT", "a bot has no password: it signs in with its tokens");
-    const now = deps.clock();
-    const [row] = await tx
-      .update(users)
-      .set({
-        passwordHash,
-        mustChangePassword: true,
-        sessionsValidAfter: endSessions(deps, emit, user.id, "password reset"),
-        updatedAt: now,
-      })
-      .where(eq(users.id, user.id))
-      .returning();
-    await recordAudit(tx, actor, {
-      action: "user.password-reset",
-      targetType: "user",
-      targetId: user.id,
-      detail: { username: user.username },
-    });
-    return row ?? user;
+    const sessionsValidAfter = endSessions(deps, emit, user.id, "password reset");
+    return changeAccount(
+      tx,
+      actor,
+      user,
+      { passwordHash, mustChangePassword: true, sessionsValidAfter },
+      "user.password-reset",
+    );
   });
   deps.access.forgetUser(user.id);
   return adminUserOf(user);
