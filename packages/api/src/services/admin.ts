@@ -1,5 +1,5 @@
 import { foldName, type Room, schema, type Transaction, type User } from "@parley/db";
-import { and, count, desc, eq, ilike, inArray, isNull, like, lt, ne, or } from "drizzle-orm";
+import { and, count, desc, eq, ilike, isNull, like, lt, ne, or } from "drizzle-orm";
 import type { SessionsEndedReason } from "../bus";
 import type { Actor, Deps } from "../deps";
 import { AppError, isUniqueViolation, notFound } from "../errors";
@@ -20,7 +20,7 @@ import { appendNotice } from "./messages";
 import { decodeCursor, keysetPage, likePattern, publicUserOf, roomOutOf } from "./output";
 import { hashPassword } from "./passwords";
 import { startReadingAt } from "./read-state";
-import { currentRoom, leaveInside } from "./rooms";
+import { currentRoom, leaveInside, memberCounts } from "./rooms";
 import { type Emit, transact } from "./transact";
 import { findUser } from "./users";
 
@@ -127,15 +127,12 @@ function endSessions(deps: Pick<Deps, "clock">, emit: Emit, userId: number, reas
   return validAfter;
 }
 
-/** A database transaction, as `transact` hands it out. */
-type Tx = Parameters<Parameters<typeof transact>[1]>[0];
-
 /**
  * Writes `set` to the account and records `action` in the audit log, in the caller's transaction:
  * the record commits with the change or not at all. Answers the account as it is now.
  */
 async function changeAccount(
-  tx: Tx,
+  tx: Transaction,
   actor: Actor,
   user: User,
   set: Partial<typeof users.$inferInsert>,
@@ -323,15 +320,10 @@ export async function listRooms(deps: Pick<Deps, "db">, input: AdminListInput): 
     )
     .orderBy(desc(rooms.id))
     .limit(input.limit + 1);
-  const ids = rows.map((r) => r.room.id);
-  const counts = ids.length
-    ? await deps.db
-        .select({ roomId: roomMembers.roomId, members: count() })
-        .from(roomMembers)
-        .where(inArray(roomMembers.roomId, ids))
-        .groupBy(roomMembers.roomId)
-    : [];
-  const byRoom = new Map(counts.map((c) => [c.roomId, c.members]));
+  const byRoom = await memberCounts(
+    deps,
+    rows.map((r) => r.room.id),
+  );
   return keysetPage(
     rows,
     input.limit,

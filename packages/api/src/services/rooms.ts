@@ -267,16 +267,22 @@ export async function listPublicRooms(deps: Deps, input: SearchPageInput): Promi
  */
 export async function browsePublicRooms(deps: Deps, input: SearchPageInput): Promise<Page<PublicRoom>> {
   const page = await listPublicRooms(deps, input);
-  const ids = page.items.map((room) => room.id);
-  const counts = ids.length
-    ? await deps.db
-        .select({ roomId: roomMembers.roomId, members: count() })
-        .from(roomMembers)
-        .where(inArray(roomMembers.roomId, ids))
-        .groupBy(roomMembers.roomId)
-    : [];
-  const byRoom = new Map(counts.map((row) => [row.roomId, row.members]));
+  const byRoom = await memberCounts(
+    deps,
+    page.items.map((room) => room.id),
+  );
   return { ...page, items: page.items.map((room) => ({ ...room, memberCount: byRoom.get(room.id) ?? 0 })) };
+}
+
+/** How many members each of these rooms has, in one query (a room with none is absent). */
+export async function memberCounts(deps: Pick<Deps, "db">, roomIds: number[]): Promise<Map<number, number>> {
+  if (roomIds.length === 0) return new Map();
+  const counts = await deps.db
+    .select({ roomId: roomMembers.roomId, members: count() })
+    .from(roomMembers)
+    .where(inArray(roomMembers.roomId, roomIds))
+    .groupBy(roomMembers.roomId);
+  return new Map(counts.map((row) => [row.roomId, row.members]));
 }
 
 /**
