@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { createRequire } from "node:module";
+import nodeModule from "node:module";
 import path from "node:path";
 import { appRouter, type Context, REST_BASE_PATH } from "@parley/api";
 import { incomingMessageToRequest } from "@trpc/server/adapters/node-http";
@@ -118,8 +118,9 @@ export const isDocsPath = (pathname: string) => pathname === "/docs" || pathname
  */
 export function createDocsHandler(): Handler {
   // swagger-ui-dist is left out of the server bundles (bundle-server.ts), so it is found on disk
-  // from here, in development and in the images alike.
-  const dir = path.dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
+  // from here, in development and in the images alike. (Not `import { createRequire }`: the
+  // bundles' banner declares that name already.)
+  const dir = path.dirname(nodeModule.createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
   const files = new Map<string, Promise<Buffer>>();
   return async (req, res) => {
     const pathname = (req.url ?? "/").split("?")[0] ?? "/";
