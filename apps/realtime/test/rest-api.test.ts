@@ -102,6 +102,23 @@ describe("the REST API and its OpenAPI document", () => {
     expect(taken.status).toBe(409);
     const route = await call("GET", "/api/v1/no/such/route");
     expect(route.status).toBe(404);
+    // A body that is not JSON, and a HEAD request, are answered in words, never with a 500.
+    for (const path of ["/api/v1/auth/login", "/api/v1/rooms", "/api/v1/admin/users/1/disable"]) {
+      const response = await fetch(`${server.url}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: "{bad",
+      });
+      expect(response.status, path).toBe(400);
+      expect(((await response.json()) as { message: string }).message, path).toMatch(/not valid JSON/);
+    }
+    for (const path of ["/api/v1/rooms", "/api/v1/nothing/here"]) {
+      const head = await fetch(`${server.url}${path}`, {
+        method: "HEAD",
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(head.status, path).toBeLessThan(500);
+    }
   });
 
   it("is the same API as tRPC: a message sent over REST is in the room's history over tRPC", async () => {

@@ -139,6 +139,11 @@ describe.each(drivers)("personal access tokens and bots on %s", (driver) => {
     const before = await tokenRows();
     await expectTrpcError(viaToken.tokens.create({ name: "child" }), "FORBIDDEN", /cannot create another/);
     await expectTrpcError(viaToken.auth.logout(), "BAD_REQUEST", /not a session/);
+    await expectTrpcError(
+      viaToken.auth.changePassword({ currentPassword: "correct horse", newPassword: "taken over" }),
+      "FORBIDDEN",
+      /cannot change the password/,
+    );
     expect(await tokenRows()).toEqual(before);
     await expect(viaToken.auth.me()).resolves.toMatchObject({ id: owner.id });
 

@@ -133,6 +133,26 @@ describe.each(BOTH_WAYS)("administration on %s", (_name, driver, createBus) => {
     await admin.caller.admin.setRole({ userId: other.id, role: "member" });
   });
 
+  it("never makes a bot an administrator, so the last one is always someone who can sign in", async () => {
+    const bot = await admin.caller.bots.create({ username: `bot${Date.now() % 100000}` });
+    const before = await h.counts();
+    await expectTrpcError(
+      admin.caller.admin.setRole({ userId: bot.id, role: "admin" }),
+      "BAD_REQUEST",
+      /a bot cannot be an administrator/,
+    );
+    expect(await h.counts()).toEqual(before);
+    // A bot made an administrator behind the service's back still does not count as one.
+    await h.deps.db.update(schema.users).set({ role: "member" }).where(ne(schema.users.id, admin.id));
+    await h.deps.db.update(schema.users).set({ role: "admin" }).where(eq(schema.users.id, bot.id));
+    await expectTrpcError(
+      admin.caller.admin.setRole({ userId: admin.id, role: "member" }),
+      "CONFLICT",
+      /last administrator/,
+    );
+    await h.deps.db.update(schema.users).set({ role: "member" }).where(eq(schema.users.id, bot.id));
+  });
+
   it("answers unknown accounts and rooms with NOT_FOUND and bad input with BAD_REQUEST, changing nothing", async () => {
     const before = await h.counts();
     await expectTrpcError(admin.caller.admin.disableUser({ userId: 2_000_000_000 }), "NOT_FOUND", /user was not found/);

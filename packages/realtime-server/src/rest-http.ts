@@ -47,18 +47,40 @@ export function createRestHandler(
   return async (req, res) => {
     req.url = (req.url ?? "/").slice(REST_BASE_PATH.length) || "/";
     let request = incomingMessageToRequest(req, res, { maxBodySize });
-    // A mutation whose input is all in its path (POST /rooms/{roomId}/join) may come with no body
-    // at all: it is read as an empty JSON object, not refused for its missing Content-Type.
-    if (request.method !== "GET" && request.method !== "DELETE" && !hasBody(req)) {
+    if (BODY_METHODS.has(request.method)) {
+      // A mutation whose input is all in its path (POST /rooms/{roomId}/join) may come with no body
+      // at all: it is read as an empty JSON object, not refused for its missing Content-Type. A body
+      // that is not JSON is refused here in words: the adapter would answer it with a 500.
+      let text = "{}";
+      if (hasBody(req)) {
+        try {
+          text = await request.text();
+          JSON.parse(text);
+        } catch (error) {
+          const tooLarge = error instanceof Error && /too large|limit/i.test(error.message);
+          res.writeHead(tooLarge ? 413 : 400, { "content-type": "application/json" }).end(
+            JSON.stringify({
+              message: tooLarge
+                ? `the body is over ${maxBodySize} bytes`
+                : `the body is not valid JSON: ${(error as Error).message}`,
+              code: tooLarge ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST",
+            }),
+          );
+          return;
+        }
+      }
       const headers = new Headers(request.headers);
-      headers.set("content-type", "application/json");
-      request = new Request(request, { body: "{}", headers });
+      if (!hasBody(req)) headers.set("content-type", "application/json");
+      request = new Request(request.url, { method: request.method, headers, body: text, signal: request.signal });
     }
     incoming.set(request, req);
     sayInputErrorsInWords(res);
     await adapter(request as unknown as IncomingMessage, res);
   };
 }
+
+/** The methods whose input is a JSON body (GET, HEAD and DELETE read theirs from the query). */
+const BODY_METHODS = new Set(["POST", "PUT", "PATCH"]);
 
 /** Whether a request says it carries a body (a length above 0, or a chunked one). */
 const hasBody = (req: IncomingMessage) =>

@@ -93,7 +93,8 @@ async function lockedAccount(tx: Transaction, userId: number) {
   const admins = await tx
     .select({ id: users.id })
     .from(users)
-    .where(and(eq(users.role, "admin"), isNull(users.disabledAt), isNull(users.deletedAt)))
+    // People only: a bot signs in with tokens an administrator gives it, so it can run nothing alone.
+    .where(and(eq(users.role, "admin"), eq(users.isBot, false), isNull(users.disabledAt), isNull(users.deletedAt)))
     .orderBy(users.id)
     .for("update");
   const [user] = await tx.select().from(users).where(eq(users.id, userId)).for("update");
@@ -163,6 +164,9 @@ export async function setRole(deps: Deps, actor: Actor, input: SetRoleInput): Pr
     const { user, activeAdmins } = await lockedAccount(tx, input.userId);
     notDeleted(user);
     if (user.role === input.role) return user;
+    if (input.role === "admin" && user.isBot) {
+      throw new AppError("BAD_INPUT", "a bot cannot be an administrator: the server would have none who can sign in");
+    }
     if (input.role === "member") keepAnAdmin(user, activeAdmins, "demote them");
     const action = input.role === "admin" ? "user.promoted" : "user.demoted";
     const row = await changeAccount(tx, actor, user, { role: input.role }, action, { from: user.role, to: input.role });

@@ -3,7 +3,7 @@ import { and, eq, isNull, lt, lte, notExists, or, sql } from "drizzle-orm";
 import type { Actor, Deps } from "../deps";
 import { AppError, isUniqueViolation } from "../errors";
 import type { ChangePasswordInput, LoginInput, Profile, RegisterInput, Session } from "../schemas";
-import { authenticateAccessToken, isAccessToken, refuseLogoutWithAccessToken } from "./access-tokens";
+import { accessTokenIdOf, authenticateAccessToken, isAccessToken, refuseLogoutWithAccessToken } from "./access-tokens";
 import { isDeletedPlaceholder } from "./deleted-accounts";
 import { profileOf } from "./output";
 import { hashPassword, spendPasswordCheck, verifyPassword } from "./passwords";
@@ -193,6 +193,10 @@ export function assertPasswordChosen(actor: Actor): Actor {
  * with many checks in flight at once.
  */
 export async function changePassword(deps: Deps, actor: Actor, input: ChangePasswordInput): Promise<Session> {
+  if (accessTokenIdOf(actor.jti) !== null) {
+    // A leaked token must not be a way to take the account over.
+    throw new AppError("FORBIDDEN", "a personal access token cannot change the password: sign in with the password");
+  }
   const key = foldName(actor.username);
   await deps.limits.take("loginPerAccount", key);
   const [user] = await deps.db.select().from(users).where(eq(users.id, actor.userId));

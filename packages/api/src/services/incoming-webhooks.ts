@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { foldName, schema, type Transaction } from "@parley/db";
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, isNotNull } from "drizzle-orm";
 import { z } from "zod";
 import type { Actor, Deps } from "../deps";
 import { AppError, isUniqueViolation } from "../errors";
@@ -288,15 +288,27 @@ export interface WebhookPost {
  * Checked in this order, each refusal a `WebhookRefused` that stores nothing: the hook (`no_service`),
  * its secret (`invalid_token`, hashes compared in constant time), the hook's rate (`rate_limited`,
  * LIMIT_MESSAGES_PER_HOOK, every post to a known hook with the right secret counted), the payload
- * (`invalid_payload`, `no_text`), its bot's membership (`action_prohibited`).
+ * (`invalid_payload`, `no_text`), its bot's standing (`action_prohibited`: disabled or deleted by an
+ * administrator, or no longer a member of the room).
  */
 export async function postToIncomingWebhook(deps: Deps, post: WebhookPost): Promise<void> {
   if (!IncomingWebhookId.safeParse(post.hookId).success) throw new WebhookRefused("no_service");
-  const [hook] = await deps.db.select().from(incomingWebhooks).where(eq(incomingWebhooks.id, post.hookId));
-  if (!hook) throw new WebhookRefused("no_service");
+  const [found] = await deps.db
+    .select({
+      hook: incomingWebhooks,
+      botDisabled: isNotNull(users.disabledAt),
+      botDeleted: isNotNull(users.deletedAt),
+    })
+    .from(incomingWebhooks)
+    .innerJoin(users, eq(users.id, incomingWebhooks.botUserId))
+    .where(eq(incomingWebhooks.id, post.hookId));
+  if (!found) throw new WebhookRefused("no_service");
+  const { hook } = found;
   const given = Buffer.from(secretHash(post.secret), "hex");
   const stored = Buffer.from(hook.secretHash, "hex");
   if (given.length !== stored.length || !timingSafeEqual(given, stored)) throw new WebhookRefused("invalid_token");
+  // An administrator disabled (or deleted) the hook's bot: it may post nowhere, as when removed.
+  if (found.botDisabled || found.botDeleted) throw new WebhookRefused("action_prohibited");
   try {
     await deps.limits.take("messagesPerHook", hook.id);
   } catch (error) {
