@@ -1,5 +1,5 @@
 import { foldName, type Room, schema, type Transaction, type User } from "@parley/db";
-import { and, count, desc, eq, ilike, isNull, like, lt, ne, or } from "drizzle-orm";
+import { and, desc, eq, ilike, isNull, like, lt, ne, or } from "drizzle-orm";
 import type { SessionsEndedReason } from "../bus";
 import type { Actor, Deps } from "../deps";
 import { AppError, isUniqueViolation, notFound } from "../errors";
@@ -444,8 +444,8 @@ async function adminRoom(deps: Pick<Deps, "db">, roomId: number): Promise<AdminR
     .leftJoin(users, eq(users.id, rooms.ownerId))
     .where(eq(rooms.id, roomId));
   if (!row) throw notFound("room");
-  const [members] = await deps.db.select({ n: count() }).from(roomMembers).where(eq(roomMembers.roomId, roomId));
-  return adminRoomOf(row.room, row.ownerName, members?.n ?? 0);
+  const members = await memberCounts(deps, [roomId]);
+  return adminRoomOf(row.room, row.ownerName, members.get(roomId) ?? 0);
 }
 
 /**
