@@ -1,6 +1,7 @@
 import type { Database } from "@parley/db";
 import type { AccessCache } from "./access-cache";
 import type { Bus } from "./bus";
+import type { WebhooksConfig } from "./env";
 import type { FileStore } from "./files";
 import type { Limits } from "./limits";
 import type { Metrics } from "./metrics";
@@ -32,6 +33,8 @@ export interface Deps {
     editWindowSeconds: number | null;
   };
   files: FilesDeps;
+  /** How outgoing webhooks are delivered (WEBHOOK_*; see webhook-queue.ts). */
+  outgoingWebhooks: WebhooksConfig;
   live: {
     /** The most messages a resumed stream replays; beyond that it tells the client to reset. */
     resumeLimit: number;

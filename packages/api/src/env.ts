@@ -116,6 +116,32 @@ export const ApiEnv = DbEnv.extend({
    * to it: "<count>/<window>" (s, m or h) or "off". Slack allows about one a second with bursts.
    */
   LIMIT_MESSAGES_PER_HOOK: RateSetting.prefault("60/1m"),
+  /**
+   * Deliver outgoing webhooks to private, loopback, link-local and other reserved addresses too
+   * (a receiver on the same host or network). Off: such targets are refused (SSRF), at creation for
+   * an address written in the URL, and at every attempt for a name that resolves to one.
+   */
+  WEBHOOK_ALLOW_PRIVATE: z
+    .enum(["true", "false", "1", "0"], { error: "WEBHOOK_ALLOW_PRIVATE must be true or false" })
+    .default("false")
+    .transform((v) => v === "true" || v === "1"),
+  /** How long one outgoing-webhook attempt may take, connecting included, in milliseconds. */
+  WEBHOOK_TIMEOUT_MS: z.coerce
+    .number({ error: "WEBHOOK_TIMEOUT_MS must be a number of milliseconds" })
+    .int("WEBHOOK_TIMEOUT_MS must be a whole number of milliseconds")
+    .min(100, "WEBHOOK_TIMEOUT_MS must be at least 100")
+    .max(60_000, "WEBHOOK_TIMEOUT_MS must be at most 60000 (a minute)")
+    .default(5000),
+  /**
+   * The delay before an outgoing webhook's first retry, in seconds; each next one doubles it (with
+   * jitter), 13 retries in all: at 10 s they span 23 to 45 hours.
+   */
+  WEBHOOK_RETRY_DELAY_SECONDS: z.coerce
+    .number({ error: "WEBHOOK_RETRY_DELAY_SECONDS must be a number of seconds" })
+    .int("WEBHOOK_RETRY_DELAY_SECONDS must be a whole number of seconds")
+    .min(1, "WEBHOOK_RETRY_DELAY_SECONDS must be at least 1")
+    .max(3600, "WEBHOOK_RETRY_DELAY_SECONDS must be at most 3600")
+    .default(10),
   /** The largest file one upload may carry, in bytes (after nothing: the body as sent). Default 25 MiB. */
   UPLOAD_MAX_BYTES: z.coerce
     .number({ error: "UPLOAD_MAX_BYTES must be a number of bytes" })
@@ -185,6 +211,18 @@ export interface ApiConfig {
   files: FilesConfig;
   /** REGISTRATION; undefined: the stored policy stays. */
   registration: ApiEnv["REGISTRATION"];
+  /** WEBHOOK_*: the outgoing webhooks' delivery. */
+  webhooks: WebhooksConfig;
+}
+
+/** The outgoing webhooks' settings (WEBHOOK_*), parsed once per process. */
+export interface WebhooksConfig {
+  /** WEBHOOK_ALLOW_PRIVATE: deliver to private, loopback and link-local addresses too. */
+  allowPrivate: boolean;
+  /** WEBHOOK_TIMEOUT_MS: how long one attempt may take, connecting included, in milliseconds. */
+  timeoutMs: number;
+  /** WEBHOOK_RETRY_DELAY_SECONDS: the first retry's delay (then doubling, with jitter), in seconds. */
+  retryDelaySeconds: number;
 }
 
 /** Where files are kept and how they are handed out (see files/ and services/files.ts). */
@@ -253,6 +291,11 @@ export async function apiConfigFrom(env: ApiEnv): Promise<ApiConfig> {
       messagesPerHook: env.LIMIT_MESSAGES_PER_HOOK,
     },
     trustProxy: trustProxyOf(env.TRUST_PROXY),
+    webhooks: {
+      allowPrivate: env.WEBHOOK_ALLOW_PRIVATE,
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      retryDelaySeconds: env.WEBHOOK_RETRY_DELAY_SECONDS,
+    },
     files: {
       maxBytes: env.UPLOAD_MAX_BYTES,
       urlTtlSeconds: env.FILE_URL_TTL_SECONDS,

@@ -6,6 +6,7 @@ import { eventsRouter } from "./routers/events";
 import { historyRouter } from "./routers/history";
 import { invitesRouter } from "./routers/invites";
 import { messagesRouter } from "./routers/messages";
+import { outgoingWebhooksRouter } from "./routers/outgoing-webhooks";
 import { profileRouter } from "./routers/profile";
 import { registrationRouter } from "./routers/registration";
 import { roomsRouter } from "./routers/rooms";
@@ -28,6 +29,7 @@ export const appRouter = router({
   search: searchRouter,
   registration: registrationRouter,
   webhooks: webhooksRouter,
+  outgoingWebhooks: outgoingWebhooksRouter,
   tokens: tokensRouter,
   bots: botsRouter,
   admin: adminRouter,

@@ -15,6 +15,7 @@ import { fileLinkKey } from "./services/file-links";
 import { ROOM_MENTION } from "./services/mentions";
 import { applyRegistrationSetting } from "./services/registration";
 import { createSendBatcher } from "./services/send-batch";
+import { startWebhookQueue, type WebhookQueue } from "./webhook-queue";
 
 export interface Runtime {
   deps: Deps;
@@ -23,6 +24,8 @@ export interface Runtime {
   log: Logger;
   /** Which proxies' X-Forwarded-For every transport believes (TRUST_PROXY). */
   trustProxy: TrustProxy;
+  /** Outgoing webhooks' deliveries (pg-boss). */
+  webhookQueue: WebhookQueue;
   close(): Promise<void>;
 }
 
@@ -68,17 +71,21 @@ export async function createRuntime(config: ApiConfig, log: Logger): Promise<Run
       linkKey: fileLinkKey(config.auth.secret),
     },
     live: { resumeLimit: config.resumeLimit, typingTtlMs: 5000 },
+    outgoingWebhooks: config.webhooks,
   };
   await applyRegistrationSetting(deps, config.registration);
   const stopSweeping = startFileSweeper(deps, log);
+  const webhookQueue = await startWebhookQueue(deps, db, config.webhooks, log);
   return {
     deps,
     db,
     bus,
     log,
     trustProxy: config.trustProxy,
+    webhookQueue,
     async close() {
       stopSweeping();
+      await webhookQueue.close();
       store.close();
       access.close();
       limitsRedis?.disconnect();

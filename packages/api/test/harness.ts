@@ -99,6 +99,7 @@ export async function createHarness(
       ...options.files,
     },
     live: { resumeLimit: 50, typingTtlMs: 5000 },
+    outgoingWebhooks: { allowPrivate: true, timeoutMs: 2000, retryDelaySeconds: 1 },
   };
   const callerFor = (token: string | null, signal?: AbortSignal, clientAddress: string | null = null) =>
     createCaller(createContext(deps, token, { clientAddress }), { signal });

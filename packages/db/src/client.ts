@@ -21,7 +21,23 @@ export type Transaction = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesW
 export interface DbHandle {
   db: Database;
   driver: "postgres" | "pglite";
+  /**
+   * How a job queue (pg-boss) reaches this database: PostgreSQL's URL, for a pool of its own; or,
+   * for PGlite (one connection, in process), a function that runs its SQL on this one.
+   */
+  queueTarget: { connectionString: string } | { db: SqlExecutor };
+  /**
+   * Calls `onNotify` for every NOTIFY on `channel` (postgres.js's dedicated listening connection,
+   * which reconnects by itself; PGlite's in-process notifications). Resolves, once listening, to the
+   * function that stops it.
+   */
+  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
+}
+
+/** Runs one SQL text: with `values`, one statement with $1… parameters; without, any statements (the last one's rows). */
+export interface SqlExecutor {
+  executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
 }
 
 const dialect = new PgDialect();
@@ -107,6 +123,11 @@ async function openPostgres(url: string, poolMax: number): Promise<DbHandle> {
   return {
     db: drizzlePostgres(client, { schema }),
     driver: "postgres",
+    queueTarget: { connectionString: url },
+    async listen(channel, onNotify) {
+      const { unlisten } = await client.listen(channel, onNotify);
+      return unlisten;
+    },
     close: () => client.end({ timeout: 5 }),
   };
 }
@@ -128,5 +149,16 @@ async function openPglite(dataDir: string | undefined): Promise<DbHandle> {
   const client = await PGlite.create(dataDir ? { dataDir } : {});
   const db = drizzlePglite(client, { schema });
   await migratePglite(db, { migrationsFolder });
-  return { db, driver: "pglite", close: () => client.close() };
+  const executeSql: SqlExecutor["executeSql"] = async (text, values) => {
+    if (values?.length) return client.query(text, values);
+    const results = await client.exec(text);
+    return results.at(-1) ?? { rows: [] };
+  };
+  return {
+    db,
+    driver: "pglite",
+    queueTarget: { db: { executeSql } },
+    listen: (channel, onNotify) => client.listen(channel, onNotify),
+    close: () => client.close(),
+  };
 }

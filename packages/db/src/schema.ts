@@ -467,6 +467,75 @@ export const incomingWebhooks = pgTable(
   (t) => [index("incoming_webhooks_room_idx").on(t.roomId)],
 );
 
+/**
+ * Outgoing webhooks: a room's new messages (those whose first word is one of `trigger_words`, or
+ * every one when there are none) are POSTed to `url`, signed per the Standard Webhooks
+ * specification with `secret`. A delivery is written for each by the `messages` insert trigger of
+ * migration 0011 (in the message's own transaction) and carried out by the job queue (pg-boss).
+ * A reply with `text` is posted back as the hook's bot.
+ */
+export const outgoingWebhooks = pgTable(
+  "outgoing_webhooks",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    roomId: integer("room_id")
+      .notNull()
+      .references(() => rooms.id, { onDelete: "cascade" }),
+    /** The bot account replies are posted as (a member of the room). */
+    botUserId: integer("bot_user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdBy: integer("created_by").references(() => users.id, { onDelete: "set null" }),
+    name: text("name").notNull(),
+    /** The receiver: an http or https URL. */
+    url: text("url").notNull(),
+    /** Lower-cased words; a message fires the hook when its first word is one of them. Empty: every message. */
+    triggerWords: text("trigger_words").array().notNull().default(sql`'{}'::text[]`),
+    /** The signing secret, `whsec_` and base64 of 32 random bytes (Standard Webhooks). */
+    secret: text("secret").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("outgoing_webhooks_room_idx").on(t.roomId)],
+);
+
+/** One message to send to one outgoing webhook, and what came of each attempt (the owner's delivery log). */
+export const webhookDeliveries = pgTable(
+  "webhook_deliveries",
+  {
+    /** Also the `webhook-id` header, the same on every attempt, and the queue job's id. */
+    id: uuid("id").primaryKey().defaultRandom(),
+    hookId: uuid("hook_id")
+      .notNull()
+      .references(() => outgoingWebhooks.id, { onDelete: "cascade" }),
+    messageId: bigint("message_id", { mode: "number" })
+      .notNull()
+      .references(() => messages.id, { onDelete: "cascade" }),
+    /** The trigger word the message began with; null for a hook without trigger words. */
+    triggerWord: text("trigger_word"),
+    /**
+     * "pending" (written, not yet handed to the queue), "queued", "retrying" (an attempt failed; the
+     * queue tries again), "delivered", "failed" (attempts used up, or refused for good), "skipped"
+     * (the message was deleted before it could be sent).
+     */
+    state: text("state").notNull().default("pending"),
+    attempts: jsonb("attempts").$type<WebhookAttempt[]>().notNull().default(sql`'[]'::jsonb`),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index("webhook_deliveries_hook_idx").on(t.hookId, t.createdAt),
+    index("webhook_deliveries_pending_idx").on(t.createdAt).where(sql`state = 'pending'`),
+  ],
+);
+
+/** One try at a delivery: when, how long, the HTTP status (null when none came) and what went wrong. */
+export interface WebhookAttempt {
+  at: string;
+  ms: number;
+  status: number | null;
+  error: string | null;
+}
+
 export type User = typeof users.$inferSelect;
 export type Room = typeof rooms.$inferSelect;
 export type RoomMember = typeof roomMembers.$inferSelect;

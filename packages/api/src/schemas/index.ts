@@ -2,6 +2,7 @@ export * from "./access-tokens";
 export * from "./common";
 export * from "./files";
 export * from "./messages";
+export * from "./outgoing-webhooks";
 export * from "./registration";
 export * from "./rooms";
 export * from "./search";

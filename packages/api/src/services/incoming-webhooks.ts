@@ -1,9 +1,9 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { foldName, schema, type Transaction } from "@parley/db";
-import { and, asc, eq, isNotNull } from "drizzle-orm";
+import { schema } from "@parley/db";
+import { asc, eq, isNotNull } from "drizzle-orm";
 import { z } from "zod";
 import type { Actor, Deps } from "../deps";
-import { AppError, isUniqueViolation } from "../errors";
+import { AppError } from "../errors";
 import { RateLimited } from "../limits";
 import {
   type CreateIncomingWebhookInput,
@@ -14,9 +14,8 @@ import {
   storable,
 } from "../schemas";
 import { recordAudit } from "./audit";
-import { appendNotice, sendBotMessage } from "./messages";
-import { publicUserOf } from "./output";
-import { accessRoom, lockedMembership } from "./room-access";
+import { assertStillOwner, ownedRoom, retireHookBot, withNewHookBot } from "./hook-bots";
+import { sendBotMessage } from "./messages";
 import { SlackPayload, slackMessageText } from "./slack-payload";
 import { transact } from "./transact";
 
@@ -27,30 +26,13 @@ import { transact } from "./transact";
  * stored; the URL is shown once, when the hook is made or its secret rotated.
  */
 
-const { incomingWebhooks, roomMembers, users } = schema;
+const { incomingWebhooks, users } = schema;
 
 /** A hook's secret: 32 random bytes, base64url (43 characters). */
 const newSecret = () => randomBytes(32).toString("base64url");
 /** Hex SHA-256 of a secret, as `incoming_webhooks.secret_hash` holds it. */
 const secretHash = (secret: string) => createHash("sha256").update(secret, "utf8").digest("hex");
 const hookPath = (id: string, secret: string) => `/hooks/${id}/${secret}`;
-
-const onlyTheOwner = () => new AppError("FORBIDDEN", "only the room's owner can manage its incoming webhooks");
-
-/**
- * The room, if the caller owns it (checked again inside each write on the locked membership).
- * NOT_FOUND for a private room of others; BAD_INPUT for a direct conversation; FORBIDDEN otherwise.
- */
-async function ownedRoom(deps: Deps, actor: Actor, roomId: number) {
-  const { room, role } = await accessRoom(deps.db, actor.userId, roomId);
-  if (room.kind === "direct") throw new AppError("BAD_INPUT", "a direct conversation has no incoming webhooks");
-  if (role !== "owner") throw onlyTheOwner();
-  return room;
-}
-
-async function stillOwner(tx: Transaction, actor: Actor, roomId: number) {
-  if ((await lockedMembership(tx, actor.userId, roomId))?.role !== "owner") throw onlyTheOwner();
-}
 
 type HookRow = typeof incomingWebhooks.$inferSelect;
 
@@ -62,17 +44,6 @@ const hookOut = (hook: HookRow, bot: { id: number; username: string }): Incoming
   bot: { id: bot.id, username: bot.username },
   createdAt: hook.createdAt.toISOString(),
 });
-
-/** A bot's username from the hook's name: its letters and digits, "-hook", and a random tail (unique, 2-32 characters). */
-function botUsername(name: string): string {
-  const base =
-    name
-      .normalize("NFC")
-      .replace(/[^\p{L}\p{N}_.-]+/gu, "-")
-      .replace(/^[-.]+|[-.]+$/g, "")
-      .slice(0, 16) || "webhook";
-  return `${base}-hook-${randomBytes(3).toString("hex")}`;
-}
 
 /**
  * The room's owner creates an incoming webhook: its bot account (no password, `is_bot`, named
@@ -89,57 +60,27 @@ export async function createIncomingWebhook(
 ): Promise<IncomingWebhookWithUrl> {
   await ownedRoom(deps, actor, input.roomId);
   const secret = newSecret();
-  for (let attempt = 0; ; attempt++) {
-    const username = botUsername(input.name);
-    if (deps.reservedUsernames.some((reserved) => foldName(reserved) === foldName(username))) continue;
-    try {
-      return await transact(deps, async (tx, emit) => {
-        await stillOwner(tx, actor, input.roomId);
-        const [bot] = await tx
-          .insert(users)
-          .values({
-            username,
-            usernameKey: foldName(username),
-            displayName: input.name,
-            passwordHash: null,
-            isBot: true,
-          })
-          .returning();
-        if (!bot) throw new Error("insert returned no user");
-        const [member] = await tx
-          .insert(roomMembers)
-          .values({ roomId: input.roomId, userId: bot.id, role: "member" })
-          .returning();
-        if (!member) throw new Error("insert returned no membership");
-        const [hook] = await tx
-          .insert(incomingWebhooks)
-          .values({
-            roomId: input.roomId,
-            botUserId: bot.id,
-            createdBy: actor.userId,
-            name: input.name,
-            secretHash: secretHash(secret),
-            allowOverrides: input.allowOverrides,
-          })
-          .returning();
-        if (!hook) throw new Error("insert returned no webhook");
-        await appendNotice(tx, emit, input.roomId, { event: "joined", userId: bot.id, username: bot.username });
-        await recordAudit(tx, actor, {
-          action: "hook.created",
-          targetType: "hook",
-          targetId: hook.id,
-          detail: { roomId: input.roomId, name: input.name, botUserId: bot.id, allowOverrides: input.allowOverrides },
-        });
-        const joined = { user: publicUserOf(bot), role: "member" as const, joinedAt: member.joinedAt.toISOString() };
-        emit({ type: "room.member", roomId: input.roomId, change: "joined", member: joined });
-        return { ...hookOut(hook, bot), path: hookPath(hook.id, secret) };
-      });
-    } catch (error) {
-      // Another account took the name meanwhile (three random bytes: rare): another name.
-      if (isUniqueViolation(error, "users_username_key_key") && attempt < 5) continue;
-      throw error;
-    }
-  }
+  return withNewHookBot(deps, actor, input, async (tx, _emit, bot) => {
+    const [hook] = await tx
+      .insert(incomingWebhooks)
+      .values({
+        roomId: input.roomId,
+        botUserId: bot.id,
+        createdBy: actor.userId,
+        name: input.name,
+        secretHash: secretHash(secret),
+        allowOverrides: input.allowOverrides,
+      })
+      .returning();
+    if (!hook) throw new Error("insert returned no webhook");
+    await recordAudit(tx, actor, {
+      action: "hook.created",
+      targetType: "hook",
+      targetId: hook.id,
+      detail: { roomId: input.roomId, name: input.name, botUserId: bot.id, allowOverrides: input.allowOverrides },
+    });
+    return { ...hookOut(hook, bot), path: hookPath(hook.id, secret) };
+  });
 }
 
 /** The room's incoming webhooks, oldest first, without their secrets. Owner only (as `createIncomingWebhook`). */
@@ -179,7 +120,7 @@ export async function rotateIncomingWebhookSecret(
   const { hook, bot } = await managedHook(deps, actor, hookId);
   const secret = newSecret();
   return transact(deps, async (tx) => {
-    await stillOwner(tx, actor, hook.roomId);
+    await assertStillOwner(tx, actor, hook.roomId);
     const [updated] = await tx
       .update(incomingWebhooks)
       .set({ secretHash: secretHash(secret) })
@@ -200,19 +141,10 @@ export async function rotateIncomingWebhookSecret(
 export async function deleteIncomingWebhook(deps: Deps, actor: Actor, hookId: string): Promise<void> {
   const { hook, bot } = await managedHook(deps, actor, hookId);
   await transact(deps, async (tx, emit) => {
-    await stillOwner(tx, actor, hook.roomId);
+    await assertStillOwner(tx, actor, hook.roomId);
     const [deleted] = await tx.delete(incomingWebhooks).where(eq(incomingWebhooks.id, hookId)).returning();
     if (!deleted) throw new AppError("NOT_FOUND", "incoming webhook was not found");
-    await tx.update(users).set({ disabledAt: deps.clock() }).where(eq(users.id, bot.id));
-    const [left] = await tx
-      .delete(roomMembers)
-      .where(and(eq(roomMembers.roomId, hook.roomId), eq(roomMembers.userId, bot.id)))
-      .returning();
-    if (left) {
-      await appendNotice(tx, emit, hook.roomId, { event: "left", userId: bot.id, username: bot.username });
-      emit({ type: "room.member", roomId: hook.roomId, change: "left", userId: bot.id, heirId: null });
-      emit({ type: "access.membership-ended", userId: bot.id, roomId: hook.roomId });
-    }
+    await retireHookBot(deps, tx, emit, hook.roomId, bot);
     await recordAudit(tx, actor, {
       action: "hook.deleted",
       targetType: "hook",
@@ -316,7 +248,7 @@ export async function postToIncomingWebhook(deps: Deps, post: WebhookPost): Prom
     throw error;
   }
   const payload = readPayload(post.contentType, post.body);
-  const text = cut(slackMessageText(payload));
+  const text = cutToMessage(slackMessageText(payload));
   if (text === "") throw new WebhookRefused("no_text");
   if (!storable(text)) throw new WebhookRefused("invalid_payload");
   let senderOverride: schema.SenderOverride | null = null;
@@ -360,7 +292,7 @@ function readPayload(contentType: string | undefined, body: string) {
 }
 
 /** A text cut to MAX_MESSAGE_LENGTH (UTF-16 units, as `MessageText` counts), ending with "…" when cut. */
-function cut(text: string): string {
+export function cutToMessage(text: string): string {
   if (text.length <= MAX_MESSAGE_LENGTH) return text;
   const kept = text.slice(0, MAX_MESSAGE_LENGTH - 1);
   // Never half a surrogate pair.

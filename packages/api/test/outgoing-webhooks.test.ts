@@ -1,0 +1,294 @@
+import { once } from "node:events";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { schema } from "@parley/db";
+import { drivers } from "@parley/db/testing";
+import { eq } from "drizzle-orm";
+import { Webhook } from "standardwebhooks";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createLogger } from "../src/logger";
+import type { OutgoingWebhookPayload } from "../src/schemas";
+import { startWebhookQueue, type WebhookQueue } from "../src/webhook-queue";
+import { createHarness, eventually, expectTrpcError, type Harness } from "./harness";
+
+/** A receiver on 127.0.0.1: every request recorded; each answered by the next planned answer (then 200 {}). */
+async function startReceiver() {
+  const requests: { headers: http.IncomingHttpHeaders; body: string }[] = [];
+  const plan: ((res: http.ServerResponse) => void)[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      requests.push({ headers: req.headers, body: Buffer.concat(chunks).toString("utf8") });
+      server.emit("received");
+      const answer = plan.shift();
+      if (answer) answer(res);
+      else res.writeHead(200, { "content-type": "application/json" }).end("{}");
+    });
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    requests,
+    plan,
+    /** Resolves once `n` requests in all have arrived. */
+    async received(n: number) {
+      while (requests.length < n) await once(server, "received");
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe.each(drivers)("outgoing webhooks on %s", (driver) => {
+  let h: Harness;
+  let queue: WebhookQueue;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  beforeAll(async () => {
+    h = await createHarness(driver);
+    queue = await startWebhookQueue(h.deps, h.database.handle, h.deps.outgoingWebhooks, createLogger("test", "silent"));
+  });
+  afterAll(async () => {
+    await queue?.close();
+    await h?.dispose();
+  });
+  beforeAll(async () => {
+    receiver = await startReceiver();
+  });
+  afterAll(() => receiver?.close());
+  afterEach(() => {
+    receiver.plan.length = 0;
+  });
+
+  const deliveriesOf = (hookId: string) =>
+    h.deps.db.select().from(schema.webhookDeliveries).where(eq(schema.webhookDeliveries.hookId, hookId));
+
+  it("POSTs a message that begins with a trigger word, signed per Standard Webhooks, and no other", async () => {
+    const owner = await h.signUp();
+    const room = await owner.caller.rooms.create({ name: `deploys-${driver}` });
+    const hook = await owner.caller.outgoingWebhooks.create({
+      roomId: room.id,
+      name: "deployer",
+      url: receiver.url,
+      triggerWords: ["Deploy", "ship"],
+    });
+    expect(hook.secret).toMatch(/^whsec_/);
+    expect(hook.triggerWords).toEqual(["deploy", "ship"]);
+    const start = receiver.requests.length;
+    await owner.caller.messages.send({ roomId: room.id, text: "hello there" });
+    const sent = await owner.caller.messages.send({ roomId: room.id, text: "  DEPLOY api to staging" });
+    await receiver.received(start + 1);
+    const request = receiver.requests[start];
+    if (!request) throw new Error("no request");
+    const payload = new Webhook(hook.secret).verify(request.body, {
+      "webhook-id": String(request.headers["webhook-id"]),
+      "webhook-timestamp": String(request.headers["webhook-timestamp"]),
+      "webhook-signature": String(request.headers["webhook-signature"]),
+    }) as OutgoingWebhookPayload;
+    expect(payload.type).toBe("message.created");
+    expect(payload.data.message).toMatchObject({ id: sent.id, seq: sent.seq, text: sent.body });
+    expect(sent.body).toBe("DEPLOY api to staging");
+    expect(payload.data.room).toEqual({ id: room.id, name: `deploys-${driver}` });
+    expect(payload.data.author.username).toBe(owner.username);
+    expect(payload.data.triggerWord).toBe("deploy");
+    await eventually(async () => {
+      const [delivery] = await deliveriesOf(hook.id);
+      expect(delivery?.state).toBe("delivered");
+      expect(delivery?.id).toBe(request.headers["webhook-id"]);
+      expect(delivery?.attempts).toHaveLength(1);
+      expect(delivery?.attempts[0]?.status).toBe(200);
+    });
+    // "hello there" made no delivery at all.
+    expect(await deliveriesOf(hook.id)).toHaveLength(1);
+    // A wrong secret does not verify.
+    expect(() =>
+      new Webhook(`whsec_${Buffer.alloc(32, 1).toString("base64")}`).verify(request.body, {
+        "webhook-id": String(request.headers["webhook-id"]),
+        "webhook-timestamp": String(request.headers["webhook-timestamp"]),
+        "webhook-signature": String(request.headers["webhook-signature"]),
+      }),
+    ).toThrow();
+  });
+
+  it("retries after the receiver answers 500, with the same webhook-id, and logs both attempts", async () => {
+    const owner = await h.signUp();
+    const room = await owner.caller.rooms.create({ name: `retries-${driver}` });
+    const hook = await owner.caller.outgoingWebhooks.create({ roomId: room.id, name: "flaky", url: receiver.url });
+    receiver.plan.push((res) => res.writeHead(500).end("down"));
+    const start = receiver.requests.length;
+    await owner.caller.messages.send({ roomId: room.id, text: "try me" });
+    await receiver.received(start + 2);
+    const [first, second] = receiver.requests.slice(start);
+    expect(second?.headers["webhook-id"]).toBe(first?.headers["webhook-id"]);
+    await eventually(async () => {
+      const page = await owner.caller.outgoingWebhooks.deliveries({ hookId: hook.id });
+      expect(page.deliveries).toHaveLength(1);
+      expect(page.deliveries[0]?.state).toBe("delivered");
+      expect(page.deliveries[0]?.attempts.map((a) => [a.status, a.error])).toEqual([
+        [500, "answered 500"],
+        [200, null],
+      ]);
+    });
+  });
+
+  it("posts a reply's text back as the hook's bot, and the bot's message fires no hook", async () => {
+    const owner = await h.signUp();
+    const room = await owner.caller.rooms.create({ name: `replies-${driver}` });
+    const hook = await owner.caller.outgoingWebhooks.create({ roomId: room.id, name: "echo", url: receiver.url });
+    receiver.plan.push((res) => res.writeHead(200, { "content-type": "application/json" }).end('{"text":"pong"}'));
+    const start = receiver.requests.length;
+    await owner.caller.messages.send({ roomId: room.id, text: "ping" });
+    await receiver.received(start + 1);
+    await eventually(async () => {
+      const page = await owner.caller.history.list({ roomId: room.id, limit: 10 });
+      const reply = page.items.find((m) => m.body === "pong");
+      expect(reply?.author?.id).toBe(hook.bot.id);
+      expect(reply?.author?.isBot).toBe(true);
+    });
+    await queue.relay();
+    // Only "ping" was delivered: the bot's "pong" made no delivery.
+    expect((await deliveriesOf(hook.id)).length).toBe(1);
+  });
+
+  it("refuses a private target unless allowed: at creation for an address, at delivery for the rest", async () => {
+    const owner = await h.signUp();
+    const room = await owner.caller.rooms.create({ name: `ssrf-${driver}` });
+    const hook = await owner.caller.outgoingWebhooks.create({ roomId: room.id, name: "inside", url: receiver.url });
+    h.deps.outgoingWebhooks.allowPrivate = false;
+    try {
+      for (const url of [
+        "http://127.0.0.1:9/x",
+        "http://10.1.2.3/x",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::1]/x",
+        "http://[::ffff:127.0.0.1]/x",
+        "http://localhost:8080/x",
+        "http://192.168.0.10/x",
+      ]) {
+        await expectTrpcError(
+          owner.caller.outgoingWebhooks.create({ roomId: room.id, name: "bad", url }),
+          "BAD_REQUEST",
+          /private, loopback or link-local/,
+        );
+        await expectTrpcError(
+          owner.caller.outgoingWebhooks.update({ hookId: hook.id, url }),
+          "BAD_REQUEST",
+          /WEBHOOK_ALLOW_PRIVATE/,
+        );
+      }
+      // The hook made while private targets were allowed: its next delivery is refused, for good.
+      const start = receiver.requests.length;
+      await owner.caller.messages.send({ roomId: room.id, text: "to the inside" });
+      await eventually(async () => {
+        const [delivery] = await deliveriesOf(hook.id);
+        expect(delivery?.state).toBe("failed");
+        expect(delivery?.attempts).toHaveLength(1);
+        expect(delivery?.attempts[0]?.status).toBeNull();
+        expect(delivery?.attempts[0]?.error).toMatch(/refused: 127\.0\.0\.1 is a private/);
+      });
+      expect(receiver.requests.length).toBe(start);
+    } finally {
+      h.deps.outgoingWebhooks.allowPrivate = true;
+    }
+  });
+
+  it("follows no redirect and gives up on a receiver that does not answer in time", async () => {
+    const owner = await h.signUp();
+    const room = await owner.caller.rooms.create({ name: `redirects-${driver}` });
+    const hook = await owner.caller.outgoingWebhooks.create({ roomId: room.id, name: "moved", url: receiver.url });
+    receiver.plan.push((res) => res.writeHead(302, { location: "http://169.254.169.254/latest" }).end());
+    receiver.plan.push(() => {}); // never answers
+    const start = receiver.requests.length;
+    await owner.caller.messages.send({ roomId: room.id, text: "go" });
+    await receiver.received(start + 3);
+    await eventually(async () => {
+      const [delivery] = await deliveriesOf(hook.id);
+      expect(delivery?.attempts.map((a) => a.error)).toEqual([
+        "answered 302; redirects are not followed",
+        `no answer within ${h.deps.outgoingWebhooks.timeoutMs} ms`,
+        null,
+      ]);
+      expect(delivery?.state).toBe("delivered");
+    }, 15_000);
+  }, 20_000);
+
+  it("writes one delivery per message stored by one group commit, and each is sent once however many relays run", async () => {
+    const owner = await h.signUp();
+    const room = await owner.caller.rooms.create({ name: `burst-${driver}` });
+    const hook = await owner.caller.outgoingWebhooks.create({ roomId: room.id, name: "all", url: receiver.url });
+    const start = receiver.requests.length;
+    for (let round = 0; round < 3; round++) {
+      await Promise.all(
+        Array.from({ length: 12 }, (_, i) => owner.caller.messages.send({ roomId: room.id, text: `m${round}-${i}` })),
+      );
+      await Promise.all([queue.relay(), queue.relay(), queue.relay()]);
+    }
+    await receiver.received(start + 36);
+    await eventually(async () => {
+      const rows = await deliveriesOf(hook.id);
+      expect(rows).toHaveLength(36);
+      expect(rows.every((r) => r.state === "delivered" && r.attempts.length === 1)).toBe(true);
+    });
+    const ids = receiver.requests.slice(start).map((r) => r.headers["webhook-id"]);
+    expect(new Set(ids).size).toBe(36);
+    // The delivery log in pages of 10, newest first, every delivery once.
+    const seen: string[] = [];
+    let before: string | undefined;
+    do {
+      const page = await owner.caller.outgoingWebhooks.deliveries({ hookId: hook.id, limit: 10, before });
+      seen.push(...page.deliveries.map((d) => d.id));
+      before = page.next ?? undefined;
+    } while (before);
+    expect(seen).toHaveLength(36);
+    expect(new Set(seen)).toEqual(new Set(ids));
+  });
+
+  it("lets only the room's owner manage its hooks, and deleting one retires its bot", async () => {
+    const owner = await h.signUp();
+    const other = await h.signUp();
+    const room = await owner.caller.rooms.create({ name: `owned-${driver}` });
+    await other.caller.rooms.join({ roomId: room.id });
+    await expectTrpcError(
+      other.caller.outgoingWebhooks.create({ roomId: room.id, name: "x", url: "https://example.com/x" }),
+      "FORBIDDEN",
+    );
+    const hook = await owner.caller.outgoingWebhooks.create({
+      roomId: room.id,
+      name: "x",
+      url: "https://example.com/x",
+    });
+    await expectTrpcError(other.caller.outgoingWebhooks.list({ roomId: room.id }), "FORBIDDEN");
+    await expectTrpcError(other.caller.outgoingWebhooks.deliveries({ hookId: hook.id }), "FORBIDDEN");
+    await expectTrpcError(other.caller.outgoingWebhooks.delete({ hookId: hook.id }), "FORBIDDEN");
+    const changed = await owner.caller.outgoingWebhooks.update({ hookId: hook.id, triggerWords: ["Build", "build"] });
+    expect(changed.triggerWords).toEqual(["build"]);
+    const rotated = await owner.caller.outgoingWebhooks.rotate({ hookId: hook.id });
+    expect(rotated.secret).not.toBe(hook.secret);
+    expect(await owner.caller.outgoingWebhooks.list({ roomId: room.id })).toEqual([
+      expect.objectContaining({ id: hook.id, triggerWords: ["build"] }),
+    ]);
+    const before = await h.counts();
+    await expectTrpcError(
+      owner.caller.outgoingWebhooks.create({ roomId: room.id, name: "x", url: "ftp://example.com/x" }),
+      "BAD_REQUEST",
+      /http or https/,
+    );
+    await expectTrpcError(
+      owner.caller.outgoingWebhooks.create({
+        roomId: room.id,
+        name: "x",
+        url: "https://e.com",
+        triggerWords: ["two words"],
+      }),
+      "BAD_REQUEST",
+      /one word/,
+    );
+    expect(await h.counts()).toEqual(before);
+    await owner.caller.outgoingWebhooks.delete({ hookId: hook.id });
+    expect(await owner.caller.outgoingWebhooks.list({ roomId: room.id })).toEqual([]);
+    const members = await owner.caller.rooms.members({ roomId: room.id });
+    expect(members.some((m) => m.user.id === hook.bot.id)).toBe(false);
+    await expectTrpcError(owner.caller.outgoingWebhooks.delete({ hookId: hook.id }), "NOT_FOUND");
+  });
+});
