@@ -31,6 +31,9 @@ const common = {
   RESUME_MAX_EVENTS: String(RESUME_MAX_EVENTS),
   NEXT_TELEMETRY_DISABLED: "1",
   LOG_LEVEL: "info",
+  // Outgoing webhooks' receivers in these tests listen on 127.0.0.1, and a retry should come soon.
+  WEBHOOK_ALLOW_PRIVATE: "true",
+  WEBHOOK_RETRY_DELAY_SECONDS: "1",
 };
 
 /** The realtime process of a scaled stack, which a test may stop and start again on the same port. */

@@ -427,8 +427,8 @@ const badInputs: Record<string, unknown[] | null> = {
     { hookId: "not-a-uuid" },
     { hookId: "00000000-0000-4000-8000-000000000000", limit: 0 },
     { hookId: "00000000-0000-4000-8000-000000000000", limit: 101 },
-    { hookId: "00000000-0000-4000-8000-000000000000", before: "yesterday" },
-    { hookId: "00000000-0000-4000-8000-000000000000", before: huge },
+    { hookId: "00000000-0000-4000-8000-000000000000", cursor: "yesterday" },
+    { hookId: "00000000-0000-4000-8000-000000000000", cursor: huge },
   ],
 };
 

@@ -234,12 +234,12 @@ describe.each(drivers)("outgoing webhooks on %s", (driver) => {
     expect(new Set(ids).size).toBe(36);
     // The delivery log in pages of 10, newest first, every delivery once.
     const seen: string[] = [];
-    let before: string | undefined;
+    let cursor: string | undefined;
     do {
-      const page = await owner.caller.outgoingWebhooks.deliveries({ hookId: hook.id, limit: 10, before });
+      const page = await owner.caller.outgoingWebhooks.deliveries({ hookId: hook.id, limit: 10, cursor });
       seen.push(...page.deliveries.map((d) => d.id));
-      before = page.next ?? undefined;
-    } while (before);
+      cursor = page.next ?? undefined;
+    } while (cursor);
     expect(seen).toHaveLength(36);
     expect(new Set(seen)).toEqual(new Set(ids));
   });

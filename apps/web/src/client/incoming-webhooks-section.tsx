@@ -5,6 +5,7 @@ import { ConfirmDialog } from "@parley/ui";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useId, useState } from "react";
 import { ErrorAlert } from "./error-alert";
+import { ShownOnce } from "./shown-once";
 import { useTRPC } from "./trpc";
 
 /** The longest hook name the server takes (IncomingWebhookName in @parley/api's schemas), in characters. */
@@ -59,7 +60,14 @@ export function IncomingWebhooksSection({ roomId }: { roomId: number }) {
       <p className="pl-hint webhooks-intro">
         Tools that post to Slack (Grafana, Alertmanager, GitHub Actions…) can post here: give them a webhook's URL.
       </p>
-      {shown ? <ShownUrl hook={shown} onDone={() => setShown(null)} /> : null}
+      {shown ? (
+        <ShownOnce
+          label={`URL of ${shown.name}`}
+          value={`${window.location.origin}${shown.path}`}
+          hint="Shown this once: copy it now. Anyone with it can post here."
+          onDone={() => setShown(null)}
+        />
+      ) : null}
       {list.length > 0 ? (
         <ul className="webhooks-list">
           {list.map((hook) => (
@@ -150,51 +158,5 @@ export function IncomingWebhooksSection({ roomId }: { roomId: number }) {
         />
       ) : null}
     </section>
-  );
-}
-
-/** A hook's URL with its secret, shown this once, with a button that copies it. */
-function ShownUrl({ hook, onDone }: { hook: IncomingWebhookWithUrl; onDone: () => void }) {
-  const id = useId();
-  const url = `${window.location.origin}${hook.path}`;
-  const [copied, setCopied] = useState<"yes" | "failed" | null>(null);
-  return (
-    <div className="webhooks-url">
-      <label id={`${id}-label`} htmlFor={`${id}-url`} className="pl-label">
-        URL of {hook.name}
-      </label>
-      <div className="webhooks-create">
-        <textarea
-          id={`${id}-url`}
-          className="pl-input webhooks-url-input"
-          value={url}
-          readOnly
-          rows={3}
-          aria-describedby={`${id}-hint`}
-          onFocus={(event) => event.currentTarget.select()}
-        />
-        <button
-          type="button"
-          className="pl-button pl-button-primary"
-          onClick={() =>
-            navigator.clipboard.writeText(url).then(
-              () => setCopied("yes"),
-              () => setCopied("failed"),
-            )
-          }
-        >
-          Copy
-        </button>
-      </div>
-      <p id={`${id}-hint`} className="pl-hint">
-        Shown this once: copy it now. Anyone with it can post here.{" "}
-        <span aria-live="polite">
-          {copied === "yes" ? "Copied." : copied === "failed" ? "Could not copy: select it and copy it." : ""}
-        </span>
-      </p>
-      <button type="button" className="pl-link-button" onClick={onDone}>
-        Done
-      </button>
-    </div>
   );
 }

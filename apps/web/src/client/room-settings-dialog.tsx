@@ -6,6 +6,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useId, useState } from "react";
 import { ErrorAlert } from "./error-alert";
 import { IncomingWebhooksSection } from "./incoming-webhooks-section";
+import { OutgoingWebhooksSection } from "./outgoing-webhooks-section";
 import { type RoomOut, useTRPC } from "./trpc";
 
 /** The longest room name the server takes (RoomName in @parley/api's schemas), in characters. */
@@ -14,7 +15,7 @@ import { type RoomOut, useTRPC } from "./trpc";
  * "Room settings", for the room's owner: its name and topic (an empty topic clears it). Saved with
  * `rooms.update`; the server's refusal (a name taken, too long) shows in words and the dialog stays.
  * Every member's page then shows the change from their own event stream. Below, the room's
- * incoming webhooks (see incoming-webhooks-section.tsx).
+ * incoming and outgoing webhooks (see incoming-webhooks-section.tsx and outgoing-webhooks-section.tsx).
  */
 export function RoomSettingsDialog({ room, onClose }: { room: RoomOut; onClose: () => void }) {
   const trpc = useTRPC();
@@ -83,6 +84,7 @@ export function RoomSettingsDialog({ room, onClose }: { room: RoomOut; onClose: 
         </div>
       </form>
       <IncomingWebhooksSection roomId={room.id} />
+      <OutgoingWebhooksSection roomId={room.id} />
     </ModalDialog>
   );
 }

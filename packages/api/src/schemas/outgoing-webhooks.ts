@@ -91,7 +91,7 @@ export const DeliveryCursor = z
   .string()
   .regex(
     /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z~[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
-    "before must be a delivery log page's next cursor",
+    "cursor must be a delivery log page's next cursor",
   );
 
 export const DeliveriesInput = z.object({
@@ -99,12 +99,12 @@ export const DeliveriesInput = z.object({
   /** The page's size (1–100). */
   limit: z.coerce.number().int().min(1).max(100).default(50),
   /** The previous page's `next`: the deliveries older than its end. */
-  before: DeliveryCursor.optional(),
+  cursor: DeliveryCursor.optional(),
 });
 
 export const DeliveriesPage = z.object({
   deliveries: z.array(DeliveryOut),
-  /** Pass as `before` for the next (older) page; null at the end. */
+  /** Pass as `cursor` for the next (older) page; null at the end. */
   next: DeliveryCursor.nullable(),
 });
 export type DeliveriesPage = z.infer<typeof DeliveriesPage>;

@@ -242,7 +242,7 @@ export async function listDeliveries(
   await managedHook(deps, actor, input.hookId);
   // Milliseconds, as the cursor carries them (the column keeps microseconds).
   const at = sql`date_trunc('milliseconds', ${webhookDeliveries.createdAt})`;
-  const [beforeAt, beforeId] = input.before?.split("~") ?? [];
+  const [beforeAt, beforeId] = input.cursor?.split("~") ?? [];
   const rows = await deps.db
     .select()
     .from(webhookDeliveries)
