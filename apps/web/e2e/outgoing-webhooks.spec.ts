@@ -71,6 +71,7 @@ test("the owner registers an outgoing webhook with a trigger word, sees its secr
     await expect(log.getByRole("listitem")).toHaveCount(1);
     await expect(log.getByRole("listitem")).toContainText("Delivered");
     await expect(log.getByRole("listitem")).toContainText("2 attempts");
+    await expect(log.getByRole("listitem")).toContainText("“!deploy api 1.2.3”");
     await expect(log.getByRole("listitem")).toContainText("Last: HTTP 200");
     violations.push(...(await audit(page, "outgoing-hooks-log", () => log.scrollIntoViewIfNeeded())));
 

@@ -53,14 +53,10 @@ export function MemberList({
                 ) : (
                   name
                 )}
-                {member.isBot ? (
-                  <>
-                    {" "}
-                    <BotMark />
-                  </>
-                ) : null}
                 {member.displayName ? <span className="pl-member-username"> @{member.username}</span> : null}
               </span>
+              {/* Beside the name, not in it: a long name is cut with an ellipsis, the mark never. */}
+              {member.isBot ? <BotMark /> : null}
               {member.role === "owner" ? <span className="pl-tag">owner</span> : null}
               {actions?.(member)}
             </li>

@@ -125,7 +125,12 @@ export function IncomingWebhooksSection({ roomId }: { roomId: number }) {
               placeholder="Grafana alerts"
               autoComplete="off"
             />
-            <button type="submit" className="pl-button pl-button-primary" disabled={create.isPending}>
+            <button
+              type="submit"
+              className="pl-button pl-button-primary"
+              aria-label="Create incoming webhook"
+              disabled={create.isPending}
+            >
               Create
             </button>
           </div>

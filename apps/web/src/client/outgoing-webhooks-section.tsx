@@ -179,7 +179,12 @@ export function OutgoingWebhooksSection({ roomId }: { roomId: number }) {
               placeholder="!deploy, !status"
               autoComplete="off"
             />
-            <button type="submit" className="pl-button pl-button-primary" disabled={create.isPending}>
+            <button
+              type="submit"
+              className="pl-button pl-button-primary"
+              aria-label="Create outgoing webhook"
+              disabled={create.isPending}
+            >
               Create
             </button>
           </div>
@@ -241,8 +246,11 @@ function DeliveryLog({ id, hook }: { id: string; hook: OutgoingWebhookOut }) {
             return (
               <li key={delivery.id} className="webhooks-log-item" data-state={delivery.state}>
                 <span className="webhooks-log-state">{STATE_WORDS[delivery.state]}</span>
+                <span className="webhooks-log-excerpt">
+                  {delivery.excerpt === "" ? "(a deleted message)" : `“${delivery.excerpt}”`}
+                </span>
                 <span className="pl-hint">
-                  Message #{delivery.messageId}, {timeOf(delivery.createdAt)}
+                  {timeOf(delivery.createdAt)}
                   {delivery.attempts.length > 0
                     ? `; ${delivery.attempts.length} ${delivery.attempts.length === 1 ? "attempt" : "attempts"}`
                     : ""}

@@ -78,6 +78,8 @@ export const DeliveryOut = z.object({
   /** Also the request's `webhook-id` header. */
   id: z.uuid(),
   messageId: Id,
+  /** The message's first 120 characters ('' once it is deleted). */
+  excerpt: z.string(),
   triggerWord: z.string().nullable(),
   state: DeliveryState,
   attempts: z.array(DeliveryAttemptOut),

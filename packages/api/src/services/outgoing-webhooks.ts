@@ -28,7 +28,10 @@ import { transact } from "./transact";
  * The secret is kept as given to the owner: the server needs it to sign.
  */
 
-const { outgoingWebhooks, users, webhookDeliveries } = schema;
+const { messages, outgoingWebhooks, users, webhookDeliveries } = schema;
+
+/** How much of a message the delivery log shows, in characters. */
+const EXCERPT_LENGTH = 120;
 
 /** A signing secret: `whsec_` and base64 of 32 random bytes, the Standard Webhooks form. */
 const newSecret = () => `whsec_${randomBytes(32).toString("base64")}`;
@@ -218,9 +221,10 @@ export async function deleteOutgoingWebhook(deps: Deps, actor: Actor, hookId: st
 
 type DeliveryRow = typeof webhookDeliveries.$inferSelect;
 
-const deliveryOut = (row: DeliveryRow): DeliveryOut => ({
+const deliveryOut = (row: DeliveryRow, excerpt: string): DeliveryOut => ({
   id: row.id,
   messageId: row.messageId,
+  excerpt,
   triggerWord: row.triggerWord,
   state: row.state as DeliveryOut["state"],
   attempts: row.attempts,
@@ -244,8 +248,9 @@ export async function listDeliveries(
   const at = sql`date_trunc('milliseconds', ${webhookDeliveries.createdAt})`;
   const [beforeAt, beforeId] = input.cursor?.split("~") ?? [];
   const rows = await deps.db
-    .select()
+    .select({ delivery: webhookDeliveries, excerpt: sql<string>`left(${messages.body}, ${EXCERPT_LENGTH})` })
     .from(webhookDeliveries)
+    .innerJoin(messages, eq(messages.id, webhookDeliveries.messageId))
     .where(
       and(
         eq(webhookDeliveries.hookId, input.hookId),
@@ -257,9 +262,9 @@ export async function listDeliveries(
     .orderBy(desc(at), desc(webhookDeliveries.id))
     .limit(input.limit + 1);
   const page = rows.slice(0, input.limit);
-  const last = page.at(-1);
+  const last = page.at(-1)?.delivery;
   return {
-    deliveries: page.map(deliveryOut),
+    deliveries: page.map((row) => deliveryOut(row.delivery, row.excerpt)),
     next: rows.length > input.limit && last ? `${last.createdAt.toISOString()}~${last.id}` : null,
   };
 }
