@@ -112,4 +112,41 @@ describe("an administrator's token revocations across realtime instances A and B
     expect(await tokenClosed).toEqual([4401, "token revoked"]);
     await expect(httpClient(a.url, token).auth.me.query()).rejects.toMatchObject({ data: { code: "UNAUTHORIZED" } });
   });
+
+  it("answers the same over REST: a person's tokens, one revoked once, and a page of bots", async () => {
+    const admin = await signUpAdmin(a);
+    const person = await signUp(b);
+    const { token, accessToken } = await person.http.tokens.create.mutate({ name: "over rest" });
+    const rest = (method: string, path: string) =>
+      fetch(`${b.url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${admin.token}` } });
+
+    const listed = await rest("GET", `/admin/users/${person.user.id}/tokens`);
+    expect(listed.status).toBe(200);
+    const tokens = (await listed.json()) as { id: number; name: string }[];
+    expect(tokens.map((t) => [t.id, t.name])).toEqual([[accessToken.id, "over rest"]]);
+    expect(JSON.stringify(tokens)).not.toContain(token.slice(15));
+
+    const first = await rest("DELETE", `/admin/users/${person.user.id}/tokens/${accessToken.id}`);
+    expect([first.status, await first.json()]).toEqual([200, { revoked: 1 }]);
+    const again = await rest("DELETE", `/admin/users/${person.user.id}/tokens/${accessToken.id}`);
+    expect([again.status, await again.json()]).toEqual([200, { revoked: 0 }]);
+    const audit = await admin.http.admin.audit.query({ action: "user.token-revoked" });
+    expect(audit.items.filter((r) => r.targetId === String(accessToken.id))).toHaveLength(1);
+    const all = await rest("DELETE", `/admin/users/${person.user.id}/tokens`);
+    expect([all.status, await all.json()]).toEqual([200, { revoked: 0 }]);
+    expect((await rest("GET", "/admin/users/2000000000/tokens")).status).toBe(404);
+    // A person who is no administrator finds no such route.
+    const asMember = await fetch(`${b.url}/api/v1/admin/users/${person.user.id}/tokens`, {
+      headers: { authorization: `Bearer ${person.token}` },
+    });
+    expect(asMember.status).toBe(404);
+
+    const bot = await admin.http.bots.create.mutate({ username: `rest-bot-${randomBytes(3).toString("hex")}` });
+    const page = await rest("GET", `/admin/bots/search?search=${bot.username}&limit=5`);
+    expect(page.status).toBe(200);
+    expect(await page.json()).toMatchObject({
+      items: [{ id: bot.id, username: bot.username, createdBy: { id: admin.user.id }, roomCount: 0 }],
+      nextCursor: null,
+    });
+  });
 });
