@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import path from "node:path";
+import { type Database, schema } from "@parley/db";
 import { expect, type Locator, type Page, test } from "@playwright/test";
+import { eq } from "drizzle-orm";
 
 /**
  * What a person does and sees in Parley's web UI, through the roles, labels and routes of the UI
@@ -233,3 +235,14 @@ export async function dropFiles(
 
 /** The attachments of the message being written (in the room's composer unless `scope` says). */
 export const attachments = (scope: Page | Locator) => scope.getByRole("list", { name: "Attachments" });
+
+/** Makes `username` an administrator in the database, then signs `page` in again so that its session says so. */
+export async function becomeAdmin(page: Page, db: Database, username: string) {
+  await db.update(schema.users).set({ role: "admin" }).where(eq(schema.users.username, username));
+  // A new session reads the role (the old one's may be cached for a few seconds: no event said it changed).
+  await signOut(page);
+  await expect(page).toHaveURL(/\/signin/);
+  await signIn(page, username);
+  await expect(page).toHaveURL(/\/chat$/);
+  await expectConnected(page);
+}

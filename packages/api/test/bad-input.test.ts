@@ -82,6 +82,9 @@ const badInputs: Record<string, unknown[] | null> = {
     { userId: 1, temporaryPassword: "x" },
     { userId: 1, temporaryPassword: huge },
   ],
+  "admin.userTokens": [...wrongTypes, { userId: 0 }, { userId: "1" }],
+  "admin.revokeUserToken": [...wrongTypes, { userId: 1 }, { userId: 1, tokenId: 0 }, { userId: 1.5, tokenId: 1 }],
+  "admin.revokeUserTokens": [...wrongTypes, { userId: -1 }, ...tooBig.map((userId) => ({ userId }))],
   "admin.deleteRoom": [...wrongTypes, ...badIds],
   "admin.transferRoom": [
     ...wrongTypes,
@@ -346,6 +349,7 @@ const badInputs: Record<string, unknown[] | null> = {
     ...unstorable.map((displayName) => ({ username: "ok-bot", displayName })),
   ],
   "bots.list": null,
+  "bots.search": [42, "text", { limit: 0 }, { limit: 101 }, { search: huge }, ...forgedCursors],
   "bots.delete": [...wrongTypes, ...badBotIds],
   "bots.tokens": [...wrongTypes, ...badBotIds],
   "bots.createToken": [
@@ -504,6 +508,10 @@ describe.each(drivers)("bad input on %s", (driver) => {
       () => caller.bots.tokens({ botId: 123_456 }),
       () => caller.bots.createToken({ botId: 123_456, name: "ci" }),
       () => caller.bots.revokeToken({ botId: 123_456, tokenId: 1 }),
+      () => caller.admin.userTokens({ userId: 123_456 }),
+      () => caller.admin.revokeUserToken({ userId: 123_456, tokenId: 1 }),
+      () => caller.admin.revokeUserToken({ userId: 1, tokenId: 123_456 }),
+      () => caller.admin.revokeUserTokens({ userId: 123_456 }),
       () => caller.search.messages({ query: "hello", roomId: 123_456 }),
       () => caller.search.messages({ query: "hello", fromUserId: 123_456 }),
     ]) {

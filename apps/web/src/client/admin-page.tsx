@@ -1,9 +1,11 @@
 "use client";
 
 import type { RouterOutputs } from "@parley/api";
-import { ModalDialog } from "@parley/ui";
-import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
-import { type FormEvent, type KeyboardEvent, type ReactNode, useId, useRef, useState } from "react";
+import { useInfiniteQuery } from "@tanstack/react-query";
+import { type KeyboardEvent, useId, useRef, useState } from "react";
+import { AdminBots } from "./admin-bots";
+import { Badge, ConfirmDialog, dateOf, MoreButton, type Pending } from "./admin-parts";
+import { AdminTokensDialog } from "./admin-tokens-dialog";
 import { ErrorAlert } from "./error-alert";
 import { RegistrationAdmin } from "./registration-admin";
 import { SearchField } from "./search-field";
@@ -18,6 +20,7 @@ type AuditRecord = RouterOutputs["admin"]["audit"]["items"][number];
 const TABS = [
   { id: "users", label: "Users" },
   { id: "rooms", label: "Rooms" },
+  { id: "bots", label: "Bots" },
   { id: "registration", label: "Registration" },
   { id: "audit", label: "Audit log" },
 ] as const;
@@ -31,6 +34,8 @@ const ACTIONS: Record<string, string> = {
   "user.enabled": "enabled",
   "user.deleted": "deleted",
   "user.password-reset": "password reset",
+  "user.token-revoked": "access token revoked",
+  "user.tokens-revoked": "every access token revoked",
   "room.deleted": "room deleted",
   "room.transferred": "room handed over",
   "registration.changed": "registration changed",
@@ -45,11 +50,9 @@ const ACTIONS: Record<string, string> = {
   "hook.deleted": "incoming webhook deleted",
 };
 
-const dateOf = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
-
 /**
  * The administration, for administrators (the server answers anyone else NOT_FOUND): accounts,
- * rooms, registration (policy and invite links) and the audit log, in four tabs (WAI-ARIA tabs: arrow
+ * rooms, bots, registration (policy and invite links) and the audit log, in five tabs (WAI-ARIA tabs: arrow
  * keys move between them). Every action asks for confirmation in a dialog first.
  */
 export function AdminPage() {
@@ -98,6 +101,8 @@ export function AdminPage() {
           <UsersPanel />
         ) : tab === "rooms" ? (
           <RoomsPanel />
+        ) : tab === "bots" ? (
+          <AdminBots />
         ) : tab === "registration" ? (
           <RegistrationAdmin />
         ) : (
@@ -108,102 +113,6 @@ export function AdminPage() {
   );
 }
 
-/** A pending action on the users' or rooms' list, asked for in a dialog before it is done. */
-interface Pending {
-  title: string;
-  /** What will happen, in a sentence. */
-  text: ReactNode;
-  confirm: string;
-  danger?: boolean;
-  /** A field the action needs (a temporary password, a new owner's username). */
-  field?: { label: string; name: string; type: "password" | "text"; hint?: string };
-  run: (value: string) => Promise<unknown>;
-}
-
-/** Asks before an action; shows the server's refusal in words and stays open then. */
-function ConfirmDialog({ pending, onClose }: { pending: Pending; onClose: () => void }) {
-  const id = useId();
-  const trpc = useTRPC();
-  const queryClient = useQueryClient();
-  const action = useMutation({
-    mutationFn: (value: string) => pending.run(value),
-    onSuccess: async () => {
-      // Every administration list (users, rooms, audit log) is read again: the action shows in each.
-      await queryClient.invalidateQueries(trpc.admin.pathFilter());
-      onClose();
-    },
-  });
-  function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const value = pending.field ? String(new FormData(event.currentTarget).get(pending.field.name) ?? "") : "";
-    action.mutate(value);
-  }
-  return (
-    <ModalDialog title={pending.title} onClose={onClose} className="admin-dialog">
-      <form onSubmit={submit} onChange={() => action.reset()}>
-        <h2 className="pl-dialog-title">{pending.title}</h2>
-        <p>{pending.text}</p>
-        {pending.field ? (
-          <div className="pl-field">
-            <label htmlFor={`${id}-field`}>{pending.field.label}</label>
-            <input
-              id={`${id}-field`}
-              name={pending.field.name}
-              type={pending.field.type}
-              className="pl-input"
-              autoComplete="off"
-              required
-              aria-describedby={pending.field.hint ? `${id}-hint` : undefined}
-            />
-            {pending.field.hint ? (
-              <p id={`${id}-hint`} className="pl-hint">
-                {pending.field.hint}
-              </p>
-            ) : null}
-          </div>
-        ) : null}
-        <ErrorAlert error={action.error} className="pl-field-error" />
-        <div className="pl-dialog-buttons">
-          <button type="button" className="pl-button" onClick={onClose}>
-            Cancel
-          </button>
-          <button
-            type="submit"
-            className={`pl-button ${pending.danger ? "pl-button-danger" : "pl-button-primary"}`}
-            disabled={action.isPending}
-          >
-            {pending.confirm}
-          </button>
-        </div>
-      </form>
-    </ModalDialog>
-  );
-}
-
-function Badge({ children, tone }: { children: ReactNode; tone?: "warn" | "danger" }) {
-  return <span className={`admin-badge${tone ? ` admin-badge-${tone}` : ""}`}>{children}</span>;
-}
-
-function MoreButton({
-  query,
-  label,
-}: {
-  query: { hasNextPage: boolean; isFetchingNextPage: boolean; fetchNextPage: () => unknown };
-  label: string;
-}) {
-  if (!query.hasNextPage) return null;
-  return (
-    <button
-      type="button"
-      className="pl-button"
-      onClick={() => query.fetchNextPage()}
-      disabled={query.isFetchingNextPage}
-    >
-      {label}
-    </button>
-  );
-}
-
 function UsersPanel() {
   const trpc = useTRPC();
   const api = useTRPCClient();
@@ -211,6 +120,7 @@ function UsersPanel() {
   const [search, setSearch] = useState("");
   const term = useDebounced(search.trim());
   const [pending, setPending] = useState<Pending | null>(null);
+  const [tokensOf, setTokensOf] = useState<AdminUser | null>(null);
   const users = useInfiniteQuery(
     trpc.admin.users.infiniteQueryOptions(
       { search: term || undefined, limit: 25 },
@@ -274,7 +184,12 @@ function UsersPanel() {
         label: "Reset password",
         pending: {
           title: "Reset password",
-          text: <>{who} is signed out everywhere and must choose a new password after signing in with this one.</>,
+          text: (
+            <>
+              {who} is signed out everywhere, every personal access token of theirs is revoked, and they must choose a
+              new password after signing in with this one.
+            </>
+          ),
           confirm: "Reset password",
           field: {
             label: "Temporary password",
@@ -329,6 +244,16 @@ function UsersPanel() {
               </span>
             </div>
             <div className="admin-actions">
+              {user.deletedAt ? null : (
+                <button
+                  type="button"
+                  className="pl-button admin-action"
+                  aria-label={`Tokens of @${user.username}`}
+                  onClick={() => setTokensOf(user)}
+                >
+                  Tokens
+                </button>
+              )}
               {actionsOf(user).map(({ label, pending: p }) => (
                 <button
                   key={label}
@@ -350,6 +275,7 @@ function UsersPanel() {
       ) : null}
       <MoreButton query={users} label="More users" />
       {pending ? <ConfirmDialog pending={pending} onClose={() => setPending(null)} /> : null}
+      {tokensOf ? <AdminTokensDialog account={tokensOf} onClose={() => setTokensOf(null)} /> : null}
     </>
   );
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { rest } from "../rest";
+import { AccessTokenOut, RevokedTokens, UserTokenRef } from "../schemas";
 import {
   AdminListInput,
   AdminRoom,
@@ -15,6 +16,7 @@ import {
   TransferRoomInput,
 } from "../schemas/admin";
 import * as admin from "../services/admin";
+import * as adminTokens from "../services/admin-tokens";
 import { adminProcedure, checkedOutput, router } from "../trpc";
 
 /** The server's administration: administrators only (anyone else gets NOT_FOUND, as for no procedure at all). */
@@ -63,6 +65,36 @@ export const adminRouter = router({
     .input(ResetPasswordInput)
     .output(checkedOutput(AdminUser))
     .mutation(({ ctx, input }) => admin.resetPassword(ctx.deps, ctx.actor, input)),
+  /** An account's personal access tokens that are not revoked (never their secrets); NOT_FOUND for no account. */
+  userTokens: adminProcedure
+    .meta(rest("GET", "/admin/users/{userId}/tokens", "An account's personal access tokens (administrators)"))
+    .input(AdminUserInput)
+    .output(checkedOutput(z.array(AccessTokenOut)))
+    .query(({ ctx, input }) => adminTokens.userTokens(ctx.deps, input.userId)),
+  /** Revokes one of an account's tokens on every instance, open sockets included; `{ revoked: 0 }` if it was already. */
+  revokeUserToken: adminProcedure
+    .meta(
+      rest(
+        "DELETE",
+        "/admin/users/{userId}/tokens/{tokenId}",
+        "Revoke one of an account's personal access tokens (administrators)",
+      ),
+    )
+    .input(UserTokenRef)
+    .output(checkedOutput(RevokedTokens))
+    .mutation(({ ctx, input }) => adminTokens.revokeUserToken(ctx.deps, ctx.actor, input)),
+  /** Revokes every token of an account; `{ revoked: 0 }` if none was left. */
+  revokeUserTokens: adminProcedure
+    .meta(
+      rest(
+        "DELETE",
+        "/admin/users/{userId}/tokens",
+        "Revoke every personal access token of an account (administrators)",
+      ),
+    )
+    .input(AdminUserInput)
+    .output(checkedOutput(RevokedTokens))
+    .mutation(({ ctx, input }) => adminTokens.revokeUserTokens(ctx.deps, ctx.actor, input.userId)),
   rooms: adminProcedure
     .meta(rest("GET", "/admin/rooms", "Every room, newest first, searchable (administrators)"))
     .input(AdminListInput)

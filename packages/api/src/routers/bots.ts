@@ -2,6 +2,7 @@ import { z } from "zod";
 import { rest } from "../rest";
 import {
   AccessTokenOut,
+  AdminBotsPage,
   BotOut,
   BotRef,
   BotTokenRef,
@@ -9,6 +10,7 @@ import {
   CreateBotTokenInput,
   CreatedAccessToken,
 } from "../schemas";
+import { AdminListInput } from "../schemas/admin";
 import * as bots from "../services/bots";
 import { adminProcedure, checkedOutput, router } from "../trpc";
 
@@ -23,6 +25,12 @@ export const botsRouter = router({
     .meta(rest("GET", "/admin/bots", "Every bot account (administrators)"))
     .output(checkedOutput(z.array(BotOut)))
     .query(({ ctx }) => bots.listBots(ctx.deps)),
+  /** A page of bots, newest first, searchable, with who created each, its rooms and its working tokens. */
+  search: adminProcedure
+    .meta(rest("GET", "/admin/bots/search", "Bot accounts a page at a time, newest first, searchable (administrators)"))
+    .input(AdminListInput)
+    .output(checkedOutput(AdminBotsPage))
+    .query(({ ctx, input }) => bots.searchBots(ctx.deps, input)),
   delete: adminProcedure
     .meta(rest("DELETE", "/admin/bots/{botId}", "Delete a bot account and its tokens (administrators)"))
     .input(BotRef)

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id, IsoDate, storable, UNSTORABLE_WORDS } from "./common";
+import { Id, IsoDate, pageOf, storable, UNSTORABLE_WORDS } from "./common";
 import { DisplayName, PublicUser, Username } from "./users";
 
 /** A personal access token's name, as its owner tells it apart from the others (1–100 characters). */
@@ -47,3 +47,29 @@ export type CreateBotTokenInput = z.infer<typeof CreateBotTokenInput>;
 export const BotTokenRef = z.object({ botId: Id, tokenId: Id });
 
 export const BotOut = PublicUser;
+
+/** One account's token, as an administrator names it (`admin.revokeUserToken`). */
+export const UserTokenRef = z.object({ userId: Id, tokenId: Id });
+export type UserTokenRef = z.infer<typeof UserTokenRef>;
+
+/** What an administrator's revocation did: how many tokens it revoked now (0: none was left to revoke). */
+export const RevokedTokens = z.object({ revoked: z.number().int().nonnegative() });
+export type RevokedTokens = z.infer<typeof RevokedTokens>;
+
+/** A bot as the administration's Bots tab lists it. */
+export const AdminBot = z.object({
+  id: Id,
+  username: z.string(),
+  displayName: z.string().nullable(),
+  /** When an administrator disabled it (its tokens are refused meanwhile); null: enabled. */
+  disabledAt: IsoDate.nullable(),
+  createdAt: IsoDate,
+  /** The administrator who created it, as the audit log's `bot.created` record says; null if none says so. */
+  createdBy: z.object({ id: Id, username: z.string() }).nullable(),
+  /** How many rooms (not direct conversations) it is a member of. */
+  roomCount: z.number().int().nonnegative(),
+  /** How many of its tokens work: neither revoked nor expired. */
+  activeTokenCount: z.number().int().nonnegative(),
+});
+export type AdminBot = z.infer<typeof AdminBot>;
+export const AdminBotsPage = pageOf(AdminBot);

@@ -17,11 +17,12 @@ type AccessToken = typeof accessTokens.$inferSelect;
  * revoked, or its owner is disabled or deleted.
  *
  * What ends one, and what does not:
- * - revoking it (its owner, or an administrator for a bot's): at once on every instance, open
- *   sockets included (`access.session-revoked` with the jti `pat:<id>`);
+ * - revoking it (its owner, or an administrator: any account's, see services/admin-tokens.ts): at
+ *   once on every instance, open sockets included (`access.session-revoked` with the jti `pat:<id>`);
+ * - an administrator's password reset of its owner, which revokes every token of theirs;
  * - its expiry, its owner disabled or deleted;
- * - NOT a password change (as on GitHub: a token is not a session; revoke it to end it), and NOT
- *   `auth.logout`, which refuses a token (see `refuseLogoutWithAccessToken`).
+ * - NOT the owner's own password change (as on GitHub: a token is not a session; revoke it to end
+ *   it), and NOT `auth.logout`, which refuses a token (see `refuseLogoutWithAccessToken`).
  */
 export const ACCESS_TOKEN_PREFIX = "parley_pat_";
 
@@ -134,6 +135,22 @@ export async function revokeTokenOf(
     .returning();
   if (!revoked) throw notFound("access token");
   return revoked;
+}
+
+/**
+ * Revokes every token of `userId` that is not revoked yet and answers them (none: nothing changed).
+ * `db` may be a transaction: then call `announceRevoked` with the answer after it commits.
+ */
+export async function revokeAllTokensOf(
+  deps: Pick<Deps, "db" | "clock">,
+  userId: number,
+  db: Deps["db"] = deps.db,
+): Promise<Pick<AccessToken, "id" | "userId">[]> {
+  return db
+    .update(accessTokens)
+    .set({ revokedAt: deps.clock() })
+    .where(and(eq(accessTokens.userId, userId), isNull(accessTokens.revokedAt)))
+    .returning({ id: accessTokens.id, userId: accessTokens.userId });
 }
 
 /** Tells every instance that these tokens are revoked: their cached actors go, their sockets close. */

@@ -14,6 +14,7 @@ import type {
   SetRoleInput,
   TransferRoomInput,
 } from "../schemas/admin";
+import { announceRevoked, revokeAllTokensOf } from "./access-tokens";
 import { recordAudit } from "./audit";
 import { deletedUsername } from "./deleted-accounts";
 import { appendNotice } from "./messages";
@@ -48,7 +49,7 @@ const adminUserOf = (u: User): AdminUser => ({
 });
 
 /** A keyset cursor over ids, newest first: the key is the last id shown. */
-function idBefore(cursor: string | undefined): number | undefined {
+export function idBefore(cursor: string | undefined): number | undefined {
   const key = decodeCursor(cursor);
   if (key === undefined) return undefined;
   const id = Number(key);
@@ -280,27 +281,33 @@ export async function deleteUser(deps: Deps, actor: Actor, userId: number): Prom
 }
 
 /**
- * Sets a temporary password: every session of the account ends, and at its next sign-in the user
+ * Sets a temporary password: every session of the account ends, every personal access token of it
+ * is revoked (an account reset by an administrator may be compromised, and a token outlives a
+ * password; the audit record says how many as `tokensRevoked`), and at its next sign-in the user
  * gets a session flagged `mustChangePassword`, good for nothing but choosing a new password
  * (`auth.changePassword`), which clears the flag.
  * @throws AppError NOT_FOUND, BAD_INPUT (a deleted account, or a bot, which has no password).
  */
 export async function resetPassword(deps: Deps, actor: Actor, input: ResetPasswordInput): Promise<AdminUser> {
   const passwordHash = await hashPassword(input.temporaryPassword);
-  const user = await transact(deps, async (tx, emit) => {
+  const { user, revoked } = await transact(deps, async (tx, emit) => {
     const { user } = await lockedAccount(tx, input.userId);
     notDeleted(user);
     if (user.isBot) throw new AppError("BAD_INPUT", "a bot has no password: it signs in with its tokens");
     const sessionsValidAfter = endSessions(deps, emit, user.id, "password reset");
-    return changeAccount(
+    const revoked = await revokeAllTokensOf(deps, user.id, tx);
+    const row = await changeAccount(
       tx,
       actor,
       user,
       { passwordHash, mustChangePassword: true, sessionsValidAfter },
       "user.password-reset",
+      { tokensRevoked: revoked.length },
     );
+    return { user: row, revoked };
   });
   deps.access.forgetUser(user.id);
+  await announceRevoked(deps, revoked);
   return adminUserOf(user);
 }
 

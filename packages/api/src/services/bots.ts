@@ -1,14 +1,24 @@
 import { foldName, schema, storedName } from "@parley/db";
-import { and, asc, eq, isNull } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, ilike, inArray, isNull, like, lt, or } from "drizzle-orm";
 import type { Actor, Deps } from "../deps";
 import { notFound } from "../errors";
-import type { AccessTokenOut, CreateBotInput, CreateBotTokenInput, CreatedAccessToken, PublicUser } from "../schemas";
-import { accessTokensOf, announceRevoked, issueAccessToken, revokeTokenOf } from "./access-tokens";
+import type {
+  AccessTokenOut,
+  AdminBot,
+  CreateBotInput,
+  CreateBotTokenInput,
+  CreatedAccessToken,
+  Page,
+  PublicUser,
+} from "../schemas";
+import type { AdminListInput } from "../schemas/admin";
+import { accessTokensOf, announceRevoked, issueAccessToken, revokeAllTokensOf, revokeTokenOf } from "./access-tokens";
+import { idBefore } from "./admin";
 import { recordAudit } from "./audit";
 import { assertUsernameAllowed, userConflict } from "./auth";
-import { publicUserOf } from "./output";
+import { keysetPage, likePattern, publicUserOf } from "./output";
 
-const { users, accessTokens } = schema;
+const { users, accessTokens, auditLog, roomMembers, rooms } = schema;
 
 /**
  * Bot accounts: users with `is_bot` set and no password (`password_hash` null, which no login
@@ -68,6 +78,87 @@ export async function listBots(deps: Deps): Promise<PublicUser[]> {
   return rows.map(publicUserOf);
 }
 
+/**
+ * Bots that are not deleted, newest first, a page at a time; `search` matches a piece of the
+ * username or display name. Each with who created it (the audit log's `bot.created` record), how
+ * many rooms it is in and how many of its tokens work: three grouped reads for the whole page.
+ * @throws AppError BAD_INPUT for a cursor this server did not give out.
+ */
+export async function searchBots(deps: Pick<Deps, "db" | "clock">, input: AdminListInput): Promise<Page<AdminBot>> {
+  const before = idBefore(input.cursor);
+  const rows = await deps.db
+    .select()
+    .from(users)
+    .where(
+      and(
+        eq(users.isBot, true),
+        isNull(users.deletedAt),
+        before !== undefined ? lt(users.id, before) : undefined,
+        input.search
+          ? or(
+              like(users.usernameKey, likePattern(foldName(input.search))),
+              ilike(users.displayName, likePattern(input.search)),
+            )
+          : undefined,
+      ),
+    )
+    .orderBy(desc(users.id))
+    .limit(input.limit + 1);
+  const ids = rows.map((bot) => bot.id);
+  if (ids.length === 0) return { items: [], nextCursor: null };
+  const [creators, roomCounts, tokenCounts] = await Promise.all([
+    deps.db
+      .select({ botId: auditLog.targetId, actorId: users.id, username: users.username })
+      .from(auditLog)
+      .innerJoin(users, eq(users.id, auditLog.actorId))
+      .where(
+        and(
+          eq(auditLog.action, "bot.created"),
+          eq(auditLog.targetType, "user"),
+          inArray(
+            auditLog.targetId,
+            ids.map((id) => String(id)),
+          ),
+        ),
+      ),
+    deps.db
+      .select({ userId: roomMembers.userId, n: count() })
+      .from(roomMembers)
+      .innerJoin(rooms, eq(rooms.id, roomMembers.roomId))
+      .where(and(inArray(roomMembers.userId, ids), eq(rooms.kind, "room")))
+      .groupBy(roomMembers.userId),
+    deps.db
+      .select({ userId: accessTokens.userId, n: count() })
+      .from(accessTokens)
+      .where(
+        and(
+          inArray(accessTokens.userId, ids),
+          isNull(accessTokens.revokedAt),
+          or(isNull(accessTokens.expiresAt), gt(accessTokens.expiresAt, deps.clock())),
+        ),
+      )
+      .groupBy(accessTokens.userId),
+  ]);
+  const creatorOf = new Map(creators.map((c) => [Number(c.botId), { id: c.actorId, username: c.username }]));
+  const roomsOf = new Map(roomCounts.map((r) => [r.userId, Number(r.n)]));
+  const tokensOf = new Map(tokenCounts.map((t) => [t.userId, Number(t.n)]));
+  return keysetPage(
+    rows,
+    input.limit,
+    (bot) => String(bot.id),
+    (bot) => ({
+      id: bot.id,
+      username: bot.username,
+      displayName: bot.displayName,
+      disabledAt: bot.disabledAt?.toISOString() ?? null,
+      createdAt: bot.createdAt.toISOString(),
+      createdBy: creatorOf.get(bot.id) ?? null,
+      roomCount: roomsOf.get(bot.id) ?? 0,
+      activeTokenCount: tokensOf.get(bot.id) ?? 0,
+    }),
+  );
+}
+
 /** A bot's tokens that are not revoked (never their secrets). */
 export async function listBotTokens(deps: Deps, botId: number): Promise<AccessTokenOut[]> {
   await botOf(deps.db, botId);
@@ -118,11 +209,7 @@ export async function deleteBot(deps: Deps, admin: Actor, botId: number): Promis
     const bot = await botOf(tx, botId);
     const now = deps.clock();
     await tx.update(users).set({ deletedAt: now, updatedAt: now }).where(eq(users.id, bot.id));
-    const tokens = await tx
-      .update(accessTokens)
-      .set({ revokedAt: now })
-      .where(and(eq(accessTokens.userId, bot.id), isNull(accessTokens.revokedAt)))
-      .returning({ id: accessTokens.id, userId: accessTokens.userId });
+    const tokens = await revokeAllTokensOf(deps, bot.id, tx);
     await recordAudit(tx, admin, {
       action: "bot.deleted",
       targetType: "user",

@@ -72,7 +72,9 @@ export function watchSessions(deps: Deps, log: Logger, connections: Connections,
     for (const c of connections) {
       if (c.actor?.userId !== userId || c.actor.tokenIssuedAt >= validAfter) continue;
       // A new password leaves personal access tokens working (as GitHub's do); disabling or
-      // deleting the account ends them too (`authenticate` refuses them from then on).
+      // deleting the account ends them too (`authenticate` refuses them from then on). An
+      // administrator's password reset revokes the tokens as well: their sockets close through
+      // `access.session-revoked`, as for any revoked token.
       if (keepsAccessTokens && accessTokens.accessTokenIdOf(c.actor.jti) !== null) continue;
       closeForSession(c, reason);
     }
