@@ -1,6 +1,13 @@
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "./root";
 
+export {
+  ADMIN_PROCEDURE_PATHS,
+  isAdminRestPath,
+  namesAdminProcedure,
+  routerFor,
+  routerWithoutAdministration,
+} from "./admin-surface";
 export { CLIENT_ADDRESS_HEADER, clientAddressOf, type TrustProxy } from "./client-address";
 export {
   type ConnectionSlots,
