@@ -11,7 +11,8 @@ import { bigintArray, intArray } from "./sql-arrays";
  *   username characters of schemas/users.ts: letters, digits, '_', '.', '-'; a trailing '.' or '-'
  *   is read as punctuation unless it belongs to the name). Only current members of the room are
  *   mentioned: anybody else's name stays plain text, so a mention reveals nothing to a stranger.
- * - `@room` mentions every member, and only when its writer is the room's owner; never in a direct
+ * - `@room` mentions every member, and only when its writer is the room's owner (or the message is
+ *   an incoming webhook's, the owner's integration: `mentionsAsOwner`); never in a direct
  *   conversation (which has no owner). From anybody else it is plain text. `@room` always means the
  *   room, never a user named "room".
  *
@@ -91,6 +92,14 @@ export async function mentionCandidates(
     members = rows.map((r) => r.id);
   }
   return { names: parsed.names, byKey, room: parsed.room, members };
+}
+
+/** Who a message's writer mentions as: the room's owner for a message `mentionsAsOwner` (an incoming webhook's). */
+export function mentioner<W extends Pick<Writer, "role">>(
+  message: { mentionsAsOwner?: boolean | undefined },
+  writer: W,
+): W {
+  return message.mentionsAsOwner && writer.role !== "owner" ? { ...writer, role: "owner" } : writer;
 }
 
 /** What `mentionCandidates` found, for `resolveMentions`. */
