@@ -282,6 +282,44 @@ describe.each(BOTH_WAYS)("administration on %s", (_name, driver, createBus) => {
     await expectTrpcError(admin.caller.admin.enableUser({ userId: user.id }), "BAD_REQUEST", /deleted/);
   });
 
+  it("leaves deleted accounts out wherever people are picked: directory, members, mentions, invites", async () => {
+    const owner = await h.signUp();
+    const user = await h.signUp();
+    const peer = await h.signUp();
+    const room = await owner.caller.rooms.create({ name: uniqueName("picked") });
+    await user.caller.rooms.join({ roomId: room.id });
+    const direct = await peer.caller.direct.open({ user: { userId: user.id } });
+    const bot = await admin.caller.bots.create({ username: uniqueName("bot") });
+    const { token } = await admin.caller.bots.createToken({ botId: bot.id, name: "ci" });
+    await h.callerFor(token).rooms.join({ roomId: room.id });
+    expect((await owner.caller.users.list({ search: user.username, limit: 10 })).items.map((u) => u.id)).toEqual([
+      user.id,
+    ]);
+
+    await admin.caller.admin.deleteUser({ userId: user.id });
+    await admin.caller.bots.delete({ botId: bot.id }); // a deleted bot keeps its memberships
+    for (const search of [user.username, `deleted-${user.id}`, bot.username]) {
+      expect((await owner.caller.users.list({ search, limit: 10 })).items).toEqual([]);
+    }
+    const everyone = await owner.caller.users.list({ limit: 100 });
+    expect(everyone.items.filter((u) => u.deleted)).toEqual([]);
+    const members = (await owner.caller.rooms.members({ roomId: room.id })).map((m) => m.user.id);
+    expect(members).toEqual([owner.id]);
+    // A direct conversation still shows its deleted side, for its history.
+    const dmMembers = await peer.caller.rooms.members({ roomId: direct.room.id });
+    expect(dmMembers.find((m) => m.user.id === user.id)?.user).toMatchObject({ deleted: true });
+    // @room and @name reach no deleted account.
+    const sent = await owner.caller.messages.send({ roomId: room.id, text: `@room and @${bot.username}` });
+    expect(sent.mentions).toEqual({ userIds: [], room: true });
+    const notified = await h.deps.db.select().from(schema.mentions).where(eq(schema.mentions.messageId, sent.id));
+    expect(notified.map((m) => m.userId)).toEqual([]);
+    await expectTrpcError(
+      owner.caller.invites.create({ roomId: room.id, user: { userId: user.id } }),
+      "BAD_REQUEST",
+      /deleted/,
+    );
+  });
+
   it("resets a password: the next session may only choose a new one, which clears the flag", async () => {
     const user = await h.signUp();
     const reset = await admin.caller.admin.resetPassword({ userId: user.id, temporaryPassword: "temporary 1" });

@@ -1,5 +1,5 @@
 import { foldName, schema, type Transaction } from "@parley/db";
-import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import type { MessageOut } from "../schemas";
 import type { Writer } from "./message-log";
 import { bigintArray, intArray } from "./sql-arrays";
@@ -77,7 +77,8 @@ export async function mentionCandidates(
     const named = await tx
       .select({ id: users.id, key: users.usernameKey })
       .from(users)
-      .where(inArray(users.usernameKey, [...new Set(parsed.names.flat())]))
+      // A deleted account is nobody to mention (it may stay in a direct conversation, for its history).
+      .where(and(inArray(users.usernameKey, [...new Set(parsed.names.flat())]), isNull(users.deletedAt)))
       .for("key share");
     for (const { id, key } of named) byKey.set(key, id);
   }
@@ -87,7 +88,7 @@ export async function mentionCandidates(
       .select({ id: users.id })
       .from(roomMembers)
       .innerJoin(users, eq(users.id, roomMembers.userId))
-      .where(eq(roomMembers.roomId, roomId))
+      .where(and(eq(roomMembers.roomId, roomId), isNull(users.deletedAt)))
       .for("key share", { of: users });
     members = rows.map((r) => r.id);
   }
@@ -191,7 +192,7 @@ export async function mentionCandidatesOfBatch(
     const named = await tx
       .select({ id: users.id, key: users.usernameKey })
       .from(users)
-      .where(inArray(users.usernameKey, keys))
+      .where(and(inArray(users.usernameKey, keys), isNull(users.deletedAt)))
       .for("key share");
     for (const { id, key } of named) byKey.set(key, id);
   }
@@ -201,7 +202,7 @@ export async function mentionCandidatesOfBatch(
       .select({ roomId: roomMembers.roomId, id: users.id })
       .from(roomMembers)
       .innerJoin(users, eq(users.id, roomMembers.userId))
-      .where(sql`${roomMembers.roomId} = any(${intArray(roomIds)})`)
+      .where(and(sql`${roomMembers.roomId} = any(${intArray(roomIds)})`, isNull(users.deletedAt)))
       .for("key share", { of: users });
     for (const { roomId, id } of rows) {
       const members = membersOf.get(roomId);
