@@ -207,7 +207,7 @@ describe("incoming webhooks on realtime instances A and B", () => {
         "a body over 64 KiB",
         hook.path,
         JSON.stringify({ text: "x".repeat(70_000) }),
-        { status: 413, body: "request_too_large" },
+        { status: 413, body: "request_too_large: the body is too large: at most 65536 bytes are accepted" },
       ],
     ];
     for (const [what, path, body, expected] of refusals) {

@@ -19,7 +19,7 @@ export {
 } from "./context";
 export type { Actor, Deps } from "./deps";
 export { type ApiConfig, apiConfigFrom, ConfigError, loadApiConfig, parseSettings, type Settings } from "./env";
-export { AppError, type AppErrorCode, httpStatusOf } from "./errors";
+export { AppError, type AppErrorCode, httpStatusOf, MAX_REQUEST_BODY_BYTES, tooLargeWords } from "./errors";
 export { type Readiness, readiness } from "./health";
 export { createPace, formatWait, type Rate, RateLimited, RateSetting } from "./limits";
 export { createLogger, type Logger } from "./logger";

@@ -4,7 +4,15 @@ import { ZodError, type z } from "zod";
 import type { StopSignal } from "./bus";
 import type { ConnectionSlots, Context } from "./context";
 import type { Actor } from "./deps";
-import { AppError, databaseUnavailable, isDatabaseUnavailable, readableIssues, trpcCodeOf } from "./errors";
+import {
+  AppError,
+  databaseUnavailable,
+  isDatabaseUnavailable,
+  MAX_REQUEST_BODY_BYTES,
+  readableIssues,
+  tooLargeWords,
+  trpcCodeOf,
+} from "./errors";
 import { RateLimited } from "./limits";
 import { authenticate, CHOOSE_A_PASSWORD } from "./services/auth";
 
@@ -22,7 +30,13 @@ const t = initTRPC
       return {
         ...shape,
         // Our own failures are logged where they happen; their messages (SQL, file paths) stay there.
-        message: error.code === "INTERNAL_SERVER_ERROR" ? "something went wrong on our side" : shape.message,
+        message:
+          error.code === "INTERNAL_SERVER_ERROR"
+            ? "something went wrong on our side"
+            : // tRPC's HTTP adapter refuses a body over its limit saying only its code.
+              error.code === "PAYLOAD_TOO_LARGE" && shape.message === "PAYLOAD_TOO_LARGE"
+              ? tooLargeWords("the request body", MAX_REQUEST_BODY_BYTES)
+              : shape.message,
         data: { ...data, ...(issues && { issues }), ...(retryAfterSeconds !== undefined && { retryAfterSeconds }) },
       };
     },

@@ -9,6 +9,7 @@ import {
   type Deps,
   isAdminRestPath,
   type Logger,
+  MAX_REQUEST_BODY_BYTES,
   namesAdminProcedure,
   RateLimited,
   readiness,
@@ -30,8 +31,8 @@ import { answerHotQuery, type FailureHandling } from "./trpc-hot-queries";
 export { HTTP_SERVER_TIMEOUTS } from "./http-timeouts";
 export { sendJson };
 
-/** The largest tRPC request body accepted over HTTP: far above any valid input, far below harm. */
-export const MAX_BODY_BYTES = 1024 * 1024;
+/** The largest tRPC or REST request body accepted over HTTP, in bytes (see MAX_REQUEST_BODY_BYTES). */
+export const MAX_BODY_BYTES = MAX_REQUEST_BODY_BYTES;
 
 export type ApiHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
 

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import nodeModule from "node:module";
 import path from "node:path";
-import { type AppRouter, appRouter, type Context, REST_BASE_PATH } from "@parley/api";
+import { type AppRouter, appRouter, type Context, REST_BASE_PATH, tooLargeWords } from "@parley/api";
 import { incomingMessageToRequest } from "@trpc/server/adapters/node-http";
 import { createOpenApiNodeHttpHandler } from "trpc-to-openapi";
 import type { FailureHandling } from "./trpc-hot-queries";
@@ -71,11 +71,14 @@ export function createRestHandler(
           text = await request.text();
           JSON.parse(text);
         } catch (error) {
-          const tooLarge = error instanceof Error && /too large|limit/i.test(error.message);
+          // incomingMessageToRequest says "PAYLOAD_TOO_LARGE" (a TRPCError) when the body is over maxBodySize.
+          const tooLarge =
+            error instanceof Error &&
+            ((error as { code?: unknown }).code === "PAYLOAD_TOO_LARGE" || /too.large/i.test(error.message));
           res.writeHead(tooLarge ? 413 : 400, { "content-type": "application/json" }).end(
             JSON.stringify({
               message: tooLarge
-                ? `the request body is too large: at most ${maxBodySize} bytes are accepted`
+                ? tooLargeWords("the request body", maxBodySize)
                 : `the body is not valid JSON: ${(error as Error).message}`,
               code: tooLarge ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST",
             }),
