@@ -101,6 +101,10 @@ describe("the administration, for anyone but an administrator", () => {
           [`/trpc/${p}?input=${encodeURIComponent("{}")}`, { method: "GET" }],
           [`/trpc/${p}`, { method: "POST", body: "{}", headers: { "content-type": "application/json" } }],
           [`/trpc/${p}`, { method: "POST", body: "not json", headers: { "content-type": "application/json" } }],
+          [`/trpc/${p}`, { method: "PUT", body: "{}", headers: { "content-type": "application/json" } }],
+          [`/trpc/${p}?input=${encodeURIComponent("{}")}`, { method: "DELETE" }],
+          [`/trpc/${p}`, { method: "HEAD" }],
+          [`/trpc/${p}`, { method: "OPTIONS" }],
           [`/trpc/${p},auth.me?batch=1&input=${encodeURIComponent('{"0":{}}')}`, { method: "GET" }],
           [
             `/trpc/auth.me,${p}?batch=1`,
