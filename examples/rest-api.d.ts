@@ -1986,6 +1986,141 @@ export interface components {
                 message: string;
             }[];
         };
+        /**
+         * Conflict error (409)
+         * @description The error information
+         * @example {
+         *       "code": "CONFLICT",
+         *       "message": "Conflict"
+         *     }
+         */
+        "error.CONFLICT": {
+            /**
+             * @description The error message
+             * @example Not found
+             */
+            message: string;
+            /**
+             * @description The error code
+             * @example NOT_FOUND
+             */
+            code: string;
+            /**
+             * @description An array of issues that were responsible for the error
+             * @example []
+             */
+            issues?: {
+                message: string;
+            }[];
+        };
+        /**
+         * Payload too large error (413)
+         * @description The error information
+         * @example {
+         *       "code": "PAYLOAD_TOO_LARGE",
+         *       "message": "Payload too large"
+         *     }
+         */
+        "error.PAYLOAD_TOO_LARGE": {
+            /**
+             * @description The error message
+             * @example Not found
+             */
+            message: string;
+            /**
+             * @description The error code
+             * @example NOT_FOUND
+             */
+            code: string;
+            /**
+             * @description An array of issues that were responsible for the error
+             * @example []
+             */
+            issues?: {
+                message: string;
+            }[];
+        };
+        /**
+         * Unsupported media type error (415)
+         * @description The error information
+         * @example {
+         *       "code": "UNSUPPORTED_MEDIA_TYPE",
+         *       "message": "Unsupported media type"
+         *     }
+         */
+        "error.UNSUPPORTED_MEDIA_TYPE": {
+            /**
+             * @description The error message
+             * @example Not found
+             */
+            message: string;
+            /**
+             * @description The error code
+             * @example NOT_FOUND
+             */
+            code: string;
+            /**
+             * @description An array of issues that were responsible for the error
+             * @example []
+             */
+            issues?: {
+                message: string;
+            }[];
+        };
+        /**
+         * Too many requests error (429)
+         * @description The error information
+         * @example {
+         *       "code": "TOO_MANY_REQUESTS",
+         *       "message": "Too many requests"
+         *     }
+         */
+        "error.TOO_MANY_REQUESTS": {
+            /**
+             * @description The error message
+             * @example Not found
+             */
+            message: string;
+            /**
+             * @description The error code
+             * @example NOT_FOUND
+             */
+            code: string;
+            /**
+             * @description An array of issues that were responsible for the error
+             * @example []
+             */
+            issues?: {
+                message: string;
+            }[];
+        };
+        /**
+         * Service unavailable error (503)
+         * @description The error information
+         * @example {
+         *       "code": "SERVICE_UNAVAILABLE",
+         *       "message": "Service unavailable"
+         *     }
+         */
+        "error.SERVICE_UNAVAILABLE": {
+            /**
+             * @description The error message
+             * @example Not found
+             */
+            message: string;
+            /**
+             * @description The error code
+             * @example NOT_FOUND
+             */
+            code: string;
+            /**
+             * @description An array of issues that were responsible for the error
+             * @example []
+             */
+            issues?: {
+                message: string;
+            }[];
+        };
         Error: {
             /** @example 400 */
             code: string;
@@ -2057,6 +2192,44 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
+            /** @description In conflict with what is stored (said in words) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.CONFLICT"];
+                };
+            };
+            /** @description The request body is over 1048576 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.PAYLOAD_TOO_LARGE"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNSUPPORTED_MEDIA_TYPE"];
+                };
+            };
+            /** @description Too many requests: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.TOO_MANY_REQUESTS"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -2064,6 +2237,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -2121,6 +2303,35 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
+            /** @description The request body is over 1048576 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.PAYLOAD_TOO_LARGE"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNSUPPORTED_MEDIA_TYPE"];
+                };
+            };
+            /** @description Too many requests: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.TOO_MANY_REQUESTS"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -2128,6 +2339,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -2203,6 +2423,35 @@ export interface operations {
                     "application/json": components["schemas"]["error.FORBIDDEN"];
                 };
             };
+            /** @description The request body is over 1048576 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.PAYLOAD_TOO_LARGE"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNSUPPORTED_MEDIA_TYPE"];
+                };
+            };
+            /** @description Too many requests: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.TOO_MANY_REQUESTS"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -2210,6 +2459,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -2223,14 +2481,12 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful response */
-            200: {
+            /** @description Done: no content */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": unknown;
-                };
+                content?: never;
             };
             /** @description Invalid input data */
             400: {
@@ -2259,6 +2515,24 @@ export interface operations {
                     "application/json": components["schemas"]["error.FORBIDDEN"];
                 };
             };
+            /** @description The request body is over 1048576 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.PAYLOAD_TOO_LARGE"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNSUPPORTED_MEDIA_TYPE"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -2266,6 +2540,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -2345,6 +2628,15 @@ export interface operations {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
                 };
             };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
+                };
+            };
         };
     };
     "profile-mine": {
@@ -2422,6 +2714,15 @@ export interface operations {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
                 };
             };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
+                };
+            };
         };
     };
     "profile-update": {
@@ -2496,6 +2797,33 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
+            /** @description In conflict with what is stored (said in words) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.CONFLICT"];
+                };
+            };
+            /** @description The request body is over 1048576 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.PAYLOAD_TOO_LARGE"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNSUPPORTED_MEDIA_TYPE"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -2503,6 +2831,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -2561,6 +2898,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -2637,6 +2983,33 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
+            /** @description In conflict with what is stored (said in words) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.CONFLICT"];
+                };
+            };
+            /** @description The request body is over 1048576 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.PAYLOAD_TOO_LARGE"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNSUPPORTED_MEDIA_TYPE"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -2644,6 +3017,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -2727,6 +3109,15 @@ export interface operations {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
                 };
             };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
+                };
+            };
         };
     };
     "rooms-mine": {
@@ -2807,6 +3198,15 @@ export interface operations {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
                 };
             };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
+                };
+            };
         };
     };
     "rooms-create": {
@@ -2873,6 +3273,33 @@ export interface operations {
                     "application/json": components["schemas"]["error.FORBIDDEN"];
                 };
             };
+            /** @description In conflict with what is stored (said in words) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.CONFLICT"];
+                };
+            };
+            /** @description The request body is over 1048576 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.PAYLOAD_TOO_LARGE"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNSUPPORTED_MEDIA_TYPE"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -2880,6 +3307,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -2942,6 +3378,24 @@ export interface operations {
                     "application/json": components["schemas"]["error.FORBIDDEN"];
                 };
             };
+            /** @description The request body is over 1048576 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.PAYLOAD_TOO_LARGE"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNSUPPORTED_MEDIA_TYPE"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -2949,6 +3403,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -2964,14 +3427,12 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful response */
-            200: {
+            /** @description Done: no content */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": unknown;
-                };
+                content?: never;
             };
             /** @description Invalid input data */
             400: {
@@ -3000,6 +3461,24 @@ export interface operations {
                     "application/json": components["schemas"]["error.FORBIDDEN"];
                 };
             };
+            /** @description The request body is over 1048576 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.PAYLOAD_TOO_LARGE"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNSUPPORTED_MEDIA_TYPE"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -3007,6 +3486,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -3085,6 +3573,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -3166,6 +3663,33 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
+            /** @description In conflict with what is stored (said in words) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.CONFLICT"];
+                };
+            };
+            /** @description The request body is over 1048576 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.PAYLOAD_TOO_LARGE"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNSUPPORTED_MEDIA_TYPE"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -3173,6 +3697,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -3245,6 +3778,15 @@ export interface operations {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
                 };
             };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
+                };
+            };
         };
     };
     "rooms-mute": {
@@ -3313,6 +3855,24 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
+            /** @description The request body is over 1048576 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.PAYLOAD_TOO_LARGE"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNSUPPORTED_MEDIA_TYPE"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -3320,6 +3880,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -3341,14 +3910,12 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful response */
-            200: {
+            /** @description Done: no content */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": unknown;
-                };
+                content?: never;
             };
             /** @description Invalid input data */
             400: {
@@ -3377,6 +3944,24 @@ export interface operations {
                     "application/json": components["schemas"]["error.FORBIDDEN"];
                 };
             };
+            /** @description The request body is over 1048576 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.PAYLOAD_TOO_LARGE"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNSUPPORTED_MEDIA_TYPE"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -3384,6 +3969,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -3470,6 +4064,15 @@ export interface operations {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
                 };
             };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
+                };
+            };
         };
     };
     "rooms-members": {
@@ -3552,6 +4155,15 @@ export interface operations {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
                 };
             };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
+                };
+            };
         };
     };
     "invites-create": {
@@ -3626,6 +4238,24 @@ export interface operations {
                     "application/json": components["schemas"]["error.FORBIDDEN"];
                 };
             };
+            /** @description The request body is over 1048576 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.PAYLOAD_TOO_LARGE"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNSUPPORTED_MEDIA_TYPE"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -3633,6 +4263,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -3807,6 +4446,15 @@ export interface operations {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
                 };
             };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
+                };
+            };
         };
     };
     "messages-send": {
@@ -3963,6 +4611,44 @@ export interface operations {
                     "application/json": components["schemas"]["error.FORBIDDEN"];
                 };
             };
+            /** @description In conflict with what is stored (said in words) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.CONFLICT"];
+                };
+            };
+            /** @description The request body is over 1048576 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.PAYLOAD_TOO_LARGE"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNSUPPORTED_MEDIA_TYPE"];
+                };
+            };
+            /** @description Too many requests: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.TOO_MANY_REQUESTS"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -3970,6 +4656,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -4145,6 +4840,15 @@ export interface operations {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
                 };
             };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
+                };
+            };
         };
     };
     "direct-list": {
@@ -4236,6 +4940,15 @@ export interface operations {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
                 };
             };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
+                };
+            };
         };
     };
     "direct-open": {
@@ -4316,6 +5029,24 @@ export interface operations {
                     "application/json": components["schemas"]["error.FORBIDDEN"];
                 };
             };
+            /** @description The request body is over 1048576 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.PAYLOAD_TOO_LARGE"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNSUPPORTED_MEDIA_TYPE"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -4323,6 +5054,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -4480,6 +5220,26 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
+            /** @description In conflict with what is stored (said in words) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.CONFLICT"];
+                };
+            };
+            /** @description Too many requests: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.TOO_MANY_REQUESTS"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -4487,6 +5247,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -4650,6 +5419,44 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
+            /** @description In conflict with what is stored (said in words) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.CONFLICT"];
+                };
+            };
+            /** @description The request body is over 1048576 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.PAYLOAD_TOO_LARGE"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNSUPPORTED_MEDIA_TYPE"];
+                };
+            };
+            /** @description Too many requests: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.TOO_MANY_REQUESTS"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -4657,6 +5464,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -4811,6 +5627,44 @@ export interface operations {
                     "application/json": components["schemas"]["error.FORBIDDEN"];
                 };
             };
+            /** @description In conflict with what is stored (said in words) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.CONFLICT"];
+                };
+            };
+            /** @description The request body is over 1048576 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.PAYLOAD_TOO_LARGE"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNSUPPORTED_MEDIA_TYPE"];
+                };
+            };
+            /** @description Too many requests: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.TOO_MANY_REQUESTS"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -4818,6 +5672,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -4977,6 +5840,26 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
+            /** @description In conflict with what is stored (said in words) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.CONFLICT"];
+                };
+            };
+            /** @description Too many requests: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.TOO_MANY_REQUESTS"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -4984,6 +5867,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -5141,6 +6033,44 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
+            /** @description In conflict with what is stored (said in words) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.CONFLICT"];
+                };
+            };
+            /** @description The request body is over 1048576 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.PAYLOAD_TOO_LARGE"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNSUPPORTED_MEDIA_TYPE"];
+                };
+            };
+            /** @description Too many requests: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.TOO_MANY_REQUESTS"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -5148,6 +6078,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -5305,6 +6244,26 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
+            /** @description In conflict with what is stored (said in words) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.CONFLICT"];
+                };
+            };
+            /** @description Too many requests: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.TOO_MANY_REQUESTS"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -5312,6 +6271,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -5476,6 +6444,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -5747,6 +6724,15 @@ export interface operations {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
                 };
             };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
+                };
+            };
         };
     };
     "events-typing": {
@@ -5760,14 +6746,12 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful response */
-            200: {
+            /** @description Done: no content */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": unknown;
-                };
+                content?: never;
             };
             /** @description Invalid input data */
             400: {
@@ -5796,6 +6780,24 @@ export interface operations {
                     "application/json": components["schemas"]["error.FORBIDDEN"];
                 };
             };
+            /** @description The request body is over 1048576 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.PAYLOAD_TOO_LARGE"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNSUPPORTED_MEDIA_TYPE"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -5803,6 +6805,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -6004,6 +7015,17 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
+            /** @description Too many requests: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.TOO_MANY_REQUESTS"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -6011,6 +7033,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -6066,6 +7097,15 @@ export interface operations {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
                 };
             };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
+                };
+            };
         };
     };
     "registration-setPolicy": {
@@ -6106,16 +7146,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Authorization not provided */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["error.UNAUTHORIZED"];
-                };
-            };
-            /** @description Insufficient access */
+            /** @description An administrator whose password was reset must choose a new one first */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6124,13 +7155,31 @@ export interface operations {
                     "application/json": components["schemas"]["error.FORBIDDEN"];
                 };
             };
-            /** @description Not found */
+            /** @description Not found; also the answer to anyone who is not an administrator, as for a route that does not exist */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
+                };
+            };
+            /** @description The request body is over 1048576 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.PAYLOAD_TOO_LARGE"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNSUPPORTED_MEDIA_TYPE"];
                 };
             };
             /** @description Internal server error */
@@ -6140,6 +7189,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -6182,16 +7240,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Authorization not provided */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["error.UNAUTHORIZED"];
-                };
-            };
-            /** @description Insufficient access */
+            /** @description An administrator whose password was reset must choose a new one first */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6200,7 +7249,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.FORBIDDEN"];
                 };
             };
-            /** @description Not found */
+            /** @description Not found; also the answer to anyone who is not an administrator, as for a route that does not exist */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6216,6 +7265,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -6267,22 +7325,40 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Authorization not provided */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["error.UNAUTHORIZED"];
-                };
-            };
-            /** @description Insufficient access */
+            /** @description An administrator whose password was reset must choose a new one first */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["error.FORBIDDEN"];
+                };
+            };
+            /** @description Not found; also the answer to anyone who is not an administrator, as for a route that does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.NOT_FOUND"];
+                };
+            };
+            /** @description The request body is over 1048576 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.PAYLOAD_TOO_LARGE"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNSUPPORTED_MEDIA_TYPE"];
                 };
             };
             /** @description Internal server error */
@@ -6292,6 +7368,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -6336,16 +7421,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Authorization not provided */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["error.UNAUTHORIZED"];
-                };
-            };
-            /** @description Insufficient access */
+            /** @description An administrator whose password was reset must choose a new one first */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6354,7 +7430,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.FORBIDDEN"];
                 };
             };
-            /** @description Not found */
+            /** @description Not found; also the answer to anyone who is not an administrator, as for a route that does not exist */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6370,6 +7446,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -6451,6 +7536,15 @@ export interface operations {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
                 };
             };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
+                };
+            };
         };
     };
     "webhooks-create": {
@@ -6522,6 +7616,24 @@ export interface operations {
                     "application/json": components["schemas"]["error.FORBIDDEN"];
                 };
             };
+            /** @description The request body is over 1048576 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.PAYLOAD_TOO_LARGE"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNSUPPORTED_MEDIA_TYPE"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -6529,6 +7641,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -6594,6 +7715,24 @@ export interface operations {
                     "application/json": components["schemas"]["error.FORBIDDEN"];
                 };
             };
+            /** @description The request body is over 1048576 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.PAYLOAD_TOO_LARGE"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNSUPPORTED_MEDIA_TYPE"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -6601,6 +7740,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -6616,14 +7764,12 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful response */
-            200: {
+            /** @description Done: no content */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": unknown;
-                };
+                content?: never;
             };
             /** @description Invalid input data */
             400: {
@@ -6668,6 +7814,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -6743,6 +7898,15 @@ export interface operations {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
                 };
             };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
+                };
+            };
         };
     };
     "tokens-create": {
@@ -6808,6 +7972,24 @@ export interface operations {
                     "application/json": components["schemas"]["error.FORBIDDEN"];
                 };
             };
+            /** @description The request body is over 1048576 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.PAYLOAD_TOO_LARGE"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNSUPPORTED_MEDIA_TYPE"];
+                };
+            };
             /** @description Internal server error */
             500: {
                 headers: {
@@ -6815,6 +7997,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -6830,14 +8021,12 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful response */
-            200: {
+            /** @description Done: no content */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": unknown;
-                };
+                content?: never;
             };
             /** @description Invalid input data */
             400: {
@@ -6882,6 +8071,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -6922,16 +8120,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Authorization not provided */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["error.UNAUTHORIZED"];
-                };
-            };
-            /** @description Insufficient access */
+            /** @description An administrator whose password was reset must choose a new one first */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6940,7 +8129,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.FORBIDDEN"];
                 };
             };
-            /** @description Not found */
+            /** @description Not found; also the answer to anyone who is not an administrator, as for a route that does not exist */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6956,6 +8145,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -7003,22 +8201,49 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Authorization not provided */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["error.UNAUTHORIZED"];
-                };
-            };
-            /** @description Insufficient access */
+            /** @description An administrator whose password was reset must choose a new one first */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["error.FORBIDDEN"];
+                };
+            };
+            /** @description Not found; also the answer to anyone who is not an administrator, as for a route that does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.NOT_FOUND"];
+                };
+            };
+            /** @description In conflict with what is stored (said in words) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.CONFLICT"];
+                };
+            };
+            /** @description The request body is over 1048576 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.PAYLOAD_TOO_LARGE"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNSUPPORTED_MEDIA_TYPE"];
                 };
             };
             /** @description Internal server error */
@@ -7028,6 +8253,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -7043,14 +8277,12 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful response */
-            200: {
+            /** @description Done: no content */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": unknown;
-                };
+                content?: never;
             };
             /** @description Invalid input data */
             400: {
@@ -7061,16 +8293,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Authorization not provided */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["error.UNAUTHORIZED"];
-                };
-            };
-            /** @description Insufficient access */
+            /** @description An administrator whose password was reset must choose a new one first */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7079,7 +8302,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.FORBIDDEN"];
                 };
             };
-            /** @description Not found */
+            /** @description Not found; also the answer to anyone who is not an administrator, as for a route that does not exist */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7095,6 +8318,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -7136,16 +8368,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Authorization not provided */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["error.UNAUTHORIZED"];
-                };
-            };
-            /** @description Insufficient access */
+            /** @description An administrator whose password was reset must choose a new one first */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7154,7 +8377,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.FORBIDDEN"];
                 };
             };
-            /** @description Not found */
+            /** @description Not found; also the answer to anyone who is not an administrator, as for a route that does not exist */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7170,6 +8393,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -7221,22 +8453,40 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Authorization not provided */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["error.UNAUTHORIZED"];
-                };
-            };
-            /** @description Insufficient access */
+            /** @description An administrator whose password was reset must choose a new one first */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["error.FORBIDDEN"];
+                };
+            };
+            /** @description Not found; also the answer to anyone who is not an administrator, as for a route that does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.NOT_FOUND"];
+                };
+            };
+            /** @description The request body is over 1048576 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.PAYLOAD_TOO_LARGE"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNSUPPORTED_MEDIA_TYPE"];
                 };
             };
             /** @description Internal server error */
@@ -7246,6 +8496,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -7262,14 +8521,12 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful response */
-            200: {
+            /** @description Done: no content */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": unknown;
-                };
+                content?: never;
             };
             /** @description Invalid input data */
             400: {
@@ -7280,16 +8537,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Authorization not provided */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["error.UNAUTHORIZED"];
-                };
-            };
-            /** @description Insufficient access */
+            /** @description An administrator whose password was reset must choose a new one first */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7298,7 +8546,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.FORBIDDEN"];
                 };
             };
-            /** @description Not found */
+            /** @description Not found; also the answer to anyone who is not an administrator, as for a route that does not exist */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7314,6 +8562,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -7365,16 +8622,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Authorization not provided */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["error.UNAUTHORIZED"];
-                };
-            };
-            /** @description Insufficient access */
+            /** @description An administrator whose password was reset must choose a new one first */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7383,7 +8631,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.FORBIDDEN"];
                 };
             };
-            /** @description Not found */
+            /** @description Not found; also the answer to anyone who is not an administrator, as for a route that does not exist */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7399,6 +8647,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -7452,16 +8709,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Authorization not provided */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["error.UNAUTHORIZED"];
-                };
-            };
-            /** @description Insufficient access */
+            /** @description An administrator whose password was reset must choose a new one first */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7470,13 +8718,40 @@ export interface operations {
                     "application/json": components["schemas"]["error.FORBIDDEN"];
                 };
             };
-            /** @description Not found */
+            /** @description Not found; also the answer to anyone who is not an administrator, as for a route that does not exist */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
+                };
+            };
+            /** @description In conflict with what is stored (said in words) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.CONFLICT"];
+                };
+            };
+            /** @description The request body is over 1048576 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.PAYLOAD_TOO_LARGE"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNSUPPORTED_MEDIA_TYPE"];
                 };
             };
             /** @description Internal server error */
@@ -7486,6 +8761,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -7532,22 +8816,49 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Authorization not provided */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["error.UNAUTHORIZED"];
-                };
-            };
-            /** @description Insufficient access */
+            /** @description An administrator whose password was reset must choose a new one first */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["error.FORBIDDEN"];
+                };
+            };
+            /** @description Not found; also the answer to anyone who is not an administrator, as for a route that does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.NOT_FOUND"];
+                };
+            };
+            /** @description In conflict with what is stored (said in words) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.CONFLICT"];
+                };
+            };
+            /** @description The request body is over 1048576 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.PAYLOAD_TOO_LARGE"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNSUPPORTED_MEDIA_TYPE"];
                 };
             };
             /** @description Internal server error */
@@ -7557,6 +8868,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -7603,22 +8923,40 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Authorization not provided */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["error.UNAUTHORIZED"];
-                };
-            };
-            /** @description Insufficient access */
+            /** @description An administrator whose password was reset must choose a new one first */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["error.FORBIDDEN"];
+                };
+            };
+            /** @description Not found; also the answer to anyone who is not an administrator, as for a route that does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.NOT_FOUND"];
+                };
+            };
+            /** @description The request body is over 1048576 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.PAYLOAD_TOO_LARGE"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNSUPPORTED_MEDIA_TYPE"];
                 };
             };
             /** @description Internal server error */
@@ -7628,6 +8966,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -7674,16 +9021,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Authorization not provided */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["error.UNAUTHORIZED"];
-                };
-            };
-            /** @description Insufficient access */
+            /** @description An administrator whose password was reset must choose a new one first */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7692,13 +9030,22 @@ export interface operations {
                     "application/json": components["schemas"]["error.FORBIDDEN"];
                 };
             };
-            /** @description Not found */
+            /** @description Not found; also the answer to anyone who is not an administrator, as for a route that does not exist */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
+                };
+            };
+            /** @description In conflict with what is stored (said in words) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.CONFLICT"];
                 };
             };
             /** @description Internal server error */
@@ -7708,6 +9055,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -7760,22 +9116,40 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Authorization not provided */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["error.UNAUTHORIZED"];
-                };
-            };
-            /** @description Insufficient access */
+            /** @description An administrator whose password was reset must choose a new one first */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["error.FORBIDDEN"];
+                };
+            };
+            /** @description Not found; also the answer to anyone who is not an administrator, as for a route that does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.NOT_FOUND"];
+                };
+            };
+            /** @description The request body is over 1048576 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.PAYLOAD_TOO_LARGE"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNSUPPORTED_MEDIA_TYPE"];
                 };
             };
             /** @description Internal server error */
@@ -7785,6 +9159,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -7836,16 +9219,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Authorization not provided */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["error.UNAUTHORIZED"];
-                };
-            };
-            /** @description Insufficient access */
+            /** @description An administrator whose password was reset must choose a new one first */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7854,7 +9228,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.FORBIDDEN"];
                 };
             };
-            /** @description Not found */
+            /** @description Not found; also the answer to anyone who is not an administrator, as for a route that does not exist */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7870,6 +9244,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -7906,16 +9289,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Authorization not provided */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["error.UNAUTHORIZED"];
-                };
-            };
-            /** @description Insufficient access */
+            /** @description An administrator whose password was reset must choose a new one first */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7924,7 +9298,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.FORBIDDEN"];
                 };
             };
-            /** @description Not found */
+            /** @description Not found; also the answer to anyone who is not an administrator, as for a route that does not exist */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7940,6 +9314,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -7996,22 +9379,40 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Authorization not provided */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["error.UNAUTHORIZED"];
-                };
-            };
-            /** @description Insufficient access */
+            /** @description An administrator whose password was reset must choose a new one first */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["error.FORBIDDEN"];
+                };
+            };
+            /** @description Not found; also the answer to anyone who is not an administrator, as for a route that does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.NOT_FOUND"];
+                };
+            };
+            /** @description The request body is over 1048576 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.PAYLOAD_TOO_LARGE"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNSUPPORTED_MEDIA_TYPE"];
                 };
             };
             /** @description Internal server error */
@@ -8021,6 +9422,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };
@@ -8073,16 +9483,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Authorization not provided */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["error.UNAUTHORIZED"];
-                };
-            };
-            /** @description Insufficient access */
+            /** @description An administrator whose password was reset must choose a new one first */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8091,7 +9492,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.FORBIDDEN"];
                 };
             };
-            /** @description Not found */
+            /** @description Not found; also the answer to anyone who is not an administrator, as for a route that does not exist */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -8107,6 +9508,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["error.INTERNAL_SERVER_ERROR"];
+                };
+            };
+            /** @description The database did not answer: try again in a moment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.SERVICE_UNAVAILABLE"];
                 };
             };
         };

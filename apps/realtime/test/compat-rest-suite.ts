@@ -617,7 +617,7 @@ export function seedRestConformance(mode: string, start: FreshParley) {
             JSON_TYPE,
             JSON.stringify({ username: "big", password: "x".repeat(70_000) }),
             413,
-            /over/,
+            /too large: at most 65536 bytes/,
           ],
           ["PUT", "/login", JSON_TYPE, '{"password":"password"}', 400, /email or a username/],
           ["PUT", "/login", JSON_TYPE, '{"username":"owner","password":"wrong"}', 401, /wrong/],

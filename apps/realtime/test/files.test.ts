@@ -222,7 +222,9 @@ describe("files over real processes, on disk (two instances, one DATA_DIR)", () 
     const [onDisk, rows] = [await filesOnDisk(dataDir), await fileCount()];
     const declared = await upload(a, ann.token, roomId, "big.bin", Buffer.alloc(MAX_BYTES + 1));
     expect(declared.status).toBe(413);
-    expect(await declared.json()).toEqual({ error: "the file is larger than the limit of 256 KiB (UPLOAD_MAX_BYTES)" });
+    expect(await declared.json()).toEqual({
+      error: `the file is too large: at most ${MAX_BYTES} bytes (256 KiB, UPLOAD_MAX_BYTES) are accepted`,
+    });
     // Without Content-Length (chunked): counted while it streams.
     const chunked = await fetch(`${b.url}/files?roomId=${roomId}&name=big.bin`, {
       method: "POST",

@@ -91,7 +91,8 @@ describe("incoming webhooks on realtime instances A and B", () => {
       {
         name: "grafana",
         has: [
-          "**[[FIRING:1] HighCPU (node-1 production)](http://grafana.example.com/alerting/list)**",
+          // The title's brackets escaped: one link labelled "[FIRING:1] HighCPU …" (issue 18's breaker).
+          "**[\\[FIRING:1\\] HighCPU (node-1 production)](http://grafana.example.com/alerting/list)**",
           "@room @oncall @U024BE7LH",
           " - env = production\n\nAnnotations:\n - summary = CPU above 90% for 5 minutes\n\nSource: ",
           "_Grafana v10.4.1_",
@@ -101,7 +102,7 @@ describe("incoming webhooks on realtime instances A and B", () => {
       {
         name: "alertmanager",
         has: [
-          "**[[FIRING:2] InstanceDown (node-exporter critical)](http://alertmanager.example.com/#/alerts?receiver=slack-critical)**",
+          "**[\\[FIRING:2\\] InstanceDown (node-exporter critical)](http://alertmanager.example.com/#/alerts?receiver=slack-critical)**",
           "**Alert:** Instance node-2:9100 down - `critical`",
           "[:chart_with_upwards_trend: **Graph**](http://prometheus.example.com/graph?g0.expr=up+%3D%3D+0&g0.tab=1)",
           "**Severity**: critical\n**Cluster**: eu-west-1\n**Runbook**: [instance-down](https://runbooks.example.com/instance-down)",
@@ -150,6 +151,34 @@ describe("incoming webhooks on realtime instances A and B", () => {
     expect(found.items.map((hit) => hit.message.senderOverride)).toEqual([{ username: "Alertmanager" }]);
   });
 
+  it("notifies the members its <!here>, <!channel>, <!everyone> and <@name> mention, as @room and @name", async () => {
+    const { owner, room } = await ownerWithRoom();
+    const member = await signUpOn(b);
+    await member.http.rooms.join.mutate({ roomId: room.id });
+    const countsOf = async () => (await member.http.rooms.mine.query()).find((r) => r.id === room.id);
+    expect(await countsOf()).toMatchObject({ mentions: 0 });
+    const hook = await owner.http.webhooks.create.mutate({ roomId: room.id, name: "alerts" });
+    const texts = [
+      "<!here> disk full",
+      "<!channel|channel> again",
+      "<!everyone> and again",
+      `<@${member.user.username}> look`,
+    ];
+    for (const [i, text] of texts.entries()) {
+      expect((await post(b, hook.path, JSON.stringify({ text }))).status).toBe(200);
+      const stored = await newest(member.http, room.id);
+      const byName = i === 3;
+      expect(stored?.body).toBe(byName ? `@${member.user.username} look` : text.replace(/^<[^>]+>/, "@room"));
+      expect(stored?.mentions).toEqual(
+        byName ? { userIds: [member.user.id], room: false } : { userIds: [], room: true },
+      );
+      expect(await countsOf()).toMatchObject({ mentions: i + 1 });
+    }
+    // Anyone else's @room, a plain member's, stays plain text and notifies nobody.
+    await member.http.messages.send.mutate({ roomId: room.id, text: "@room hello" });
+    expect((await newest(member.http, room.id))?.mentions).toEqual({ userIds: [], room: false });
+  });
+
   it("takes Slack's form-encoded payload= body", async () => {
     const { owner, room } = await ownerWithRoom();
     const hook = await owner.http.webhooks.create.mutate({ roomId: room.id, name: "form" });
@@ -178,7 +207,7 @@ describe("incoming webhooks on realtime instances A and B", () => {
         "a body over 64 KiB",
         hook.path,
         JSON.stringify({ text: "x".repeat(70_000) }),
-        { status: 413, body: "request_too_large" },
+        { status: 413, body: "request_too_large: the body is too large: at most 65536 bytes are accepted" },
       ],
     ];
     for (const [what, path, body, expected] of refusals) {

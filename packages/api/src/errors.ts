@@ -47,6 +47,16 @@ export const httpStatusOf: Record<AppErrorCode, number> = {
   UNAVAILABLE: 503,
 };
 
+/**
+ * What a 413 says, on every transport: what was too large and the limit in bytes ("the request
+ * body is too large: at most 1048576 bytes are accepted").
+ */
+export const tooLargeWords = (what: string, maxBytes: number) =>
+  `${what} is too large: at most ${maxBytes} bytes are accepted`;
+
+/** The largest request body tRPC over HTTP and the REST API read, in bytes (1 MiB): far above any valid input, far below harm. */
+export const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
+
 export const notFound = (what: string) => new AppError("NOT_FOUND", `${what} was not found`);
 
 /** PostgreSQL's unique_violation, raised through either driver. */

@@ -1,6 +1,13 @@
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "./root";
 
+export {
+  ADMIN_PROCEDURE_PATHS,
+  isAdminRestPath,
+  namesAdminProcedure,
+  routerFor,
+  routerWithoutAdministration,
+} from "./admin-surface";
 export { CLIENT_ADDRESS_HEADER, clientAddressOf, type TrustProxy } from "./client-address";
 export {
   type ConnectionSlots,
@@ -12,7 +19,7 @@ export {
 } from "./context";
 export type { Actor, Deps } from "./deps";
 export { type ApiConfig, apiConfigFrom, ConfigError, loadApiConfig, parseSettings, type Settings } from "./env";
-export { AppError, type AppErrorCode, httpStatusOf } from "./errors";
+export { AppError, type AppErrorCode, httpStatusOf, MAX_REQUEST_BODY_BYTES, tooLargeWords } from "./errors";
 export { type Readiness, readiness } from "./health";
 export { createPace, formatWait, type Rate, RateLimited, RateSetting } from "./limits";
 export { createLogger, type Logger } from "./logger";

@@ -1,5 +1,8 @@
-import { generateOpenApiDocument, type OpenAPIObject } from "trpc-to-openapi";
+import { generateOpenApiDocument, type OpenAPIObject, type OpenApiMeta } from "trpc-to-openapi";
+import { z } from "zod";
+import { ADMIN_PROCEDURE_PATHS } from "./admin-surface";
 import { openApiDocument as seedDocument } from "./compat/openapi";
+import { MAX_REQUEST_BODY_BYTES } from "./errors";
 import { REST_BASE_PATH } from "./rest";
 import { appRouter } from "./root";
 
@@ -42,7 +45,15 @@ export function apiDocument(): OpenAPIObject {
   });
   const seeds = seedDocument() as OpenAPIObject;
   const prefixed = Object.fromEntries(
-    Object.entries(own.paths ?? {}).map(([path, operations]) => [`${REST_BASE_PATH}${path}`, operations]),
+    Object.entries(own.paths ?? {}).map(([path, operations]) => [
+      `${REST_BASE_PATH}${path}`,
+      Object.fromEntries(
+        Object.entries(operations as Record<string, Operation>).map(([method, operation]) => [
+          method,
+          asAnswered(method, path, operation),
+        ]),
+      ),
+    ]),
   );
   const seedPaths = Object.fromEntries(
     Object.entries(seeds.paths ?? {}).map(([path, operations]) => [
@@ -55,7 +66,7 @@ export function apiDocument(): OpenAPIObject {
       ),
     ]),
   );
-  cached = {
+  const document: OpenAPIObject = {
     openapi: "3.1.0",
     info: {
       title: "Parley",
@@ -63,8 +74,11 @@ export function apiDocument(): OpenAPIObject {
       description: [
         `Parley's REST API (under ${REST_BASE_PATH}): every query and mutation of its tRPC API, with the same`,
         "inputs, answers and errors. Queries are GET with their input in the query string; mutations take",
-        "a JSON body. Errors answer { message, code } with the HTTP status of the code (400 bad input, 401",
-        "no or ended session, 403 not allowed, 404 not found, 409 conflict, 429 too many, with Retry-After).",
+        "a JSON body; a route that answers nothing answers 204. Errors answer { message, code, … } in words",
+        "with the HTTP status of the code (400 bad input, 401 no or ended session, 403 not allowed, 404 not",
+        "found, 409 conflict, 413 body too large, 415 body not JSON, 429 too many, with Retry-After in",
+        "seconds, 503 the database did not answer). The administrators' routes answer anyone else 404, as",
+        "for a route that does not exist.",
         "Live events are WebSocket-only (tRPC subscriptions at /trpc). The seed servers' endpoints",
         "(tagged 'seed compatibility') keep their own paths and shapes.",
       ].join(" "),
@@ -78,8 +92,167 @@ export function apiDocument(): OpenAPIObject {
     components: {
       ...own.components,
       securitySchemes: { ...own.components?.securitySchemes, ...seeds.components?.securitySchemes },
-      schemas: { ...own.components?.schemas, ...seeds.components?.schemas },
+      schemas: {
+        ...(openErrorSchemas(own.components?.schemas ?? {}) as NonNullable<OpenAPIObject["components"]>["schemas"]),
+        ...seeds.components?.schemas,
+      },
     },
   };
-  return cached;
+  cached = document;
+  return document;
+}
+
+/** An operation of the generated document, as far as `asAnswered` changes it. */
+interface Operation {
+  responses?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/** The procedures of the REST routes, by "METHOD /path" (the path under REST_BASE_PATH, as generated). */
+const procedureOfRoute = new Map<string, { path: string; procedure: { _def: { output?: unknown } } }>(
+  Object.entries(
+    appRouter._def.procedures as unknown as Record<string, { _def: { meta?: OpenApiMeta; output?: unknown } }>,
+  )
+    .filter(([, procedure]) => procedure._def.meta?.openapi)
+    .map(([path, procedure]) => {
+      const route = procedure._def.meta?.openapi;
+      return [`${route?.method} ${route?.path}`, { path, procedure }];
+    }),
+);
+
+/**
+ * Procedures that may answer 409 (a conflict with what is stored: a taken name, a deleted message,
+ * the last administrator, a full pin list). Kept beside the services' CONFLICT errors by the test
+ * that sweeps real answers (apps/realtime/test/openapi-answers.test.ts).
+ */
+const MAY_CONFLICT = new Set([
+  "auth.register",
+  "profile.rename",
+  "profile.update",
+  "rooms.create",
+  "rooms.update",
+  "messages.send",
+  "messages.edit",
+  "messages.delete",
+  "messages.react",
+  "messages.unreact",
+  "messages.pin",
+  "messages.unpin",
+  "admin.setRole",
+  "admin.disableUser",
+  "admin.deleteUser",
+  "bots.create",
+]);
+
+/** Procedures behind a rate limit (LIMIT_*): 429 with Retry-After. */
+const RATE_LIMITED = new Set([
+  "auth.register",
+  "auth.login",
+  "auth.changePassword",
+  "messages.send",
+  "messages.edit",
+  "messages.delete",
+  "messages.react",
+  "messages.unreact",
+  "messages.pin",
+  "messages.unpin",
+  "search.messages",
+]);
+
+const errorAnswer = (description: string, code: string) => ({
+  description,
+  content: { "application/json": { schema: { $ref: `#/components/schemas/error.${code}` } } },
+});
+
+/**
+ * An operation as the server answers it, not only as trpc-to-openapi guesses it from the meta:
+ * - an administrator's route: 404 for anyone who is not an administrator, exactly as for a route
+ *   that does not exist (no 401; 403 only for an administrator who must choose a new password);
+ * - 409, 413 (a body over MAX_REQUEST_BODY_BYTES), 415 (a body that is not JSON) and 429 (with
+ *   Retry-After, in seconds) where the route can answer them, and 503 (the database did not
+ *   answer) everywhere;
+ * - a procedure whose output is void answers 204 No Content, not an empty 200.
+ */
+function asAnswered(method: string, path: string, operation: Operation): Operation {
+  const found = procedureOfRoute.get(`${method.toUpperCase()} ${path}`);
+  const responses: Record<string, unknown> = { ...operation.responses };
+  if (!found) return operation;
+  const output = found.procedure._def.output;
+  if (output instanceof z.ZodVoid && responses["200"]) {
+    delete responses["200"];
+    responses["204"] = { description: "Done: no content" };
+  }
+  if (ADMIN_PROCEDURE_PATHS.has(found.path)) {
+    delete responses["401"];
+    responses["403"] = errorAnswer(
+      "An administrator whose password was reset must choose a new one first",
+      "FORBIDDEN",
+    );
+    responses["404"] = errorAnswer(
+      "Not found; also the answer to anyone who is not an administrator, as for a route that does not exist",
+      "NOT_FOUND",
+    );
+  }
+  if (MAY_CONFLICT.has(found.path)) {
+    responses["409"] = errorAnswer("In conflict with what is stored (said in words)", "CONFLICT");
+  }
+  if (["post", "put", "patch"].includes(method)) {
+    responses["413"] = errorAnswer(`The request body is over ${MAX_REQUEST_BODY_BYTES} bytes`, "PAYLOAD_TOO_LARGE");
+    responses["415"] = errorAnswer("The body is not application/json", "UNSUPPORTED_MEDIA_TYPE");
+  }
+  if (RATE_LIMITED.has(found.path)) {
+    responses["429"] = {
+      ...errorAnswer("Too many requests: try again after Retry-After seconds", "TOO_MANY_REQUESTS"),
+      headers: {
+        "Retry-After": { description: "Seconds to wait before trying again", schema: { type: "integer", minimum: 1 } },
+      },
+    };
+  }
+  responses["503"] = errorAnswer("The database did not answer: try again in a moment", "SERVICE_UNAVAILABLE");
+  return {
+    ...operation,
+    responses: Object.fromEntries(Object.entries(responses).sort(([a], [b]) => a.localeCompare(b))),
+  };
+}
+
+/**
+ * The error answers' schemas, open: an answer carries `message` and `code`, and may carry more
+ * (`data` with tRPC's code, HTTP status and path, `issues` for bad input, `retryAfterSeconds`),
+ * so none says `additionalProperties: false`. The codes the generator does not define (409, 413,
+ * 415, 429, 503) are added in the same shape.
+ */
+function openErrorSchemas(schemas: Record<string, unknown>): Record<string, unknown> {
+  const template = schemas["error.NOT_FOUND"] as Record<string, unknown> | undefined;
+  const extra: Record<string, [string, number]> = {
+    CONFLICT: ["Conflict", 409],
+    PAYLOAD_TOO_LARGE: ["Payload too large", 413],
+    UNSUPPORTED_MEDIA_TYPE: ["Unsupported media type", 415],
+    TOO_MANY_REQUESTS: ["Too many requests", 429],
+    SERVICE_UNAVAILABLE: ["Service unavailable", 503],
+  };
+  const out: Record<string, unknown> = { ...schemas };
+  if (template) {
+    for (const [code, [title, status]] of Object.entries(extra)) {
+      out[`error.${code}`] ??= {
+        ...template,
+        title: `${title} error (${status})`,
+        example: { code, message: title },
+      };
+    }
+  }
+  for (const [name, schema] of Object.entries(out)) {
+    if (name.startsWith("error.")) out[name] = withoutClosedObjects(schema);
+  }
+  return out;
+}
+
+/** A JSON Schema with every `additionalProperties: false` taken out (at any depth). */
+function withoutClosedObjects(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(withoutClosedObjects);
+  if (typeof schema !== "object" || schema === null) return schema;
+  return Object.fromEntries(
+    Object.entries(schema)
+      .filter(([key, value]) => !(key === "additionalProperties" && value === false))
+      .map(([key, value]) => [key, withoutClosedObjects(value)]),
+  );
 }

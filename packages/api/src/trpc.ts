@@ -4,7 +4,15 @@ import { ZodError, type z } from "zod";
 import type { StopSignal } from "./bus";
 import type { ConnectionSlots, Context } from "./context";
 import type { Actor } from "./deps";
-import { AppError, databaseUnavailable, isDatabaseUnavailable, readableIssues, trpcCodeOf } from "./errors";
+import {
+  AppError,
+  databaseUnavailable,
+  isDatabaseUnavailable,
+  MAX_REQUEST_BODY_BYTES,
+  readableIssues,
+  tooLargeWords,
+  trpcCodeOf,
+} from "./errors";
 import { RateLimited } from "./limits";
 import { authenticate, CHOOSE_A_PASSWORD } from "./services/auth";
 
@@ -22,7 +30,13 @@ const t = initTRPC
       return {
         ...shape,
         // Our own failures are logged where they happen; their messages (SQL, file paths) stay there.
-        message: error.code === "INTERNAL_SERVER_ERROR" ? "something went wrong on our side" : shape.message,
+        message:
+          error.code === "INTERNAL_SERVER_ERROR"
+            ? "something went wrong on our side"
+            : // tRPC's HTTP adapter refuses a body over its limit saying only its code.
+              error.code === "PAYLOAD_TOO_LARGE" && shape.message === "PAYLOAD_TOO_LARGE"
+              ? tooLargeWords("the request body", MAX_REQUEST_BODY_BYTES)
+              : shape.message,
         data: { ...data, ...(issues && { issues }), ...(retryAfterSeconds !== undefined && { retryAfterSeconds }) },
       };
     },
@@ -312,10 +326,48 @@ export const authedProcedure = t.procedure.use(async ({ ctx, path, next }) => {
 const WHILE_PASSWORD_MUST_CHANGE = new Set(["auth.changePassword", "auth.logout", "auth.me", "profile.mine"]);
 
 /**
- * For administrators only. Anyone else, signed in or not, gets the same NOT_FOUND as for a
- * procedure that does not exist, so that the administration's surface is not advertised.
+ * What tRPC answers a call of a procedure that does not exist, `type` being the call's (query,
+ * mutation or subscription): `callProcedure`'s own error, word for word, which the WebSocket and
+ * server-side callers get. (tRPC over HTTP says "No procedure found on path …": the HTTP
+ * transports never reach an administrator's procedure for anyone else, see `isAdminProcedure`.)
  */
-export const adminProcedure = authedProcedure.use(async ({ ctx, next }) => {
-  if (ctx.actor.role !== "admin") throw new TRPCError({ code: "NOT_FOUND", message: "no such procedure" });
-  return next();
+export const noSuchProcedure = (type: string, path: string) =>
+  new TRPCError({ code: "NOT_FOUND", message: `No "${type}"-procedure on path "${path}"` });
+
+/**
+ * The check of `adminProcedure`: the caller must be a signed-in administrator. Anyone else (signed
+ * out, a bad or ended token, a member, a bot) gets exactly what a procedure that does not exist
+ * answers, not UNAUTHORIZED nor FORBIDDEN, so that the administration's surface is not advertised.
+ * An administrator whose password was reset gets FORBIDDEN (choose a password), as everywhere.
+ */
+const administratorsOnly = t.middleware(async ({ ctx, path, type, next }) => {
+  let actor: Actor | undefined;
+  try {
+    if (ctx.token) actor = await authenticate(ctx.deps, ctx.token);
+  } catch (error) {
+    // A database that does not answer is not an answer about who the caller is.
+    if (isDatabaseUnavailable(error)) throw toTrpcError(error);
+  }
+  if (actor?.role !== "admin") throw noSuchProcedure(type, path);
+  if (actor.mustChangePassword) throw new TRPCError({ code: "FORBIDDEN", message: CHOOSE_A_PASSWORD });
+  const result = await next({ ctx: { actor } });
+  if (!result.ok) throw toTrpcError(result.error);
+  return result;
 });
+
+/**
+ * For administrators only. Anyone else, signed in or not, gets the same NOT_FOUND as for a
+ * procedure that does not exist (see `administratorsOnly`; the HTTP transports route such callers
+ * around these procedures altogether: `routerWithoutAdministration`). The check runs before the
+ * input is parsed: bad input from anyone else is NOT_FOUND too.
+ */
+export const adminProcedure = t.procedure.use(administratorsOnly);
+
+/** The check as tRPC keeps it in each procedure's middlewares (the function, not its builder). */
+const adminCheck = adminProcedure._def.middlewares.at(-1);
+
+/** Whether a procedure is for administrators only (built on `adminProcedure`). */
+export function isAdminProcedure(procedure: unknown): boolean {
+  const middlewares = (procedure as { _def?: { middlewares?: readonly unknown[] } })._def?.middlewares;
+  return adminCheck !== undefined && (middlewares?.includes(adminCheck) ?? false);
+}

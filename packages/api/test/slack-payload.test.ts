@@ -15,6 +15,30 @@ describe("Slack payloads as Markdown", () => {
     expect(markdownOfMrkdwn("**Firing** 2 * 3 = 6")).toBe("**Firing** 2 * 3 = 6");
   });
 
+  it("keeps a label with brackets one link: Grafana's and Alertmanager's [FIRING:n] titles, a lone bracket", () => {
+    expect(markdownOfMrkdwn("<https://x.example|[FIRING:1] Disk>")).toBe("[\\[FIRING:1\\] Disk](https://x.example)");
+    expect(markdownOfMrkdwn("<https://x.example|[FIRING:1 Disk>")).toBe("[\\[FIRING:1 Disk](https://x.example)");
+    expect(markdownOfMrkdwn("<https://x.example|Disk] C:\\tmp>")).toBe("[Disk\\] C:\\\\tmp](https://x.example)");
+    expect(markdownOfMrkdwn("<https://x.example/a_(b|wiki>")).toBe("[wiki](https://x.example/a_%28b)");
+    // A legacy attachment's linked title (Grafana, Alertmanager), a rich_text link and an image block.
+    expect(
+      textOf({ attachments: [{ title: "[FIRING:2] InstanceDown]", title_link: "http://am.example/#/alerts" }] }),
+    ).toBe("**[\\[FIRING:2\\] InstanceDown\\]](http://am.example/#/alerts)**");
+    expect(
+      textOf({
+        blocks: [
+          {
+            type: "rich_text",
+            elements: [
+              { type: "rich_text_section", elements: [{ type: "link", url: "https://r.example", text: "[ci] ok" }] },
+            ],
+          },
+          { type: "image", image_url: "https://i.example/p.png", alt_text: "graph [5m]" },
+        ],
+      }),
+    ).toBe("[\\[ci\\] ok](https://r.example)\n\n[graph \\[5m\\]](https://i.example/p.png)");
+  });
+
   it("says the blocks when there are any, else the text, then each attachment", () => {
     expect(textOf({ text: "fallback", blocks: [{ type: "section", text: { type: "mrkdwn", text: "shown" } }] })).toBe(
       "shown",

@@ -4,6 +4,7 @@ import {
   type Logger,
   MAX_WEBHOOK_BODY_BYTES,
   postToIncomingWebhook,
+  tooLargeWords,
   WEBHOOK_ANSWER_STATUS,
   WebhookRefused,
 } from "@parley/api";
@@ -59,9 +60,9 @@ function readBody(req: IncomingMessage, max: number): Promise<string | null> {
 /**
  * `POST /hooks/<id>/<secret>`: Slack's incoming webhook protocol, answered as Slack answers it, in
  * plain text: 200 `ok`; 400 `invalid_payload` or `no_text`; 403 `invalid_token` or
- * `action_prohibited`; 404 `no_service`; 413 `request_too_large` (a body over
- * MAX_WEBHOOK_BODY_BYTES, 64 KiB); 429 `rate_limited` with Retry-After (seconds); 405 for another
- * method. A refused post stores nothing.
+ * `action_prohibited`; 404 `no_service`; 413 `request_too_large: the body is too large: at most
+ * 65536 bytes are accepted` (a body over MAX_WEBHOOK_BODY_BYTES, 64 KiB); 429 `rate_limited` with
+ * Retry-After (seconds); 405 for another method. A refused post stores nothing.
  */
 export function createHooksHandler(deps: Deps, log: Pick<Logger, "error">) {
   return async (req: IncomingMessage, res: ServerResponse) => {
@@ -69,7 +70,11 @@ export function createHooksHandler(deps: Deps, log: Pick<Logger, "error">) {
     if (!match) return answer(res, 404, "no_service");
     if (req.method !== "POST") return answer(res, 405, "method_not_allowed", { allow: "POST" });
     const body = await readBody(req, MAX_WEBHOOK_BODY_BYTES);
-    if (body === null) return answer(res, 413, "request_too_large", { connection: "close" });
+    if (body === null) {
+      // Slack's answer first (tools match it), then what was too large and the limit, in words.
+      const words = tooLargeWords("the body", MAX_WEBHOOK_BODY_BYTES);
+      return answer(res, 413, `request_too_large: ${words}`, { connection: "close" });
+    }
     try {
       await postToIncomingWebhook(deps, {
         hookId: decodeURIComponent(match[1] ?? ""),

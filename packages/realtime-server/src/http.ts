@@ -2,13 +2,19 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { getRequestListener } from "@hono/node-server";
 import {
+  type AppRouter,
   appRouter,
   clientAddressOf,
   createContext,
   type Deps,
+  isAdminRestPath,
   type Logger,
+  MAX_REQUEST_BODY_BYTES,
+  namesAdminProcedure,
   RateLimited,
   readiness,
+  routerFor,
+  routerWithoutAdministration,
   type TrustProxy,
   tokenFromAuthorization,
 } from "@parley/api";
@@ -25,8 +31,8 @@ import { answerHotQuery, type FailureHandling } from "./trpc-hot-queries";
 export { HTTP_SERVER_TIMEOUTS } from "./http-timeouts";
 export { sendJson };
 
-/** The largest tRPC request body accepted over HTTP: far above any valid input, far below harm. */
-export const MAX_BODY_BYTES = 1024 * 1024;
+/** The largest tRPC or REST request body accepted over HTTP, in bytes (see MAX_REQUEST_BODY_BYTES). */
+export const MAX_BODY_BYTES = MAX_REQUEST_BODY_BYTES;
 
 export type ApiHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
 
@@ -51,12 +57,10 @@ export interface ApiHandlerOptions {
  */
 export function createApiHandler(deps: Deps, log: Logger, options: ApiHandlerOptions = {}): ApiHandler {
   const trustProxy = options.trustProxy ?? (() => false);
+  const tokenOf = async (req: IncomingMessage) =>
+    tokenFromAuthorization(req.headers.authorization) ?? (await options.sessionToken?.(req)) ?? null;
   const contextOf = async (req: IncomingMessage) =>
-    createContext(
-      deps,
-      tokenFromAuthorization(req.headers.authorization) ?? (await options.sessionToken?.(req)) ?? null,
-      { clientAddress: clientAddressOf(req, trustProxy) },
-    );
+    createContext(deps, await tokenOf(req), { clientAddress: clientAddressOf(req, trustProxy) });
   const failure: FailureHandling = {
     // A rate-limited call says when to try again, in the header HTTP clients know.
     headers(errors): Record<string, string> {
@@ -67,20 +71,33 @@ export function createApiHandler(deps: Deps, log: Logger, options: ApiHandlerOpt
       if (error.code === "INTERNAL_SERVER_ERROR") logOf(req).error({ err: error, path }, "procedure failed");
     },
   };
-  const adapter = createHTTPHandler({
-    router: appRouter,
-    basePath: "/trpc/",
-    maxBodySize: MAX_BODY_BYTES,
-    maxBatchSize: MAX_BATCH_SIZE,
-    createContext: ({ req }) => contextOf(req),
-    responseMeta: ({ errors }) => ({ headers: failure.headers(errors) }),
-    onError: ({ error, path, req }) => failure.log(error, path, req),
-  });
+  const adapterOf = (router: AppRouter) =>
+    createHTTPHandler({
+      router,
+      basePath: "/trpc/",
+      maxBodySize: MAX_BODY_BYTES,
+      maxBatchSize: MAX_BATCH_SIZE,
+      createContext: ({ req }) => contextOf(req),
+      responseMeta: ({ errors }) => ({ headers: failure.headers(errors) }),
+      onError: ({ error, path, req }) => failure.log(error, path, req),
+    });
+  const adapter = adapterOf(appRouter);
+  // Anyone but an administrator who names an administrator's procedure is answered by a router
+  // without them: exactly as for a procedure that does not exist (admin-surface.ts).
+  const adapterWithoutAdministration = adapterOf(routerWithoutAdministration);
+  const trpcAdapterFor = async (req: IncomingMessage) => {
+    const paths = (req.url ?? "/").split("?")[0]?.slice("/trpc/".length) ?? "";
+    if (!namesAdminProcedure(paths)) return adapter;
+    return (await routerFor(deps, await tokenOf(req))) === appRouter ? adapter : adapterWithoutAdministration;
+  };
   // The hottest queries skip the adapter's Fetch Request and Response (trpc-hot-queries.ts).
   const trpc: Handler = async (req, res) => {
-    if (!(await answerHotQuery(req, res, contextOf, failure))) await adapter(req, res);
+    if (!(await answerHotQuery(req, res, contextOf, failure))) await (await trpcAdapterFor(req))(req, res);
   };
-  const restApi = createRestHandler(contextOf, failure, MAX_BODY_BYTES);
+  const restApi = createRestHandler(contextOf, failure, MAX_BODY_BYTES, async (req) => {
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    return isAdminRestPath(path) ? routerFor(deps, await tokenOf(req)) : appRouter;
+  });
   const docs = createDocsHandler();
   const compat = getRequestListener(createCompatRest(deps, log, { trustProxy }).fetch);
   const files = createFilesHandler(deps, log, {

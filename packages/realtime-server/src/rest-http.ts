@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import nodeModule from "node:module";
 import path from "node:path";
-import { appRouter, type Context, REST_BASE_PATH } from "@parley/api";
+import { type AppRouter, appRouter, type Context, REST_BASE_PATH, tooLargeWords } from "@parley/api";
 import { incomingMessageToRequest } from "@trpc/server/adapters/node-http";
 import { createOpenApiNodeHttpHandler } from "trpc-to-openapi";
 import type { FailureHandling } from "./trpc-hot-queries";
@@ -28,6 +28,7 @@ export function createRestHandler(
   contextOf: (req: IncomingMessage) => Promise<Context>,
   failure: FailureHandling,
   maxBodySize: number,
+  routerOf: (req: IncomingMessage) => Promise<AppRouter> = async () => appRouter,
 ): Handler {
   // The adapter reads a Fetch Request (its body whatever the charset in Content-Type); the
   // context and the log want the request as it came, found again by the Request made of it.
@@ -37,14 +38,27 @@ export function createRestHandler(
     if (!found) throw new Error("a REST request without its IncomingMessage");
     return found;
   };
-  const adapter = createOpenApiNodeHttpHandler({
-    router: appRouter,
-    maxBodySize,
-    createContext: ({ req }) => contextOf(original(req)),
-    responseMeta: ({ errors }) => ({ headers: failure.headers(errors) }),
-    onError: ({ error, path: procedure, req }) => failure.log(error, procedure, original(req)),
-  });
+  const adapterOf = (router: AppRouter) =>
+    createOpenApiNodeHttpHandler({
+      router,
+      maxBodySize,
+      createContext: ({ req }) => contextOf(original(req)),
+      // A procedure that answers nothing (output z.void()) is 204 No Content, not an empty 200.
+      responseMeta: ({ errors, data }) =>
+        errors.length === 0 && data[0] === undefined ? { status: 204 } : { headers: failure.headers(errors) },
+      onError: ({ error, path: procedure, req }) => failure.log(error, procedure, original(req)),
+    });
+  const adapters = new Map<AppRouter, ReturnType<typeof adapterOf>>();
+  const adapterFor = (router: AppRouter) => {
+    let adapter = adapters.get(router);
+    if (!adapter) {
+      adapter = adapterOf(router);
+      adapters.set(router, adapter);
+    }
+    return adapter;
+  };
   return async (req, res) => {
+    const router = await routerOf(req);
     req.url = (req.url ?? "/").slice(REST_BASE_PATH.length) || "/";
     let request = incomingMessageToRequest(req, res, { maxBodySize });
     if (BODY_METHODS.has(request.method)) {
@@ -57,11 +71,14 @@ export function createRestHandler(
           text = await request.text();
           JSON.parse(text);
         } catch (error) {
-          const tooLarge = error instanceof Error && /too large|limit/i.test(error.message);
+          // incomingMessageToRequest says "PAYLOAD_TOO_LARGE" (a TRPCError) when the body is over maxBodySize.
+          const tooLarge =
+            error instanceof Error &&
+            ((error as { code?: unknown }).code === "PAYLOAD_TOO_LARGE" || /too.large/i.test(error.message));
           res.writeHead(tooLarge ? 413 : 400, { "content-type": "application/json" }).end(
             JSON.stringify({
               message: tooLarge
-                ? `the body is over ${maxBodySize} bytes`
+                ? tooLargeWords("the request body", maxBodySize)
                 : `the body is not valid JSON: ${(error as Error).message}`,
               code: tooLarge ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST",
             }),
@@ -75,7 +92,7 @@ export function createRestHandler(
     }
     incoming.set(request, req);
     sayInputErrorsInWords(res);
-    await adapter(request as unknown as IncomingMessage, res);
+    await adapterFor(router)(request as unknown as IncomingMessage, res);
   };
 }
 

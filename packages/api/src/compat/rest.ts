@@ -5,7 +5,7 @@ import type { z } from "zod";
 import { clientAddressOf, type TrustProxy } from "../client-address";
 import { tokenFromAuthorization } from "../context";
 import type { Actor, Deps } from "../deps";
-import { AppError, publicError } from "../errors";
+import { AppError, publicError, tooLargeWords } from "../errors";
 import { RateLimited } from "../limits";
 import type { Logger } from "../logger";
 import { apiDocument } from "../openapi";
@@ -70,7 +70,7 @@ export function createCompatRest(deps: Deps, log: Logger, options: { trustProxy?
   app.use(
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
-      onError: (c) => fail(c, 413, `the request body is over ${MAX_BODY_BYTES} bytes`),
+      onError: (c) => fail(c, 413, tooLargeWords("the request body", MAX_BODY_BYTES)),
     }),
   );
 
@@ -238,7 +238,7 @@ async function getBody(c: Context): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of incoming) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new AppError("TOO_LARGE", `the request body is over ${MAX_BODY_BYTES} bytes`);
+    if (size > MAX_BODY_BYTES) throw new AppError("TOO_LARGE", tooLargeWords("the request body", MAX_BODY_BYTES));
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString("utf8");

@@ -50,7 +50,10 @@ export const PENDING_FILE_TTL_MS = 60 * 60 * 1000;
 
 const fileNotFound = (id: string) => new AppError("NOT_FOUND", `file ${id} was not found`);
 const tooLarge = (max: number) =>
-  new AppError("TOO_LARGE", `the file is larger than the limit of ${formatBytes(max)} (UPLOAD_MAX_BYTES)`);
+  new AppError(
+    "TOO_LARGE",
+    `the file is too large: at most ${max} bytes (${formatBytes(max)}, UPLOAD_MAX_BYTES) are accepted`,
+  );
 
 /** "25 MiB", "512 KiB", "100 bytes". */
 export function formatBytes(bytes: number): string {

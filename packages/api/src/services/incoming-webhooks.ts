@@ -263,7 +263,13 @@ export async function postToIncomingWebhook(deps: Deps, post: WebhookPost): Prom
     if (override.username || override.iconUrl) senderOverride = override;
   }
   try {
-    await sendBotMessage(deps, { roomId: hook.roomId, authorId: hook.botUserId, body: text, senderOverride });
+    await sendBotMessage(deps, {
+      roomId: hook.roomId,
+      authorId: hook.botUserId,
+      body: text,
+      senderOverride,
+      mentionsAsOwner: true,
+    });
   } catch (error) {
     // The owner removed the bot from the room: it may not post there.
     if (error instanceof AppError && error.code === "FORBIDDEN") throw new WebhookRefused("action_prohibited");

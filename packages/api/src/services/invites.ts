@@ -1,5 +1,5 @@
 import { schema } from "@parley/db";
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, isNull } from "drizzle-orm";
 import type { Actor, Deps } from "../deps";
 import { AppError } from "../errors";
 import type { InviteInput, Member } from "../schemas";
@@ -24,6 +24,7 @@ export async function invite(deps: Deps, actor: Actor, input: InviteInput): Prom
   if (room.kind === "direct") throw new AppError("BAD_INPUT", "nobody can be invited to a direct conversation");
   if (role !== "owner") throw notTheOwner();
   const found = await findUser(deps.db, input.user);
+  if (found.deletedAt) throw new AppError("BAD_INPUT", "that account was deleted: it cannot be invited");
   return transact(deps, async (tx, emit) => {
     if ((await lockedMembership(tx, actor.userId, room.id))?.role !== "owner") throw notTheOwner();
     const invitee = { ...found, ...(await currentUser(tx, found.id)) }; // named as they are called now
@@ -60,14 +61,17 @@ export async function invite(deps: Deps, actor: Actor, input: InviteInput): Prom
   });
 }
 
-/** Who is in a room the caller may see. */
+/**
+ * Who is in a room the caller may see. A deleted account (a deleted bot keeps its memberships) is
+ * left out, but in a direct conversation, whose other side it stays, shown as a deleted user.
+ */
 export async function listMembers(deps: Deps, actor: Actor, roomId: number): Promise<Member[]> {
-  await accessRoom(deps.db, actor.userId, roomId);
+  const { room } = await accessRoom(deps.db, actor.userId, roomId);
   const rows = await deps.db
     .select({ member: roomMembers, user: users })
     .from(roomMembers)
     .innerJoin(users, eq(users.id, roomMembers.userId))
-    .where(eq(roomMembers.roomId, roomId))
+    .where(and(eq(roomMembers.roomId, roomId), room.kind === "direct" ? undefined : isNull(users.deletedAt)))
     .orderBy(asc(roomMembers.joinedAt), asc(roomMembers.userId));
   return rows.map(({ member, user }) => ({
     user: publicUserOf(user),

@@ -1,5 +1,5 @@
 import { foldName, schema, type Transaction } from "@parley/db";
-import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import type { MessageOut } from "../schemas";
 import type { Writer } from "./message-log";
 import { bigintArray, intArray } from "./sql-arrays";
@@ -11,7 +11,8 @@ import { bigintArray, intArray } from "./sql-arrays";
  *   username characters of schemas/users.ts: letters, digits, '_', '.', '-'; a trailing '.' or '-'
  *   is read as punctuation unless it belongs to the name). Only current members of the room are
  *   mentioned: anybody else's name stays plain text, so a mention reveals nothing to a stranger.
- * - `@room` mentions every member, and only when its writer is the room's owner; never in a direct
+ * - `@room` mentions every member, and only when its writer is the room's owner (or the message is
+ *   an incoming webhook's, the owner's integration: `mentionsAsOwner`); never in a direct
  *   conversation (which has no owner). From anybody else it is plain text. `@room` always means the
  *   room, never a user named "room".
  *
@@ -76,7 +77,8 @@ export async function mentionCandidates(
     const named = await tx
       .select({ id: users.id, key: users.usernameKey })
       .from(users)
-      .where(inArray(users.usernameKey, [...new Set(parsed.names.flat())]))
+      // A deleted account is nobody to mention (it may stay in a direct conversation, for its history).
+      .where(and(inArray(users.usernameKey, [...new Set(parsed.names.flat())]), isNull(users.deletedAt)))
       .for("key share");
     for (const { id, key } of named) byKey.set(key, id);
   }
@@ -86,11 +88,19 @@ export async function mentionCandidates(
       .select({ id: users.id })
       .from(roomMembers)
       .innerJoin(users, eq(users.id, roomMembers.userId))
-      .where(eq(roomMembers.roomId, roomId))
+      .where(and(eq(roomMembers.roomId, roomId), isNull(users.deletedAt)))
       .for("key share", { of: users });
     members = rows.map((r) => r.id);
   }
   return { names: parsed.names, byKey, room: parsed.room, members };
+}
+
+/** Who a message's writer mentions as: the room's owner for a message `mentionsAsOwner` (an incoming webhook's). */
+export function mentioner<W extends Pick<Writer, "role">>(
+  message: { mentionsAsOwner?: boolean | undefined },
+  writer: W,
+): W {
+  return message.mentionsAsOwner && writer.role !== "owner" ? { ...writer, role: "owner" } : writer;
 }
 
 /** What `mentionCandidates` found, for `resolveMentions`. */
@@ -182,7 +192,7 @@ export async function mentionCandidatesOfBatch(
     const named = await tx
       .select({ id: users.id, key: users.usernameKey })
       .from(users)
-      .where(inArray(users.usernameKey, keys))
+      .where(and(inArray(users.usernameKey, keys), isNull(users.deletedAt)))
       .for("key share");
     for (const { id, key } of named) byKey.set(key, id);
   }
@@ -192,7 +202,7 @@ export async function mentionCandidatesOfBatch(
       .select({ roomId: roomMembers.roomId, id: users.id })
       .from(roomMembers)
       .innerJoin(users, eq(users.id, roomMembers.userId))
-      .where(sql`${roomMembers.roomId} = any(${intArray(roomIds)})`)
+      .where(and(sql`${roomMembers.roomId} = any(${intArray(roomIds)})`, isNull(users.deletedAt)))
       .for("key share", { of: users });
     for (const { roomId, id } of rows) {
       const members = membersOf.get(roomId);

@@ -17,7 +17,7 @@ import {
 import { assertDirectOpen } from "./direct";
 import { attachFiles } from "./files";
 import { pageRowOut, readTopLevelPage } from "./history-rows";
-import { mentionCandidates, NO_MENTIONS, resolveMentions, writeMentions } from "./mentions";
+import { mentionCandidates, mentioner, NO_MENTIONS, resolveMentions, writeMentions } from "./mentions";
 import { type MessageRow, messageRows, nextSeq, withReactions } from "./message-log";
 import { type MessageAuthor, messageOutOf } from "./output";
 import { requireMember, requireMemberCached } from "./room-access";
@@ -40,6 +40,12 @@ interface NewMessage {
   fileIds?: readonly string[] | undefined;
   /** An incoming webhook's message: the name and picture it shows instead of its bot's. */
   senderOverride?: schema.SenderOverride | null | undefined;
+  /**
+   * An incoming webhook's message, which mentions as the room's owner would: its `@room` (Slack's
+   * `<!here>`, `<!channel>`, `<!everyone>`) notifies every member. The hook is the owner's own
+   * integration, made and kept by them; anyone else's `@room` stays plain text.
+   */
+  mentionsAsOwner?: boolean | undefined;
 }
 
 /**
@@ -65,7 +71,7 @@ export async function appendMessage(tx: Transaction, emit: Emit, message: NewMes
   const candidates = authorId === null ? null : await mentionCandidates(tx, roomId, message.body);
   const { seq, writer } = await nextSeq(tx, roomId, authorId);
   if (parentId !== undefined) await lockParent(tx, roomId, parentId);
-  const mentioned = writer ? await resolveMentions(tx, roomId, writer, candidates) : NO_MENTIONS;
+  const mentioned = writer ? await resolveMentions(tx, roomId, mentioner(message, writer), candidates) : NO_MENTIONS;
   const [row] = await tx
     .insert(messages)
     .values({
@@ -183,7 +189,13 @@ async function storeMessage(deps: Deps, actor: Actor, input: SendMessageInput): 
  */
 export async function sendBotMessage(
   deps: Deps,
-  message: { roomId: number; authorId: number; body: string; senderOverride: schema.SenderOverride | null },
+  message: {
+    roomId: number;
+    authorId: number;
+    body: string;
+    senderOverride: schema.SenderOverride | null;
+    mentionsAsOwner?: boolean;
+  },
 ): Promise<MessageOut> {
   const timer = deps.metrics.sendSeconds.startTimer();
   try {

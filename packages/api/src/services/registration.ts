@@ -123,16 +123,23 @@ export async function listRegistrationInvites(deps: Pick<Deps, "db" | "clock">):
   return rows.map((row) => inviteOut(row, now));
 }
 
-/** Ends an invite link at once (NOT_FOUND for an unknown id); recorded in the audit log. */
+/**
+ * Ends an invite link at once (NOT_FOUND for an unknown id); recorded in the audit log. Revoking a
+ * revoked link changes nothing and records nothing: it answers the link as it is.
+ */
 export async function revokeRegistrationInvite(
   deps: Pick<Deps, "db" | "clock">,
   actor: Pick<Actor, "userId">,
   id: number,
 ): Promise<RegistrationInviteOut> {
   return deps.db.transaction(async (tx) => {
+    // Locked, so that two revokes at once are taken one after the other: the second sees the first's.
+    const [current] = await tx.select().from(registrationInvites).where(eq(registrationInvites.id, id)).for("update");
+    if (!current) throw notFound("that invite link");
+    if (current.revokedAt) return inviteOut(current, deps.clock());
     const [row] = await tx
       .update(registrationInvites)
-      .set({ revokedAt: sql`coalesce(${registrationInvites.revokedAt}, now())` })
+      .set({ revokedAt: sql`now()` })
       .where(eq(registrationInvites.id, id))
       .returning();
     if (!row) throw notFound("that invite link");

@@ -7,6 +7,7 @@ import type { MessageOut } from "../schemas";
 import {
   type MentionCandidates,
   mentionCandidatesOfBatch,
+  mentioner,
   NO_MENTIONS,
   namesAnybody,
   type ResolvedMentions,
@@ -53,6 +54,12 @@ export interface PlainSend {
   clientId?: string | undefined;
   /** An incoming webhook's message: the name and picture it shows instead of its bot's (see incoming-webhooks.ts). */
   senderOverride?: schema.SenderOverride | null | undefined;
+  /**
+   * An incoming webhook's message, which mentions as the room's owner would: its `@room` (Slack's
+   * `<!here>`, `<!channel>`, `<!everyone>`) notifies every member. The hook is the owner's own
+   * integration, made and kept by them; anyone else's `@room` stays plain text.
+   */
+  mentionsAsOwner?: boolean | undefined;
 }
 
 /** What a send came to: `stored` now, or stored before (a retry by `clientId`; nothing written). */
@@ -411,7 +418,11 @@ async function storeWithMentions(db: Database, leaders: Leader[]): Promise<Writt
       );
       mentioned = await resolveMentionsOfBatch(
         tx,
-        toStore.map((s) => ({ roomId: s.message.roomId, writer: s.writer, candidates: s.candidates })),
+        toStore.map((s) => ({
+          roomId: s.message.roomId,
+          writer: mentioner(s.message, s.writer),
+          candidates: s.candidates,
+        })),
       );
     }
     const rows = toStore.map((s, n) => ({ ...s, mentions: mentioned[n] ?? NO_MENTIONS }));

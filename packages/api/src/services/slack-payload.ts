@@ -58,6 +58,15 @@ export const SlackPayload = z.looseObject({
 });
 export type SlackPayload = z.infer<typeof SlackPayload>;
 
+/**
+ * A Markdown link, `[label](url)`, that stays one link whatever the label holds: its `\`, `[` and
+ * `]` are escaped (an alert titled "[FIRING:1] Disk", or a lone "]", would end the label early or
+ * leave the brackets unmatched), and so are the URL's parentheses, percent-encoded as URLs allow.
+ */
+export function markdownLink(label: string, url: string): string {
+  return `[${label.replace(/[\\[\]]/g, "\\$&")}](${url.replace(/\(/g, "%28").replace(/\)/g, "%29")})`;
+}
+
 /** Slack's `mrkdwn` (https://api.slack.com/reference/surfaces/formatting) as Markdown. */
 export function markdownOfMrkdwn(text: string): string {
   return text
@@ -67,7 +76,7 @@ export function markdownOfMrkdwn(text: string): string {
     .replace(/<!date\^[^|>]*\|([^>]*)>/g, "$1")
     .replace(/<@([^|>]+)(\|([^>]*))?>/g, (_m, id: string, _l, label?: string) => `@${label ?? id}`)
     .replace(/<#([^|>]+)(\|([^>]*))?>/g, (_m, id: string, _l, label?: string) => `#${label ?? id}`)
-    .replace(/<((?:https?|mailto):[^|>\s]+)\|([^>]+)>/g, (_m, url: string, label: string) => `[${label}](${url})`)
+    .replace(/<((?:https?|mailto):[^|>\s]+)\|([^>]+)>/g, (_m, url: string, label: string) => markdownLink(label, url))
     .replace(/<((?:https?|mailto):[^|>\s]+)>/g, "$1")
     .replace(/(^|[\s([>])\*([^*\n]+)\*(?=$|[\s)\].,;:!?])/gm, "$1**$2**")
     .replace(/(^|[\s([>])~([^~\n]+)~(?=$|[\s)\].,;:!?])/gm, "$1~~$2~~")
@@ -101,7 +110,7 @@ function richInline(elements: unknown): string {
           return out;
         }
         case "link":
-          return typeof e.url === "string" ? (text ? `[${text}](${e.url})` : e.url) : text;
+          return typeof e.url === "string" ? (text ? markdownLink(text, e.url) : e.url) : text;
         case "user":
           return typeof e.user_id === "string" ? `@${e.user_id}` : "";
         case "broadcast":
@@ -166,7 +175,7 @@ function blockText(block: Record<string, unknown>): string {
       const alt = typeof block.alt_text === "string" ? block.alt_text : "";
       const url = typeof block.image_url === "string" ? block.image_url : "";
       const label = title || alt;
-      return url && /^https?:/.test(url) ? `[${label || url}](${url})` : label;
+      return url && /^https?:/.test(url) ? markdownLink(label || url, url) : label;
     }
     default:
       return "";
@@ -180,7 +189,9 @@ function attachmentText(a: z.infer<typeof Attachment>): string {
   if (a.author_name) parts.push(`_${a.author_name}_`);
   if (a.title) {
     const title = markdownOfMrkdwn(a.title);
-    parts.push(a.title_link && /^https?:/.test(a.title_link) ? `**[${title}](${a.title_link})**` : `**${title}**`);
+    parts.push(
+      a.title_link && /^https?:/.test(a.title_link) ? `**${markdownLink(title, a.title_link)}**` : `**${title}**`,
+    );
   }
   if (a.text) parts.push(markdownOfMrkdwn(a.text));
   const fields = (a.fields ?? [])

@@ -1,5 +1,5 @@
 import { type Database, foldName, schema, type User } from "@parley/db";
-import { and, asc, eq, gt, ilike, like, or } from "drizzle-orm";
+import { and, asc, eq, gt, ilike, isNull, like, or } from "drizzle-orm";
 import type { Deps } from "../deps";
 import { notFound } from "../errors";
 import type { Page, PublicUser, SearchPageInput, UserRef } from "../schemas";
@@ -7,7 +7,11 @@ import { decodeCursor, keysetPage, likePattern, publicUserOf } from "./output";
 
 const { users } = schema;
 
-/** The user directory: everybody, by username, optionally filtered by a piece of name. */
+/**
+ * The user directory (people search, mention autocomplete, direct-conversation pickers): every
+ * account but deleted ones, by username, optionally filtered by a piece of name. A deleted account
+ * is shown only where history needs it (its messages, its direct conversations).
+ */
 export async function listUsers(deps: Deps, input: SearchPageInput): Promise<Page<PublicUser>> {
   const after = decodeCursor(input.cursor);
   const byName = users.usernameKey;
@@ -16,6 +20,7 @@ export async function listUsers(deps: Deps, input: SearchPageInput): Promise<Pag
     .from(users)
     .where(
       and(
+        isNull(users.deletedAt),
         after !== undefined ? gt(byName, after) : undefined,
         input.search
           ? or(
