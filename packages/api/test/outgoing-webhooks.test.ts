@@ -213,6 +213,40 @@ describe.each(drivers)("outgoing webhooks on %s", (driver) => {
     }, 15_000);
   }, 20_000);
 
+  it("fails an answer still trickling at the deadline, and takes a 2xx answer over 64 KiB without posting it", async () => {
+    const owner = await h.signUp();
+    const room = await owner.caller.rooms.create({ name: `trickle-${driver}` });
+    const hook = await owner.caller.outgoingWebhooks.create({ roomId: room.id, name: "slow", url: receiver.url });
+    const timers: NodeJS.Timeout[] = [];
+    receiver.plan.push((res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write('{"text":"');
+      timers.push(setInterval(() => res.write("."), 100));
+    });
+    receiver.plan.push((res) =>
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ text: "x".repeat(70_000) })),
+    );
+    h.deps.outgoingWebhooks.timeoutMs = 600;
+    try {
+      const start = receiver.requests.length;
+      await owner.caller.messages.send({ roomId: room.id, text: "slowly" });
+      await receiver.received(start + 2);
+      await eventually(async () => {
+        const [delivery] = await deliveriesOf(hook.id);
+        expect(delivery?.attempts.map((a) => [a.status, a.error])).toEqual([
+          [null, "no answer within 600 ms"],
+          [200, null],
+        ]);
+        expect(delivery?.state).toBe("delivered");
+      }, 10_000);
+      const page = await owner.caller.history.list({ roomId: room.id, limit: 5 });
+      expect(page.items.some((m) => m.author?.id === hook.bot.id && m.body.startsWith("xxx"))).toBe(false);
+    } finally {
+      h.deps.outgoingWebhooks.timeoutMs = 2000;
+      for (const timer of timers) clearInterval(timer);
+    }
+  }, 15_000);
+
   it("writes one delivery per message stored by one group commit, and each is sent once however many relays run", async () => {
     const owner = await h.signUp();
     const room = await owner.caller.rooms.create({ name: `burst-${driver}` });

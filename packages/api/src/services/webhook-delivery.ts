@@ -51,7 +51,11 @@ interface Answer {
 /** A request the server refused to make (the target's address is private): not retried. */
 class RefusedTarget extends Error {}
 
-/** POSTs `body` to `url`; rejects with a plain-words Error (or RefusedTarget) when no answer came in `timeoutMs`. */
+/**
+ * POSTs `body` to `url`. Resolves with the answer once it has ended, or as soon as its body passes
+ * MAX_REPLY_BYTES (the rest is not read: `body` null); rejects with a plain-words Error (or
+ * RefusedTarget) when the request fails or the whole exchange, body included, takes over `timeoutMs`.
+ */
 function post(url: URL, body: string, headers: Record<string, string>, timeoutMs: number, allowPrivate: boolean) {
   return new Promise<Answer>((resolve, reject) => {
     const request = (url.protocol === "https:" ? https : http).request(url, {
@@ -59,34 +63,43 @@ function post(url: URL, body: string, headers: Record<string, string>, timeoutMs
       agent: agentFor(url.protocol, allowPrivate),
       headers: { ...headers, "content-length": Buffer.byteLength(body) },
     });
-    const deadline = setTimeout(() => request.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-    request.on("error", (error: NodeJS.ErrnoException) => {
+    const overdue = new Error(`no answer within ${timeoutMs} ms`);
+    let timedOut = false;
+    const deadline = setTimeout(() => {
+      timedOut = true;
+      request.destroy(overdue);
+    }, timeoutMs);
+    const fail = (error: NodeJS.ErrnoException) => {
       clearTimeout(deadline);
-      if (/is not allowed/.test(error.message)) {
+      if (timedOut) reject(overdue);
+      else if (/is not allowed/.test(error.message)) {
         reject(
           new RefusedTarget(
             `refused: ${url.hostname} is a private, loopback or reserved address (set WEBHOOK_ALLOW_PRIVATE to allow it)`,
           ),
         );
       } else reject(new Error(error.code ? `${error.code}: ${error.message}` : error.message));
-    });
+    };
+    request.on("error", fail);
     request.on("response", (response) => {
       const chunks: Buffer[] = [];
       let size = 0;
-      let tooLong = false;
+      const done = (answer: Answer) => {
+        clearTimeout(deadline);
+        resolve(answer);
+      };
       response.on("data", (chunk: Buffer) => {
         size += chunk.length;
-        if (size > MAX_REPLY_BYTES) tooLong = true;
-        else chunks.push(chunk);
+        if (size <= MAX_REPLY_BYTES) chunks.push(chunk);
+        else {
+          done({ status: response.statusCode ?? 0, body: null });
+          request.destroy();
+        }
       });
-      response.on("end", () => {
-        clearTimeout(deadline);
-        resolve({ status: response.statusCode ?? 0, body: tooLong ? null : Buffer.concat(chunks).toString("utf8") });
-      });
-      response.on("error", (error) => {
-        clearTimeout(deadline);
-        reject(error);
-      });
+      response.on("end", () =>
+        done({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }),
+      );
+      response.on("error", fail);
     });
     request.end(body);
   });
