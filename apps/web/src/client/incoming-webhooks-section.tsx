@@ -1,12 +1,12 @@
 "use client";
 
 import type { IncomingWebhookOut, IncomingWebhookWithUrl } from "@parley/api/schemas";
-import { ConfirmDialog } from "@parley/ui";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useId, useState } from "react";
 import { ErrorAlert } from "./error-alert";
 import { ShownOnce } from "./shown-once";
 import { useTRPC } from "./trpc";
+import { HookButtons, HookConfirm } from "./webhook-parts";
 
 /** The longest hook name the server takes (IncomingWebhookName in @parley/api's schemas), in characters. */
 const HOOK_NAME_MAX = 64;
@@ -80,26 +80,12 @@ export function IncomingWebhooksSection({ roomId }: { roomId: number }) {
                 </span>
               </div>
               <div className="webhooks-item-buttons">
-                <button
-                  type="button"
-                  className="pl-button"
-                  aria-haspopup="dialog"
-                  aria-label={`New URL for ${hook.name}`}
-                  disabled={rotate.isPending}
-                  onClick={() => setAsking({ hook, action: "rotate" })}
-                >
-                  New URL
-                </button>
-                <button
-                  type="button"
-                  className="pl-button pl-button-danger"
-                  aria-haspopup="dialog"
-                  aria-label={`Delete ${hook.name}`}
-                  disabled={remove.isPending}
-                  onClick={() => setAsking({ hook, action: "delete" })}
-                >
-                  Delete
-                </button>
+                <HookButtons
+                  hook={hook}
+                  rotateLabel="New URL"
+                  busy={rotate.isPending || remove.isPending}
+                  onAsk={setAsking}
+                />
               </div>
             </li>
           ))}
@@ -146,19 +132,14 @@ export function IncomingWebhooksSection({ roomId }: { roomId: number }) {
         <ErrorAlert error={create.error} className="pl-field-error" />
       </form>
       {asking ? (
-        <ConfirmDialog
-          title={asking.action === "delete" ? `Delete ${asking.hook.name}?` : `New URL for ${asking.hook.name}?`}
-          body={
-            asking.action === "delete"
-              ? "Its URL stops working at once. The messages it posted stay."
-              : "The current URL stops working at once: every tool that uses it needs the new one."
-          }
-          confirm={asking.action === "delete" ? "Delete" : "Replace URL"}
-          onConfirm={() =>
-            asking.action === "delete"
-              ? remove.mutate({ hookId: asking.hook.id })
-              : rotate.mutate({ hookId: asking.hook.id })
-          }
+        <HookConfirm
+          asking={asking}
+          rotateLabel="New URL"
+          rotateConfirm="Replace URL"
+          rotateBody="The current URL stops working at once: every tool that uses it needs the new one."
+          deleteBody="Its URL stops working at once. The messages it posted stay."
+          onRotate={(hook) => rotate.mutate({ hookId: hook.id })}
+          onDelete={(hook) => remove.mutate({ hookId: hook.id })}
           onClose={() => setAsking(null)}
         />
       ) : null}

@@ -1,12 +1,12 @@
 "use client";
 
 import type { DeliveryOut, OutgoingWebhookOut, OutgoingWebhookWithSecret } from "@parley/api/schemas";
-import { ConfirmDialog } from "@parley/ui";
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useId, useState } from "react";
 import { ErrorAlert } from "./error-alert";
 import { ShownOnce } from "./shown-once";
 import { useTRPC } from "./trpc";
+import { HookButtons, HookConfirm } from "./webhook-parts";
 
 /** The longest hook name the server takes (IncomingWebhookName in @parley/api's schemas), in characters. */
 const HOOK_NAME_MAX = 64;
@@ -101,26 +101,12 @@ export function OutgoingWebhooksSection({ roomId }: { roomId: number }) {
                 >
                   Deliveries
                 </button>
-                <button
-                  type="button"
-                  className="pl-button"
-                  aria-haspopup="dialog"
-                  aria-label={`New secret for ${hook.name}`}
-                  disabled={rotate.isPending}
-                  onClick={() => setAsking({ hook, action: "rotate" })}
-                >
-                  New secret
-                </button>
-                <button
-                  type="button"
-                  className="pl-button pl-button-danger"
-                  aria-haspopup="dialog"
-                  aria-label={`Delete ${hook.name}`}
-                  disabled={remove.isPending}
-                  onClick={() => setAsking({ hook, action: "delete" })}
-                >
-                  Delete
-                </button>
+                <HookButtons
+                  hook={hook}
+                  rotateLabel="New secret"
+                  busy={rotate.isPending || remove.isPending}
+                  onAsk={setAsking}
+                />
               </div>
               {open === hook.id ? <DeliveryLog id={`${id}-log-${hook.id}`} hook={hook} /> : null}
             </li>
@@ -196,19 +182,14 @@ export function OutgoingWebhooksSection({ roomId }: { roomId: number }) {
         <ErrorAlert error={create.error} className="pl-field-error" />
       </form>
       {asking ? (
-        <ConfirmDialog
-          title={asking.action === "delete" ? `Delete ${asking.hook.name}?` : `New secret for ${asking.hook.name}?`}
-          body={
-            asking.action === "delete"
-              ? "Nothing more is sent to it, and its delivery log is removed. The replies it posted stay."
-              : "Requests are signed with the new secret at once: the receiver needs it to accept them."
-          }
-          confirm={asking.action === "delete" ? "Delete" : "Replace secret"}
-          onConfirm={() =>
-            asking.action === "delete"
-              ? remove.mutate({ hookId: asking.hook.id })
-              : rotate.mutate({ hookId: asking.hook.id })
-          }
+        <HookConfirm
+          asking={asking}
+          rotateLabel="New secret"
+          rotateConfirm="Replace secret"
+          rotateBody="Requests are signed with the new secret at once: the receiver needs it to accept them."
+          deleteBody="Nothing more is sent to it, and its delivery log is removed. The replies it posted stay."
+          onRotate={(hook) => rotate.mutate({ hookId: hook.id })}
+          onDelete={(hook) => remove.mutate({ hookId: hook.id })}
           onClose={() => setAsking(null)}
         />
       ) : null}
