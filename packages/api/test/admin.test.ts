@@ -221,9 +221,18 @@ describe.each(BOTH_WAYS)("administration on %s", (_name, driver, createBus) => {
     await user.caller.messages.send({ roomId: room.id, text: "my words stay" });
     const direct = await peer.caller.direct.open({ user: { userId: user.id } });
     await user.caller.messages.send({ roomId: direct.room.id, text: "hello peer" });
+    const { accessToken } = await user.caller.tokens.create({ name: "laptop" });
     const heirEvents = await h.listen(userChannel(user.id));
 
     const deleted = await admin.caller.admin.deleteUser({ userId: user.id });
+    // Its personal access tokens are revoked with it, and the audit record says how many.
+    const [token] = await h.deps.db
+      .select()
+      .from(schema.accessTokens)
+      .where(eq(schema.accessTokens.id, accessToken.id));
+    expect(token?.revokedAt).not.toBeNull();
+    const audit = await admin.caller.admin.audit({ action: "user.deleted" });
+    expect(audit.items.find((e) => e.targetId === String(user.id))?.detail).toMatchObject({ tokensRevoked: 1 });
     expect(deleted).toMatchObject({ username: `deleted-${user.id}`, email: null, displayName: null, role: "member" });
     expect(deleted.deletedAt).not.toBeNull();
     const [row] = await h.deps.db.select().from(schema.users).where(eq(schema.users.id, user.id));

@@ -221,6 +221,7 @@ export async function enableUser(deps: Deps, actor: Actor, userId: number): Prom
  */
 export async function deleteUser(deps: Deps, actor: Actor, userId: number): Promise<AdminUser> {
   const left: number[] = [];
+  let revoked: Awaited<ReturnType<typeof revokeAllTokensOf>> = [];
   const user = await transact(deps, async (tx, emit) => {
     const { user, activeAdmins } = await lockedAccount(tx, userId);
     notDeleted(user);
@@ -267,14 +268,17 @@ export async function deleteUser(deps: Deps, actor: Actor, userId: number): Prom
       .from(roomMembers)
       .where(eq(roomMembers.userId, user.id));
     for (const { roomId } of shown) emit({ type: "room.member", roomId, change: "updated", user: profile });
+    // A deleted account's tokens are refused anyway; revoked, they show so wherever tokens are listed.
+    revoked = await revokeAllTokensOf(deps, user.id, tx);
     await recordAudit(tx, actor, {
       action: "user.deleted",
       targetType: "user",
       targetId: user.id,
-      detail: { username: user.username, roomsLeft: left.length },
+      detail: { username: user.username, roomsLeft: left.length, tokensRevoked: revoked.length },
     });
     return row;
   });
+  await announceRevoked(deps, revoked);
   deps.access.forgetUser(user.id);
   for (const roomId of left) deps.access.forgetMember(user.id, roomId);
   return adminUserOf(user);
