@@ -122,7 +122,7 @@ const procedureOfRoute = new Map<string, { path: string; procedure: { _def: { ou
 
 /**
  * Procedures that may answer 409 (a conflict with what is stored: a taken name, a deleted message,
- * the last administrator, a full pin list). Kept beside the services' CONFLICT errors by the test
+ * the last administrator, a full pin list, a room's webhooks at their cap). Kept beside the services' CONFLICT errors by the test
  * that sweeps real answers (apps/realtime/test/openapi-answers.test.ts).
  */
 const MAY_CONFLICT = new Set([
@@ -142,6 +142,8 @@ const MAY_CONFLICT = new Set([
   "admin.disableUser",
   "admin.deleteUser",
   "bots.create",
+  "webhooks.create",
+  "outgoingWebhooks.create",
 ]);
 
 /** Procedures behind a rate limit (LIMIT_*): 429 with Retry-After. */

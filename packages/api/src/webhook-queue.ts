@@ -33,15 +33,15 @@ const RELAY_INTERVAL_MS = 30_000;
 const PRUNE_INTERVAL_MS = 60 * 60_000;
 /** Deliveries relayed per round. */
 const RELAY_BATCH = 500;
-/** Workers per process, each polling the queue every 2 s unless woken by a relay. */
-const WORKERS = 2;
-/** Jobs a worker takes at once (and attempts together). */
-const JOBS_PER_FETCH = 10;
+/** Attempts each process has in flight at most (each at most WEBHOOK_TIMEOUT_MS). */
+const ATTEMPTS_AT_ONCE = 32;
+/** How often an idle process asks the queue for due jobs (retries come due by time), in milliseconds; a relay wakes it at once. */
+const POLL_MS = 1000;
 
 export interface WebhookQueue {
   /** Hands every pending delivery to the queue now; resolves to how many were pending. */
   relay(): Promise<number>;
-  /** Stops taking jobs, waits up to 5 s for attempts under way, and stops listening. */
+  /** Stops taking jobs and listening, waits for the attempts under way (each ends within WEBHOOK_TIMEOUT_MS) to be recorded, then stops pg-boss. */
   close(): Promise<void>;
 }
 
@@ -68,37 +68,58 @@ export async function startWebhookQueue(
   await boss.start();
   await boss.createQueue(DELIVERY_QUEUE);
 
-  // Each worker takes up to JOBS_PER_FETCH jobs at once and attempts them together; a failed one is
-  // failed alone (pg-boss then schedules its retry; the rest are completed when the handler returns),
-  // and a full batch fetches again at once instead of waiting for the next poll.
-  const workers: string[] = [];
-  const onJobs = async (jobs: PgBoss.JobWithMetadata<{ deliveryId: string }>[], worker: () => string) => {
-    const retry: string[] = [];
-    await Promise.all(
-      jobs.map(async (job) => {
-        try {
-          const outcome = await attemptDelivery(deps, job.data.deliveryId, job.retryCount >= job.retryLimit);
-          if (outcome === "retry") retry.push(job.id);
-        } catch (error) {
-          log.warn(
-            { err: error, deliveryId: job.data.deliveryId },
-            "a webhook delivery could not be attempted; retried later",
-          );
-          retry.push(job.id);
-        }
-      }),
-    );
-    if (retry.length > 0) await boss.fail(DELIVERY_QUEUE, retry);
-    if (jobs.length === JOBS_PER_FETCH) boss.notifyWorker(worker());
+  // Parley's loop over pg-boss's fetch, complete and fail: up to ATTEMPTS_AT_ONCE attempts in flight,
+  // each job completed or failed on its own as soon as its attempt ends, so a receiver that never
+  // answers holds one slot for WEBHOOK_TIMEOUT_MS and delays nobody else's delivery. (pg-boss's own
+  // `work` releases a fetched batch only when its slowest job ends.)
+  const inFlight = new Set<Promise<void>>();
+  let stopping = false;
+  let wake: (() => void) | undefined;
+  const nap = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    }).finally(() => {
+      wake = undefined;
+    });
+  const attempt = async (job: PgBoss.JobWithMetadata<{ deliveryId: string }>) => {
+    try {
+      const outcome = await attemptDelivery(deps, job.data.deliveryId, job.retryCount >= job.retryLimit);
+      if (outcome === "retry") await boss.fail(DELIVERY_QUEUE, job.id);
+      else await boss.complete(DELIVERY_QUEUE, job.id);
+    } catch (error) {
+      log.warn(
+        { err: error, deliveryId: job.data.deliveryId },
+        "a webhook delivery could not be attempted; retried later",
+      );
+      await boss.fail(DELIVERY_QUEUE, job.id).catch(() => {});
+    }
   };
-  for (let i = 0; i < WORKERS; i++) {
-    const id: string = await boss.work<{ deliveryId: string }>(
-      DELIVERY_QUEUE,
-      { batchSize: JOBS_PER_FETCH, pollingIntervalSeconds: 2, includeMetadata: true },
-      (jobs) => onJobs(jobs, () => id),
-    );
-    workers.push(id);
-  }
+  const work = async () => {
+    while (!stopping) {
+      const room = ATTEMPTS_AT_ONCE - inFlight.size;
+      if (room === 0) {
+        await Promise.race(inFlight);
+        continue;
+      }
+      let jobs: PgBoss.JobWithMetadata<{ deliveryId: string }>[] = [];
+      try {
+        jobs =
+          (await boss.fetch<{ deliveryId: string }>(DELIVERY_QUEUE, { batchSize: room, includeMetadata: true })) ?? [];
+      } catch (error) {
+        log.warn({ err: error }, "the webhook job queue could not be read; trying again");
+      }
+      for (const job of jobs) {
+        const running: Promise<void> = attempt(job).finally(() => inFlight.delete(running));
+        inFlight.add(running);
+      }
+      if (jobs.length === 0 && !stopping) await nap(POLL_MS);
+    }
+  };
+  const working = work();
 
   async function relayOnce(): Promise<number> {
     const pending = await deps.db
@@ -124,7 +145,7 @@ export async function startWebhookQueue(
       .update(webhookDeliveries)
       .set({ state: "queued", updatedAt: deps.clock() })
       .where(and(inArray(webhookDeliveries.id, ids), eq(webhookDeliveries.state, "pending")));
-    for (const worker of workers) boss.notifyWorker(worker);
+    wake?.();
     return ids.length;
   }
 
@@ -176,6 +197,10 @@ export async function startWebhookQueue(
       clearInterval(pruneTimer);
       await unlisten().catch(() => {});
       await running?.catch(() => {});
+      stopping = true;
+      wake?.();
+      await working;
+      await Promise.allSettled(inFlight);
       await boss.stop({ graceful: true, wait: true, timeout: 5000 });
     },
   };

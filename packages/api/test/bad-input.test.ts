@@ -395,6 +395,14 @@ const badInputs: Record<string, unknown[] | null> = {
     { roomId: 1, name: "hook", url: "https://example.com/hook", triggerWords: "deploy" },
     { roomId: 1, name: "hook", url: "https://example.com/hook", triggerWords: ["two words"] },
     { roomId: 1, name: "hook", url: "https://example.com/hook", triggerWords: [""] },
+    ...unstorable.map((word) => ({
+      roomId: 1,
+      name: "hook",
+      url: "https://example.com/hook",
+      triggerWords: [`a${word}`],
+    })),
+    ...unstorable.map((bad) => ({ roomId: 1, name: "hook", url: `https://example.com/${bad}` })),
+    { roomId: 1, name: "hook", url: "https://example.com/#\u0000" },
     { roomId: 1, name: "hook", url: "https://example.com/hook", triggerWords: ["x".repeat(33)] },
     {
       roomId: 1,
@@ -411,6 +419,9 @@ const badInputs: Record<string, unknown[] | null> = {
     { hookId: "00000000-0000-4000-8000-000000000000", url: "gopher://x" },
     { hookId: "00000000-0000-4000-8000-000000000000", triggerWords: [42] },
     { hookId: "00000000-0000-4000-8000-000000000000", name: "" },
+    { hookId: "00000000-0000-4000-8000-000000000000", triggerWords: ["\u0000"] },
+    { hookId: "00000000-0000-4000-8000-000000000000", triggerWords: ["\ud800"] },
+    { hookId: "00000000-0000-4000-8000-000000000000", url: "https://example.com/\ud800" },
   ],
   "outgoingWebhooks.rotate": [
     ...wrongTypes,
@@ -432,6 +443,18 @@ const badInputs: Record<string, unknown[] | null> = {
     { hookId: "00000000-0000-4000-8000-000000000000", limit: 0 },
     { hookId: "00000000-0000-4000-8000-000000000000", limit: 101 },
     { hookId: "00000000-0000-4000-8000-000000000000", cursor: "yesterday" },
+    {
+      hookId: "00000000-0000-4000-8000-000000000000",
+      cursor: "2026-13-45T99:99:99.999Z~00000000-0000-0000-0000-000000000000",
+    },
+    {
+      hookId: "00000000-0000-4000-8000-000000000000",
+      cursor: "2026-02-30T00:00:00.000Z~00000000-0000-0000-0000-000000000000",
+    },
+    {
+      hookId: "00000000-0000-4000-8000-000000000000",
+      cursor: "0000-01-01T00:00:00.000Z~00000000-0000-0000-0000-000000000000",
+    },
     { hookId: "00000000-0000-4000-8000-000000000000", cursor: huge },
   ],
 };

@@ -163,6 +163,9 @@ describe.each(drivers)("outgoing webhooks on %s", (driver) => {
         "http://169.254.169.254/latest/meta-data",
         "http://[::1]/x",
         "http://[::ffff:127.0.0.1]/x",
+        "http://[::127.0.0.1]/x",
+        "http://2130706433/x",
+        "http://0.0.0.0/x",
         "http://localhost:8080/x",
         "http://192.168.0.10/x",
       ]) {
@@ -235,7 +238,7 @@ describe.each(drivers)("outgoing webhooks on %s", (driver) => {
         const [delivery] = await deliveriesOf(hook.id);
         expect(delivery?.attempts.map((a) => [a.status, a.error])).toEqual([
           [null, "no answer within 600 ms"],
-          [200, null],
+          [200, "delivered; the answer was over 64 KiB, so no reply was read"],
         ]);
         expect(delivery?.state).toBe("delivered");
       }, 10_000);
@@ -276,6 +279,65 @@ describe.each(drivers)("outgoing webhooks on %s", (driver) => {
     } while (cursor);
     expect(seen).toHaveLength(36);
     expect(new Set(seen)).toEqual(new Set(ids));
+  });
+
+  it("attempts other rooms' deliveries while a receiver holds a dozen attempts open", async () => {
+    // A second receiver that answers nothing until told to.
+    const held: http.ServerResponse[] = [];
+    const stuck = http.createServer((req, res) => {
+      req.resume();
+      held.push(res);
+    });
+    stuck.listen(0, "127.0.0.1");
+    await once(stuck, "listening");
+    h.deps.outgoingWebhooks.timeoutMs = 60_000;
+    try {
+      const slow = await h.signUp();
+      const slowRoom = await slow.caller.rooms.create({ name: `stuck-${driver}` });
+      const stuckUrl = `http://127.0.0.1:${(stuck.address() as AddressInfo).port}/`;
+      for (let i = 0; i < 10; i++) {
+        await slow.caller.outgoingWebhooks.create({ roomId: slowRoom.id, name: `s${i}`, url: stuckUrl });
+      }
+      await slow.caller.messages.send({ roomId: slowRoom.id, text: "hold" });
+      await slow.caller.messages.send({ roomId: slowRoom.id, text: "hold again" });
+      await eventually(() => expect(held.length).toBe(20), 10_000);
+
+      const owner = await h.signUp();
+      const room = await owner.caller.rooms.create({ name: `quick-${driver}` });
+      const hook = await owner.caller.outgoingWebhooks.create({ roomId: room.id, name: "quick", url: receiver.url });
+      await owner.caller.messages.send({ roomId: room.id, text: "not stuck behind them" });
+      await eventually(async () => expect((await deliveriesOf(hook.id))[0]?.state).toBe("delivered"), 10_000);
+      // Delivered while every one of the twenty attempts was still open.
+      expect(held.every((res) => !res.writableEnded)).toBe(true);
+    } finally {
+      for (const res of held) res.writeHead(200).end("{}");
+      h.deps.outgoingWebhooks.timeoutMs = 2000;
+      await new Promise<void>((resolve) => stuck.close(() => resolve()));
+    }
+  }, 30_000);
+
+  it("caps a room at 10 outgoing webhooks, and an owner who leaves hands the room to a person, not a hook's bot", async () => {
+    const owner = await h.signUp();
+    const member = await h.signUp();
+    const room = await owner.caller.rooms.create({ name: `capped-${driver}` });
+    const hooks = [];
+    for (let i = 0; i < 10; i++) {
+      hooks.push(
+        await owner.caller.outgoingWebhooks.create({ roomId: room.id, name: `h${i}`, url: "https://example.com/x" }),
+      );
+    }
+    await member.caller.rooms.join({ roomId: room.id }); // after the bots: they have been there longer
+    const before = await h.counts();
+    await expectTrpcError(
+      owner.caller.outgoingWebhooks.create({ roomId: room.id, name: "eleventh", url: "https://example.com/x" }),
+      "CONFLICT",
+      /at most 10 outgoing webhooks/,
+    );
+    expect(await h.counts()).toEqual(before);
+    await owner.caller.rooms.leave({ roomId: room.id });
+    expect(await member.caller.rooms.get({ roomId: room.id })).toMatchObject({ ownerId: member.id });
+    expect(await member.caller.outgoingWebhooks.list({ roomId: room.id })).toHaveLength(10);
+    await member.caller.outgoingWebhooks.delete({ hookId: hooks[0]?.id ?? "" });
   });
 
   it("lets only the room's owner manage its hooks, and deleting one retires its bot", async () => {

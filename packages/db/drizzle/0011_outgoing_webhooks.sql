@@ -32,8 +32,8 @@ CREATE INDEX "webhook_deliveries_pending_idx" ON "webhook_deliveries" USING btre
 -- The outbox of outgoing webhooks: every statement that inserts messages writes, in its own
 -- transaction, one delivery per (text message by a person, matching hook of its room), and wakes the
 -- relay (LISTEN parley_outgoing_webhooks) that hands pending deliveries to the job queue. A hook
--- matches a message when the message's first word, lower-cased, is one of its trigger words, or when
--- it has none. Bots' messages (incoming and outgoing webhooks' among them) fire nothing: no loops.
+-- matches a message when the message's first word, its ASCII letters lower-cased (COLLATE "C", as the
+-- stored trigger words are), is one of its trigger words, or when it has none. Bots' messages (incoming and outgoing webhooks' among them) fire nothing: no loops.
 -- Statement-level, with a transition table: a group commit of many messages is one call, and a
 -- server without outgoing webhooks pays one probe of an empty table per statement.
 CREATE FUNCTION "parley_outgoing_webhook_deliveries"() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -46,7 +46,7 @@ BEGIN
   FROM inserted_messages m
   JOIN outgoing_webhooks h ON h.room_id = m.room_id
   JOIN users u ON u.id = m.author_id AND NOT u.is_bot
-  CROSS JOIN LATERAL (SELECT lower((regexp_match(m.body, '^\s*(\S+)'))[1]) AS word) w
+  CROSS JOIN LATERAL (SELECT lower((regexp_match(m.body, '^\s*(\S+)'))[1] COLLATE "C") AS word) w
   WHERE m.kind = 'text' AND (cardinality(h.trigger_words) = 0 OR w.word = ANY (h.trigger_words))
   ORDER BY m.id, h.id;
   IF FOUND THEN

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id, IsoDate } from "./common";
+import { Id, IsoDate, storable, UNSTORABLE_WORDS } from "./common";
 import { IncomingWebhookName } from "./webhooks";
 
 /** An outgoing webhook's id (a UUID, as `outgoing_webhooks.id`). */
@@ -8,16 +8,22 @@ export const OutgoingWebhookId = z.uuid("hookId must be an outgoing webhook's id
 /** The receiver's address: http or https, at most 2,048 characters. */
 export const OutgoingWebhookUrl = z
   .url({ protocol: /^https?$/, error: "url must be an http or https URL" })
-  .max(2048, "url must be at most 2,048 characters");
+  .max(2048, "url must be at most 2,048 characters")
+  .refine(storable, `url ${UNSTORABLE_WORDS}`);
 
-/** A trigger word: one word (no spaces), 1–32 characters, compared lower-cased with a message's first word. */
+/**
+ * A trigger word: one word (no spaces), 1–32 characters, compared with a message's first word
+ * ignoring the case of ASCII letters only (A–Z), as migration 0011's trigger compares them
+ * (`lower(… COLLATE "C")`): stored with those lower-cased, the rest as written.
+ */
 const TriggerWord = z
   .string({ error: "each trigger word must be a string" })
   .trim()
   .min(1, "a trigger word must not be empty")
   .max(32, "a trigger word must be at most 32 characters")
   .regex(/^\S+$/, "a trigger word must be one word, without spaces")
-  .transform((word) => word.toLowerCase());
+  .refine(storable, `a trigger word ${UNSTORABLE_WORDS}`)
+  .transform((word) => word.replace(/[A-Z]+/g, (letters) => letters.toLowerCase()));
 
 /** At most 10 trigger words, duplicates (ignoring case) removed. Empty: every message fires the hook. */
 export const TriggerWords = z
@@ -94,7 +100,13 @@ export const DeliveryCursor = z
   .regex(
     /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z~[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
     "cursor must be a delivery log page's next cursor",
-  );
+  )
+  // A real instant, written as toISOString writes it (no 2026-02-30, no year 0).
+  .refine((cursor) => {
+    const at = cursor.slice(0, 24);
+    const time = Date.parse(at);
+    return !Number.isNaN(time) && time > 0 && new Date(time).toISOString() === at;
+  }, "cursor must be a delivery log page's next cursor");
 
 export const DeliveriesInput = z.object({
   hookId: OutgoingWebhookId,

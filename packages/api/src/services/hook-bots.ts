@@ -16,6 +16,23 @@ import { type Emit, transact } from "./transact";
 
 const { roomMembers, users } = schema;
 
+/** The most incoming webhooks, and the most outgoing webhooks, one room may have (each a bot member of it). */
+export const MAX_HOOKS_PER_ROOM = 10;
+
+/**
+ * Inside the making transaction: the room has fewer than MAX_HOOKS_PER_ROOM hooks of this kind
+ * (`count`, read after the owner's membership is locked, so two makings by the owner take turns).
+ * @throws AppError CONFLICT
+ */
+export async function assertRoomForAnotherHook(count: () => Promise<number>, kind: "incoming" | "outgoing") {
+  if ((await count()) >= MAX_HOOKS_PER_ROOM) {
+    throw new AppError(
+      "CONFLICT",
+      `a room may have at most ${MAX_HOOKS_PER_ROOM} ${kind} webhooks: delete one before making another`,
+    );
+  }
+}
+
 const onlyTheOwner = () => new AppError("FORBIDDEN", "only the room's owner can manage its webhooks");
 
 /**

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { schema } from "@parley/db";
-import { asc, eq, isNotNull } from "drizzle-orm";
+import { asc, count, eq, isNotNull } from "drizzle-orm";
 import { z } from "zod";
 import type { Actor, Deps } from "../deps";
 import { AppError } from "../errors";
@@ -14,7 +14,7 @@ import {
   storable,
 } from "../schemas";
 import { recordAudit } from "./audit";
-import { assertStillOwner, ownedRoom, retireHookBot, withNewHookBot } from "./hook-bots";
+import { assertRoomForAnotherHook, assertStillOwner, ownedRoom, retireHookBot, withNewHookBot } from "./hook-bots";
 import { sendBotMessage } from "./messages";
 import { SlackPayload, slackMessageText } from "./slack-payload";
 import { transact } from "./transact";
@@ -50,7 +50,8 @@ const hookOut = (hook: HookRow, bot: { id: number; username: string }): Incoming
  * after the hook, shown by the hook's name) joins the room as a member (a "joined" notice and a
  * `room.member` event, as anybody's join), and the answer carries the secret URL's path, once.
  * Audited as "hook.created".
- * @throws AppError FORBIDDEN (not the owner), NOT_FOUND (a private room of others), BAD_INPUT
+ * @throws AppError CONFLICT (the room has MAX_HOOKS_PER_ROOM of them), FORBIDDEN (not the owner),
+ *   NOT_FOUND (a private room of others), BAD_INPUT
  *   (a direct conversation).
  */
 export async function createIncomingWebhook(
@@ -61,6 +62,13 @@ export async function createIncomingWebhook(
   await ownedRoom(deps, actor, input.roomId);
   const secret = newSecret();
   return withNewHookBot(deps, actor, input, async (tx, _emit, bot) => {
+    await assertRoomForAnotherHook(async () => {
+      const [row] = await tx
+        .select({ n: count() })
+        .from(incomingWebhooks)
+        .where(eq(incomingWebhooks.roomId, input.roomId));
+      return row?.n ?? 0;
+    }, "incoming");
     const [hook] = await tx
       .insert(incomingWebhooks)
       .values({
@@ -199,7 +207,10 @@ export class WebhookRefused extends Error {
 export const MAX_WEBHOOK_BODY_BYTES = 64 * 1024;
 
 const OverrideName = z.string().trim().min(1).max(80).refine(storable);
-const IconUrl = z.url({ protocol: /^https?$/ }).max(2048);
+const IconUrl = z
+  .url({ protocol: /^https?$/ })
+  .max(2048)
+  .refine(storable);
 
 /** A request to a hook's URL, as the HTTP layer read it: the path's parts, the content type and the raw body. */
 export interface WebhookPost {

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { schema } from "@parley/db";
-import { and, asc, desc, eq, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, sql } from "drizzle-orm";
 import ipaddr from "ipaddr.js";
 import type { z } from "zod";
 import type { Actor, Deps } from "../deps";
@@ -15,7 +15,7 @@ import type {
   UpdateOutgoingWebhookInput,
 } from "../schemas";
 import { recordAudit } from "./audit";
-import { assertStillOwner, ownedRoom, retireHookBot, withNewHookBot } from "./hook-bots";
+import { assertRoomForAnotherHook, assertStillOwner, ownedRoom, retireHookBot, withNewHookBot } from "./hook-bots";
 import { transact } from "./transact";
 
 /**
@@ -59,14 +59,17 @@ export function assertPublicTarget(deps: Deps, url: string): void {
   const host = new URL(url).hostname.replace(/^\[|\]$/g, "").toLowerCase();
   const local = host === "localhost" || host.endsWith(".localhost");
   let address: ipaddr.IPv4 | ipaddr.IPv6 | undefined;
+  let ipv4Compatible = false;
   if (ipaddr.isValid(host)) {
     const parsed = ipaddr.parse(host);
-    address =
-      parsed.kind() === "ipv6" && (parsed as ipaddr.IPv6).isIPv4MappedAddress()
-        ? (parsed as ipaddr.IPv6).toIPv4Address()
-        : parsed;
+    if (parsed.kind() === "ipv6") {
+      const v6 = parsed as ipaddr.IPv6;
+      // ::a.b.c.d (the deprecated IPv4-compatible form, ::/96) reaches a.b.c.d on some stacks.
+      ipv4Compatible = v6.parts.slice(0, 6).every((part) => part === 0);
+      address = v6.isIPv4MappedAddress() ? v6.toIPv4Address() : v6;
+    } else address = parsed;
   }
-  if (local || (address && address.range() !== "unicast")) {
+  if (local || ipv4Compatible || (address && address.range() !== "unicast")) {
     throw new AppError(
       "BAD_INPUT",
       `url points to a private, loopback or link-local address (${host}); the server refuses those unless WEBHOOK_ALLOW_PRIVATE is set`,
@@ -77,7 +80,8 @@ export function assertPublicTarget(deps: Deps, url: string): void {
 /**
  * The room's owner registers an outgoing webhook: its bot (who posts the receiver's replies) joins
  * the room, and the answer carries the signing secret, this once. Audited as "outgoing-hook.created".
- * @throws AppError FORBIDDEN (not the owner), NOT_FOUND (a private room of others), BAD_INPUT (a
+ * @throws AppError CONFLICT (the room has MAX_HOOKS_PER_ROOM of them), FORBIDDEN (not the owner),
+ *   NOT_FOUND (a private room of others), BAD_INPUT (a
  *   direct conversation, or a private target).
  */
 export async function createOutgoingWebhook(
@@ -89,6 +93,13 @@ export async function createOutgoingWebhook(
   assertPublicTarget(deps, input.url);
   const secret = newSecret();
   return withNewHookBot(deps, actor, input, async (tx, _emit, bot) => {
+    await assertRoomForAnotherHook(async () => {
+      const [row] = await tx
+        .select({ n: count() })
+        .from(outgoingWebhooks)
+        .where(eq(outgoingWebhooks.roomId, input.roomId));
+      return row?.n ?? 0;
+    }, "outgoing");
     const [hook] = await tx
       .insert(outgoingWebhooks)
       .values({

@@ -9,7 +9,7 @@ import { mentionsOf, startReadingAt, unreadOf } from "./read-state";
 import { accessRoom, currentUser, notAMember, requireMember } from "./room-access";
 import { type Emit, transact } from "./transact";
 
-const { rooms, roomMembers } = schema;
+const { rooms, roomMembers, users } = schema;
 
 /**
  * Parley's own rooms, by their `rooms.builtin` key, with the name each is created with. Only
@@ -111,7 +111,8 @@ export async function joinRoom(deps: Deps, actor: Actor, roomId: number): Promis
 }
 
 /**
- * Leaves a room. An owner who leaves hands the room to the member who has been there longest.
+ * Leaves a room. An owner who leaves hands the room to the person who has been there longest (a bot
+ * only when no person is left).
  * The notice names the caller as they are called when it is written. FORBIDDEN if the caller is
  * not a member (any more, on any instance).
  */
@@ -147,11 +148,14 @@ export async function leaveInside(
   await appendNotice(tx, emit, roomId, { event: "left", userId: member.id, username: member.username });
   let heirId: number | null = null;
   if (left.role === "owner") {
+    // A person before any bot (a webhook's bot joined when its hook was made, and may be the oldest
+    // member; it cannot manage the room), then whoever has been there longest.
     const [heir] = await tx
-      .select()
+      .select({ userId: roomMembers.userId })
       .from(roomMembers)
+      .innerJoin(users, eq(users.id, roomMembers.userId))
       .where(eq(roomMembers.roomId, roomId))
-      .orderBy(asc(roomMembers.joinedAt), asc(roomMembers.userId))
+      .orderBy(asc(users.isBot), asc(roomMembers.joinedAt), asc(roomMembers.userId))
       .limit(1);
     if (heir) {
       heirId = heir.userId;

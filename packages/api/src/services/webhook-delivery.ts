@@ -9,7 +9,7 @@ import { z } from "zod";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
 import { RateLimited } from "../limits";
-import { type OutgoingWebhookPayload, storable } from "../schemas";
+import { MAX_MESSAGE_LENGTH, type OutgoingWebhookPayload, storable } from "../schemas";
 import { cutToMessage } from "./incoming-webhooks";
 import { sendBotMessage } from "./messages";
 
@@ -202,6 +202,7 @@ export async function attemptDelivery(deps: Deps, deliveryId: string, final: boo
         ? `answered ${answer.status}; redirects are not followed`
         : `answered ${answer.status}`;
   }
+  if (ok && answer?.body === null) attempt.error = "delivered; the answer was over 64 KiB, so no reply was read";
   if (ok) {
     const text = replyText(answer?.body ?? null);
     if (text !== null) {
@@ -226,13 +227,11 @@ async function postReply(
   if (!storable(text)) return "delivered; the reply was not posted: its text holds characters that cannot be stored";
   try {
     await deps.limits.take("messagesPerHook", hook.id);
-    await sendBotMessage(deps, {
-      roomId: hook.roomId,
-      authorId: hook.botUserId,
-      body: cutToMessage(text),
-      senderOverride: null,
-    });
-    return null;
+    const body = cutToMessage(text);
+    await sendBotMessage(deps, { roomId: hook.roomId, authorId: hook.botUserId, body, senderOverride: null });
+    return body === text
+      ? null
+      : `delivered; the reply was cut to ${MAX_MESSAGE_LENGTH.toLocaleString("en")} characters`;
   } catch (failure) {
     if (failure instanceof RateLimited) return "delivered; the reply was not posted: the hook's rate limit was reached";
     if (failure instanceof AppError) return `delivered; the reply was not posted: ${failure.message}`;
