@@ -23,6 +23,8 @@ const { webhookDeliveries } = schema;
 
 /** The queue's name in pg-boss. */
 export const DELIVERY_QUEUE = "parley-webhook-delivery";
+/** Any number taken once: identifies the queue's setup among advisory locks (the migrations' is 727_539_001). */
+const QUEUE_SETUP_LOCK_KEY = 727_539_002;
 /** The channel migration 0011's trigger notifies. */
 const CHANNEL = "parley_outgoing_webhooks";
 /** Retries after the first attempt: with pg-boss's backoff (the n-th waits 2^(n-1)…2^n × WEBHOOK_RETRY_DELAY_SECONDS), 13 retries at 10 s span 23 to 45 hours. */
@@ -65,8 +67,12 @@ export async function startWebhookQueue(
     deleteAfterDays: 2,
   });
   boss.on("error", (error) => log.warn({ err: error }, "the webhook job queue hit an error; it carries on"));
-  await boss.start();
-  await boss.createQueue(DELIVERY_QUEUE);
+  // pg-boss's schema and queue setup deadlock when processes start together on a new database
+  // (seen: two realtime instances, "deadlock detected" in create_queue): one at a time.
+  await handle.exclusively(QUEUE_SETUP_LOCK_KEY, async () => {
+    await boss.start();
+    await boss.createQueue(DELIVERY_QUEUE);
+  });
 
   // Parley's loop over pg-boss's fetch, complete and fail: up to ATTEMPTS_AT_ONCE attempts in flight,
   // each job completed or failed on its own as soon as its attempt ends, so a receiver that never

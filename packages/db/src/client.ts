@@ -32,6 +32,12 @@ export interface DbHandle {
    * function that stops it.
    */
   listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
+  /**
+   * Runs `work` while holding PostgreSQL's session advisory lock `key` (on a connection reserved for
+   * it), so that processes starting together take turns; on PGlite (one process) it just runs it.
+   * Rejects with `work`'s error, the lock released.
+   */
+  exclusively<T>(key: number, work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -128,6 +134,19 @@ async function openPostgres(url: string, poolMax: number): Promise<DbHandle> {
       const { unlisten } = await client.listen(channel, onNotify);
       return unlisten;
     },
+    async exclusively(key, work) {
+      const reserved = await client.reserve();
+      try {
+        await reserved`select pg_advisory_lock(${key})`;
+        try {
+          return await work();
+        } finally {
+          await reserved`select pg_advisory_unlock(${key})`;
+        }
+      } finally {
+        reserved.release();
+      }
+    },
     close: () => client.end({ timeout: 5 }),
   };
 }
@@ -159,6 +178,7 @@ async function openPglite(dataDir: string | undefined): Promise<DbHandle> {
     driver: "pglite",
     queueTarget: { db: { executeSql } },
     listen: (channel, onNotify) => client.listen(channel, onNotify),
+    exclusively: (_key, work) => work(),
     close: () => client.close(),
   };
 }
