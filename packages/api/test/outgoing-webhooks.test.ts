@@ -151,6 +151,29 @@ describe.each(drivers)("outgoing webhooks on %s", (driver) => {
     expect((await deliveriesOf(hook.id)).length).toBe(1);
   });
 
+  it("posts the reply to a message in a thread in that thread", async () => {
+    const owner = await h.signUp();
+    const room = await owner.caller.rooms.create({ name: `threads-${driver}` });
+    const root = await owner.caller.messages.send({ roomId: room.id, text: "deploy log" });
+    const hook = await owner.caller.outgoingWebhooks.create({
+      roomId: room.id,
+      name: "threaded",
+      url: receiver.url,
+      triggerWords: ["!status"],
+    });
+    receiver.plan.push((res) => res.writeHead(200, { "content-type": "application/json" }).end('{"text":"green"}'));
+    const start = receiver.requests.length;
+    await owner.caller.messages.send({ roomId: room.id, text: "!status of this one?", parentId: root.id });
+    await receiver.received(start + 1);
+    expect(JSON.parse(receiver.requests[start]?.body ?? "{}").data.message.parentId).toBe(root.id);
+    await eventually(async () => {
+      const thread = await owner.caller.messages.thread({ messageId: root.id });
+      const reply = thread.items.find((m) => m.body === "green");
+      expect(reply?.author?.id).toBe(hook.bot.id);
+      expect(reply?.parentId).toBe(root.id);
+    });
+  });
+
   it("refuses a private target unless allowed: at creation for an address, at delivery for the rest", async () => {
     const owner = await h.signUp();
     const room = await owner.caller.rooms.create({ name: `ssrf-${driver}` });

@@ -181,9 +181,10 @@ async function storeMessage(deps: Deps, actor: Actor, input: SendMessageInput): 
 }
 
 /**
- * A bot's message (an incoming webhook's, see incoming-webhooks.ts): stored as a member's plain
- * text is, by the process's group commit where there is one (else alone in its transaction), so
- * that its sequence number, live delivery, mentions and search are those of any message. The
+ * A bot's message (an incoming webhook's post, an outgoing webhook's reply): stored as a member's
+ * plain text is, by the process's group commit where there is one (else alone in its transaction),
+ * so that its sequence number, live delivery, mentions and search are those of any message; a reply
+ * in a thread (`parentId`, checked as `appendMessage` checks it) alone in its transaction. The
  * caller has checked the bot and counted its own rate; the bot must be a member of the room
  * (FORBIDDEN otherwise).
  */
@@ -195,11 +196,12 @@ export async function sendBotMessage(
     body: string;
     senderOverride: schema.SenderOverride | null;
     mentionsAsOwner?: boolean;
+    parentId?: number;
   },
 ): Promise<MessageOut> {
   const timer = deps.metrics.sendSeconds.startTimer();
   try {
-    if (deps.sends) return (await deps.sends.send(message, deps)).message;
+    if (deps.sends && message.parentId === undefined) return (await deps.sends.send(message, deps)).message;
     return await transact(deps, (tx, emit) => appendMessage(tx, emit, message));
   } finally {
     timer();

@@ -208,7 +208,7 @@ export async function attemptDelivery(deps: Deps, deliveryId: string, final: boo
     if (text !== null) {
       attempt.error = botRetired
         ? "delivered; the reply was not posted: an administrator disabled the hook's bot"
-        : await postReply(deps, hook, text);
+        : await postReply(deps, hook, text, message.parentId ?? undefined);
     }
     await record(deps, deliveryId, "delivered", attempt);
     return "done";
@@ -218,17 +218,25 @@ export async function attemptDelivery(deps: Deps, deliveryId: string, final: boo
   return over ? "done" : "retry";
 }
 
-/** Posts a receiver's reply as the hook's bot; answers null, or why it was not posted. */
+/** Posts a receiver's reply as the hook's bot, in the message's thread if it was in one; answers null, or why it was not posted (or that it was cut). */
 async function postReply(
   deps: Deps,
   hook: { id: string; roomId: number; botUserId: number },
   text: string,
+  /** The thread the message was in: the reply goes there too. */
+  parentId: number | undefined,
 ): Promise<string | null> {
   if (!storable(text)) return "delivered; the reply was not posted: its text holds characters that cannot be stored";
   try {
     await deps.limits.take("messagesPerHook", hook.id);
     const body = cutToMessage(text);
-    await sendBotMessage(deps, { roomId: hook.roomId, authorId: hook.botUserId, body, senderOverride: null });
+    await sendBotMessage(deps, {
+      roomId: hook.roomId,
+      authorId: hook.botUserId,
+      body,
+      senderOverride: null,
+      ...(parentId === undefined ? {} : { parentId }),
+    });
     return body === text
       ? null
       : `delivered; the reply was cut to ${MAX_MESSAGE_LENGTH.toLocaleString("en")} characters`;
