@@ -25,6 +25,7 @@ const expected = [
   "mentions",
   "message_changes",
   "messages",
+  "outgoing_webhooks",
   "reactions",
   "registration_invites",
   "revoked_tokens",
@@ -32,6 +33,7 @@ const expected = [
   "rooms",
   "server_settings",
   "users",
+  "webhook_deliveries",
 ];
 const migrationCount = async () =>
   (JSON.parse(await readFile(path.join(migrationsFolder, "meta/_journal.json"), "utf8")) as { entries: unknown[] })
