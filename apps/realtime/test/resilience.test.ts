@@ -214,11 +214,18 @@ describe("surviving a PostgreSQL restart under load, on two instances", () => {
       ...followRoom(live.client, room.id, String(lastSeq)),
     }));
 
-    const total = 80;
     const refusals: string[] = [];
     let restarted: Promise<void> | undefined;
-    for (let n = 1; n <= total; n++) {
-      if (n === 20) restarted = postgres.restart(); // under load: the sends go on meanwhile
+    let restartDone = false;
+    // At least 80 sends, and on (to at most 100, one page of history) until one met the outage or the restart ended, so that a fast
+    // sender cannot finish before the database goes down.
+    let total = 0;
+    for (let n = 1; n <= 80 || (refusals.length === 0 && !restartDone && n <= 100); n++) {
+      total = n;
+      if (n === 20)
+        restarted = postgres.restart().then(() => {
+          restartDone = true;
+        }); // under load: the sends go on meanwhile
       for (;;) {
         try {
           await sender.http.messages.send.mutate({ roomId: room.id, text: `m${n}`, clientId: `pg-${n}` });
