@@ -8487,7 +8487,7 @@ export interface operations {
                             attempts: {
                                 /** @description ISO 8601 timestamp */
                                 at: string;
-                                ms: number;
+                                ms: number | null;
                                 status: number | null;
                                 error: string | null;
                             }[];

@@ -6,7 +6,7 @@ import type { Deps } from "./deps";
 import type { WebhooksConfig } from "./env";
 import type { Logger } from "./logger";
 import { DELIVERY_LOG_DAYS } from "./services/outgoing-webhooks";
-import { attemptDelivery } from "./services/webhook-delivery";
+import { abandonDelivery, attemptDelivery } from "./services/webhook-delivery";
 
 /**
  * The job queue of outgoing-webhook deliveries: pg-boss (https://github.com/timgit/pg-boss), in the
@@ -17,12 +17,19 @@ import { attemptDelivery } from "./services/webhook-delivery";
  * CONFLICT DO NOTHING, so two relays, or a relay after a crash, never make two jobs of one). A
  * relay also runs every RELAY_INTERVAL_MS, for a notification missed while a listener reconnected.
  * Every process works the queue (pg-boss takes jobs with SKIP LOCKED: each job once).
+ *
+ * A job that pg-boss fails for good without Parley having recorded its last attempt (the process
+ * died during it, so the job expired; or the database failed while it was recorded) goes to the
+ * dead-letter queue (pg-boss's `deadLetter`), where the same loop ends its delivery as "failed"
+ * rather than leaving it "retrying" for ever.
  */
 
 const { webhookDeliveries } = schema;
 
 /** The queue's name in pg-boss. */
 export const DELIVERY_QUEUE = "parley-webhook-delivery";
+/** pg-boss's dead-letter queue for DELIVERY_QUEUE: jobs it failed for good, as `{ deliveryId }`. */
+export const DEAD_DELIVERY_QUEUE = "parley-webhook-delivery-dead";
 /** Any number taken once: identifies the queue's setup among advisory locks (the migrations' is 727_539_001). */
 const QUEUE_SETUP_LOCK_KEY = 727_539_002;
 /** The channel migration 0011's trigger notifies. */
@@ -71,6 +78,7 @@ export async function startWebhookQueue(
   // (seen: two realtime instances, "deadlock detected" in create_queue): one at a time.
   await handle.exclusively(QUEUE_SETUP_LOCK_KEY, async () => {
     await boss.start();
+    await boss.createQueue(DEAD_DELIVERY_QUEUE);
     await boss.createQueue(DELIVERY_QUEUE);
   });
 
@@ -104,6 +112,22 @@ export async function startWebhookQueue(
       await boss.fail(DELIVERY_QUEUE, job.id).catch(() => {});
     }
   };
+  /** Ends the deliveries of jobs pg-boss failed for good behind Parley's back (see above). */
+  const settleDeadLetters = async () => {
+    const jobs = (await boss.fetch<{ deliveryId: string }>(DEAD_DELIVERY_QUEUE, { batchSize: 50 })) ?? [];
+    for (const job of jobs) {
+      try {
+        await abandonDelivery(deps, job.data.deliveryId);
+        await boss.complete(DEAD_DELIVERY_QUEUE, job.id);
+      } catch (error) {
+        log.warn(
+          { err: error, deliveryId: job.data.deliveryId },
+          "a dead webhook delivery could not be ended; retried",
+        );
+        await boss.fail(DEAD_DELIVERY_QUEUE, job.id).catch(() => {});
+      }
+    }
+  };
   const work = async () => {
     while (!stopping) {
       const room = ATTEMPTS_AT_ONCE - inFlight.size;
@@ -122,7 +146,12 @@ export async function startWebhookQueue(
         const running: Promise<void> = attempt(job).finally(() => inFlight.delete(running));
         inFlight.add(running);
       }
-      if (jobs.length === 0 && !stopping) await nap(POLL_MS);
+      if (jobs.length === 0 && !stopping) {
+        await settleDeadLetters().catch((error: unknown) =>
+          log.warn({ err: error }, "the webhook dead-letter queue could not be read; trying again"),
+        );
+        await nap(POLL_MS);
+      }
     }
   };
   const working = work();
@@ -144,6 +173,7 @@ export async function startWebhookQueue(
         retryLimit: DELIVERY_RETRIES,
         retryDelay: config.retryDelaySeconds,
         retryBackoff: true,
+        deadLetter: DEAD_DELIVERY_QUEUE, // per job: also for a queue made before it had one
         expireInSeconds: Math.ceil(config.timeoutMs / 1000) + 60,
       })),
     );

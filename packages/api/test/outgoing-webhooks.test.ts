@@ -3,12 +3,14 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { schema } from "@parley/db";
 import { drivers } from "@parley/db/testing";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
+import PgBoss from "pg-boss";
 import { Webhook } from "standardwebhooks";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../src/logger";
 import type { OutgoingWebhookPayload } from "../src/schemas";
-import { startWebhookQueue, type WebhookQueue } from "../src/webhook-queue";
+import { UNRECORDED_LAST_ATTEMPT } from "../src/services/webhook-delivery";
+import { DELIVERY_QUEUE, startWebhookQueue, type WebhookQueue } from "../src/webhook-queue";
 import { createHarness, eventually, expectTrpcError, type Harness } from "./harness";
 
 /** A receiver on 127.0.0.1: every request recorded; each answered by the next planned answer (then 200 {}). */
@@ -337,6 +339,57 @@ describe.each(drivers)("outgoing webhooks on %s", (driver) => {
       h.deps.outgoingWebhooks.timeoutMs = 2000;
       await new Promise<void>((resolve) => stuck.close(() => resolve()));
     }
+  }, 30_000);
+
+  it("ends a delivery whose last attempt died unrecorded as failed (pg-boss's dead letter), and a late answer does not revive it", async () => {
+    const owner = await h.signUp();
+    const room = await owner.caller.rooms.create({ name: `dead-letter-${driver}` });
+    const hook = await owner.caller.outgoingWebhooks.create({ roomId: room.id, name: "dying", url: receiver.url });
+    let held: http.ServerResponse | undefined;
+    receiver.plan.push((res) => {
+      held = res;
+    });
+    const start = receiver.requests.length;
+    await owner.caller.messages.send({ roomId: room.id, text: "last words" });
+    await receiver.received(start + 1);
+    const deliveryId = String(receiver.requests[start]?.headers["webhook-id"]);
+    // While its attempt is open, make it the job's last and fail the job as pg-boss does when a
+    // job's process died and it expired (its `fail` and its expiry share one statement).
+    const boss = new PgBoss({
+      ...("connectionString" in h.database.handle.queueTarget
+        ? { connectionString: h.database.handle.queueTarget.connectionString, max: 1 }
+        : { db: h.database.handle.queueTarget.db }),
+      schema: "pgboss",
+      supervise: false,
+      schedule: false,
+      migrate: false,
+    });
+    await boss.start();
+    try {
+      await h.deps.db.execute(
+        sql`update pgboss.job set retry_limit = retry_count where name = ${DELIVERY_QUEUE} and id = ${deliveryId}`,
+      );
+      await boss.fail(DELIVERY_QUEUE, deliveryId);
+      expect((await boss.getJobById(DELIVERY_QUEUE, deliveryId))?.state).toBe("failed");
+    } finally {
+      await boss.stop({ graceful: false, wait: true });
+    }
+    await eventually(async () => {
+      const [delivery] = await deliveriesOf(hook.id);
+      expect(delivery?.state).toBe("failed");
+      expect(delivery?.attempts).toEqual([
+        { at: expect.any(String), ms: null, status: null, error: UNRECORDED_LAST_ATTEMPT },
+      ]);
+    }, 10_000);
+    // The attempt that was open gets its answer now; close() waits for it to be recorded.
+    held?.writeHead(500).end("too late");
+    await queue.close();
+    queue = await startWebhookQueue(h.deps, h.database.handle, h.deps.outgoingWebhooks, createLogger("test", "silent"));
+    const [delivery] = await deliveriesOf(hook.id);
+    expect(delivery?.state).toBe("failed"); // an ended delivery stays ended: not "retrying" again
+    expect(delivery?.attempts).toHaveLength(1);
+    const page = await owner.caller.outgoingWebhooks.deliveries({ hookId: hook.id });
+    expect(page.deliveries[0]?.attempts[0]).toMatchObject({ ms: null, status: null, error: UNRECORDED_LAST_ATTEMPT });
   }, 30_000);
 
   it("caps a room at 10 outgoing webhooks, and an owner who leaves hands the room to a person, not a hook's bot", async () => {

@@ -528,10 +528,10 @@ export const webhookDeliveries = pgTable(
   ],
 );
 
-/** One try at a delivery: when, how long, the HTTP status (null when none came) and what went wrong. */
+/** One try at a delivery: when, how long (milliseconds; null when unknown: its process stopped during it), the HTTP status (null when none came) and what went wrong. */
 export interface WebhookAttempt {
   at: string;
-  ms: number;
+  ms: number | null;
   status: number | null;
   error: string | null;
 }

@@ -238,7 +238,8 @@ function DeliveryLog({ id, hook }: { id: string; hook: OutgoingWebhookOut }) {
                 </span>
                 {last ? (
                   <span className="pl-hint webhooks-log-attempt">
-                    Last: {last.status === null ? "no answer" : `HTTP ${last.status}`} in {last.ms} ms
+                    Last: {last.status === null ? "no answer" : `HTTP ${last.status}`}
+                    {last.ms === null ? "" : ` in ${last.ms} ms`}
                     {last.error ? ` (${last.error})` : ""}
                   </span>
                 ) : null}

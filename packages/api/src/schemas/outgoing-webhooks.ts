@@ -71,10 +71,13 @@ export type OutgoingWebhookWithSecret = z.infer<typeof OutgoingWebhookWithSecret
 
 export const DeliveryState = z.enum(["pending", "queued", "retrying", "delivered", "failed", "skipped"]);
 
-/** One try at a delivery: when, how long (milliseconds), the HTTP status (null: none came) and what went wrong. */
+/**
+ * One try at a delivery: when, how long (milliseconds; null when unknown, for an attempt whose
+ * server stopped during it), the HTTP status (null: none came) and what went wrong.
+ */
 export const DeliveryAttemptOut = z.object({
   at: IsoDate,
-  ms: z.number(),
+  ms: z.number().nullable(),
   status: z.number().nullable(),
   error: z.string().nullable(),
 });

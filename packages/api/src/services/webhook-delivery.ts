@@ -1,7 +1,7 @@
 import http from "node:http";
 import https from "node:https";
 import { schema } from "@parley/db";
-import { eq, sql } from "drizzle-orm";
+import { and, eq, notInArray, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { RequestFilteringHttpAgent, RequestFilteringHttpsAgent } from "request-filtering-agent";
 import { Webhook } from "standardwebhooks";
@@ -28,6 +28,9 @@ const bots = alias(users, "bot");
 
 /** The most of a receiver's answer read, in bytes (a longer answer's reply is not posted). */
 export const MAX_REPLY_BYTES = 64 * 1024;
+
+/** The states a delivery ends in: nothing moves it out of them. */
+const ENDED = ["delivered", "failed", "skipped"];
 
 const agents = new Map<string, http.Agent>();
 /** One agent per scheme and setting per process; no keep-alive (a receiver's socket is not reused). */
@@ -147,7 +150,7 @@ export async function attemptDelivery(deps: Deps, deliveryId: string, final: boo
     .where(eq(webhookDeliveries.id, deliveryId));
   if (!found) return "done"; // its hook was deleted
   const { delivery, hook, message, room, author, botRetired } = found;
-  if (delivery.state === "delivered" || delivery.state === "failed" || delivery.state === "skipped") return "done";
+  if (ENDED.includes(delivery.state)) return "done";
   if (message.deletedAt) {
     await record(deps, deliveryId, "skipped", null);
     return "done";
@@ -247,6 +250,7 @@ async function postReply(
   }
 }
 
+/** Records an attempt and the state it left the delivery in, unless the delivery has already ended. */
 async function record(
   deps: Deps,
   deliveryId: string,
@@ -260,5 +264,25 @@ async function record(
       updatedAt: deps.clock(),
       ...(attempt ? { attempts: sql`${webhookDeliveries.attempts} || ${JSON.stringify([attempt])}::jsonb` } : {}),
     })
-    .where(eq(webhookDeliveries.id, deliveryId));
+    .where(and(eq(webhookDeliveries.id, deliveryId), notInArray(webhookDeliveries.state, ENDED)));
+}
+
+/** What the delivery log says of a last attempt whose outcome was never recorded. */
+export const UNRECORDED_LAST_ATTEMPT =
+  "no outcome was recorded: the server stopped during this attempt, or could not record it, and no retries were left";
+
+/**
+ * Ends a delivery whose last attempt ended without being recorded: pg-boss failed its job for good
+ * (the attempt's process stopped, so the job expired, or the database failed as it was recorded) and
+ * moved it to the dead-letter queue. The delivery becomes "failed", its log ending with an attempt
+ * that says so (`ms` and `status` null). A delivery that has already ended is left as it is.
+ * Rejects only when the database fails.
+ */
+export async function abandonDelivery(deps: Deps, deliveryId: string): Promise<void> {
+  await record(deps, deliveryId, "failed", {
+    at: deps.clock().toISOString(),
+    ms: null,
+    status: null,
+    error: UNRECORDED_LAST_ATTEMPT,
+  });
 }
