@@ -215,4 +215,35 @@ describe.each(drivers)("personal access tokens and bots on %s", (driver) => {
       "bot.deleted",
     ]);
   });
+
+  it("takes a deleted bot out of its rooms, as any deleted account: counts drop, its room goes to a person, its words stay", async () => {
+    const boss = await admin();
+    const person = await h.signUp();
+    const bot = await boss.caller.bots.create({ username: `leaving-bot-${person.id}` });
+    const viaBot = h.callerFor((await boss.caller.bots.createToken({ botId: bot.id, name: "ci" })).token);
+    const joined = await person.caller.rooms.create({ name: `joined-by-bot-${bot.id}` });
+    await viaBot.rooms.join({ roomId: joined.id });
+    await viaBot.messages.send({ roomId: joined.id, text: "deployed" });
+    const owned = await viaBot.rooms.create({ name: `made-by-bot-${bot.id}` });
+    await person.caller.rooms.join({ roomId: owned.id });
+    const countOf = async (roomId: number) =>
+      (await person.caller.rooms.public({ search: `joined-by-bot-${bot.id}` })).items.find((r) => r.id === roomId)
+        ?.memberCount;
+    expect(await countOf(joined.id)).toBe(2);
+
+    await boss.caller.bots.delete({ botId: bot.id });
+    expect(await countOf(joined.id)).toBe(1);
+    expect((await person.caller.rooms.members({ roomId: joined.id })).map((m) => m.user.id)).toEqual([person.id]);
+    expect(await person.caller.rooms.get({ roomId: owned.id })).toMatchObject({ ownerId: person.id });
+    expect((await person.caller.rooms.members({ roomId: owned.id })).map((m) => m.user.id)).toEqual([person.id]);
+    const history = await person.caller.history.list({ roomId: joined.id, limit: 50 });
+    expect(history.items.find((m) => m.body === "deployed")?.author).toMatchObject({
+      id: bot.id,
+      isBot: true,
+      deleted: true,
+    });
+    expect(history.items[0]?.notice?.event).toBe("left"); // newest first
+    // Its name is free again, as a deleted person's is.
+    await expect(boss.caller.bots.create({ username: bot.username })).resolves.toMatchObject({ isBot: true });
+  });
 });

@@ -220,10 +220,28 @@ export async function enableUser(deps: Deps, actor: Actor, userId: number): Prom
  * @throws AppError NOT_FOUND, BAD_INPUT (already deleted), CONFLICT (the last administrator).
  */
 export async function deleteUser(deps: Deps, actor: Actor, userId: number): Promise<AdminUser> {
+  return adminUserOf(await deleteAccount(deps, actor, userId, "user.deleted"));
+}
+
+/**
+ * Deletes a person's or a bot's account, as `deleteUser` describes, recording `action` in the audit
+ * log; `check` runs first on the locked account and may refuse it (bots.ts answers NOT_FOUND for
+ * anything but a bot). Answers the account as it is now.
+ * @throws AppError NOT_FOUND, BAD_INPUT (already deleted), CONFLICT (the last administrator), or
+ *   whatever `check` throws.
+ */
+export async function deleteAccount(
+  deps: Deps,
+  actor: Actor,
+  userId: number,
+  action: "user.deleted" | "bot.deleted",
+  check: (user: User) => void = () => {},
+): Promise<User> {
   const left: number[] = [];
   let revoked: Awaited<ReturnType<typeof revokeAllTokensOf>> = [];
   const user = await transact(deps, async (tx, emit) => {
     const { user, activeAdmins } = await lockedAccount(tx, userId);
+    check(user);
     notDeleted(user);
     keepAnAdmin(user, activeAdmins, "delete them");
     const now = deps.clock();
@@ -271,7 +289,7 @@ export async function deleteUser(deps: Deps, actor: Actor, userId: number): Prom
     // A deleted account's tokens are refused anyway; revoked, they show so wherever tokens are listed.
     revoked = await revokeAllTokensOf(deps, user.id, tx);
     await recordAudit(tx, actor, {
-      action: "user.deleted",
+      action,
       targetType: "user",
       targetId: user.id,
       detail: { username: user.username, roomsLeft: left.length, tokensRevoked: revoked.length },
@@ -281,7 +299,7 @@ export async function deleteUser(deps: Deps, actor: Actor, userId: number): Prom
   await announceRevoked(deps, revoked);
   deps.access.forgetUser(user.id);
   for (const roomId of left) deps.access.forgetMember(user.id, roomId);
-  return adminUserOf(user);
+  return user;
 }
 
 /**

@@ -12,8 +12,8 @@ import type {
   PublicUser,
 } from "../schemas";
 import type { AdminListInput } from "../schemas/admin";
-import { accessTokensOf, announceRevoked, issueAccessToken, revokeAllTokensOf, revokeTokenOf } from "./access-tokens";
-import { idBefore } from "./admin";
+import { accessTokensOf, announceRevoked, issueAccessToken, revokeTokenOf } from "./access-tokens";
+import { deleteAccount, idBefore } from "./admin";
 import { recordAudit } from "./audit";
 import { assertUsernameAllowed, userConflict } from "./auth";
 import { keysetPage, likePattern, publicUserOf } from "./output";
@@ -201,24 +201,13 @@ export async function revokeBotToken(deps: Deps, admin: Actor, botId: number, to
 }
 
 /**
- * Deletes a bot: its account is marked deleted (its messages stay, as any deleted account's do)
- * and every token of it is revoked, so its sockets close on every instance.
+ * Deletes a bot as any account is deleted (admin.ts `deleteAccount`): its messages stay under the
+ * "deleted user" label, it leaves its rooms (so member counts drop and a room it owned goes to a
+ * person), and every token of it is revoked, so its sockets close on every instance.
+ * @throws AppError NOT_FOUND (no such bot, a person's account, or a bot already deleted).
  */
 export async function deleteBot(deps: Deps, admin: Actor, botId: number): Promise<void> {
-  const revoked = await deps.db.transaction(async (tx) => {
-    const bot = await botOf(tx, botId);
-    const now = deps.clock();
-    await tx.update(users).set({ deletedAt: now, updatedAt: now }).where(eq(users.id, bot.id));
-    const tokens = await revokeAllTokensOf(deps, bot.id, tx);
-    await recordAudit(tx, admin, {
-      action: "bot.deleted",
-      targetType: "user",
-      targetId: bot.id,
-      detail: { username: bot.username },
-    });
-    return tokens;
+  await deleteAccount(deps, admin, botId, "bot.deleted", (user) => {
+    if (!user.isBot || user.deletedAt) throw notFound("bot");
   });
-  deps.access.forgetUser(botId);
-  await deps.bus.publish({ type: "access.user-changed", userId: botId });
-  await announceRevoked(deps, revoked);
 }
