@@ -146,6 +146,59 @@ describe("the OpenAPI document and the answers", () => {
       });
   });
 
+  it("documents the routes that are not procedures (files, incoming webhooks, probes) as they answer", async () => {
+    const user = await signUpOn(server);
+    const { id: roomId } = await user.http.rooms.create.mutate({ name: `plain-${randomBytes(4).toString("hex")}` });
+    const hook = await user.http.webhooks.create.mutate({ roomId, name: "plain" });
+    const upload = await call("POST", `/files?roomId=${roomId}&name=notes.txt`, user.token, "some notes", "text/plain");
+    const file = (await upload.clone().json()) as { id: string };
+    const wrongSecret = hook.path.replace(/\/[^/]+$/, "/not-the-secret");
+    const answers: [string, string, () => Promise<Response>, number][] = [
+      ["POST", "/files?roomId=1", async () => upload, 201],
+      [
+        "POST",
+        `/files?roomId=${roomId}`,
+        () => call("POST", `/files?roomId=${roomId}`, user.token, "x", "text/plain"),
+        400,
+      ],
+      [
+        "POST",
+        "/files?roomId=1&name=a.txt",
+        () => call("POST", "/files?roomId=1&name=a.txt", null, "x", "text/plain"),
+        401,
+      ],
+      [
+        "GET",
+        `/files/${file.id}`,
+        () =>
+          fetch(`${server.url}/files/${file.id}`, {
+            headers: { authorization: `Bearer ${user.token}` },
+            redirect: "manual",
+          }),
+        302,
+      ],
+      ["GET", `/files/${file.id}/thumbnail`, () => call("GET", `/files/${file.id}/thumbnail`, user.token), 404],
+      ["POST", hook.path, () => call("POST", hook.path, null, '{"text":"documented"}'), 200],
+      ["POST", hook.path, () => call("POST", hook.path, null, '{"nothing":"here"}'), 400],
+      ["POST", hook.path, () => call("POST", wrongSecret, null, '{"text":"x"}'), 403],
+      ["GET", "/healthz", () => call("GET", "/healthz", null), 200],
+      ["GET", "/readyz", () => call("GET", "/readyz", null), 200],
+      ["GET", "/metrics", () => call("GET", "/metrics", null), 200],
+    ];
+    for (const [method, route, send, expected] of answers) {
+      const response = await send();
+      expect({ request: `${method} ${route}`, status: response.status }).toEqual({
+        request: `${method} ${route}`,
+        status: expected,
+      });
+      const documented = Object.keys(operationOf(method, route).responses);
+      expect({ request: `${method} ${route}`, documented }).toEqual({
+        request: `${method} ${route}`,
+        documented: expect.arrayContaining([String(expected)]),
+      });
+    }
+  });
+
   it("says, on every transport, what was too large and the limit in bytes", async () => {
     const user = await signUpOn(server);
     const { id: roomId } = await user.http.rooms.create.mutate({ name: `big-${randomBytes(4).toString("hex")}` });
