@@ -63,6 +63,15 @@ describe("the OpenAPI document and the answers", () => {
     throw new Error(`${method} ${concrete} is not documented`);
   }
 
+  /** The status a request answered is among those its documented operation lists. */
+  function expectDocumented(method: string, route: string, status: number) {
+    const documented = Object.keys(operationOf(method, route).responses);
+    expect({ request: `${method} ${route}`, documented }).toEqual({
+      request: `${method} ${route}`,
+      documented: expect.arrayContaining([String(status)]),
+    });
+  }
+
   const call = (method: string, route: string, token: string | null, body?: string, type = "application/json") =>
     fetch(`${server.url}${route}`, {
       method,
@@ -106,11 +115,7 @@ describe("the OpenAPI document and the answers", () => {
         request: `${method} ${route}`,
         status: expected,
       });
-      const documented = Object.keys(operationOf(method, route).responses);
-      expect({ request: `${method} ${route}`, documented }).toEqual({
-        request: `${method} ${route}`,
-        documented: expect.arrayContaining([String(expected)]),
-      });
+      expectDocumented(method, route, expected);
       if (expected === 204) expect(text).toBe("");
     }
     // An administrator's route documents no 401: anyone but an administrator gets its 404.
@@ -191,11 +196,7 @@ describe("the OpenAPI document and the answers", () => {
         request: `${method} ${route}`,
         status: expected,
       });
-      const documented = Object.keys(operationOf(method, route).responses);
-      expect({ request: `${method} ${route}`, documented }).toEqual({
-        request: `${method} ${route}`,
-        documented: expect.arrayContaining([String(expected)]),
-      });
+      expectDocumented(method, route, expected);
     }
   });
 
