@@ -160,7 +160,9 @@ export function plainHttpPaths(): Record<string, Record<string, unknown>> {
         responses: {
           "200": slackAnswer("ok"),
           "400": slackAnswer("invalid_payload, or no_text"),
-          "403": slackAnswer("invalid_token (a wrong secret), or action_prohibited (its bot may no longer post in the room)"),
+          "403": slackAnswer(
+            "invalid_token (a wrong secret), or action_prohibited (its bot may no longer post in the room)",
+          ),
           "404": slackAnswer("no_service: no such hook"),
           "413": slackAnswer(`request_too_large: over ${MAX_WEBHOOK_BODY_BYTES} bytes`),
           "429": slackAnswer("rate_limited (LIMIT_MESSAGES_PER_HOOK)", retryAfter),
